@@ -1,0 +1,109 @@
+/**
+ * The data that flows between the five stages. Each stage is a function from
+ * one of these to the next, so it can be tested on its own.
+ */
+import type { Store } from 'n3';
+
+/** ggen.toml, parsed, validated against schema/ggen.schema.json, with defaults applied. */
+export interface Manifest {
+  /** Absolute directory that holds the manifest; every relative path below is relative to it. */
+  root: string;
+  /** Manifest path relative to root (usually `ggen.toml`). */
+  path: string;
+  /** The TOML document as parsed (recorded in the receipt's externalParameters). */
+  raw: Record<string, unknown>;
+  project: { name: string; version?: string; description?: string };
+  ontology: {
+    /** Files or globs, relative to root. */
+    sources: string[];
+    prefixes: Record<string, string>;
+    baseIri?: string;
+  };
+  inference: {
+    /** Bound on fixpoint rounds; exceeding it is an error. */
+    maxRounds: number;
+    rules: InferenceRule[];
+  };
+  validation: {
+    /** SHACL shapes files, relative to root. */
+    shacl: string[];
+    ask: AskGate[];
+  };
+  generation: {
+    /** Templates directory, relative to root. */
+    templates: string;
+    /** Output directory, relative to root. */
+    outputDir: string;
+    /** Extra variables given to every template as `vars`. */
+    vars: Record<string, unknown>;
+  };
+  receipt: {
+    /** Receipt path relative to root, default `receipts/latest.json`. */
+    path: string;
+    /** Environment variable that may hold an ed25519 private key (PEM) for signing. */
+    signingKeyEnv: string;
+  };
+}
+
+export interface QueryText {
+  /** SPARQL text. */
+  text: string;
+  /** Where the text lives: a file relative to root, or the manifest/template for inline text. */
+  file: string;
+  /** 1-based line in `file` where the text starts (for inline queries), so errors point at the right place. */
+  line: number;
+}
+
+export interface InferenceRule {
+  name: string;
+  construct: QueryText;
+}
+
+export interface AskGate {
+  name: string;
+  ask: QueryText;
+  /** What the gate must answer; default true. */
+  expect: boolean;
+  message: string;
+}
+
+/** An input file recorded in the receipt. */
+export interface InputFile {
+  /** Path relative to root, POSIX separators. */
+  path: string;
+  sha256: string;
+}
+
+/** Output of stage 1. */
+export interface NormalizedGraph {
+  store: Store;
+  /** sha256 hex over the RDFC-1.0 canonical N-Quads of the graph after inference. */
+  digest: string;
+  /** Spec files (relative), sorted: named in each output's banner. */
+  specFiles: string[];
+  /** Every file read by normalize (specs, shapes, rule files), sorted by path. */
+  inputs: InputFile[];
+  tripleCount: number;
+  inferredTriples: number;
+  rounds: number;
+}
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
+/**
+ * One SELECT row as plain JSON. Conversions:
+ * - IRI: `row.x` is the full IRI and `row.x_local` its local name (after the last `#` or `/`);
+ * - xsd numerics: number; xsd:boolean: boolean; other literals (language-tagged included): their string value;
+ * - a projected variable left unbound: null.
+ */
+export type Row = Record<string, JsonValue>;
+
+/** Output of stage 3 (before formatting) and stage 4 (after). */
+export interface RenderedFile {
+  /** Path relative to the output directory, POSIX separators. */
+  path: string;
+  content: string;
+  /** Template (relative to root) that produced it. */
+  template: string;
+  mode: 'overwrite' | 'create_once';
+}
