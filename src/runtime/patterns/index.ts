@@ -1,0 +1,3 @@
+export * from './circuit-breaker.js';
+export * from './load-shedder.js';
+export * from './routing-table.js';
