@@ -1,0 +1,129 @@
+/**
+ * Nunjucks filters available to every template. Case filters split words at
+ * non-alphanumerics and at lower→upper / acronym boundaries, so `HTTPServer`,
+ * `http-server` and `http_server` all give the same words.
+ */
+import type { JsonValue, Row } from '../types.js';
+
+export function words(input: unknown): string[] {
+  const s = String(input ?? '');
+  return s
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((w) => w.length > 0);
+}
+
+const cap = (w: string): string => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase();
+
+export const pascalCase = (s: unknown): string => words(s).map(cap).join('');
+export const camelCase = (s: unknown): string => {
+  const p = pascalCase(s);
+  return p.charAt(0).toLowerCase() + p.slice(1);
+};
+export const kebabCase = (s: unknown): string => words(s).map((w) => w.toLowerCase()).join('-');
+export const snakeCase = (s: unknown): string => words(s).map((w) => w.toLowerCase()).join('_');
+export const constantCase = (s: unknown): string => words(s).map((w) => w.toUpperCase()).join('_');
+
+/**
+ * Any value → a double-quoted TypeScript string literal that cannot break out of
+ * its context: JSON escaping plus the line/paragraph separators and `<`, so the
+ * literal stays inert even inside an HTML <script> or a comment-like context.
+ */
+export function tsString(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value);
+  return JSON.stringify(s)
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
+    .replace(/</g, '\\u003C')
+    .replace(/>/g, '\\u003E')
+    .replace(/\*\//g, '*\\/');
+}
+
+/** JSON for embedding data in generated code; same escaping guarantees as tsString. */
+export function json(value: unknown, indent?: number): string {
+  const text = JSON.stringify(value ?? null, null, indent);
+  return text
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029')
+    .replace(/</g, '\\u003C')
+    .replace(/>/g, '\\u003E');
+}
+
+export function localName(iri: unknown): string {
+  const s = String(iri ?? '');
+  const i = Math.max(s.lastIndexOf('#'), s.lastIndexOf('/'), s.lastIndexOf(':'));
+  return i >= 0 ? s.slice(i + 1) : s;
+}
+
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'implements interface let package private protected public static yield await any boolean constructor declare ' +
+    'get module require number set string symbol type from of undefined NaN Infinity arguments eval'
+  ).split(' '),
+);
+
+/** A safe TypeScript identifier: kept as is when already valid, else made valid; throws if nothing usable is left. */
+export function tsIdent(value: unknown): string {
+  const raw = String(value ?? '');
+  let id = raw.replace(/[^A-Za-z0-9_$]+/g, '_');
+  if (!/[A-Za-z0-9$]/.test(id)) throw new Error(`tsIdent: cannot make a TypeScript identifier from ${JSON.stringify(raw)}`);
+  if (/^[0-9]/.test(id)) id = `_${id}`;
+  if (RESERVED.has(id)) id = `${id}_`;
+  return id;
+}
+
+function asRows(list: unknown, filter: string): Row[] {
+  if (!Array.isArray(list)) throw new Error(`${filter}: expected a list of rows, got ${typeof list}`);
+  return list as Row[];
+}
+
+export function where(list: unknown, key: string, value?: JsonValue): Row[] {
+  const rows = asRows(list, 'where');
+  return arguments.length < 3 ? rows.filter((r) => Boolean(r[key])) : rows.filter((r) => r[key] === value);
+}
+
+function compare(a: JsonValue | undefined, b: JsonValue | undefined): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const sa = String(a);
+  const sb = String(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Stable sort by a key (code-unit order, so the result does not depend on the locale). */
+export function sortBy(list: unknown, key: string): Row[] {
+  return [...asRows(list, 'sortBy')].sort((x, y) => compare(x[key], y[key]));
+}
+
+/** Groups in first-seen order: [{ key, rows }]. */
+export function groupBy(list: unknown, key: string): Array<{ key: JsonValue; rows: Row[] }> {
+  const groups = new Map<string, { key: JsonValue; rows: Row[] }>();
+  for (const r of asRows(list, 'groupBy')) {
+    const k = r[key] ?? null;
+    const id = JSON.stringify(k);
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { key: k, rows: [] }));
+    g.rows.push(r);
+  }
+  return [...groups.values()];
+}
+
+export const FILTERS: Record<string, (...args: any[]) => unknown> = {
+  pascalCase,
+  camelCase,
+  kebabCase,
+  snakeCase,
+  constantCase,
+  tsString,
+  json,
+  localName,
+  tsIdent,
+  where,
+  sortBy,
+  groupBy,
+};

@@ -1,0 +1,200 @@
+/**
+ * Stages 2 and 3: run each template's queries (extract), then render its outputs
+ * (emit) in memory. Nothing here touches the output directory.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Store } from 'n3';
+import type { ILoader } from 'nunjucks';
+import { InputError } from '../errors.js';
+import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row } from '../types.js';
+import { FILTERS } from './filters.js';
+import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
+
+export { loadTemplates, discoverTemplateFiles, type TemplateSet, type TemplateSpec } from './templates.js';
+
+/** The part of extract's QueryEngine that emit uses (structural, so tests can pass a fake). */
+export interface EmitEngine {
+  select(store: Store, query: QueryText): Promise<{ variables: string[]; rows: Row[] }>;
+  ask(store: Store, query: QueryText): Promise<boolean>;
+}
+export type RowValidator = (rows: Row[], schema: object, schemaFile: string) => void;
+
+export interface ExtractedTemplate {
+  template: TemplateSpec;
+  /** false when `when` answered false or `skip_empty` found no rows. */
+  active: boolean;
+  reason?: string;
+  data: Record<string, Row[]>;
+}
+
+export interface SkippedTemplate {
+  template: string;
+  reason: string;
+}
+
+export interface EmitResult {
+  /** Sorted by path. */
+  files: RenderedFile[];
+  skipped: SkippedTemplate[];
+}
+
+export async function extractTemplateData(
+  set: TemplateSet,
+  graph: Pick<NormalizedGraph, 'store'>,
+  engine: EmitEngine,
+  validateRows: RowValidator,
+): Promise<ExtractedTemplate[]> {
+  const out: ExtractedTemplate[] = [];
+  for (const t of set.templates) {
+    if (t.when && !(await engine.ask(graph.store, t.when))) {
+      out.push({ template: t, active: false, reason: 'when: ASK answered false', data: {} });
+      continue;
+    }
+    const data: Record<string, Row[]> = {};
+    for (const q of t.queries) data[q.name] = (await engine.select(graph.store, q.query)).rows;
+    for (const s of t.schemas) validateRows(data[s.query] ?? [], s.schema, s.file);
+    const lists = t.forEach ? [data[t.forEach]!] : Object.values(data);
+    if (t.skipEmpty && lists.length > 0 && lists.every((rows) => rows.length === 0)) {
+      out.push({ template: t, active: false, reason: 'skip_empty: no rows', data });
+      continue;
+    }
+    if (t.forEach && data[t.forEach]!.length === 0) {
+      out.push({ template: t, active: true, reason: 'for_each: no rows', data });
+      continue;
+    }
+    out.push({ template: t, active: true, data });
+  }
+  return out;
+}
+
+const RENDER_ERROR = /\(([^()\n]+)\) \[Line (\d+), Column (\d+)\]/g;
+
+/** Nunjucks error text → `file:line:col: message`, with lines shifted past the frontmatter. */
+export function mapNunjucksError(err: unknown, fallback: { file: string; line?: number }, offsets: Map<string, number>): InputError {
+  if (err instanceof InputError) return err;
+  const text = String((err as Error)?.message ?? err);
+  const matches = [...text.matchAll(RENDER_ERROR)].filter((m) => m[1] !== 'unknown path');
+  const last = matches.at(-1);
+  const detail =
+    text
+      .slice(last ? last.index! + last[0].length : 0)
+      .split('\n')
+      .map((l) => l.trim().replace(/^(Template render error: \([^)]*\)|Error: )/, '').trim())
+      .filter((l) => l && !/^\([^)]*\)$/.test(l))
+      .join(' ') || text;
+  const message = /attempted to output null or undefined value/.test(detail)
+    ? 'undefined variable: the template outputs a value that is not defined (strict undefined)'
+    : detail;
+  if (last) {
+    const file = last[1]!;
+    return new InputError({ file, line: Number(last[2]) + (offsets.get(file) ?? 0), col: Number(last[3]), message });
+  }
+  return new InputError({ file: fallback.file, line: fallback.line, message });
+}
+
+export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>, extracted: ExtractedTemplate[]): Promise<EmitResult> {
+  const nunjucks = (await import('nunjucks')).default;
+  const templatesDir = path.resolve(manifest.root, manifest.generation.templates);
+  const offsets = new Map<string, number>();
+
+  class PartialLoader extends nunjucks.Loader {
+    getSource(name: string): { src: string; path: string; noCache: boolean } {
+      const abs = path.resolve(templatesDir, name);
+      if (path.relative(templatesDir, abs).startsWith('..')) throw new Error(`include "${name}" is outside the templates directory`);
+      const rel = toPosix(path.relative(manifest.root, abs));
+      let src: string;
+      try {
+        src = readFileSync(abs, 'utf8');
+      } catch {
+        throw new Error(`template "${name}" not found in ${manifest.generation.templates}`);
+      }
+      const fm = splitFrontmatter(src);
+      if (fm) offsets.set(rel, fm.offset);
+      return { src: fm ? fm.body : src, path: rel, noCache: false };
+    }
+  }
+  const env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
+    autoescape: false,
+    throwOnUndefined: true,
+  });
+  for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn);
+
+  const base = {
+    vars: manifest.generation.vars,
+    project: manifest.project,
+    graph: { digest: graph.digest, specFiles: graph.specFiles },
+  };
+  const files: RenderedFile[] = [];
+  const skipped: SkippedTemplate[] = [];
+  const owner = new Map<string, string>();
+
+  for (const x of extracted) {
+    const t = x.template;
+    if (!x.active) {
+      skipped.push({ template: t.file, reason: x.reason ?? 'inactive' });
+      continue;
+    }
+    if (x.reason) skipped.push({ template: t.file, reason: x.reason });
+    offsets.set(t.file, t.bodyOffset);
+    let body: InstanceType<typeof nunjucks.Template>;
+    let to: InstanceType<typeof nunjucks.Template>;
+    try {
+      body = new nunjucks.Template(t.body, env, t.file, true);
+    } catch (err) {
+      throw mapNunjucksError(err, { file: t.file }, offsets);
+    }
+    try {
+      to = new nunjucks.Template(t.to, env, `${t.file}#to`, true);
+    } catch (err) {
+      throw new InputError({ file: t.file, line: t.toLine, message: `to: ${String((err as Error).message).split('\n').pop()!.trim()}` });
+    }
+    const ctx: Record<string, unknown> = { ...base };
+    if (t.single) ctx.rows = x.data.rows;
+    else ctx.data = x.data;
+    const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
+    for (const row of each) {
+      const c = row ? { ...ctx, row } : ctx;
+      let rel: string;
+      try {
+        rel = to.render(c).trim();
+      } catch (err) {
+        const m = mapNunjucksError(err, { file: t.file }, offsets);
+        throw new InputError({ file: t.file, line: t.toLine, message: `to: ${m.diagnostics[0]!.message}` });
+      }
+      const out = checkOutputPath(rel, t);
+      const prev = owner.get(out);
+      if (prev) {
+        throw new InputError({
+          file: t.file,
+          line: t.toLine,
+          message: prev === t.file ? `renders ${out} more than once (make \`to\` unique per row)` : `renders ${out}, which ${prev} also renders`,
+        });
+      }
+      owner.set(out, t.file);
+      let content: string;
+      try {
+        content = body.render(c);
+      } catch (err) {
+        throw mapNunjucksError(err, { file: t.file }, offsets);
+      }
+      files.push({ path: out, content, template: t.file, mode: t.mode });
+    }
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { files, skipped };
+}
+
+/** Lexical check of a rendered `to` (symlinks are checked again at write time). */
+function checkOutputPath(rel: string, t: TemplateSpec): string {
+  const fail = (why: string): never => {
+    throw new InputError({ file: t.file, line: t.toLine, message: `to: "${rel}" ${why}` });
+  };
+  if (rel === '') fail('is empty');
+  if (rel.includes('\0')) fail('contains a NUL byte');
+  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || rel.startsWith('\\')) fail('must be relative to the output directory');
+  const norm = path.posix.normalize(rel.replace(/\\/g, '/'));
+  if (norm === '..' || norm.startsWith('../')) fail('escapes the output directory');
+  if (norm === '.' || norm.endsWith('/')) fail('names a directory, not a file');
+  return norm;
+}
