@@ -52,6 +52,8 @@ export interface QueryText {
   file: string;
   /** 1-based line in `file` where the text starts (for inline queries), so errors point at the right place. */
   line: number;
+  /** 1-based column in `file` where the text starts (inline text may start mid-line); default 1. */
+  column?: number;
 }
 
 export interface InferenceRule {
