@@ -1,0 +1,66 @@
+/**
+ * Prettier formatting with fixed options (never the project's .prettierrc: the
+ * output must not depend on where it runs). Prettier is required: if it cannot
+ * be loaded, this throws; it never falls back to unformatted output.
+ */
+import { extensionOf } from './banner.js';
+
+export const PRETTIER_OPTIONS = { printWidth: 100, singleQuote: true, trailingComma: 'all', endOfLine: 'lf' } as const;
+
+const PARSERS: Record<string, string> = {
+  ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'typescript',
+  js: 'babel', mjs: 'babel', cjs: 'babel', jsx: 'babel',
+  json: 'json',
+  md: 'markdown',
+};
+
+export function parserFor(file: string): string | undefined {
+  return PARSERS[extensionOf(file)];
+}
+
+type Prettier = { format(src: string, opts: Record<string, unknown>): Promise<string> };
+let loaded: Promise<Prettier> | undefined;
+
+export class FormatterMissing extends Error {
+  constructor(cause: unknown) {
+    super(`prettier could not be loaded (${(cause as Error)?.message ?? cause}); ggen does not write unformatted output. Reinstall dependencies (npm ci).`);
+    this.name = 'FormatterMissing';
+  }
+}
+
+export function loadPrettier(): Promise<Prettier> {
+  loaded ??= import('prettier').then(
+    (m) => m as unknown as Prettier,
+    (err: unknown) => {
+      loaded = undefined;
+      throw new FormatterMissing(err);
+    },
+  );
+  return loaded;
+}
+
+/** LF line endings and exactly one final newline. */
+export function normalizeText(text: string): string {
+  const lf = text.replace(/\r\n?/g, '\n');
+  return lf.replace(/\n*$/, '\n');
+}
+
+export interface FormatFailure {
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+/** Formats one file; a syntax error in the generated text is returned, not thrown. */
+export async function formatOne(file: string, text: string): Promise<{ ok: true; text: string } | { ok: false; error: FormatFailure }> {
+  const parser = parserFor(file);
+  if (!parser) return { ok: true, text: normalizeText(text) };
+  const prettier = await loadPrettier();
+  try {
+    return { ok: true, text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser, filepath: file })) };
+  } catch (err) {
+    const e = err as { message?: string; loc?: { start?: { line?: number; column?: number } } };
+    const message = String(e.message ?? err).split('\n')[0]!.replace(/\s*\(\d+:\d+\)$/, '');
+    return { ok: false, error: { line: e.loc?.start?.line, col: e.loc?.start?.column, message } };
+  }
+}
