@@ -1,0 +1,80 @@
+import Database from 'better-sqlite3';
+
+export type SqliteDatabase = Database.Database;
+export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
+export type SynchronousMode = 'off' | 'normal' | 'full' | 'extra';
+
+export interface OpenDatabaseOptions {
+  journalMode: JournalMode;
+  synchronous: SynchronousMode;
+  /** How long a statement waits on another connection's lock before SQLITE_BUSY; default 5000. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+const JOURNAL_MODES: readonly JournalMode[] = ['wal', 'delete', 'truncate', 'persist', 'memory', 'off'];
+const SYNCHRONOUS_LEVELS: Readonly<Record<SynchronousMode, number>> = { off: 0, normal: 1, full: 2, extra: 3 };
+
+export class DurabilityConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DurabilityConfigError';
+  }
+}
+
+/**
+ * Opens a better-sqlite3 database and applies durability pragmas, then reads them back:
+ * SQLite silently ignores some requests (e.g. WAL on ':memory:' or on a read-only file), and a
+ * server that believes it is durable when it is not must not start.
+ */
+export function openDatabase(path: string, options: OpenDatabaseOptions): SqliteDatabase {
+  if (typeof path !== 'string' || path.length === 0) throw new DurabilityConfigError('openDatabase: path must be a non-empty string');
+  if (options === null || typeof options !== 'object') throw new DurabilityConfigError('openDatabase: options object required');
+  const { journalMode, synchronous } = options;
+  if (!JOURNAL_MODES.includes(journalMode)) {
+    throw new DurabilityConfigError(`openDatabase: journalMode must be one of ${JOURNAL_MODES.join(', ')}, got ${String(journalMode)}`);
+  }
+  if (!Object.hasOwn(SYNCHRONOUS_LEVELS, synchronous)) {
+    throw new DurabilityConfigError(`openDatabase: synchronous must be one of ${Object.keys(SYNCHRONOUS_LEVELS).join(', ')}, got ${String(synchronous)}`);
+  }
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
+    throw new DurabilityConfigError(`openDatabase: busyTimeoutMs must be an integer >= 0, got ${String(busyTimeoutMs)}`);
+  }
+
+  const db = new Database(path, { readonly: options.readonly ?? false, timeout: busyTimeoutMs });
+  try {
+    if (options.readonly) {
+      // A read-only connection cannot change the journal mode; it must find the one it was asked for.
+      const actual = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+      if (actual !== journalMode) throw new DurabilityConfigError(`openDatabase(${path}): journal_mode is ${actual}, expected ${journalMode}`);
+    } else {
+      const actual = String(db.pragma(`journal_mode = ${journalMode}`, { simple: true })).toLowerCase();
+      if (actual !== journalMode) {
+        throw new DurabilityConfigError(`openDatabase(${path}): journal_mode = ${journalMode} did not take effect (SQLite reports ${actual})`);
+      }
+    }
+    db.pragma(`synchronous = ${synchronous}`);
+    const level = Number(db.pragma('synchronous', { simple: true }));
+    if (level !== SYNCHRONOUS_LEVELS[synchronous]) {
+      throw new DurabilityConfigError(`openDatabase(${path}): synchronous = ${synchronous} did not take effect (SQLite reports ${level})`);
+    }
+    const timeout = Number(db.pragma('busy_timeout', { simple: true }));
+    if (timeout !== busyTimeoutMs) {
+      throw new DurabilityConfigError(`openDatabase(${path}): busy_timeout = ${busyTimeoutMs} did not take effect (SQLite reports ${timeout})`);
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** Reads back the durability pragmas of an open connection, e.g. for a health report. */
+export function durabilitySettings(db: SqliteDatabase): { journalMode: string; synchronous: SynchronousMode } {
+  const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+  const level = Number(db.pragma('synchronous', { simple: true }));
+  const synchronous = (Object.keys(SYNCHRONOUS_LEVELS) as SynchronousMode[]).find((k) => SYNCHRONOUS_LEVELS[k] === level);
+  if (synchronous === undefined) throw new DurabilityConfigError(`durabilitySettings: unknown synchronous level ${level}`);
+  return { journalMode, synchronous };
+}
