@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { ReceiptError } from './errors.js';
+
+export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
+
+export interface InTotoSubject {
+  name?: string;
+  uri?: string;
+  digest: Record<string, string>;
+}
+
+export interface InTotoStatement {
+  _type: typeof IN_TOTO_STATEMENT_V1;
+  subject: InTotoSubject[];
+  predicateType: string;
+  predicate?: Record<string, unknown>;
+}
+
+export interface ParsedStatement {
+  statement: InTotoStatement;
+  /** sha256 hex of the exact bytes given, which is how ggen names a receipt. */
+  digest: string;
+  bytes: Buffer;
+}
+
+const HEX = /^[0-9a-f]+$/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Parses and shape-checks an in-toto Statement v1 (the envelope `ggen sync` writes).
+ * The digest is taken over the bytes as given, not a re-serialisation, so it matches
+ * what `sha256sum` reports for the statement file.
+ */
+export function parseInTotoStatement(input: string | Uint8Array): ParsedStatement {
+  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ReceiptError(`in-toto statement: not valid JSON: ${(err as Error).message}`);
+  }
+  if (!isPlainObject(parsed)) throw new ReceiptError('in-toto statement: top level must be a JSON object');
+  if (parsed._type !== IN_TOTO_STATEMENT_V1) {
+    throw new ReceiptError(
+      `in-toto statement: _type must be ${JSON.stringify(IN_TOTO_STATEMENT_V1)}, got ${JSON.stringify(parsed._type ?? null)}`,
+    );
+  }
+  const subject = parsed.subject;
+  if (!Array.isArray(subject) || subject.length === 0) {
+    throw new ReceiptError('in-toto statement: subject must be a non-empty array');
+  }
+  subject.forEach((s: unknown, i) => {
+    const where = `in-toto statement: subject[${i}]`;
+    if (!isPlainObject(s)) throw new ReceiptError(`${where} must be an object`);
+    if (s.name !== undefined && typeof s.name !== 'string') throw new ReceiptError(`${where}.name must be a string`);
+    if (s.uri !== undefined && typeof s.uri !== 'string') throw new ReceiptError(`${where}.uri must be a string`);
+    const digest = s.digest;
+    if (!isPlainObject(digest) || Object.keys(digest).length === 0) {
+      throw new ReceiptError(`${where}.digest must be a non-empty object of algorithm → hex`);
+    }
+    for (const [alg, hex] of Object.entries(digest)) {
+      if (typeof hex !== 'string' || !HEX.test(hex)) {
+        throw new ReceiptError(`${where}.digest.${alg} must be a lowercase hex string`);
+      }
+    }
+  });
+  if (typeof parsed.predicateType !== 'string' || parsed.predicateType.length === 0) {
+    throw new ReceiptError('in-toto statement: predicateType must be a non-empty string');
+  }
+  if (parsed.predicate !== undefined && !isPlainObject(parsed.predicate)) {
+    throw new ReceiptError('in-toto statement: predicate must be an object when present');
+  }
+  const digest = createHash('sha256').update(bytes).digest('hex');
+  return { statement: parsed as unknown as InTotoStatement, digest, bytes };
+}
