@@ -1,0 +1,168 @@
+/**
+ * The receipt: an in-toto Statement v1 with a SLSA provenance v1 predicate.
+ * It holds no timestamp or random id, so an unchanged sync rewrites it byte for byte.
+ *
+ * Layout decisions:
+ * - `subject`: every `overwrite` output, `{name: <path from root>, digest: {sha256}}`, sorted by name.
+ * - `create_once` outputs belong to the user once written, so they are not subjects: they are
+ *   listed in `runDetails.byproducts` as `{name, uri: "file:<path>", annotations: {mode: "create_once"}}`.
+ * - `resolvedDependencies`: input files as `{uri: "file:<path>", digest, annotations: {role}}` sorted by uri,
+ *   then `pkg:npm/<name>@<version>` for ggen-ts and each pipeline library.
+ * - the graph digest is the byproduct named `graph`.
+ */
+import type { Manifest } from '../types.js';
+
+export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
+export const PREDICATE_TYPE = 'https://slsa.dev/provenance/v1';
+export const BUILD_TYPE = 'https://github.com/ggen-ts/ggen-ts/sync/v1';
+export const BUILDER_ID = 'https://github.com/ggen-ts/ggen-ts';
+export const RECEIPT_COMMAND = 'ggen sync';
+
+export type InputRole = 'manifest' | 'spec' | 'shapes' | 'rule' | 'template' | 'partial' | 'query' | 'schema';
+
+export interface ResourceDescriptor {
+  name?: string;
+  uri?: string;
+  digest?: { sha256: string };
+  annotations?: Record<string, string | number>;
+}
+
+export interface Statement {
+  _type: typeof STATEMENT_TYPE;
+  subject: Array<{ name: string; digest: { sha256: string } }>;
+  predicateType: typeof PREDICATE_TYPE;
+  predicate: {
+    buildDefinition: {
+      buildType: string;
+      externalParameters: { command: string; manifest: { path: string; content: unknown } };
+      internalParameters: { outputDir: string; templates: string };
+      resolvedDependencies: ResourceDescriptor[];
+    };
+    runDetails: {
+      builder: { id: string; version: Record<string, string> };
+      byproducts: ResourceDescriptor[];
+    };
+  };
+}
+
+export interface ReceiptInput {
+  manifest: Manifest;
+  /** Paths relative to root. */
+  outputs: Array<{ path: string; sha256: string; mode: 'overwrite' | 'create_once' }>;
+  inputs: Array<{ path: string; sha256: string; role: InputRole }>;
+  packages: Array<{ name: string; version: string }>;
+  graph: { digest: string; tripleCount: number; inferredTriples: number; rounds: number };
+}
+
+const byKey =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T): number => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+
+/** Recursively sorted object keys, so the manifest's content is recorded the same way every time. */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value instanceof Date) return value.toISOString();
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
+  }
+  return value;
+}
+
+/** purl for an npm package; a scope's `@` is percent-encoded. */
+export const purl = (name: string, version: string): string => `pkg:npm/${name.replace(/^@/, '%40')}@${version}`;
+
+export function buildStatement(input: ReceiptInput): Statement {
+  const ggen = input.packages.find((p) => p.name === 'ggen-ts');
+  return {
+    _type: STATEMENT_TYPE,
+    subject: input.outputs
+      .filter((o) => o.mode === 'overwrite')
+      .map((o) => ({ name: o.path, digest: { sha256: o.sha256 } }))
+      .sort(byKey((s) => s.name)),
+    predicateType: PREDICATE_TYPE,
+    predicate: {
+      buildDefinition: {
+        buildType: BUILD_TYPE,
+        externalParameters: {
+          command: RECEIPT_COMMAND,
+          manifest: { path: input.manifest.path, content: sortKeys(input.manifest.raw) },
+        },
+        internalParameters: { outputDir: input.manifest.generation.outputDir, templates: input.manifest.generation.templates },
+        resolvedDependencies: [
+          ...input.inputs
+            .map((f): ResourceDescriptor => ({ uri: `file:${f.path}`, digest: { sha256: f.sha256 }, annotations: { role: f.role } }))
+            .sort(byKey((d) => d.uri!)),
+          ...[...input.packages].sort(byKey((p) => (p.name === 'ggen-ts' ? '' : p.name))).map((p): ResourceDescriptor => ({ uri: purl(p.name, p.version) })),
+        ],
+      },
+      runDetails: {
+        builder: { id: BUILDER_ID, version: { 'ggen-ts': ggen?.version ?? 'unknown' } },
+        byproducts: [
+          {
+            name: 'graph',
+            digest: { sha256: input.graph.digest },
+            annotations: { triples: input.graph.tripleCount, inferred: input.graph.inferredTriples, rounds: input.graph.rounds },
+          },
+          ...input.outputs
+            .filter((o) => o.mode === 'create_once')
+            .sort(byKey((o) => o.path))
+            .map((o): ResourceDescriptor => ({ name: o.path, uri: `file:${o.path}`, annotations: { mode: 'create_once' } })),
+        ],
+      },
+    },
+  };
+}
+
+export function serializeStatement(s: Statement): string {
+  return `${JSON.stringify(s, null, 2)}\n`;
+}
+
+/** What a previous receipt says, in the shape sync and verify need. */
+export interface ReceiptView {
+  statement: Statement;
+  /** Subject name → sha256. */
+  subjects: Map<string, string>;
+  createOnce: string[];
+  /** Input file path → {sha256, role}. */
+  inputs: Map<string, { sha256: string; role: string }>;
+  /** Package name → version. */
+  packages: Map<string, string>;
+  graphDigest?: string;
+}
+
+const isHex = (s: unknown): s is string => typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
+
+/** Parses and checks a receipt; throws Error with a reason when it is not one of ours. */
+export function parseStatement(text: string): ReceiptView {
+  const s = JSON.parse(text) as Statement;
+  if (s?._type !== STATEMENT_TYPE) throw new Error(`_type is not ${STATEMENT_TYPE}`);
+  if (s.predicateType !== PREDICATE_TYPE) throw new Error(`predicateType is not ${PREDICATE_TYPE}`);
+  if (!Array.isArray(s.subject)) throw new Error('subject is not a list');
+  const subjects = new Map<string, string>();
+  for (const sub of s.subject) {
+    if (typeof sub?.name !== 'string' || !isHex(sub.digest?.sha256)) throw new Error('a subject lacks a name or sha256');
+    subjects.set(sub.name, sub.digest.sha256);
+  }
+  const deps = s.predicate?.buildDefinition?.resolvedDependencies;
+  const byproducts = s.predicate?.runDetails?.byproducts;
+  if (!Array.isArray(deps) || !Array.isArray(byproducts)) throw new Error('predicate lacks resolvedDependencies or byproducts');
+  const inputs = new Map<string, { sha256: string; role: string }>();
+  const packages = new Map<string, string>();
+  for (const d of deps) {
+    if (typeof d.uri !== 'string') continue;
+    if (d.uri.startsWith('file:') && isHex(d.digest?.sha256)) inputs.set(d.uri.slice(5), { sha256: d.digest.sha256, role: String(d.annotations?.role ?? '') });
+    const m = /^pkg:npm\/(.+)@([^@]+)$/.exec(d.uri);
+    if (m) packages.set(m[1]!.replace(/^%40/, '@'), m[2]!);
+  }
+  const createOnce = byproducts.filter((b) => b.annotations?.mode === 'create_once' && typeof b.name === 'string').map((b) => b.name!);
+  const graphDigest = byproducts.find((b) => b.name === 'graph')?.digest?.sha256;
+  return { statement: s, subjects, createOnce, inputs, packages, graphDigest };
+}
