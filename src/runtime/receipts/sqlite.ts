@@ -1,20 +1,15 @@
 /**
- * The two SQLite pieces the receipt store and publisher need. They are kept behind this one
- * file so that they can be swapped for the shared `openDatabase` / `GroupCommit` from
- * runtime/patterns without touching the store or the publisher.
+ * The two SQLite pieces the receipt store and publisher need, kept behind this one file so that
+ * the group committer can be swapped for a shared one from runtime/patterns without touching
+ * the store or the publisher.
  */
-import Database from 'better-sqlite3';
+import { openDatabase, type SqliteDatabase } from '../patterns/sqlite.js';
 
-export type SqliteDatabase = Database.Database;
+export type { SqliteDatabase };
 
 /** Opens (creating if needed) a database in WAL mode with synchronous=FULL: a commit is on disk when it returns. */
 export function openDurableDatabase(path: string): SqliteDatabase {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  return db;
+  return openDatabase(path, { journalMode: 'wal', synchronous: 'full' });
 }
 
 interface Pending<T, R> {
