@@ -12,8 +12,8 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'receipts-'));
   store = ReceiptStore.open({ path: join(dir, 'r.db') });
 });
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -91,7 +91,7 @@ describe('ReceiptStore', () => {
 
   it('is durable: receipts survive closing and reopening', async () => {
     await store.insert(r('keep', 't', 1));
-    store.close();
+    await store.close();
     store = ReceiptStore.open({ path: join(dir, 'r.db') });
     expect(store.byExecutionId('keep')?.tenant).toBe('t');
   });

@@ -5,7 +5,7 @@ export type { InTotoStatement, InTotoSubject, ParsedStatement } from './intoto.j
 export { ReceiptStore, IN_TOTO_KIND, receiptDigest } from './store.js';
 export type { ReceiptStoreOptions, StatementOptions } from './store.js';
 export type { InsertResult, Page, Receipt, ReceiptInput } from './types.js';
-export { openDurableDatabase, GroupCommitter } from './sqlite.js';
+export { openDurableDatabase } from './sqlite.js';
 export type { SqliteDatabase } from './sqlite.js';
 export { ReceiptPublisher } from './publisher.js';
 export type { PublisherOptions, PublisherStats, Sink } from './publisher.js';

@@ -1,6 +1,8 @@
 import { backoffDelay, DEFAULT_BACKOFF, validateBackoff, type BackoffOptions } from './backoff.js';
 import { ReceiptError } from './errors.js';
-import { GroupCommitter, openDurableDatabase, type SqliteDatabase } from './sqlite.js';
+import type { Statement } from 'better-sqlite3';
+import { GroupCommit } from '../patterns/group-commit.js';
+import { openDurableDatabase, type SqliteDatabase } from './sqlite.js';
 import { realTimers, type Timers } from './timers.js';
 import type { Receipt } from './types.js';
 
@@ -62,8 +64,8 @@ export class ReceiptPublisher {
   private readonly random: () => number;
   private readonly timers: Timers;
   private readonly onDeliveryError: PublisherOptions['onDeliveryError'];
-  private readonly committer: GroupCommitter<Receipt, boolean>;
-  private readonly stmts: Record<'enqueue' | 'head' | 'remove' | 'count', ReturnType<SqliteDatabase['prepare']>>;
+  private readonly commit: GroupCommit;
+  private readonly stmts: Record<'enqueue' | 'head' | 'remove' | 'count', Statement>;
 
   private running = false;
   private inFlight: Promise<void> | null = null;
@@ -104,7 +106,7 @@ export class ReceiptPublisher {
       remove: this.db.prepare('DELETE FROM receipt_outbox WHERE seq <= ?'),
       count: this.db.prepare('SELECT count(*) AS n FROM receipt_outbox'),
     };
-    this.committer = new GroupCommitter(this.db, (r) => this.stmts.enqueue.run(r.executionId, r.tenant, JSON.stringify(r)).changes === 1);
+    this.commit = new GroupCommit(this.db, { maxBatch: 4096 });
   }
 
   /** Starts the flush interval and delivers anything a previous run left in the outbox. */
@@ -123,7 +125,8 @@ export class ReceiptPublisher {
     if (!receipt || typeof receipt.executionId !== 'string' || receipt.executionId.length === 0 || typeof receipt.tenant !== 'string') {
       throw new ReceiptError('publisher: receipt must have a non-empty executionId and a tenant');
     }
-    const queued = await this.committer.submit(receipt);
+    const body = JSON.stringify(receipt);
+    const queued = await this.commit.submit(() => this.stmts.enqueue.run(receipt.executionId, receipt.tenant, body).changes === 1);
     if (this.running && this.pendingCount() >= this.batchSize) this.kick(false);
     return { queued };
   }
@@ -151,7 +154,7 @@ export class ReceiptPublisher {
     this.intervalTimer = null;
     this.retryTimer = null;
     if (this.inFlight) await this.inFlight;
-    this.committer.close();
+    await this.commit.close();
     if (this.ownsDb) this.db.close();
   }
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 import { ReceiptError } from './errors.js';
 import { parseInTotoStatement } from './intoto.js';
-import { GroupCommitter, openDurableDatabase, type SqliteDatabase } from './sqlite.js';
+import { GroupCommit } from '../patterns/group-commit.js';
+import { openDurableDatabase, type SqliteDatabase } from './sqlite.js';
 import type { InsertResult, Page, Receipt, ReceiptInput } from './types.js';
 
 export const IN_TOTO_KIND = 'in-toto-statement';
@@ -44,7 +45,7 @@ export interface StatementOptions {
  */
 export class ReceiptStore {
   private readonly db: SqliteDatabase;
-  private readonly committer: GroupCommitter<Prepared, InsertResult>;
+  private readonly commit: GroupCommit;
   private readonly stmts: ReturnType<ReceiptStore['prepare']>;
 
   static open(options: ReceiptStoreOptions): ReceiptStore {
@@ -68,7 +69,7 @@ export class ReceiptStore {
       CREATE INDEX IF NOT EXISTS receipts_by_digest ON receipts (digest);
     `);
     this.stmts = this.prepare();
-    this.committer = new GroupCommitter(db, (p) => this.apply(p));
+    this.commit = new GroupCommit(db, { maxBatch: 4096 });
   }
 
   private prepare() {
@@ -110,11 +111,11 @@ export class ReceiptStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.committer.submit(prepared);
+    return this.commit.submit(() => this.apply(prepared));
   }
 
   /**
-   * Stores many receipts in one transaction (one fsync). Every receipt is validated before
+   * Stores many receipts atomically in the next group commit. Every receipt is validated before
    * anything is written, so a bad one rejects the whole call and nothing is stored.
    */
   async insertMany(inputs: readonly ReceiptInput[]): Promise<InsertResult[]> {
@@ -125,8 +126,7 @@ export class ReceiptStore {
         throw new ReceiptError(`receipt[${i}]: ${(err as Error).message}`);
       }
     });
-    this.committer.flush();
-    return this.db.transaction(() => prepared.map((p) => this.apply(p)))();
+    return this.commit.submit(() => prepared.map((p) => this.apply(p)));
   }
 
   /**
@@ -150,7 +150,7 @@ export class ReceiptStore {
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.committer.submit(prepared);
+    return this.commit.submit(() => this.apply(prepared));
   }
 
   byExecutionId(executionId: string): Receipt | undefined {
@@ -209,8 +209,8 @@ export class ReceiptStore {
   }
 
   /** Writes anything still queued, then closes the database. */
-  close(): void {
-    this.committer.close();
+  async close(): Promise<void> {
+    await this.commit.close();
     this.db.close();
   }
 
