@@ -1,0 +1,20 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** File bytes, or null when the file does not exist. */
+export async function readIfExists(abs: string): Promise<Buffer | null> {
+  try {
+    return await readFile(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw err;
+  }
+}
+
+export async function hashFile(abs: string): Promise<string | null> {
+  const buf = await readIfExists(abs);
+  return buf ? sha256(buf) : null;
+}

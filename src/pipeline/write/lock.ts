@@ -1,0 +1,66 @@
+/**
+ * One sync at a time per project: `.ggen/sync.lock` created with O_EXCL holds
+ * the owner's pid. A lock whose pid is gone is stale and taken over.
+ */
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import path from 'node:path';
+
+export class LockBusy extends Error {}
+
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Acquires the lock or throws LockBusy after `waitMs`; returns the release function. */
+export async function acquireLock(root: string, waitMs = 5000): Promise<() => void> {
+  const dir = path.join(root, '.ggen');
+  const file = path.join(dir, 'sync.lock');
+  mkdirSync(dir, { recursive: true });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        try {
+          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+        } catch {
+          /* already gone */
+        }
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let owner = NaN;
+    try {
+      owner = Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      continue;
+    }
+    if (!alive(owner) && owner !== process.pid) {
+      // Stale: the owner died without releasing. Remove only if it still names that pid.
+      try {
+        if (Number(readFileSync(file, 'utf8').trim()) === owner) unlinkSync(file);
+      } catch {
+        /* someone else took it over */
+      }
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new LockBusy(`another ggen sync (pid ${owner}) holds ${path.relative(root, file)}; wait for it to finish, or delete the file if that process is gone`);
+    }
+    await sleep(50);
+  }
+}

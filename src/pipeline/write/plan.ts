@@ -1,0 +1,115 @@
+/**
+ * Decides, before anything is written, what happens to every output and to
+ * every file the previous receipt listed. Hand edits are detected by comparing
+ * the disk with the PREVIOUS receipt's digests.
+ */
+import path from 'node:path';
+import type { ReceiptView } from '../receipt/statement.js';
+import type { RenderedFile } from '../types.js';
+import { readIfExists, sha256 } from './hash.js';
+import { OutputRoot, PathEscape } from './paths.js';
+
+export type Action = 'create' | 'update' | 'unchanged' | 'delete' | 'keep' | 'conflict';
+
+export interface PlanEntry {
+  /** Path relative to the project root, POSIX separators. */
+  path: string;
+  abs: string;
+  action: Action;
+  reason: string;
+  mode: RenderedFile['mode'];
+  template?: string;
+  /** New content (create/update/unchanged/conflict). */
+  content?: string;
+  sha256?: string;
+  /** Content on disk now, as text (null when missing). */
+  old: string | null;
+}
+
+export interface Plan {
+  entries: PlanEntry[];
+  /** Outputs as the receipt will record them (root-relative). */
+  outputs: Array<{ path: string; sha256: string; mode: RenderedFile['mode'] }>;
+  conflicts: PlanEntry[];
+}
+
+export interface PlanInput {
+  root: string;
+  outputDir: string;
+  files: RenderedFile[];
+  previous: ReceiptView | null;
+  force: boolean;
+}
+
+const posix = (p: string): string => p.split(path.sep).join('/');
+
+export async function planWrites(input: PlanInput): Promise<Plan> {
+  const out = new OutputRoot(path.resolve(input.root, input.outputDir));
+  const prevSubjects = input.previous?.subjects ?? new Map<string, string>();
+  const entries: PlanEntry[] = [];
+  const produced = new Set<string>();
+  const outputs: Plan['outputs'] = [];
+
+  for (const f of input.files) {
+    let abs: string;
+    try {
+      abs = out.resolve(f.path);
+    } catch (err) {
+      if (err instanceof PathEscape) throw new PathEscape(`${f.template}: to: ${err.message}`);
+      throw err;
+    }
+    const rel = posix(path.relative(input.root, abs));
+    produced.add(rel);
+    const hash = sha256(f.content);
+    const disk = await readIfExists(abs);
+    const old = disk ? disk.toString('utf8') : null;
+    const base = { path: rel, abs, mode: f.mode, template: f.template, content: f.content, sha256: hash, old };
+    let action: Action;
+    let reason: string;
+    if (f.mode === 'create_once') {
+      if (disk) [action, reason] = ['keep', 'create_once: the file exists and belongs to the user'];
+      else [action, reason] = ['create', 'create_once: not there yet'];
+      outputs.push({ path: rel, sha256: disk ? sha256(disk) : hash, mode: f.mode });
+      entries.push({ ...base, action, reason });
+      continue;
+    }
+    outputs.push({ path: rel, sha256: hash, mode: f.mode });
+    if (!disk) [action, reason] = ['create', prevSubjects.has(rel) ? 'missing on disk; recreated' : 'new output'];
+    else if (sha256(disk) === hash) [action, reason] = ['unchanged', 'up to date'];
+    else if (!prevSubjects.has(rel)) {
+      [action, reason] = input.force
+        ? ['update', 'exists but no receipt lists it; overwritten (--force)']
+        : ['conflict', 'exists but no previous receipt lists it (not written by ggen, or the receipt is missing); use --force to overwrite'];
+    } else if (prevSubjects.get(rel) !== sha256(disk)) {
+      [action, reason] = input.force
+        ? ['update', 'edited by hand since the last sync; overwritten (--force)']
+        : ['conflict', 'edited by hand since the last sync (it no longer matches the receipt); use --force to overwrite'];
+    } else [action, reason] = ['update', 'specs or templates changed'];
+    entries.push({ ...base, action, reason });
+  }
+
+  const createOnce = new Set(input.previous?.createOnce ?? []);
+  for (const [rel, recorded] of prevSubjects) {
+    if (produced.has(rel) || createOnce.has(rel)) continue;
+    const abs = path.resolve(input.root, rel);
+    if (!OutputRoot.contains(input.root, abs, out) || abs === input.root) continue;
+    const disk = await readIfExists(abs);
+    if (!disk) continue;
+    const old = disk.toString('utf8');
+    if (sha256(disk) === recorded) entries.push({ path: rel, abs, action: 'delete', reason: 'orphan: no template produces it any more', mode: 'overwrite', old });
+    else entries.push({ path: rel, abs, action: 'keep', reason: 'orphan edited by hand since the last sync; kept, and no longer tracked', mode: 'overwrite', old });
+  }
+
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  outputs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return { entries, outputs, conflicts: entries.filter((e) => e.action === 'conflict') };
+}
+
+/** Writes creates/updates atomically, then deletes orphans. Call only after the whole plan is known to be sound. */
+export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
+  const { writeAtomic, removeFile } = await import('./atomic.js');
+  for (const e of plan.entries) {
+    if ((e.action === 'create' || e.action === 'update') && e.content !== undefined) writeAtomic(e.abs, e.content);
+  }
+  for (const e of plan.entries) if (e.action === 'delete') removeFile(e.abs, outputDirAbs);
+}
