@@ -1,0 +1,417 @@
+import type { IncomingMessage } from 'node:http';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { Protocol, ProtocolMessage } from './protocol.js';
+
+/** Close codes the gateway uses (RFC 6455 §7.4.1). */
+export const CloseCode = {
+  normal: 1000,
+  goingAway: 1001,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+  tryAgainLater: 1013,
+} as const;
+
+export interface ConnectionInfo {
+  remoteAddress: string | undefined;
+  url: string;
+}
+
+/**
+ * What the generated code returns per connection, typically a thin adapter that casts into a
+ * session process started under a simple_one_for_one supervisor.
+ */
+export interface SessionHandler {
+  /** A validated client frame. May return a promise; a throw or rejection counts as a session crash. */
+  onMessage(message: ProtocolMessage, connection: GatewayConnection): unknown;
+  /** The socket is gone (for whatever reason); the session should stop. Called exactly once. */
+  onClose(code: number, reason: string): unknown;
+}
+
+export interface GatewayConnection {
+  readonly id: number;
+  readonly isOpen: boolean;
+  /** Validates (unless disabled) and sends a server-to-client message; false if not sent. */
+  send(message: ProtocolMessage): boolean;
+  /** Sends an already-encoded frame, e.g. one broadcast encoded once for many members. */
+  sendRaw(text: string): boolean;
+  sendError(code: string, message: string, ref?: string): boolean;
+  close(code?: number, reason?: string): void;
+  /** For the session process's terminate: closes the socket with a reason (1000 if normal, else 1011). */
+  sessionEnded(reason: string, normal?: boolean): void;
+}
+
+export interface GatewayOptions {
+  port: number;
+  host?: string;
+  protocol: Protocol;
+  /** Defaults to protocol.maxFrameBytes; never above it. */
+  maxPayload?: number;
+  onConnect(connection: GatewayConnection, info: ConnectionInfo): SessionHandler | Promise<SessionHandler>;
+  /** Errors that were contained (handler throws, socket errors). Default: console.error. */
+  onError?: (error: unknown, where: string, connectionId?: number) => void;
+  maxConnections?: number;
+  /** Consecutive protocol errors tolerated before closing with 1008. Default 16. */
+  maxProtocolErrors?: number;
+  /** Frames buffered while an async onConnect is pending. Default 32. */
+  maxPendingFrames?: number;
+  /** A socket whose send buffer exceeds this is closed (1013) rather than buffering without bound. Default 4 MiB. */
+  maxBufferedBytes?: number;
+  /** Ping interval to find dead peers; 0 disables. Default 30000. */
+  heartbeatMs?: number;
+  /** Validate outbound messages against the protocol. Default true. */
+  validateOutbound?: boolean;
+  /** How long close() waits for clients to finish the close handshake before terminating them. Default 2000. */
+  closeTimeoutMs?: number;
+}
+
+export interface Gateway {
+  readonly port: number;
+  readonly host: string;
+  readonly connectionCount: number;
+  connections(): IterableIterator<GatewayConnection>;
+  close(): Promise<void>;
+}
+
+const CONN = Symbol('ggen.connection');
+type TaggedSocket = WebSocket & { [CONN]?: Connection };
+
+class Connection implements GatewayConnection {
+  readonly id: number;
+  ws: TaggedSocket;
+  gw: GatewayImpl;
+  handler: SessionHandler | null = null;
+  pending: ProtocolMessage[] | null = null;
+  protocolErrors = 0;
+  alive = true;
+  closed = false;
+  /** Close code ws sent after a receive error; the local close event then reports 1006 instead. */
+  failCode = 0;
+
+  constructor(id: number, ws: TaggedSocket, gw: GatewayImpl) {
+    this.id = id;
+    this.ws = ws;
+    this.gw = gw;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+  }
+
+  send(message: ProtocolMessage): boolean {
+    let text: string;
+    try {
+      text = this.gw.validateOutbound ? this.gw.protocol.encode(message) : JSON.stringify(message);
+    } catch (e) {
+      this.gw.report(e, 'send', this.id);
+      return false;
+    }
+    return this.sendRaw(text);
+  }
+
+  sendRaw(text: string): boolean {
+    if (!this.isOpen) return false;
+    if (this.ws.bufferedAmount > this.gw.maxBufferedBytes) {
+      this.close(CloseCode.tryAgainLater, 'slow consumer');
+      return false;
+    }
+    this.ws.send(text);
+    return true;
+  }
+
+  sendError(code: string, message: string, ref?: string): boolean {
+    return this.sendRaw(this.gw.protocol.errorFrame(code, message, ref));
+  }
+
+  close(code: number = CloseCode.normal, reason = ''): void {
+    if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    this.ws.close(code, Buffer.byteLength(reason) > 123 ? Buffer.from(reason).subarray(0, 120).toString() : reason);
+  }
+
+  sessionEnded(reason: string, normal = false): void {
+    this.close(normal ? CloseCode.normal : CloseCode.internalError, reason);
+  }
+}
+
+// Listeners are shared functions (`this` is the socket) so an idle connection costs no closures.
+function onSocketMessage(this: TaggedSocket, data: RawData, isBinary: boolean): void {
+  const c = this[CONN];
+  if (c !== undefined) c.gw.frame(c, data, isBinary);
+}
+function onSocketClose(this: TaggedSocket, code: number, reason: Buffer): void {
+  const c = this[CONN];
+  if (c !== undefined) c.gw.closed(c, code, reason);
+}
+function onSocketError(this: TaggedSocket, error: Error): void {
+  const c = this[CONN];
+  if (c !== undefined) c.gw.socketError(c, error);
+}
+function onSocketPong(this: TaggedSocket): void {
+  const c = this[CONN];
+  if (c !== undefined) c.alive = true;
+}
+
+class GatewayImpl implements Gateway {
+  readonly protocol: Protocol;
+  readonly validateOutbound: boolean;
+  readonly maxBufferedBytes: number;
+  port = 0;
+  readonly host: string;
+  private readonly wss: WebSocketServer;
+  private readonly live = new Set<Connection>();
+  private readonly onConnect: GatewayOptions['onConnect'];
+  private readonly onError: NonNullable<GatewayOptions['onError']>;
+  private readonly maxFrame: number;
+  private readonly maxConnections: number;
+  private readonly maxProtocolErrors: number;
+  private readonly maxPendingFrames: number;
+  private readonly closeTimeoutMs: number;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private nextId = 1;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: GatewayOptions, wss: WebSocketServer, maxFrame: number) {
+    this.protocol = options.protocol;
+    this.host = options.host ?? '127.0.0.1';
+    this.wss = wss;
+    this.maxFrame = maxFrame;
+    this.onConnect = options.onConnect;
+    this.onError = options.onError ?? ((e, where, id) => console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
+    this.validateOutbound = options.validateOutbound ?? true;
+    this.maxConnections = options.maxConnections ?? Infinity;
+    this.maxProtocolErrors = options.maxProtocolErrors ?? 16;
+    this.maxPendingFrames = options.maxPendingFrames ?? 32;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+    const hb = options.heartbeatMs ?? 30_000;
+    if (hb > 0) {
+      this.heartbeat = setInterval(() => this.beat(), hb);
+      this.heartbeat.unref();
+    }
+    wss.on('connection', (ws: TaggedSocket, req: IncomingMessage) => {
+      try {
+        this.accept(ws, req);
+      } catch (e) {
+        this.report(e, 'connection');
+        ws.terminate();
+      }
+    });
+    wss.on('error', (e) => this.report(e, 'server'));
+  }
+
+  get connectionCount(): number {
+    return this.live.size;
+  }
+
+  connections(): IterableIterator<GatewayConnection> {
+    return this.live.values();
+  }
+
+  report(error: unknown, where: string, id?: number): void {
+    try {
+      this.onError(error, where, id);
+    } catch {
+      // A failing error reporter must not take the server down either.
+    }
+  }
+
+  private accept(ws: TaggedSocket, req: IncomingMessage): void {
+    ws.on('error', onSocketError);
+    if (this.closing !== null) {
+      ws.close(CloseCode.goingAway, 'server shutting down');
+      return;
+    }
+    if (this.live.size >= this.maxConnections) {
+      ws.close(CloseCode.tryAgainLater, 'server full');
+      return;
+    }
+    const c = new Connection(this.nextId++, ws, this);
+    ws[CONN] = c;
+    this.live.add(c);
+    ws.on('message', onSocketMessage);
+    ws.on('close', onSocketClose);
+    ws.on('pong', onSocketPong);
+    let result: SessionHandler | Promise<SessionHandler>;
+    try {
+      result = this.onConnect(c, { remoteAddress: req.socket.remoteAddress, url: req.url ?? '/' });
+    } catch (e) {
+      this.report(e, 'onConnect', c.id);
+      c.close(CloseCode.internalError, 'session start failed');
+      return;
+    }
+    if (isPromise(result)) {
+      c.pending = [];
+      result.then(
+        (h) => this.attach(c, h),
+        (e) => {
+          this.report(e, 'onConnect', c.id);
+          c.pending = null;
+          c.close(CloseCode.internalError, 'session start failed');
+        },
+      );
+    } else {
+      this.attach(c, result);
+    }
+  }
+
+  private attach(c: Connection, handler: SessionHandler): void {
+    if (handler === null || typeof handler !== 'object' || typeof handler.onMessage !== 'function' || typeof handler.onClose !== 'function') {
+      this.report(new Error('onConnect must return a SessionHandler { onMessage, onClose }'), 'onConnect', c.id);
+      c.close(CloseCode.internalError, 'session start failed');
+      return;
+    }
+    c.handler = handler;
+    const queued = c.pending;
+    c.pending = null;
+    if (c.closed) {
+      this.notifyClosed(c, c.ws.readyState === WebSocket.CLOSED ? 1006 : CloseCode.goingAway, 'closed before session started');
+      return;
+    }
+    if (queued !== null) for (const m of queued) if (!c.closed) this.deliver(c, m);
+  }
+
+  frame(c: Connection, data: RawData, isBinary: boolean): void {
+    try {
+      if (c.closed) return;
+      c.alive = true;
+      if (isBinary) return this.protocolError(c, 'binary_not_supported', 'frames must be UTF-8 JSON text');
+      const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
+      if (buf.length > this.maxFrame) {
+        c.close(CloseCode.messageTooBig, 'frame too large');
+        return;
+      }
+      const r = this.protocol.parse(buf);
+      if (!r.ok) return this.protocolError(c, r.error.code, r.error.message);
+      c.protocolErrors = 0;
+      if (c.handler === null) {
+        if (c.pending === null) return;
+        if (c.pending.length >= this.maxPendingFrames) {
+          c.close(CloseCode.tryAgainLater, 'session not ready');
+          return;
+        }
+        c.pending.push(r.message);
+        return;
+      }
+      this.deliver(c, r.message);
+    } catch (e) {
+      this.report(e, 'frame', c.id);
+    }
+  }
+
+  private protocolError(c: Connection, code: string, message: string): void {
+    c.sendError(code, message);
+    if (++c.protocolErrors > this.maxProtocolErrors) c.close(CloseCode.policyViolation, 'too many protocol errors');
+  }
+
+  private deliver(c: Connection, m: ProtocolMessage): void {
+    try {
+      const r = (c.handler as SessionHandler).onMessage(m, c);
+      if (isPromise(r)) r.then(undefined, (e: unknown) => this.crashed(c, e));
+    } catch (e) {
+      this.crashed(c, e);
+    }
+  }
+
+  private crashed(c: Connection, e: unknown): void {
+    this.report(e, 'session', c.id);
+    c.close(CloseCode.internalError, 'session crashed');
+  }
+
+  closed(c: Connection, code: number, reason: Buffer): void {
+    if (c.closed) return;
+    c.closed = true;
+    this.live.delete(c);
+    if (c.handler === null) return;
+    if (c.failCode !== 0) this.notifyClosed(c, c.failCode, c.failCode === CloseCode.messageTooBig ? 'frame too large' : 'protocol error');
+    else this.notifyClosed(c, code, reason.toString('utf8'));
+  }
+
+  private notifyClosed(c: Connection, code: number, reason: string): void {
+    const h = c.handler as SessionHandler;
+    try {
+      const r = h.onClose(code, reason);
+      if (isPromise(r)) r.then(undefined, (e: unknown) => this.report(e, 'onClose', c.id));
+    } catch (e) {
+      this.report(e, 'onClose', c.id);
+    }
+  }
+
+  socketError(c: Connection, error: Error): void {
+    // ws closes the socket itself after a receive error (e.g. 1009 over maxPayload); remember why.
+    const code = (error as { code?: unknown }).code;
+    if (code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') c.failCode = CloseCode.messageTooBig;
+    else if (typeof code === 'string' && code.startsWith('WS_ERR_')) c.failCode = 1002;
+    this.report(error, 'socket', c.id);
+  }
+
+  private beat(): void {
+    for (const c of this.live) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      try {
+        c.ws.ping();
+      } catch (e) {
+        this.report(e, 'ping', c.id);
+      }
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.closing = new Promise<void>((resolve) => {
+      if (this.heartbeat !== null) clearInterval(this.heartbeat);
+      for (const c of this.live) c.close(CloseCode.goingAway, 'server shutting down');
+      const deadline = Date.now() + this.closeTimeoutMs;
+      const finish = (): void => {
+        if (this.live.size > 0 && Date.now() < deadline) {
+          setTimeout(finish, 10);
+          return;
+        }
+        for (const c of this.live) c.ws.terminate();
+        this.wss.close(() => resolve());
+      };
+      finish();
+    });
+    return this.closing;
+  }
+}
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+}
+
+/** Starts a WebSocket server (the `ws` package). Resolves once listening; port 0 binds an ephemeral port. */
+export function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const maxFrame = options.maxPayload ?? options.protocol.maxFrameBytes;
+  if (!Number.isSafeInteger(maxFrame) || maxFrame <= 0 || maxFrame > options.protocol.maxFrameBytes) {
+    return Promise.reject(new Error(`startGateway: maxPayload must be a positive integer <= protocol.maxFrameBytes (${options.protocol.maxFrameBytes})`));
+  }
+  if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65535) {
+    return Promise.reject(new Error(`startGateway: port must be an integer in 0..65535, got ${options.port}`));
+  }
+  return new Promise<Gateway>((resolve, reject) => {
+    const wss = new WebSocketServer({
+      port: options.port,
+      host: options.host ?? '127.0.0.1',
+      maxPayload: maxFrame,
+      clientTracking: false,
+      perMessageDeflate: false,
+    });
+    const onStartError = (e: Error): void => {
+      wss.close();
+      reject(e);
+    };
+    wss.once('error', onStartError);
+    wss.once('listening', () => {
+      wss.off('error', onStartError);
+      const gw = new GatewayImpl(options, wss, maxFrame);
+      const addr = wss.address();
+      gw.port = typeof addr === 'object' && addr !== null ? addr.port : options.port;
+      resolve(gw);
+    });
+  });
+}
