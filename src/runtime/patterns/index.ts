@@ -4,3 +4,4 @@ export * from './routing-table.js';
 export * from './sqlite.js';
 export * from './connection-pool.js';
 export * from './group-commit.js';
+export * from './ledger.js';
