@@ -1,0 +1,264 @@
+/**
+ * GenServer: OTP's gen_server. Return values mirror OTP's tuples as objects:
+ *
+ *   init            -> {ok: state, continue?, timeout?} | {stop: reason} | 'ignore'
+ *   handleCall      -> {reply: value, state, continue?, timeout?}
+ *                    | {noreply: state, continue?, timeout?}
+ *                    | {stop: reason, reply?: value, state}
+ *   handleCast/Info/Continue -> {noreply: state, continue?, timeout?} | {stop: reason, state}
+ *
+ * Any handler may return a promise of its result; the server handles nothing
+ * else until it settles. A handler that throws or rejects crashes the server
+ * with the thrown value as reason (terminate runs first, as in OTP).
+ * `timeout` is OTP's inactivity timeout: if no message arrives within it,
+ * handleInfo receives the string 'timeout'.
+ */
+import { isCleanExit, type ExitReason } from './exit-reason.js';
+import { Call, Cast, StopRequest, call, cast, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import { runAs, type Process, type ServerRef } from './process.js';
+import { Exit } from './signals.js';
+import type { DeadlineEntry, Timeout } from './timers.js';
+
+type MaybePromise<T> = T | Promise<T>;
+
+export interface Continuation {
+  continue?: unknown;
+  timeout?: number;
+  hibernate?: boolean;
+}
+
+export type InitResult<S> = ({ ok: S } & Continuation) | { stop: ExitReason } | 'ignore';
+export type CallResult<S, R = unknown> =
+  | ({ reply: R; state: S } & Continuation)
+  | ({ noreply: S } & Continuation)
+  | { stop: ExitReason; reply?: R; state: S };
+export type NoReplyResult<S> = ({ noreply: S } & Continuation) | { stop: ExitReason; state: S };
+
+export interface GenServerBehaviour<S = any, A = any, Req = any, Rep = any, Msg = any> {
+  init(args: A): MaybePromise<InitResult<S>>;
+  handleCall?(request: Req, from: From, state: S): MaybePromise<CallResult<S, Rep>>;
+  handleCast?(msg: Msg, state: S): MaybePromise<NoReplyResult<S>>;
+  handleInfo?(msg: unknown, state: S): MaybePromise<NoReplyResult<S>>;
+  handleContinue?(cont: unknown, state: S): MaybePromise<NoReplyResult<S>>;
+  terminate?(reason: ExitReason, state: S): unknown;
+}
+
+export type BehaviourLike<B extends object> = B | (new () => B);
+
+class IdleTimeout implements DeadlineEntry {
+  deadline = 0;
+  seq = 0;
+  armed = false;
+  constructor(private readonly proc: Process) {}
+  onDeadline(): void {
+    this.proc.deliver(IDLE_TIMEOUT);
+  }
+}
+const IDLE_TIMEOUT = Symbol('idleTimeout');
+
+/** @internal */
+export class GenServerHandler implements GenHandler {
+  parent: Process | undefined;
+  state: unknown;
+  proc!: Process;
+  private idle: IdleTimeout | undefined;
+  private lastMessage: unknown;
+  private readonly b: GenServerBehaviour;
+  private readonly args: unknown;
+
+  constructor(behaviour: GenServerBehaviour, args: unknown) {
+    this.b = behaviour;
+    this.args = args;
+  }
+
+  async init(proc: Process): Promise<StartResult> {
+    this.proc = proc;
+    let r: unknown = this.b.init(this.args);
+    if (isPromiseLike(r)) r = await r;
+    if (!proc.alive) return { error: proc.exitReason };
+    if (r === 'ignore') return 'ignore';
+    if (typeof r === 'object' && r !== null) {
+      if ('stop' in r) return { error: (r as { stop: unknown }).stop };
+      if ('ok' in r) {
+        const ok = r as { ok: unknown } & Continuation;
+        this.state = ok.ok;
+        queueMicrotask(() => this.release(ok));
+        return { ok: proc.pid };
+      }
+    }
+    return { error: { badReturnValue: r } };
+  }
+
+  private release(ok: Continuation): void {
+    const proc = this.proc;
+    if (!proc.alive) return;
+    let r: unknown;
+    runAs(proc, () => {
+      try {
+        r = this.after(ok);
+      } catch (err) {
+        r = this.crash(err);
+      }
+    });
+    if (isPromiseLike(r)) r.then(proc.resume, proc.crashAsync);
+    else proc.resume();
+  }
+
+  onDeath(): void {
+    if (this.idle) this.proc.runtime.timers.cancel(this.idle);
+  }
+
+  handle(msg: unknown): unknown {
+    if (this.idle?.armed) this.proc.runtime.timers.cancel(this.idle);
+    if (msg instanceof Call) return this.onCall(msg);
+    if (msg instanceof Cast) return this.onNoreply(this.b.handleCast, msg.msg, 'handleCast');
+    if (msg instanceof StopRequest) return this.terminate(msg.reason);
+    if (msg instanceof Exit && this.parent && msg.from === this.parent.pid) return this.terminate(msg.reason);
+    if (msg === IDLE_TIMEOUT) msg = 'timeout';
+    if (!this.b.handleInfo) {
+      this.proc.runtime.logger.log({ kind: 'unexpectedMessage', pid: this.proc.pid, message: msg });
+      return undefined;
+    }
+    return this.onNoreply(this.b.handleInfo, msg, 'handleInfo');
+  }
+
+  private onCall(c: Call): unknown {
+    this.lastMessage = c.request;
+    const fn = this.b.handleCall;
+    if (!fn) return this.crash({ undef: 'handleCall' });
+    let r: unknown;
+    try {
+      r = fn.call(this.b, c.request, c, this.state);
+    } catch (err) {
+      return this.crash(err);
+    }
+    if (isPromiseLike(r)) return r.then((res) => this.applyCall(c, res), (err) => this.crash(err));
+    return this.applyCall(c, r);
+  }
+
+  private applyCall(c: Call, r: unknown): unknown {
+    if (typeof r === 'object' && r !== null) {
+      if ('stop' in r) {
+        const s = r as { stop: ExitReason; state: unknown; reply?: unknown };
+        this.state = s.state;
+        if ('reply' in s) reply(c, s.reply);
+        return this.terminate(s.stop);
+      }
+      if ('reply' in r) {
+        const s = r as { reply: unknown; state: unknown } & Continuation;
+        this.state = s.state;
+        reply(c, s.reply);
+        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+      }
+      if ('noreply' in r) {
+        const s = r as { noreply: unknown } & Continuation;
+        this.state = s.noreply;
+        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+      }
+    }
+    return this.crash({ badReturnValue: r });
+  }
+
+  private onNoreply(fn: ((msg: any, state: any) => unknown) | undefined, msg: unknown, what: string): unknown {
+    this.lastMessage = msg;
+    if (!fn) return this.crash({ undef: what });
+    let r: unknown;
+    try {
+      r = fn.call(this.b, msg, this.state);
+    } catch (err) {
+      return this.crash(err);
+    }
+    if (isPromiseLike(r)) return r.then((res) => this.applyNoreply(res, what), (err) => this.crash(err));
+    return this.applyNoreply(r, what);
+  }
+
+  private applyNoreply(r: unknown, what: string): unknown {
+    if (typeof r === 'object' && r !== null) {
+      if ('stop' in r) {
+        const s = r as { stop: ExitReason; state: unknown };
+        this.state = s.state;
+        return this.terminate(s.stop);
+      }
+      if ('noreply' in r) {
+        const s = r as { noreply: unknown } & Continuation;
+        this.state = s.noreply;
+        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+      }
+    }
+    return this.crash({ badReturnValue: r });
+  }
+
+  /** Continue steps run before any queued message; then the inactivity timeout is armed. */
+  private after(opts: Continuation): unknown {
+    if (opts.continue !== undefined) return this.onNoreply(this.b.handleContinue, opts.continue, 'handleContinue');
+    if (opts.timeout !== undefined && this.proc.alive) {
+      if (opts.timeout <= 0) this.proc.deliver(IDLE_TIMEOUT);
+      else this.proc.runtime.timers.schedule((this.idle = new IdleTimeout(this.proc)), opts.timeout);
+    }
+    return undefined;
+  }
+
+  private crash(err: unknown): unknown {
+    return this.terminate(err);
+  }
+
+  /** Runs terminate(reason, state), reports abnormal exits, and ends the process. */
+  terminate(reason: ExitReason): unknown {
+    const proc = this.proc;
+    if (!proc.alive) return undefined;
+    let final = reason;
+    const finish = (): void => {
+      if (!isCleanExit(final)) {
+        proc.runtime.logger.log({ kind: 'processCrashed', pid: proc.pid, name: proc.name, reason: final, lastMessage: this.lastMessage });
+      }
+      proc.die(final);
+    };
+    if (!this.b.terminate) {
+      finish();
+      return undefined;
+    }
+    let r: unknown;
+    try {
+      r = this.b.terminate(reason, this.state);
+    } catch (err) {
+      final = err;
+      finish();
+      return undefined;
+    }
+    if (isPromiseLike(r)) {
+      return r.then(finish, (err: unknown) => {
+        final = err;
+        finish();
+      });
+    }
+    finish();
+    return undefined;
+  }
+}
+
+function startServer(behaviour: BehaviourLike<GenServerBehaviour>, args: unknown, opts: StartOptions, link: boolean): Promise<StartResult> {
+  return startGen(new GenServerHandler(instantiate(behaviour), args), opts, link);
+}
+
+export const GenServer = {
+  /** Starts a server not linked to the caller. */
+  start<S, A>(behaviour: BehaviourLike<GenServerBehaviour<S, A>>, args: A, opts: StartOptions = {}): Promise<StartResult> {
+    return startServer(behaviour as BehaviourLike<GenServerBehaviour>, args, opts, false);
+  },
+  /** Starts a server linked to the calling process (if called from one). */
+  startLink<S, A>(behaviour: BehaviourLike<GenServerBehaviour<S, A>>, args: A, opts: StartOptions = {}): Promise<StartResult> {
+    return startServer(behaviour as BehaviourLike<GenServerBehaviour>, args, opts, true);
+  },
+  call<R = unknown>(ref: ServerRef, request: unknown, timeoutMs: Timeout = 5000): Promise<R> {
+    return call<R>(ref, request, timeoutMs);
+  },
+  cast(ref: ServerRef, msg: unknown): void {
+    cast(ref, msg);
+  },
+  reply(from: From, value: unknown): boolean {
+    return reply(from, value);
+  },
+  stop(ref: ServerRef, reason: ExitReason = 'normal', timeout: Timeout = 'infinity'): Promise<void> {
+    return stop(ref, reason, timeout);
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * ggen-ts runtime: OTP's process model, gen_server, gen_statem and supervisor
+ * for Node. Names mirror OTP in camelCase.
+ *
+ * Exit reasons and other OTP terms (see exit-reason.ts):
+ *  - an atom is a string spelled as in OTP: 'normal', 'shutdown', 'killed',
+ *    'noproc', 'timeout', 'one_for_one', 'brutal_kill', 'not_found', ...
+ *  - a tagged tuple is an object with a camelCase tag key: {shutdown: term},
+ *    {alreadyStarted: pid}, {failedToStartChild: id, reason}, {invalidShutdown: x}
+ *  - a crash's reason is the thrown value itself (usually an Error).
+ * Calls, stops and receives reject with ExitError, whose `reason` is the term.
+ * Start functions resolve with StartResult: {ok: pid} | 'ignore' | {error: reason}.
+ */
+export * from './exit-reason.js';
+export * from './signals.js';
+export * from './logger.js';
+export { TimerHeap, type DeadlineEntry, type Timeout } from './timers.js';
+export {
+  Pid,
+  Runtime,
+  getRuntime,
+  resetRuntime,
+  self,
+  selfOrUndefined,
+  abortSignal,
+  spawn,
+  spawnLink,
+  exit,
+  link,
+  unlink,
+  monitor,
+  demonitor,
+  exited,
+  processFlag,
+  send,
+  isProcessAlive,
+  register,
+  unregister,
+  whereis,
+  registered,
+  type ServerRef,
+  type ProcessContext,
+  type SpawnOptions,
+  type RuntimeOptions,
+} from './process.js';
+export { call, cast, reply, stop, unwrapStart, isStartOk, type From, type StartResult, type StartOptions } from './gen.js';
+export * from './gen-server.js';
