@@ -3,6 +3,7 @@
  * one of these to the next, so it can be tested on its own.
  */
 import type { Store } from 'n3';
+import type { Diagnostic } from './errors.js';
 
 /** ggen.toml, parsed, validated against schema/ggen.schema.json, with defaults applied. */
 export interface Manifest {
@@ -88,6 +89,8 @@ export interface NormalizedGraph {
   tripleCount: number;
   inferredTriples: number;
   rounds: number;
+  /** SHACL results of severity sh:Warning / sh:Info: worth printing, not fatal. */
+  warnings?: Diagnostic[];
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };

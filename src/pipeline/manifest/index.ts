@@ -144,7 +144,7 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
       name: g.name as string,
       ask: query,
       expect,
-      message: (g.message as string | undefined) ?? `ASK gate "${g.name as string}" did not answer ${expect}`,
+      message: (g.message as string | undefined) ?? '',
     });
   }
 

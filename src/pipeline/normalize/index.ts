@@ -1,0 +1,192 @@
+/**
+ * Stage 1: Turtle sources → one validated, inferred, digested graph.
+ * parse (n3) → merge → inference fixpoint → RDFC-1.0 digest → SHACL and ASK gates.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Quad, Store } from 'n3';
+import { InputError, type Diagnostic } from '../errors.js';
+import type { QueryEngine } from '../extract/engine.js';
+import { compareCodeUnits } from '../fs/glob.js';
+import { resolveSources } from '../manifest/index.js';
+import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
+import { canonicalDigest, relabelBlankNodes } from './digest.js';
+import { runInference } from './inference.js';
+import { validateShacl } from './shacl.js';
+import { parseTurtleInto } from './turtle.js';
+
+export interface ValidationReport {
+  /** True when there is no violation (warnings allowed). */
+  ok: boolean;
+  specFiles: string[];
+  /** Triples in the graph after inference. */
+  triples: number;
+  inferred: number;
+  rounds: number;
+  digest: string;
+  violations: Diagnostic[];
+  /** SHACL results of severity sh:Warning / sh:Info. */
+  warnings: Diagnostic[];
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
+const termKey = (t: { termType: string; value: string }) => `${t.termType}|${t.value}`;
+
+function byLocation(a: Diagnostic, b: Diagnostic): number {
+  return (
+    compareCodeUnits(a.file ?? '', b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.col ?? 0) - (b.col ?? 0) ||
+    compareCodeUnits(a.message, b.message)
+  );
+}
+
+async function readInputs(manifest: Manifest, files: string[], key: string): Promise<Map<string, string>> {
+  const texts = new Map<string, string>();
+  const problems: Diagnostic[] = [];
+  await Promise.all(
+    files.map(async (file) => {
+      try {
+        texts.set(file, await readFile(path.join(manifest.root, file), 'utf8'));
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        problems.push({ file: manifest.path, message: `${key}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code})`}: ${file}` });
+      }
+    }),
+  );
+  if (problems.length > 0) throw new InputError(problems.sort(byLocation));
+  return texts;
+}
+
+/** Parses every file into `store`, reporting the syntax errors of all files at once. */
+async function parseAll(
+  store: Store,
+  texts: Map<string, string>,
+  files: string[],
+  baseIri: string | undefined,
+  onQuad?: (file: string) => (q: Quad) => void,
+): Promise<void> {
+  const problems: Diagnostic[] = [];
+  for (const file of files) {
+    try {
+      await parseTurtleInto(store, texts.get(file) ?? '', file, baseIri, onQuad?.(file));
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      problems.push(...err.diagnostics);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+}
+
+interface Built {
+  graph: NormalizedGraph;
+  violations: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
+  const { Store: N3Store } = await import('n3');
+  const specFiles = await resolveSources(manifest);
+  const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
+  const [specTexts, shapesTexts] = await Promise.all([
+    readInputs(manifest, specFiles, 'ontology.sources'),
+    readInputs(manifest, shapesFiles, 'validation.shacl'),
+  ]);
+
+  const store = new N3Store();
+  // First file to declare each subject: where SHACL diagnostics point.
+  const subjectFile = new Map<string, string>();
+  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, (file) => (q) => {
+    const key = termKey(q.subject);
+    if (!subjectFile.has(key)) subjectFile.set(key, file);
+  });
+  const shapes = new N3Store();
+  const shapeFile = new Map<string, string>();
+  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, (file) => (q) => {
+    const key = termKey(q.subject);
+    if (!shapeFile.has(key)) shapeFile.set(key, file);
+  });
+
+  const { inferred, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
+
+  const quads = [...(store.match(null, null, null, null) as Iterable<Quad>)];
+  const { digest, blankNodeLabels } = await canonicalDigest(quads);
+  await relabelBlankNodes(store, blankNodeLabels);
+  for (const [from, to] of blankNodeLabels) {
+    const file = subjectFile.get(`BlankNode|${from}`);
+    if (file) subjectFile.set(`BlankNode|${to}`, file);
+  }
+
+  const violations: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  if (shapesFiles.length > 0) {
+    const outcome = await validateShacl({
+      data: store,
+      shapes,
+      prefixes: manifest.ontology.prefixes,
+      subjectFile: (t) => subjectFile.get(termKey(t)),
+      shapeFile: (t) => (t ? shapeFile.get(termKey(t)) : undefined) ?? shapesFiles[0],
+    });
+    violations.push(...outcome.violations.sort(byLocation));
+    warnings.push(...outcome.warnings.sort(byLocation));
+  }
+  for (const gate of manifest.validation.ask) {
+    const answer = await engine.ask(store, gate.ask);
+    if (answer !== gate.expect) {
+      violations.push({
+        file: gate.ask.file,
+        line: gate.ask.line,
+        col: gate.ask.column ?? 1,
+        message: `ASK gate "${gate.name}" answered ${answer}, expected ${gate.expect}${gate.message ? `: ${gate.message}` : ''}`,
+      });
+    }
+  }
+
+  const inputs = new Map<string, InputFile>();
+  for (const [file, text] of [...specTexts, ...shapesTexts]) inputs.set(file, { path: file, sha256: sha256(text) });
+  for (const q of [...manifest.inference.rules.map((r) => r.construct), ...manifest.validation.ask.map((g) => g.ask)]) {
+    if (q.file !== manifest.path) inputs.set(q.file, { path: q.file, sha256: sha256(q.text) });
+  }
+
+  return {
+    graph: {
+      store,
+      digest,
+      specFiles,
+      inputs: [...inputs.values()].sort((a, b) => compareCodeUnits(a.path, b.path)),
+      tripleCount: store.size,
+      inferredTriples: inferred,
+      rounds,
+      warnings,
+    },
+    violations,
+    warnings,
+  };
+}
+
+/** Runs stage 1. Throws InputError on syntax errors, a diverging inference, and listing every violation. */
+export async function normalize(manifest: Manifest, engine: QueryEngine): Promise<NormalizedGraph> {
+  const { graph, violations } = await build(manifest, engine);
+  if (violations.length > 0) throw new InputError(violations);
+  return graph;
+}
+
+/**
+ * `ggen validate`: runs stage 1 and reports instead of throwing on violations. Syntax errors and a
+ * diverging inference still throw InputError: there is no graph to report on.
+ */
+export async function validateProject(manifest: Manifest, engine?: QueryEngine): Promise<ValidationReport> {
+  const { createQueryEngine } = await import('../extract/engine.js');
+  const { graph, violations, warnings } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
+  return {
+    ok: violations.length === 0,
+    specFiles: graph.specFiles,
+    triples: graph.tripleCount,
+    inferred: graph.inferredTriples,
+    rounds: graph.rounds,
+    digest: graph.digest,
+    violations,
+    warnings,
+  };
+}

@@ -1,0 +1,12 @@
+// Minimal typings for the untyped libraries normalize uses.
+
+declare module 'rdf-canonize' {
+  export function canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
+}
+
+declare module 'shacl-engine' {
+  export class Validator {
+    constructor(shapes: unknown, options: { factory: unknown; [k: string]: unknown });
+    validate(data: { dataset: unknown; terms?: Iterable<unknown> }): Promise<{ conforms: boolean; results: unknown[] }>;
+  }
+}
