@@ -1,2 +1,69 @@
 #!/usr/bin/env node
-console.log("hi");
+/**
+ * The `ggen` bin. Only commander and tiny modules load here; each command's
+ * implementation (and the heavy pipeline behind it) is imported in its action,
+ * so `ggen --help` and `ggen --version` stay fast.
+ */
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+
+function version(): string {
+  for (const rel of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'ggen-ts' && pkg.version) return pkg.version;
+    } catch {
+      /* try the next layout (src/ vs dist/src/) */
+    }
+  }
+  return '0.0.0';
+}
+
+const program = new Command();
+program
+  .name('ggen')
+  .description('Ontology-driven code generation: Turtle specs → SPARQL → Nunjucks templates → Prettier → hash receipt.')
+  .version(version(), '-V, --version')
+  .showHelpAfterError()
+  .addHelpText(
+    'after',
+    '\nExit codes: 0 success; 1 check/verify found differences (or sync stopped on a hand-edited file); 2 invalid input; 3 internal error.',
+  );
+
+program
+  .command('sync')
+  .description('Generate every output from the specs and write the receipt')
+  .option('--check', 'write nothing; exit 1 if any output would be created, changed or deleted (with a short diff)')
+  .option('--dry-run', 'write nothing; list what would be written, skipped or deleted, and why')
+  .option('--force', 'overwrite outputs that were edited by hand or that no receipt lists')
+  .option('--json', 'print one stable JSON document (durations under "timings")')
+  .option('--manifest <path>', 'path to ggen.toml', 'ggen.toml')
+  .option('--signing-key <key>', 'ed25519 private key (PEM file) to sign the receipt; default: the manifest receipt.signing_key_env variable')
+  .option('--full', 'run every stage even when the receipt says nothing changed')
+  .action(async (opts) => (await import('./commands/sync.js')).syncCommand(opts));
+
+program
+  .command('verify')
+  .description('Check outputs and inputs against the receipt (and its signature, given a public key)')
+  .option('--receipt <path>', 'receipt to verify (default: the manifest receipt.path, else receipts/latest.json)')
+  .option('--key <public key>', 'ed25519 public key (PEM file) to verify receipts/latest.dsse.json')
+  .option('--manifest <path>', 'path to ggen.toml (its directory is the project root)', 'ggen.toml')
+  .option('--json', 'print one stable JSON document')
+  .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
+
+program
+  .command('validate')
+  .description('Parse, infer and validate the specs (stage 1 only) and report')
+  .option('--manifest <path>', 'path to ggen.toml', 'ggen.toml')
+  .option('--json', 'print one stable JSON document')
+  .action(async (opts) => (await import('./commands/validate.js')).validateCommand(opts));
+
+program
+  .command('query')
+  .description('Run a SELECT (a .rq file or SPARQL text) against the normalized graph and print a table')
+  .argument('<query>', 'a .rq/.sparql file, or SPARQL text')
+  .option('--manifest <path>', 'path to ggen.toml', 'ggen.toml')
+  .option('--json', 'print {variables, rows} as JSON')
+  .action(async (query: string, opts) => (await import('./commands/query.js')).queryCommand(query, opts));
+
+await program.parseAsync(process.argv);

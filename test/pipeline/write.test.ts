@@ -89,6 +89,7 @@ describe('acquireLock', () => {
     release();
     expect(existsSync(path.join(root, '.ggen/sync.lock'))).toBe(false);
     const dead = spawnSync(process.execPath, ['-e', 'console.log(process.pid)']).stdout.toString().trim();
+    mkdirSync(path.join(root, '.ggen'));
     writeFileSync(path.join(root, '.ggen/sync.lock'), `${dead}\n`);
     const again = await acquireLock(root, 100);
     expect(readFileSync(path.join(root, '.ggen/sync.lock'), 'utf8').trim()).toBe(String(process.pid));
@@ -101,5 +102,14 @@ describe('unifiedDiff', () => {
     const d = unifiedDiff('a\nb\nc\nd\ne\n', 'a\nb\nC\nd\ne\n', 'x.ts');
     expect(d).toBe(['--- a/x.ts', '+++ b/x.ts', '@@ -1,5 +1,5 @@', ' a', ' b', '-c', '+C', ' d', ' e'].join('\n'));
     expect(unifiedDiff('', 'new\n', 'n.ts')).toContain('+new');
+  });
+});
+
+describe('unifiedDiff hunks', () => {
+  it('splits distant changes into separate hunks with correct line numbers', () => {
+    const old = Array.from({ length: 20 }, (_, i) => `l${i + 1}`).join('\n') + '\n';
+    const neu = old.replace('l3\n', 'L3\n').replace('l17\n', 'L17\n');
+    const d = unifiedDiff(old, neu, 'f');
+    expect(d.split('\n').filter((l) => l.startsWith('@@'))).toEqual(['@@ -1,5 +1,5 @@', '@@ -15,5 +15,5 @@']);
   });
 });

@@ -43,14 +43,51 @@ export function unifiedDiff(oldText: string, newText: string, name: string, opts
       else ops.push(['+', bm[j++]!]);
     }
   }
-  const before = a.slice(Math.max(0, pre - context), pre).map((l): Op => [' ', l]);
-  const after = a.slice(a.length - suf, a.length - suf + context).map((l): Op => [' ', l]);
-  const all = [...before, ...ops, ...after];
-  const oldStart = pre - before.length + 1;
-  const newStart = pre - before.length + 1;
-  const oldLen = all.filter((o) => o[0] !== '+').length;
-  const newLen = all.filter((o) => o[0] !== '-').length;
-  const lines = all.map(([k, l]) => k + l);
+  // Whole-file op list with old/new line numbers, then hunks of changes plus context.
+  const full: Array<{ k: ' ' | '-' | '+'; l: string }> = [
+    ...a.slice(0, pre).map((l) => ({ k: ' ' as const, l })),
+    ...ops.map(([k, l]) => ({ k, l })),
+    ...a.slice(a.length - suf).map((l) => ({ k: ' ' as const, l })),
+  ];
+  const lines: string[] = [];
+  let i = 0;
+  let oldNo = 1;
+  let newNo = 1;
+  const advance = (op: { k: string }): void => {
+    if (op.k !== '+') oldNo++;
+    if (op.k !== '-') newNo++;
+  };
+  while (i < full.length) {
+    if (full[i]!.k === ' ') {
+      advance(full[i]!);
+      i++;
+      continue;
+    }
+    let start = i;
+    let back = 0;
+    while (start > 0 && back < context && full[start - 1]!.k === ' ') {
+      start--;
+      back++;
+    }
+    let end = i;
+    for (;;) {
+      while (end < full.length && full[end]!.k !== ' ') end++;
+      let gap = end;
+      while (gap < full.length && full[gap]!.k === ' ' && gap - end < 2 * context) gap++;
+      if (gap < full.length && full[gap]!.k !== ' ' && gap - end <= 2 * context) end = gap;
+      else {
+        end = Math.min(full.length, end + context);
+        break;
+      }
+    }
+    const hunk = full.slice(start, end);
+    const oStart = oldNo - back;
+    const nStart = newNo - back;
+    lines.push(`@@ -${oStart},${hunk.filter((o) => o.k !== '+').length} +${nStart},${hunk.filter((o) => o.k !== '-').length} @@`);
+    for (const o of hunk) lines.push(o.k + o.l);
+    for (let j = i; j < end; j++) advance(full[j]!);
+    i = end;
+  }
   const shown = lines.length > maxLines ? [...lines.slice(0, maxLines), `... ${lines.length - maxLines} more lines`] : lines;
-  return [...header, `@@ -${oldStart},${oldLen} +${newStart},${newLen} @@`, ...shown].join('\n');
+  return [...header, ...shown].join('\n');
 }

@@ -2,7 +2,7 @@
  * One sync at a time per project: `.ggen/sync.lock` created with O_EXCL holds
  * the owner's pid. A lock whose pid is gone is stale and taken over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export class LockBusy extends Error {}
@@ -36,8 +36,9 @@ export async function acquireLock(root: string, waitMs = 5000): Promise<() => vo
         released = true;
         try {
           if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+          rmdirSync(dir);
         } catch {
-          /* already gone */
+          /* already gone, or .ggen holds other files */
         }
       };
     } catch (err) {

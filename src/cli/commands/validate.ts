@@ -1,0 +1,26 @@
+import { EXIT_INPUT, EXIT_OK, formatDiagnostic } from '../../pipeline/errors.js';
+import { green, red, reportError, stageLine, yellow } from '../output.js';
+
+export async function validateCommand(flags: { manifest: string; json?: boolean }): Promise<void> {
+  const json = Boolean(flags.json);
+  try {
+    const t0 = performance.now();
+    const { loadManifest } = await import('../../pipeline/manifest/index.js');
+    const { validateProject } = await import('../../pipeline/normalize/index.js');
+    const manifest = await loadManifest(flags.manifest);
+    const r = await validateProject(manifest);
+    const ms = Math.round(performance.now() - t0);
+    process.exitCode = r.ok ? EXIT_OK : EXIT_INPUT;
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ command: 'validate', status: r.ok ? 'ok' : 'invalid', exitCode: process.exitCode, ...r, timings: { total: ms } }, null, 2)}\n`);
+      return;
+    }
+    for (const v of r.violations) process.stderr.write(`${formatDiagnostic(v)}\n`);
+    for (const w of r.warnings) process.stderr.write(`${yellow('warning', process.stderr)}: ${formatDiagnostic(w)}\n`);
+    process.stdout.write(`${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}`, ms)}\n`);
+    process.stdout.write(`graph sha256:${r.digest} from ${r.specFiles.join(', ')}\n`);
+    process.stdout.write(r.ok ? `${green('valid')}\n` : `${red(`${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`)}\n`);
+  } catch (err) {
+    reportError('validate', err, json);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * `ggen sync`: manifest → normalize → extract → emit → canonicalize → plan →
+ * write + receipt. Everything is computed in memory first; the disk is touched
+ * only once every stage has succeeded and the plan has no conflict.
+ * Heavy stages are imported lazily so that the no-op path never loads them.
+ */
+import path from 'node:path';
+import { CheckFailed, InputError } from './errors.js';
+import { loadManifest } from './manifest/index.js';
+import { parseStatement, type ReceiptView } from './receipt/statement.js';
+import type { Manifest } from './types.js';
+import type { SkippedTemplate } from './emit/index.js';
+import type { Action } from './write/plan.js';
+import { readIfExists } from './write/hash.js';
+
+export type Stage = 'manifest' | 'up-to-date' | 'normalize' | 'extract' | 'emit' | 'canonicalize' | 'plan' | 'write' | 'receipt';
+
+export interface StageReport {
+  stage: Stage;
+  summary: string;
+  ms: number;
+}
+
+export interface SyncOptions {
+  /** Path to ggen.toml (default `ggen.toml` in the working directory). */
+  manifestPath?: string;
+  check?: boolean;
+  dryRun?: boolean;
+  force?: boolean;
+  /** ed25519 private key: PEM text or a path to a PEM file. Falls back to the manifest's signing_key_env variable. */
+  signingKey?: string;
+  /** Skip the no-op fast path (always run every stage). */
+  noFastPath?: boolean;
+  onStage?: (r: StageReport) => void;
+  onProgress?: (stage: Stage, done: number, total: number) => void;
+}
+
+export interface SyncEntry {
+  path: string;
+  action: Action;
+  reason: string;
+  template?: string;
+  /** Short unified diff (check mode, for create/update/delete/conflict). */
+  diff?: string;
+}
+
+export interface SyncResult {
+  /**
+   * - `written`: a full run wrote (or confirmed) every output and the receipt;
+   * - `up_to_date`: inputs and outputs match the receipt; nothing ran or was written;
+   * - `clean` / `differences`: `--check` outcome;
+   * - `dry_run`: nothing written; `entries` says what would happen.
+   */
+  status: 'written' | 'up_to_date' | 'clean' | 'differences' | 'dry_run';
+  entries: SyncEntry[];
+  receipt: { path: string; action: 'create' | 'update' | 'unchanged'; diff?: string; signed: boolean };
+  graph?: { digest: string; triples: number; inferred: number; rounds: number; specFiles: string[] };
+  skipped: SkippedTemplate[];
+  warnings: string[];
+  /** Milliseconds per stage; varies run to run. */
+  timings: Record<string, number>;
+}
+
+export function dssePathFor(receiptPath: string): string {
+  return receiptPath.endsWith('.json') ? `${receiptPath.slice(0, -'.json'.length)}.dsse.json` : `${receiptPath}.dsse.json`;
+}
+
+export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: ReceiptView; text: string } | null> {
+  const buf = await readIfExists(path.join(manifest.root, manifest.receipt.path));
+  if (!buf) return null;
+  const text = buf.toString('utf8');
+  try {
+    return { view: parseStatement(text), text };
+  } catch (err) {
+    throw new InputError({
+      file: manifest.receipt.path,
+      message: `the previous receipt is not a valid ggen receipt (${(err as Error).message}); restore it from version control, or delete it and run sync --force`,
+    });
+  }
+}
+
+function resolveSigningKey(manifest: Manifest, flag: string | undefined): string | undefined {
+  if (flag) return flag;
+  const env = process.env[manifest.receipt.signingKeyEnv];
+  return env && env.trim() !== '' ? env : undefined;
+}
+
+export async function sync(opts: SyncOptions = {}): Promise<SyncResult> {
+  const timings: Record<string, number> = {};
+  const started = performance.now();
+  let t = started;
+  const stage = (name: Stage, summary: string): void => {
+    const now = performance.now();
+    const ms = Math.round(now - t);
+    timings[name] = ms;
+    t = now;
+    opts.onStage?.({ stage: name, summary, ms });
+  };
+  const readOnly = Boolean(opts.check || opts.dryRun);
+
+  const manifest = await loadManifest(opts.manifestPath ?? 'ggen.toml');
+  const keySpec = resolveSigningKey(manifest, opts.signingKey);
+  const { loadPrivateKey, KeyError } = await import('./receipt/dsse.js');
+  let privateKey;
+  try {
+    privateKey = keySpec ? loadPrivateKey(keySpec) : undefined;
+  } catch (err) {
+    if (err instanceof KeyError) throw new InputError({ message: err.message });
+    throw err;
+  }
+  stage('manifest', manifest.path);
+
+  let release: (() => void) | undefined;
+  if (!readOnly) {
+    const { acquireLock } = await import('./write/lock.js');
+    release = await acquireLock(manifest.root);
+  }
+  try {
+    return await run(manifest, opts, privateKey, stage, timings, started);
+  } finally {
+    release?.();
+  }
+}
+
+async function run(
+  manifest: Manifest,
+  opts: SyncOptions,
+  privateKey: import('node:crypto').KeyObject | undefined,
+  stage: (name: Stage, summary: string) => void,
+  timings: Record<string, number>,
+  started: number,
+): Promise<SyncResult> {
+  const readOnly = Boolean(opts.check || opts.dryRun);
+  const previous = await readPreviousReceipt(manifest);
+  const receiptAbs = path.join(manifest.root, manifest.receipt.path);
+  const dsseRel = dssePathFor(manifest.receipt.path);
+  const warnings: string[] = [];
+
+  const signIfNeeded = async (receiptText: string, write: boolean): Promise<boolean> => {
+    if (!privateKey) return false;
+    const { signEnvelope, serializeEnvelope } = await import('./receipt/dsse.js');
+    const env = serializeEnvelope(signEnvelope(Buffer.from(receiptText, 'utf8'), privateKey));
+    const abs = path.join(manifest.root, dsseRel);
+    if (write && (await readIfExists(abs))?.toString('utf8') !== env) {
+      const { writeAtomic } = await import('./write/atomic.js');
+      writeAtomic(abs, env);
+    }
+    return true;
+  };
+
+  if (previous && !opts.noFastPath) {
+    const { checkUpToDate } = await import('./sync/fast-path.js');
+    const verdict = await checkUpToDate(manifest, previous.view);
+    if (verdict.upToDate) {
+      const signed = await signIfNeeded(previous.text, !readOnly);
+      stage('up-to-date', `${previous.view.subjects.size} outputs match ${manifest.receipt.path}; inputs unchanged`);
+      timings.total = Math.round(performance.now() - started);
+      return {
+        status: opts.check ? 'clean' : opts.dryRun ? 'dry_run' : 'up_to_date',
+        entries: [...previous.view.subjects.keys()].map((p) => ({ path: p, action: 'unchanged' as const, reason: 'up to date' })),
+        receipt: { path: manifest.receipt.path, action: 'unchanged', signed },
+        skipped: [],
+        warnings,
+        timings,
+      };
+    }
+  }
+
+  const { createQueryEngine, validateRows } = await import('./extract/index.js');
+  const { normalize } = await import('./normalize/index.js');
+  const engine = await createQueryEngine(manifest.ontology.prefixes);
+  const graph = await normalize(manifest, engine);
+  stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}`);
+
+  const emit = await import('./emit/index.js');
+  const templates = await emit.loadTemplates(manifest);
+  const extracted = await emit.extractTemplateData(templates, graph, engine, validateRows);
+  const rowCount = extracted.reduce((n, x) => n + Object.values(x.data).reduce((m, r) => m + r.length, 0), 0);
+  stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`);
+
+  const rendered = await emit.render(manifest, graph, extracted);
+  stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`);
+
+  const { canonicalize } = await import('./canonicalize/index.js');
+  const formatted = await canonicalize(rendered.files, graph, {
+    outputDir: manifest.generation.outputDir,
+    onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
+  });
+  stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
+
+  const { planWrites, PathEscape } = await import('./write/index.js');
+  let plan;
+  try {
+    plan = await planWrites({ root: manifest.root, outputDir: manifest.generation.outputDir, files: formatted, previous: previous?.view ?? null, force: Boolean(opts.force) });
+  } catch (err) {
+    if (err instanceof PathEscape) {
+      const [file, ...rest] = err.message.split(': ');
+      throw new InputError({ file, message: rest.join(': ') || err.message });
+    }
+    throw err;
+  }
+
+  const { dedupe, hashInputs } = await import('./sync/inputs.js');
+  const { buildStatement, serializeStatement, packageVersions } = await import('./receipt/index.js');
+  const shapes = new Set(manifest.validation.shacl);
+  const specs = new Set(graph.specFiles);
+  const inputs = await hashInputs(
+    manifest.root,
+    dedupe([
+      { path: manifest.path, role: 'manifest' },
+      ...graph.inputs.map((i) => ({ path: i.path, role: specs.has(i.path) ? ('spec' as const) : shapes.has(i.path) ? ('shapes' as const) : ('rule' as const) })),
+      ...templates.templates.map((tp) => ({ path: tp.file, role: 'template' as const })),
+      ...templates.partials.map((p) => ({ path: p, role: 'partial' as const })),
+      ...templates.templates.flatMap((tp) => tp.deps.map((d) => ({ path: d, role: d.endsWith('.json') ? ('schema' as const) : ('query' as const) }))),
+    ]),
+  );
+  const statement = buildStatement({
+    manifest,
+    outputs: plan.outputs,
+    inputs,
+    packages: packageVersions(),
+    graph: { digest: graph.digest, tripleCount: graph.tripleCount, inferredTriples: graph.inferredTriples, rounds: graph.rounds },
+  });
+  const receiptText = serializeStatement(statement);
+  const receiptAction = !previous ? 'create' : previous.text === receiptText ? 'unchanged' : 'update';
+
+  const counts = (a: Action): number => plan.entries.filter((e) => e.action === a).length;
+  stage('plan', `${counts('create')} to create, ${counts('update')} to update, ${counts('delete')} to delete, ${counts('unchanged')} unchanged${plan.conflicts.length ? `, ${plan.conflicts.length} conflict(s)` : ''}`);
+
+  const base = {
+    graph: { digest: graph.digest, triples: graph.tripleCount, inferred: graph.inferredTriples, rounds: graph.rounds, specFiles: graph.specFiles },
+    skipped: rendered.skipped,
+    warnings,
+    timings,
+  };
+  for (const e of plan.entries) if (e.action === 'keep' && e.reason.startsWith('orphan')) warnings.push(`${e.path}: ${e.reason}`);
+
+  if (opts.check) {
+    const { unifiedDiff } = await import('./write/diff.js');
+    const entries: SyncEntry[] = plan.entries.map((e) => {
+      const changes = e.action === 'create' || e.action === 'update' || e.action === 'delete' || e.action === 'conflict';
+      return {
+        path: e.path,
+        action: e.action,
+        reason: e.reason,
+        template: e.template,
+        diff: changes ? unifiedDiff(e.old ?? '', e.action === 'delete' ? '' : (e.content ?? ''), e.path, { maxLines: 12 }) : undefined,
+      };
+    });
+    const receiptDiff = receiptAction === 'unchanged' ? undefined : unifiedDiff(previous?.text ?? '', receiptText, manifest.receipt.path, { maxLines: 12 });
+    const differs = entries.some((e) => e.diff !== undefined) || receiptAction !== 'unchanged';
+    timings.total = Math.round(performance.now() - started);
+    return { ...base, status: differs ? 'differences' : 'clean', entries, receipt: { path: manifest.receipt.path, action: receiptAction, diff: receiptDiff, signed: Boolean(privateKey) } };
+  }
+
+  const entries: SyncEntry[] = plan.entries.map((e) => ({ path: e.path, action: e.action, reason: e.reason, template: e.template }));
+  if (opts.dryRun) {
+    timings.total = Math.round(performance.now() - started);
+    return { ...base, status: 'dry_run', entries, receipt: { path: manifest.receipt.path, action: receiptAction, signed: Boolean(privateKey) } };
+  }
+
+  if (plan.conflicts.length > 0) {
+    throw new CheckFailed(
+      ['sync stopped; nothing was written:', ...plan.conflicts.map((c) => `  ${c.path}: ${c.reason}`)].join('\n'),
+    );
+  }
+
+  const { applyPlan } = await import('./write/plan.js');
+  const { writeAtomic } = await import('./write/atomic.js');
+  await applyPlan(plan, path.join(manifest.root, manifest.generation.outputDir));
+  stage('write', `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`);
+  if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText);
+  const signed = await signIfNeeded(receiptText, true);
+  if (!signed && receiptAction !== 'unchanged' && (await readIfExists(path.join(manifest.root, dsseRel)))) {
+    warnings.push(`${dsseRel} signs an older receipt; give a signing key to refresh it`);
+  }
+  stage('receipt', `${manifest.receipt.path} ${receiptAction}${signed ? `, signed (${dsseRel})` : ''}`);
+  timings.total = Math.round(performance.now() - started);
+  return { ...base, status: 'written', entries, receipt: { path: manifest.receipt.path, action: receiptAction, signed } };
+}

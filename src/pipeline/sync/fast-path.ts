@@ -1,0 +1,42 @@
+/**
+ * No-op detection. If the previous receipt's input closure (every file digest,
+ * the expanded source and template lists, tool versions) is unchanged and every
+ * recorded output is still on disk as recorded, the pipeline would reproduce the
+ * same bytes, so it can be skipped. This module must not import n3, Comunica,
+ * nunjucks or prettier.
+ */
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { ReceiptView } from '../receipt/statement.js';
+import { packageVersions } from '../receipt/versions.js';
+import type { Manifest } from '../types.js';
+import { hashFile } from '../write/hash.js';
+import { DISCOVERABLE_ROLES, discoverInputs } from './inputs.js';
+
+export type FastPathVerdict = { upToDate: true } | { upToDate: false; reason: string };
+
+export async function checkUpToDate(manifest: Manifest, previous: ReceiptView): Promise<FastPathVerdict> {
+  const no = (reason: string): FastPathVerdict => ({ upToDate: false, reason });
+  for (const p of packageVersions()) {
+    if (previous.packages.get(p.name) !== p.version) return no(`${p.name} is now ${p.version}`);
+  }
+  let current;
+  try {
+    current = await discoverInputs(manifest);
+  } catch {
+    return no('inputs could not be listed');
+  }
+  const now = new Set(current.map((c) => c.path));
+  for (const c of current) if (!previous.inputs.has(c.path)) return no(`new input ${c.path}`);
+  for (const [p, rec] of previous.inputs) {
+    if (DISCOVERABLE_ROLES.has(rec.role) && !now.has(p)) return no(`input ${p} is gone`);
+  }
+  const checks = await Promise.all([...previous.inputs].map(async ([p, rec]) => ((await hashFile(path.join(manifest.root, p))) === rec.sha256 ? null : p)));
+  const changed = checks.find((c) => c !== null);
+  if (changed) return no(`${changed} changed`);
+  const subjects = await Promise.all([...previous.subjects].map(async ([p, d]) => ((await hashFile(path.join(manifest.root, p))) === d ? null : p)));
+  const drift = subjects.find((s) => s !== null);
+  if (drift) return no(`${drift} differs from the receipt`);
+  for (const p of previous.createOnce) if (!existsSync(path.join(manifest.root, p))) return no(`${p} is missing`);
+  return { upToDate: true };
+}
