@@ -45,3 +45,5 @@ export {
 } from './process.js';
 export { call, cast, reply, stop, unwrapStart, isStartOk, type From, type StartResult, type StartOptions } from './gen.js';
 export * from './gen-server.js';
+export * from './child-spec.js';
+export { Supervisor, type ChildInfo, type ChildCounts, type StartChildResult, type AdminResult } from './supervisor.js';
