@@ -68,6 +68,14 @@ describe('CircuitBreaker', () => {
     expect(cb.allow()).toBe(true);
   });
 
+  it('ignores outcomes reported while open (late replies from before the trip)', () => {
+    const { cb } = breaker();
+    record(cb, 0, 10);
+    record(cb, 5, 50);
+    expect(cb.trips).toBe(1);
+    expect(cb.state).toBe('open');
+  });
+
   it('admits a bounded number of probes', () => {
     const { cb, clock } = breaker({ halfOpenProbes: 3 });
     record(cb, 0, 10);

@@ -32,8 +32,9 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * own SAVEPOINT: a request that throws is rolled back alone and its batch-mates still commit.
  * Every promise settles only after COMMIT has returned, so an acknowledged write is durable.
  *
- * Work functions must be synchronous (better-sqlite3 is); requests run in submission order, so a
- * later request in a batch sees the effects of earlier ones.
+ * Work functions must be synchronous (better-sqlite3 is) and must not BEGIN, COMMIT or ROLLBACK
+ * themselves (nested db.transaction() is fine: it becomes a savepoint). Requests run in submission
+ * order, so a later request in a batch sees the effects of earlier ones.
  */
 export class GroupCommit {
   private readonly db: SqliteDatabase;
