@@ -252,4 +252,37 @@ describe('startGateway', () => {
     await eventually(() => rec.closes.length === 1, 'heartbeat termination');
     expect(gw.connectionCount).toBe(0);
   });
+
+  it('reports idle sessions once per quiet period, or closes them when there is no onIdle hook', async () => {
+    const clock = { t: 0 };
+    const idle: { conn: number; ms: number }[] = [];
+    const { gw, rec } = await start(
+      (conn, r) => ({ ...echoHandler(conn, r), onIdle: (ms: number) => void idle.push({ conn: conn.id, ms }) }),
+      { idleTimeoutMs: 60_000, now: () => clock.t },
+    );
+    const c = await client(gw.port);
+    await eventually(() => rec.conns.length === 1, 'connect');
+    clock.t = 59_999;
+    gw.sweepIdle();
+    expect(idle).toEqual([]);
+    clock.t = 60_000;
+    gw.sweepIdle();
+    gw.sweepIdle();
+    expect(idle).toEqual([{ conn: 1, ms: 60_000 }]);
+    c.send({ type: 'auth', token: 't' });
+    await eventually(() => rec.received.length === 1, 'frame');
+    clock.t = 100_000;
+    gw.sweepIdle();
+    expect(idle).toHaveLength(1);
+    clock.t = 120_000;
+    gw.sweepIdle();
+    expect(idle).toEqual([{ conn: 1, ms: 60_000 }, { conn: 1, ms: 60_000 }]);
+
+    const plain = await start(echoHandler, { idleTimeoutMs: 1000, now: () => clock.t });
+    const d = await client(plain.gw.port);
+    await eventually(() => plain.rec.conns.length === 1, 'connect');
+    clock.t += 1000;
+    plain.gw.sweepIdle();
+    expect(await d.closed()).toEqual({ code: 1000, reason: 'idle timeout' });
+  });
 });

@@ -26,6 +26,11 @@ export interface SessionHandler {
   onMessage(message: ProtocolMessage, connection: GatewayConnection): unknown;
   /** The socket is gone (for whatever reason); the session should stop. Called exactly once. */
   onClose(code: number, reason: string): unknown;
+  /**
+   * No client frame for `idleTimeoutMs` (once per quiet period). Lets a session state machine move
+   * to idle without a timer per session; without this hook the gateway closes with 1000 'idle timeout'.
+   */
+  onIdle?(idleMs: number): unknown;
 }
 
 export interface GatewayConnection {
@@ -59,6 +64,10 @@ export interface GatewayOptions {
   maxBufferedBytes?: number;
   /** Ping interval to find dead peers; 0 disables. Default 30000. */
   heartbeatMs?: number;
+  /** Quiet time after which onIdle fires (or the socket is closed); 0 disables. Default 0. */
+  idleTimeoutMs?: number;
+  /** Clock for idle tracking. */
+  now?: () => number;
   /** Validate outbound messages against the protocol. Default true. */
   validateOutbound?: boolean;
   /** How long close() waits for clients to finish the close handshake before terminating them. Default 2000. */
@@ -70,6 +79,8 @@ export interface Gateway {
   readonly host: string;
   readonly connectionCount: number;
   connections(): IterableIterator<GatewayConnection>;
+  /** Runs the idle check now (it also runs on a timer every idleTimeoutMs / 4). */
+  sweepIdle(): void;
   close(): Promise<void>;
 }
 
@@ -85,13 +96,16 @@ class Connection implements GatewayConnection {
   protocolErrors = 0;
   alive = true;
   closed = false;
+  lastActive: number;
+  idleNotified = false;
   /** Close code ws sent after a receive error; the local close event then reports 1006 instead. */
   failCode = 0;
 
-  constructor(id: number, ws: TaggedSocket, gw: GatewayImpl) {
+  constructor(id: number, ws: TaggedSocket, gw: GatewayImpl, now: number) {
     this.id = id;
     this.ws = ws;
     this.gw = gw;
+    this.lastActive = now;
   }
 
   get isOpen(): boolean {
@@ -168,6 +182,9 @@ class GatewayImpl implements Gateway {
   private readonly maxPendingFrames: number;
   private readonly closeTimeoutMs: number;
   private heartbeat: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleMs: number;
+  private readonly now: () => number;
   private nextId = 1;
   private closing: Promise<void> | null = null;
 
@@ -184,6 +201,12 @@ class GatewayImpl implements Gateway {
     this.maxPendingFrames = options.maxPendingFrames ?? 32;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
+    this.now = options.now ?? Date.now;
+    this.idleMs = options.idleTimeoutMs ?? 0;
+    if (this.idleMs > 0) {
+      this.idleTimer = setInterval(() => this.sweepIdle(), Math.max(10, Math.floor(this.idleMs / 4)));
+      this.idleTimer.unref();
+    }
     const hb = options.heartbeatMs ?? 30_000;
     if (hb > 0) {
       this.heartbeat = setInterval(() => this.beat(), hb);
@@ -226,7 +249,7 @@ class GatewayImpl implements Gateway {
       ws.close(CloseCode.tryAgainLater, 'server full');
       return;
     }
-    const c = new Connection(this.nextId++, ws, this);
+    const c = new Connection(this.nextId++, ws, this, this.now());
     ws[CONN] = c;
     this.live.add(c);
     ws.on('message', onSocketMessage);
@@ -275,6 +298,10 @@ class GatewayImpl implements Gateway {
     try {
       if (c.closed) return;
       c.alive = true;
+      if (this.idleMs > 0) {
+        c.lastActive = this.now();
+        c.idleNotified = false;
+      }
       if (isBinary) return this.protocolError(c, 'binary_not_supported', 'frames must be UTF-8 JSON text');
       const buf = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
       if (buf.length > this.maxFrame) {
@@ -345,6 +372,26 @@ class GatewayImpl implements Gateway {
     this.report(error, 'socket', c.id);
   }
 
+  sweepIdle(): void {
+    if (this.idleMs <= 0) return;
+    const t = this.now();
+    for (const c of this.live) {
+      if (c.idleNotified || c.handler === null || t - c.lastActive < this.idleMs) continue;
+      c.idleNotified = true;
+      const h = c.handler;
+      if (h.onIdle === undefined) {
+        c.close(CloseCode.normal, 'idle timeout');
+        continue;
+      }
+      try {
+        const r = h.onIdle(t - c.lastActive);
+        if (isPromise(r)) r.then(undefined, (e: unknown) => this.crashed(c, e));
+      } catch (e) {
+        this.crashed(c, e);
+      }
+    }
+  }
+
   private beat(): void {
     for (const c of this.live) {
       if (!c.alive) {
@@ -364,6 +411,7 @@ class GatewayImpl implements Gateway {
     if (this.closing !== null) return this.closing;
     this.closing = new Promise<void>((resolve) => {
       if (this.heartbeat !== null) clearInterval(this.heartbeat);
+      if (this.idleTimer !== null) clearInterval(this.idleTimer);
       for (const c of this.live) c.close(CloseCode.goingAway, 'server shutting down');
       const deadline = Date.now() + this.closeTimeoutMs;
       const finish = (): void => {
