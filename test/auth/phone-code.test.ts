@@ -95,4 +95,16 @@ describe('PhoneCodeLogin', () => {
     login.sweep();
     expect(login.pendingCount).toBe(0);
   });
+
+  it('can refuse re-requests inside a resend interval', () => {
+    const clock = { t: 0 };
+    const tokens = new TokenService({ secret: 's'.repeat(40), now: () => clock.t });
+    const login = new PhoneCodeLogin(tokens, { now: () => clock.t, resendIntervalSeconds: 30, randomInt: () => 1 });
+    login.requestCode(PHONE);
+    clock.t = 29_999;
+    expect(err(() => login.requestCode(PHONE)).code).toBe('resend_too_soon');
+    expect(login.requestCode('+14155550123').code).toBe('000001');
+    clock.t = 30_000;
+    expect(login.requestCode(PHONE).code).toBe('000001');
+  });
 });

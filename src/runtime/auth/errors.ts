@@ -10,7 +10,8 @@ export type AuthErrorCode =
   | 'no_pending_code'
   | 'invalid_code'
   | 'too_many_attempts'
-  | 'code_expired';
+  | 'code_expired'
+  | 'resend_too_soon';
 
 /** Every failure of token verification or phone-code login; `code` is stable and safe to send to clients. */
 export class AuthError extends Error {

@@ -9,6 +9,8 @@ export interface PhoneCodeSettings {
   ttlSeconds?: number;
   /** Wrong guesses allowed before the code is burned (seed 002: 3). */
   maxAttempts?: number;
+  /** Minimum time between two codes for one phone (limits guessing by re-requesting); 0 disables. Default 0. */
+  resendIntervalSeconds?: number;
   now?: () => number;
   /** Uniform integer in [min, max); defaults to crypto.randomInt. */
   randomInt?: (min: number, max: number) => number;
@@ -29,6 +31,7 @@ export interface PhoneLogin {
 
 interface Pending {
   digest: Buffer;
+  issuedAt: number;
   expiresAt: number;
   attemptsLeft: number;
 }
@@ -47,6 +50,7 @@ export class PhoneCodeLogin {
   readonly digits: number;
   readonly ttlSeconds: number;
   readonly maxAttempts: number;
+  readonly resendIntervalSeconds: number;
   private readonly tokens: TokenService;
   private readonly now: () => number;
   private readonly rand: (min: number, max: number) => number;
@@ -69,6 +73,10 @@ export class PhoneCodeLogin {
     if (!Number.isSafeInteger(this.maxAttempts) || this.maxAttempts <= 0) {
       throw new Error(`PhoneCodeLogin: maxAttempts must be a positive integer, got ${this.maxAttempts}`);
     }
+    this.resendIntervalSeconds = settings.resendIntervalSeconds ?? 0;
+    if (!Number.isSafeInteger(this.resendIntervalSeconds) || this.resendIntervalSeconds < 0) {
+      throw new Error(`PhoneCodeLogin: resendIntervalSeconds must be an integer >= 0, got ${this.resendIntervalSeconds}`);
+    }
     this.now = settings.now ?? Date.now;
     this.rand = settings.randomInt ?? randomInt;
     this.subjectFor = settings.subjectFor ?? ((p) => p);
@@ -78,11 +86,16 @@ export class PhoneCodeLogin {
   requestCode(phone: string): CodeRequest {
     if (!isE164(phone)) throw new AuthError('invalid_phone', 'phone must be in E.164 format, e.g. +14155550123');
     if (++this.requestsSinceSweep >= 1024) this.sweep();
+    const t = this.now();
+    const previous = this.pending.get(phone);
+    if (previous !== undefined && t < previous.issuedAt + this.resendIntervalSeconds * 1000) {
+      throw new AuthError('resend_too_soon', `a code was sent less than ${this.resendIntervalSeconds}s ago`);
+    }
     const n = this.rand(0, 10 ** this.digits);
     if (!Number.isSafeInteger(n) || n < 0 || n >= 10 ** this.digits) throw new Error('PhoneCodeLogin: randomInt out of range');
     const code = String(n).padStart(this.digits, '0');
-    const expiresAt = this.now() + this.ttlSeconds * 1000;
-    this.pending.set(phone, { digest: this.digest(phone, code), expiresAt, attemptsLeft: this.maxAttempts });
+    const expiresAt = t + this.ttlSeconds * 1000;
+    this.pending.set(phone, { digest: this.digest(phone, code), issuedAt: t, expiresAt, attemptsLeft: this.maxAttempts });
     return { code, expiresAt };
   }
 
