@@ -285,4 +285,39 @@ describe('startGateway', () => {
     plain.gw.sweepIdle();
     expect(await d.closed()).toEqual({ code: 1000, reason: 'idle timeout' });
   });
+
+  it('drops a peer that stops reading once its send backlog passes maxBufferedBytes', async () => {
+    const { gw, rec } = await start(echoHandler, { maxBufferedBytes: 64 * 1024 });
+    const c = await client(gw.port);
+    await eventually(() => rec.conns.length === 1, 'connect');
+    (c.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+    const conn = rec.conns[0]!;
+    const room = 'r'.repeat(900);
+    let sent = 0;
+    // Kernel socket buffers absorb the first few MB; the loop is bounded either way.
+    while (sent < 20_000 && conn.send({ type: 'message', room, seq: sent })) {
+      sent++;
+      if (sent % 500 === 0) await new Promise((r) => setImmediate(r));
+    }
+    expect(sent).toBeLessThan(20_000);
+    await eventually(() => rec.closes.length === 1, 'slow consumer dropped');
+    expect(rec.closes[0]).toMatchObject({ code: 1013, reason: 'slow consumer' });
+    expect(gw.connectionCount).toBe(0);
+  });
+
+  it('tells a session that started after its socket already closed', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const { gw, rec } = await start(async (conn, r) => {
+      await gate;
+      return echoHandler(conn, r);
+    });
+    const c = await client(gw.port);
+    await eventually(() => gw.connectionCount === 1, 'connect');
+    c.ws.close(4000, 'bye');
+    await eventually(() => gw.connectionCount === 0, 'socket closed');
+    release();
+    await eventually(() => rec.closes.length === 1, 'late onClose');
+    expect(rec.closes[0]?.code).toBe(4000);
+  });
 });

@@ -98,7 +98,7 @@ class Connection implements GatewayConnection {
   closed = false;
   lastActive: number;
   idleNotified = false;
-  /** Close code ws sent after a receive error; the local close event then reports 1006 instead. */
+  /** Why the gateway dropped the socket itself (the local close event then reports 1006), or the close code seen before the session existed. */
   failCode = 0;
 
   constructor(id: number, ws: TaggedSocket, gw: GatewayImpl, now: number) {
@@ -126,7 +126,9 @@ class Connection implements GatewayConnection {
   sendRaw(text: string): boolean {
     if (!this.isOpen) return false;
     if (this.ws.bufferedAmount > this.gw.maxBufferedBytes) {
-      this.close(CloseCode.tryAgainLater, 'slow consumer');
+      // A close frame would queue behind the backlog the peer is not reading; drop the socket now.
+      this.failCode = CloseCode.tryAgainLater;
+      this.ws.terminate();
       return false;
     }
     this.ws.send(text);
@@ -288,7 +290,7 @@ class GatewayImpl implements Gateway {
     const queued = c.pending;
     c.pending = null;
     if (c.closed) {
-      this.notifyClosed(c, c.ws.readyState === WebSocket.CLOSED ? 1006 : CloseCode.goingAway, 'closed before session started');
+      this.notifyClosed(c, c.failCode === 0 ? 1006 : c.failCode, 'closed before the session started');
       return;
     }
     if (queued !== null) for (const m of queued) if (!c.closed) this.deliver(c, m);
@@ -349,8 +351,11 @@ class GatewayImpl implements Gateway {
     if (c.closed) return;
     c.closed = true;
     this.live.delete(c);
-    if (c.handler === null) return;
-    if (c.failCode !== 0) this.notifyClosed(c, c.failCode, c.failCode === CloseCode.messageTooBig ? 'frame too large' : 'protocol error');
+    if (c.handler === null) {
+      if (c.failCode === 0) c.failCode = code;
+      return;
+    }
+    if (c.failCode !== 0) this.notifyClosed(c, c.failCode, failReason(c.failCode));
     else this.notifyClosed(c, code, reason.toString('utf8'));
   }
 
@@ -426,6 +431,12 @@ class GatewayImpl implements Gateway {
     });
     return this.closing;
   }
+}
+
+function failReason(code: number): string {
+  if (code === CloseCode.messageTooBig) return 'frame too large';
+  if (code === CloseCode.tryAgainLater) return 'slow consumer';
+  return 'protocol error';
 }
 
 function isPromise(v: unknown): v is Promise<unknown> {
