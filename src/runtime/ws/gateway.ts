@@ -53,7 +53,7 @@ export interface GatewayOptions {
   /** Defaults to protocol.maxFrameBytes; never above it. */
   maxPayload?: number;
   onConnect(connection: GatewayConnection, info: ConnectionInfo): SessionHandler | Promise<SessionHandler>;
-  /** Errors that were contained (handler throws, socket errors). Default: console.error. */
+  /** Errors that were contained (handler throws, socket errors). Default: console.error, except 'socket' errors. */
   onError?: (error: unknown, where: string, connectionId?: number) => void;
   maxConnections?: number;
   /** Consecutive protocol errors tolerated before closing with 1008. Default 16. */
@@ -196,7 +196,8 @@ class GatewayImpl implements Gateway {
     this.wss = wss;
     this.maxFrame = maxFrame;
     this.onConnect = options.onConnect;
-    this.onError = options.onError ?? ((e, where, id) => console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
+    // Socket errors (resets, clients breaking the framing rules) are peer behaviour, not server faults; the default stays quiet about them.
+    this.onError = options.onError ?? ((e, where, id) => where === 'socket' || console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
     this.validateOutbound = options.validateOutbound ?? true;
     this.maxConnections = options.maxConnections ?? Infinity;
     this.maxProtocolErrors = options.maxProtocolErrors ?? 16;
@@ -283,6 +284,7 @@ class GatewayImpl implements Gateway {
   private attach(c: Connection, handler: SessionHandler): void {
     if (handler === null || typeof handler !== 'object' || typeof handler.onMessage !== 'function' || typeof handler.onClose !== 'function') {
       this.report(new Error('onConnect must return a SessionHandler { onMessage, onClose }'), 'onConnect', c.id);
+      c.pending = null;
       c.close(CloseCode.internalError, 'session start failed');
       return;
     }
