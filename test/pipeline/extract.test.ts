@@ -116,6 +116,10 @@ describe('ask and construct', () => {
     expect(quads.map((x) => x.subject.value).sort()).toEqual(['https://example.org/app#cart', 'https://example.org/app#logger']);
   });
 
+  it('accept the prefixes Comunica predeclares, as Comunica does', async () => {
+    expect(await engine.ask(store, q('ASK { otp:Worker a rdfs:Class }'))).toBe(true);
+  });
+
   it('reject the wrong query form', async () => {
     expect((await inputError(engine.ask(store, q('SELECT * WHERE { ?s ?p ?o } ORDER BY ?s')))).message).toBe(
       'q.rq:1:1: expected a SPARQL ASK query, got SELECT',

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
 import { expandGlob, globToRegExp } from '../../src/pipeline/fs/glob.js';
-import { checkRelative, loadManifest, resolveSources } from '../../src/pipeline/manifest/index.js';
+import { readFileSync } from 'node:fs';
+import { checkRelative, createAjv, loadManifest, resolveSources, schemaPath } from '../../src/pipeline/manifest/index.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -34,6 +35,24 @@ async function loadError(root: string): Promise<InputError> {
 const MINIMAL = `[project]\nname = "demo"\n[ontology]\nsources = ["specs/*.ttl"]\n`;
 
 describe('loadManifest', () => {
+  it('ships a schema that is valid in strict mode, with a description on every key', async () => {
+    const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as Record<string, unknown>;
+    (await createAjv(true)).compile(schema);
+    const walk = (node: Record<string, unknown>, at: string): void => {
+      const props = (node.properties ?? {}) as Record<string, Record<string, unknown>>;
+      if (node.type === 'object' && at !== 'generation.vars') {
+        expect(node.additionalProperties, `${at} additionalProperties`).not.toBe(true);
+        expect(node.additionalProperties, `${at} additionalProperties`).toBeDefined();
+      }
+      for (const [k, v] of Object.entries(props)) {
+        expect(typeof v.description, `${at}.${k} description`).toBe('string');
+        walk(v, at ? `${at}.${k}` : k);
+        if (v.items) walk(v.items as Record<string, unknown>, `${at}.${k}[]`);
+      }
+    };
+    walk(schema, '');
+  });
+
   it('applies the defaults to a minimal manifest', async () => {
     const root = await project({ 'ggen.toml': MINIMAL });
     const m = await loadManifest(path.join(root, 'ggen.toml'));

@@ -7,7 +7,7 @@ import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
 import type { QueryText, Row } from '../types.js';
 import { setBinding } from './bindings.js';
-import { checkQuery, fileDiagnostic, withPrefixes } from './sparql-syntax.js';
+import { checkQuery, fileDiagnostic, standaloneParser, withPrefixes, type SparqlParser } from './sparql-syntax.js';
 
 export interface SelectResult {
   variables: string[];
@@ -39,11 +39,45 @@ interface ComunicaEngine {
   queryQuads(query: string, context: object): Promise<{ toArray(): Promise<Quad[]> }>;
 }
 
+interface ComunicaParseActor {
+  parser?: SparqlParser;
+  prefixes?: Record<string, string>;
+}
+
+/**
+ * Comunica builds a traqula parser (with full position tracking) inside its SPARQL parse actor.
+ * Building a second one costs ~250 ms of a cold start, so the checks borrow Comunica's. The path
+ * is internal to Comunica 5 (pinned); if it moves, a parser of our own is built instead.
+ */
+function comunicaParseActor(engine: unknown): ComunicaParseActor | undefined {
+  const e = engine as {
+    actorInitQuery?: { mediatorQueryProcess?: { bus?: { actors?: Array<{ mediatorQueryParse?: { bus?: { actors?: unknown[] } } }> } } };
+  };
+  for (const processor of e.actorInitQuery?.mediatorQueryProcess?.bus?.actors ?? []) {
+    for (const actor of processor.mediatorQueryParse?.bus?.actors ?? []) {
+      const a = actor as ComunicaParseActor;
+      if (typeof a.parser?.parse === 'function') return a;
+    }
+  }
+  return undefined;
+}
+
 class ComunicaQueryEngine implements QueryEngine {
+  private readonly checkPrefixes: Record<string, string>;
+
   constructor(
     private readonly engine: ComunicaEngine,
     private readonly prefixes: Record<string, string>,
-  ) {}
+    private readonly parser: SparqlParser,
+    /** Prefixes Comunica itself predeclares (rdf, rdfs, xsd, owl, ...): the checks must accept them too. */
+    builtinPrefixes: Record<string, string>,
+  ) {
+    this.checkPrefixes = { ...builtinPrefixes, ...prefixes };
+  }
+
+  private check(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<void> {
+    return checkQuery(query, this.checkPrefixes, form, this.parser);
+  }
 
   private async run<T>(query: QueryText, work: (text: string) => Promise<T>): Promise<T> {
     try {
@@ -56,7 +90,7 @@ class ComunicaQueryEngine implements QueryEngine {
   }
 
   async select(store: Store, query: QueryText): Promise<SelectResult> {
-    await checkQuery(query, this.prefixes, 'select');
+    await this.check(query, 'select');
     return this.run(query, async (text) => {
       const result = await this.engine.query(text, { sources: [store] });
       const metadata = await result.metadata();
@@ -72,12 +106,12 @@ class ComunicaQueryEngine implements QueryEngine {
   }
 
   async ask(store: Store, query: QueryText): Promise<boolean> {
-    await checkQuery(query, this.prefixes, 'ask');
+    await this.check(query, 'ask');
     return this.run(query, (text) => this.engine.queryBoolean(text, { sources: [store] }));
   }
 
   async construct(store: Store, query: QueryText): Promise<Quad[]> {
-    await checkQuery(query, this.prefixes, 'construct');
+    await this.check(query, 'construct');
     return this.run(query, async (text) => (await this.engine.queryQuads(text, { sources: [store] })).toArray());
   }
 }
@@ -85,5 +119,8 @@ class ComunicaQueryEngine implements QueryEngine {
 /** Creates the engine for one run; `prefixes` are available to every query that does not declare them. */
 export async function createQueryEngine(prefixes: Record<string, string> = {}): Promise<QueryEngine> {
   const { QueryEngine: Comunica } = await import('@comunica/query-sparql-rdfjs-lite');
-  return new ComunicaQueryEngine(new Comunica() as unknown as ComunicaEngine, { ...prefixes });
+  const comunica = new Comunica();
+  const actor = comunicaParseActor(comunica);
+  const parser = actor?.parser ?? (await standaloneParser());
+  return new ComunicaQueryEngine(comunica as unknown as ComunicaEngine, { ...prefixes }, parser, { ...(actor?.prefixes ?? {}) });
 }

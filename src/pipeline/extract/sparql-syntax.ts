@@ -7,7 +7,7 @@ import type { QueryText } from '../types.js';
 
 export type QueryForm = 'select' | 'ask' | 'construct' | 'describe';
 
-interface TraqulaParser {
+export interface SparqlParser {
   parse(text: string, context?: { prefixes?: Record<string, string> }): unknown;
 }
 
@@ -17,12 +17,15 @@ interface ParsedQuery {
   solutionModifiers?: { order?: { orderDefs?: unknown[] } };
 }
 
-let parserPromise: Promise<TraqulaParser> | undefined;
+let parserPromise: Promise<SparqlParser> | undefined;
 
-function sparqlParser(): Promise<TraqulaParser> {
-  // Building the parser records the whole grammar (chevrotain): do it once per process.
+/**
+ * A traqula parser of our own, for when Comunica's cannot be reached (see engine.ts). Building one
+ * records the whole grammar (~250 ms), so it is done at most once per process.
+ */
+export function standaloneParser(): Promise<SparqlParser> {
   parserPromise ??= import('@traqula/parser-sparql-1-2').then(
-    ({ Parser }) => new Parser({ lexerConfig: { positionTracking: 'full' } }) as unknown as TraqulaParser,
+    ({ Parser }) => new Parser({ lexerConfig: { positionTracking: 'full' } }) as unknown as SparqlParser,
   );
   return parserPromise;
 }
@@ -75,11 +78,16 @@ function keywordOffset(text: string, keyword: string): number {
 }
 
 /**
- * Parses `q` (with `prefixes` available as if declared) and checks its form. SELECT queries must
+ * Parses `q` with `parser` (with `prefixes` available as if declared) and checks its form. SELECT queries must
  * have a top-level ORDER BY so that row order is always defined. Throws InputError.
  */
-export async function checkQuery(q: QueryText, prefixes: Record<string, string>, form: QueryForm): Promise<void> {
-  const parser = await sparqlParser();
+export async function checkQuery(
+  q: QueryText,
+  prefixes: Record<string, string>,
+  form: QueryForm,
+  parser?: SparqlParser,
+): Promise<void> {
+  parser ??= await standaloneParser();
   let ast: ParsedQuery;
   try {
     ast = parser.parse(q.text, { prefixes: { ...prefixes } }) as ParsedQuery;

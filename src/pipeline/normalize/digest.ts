@@ -20,23 +20,19 @@ export async function canonicalDigest(quads: Quad[]): Promise<CanonicalGraph> {
 }
 
 /**
- * Renames blank nodes in `store` to their canonical labels, so that everything downstream (rows,
- * templates) sees the same labels whatever the parse order or the number of earlier parses.
+ * Renames blank nodes in `store` (whose quads are `quads`) to their canonical labels, so that
+ * everything downstream (rows, templates) sees the same labels whatever the parse order or the
+ * number of earlier parses in the process.
  */
-export async function relabelBlankNodes(store: Store, labels: Map<string, string>): Promise<void> {
+export async function relabelBlankNodes(store: Store, quads: Quad[], labels: Map<string, string>): Promise<void> {
   if (labels.size === 0) return;
   const { DataFactory } = await import('n3');
-  const map = (t: Quad['subject'] | Quad['object'] | Quad['graph']) =>
-    t.termType === 'BlankNode' ? DataFactory.blankNode(labels.get(t.value) ?? t.value) : t;
-  const withBlanks: Quad[] = [];
-  for (const q of store.match(null, null, null, null) as Iterable<Quad>) {
-    if (q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode') withBlanks.push(q);
-  }
-  // Remove first, then add: an old label may equal another node's new one.
-  for (const q of withBlanks) store.removeQuad(q);
-  for (const q of withBlanks) {
-    store.addQuad(
-      DataFactory.quad(map(q.subject) as Quad['subject'], q.predicate, map(q.object) as Quad['object'], map(q.graph) as Quad['graph']),
-    );
-  }
+  const map = <T extends Quad['subject'] | Quad['object'] | Quad['graph']>(t: T): T =>
+    (t.termType === 'BlankNode' ? DataFactory.blankNode(labels.get(t.value) ?? t.value) : t) as T;
+  const withBlanks = quads.filter(
+    (q) => q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode',
+  );
+  // Remove all first, then add: an old label may equal another node's new one.
+  store.removeQuads(withBlanks);
+  store.addQuads(withBlanks.map((q) => DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))));
 }

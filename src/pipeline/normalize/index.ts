@@ -110,9 +110,10 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
 
   const { inferred, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
 
-  const quads = [...(store.match(null, null, null, null) as Iterable<Quad>)];
+  const quads: Quad[] = [];
+  for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
-  await relabelBlankNodes(store, blankNodeLabels);
+  await relabelBlankNodes(store, quads, blankNodeLabels);
   for (const [from, to] of blankNodeLabels) {
     const file = subjectFile.get(`BlankNode|${from}`);
     if (file) subjectFile.set(`BlankNode|${to}`, file);
