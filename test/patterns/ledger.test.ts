@@ -193,6 +193,7 @@ describe('Ledger', () => {
     [{ floor: 0.5 }, /floor/],
     [{ database: '' }, /database/],
     [{ maxBatch: 0 }, /maxBatch/],
+    [{ walAutocheckpointPages: -5 }, /walAutocheckpointPages/],
   ])('rejects bad config %o', async (bad, message) => {
     await expect(open(bad)).rejects.toThrow(message);
     await expect(open(bad)).rejects.toMatchObject({ code: 'invalid_config' });

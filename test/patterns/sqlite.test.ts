@@ -21,6 +21,15 @@ describe('openDatabase', () => {
     db.close();
   });
 
+  it('sets wal_autocheckpoint when asked and leaves the default otherwise', () => {
+    const tuned = openDatabase(dbPath(), { journalMode: 'wal', synchronous: 'full', walAutocheckpointPages: 10_000 });
+    expect(tuned.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    tuned.close();
+    const plain = openDatabase(dbPath(), { journalMode: 'wal', synchronous: 'full' });
+    expect(plain.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    plain.close();
+  });
+
   it('applies other modes too', () => {
     const db = openDatabase(dbPath(), { journalMode: 'delete', synchronous: 'extra', busyTimeoutMs: 10 });
     expect(durabilitySettings(db)).toEqual({ journalMode: 'delete', synchronous: 'extra' });
@@ -47,6 +56,8 @@ describe('openDatabase', () => {
     [{ synchronous: 'FULL' as 'full' }, /synchronous must be one of/],
     [{ synchronous: 'toString' as 'full' }, /synchronous must be one of/],
     [{ busyTimeoutMs: -1 }, /busyTimeoutMs/],
+    [{ walAutocheckpointPages: -1 }, /walAutocheckpointPages/],
+    [{ walAutocheckpointPages: 1.5 }, /walAutocheckpointPages/],
   ])('rejects bad options %o', (bad, message) => {
     expect(() => openDatabase(dbPath(), { journalMode: 'wal', synchronous: 'full', ...bad })).toThrow(message);
   });
