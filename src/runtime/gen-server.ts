@@ -62,6 +62,7 @@ export class GenServerHandler implements GenHandler {
   state: unknown;
   proc!: Process;
   private idle: IdleTimeout | undefined;
+  private pendingRelease: Continuation | undefined;
   private lastMessage: unknown;
   private readonly b: GenServerBehaviour;
   private readonly args: unknown;
@@ -82,15 +83,17 @@ export class GenServerHandler implements GenHandler {
       if ('ok' in r) {
         const ok = r as { ok: unknown } & Continuation;
         this.state = ok.ok;
-        queueMicrotask(() => this.release(ok));
+        this.pendingRelease = ok;
         return { ok: proc.pid };
       }
     }
     return { error: { badReturnValue: r } };
   }
 
-  private release(ok: Continuation): void {
+  release(): void {
     const proc = this.proc;
+    const ok = this.pendingRelease ?? {};
+    this.pendingRelease = undefined;
     if (!proc.alive) return;
     let r: unknown;
     runAs(proc, () => {

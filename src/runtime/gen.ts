@@ -153,6 +153,8 @@ const TIMED_OUT = Symbol('timedOut');
 export interface GenHandler extends MessageHandler {
   /** Runs init; resolves with 'ok' (running), 'ignore', or {error}. Must leave proc dead unless 'ok'. */
   init(proc: Process): Promise<StartResult>;
+  /** Called once init succeeded and the start was acknowledged: runs any post-init step, then opens the mailbox. */
+  release(): void;
   parent: Process | undefined;
 }
 
@@ -194,6 +196,8 @@ export async function startGen(handler: GenHandler, opts: StartOptions, linkToCa
   if (!isStartOk(result)) {
     if (parent) proc.unlink(parent);
     proc.die(result === 'ignore' ? 'normal' : result.error);
+  } else {
+    handler.release();
   }
   return result;
 }

@@ -47,3 +47,14 @@ export { call, cast, reply, stop, unwrapStart, isStartOk, type From, type StartR
 export * from './gen-server.js';
 export * from './child-spec.js';
 export { Supervisor, type ChildInfo, type ChildCounts, type StartChildResult, type AdminResult } from './supervisor.js';
+export {
+  StateMachine,
+  type StateMachineBehaviour,
+  type EventType,
+  type EventResult,
+  type StateInitResult,
+  type Action,
+  type ReplyAction,
+  type CallbackMode,
+  type Time,
+} from './gen-statem.js';
