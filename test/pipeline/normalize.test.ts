@@ -192,6 +192,20 @@ describe('validation', () => {
     expect(report.violations).toEqual([{ file: 'specs/b.ttl', message: 'ex:bad otp:name: Less than 1 values' }]);
   });
 
+  it('reports SHACL warnings without failing', async () => {
+    const warn =
+      '@prefix sh: <http://www.w3.org/ns/shacl#> .\n' + PREFIXES +
+      'otp:W a sh:NodeShape ; sh:targetClass otp:Worker ; sh:severity sh:Warning ;\n' +
+      '  sh:property [ sh:path otp:name ; sh:minCount 1 ; sh:severity sh:Warning ] .\n';
+    const root = await writeProject({
+      'ggen.toml': manifest('[validation]\nshacl = ["shapes/w.ttl"]'),
+      'specs/b.ttl': PREFIXES + 'ex:bad a otp:Worker .\n',
+      'shapes/w.ttl': warn,
+    });
+    const g = await run(root);
+    expect(g.warnings).toEqual([{ file: 'specs/b.ttl', message: 'ex:bad otp:name: Less than 1 values [Warning]' }]);
+  });
+
   it('fails an ASK gate that answers the wrong way, pointing at the manifest line', async () => {
     const toml = manifest(
       '[[validation.ask]]\nname = "has-app"\nquery = "ASK { ?a a otp:Application }"\nmessage = "no application"\n' +
@@ -216,6 +230,20 @@ describe('inference', () => {
     const err = await failure(root);
     expect(err.message).toMatch(/^ggen\.toml: inference\.max_rounds: inference did not reach a fixpoint in 3 rounds; rules still adding triples in the last round: grow \(\+1\)/);
     expect(err.message).not.toContain('quiet');
+  });
+
+  it('gives blank nodes made by different rules different identities', async () => {
+    const rule = (name: string, k: string) =>
+      `[[inference.rules]]\nname = "${name}"\nquery = '''CONSTRUCT { ?w otp:meta [ otp:k "${k}" ] } WHERE { ?w a otp:Worker FILTER NOT EXISTS { ?w otp:meta [ otp:k "${k}" ] } }'''\n`;
+    const root = await writeProject({
+      'ggen.toml': manifest(rule('a', 'a') + rule('b', 'b')),
+      'specs/a.ttl': PREFIXES + 'ex:w a otp:Worker .\n',
+    });
+    const g = await run(root);
+    const metas = g.store.getQuads('https://example.org/app#w', 'https://ggen.dev/otp#meta', null, null).map((q) => q.object.value);
+    expect(new Set(metas).size).toBe(2);
+    expect(g.inferredTriples).toBe(4);
+    expect(g.rounds).toBe(2);
   });
 
   it('reports a SPARQL syntax error in an inline rule at its manifest line', async () => {
