@@ -1,8 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { serializeEnvelope, signEnvelope } from '../../src/pipeline/receipt/dsse.js';
+import { buildStatement, serializeStatement } from '../../src/pipeline/receipt/statement.js';
+import type { Manifest } from '../../src/pipeline/types.js';
 import { ReceiptError, ReceiptStore, type ReceiptInput } from '../../src/runtime/receipts/index.js';
 
 let dir: string;
@@ -89,6 +93,20 @@ describe('ReceiptStore', () => {
     expect(() => store.byTimeRange(10, 5)).toThrow(/before from/);
   });
 
+  it('has committed a receipt by the time insert resolves (another connection sees it)', async () => {
+    const other = new Database(join(dir, 'r.db'), { readonly: true });
+    try {
+      const seen = other.prepare('SELECT count(*) AS n FROM receipts WHERE execution_id = ?');
+      const pending = store.insert(r('c1', 't', 1));
+      expect((seen.get('c1') as { n: number }).n).toBe(0);
+      await pending;
+      expect((seen.get('c1') as { n: number }).n).toBe(1);
+      expect(store.durability()).toEqual({ journalMode: 'wal', synchronous: 'full' });
+    } finally {
+      other.close();
+    }
+  });
+
   it('is durable: receipts survive closing and reopening', async () => {
     await store.insert(r('keep', 't', 1));
     await store.close();
@@ -130,6 +148,44 @@ describe('ReceiptStore.ingestStatement', () => {
     expect(store.statementsByDigest('00'.repeat(32))).toEqual([]);
   });
 
+  it('accepts the receipt ggen sync writes, plain or DSSE-signed, under one digest', async () => {
+    const manifest = { path: 'ggen.toml', raw: { project: { name: 'demo' } }, generation: { outputDir: 'generated', templates: 'templates' } } as unknown as Manifest;
+    const text = serializeStatement(
+      buildStatement({
+        manifest,
+        outputs: [
+          { path: 'generated/a.ts', sha256: 'a'.repeat(64), mode: 'overwrite' },
+          { path: 'generated/b.ts', sha256: 'b'.repeat(64), mode: 'create_once' },
+        ],
+        inputs: [{ path: 'specs/x.ttl', sha256: 'c'.repeat(64), role: 'spec' }],
+        packages: [{ name: 'ggen-ts', version: '0.1.0' }],
+        graph: { digest: 'd'.repeat(64), tripleCount: 10, inferredTriples: 2, rounds: 1 },
+      }),
+    );
+    const digest = createHash('sha256').update(text).digest('hex');
+    const plain = await store.ingestStatement(text, { tenant: 'ggen', timestamp: 1 });
+    expect(plain).toMatchObject({ inserted: true, receipt: { digest, executionId: `sha256:${digest}` } });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const envelope = serializeEnvelope(signEnvelope(Buffer.from(text), privateKey));
+    const signed = await store.ingestStatement(envelope, { tenant: 'ggen', timestamp: 2 });
+    expect(signed.inserted).toBe(false);
+    expect(store.byExecutionId(`sha256:${digest}`)?.payload).toEqual(JSON.parse(text));
+    // Subjectless receipts (every output create_once) are still ggen receipts.
+    const subjectless = text.replace(/"subject": \[[^\]]*\]/, '"subject": []');
+    expect(subjectless).not.toBe(text);
+    expect((await store.ingestStatement(subjectless, { tenant: 'ggen', timestamp: 3 })).inserted).toBe(true);
+  });
+
+  it('refuses DSSE envelopes that do not carry an in-toto statement', async () => {
+    const opts = { tenant: 'ggen', timestamp: 1 };
+    const env = (o: object) => store.ingestStatement(JSON.stringify({ payloadType: 'application/vnd.in-toto+json', signatures: [], ...o }), opts);
+    await expect(env({ payloadType: 'text/plain', payload: '' })).rejects.toThrow(/payloadType must be "application\/vnd.in-toto\+json"/);
+    await expect(env({ payload: 'not base64!' })).rejects.toThrow(/payload must be a base64 string/);
+    await expect(env({ payload: Buffer.from('{').toString('base64') })).rejects.toThrow(/DSSE envelope payload: not valid JSON/);
+    await expect(env({ payload: Buffer.from('{"_type":"x"}').toString('base64') })).rejects.toThrow(/_type must be/);
+    expect(store.count()).toBe(0);
+  });
+
   it('refuses anything that is not an in-toto Statement v1', async () => {
     const opts = { tenant: 'ggen', timestamp: 1 };
     const bad = (o: unknown) => store.ingestStatement(JSON.stringify(o), opts);
@@ -139,7 +195,7 @@ describe('ReceiptStore.ingestStatement', () => {
       /_type must be "https:\/\/in-toto.io\/Statement\/v1", got "https:\/\/in-toto.io\/Statement\/v0.1"/,
     );
     const base = { _type: 'https://in-toto.io/Statement/v1', predicateType: 'p' };
-    await expect(bad({ ...base, subject: [] })).rejects.toThrow(/subject must be a non-empty array/);
+    await expect(bad({ ...base, subject: {} })).rejects.toThrow(/subject must be an array/);
     await expect(bad({ ...base, subject: [{ name: 'a' }] })).rejects.toThrow(/subject\[0\].digest/);
     await expect(bad({ ...base, subject: [{ digest: { sha256: 'XYZ' } }] })).rejects.toThrow(/lowercase hex/);
     await expect(bad({ ...base, predicateType: '', subject: [{ digest: { sha256: 'ab' } }] })).rejects.toThrow(/predicateType/);

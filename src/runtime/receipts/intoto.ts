@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ReceiptError } from './errors.js';
 
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
+export const DSSE_IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
 export interface InTotoSubject {
   name?: string;
@@ -18,9 +19,12 @@ export interface InTotoStatement {
 
 export interface ParsedStatement {
   statement: InTotoStatement;
-  /** sha256 hex of the exact bytes given, which is how ggen names a receipt. */
+  /** sha256 hex of the statement's exact bytes (the DSSE payload when enveloped), which is how ggen names a receipt. */
   digest: string;
+  /** The statement's bytes. */
   bytes: Buffer;
+  /** True when the input was a DSSE envelope. Its signatures are not checked here. */
+  enveloped: boolean;
 }
 
 const HEX = /^[0-9a-f]+$/;
@@ -35,12 +39,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * what `sha256sum` reports for the statement file.
  */
 export function parseInTotoStatement(input: string | Uint8Array): ParsedStatement {
-  const bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(bytes.toString('utf8'));
-  } catch (err) {
-    throw new ReceiptError(`in-toto statement: not valid JSON: ${(err as Error).message}`);
+  let bytes = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+  let parsed = parseJson(bytes, 'in-toto statement');
+  let enveloped = false;
+  // `ggen sync --sign` writes a DSSE envelope; its payload is the statement.
+  if (isPlainObject(parsed) && 'payloadType' in parsed && !('_type' in parsed)) {
+    if (parsed.payloadType !== DSSE_IN_TOTO_PAYLOAD_TYPE) {
+      throw new ReceiptError(`DSSE envelope: payloadType must be ${JSON.stringify(DSSE_IN_TOTO_PAYLOAD_TYPE)}, got ${JSON.stringify(parsed.payloadType)}`);
+    }
+    if (typeof parsed.payload !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(parsed.payload)) {
+      throw new ReceiptError('DSSE envelope: payload must be a base64 string');
+    }
+    if (!Array.isArray(parsed.signatures)) throw new ReceiptError('DSSE envelope: signatures must be an array');
+    bytes = Buffer.from(parsed.payload, 'base64');
+    parsed = parseJson(bytes, 'DSSE envelope payload');
+    enveloped = true;
   }
   if (!isPlainObject(parsed)) throw new ReceiptError('in-toto statement: top level must be a JSON object');
   if (parsed._type !== IN_TOTO_STATEMENT_V1) {
@@ -49,9 +62,8 @@ export function parseInTotoStatement(input: string | Uint8Array): ParsedStatemen
     );
   }
   const subject = parsed.subject;
-  if (!Array.isArray(subject) || subject.length === 0) {
-    throw new ReceiptError('in-toto statement: subject must be a non-empty array');
-  }
+  // An empty subject list is allowed: ggen writes one when every output is create_once.
+  if (!Array.isArray(subject)) throw new ReceiptError('in-toto statement: subject must be an array');
   subject.forEach((s: unknown, i) => {
     const where = `in-toto statement: subject[${i}]`;
     if (!isPlainObject(s)) throw new ReceiptError(`${where} must be an object`);
@@ -74,5 +86,13 @@ export function parseInTotoStatement(input: string | Uint8Array): ParsedStatemen
     throw new ReceiptError('in-toto statement: predicate must be an object when present');
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
-  return { statement: parsed as unknown as InTotoStatement, digest, bytes };
+  return { statement: parsed as unknown as InTotoStatement, digest, bytes, enveloped };
+}
+
+function parseJson(bytes: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (err) {
+    throw new ReceiptError(`${what}: not valid JSON: ${(err as Error).message}`);
+  }
 }

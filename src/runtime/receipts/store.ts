@@ -3,6 +3,7 @@ import { canonicalJson } from './canonical-json.js';
 import { ReceiptError } from './errors.js';
 import { parseInTotoStatement } from './intoto.js';
 import { GroupCommit } from '../patterns/group-commit.js';
+import { durabilitySettings, type SynchronousMode } from '../patterns/sqlite.js';
 import { openDurableDatabase, type SqliteDatabase } from './sqlite.js';
 import type { InsertResult, Page, Receipt, ReceiptInput } from './types.js';
 
@@ -214,6 +215,11 @@ export class ReceiptStore {
       ) as Row[];
     }
     return toPage(rows, limit);
+  }
+
+  /** The connection's journal mode and synchronous level as SQLite reports them (for health checks). */
+  durability(): { journalMode: string; synchronous: SynchronousMode } {
+    return durabilitySettings(this.db);
   }
 
   count(): number {
