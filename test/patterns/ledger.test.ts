@@ -222,6 +222,15 @@ describe('Ledger', () => {
     expect(lax.available).toBe(1);
   });
 
+  it('reports a storage failure as storage_error, not as a business error', async () => {
+    const pool = new ConnectionPool({ path: freshPath(), size: 1, acquireTimeoutMs: 100, journalMode: 'wal', synchronous: 'full' });
+    const ledger = await Ledger.open({ database: pool, currency: 'USD', accounts: ACCOUNTS });
+    pool.close();
+    const err = await ledger.charge('T1', 'ACC-001', 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LedgerError);
+    expect(err).toMatchObject({ code: 'storage_error', message: /not open/ });
+  });
+
   it('resolves a charge only after it is committed: another connection sees it at resolution time', async () => {
     const path = freshPath();
     const ledger = await open({}, path);
