@@ -320,4 +320,20 @@ describe('startGateway', () => {
     await eventually(() => rec.closes.length === 1, 'late onClose');
     expect(rec.closes[0]?.code).toBe(4000);
   });
+
+  it('trims long close reasons on a character boundary and survives invalid close codes', async () => {
+    const { gw, rec } = await start();
+    const a = await client(gw.port);
+    const b = await client(gw.port);
+    await eventually(() => rec.conns.length === 2, 'connect');
+    rec.conns[0]?.sessionEnded('crashed: ' + '😀'.repeat(100));
+    const closed = await a.closed();
+    expect(closed.code).toBe(1011);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    expect(closed.reason).toMatch(/^crashed: (😀)+…$/);
+    rec.conns[1]?.close(999, 'not a valid code');
+    await b.closed();
+    expect(rec.errors.map((e) => e.where)).toContain('close');
+    await eventually(() => gw.connectionCount === 0, 'server side close');
+  });
 });

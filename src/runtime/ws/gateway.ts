@@ -141,8 +141,13 @@ class Connection implements GatewayConnection {
 
   close(code: number = CloseCode.normal, reason = ''): void {
     if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    this.ws.close(code, Buffer.byteLength(reason) > 123 ? Buffer.from(reason).subarray(0, 120).toString() : reason);
+    try {
+      this.ws.close(code, closeReason(reason));
+    } catch (e) {
+      // ws refuses codes outside the sendable ranges; a bad code from a session must not leak the socket.
+      this.gw.report(e, 'close', this.id);
+      this.ws.terminate();
+    }
   }
 
   sessionEnded(reason: string, normal = false): void {
@@ -433,6 +438,20 @@ class GatewayImpl implements Gateway {
     });
     return this.closing;
   }
+}
+
+/** RFC 6455 limits a close reason to 123 bytes of UTF-8; cut on a code point boundary. */
+function closeReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = '';
+  let bytes = 0;
+  for (const ch of reason) {
+    const n = Buffer.byteLength(ch);
+    if (bytes + n > 120) break;
+    out += ch;
+    bytes += n;
+  }
+  return `${out}…`;
 }
 
 function failReason(code: number): string {
