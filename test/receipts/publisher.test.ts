@@ -125,6 +125,33 @@ describe('ReceiptPublisher', () => {
     expect(sink.ids()).toEqual(['e0', 'e1', 'e2', 'e3', 'e4']);
   });
 
+  it('treats a sink that never answers as failed, and one that throws synchronously too', async () => {
+    const timers = new ManualTimers();
+    let calls = 0;
+    const accepted: string[] = [];
+    const sink: Sink = {
+      deliver(batch) {
+        calls++;
+        if (calls === 1) return new Promise<void>(() => undefined);
+        if (calls === 2) throw new Error('sync throw');
+        accepted.push(...batch.map((r) => r.executionId));
+        return Promise.resolve();
+      },
+    };
+    const errors: string[] = [];
+    const p = make(sink, timers, { deliveryTimeoutMs: 5000, onDeliveryError: (e) => errors.push((e as Error).message) });
+    p.start();
+    for (let i = 0; i < 3; i++) await p.publish(receipt(i));
+    await timers.advance(4999);
+    expect(errors).toEqual([]);
+    await timers.advance(1);
+    expect(errors).toEqual(['publisher: sink did not answer within 5000 ms']);
+    await timers.advance(100);
+    expect(errors).toEqual(['publisher: sink did not answer within 5000 ms', 'sync throw']);
+    await timers.advance(200);
+    expect(accepted).toEqual(['e0', 'e1', 'e2']);
+  });
+
   it('queues a receipt once while it is pending', async () => {
     const sink = new FlakySink();
     const p = make(sink, new ManualTimers());
@@ -141,6 +168,7 @@ describe('ReceiptPublisher', () => {
     expect(() => new ReceiptPublisher({ ...base, backoff: { baseMs: 100, maxMs: 50, jitter: 0 } })).toThrow(/maxMs must be >= baseMs/);
     expect(() => new ReceiptPublisher({ ...base, backoff: { baseMs: 100, maxMs: 500, jitter: 2 } })).toThrow(/jitter/);
     expect(() => new ReceiptPublisher({ ...base, sink: {} as Sink })).toThrow(/deliver/);
+    expect(() => new ReceiptPublisher({ ...base, deliveryTimeoutMs: 0 })).toThrow(/deliveryTimeoutMs must be > 0/);
   });
 });
 

@@ -22,6 +22,8 @@ export interface PublisherOptions {
   /** Deliver whatever is pending at least this often. */
   intervalMs: number;
   backoff?: BackoffOptions;
+  /** A delivery not settled within this long counts as failed and is retried; default 30,000. */
+  deliveryTimeoutMs?: number;
   /** Source of jitter in [0, 1); injectable for deterministic tests. */
   random?: () => number;
   timers?: Timers;
@@ -60,6 +62,7 @@ export class ReceiptPublisher {
   private readonly sink: Sink;
   private readonly batchSize: number;
   private readonly intervalMs: number;
+  private readonly deliveryTimeoutMs: number;
   private readonly backoff: BackoffOptions;
   private readonly random: () => number;
   private readonly timers: Timers;
@@ -83,6 +86,9 @@ export class ReceiptPublisher {
     if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new ReceiptError(`publisher: intervalMs must be > 0, got ${String(intervalMs)}`);
     if (!options.sink || typeof options.sink.deliver !== 'function') throw new ReceiptError('publisher: sink must have a deliver(batch) method');
     if (!options.db && !options.path) throw new ReceiptError('publisher: either path or db is required');
+    const deliveryTimeoutMs = options.deliveryTimeoutMs ?? 30_000;
+    if (!Number.isFinite(deliveryTimeoutMs) || deliveryTimeoutMs <= 0) throw new ReceiptError(`publisher: deliveryTimeoutMs must be > 0, got ${String(deliveryTimeoutMs)}`);
+    this.deliveryTimeoutMs = deliveryTimeoutMs;
     this.batchSize = batchSize;
     this.intervalMs = intervalMs;
     this.backoff = validateBackoff(options.backoff ?? DEFAULT_BACKOFF);
@@ -175,6 +181,29 @@ export class ReceiptPublisher {
     });
   }
 
+  /** A sink that never answers must not stall the outbox forever; if it answers late, the batch is simply delivered twice. */
+  private deliverWithTimeout(batch: readonly Receipt[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = this.timers.setTimeout(() => reject(new ReceiptError(`publisher: sink did not answer within ${this.deliveryTimeoutMs} ms`)), this.deliveryTimeoutMs);
+      let delivery: Promise<void>;
+      try {
+        delivery = Promise.resolve(this.sink.deliver(batch));
+      } catch (err) {
+        delivery = Promise.reject(err);
+      }
+      delivery.then(
+        () => {
+          this.timers.clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          this.timers.clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+  }
+
   /** Delivers head batches until the outbox is empty (or, for a size trigger, below one batch) or the sink fails. */
   private async run(partial: boolean): Promise<void> {
     while (this.running) {
@@ -182,7 +211,7 @@ export class ReceiptPublisher {
       if (rows.length === 0 || (!partial && rows.length < this.batchSize)) return;
       const batch = rows.map((r) => JSON.parse(r.body) as Receipt);
       try {
-        await this.sink.deliver(batch);
+        await this.deliverWithTimeout(batch);
       } catch (err) {
         this.attempt++;
         this.failedAttempts++;
