@@ -75,7 +75,9 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   private dynSpec: NormalizedChildSpec | undefined;
   private readonly dyn = new Set<DynChild>();
   private readonly dynByPid = new Map<Pid, DynChild>();
+  /** restart times, oldest first, from `restartsHead` on */
   private restarts: number[] = [];
+  private restartsHead = 0;
 
   async init({ flags, specs }: InitArgs) {
     const f = checkFlags(flags);
@@ -260,9 +262,14 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   private addRestart(): boolean {
     const now = this.me.runtime.timers.now();
     const threshold = now - this.flags.period * 1000;
-    this.restarts = this.restarts.filter((t) => t >= threshold);
+    const r = this.restarts;
+    while (this.restartsHead < r.length && r[this.restartsHead]! < threshold) this.restartsHead++;
+    if (this.restartsHead > 64 && this.restartsHead * 2 > r.length) {
+      this.restarts = r.slice(this.restartsHead);
+      this.restartsHead = 0;
+    }
     this.restarts.push(now);
-    return this.restarts.length <= this.flags.intensity;
+    return this.restarts.length - this.restartsHead <= this.flags.intensity;
   }
 
   private async restart(child: StaticChild | DynChild): Promise<Outcome> {

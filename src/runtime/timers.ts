@@ -41,7 +41,7 @@ export class TimerHeap {
     entry.deadline = this.now() + (delayMs > 0 ? delayMs : 0);
     entry.seq = ++this.seq;
     entry.armed = true;
-    this.live++;
+    if (this.live++ === 0 && this.handle !== undefined) this.handle.ref();
     this.push(entry);
     if (entry.deadline < this.handleAt) this.arm(entry.deadline);
   }
@@ -49,10 +49,11 @@ export class TimerHeap {
   cancel(entry: DeadlineEntry): void {
     if (!entry.armed) return;
     entry.armed = false;
-    this.live--;
-    if (this.live === 0) {
+    if (--this.live === 0) {
+      // Keep the armed setTimeout (re-arming it per call would cost a timer per call) but
+      // stop it from holding the event loop open; it fires once, finds nothing, and lapses.
       this.heap.length = 0;
-      this.disarm();
+      this.handle?.unref();
     } else if (this.heap.length >= COMPACT_MIN && this.heap.length > 2 * this.live) {
       this.compact();
     }
@@ -99,6 +100,7 @@ export class TimerHeap {
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handleAt = deadline;
     this.handle = setTimeout(this.fire, Math.max(0, Math.ceil(deadline - this.now())));
+    if (this.live === 0) this.handle.unref();
   }
 
   private disarm(): void {
