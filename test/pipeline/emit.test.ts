@@ -164,3 +164,37 @@ describe('emit', () => {
     expect(set.templates[0]!.deps).toEqual(['s.json']);
   });
 });
+
+describe('strict undefined through filters', () => {
+  it('a misspelt field given to a filter names template:line', async () => {
+    const m = project({ 'templates/x.ts.njk': '---\nto: x.ts\nquery: ROWS [{"name":"a"}]\nfor_each: true\n---\nok\n  const x = {{ row.nmae | tsString }};\n' });
+    const err = await inputError(run(m));
+    expect(err.message).toMatch(/^templates\/x\.ts\.njk:7:\d+: undefined variable: the value given to filter "tsString"/);
+  });
+  it('default still accepts undefined', async () => {
+    const m = project({ 'templates/x.njk': '---\nto: x\n---\n{{ nope | default("d") | upper }}' });
+    expect((await run(m)).files[0]!.content).toBe('D');
+  });
+});
+
+describe('positions of call errors', () => {
+  it('calling an undefined function names its line', async () => {
+    const m = project({ 'templates/x.njk': '---\nto: x\n---\na\nb\n{{ nothing(1) }}\n' });
+    expect((await inputError(run(m))).message).toMatch(/^templates\/x\.njk:6:\d+: /);
+  });
+});
+
+describe('positions after an include', () => {
+  it('an error after an include names the including template, not the partial', async () => {
+    const m = project({
+      'templates/x.njk': '---\nto: x\n---\n{% include "_p/a.njk" %}\n{{ row_missing }}\n',
+      'templates/_p/a.njk': 'fine {{ vars.pkg | upper }}\n',
+    });
+    expect((await inputError(run(m))).message).toMatch(/^templates\/x\.njk:5:\d+: undefined variable/);
+    const f = project({
+      'templates/x.njk': '---\nto: x\n---\n{% include "_p/a.njk" %}\n\n{{ nope | tsString }}\n',
+      'templates/_p/a.njk': 'fine {{ vars.pkg | upper }}\n',
+    });
+    expect((await inputError(run(f))).message).toMatch(/^templates\/x\.njk:6:\d+: undefined variable: the value given to filter "tsString"/);
+  });
+});

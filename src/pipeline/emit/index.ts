@@ -86,6 +86,9 @@ export function mapNunjucksError(err: unknown, fallback: { file: string; line?: 
   const message = /attempted to output null or undefined value/.test(detail)
     ? 'undefined variable: the template outputs a value that is not defined (strict undefined)'
     : detail;
+  const point = firstFailure;
+  firstFailure = undefined;
+  if (point) return new InputError({ file: point.file, line: point.line + (offsets.get(point.file) ?? 0), col: point.col, message });
   if (last) {
     const file = last[1]!;
     return new InputError({ file, line: Number(last[2]) + (offsets.get(file) ?? 0), col: Number(last[3]), message });
@@ -119,6 +122,8 @@ export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'd
     throwOnUndefined: true,
   });
   for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn);
+  strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
+  instrument(nunjucks as unknown as NunjucksInternals);
 
   const base = {
     vars: manifest.generation.vars,
@@ -156,6 +161,7 @@ export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'd
     for (const row of each) {
       const c = row ? { ...ctx, row } : ctx;
       let rel: string;
+      firstFailure = undefined;
       try {
         rel = to.render(c).trim();
       } catch (err) {
@@ -173,6 +179,7 @@ export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'd
       }
       owner.set(out, t.file);
       let content: string;
+      firstFailure = undefined;
       try {
         content = body.render(c);
       } catch (err) {
@@ -183,6 +190,94 @@ export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'd
   }
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { files, skipped };
+}
+
+/**
+ * Strict undefined must hold through filters too: `{{ row.nmae | tsString }}` would
+ * otherwise print "" for a misspelt field. Every filter but `default` refuses undefined input.
+ */
+function strictFilters(env: { filters: Record<string, (...a: unknown[]) => unknown> }): void {
+  for (const [name, fn] of Object.entries(env.filters)) {
+    if (name === 'default' || name === 'd' || (fn as { strict?: boolean }).strict) continue;
+    const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+      if (args[0] === undefined) throw new Error(`undefined variable: the value given to filter "${name}" is not defined (strict undefined)`);
+      return fn.apply(this, args);
+    };
+    (wrapped as { strict?: boolean }).strict = true;
+    env.filters[name] = wrapped;
+  }
+}
+
+type CompileFn = (this: CompilerProto, node: unknown, frame: unknown) => void;
+interface CompilerProto {
+  compileFilter: CompileFn;
+  compileFunCall: CompileFn;
+  _emit(s: string): void;
+  _templateName(): string;
+  __ggenLines?: boolean;
+}
+interface NunjucksInternals {
+  compiler: { Compiler: { prototype: CompilerProto } };
+  runtime: Record<string, unknown>;
+  lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error };
+}
+
+export interface FailurePoint {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** Where the current render first failed (set by the instrumented template code; rendering is synchronous). */
+let firstFailure: FailurePoint | undefined;
+
+/**
+ * Nunjucks loses error positions in three ways: filters record none; calls record
+ * them 0-based where output errors are 1-based; and code after an `{% include %}`
+ * runs inside the partial's callback, so its errors are blamed on the partial.
+ * The compiler is instrumented so that filters, calls and strict-undefined output
+ * record (template, line, col) at the point of failure; mapNunjucksError prefers it.
+ */
+function instrument(nunjucks: NunjucksInternals): void {
+  const proto = nunjucks.compiler.Compiler.prototype;
+  if (proto.__ggenLines) return;
+  const rt = nunjucks.runtime;
+  rt.ggenAt = (file: string, line: number, col: number, fn: () => unknown): unknown => {
+    try {
+      return fn();
+    } catch (err) {
+      firstFailure ??= { file, line, col };
+      throw err;
+    }
+  };
+  rt.ggenEnsure = (file: string, val: unknown, line: number, col: number): unknown => {
+    if (val === null || val === undefined) {
+      firstFailure ??= { file, line: line + 1, col: col + 1 };
+      throw new nunjucks.lib.TemplateError('attempted to output null or undefined value', line + 1, col + 1);
+    }
+    return val;
+  };
+  const at = (self: CompilerProto, node: unknown): string => {
+    const n = node as { lineno: number; colno: number };
+    return `(lineno = ${n.lineno + 1}, colno = ${n.colno + 1}, runtime.ggenAt(${self._templateName()}, ${n.lineno + 1}, ${n.colno + 1}, () => `;
+  };
+  const emit = proto._emit;
+  proto._emit = function (code: string) {
+    emit.call(this, code === 'runtime.ensureDefined(' ? `runtime.ggenEnsure(${this._templateName()}, ` : code);
+  };
+  const filter = proto.compileFilter;
+  proto.compileFilter = function (node, frame) {
+    this._emit(at(this, node));
+    filter.call(this, node, frame);
+    this._emit('))');
+  };
+  const call = proto.compileFunCall;
+  proto.compileFunCall = function (node, frame) {
+    this._emit(at(this, node));
+    call.call(this, node, frame);
+    this._emit('))');
+  };
+  proto.__ggenLines = true;
 }
 
 /** Lexical check of a rendered `to` (symlinks are checked again at write time). */

@@ -23,10 +23,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export async function acquireLock(root: string, waitMs = 5000): Promise<() => void> {
   const dir = path.join(root, '.ggen');
   const file = path.join(dir, 'sync.lock');
-  mkdirSync(dir, { recursive: true });
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
+      // Inside the loop: a releasing holder may remove an empty .ggen between our attempts.
+      mkdirSync(dir, { recursive: true });
       const fd = openSync(file, 'wx');
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
@@ -42,7 +43,9 @@ export async function acquireLock(root: string, waitMs = 5000): Promise<() => vo
         }
       };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') continue;
+      if (code !== 'EEXIST') throw err;
     }
     let owner = NaN;
     try {
