@@ -11,3 +11,4 @@ export {
   type ConsumedRefreshStore,
 } from './jwt.js';
 export { PhoneCodeLogin, isE164, type PhoneCodeSettings, type CodeRequest, type PhoneLogin } from './phone-code.js';
+export { SqliteConsumedRefreshStore } from './refresh-store.js';
