@@ -1,3 +1,12 @@
+/**
+ * Auth mechanisms for generated chat servers.
+ * - TokenService: HS256 JWT on node:crypto; access (default 1 h) and refresh (default 30 d) tokens
+ *   told apart by a `typ` claim; refresh() rotates and consumes the old refresh token
+ *   (MemoryConsumedRefreshStore by default, SqliteConsumedRefreshStore to survive restarts).
+ * - PhoneCodeLogin: E.164 phone, numeric code (default 6 digits, 10 min, 3 attempts), only an
+ *   HMAC of the code is kept; verifyCode() returns tokens from the TokenService.
+ * Failures throw AuthError with a stable `code`.
+ */
 export { AuthError, type AuthErrorCode } from './errors.js';
 export {
   TokenService,

@@ -1,3 +1,12 @@
+/**
+ * Chat messaging mechanisms.
+ * - RoomRegistry: membership and fan-out with one per-room seq order for every member; pass the
+ *   store's seq (`broadcast(room, frame, {seq})`) and a pre-encoded frame to encode once per message.
+ * - PresenceTracker: online/offline per user (any connection), typing per room with a lapse
+ *   timeout, last-seen; pushed to watchers of the user or room.
+ * - MessageStore: SQLite (WAL, synchronous=full) through GroupCommit; append() resolves after
+ *   COMMIT, idempotent by (senderId, clientMsgId); history() newest first with an opaque cursor.
+ */
 export { RoomRegistry, RoomFullError, type MemberSink, type RoomRegistryOptions, type BroadcastOptions } from './rooms.js';
 export {
   PresenceTracker,

@@ -1,3 +1,14 @@
+/**
+ * WebSocket gateway mechanisms.
+ * - Protocol: JSON message types declared in the spec (direction + typed fields); parse() returns
+ *   a validated message or a typed error, encode() validates what the server sends.
+ * - startGateway(): a `ws` server; per connection it calls onConnect(connection) and expects a
+ *   SessionHandler (generated code: start a session process under a simple_one_for_one
+ *   supervisor, cast frames into it, cast a close notice on onClose, and call
+ *   connection.sessionEnded(reason) when the process exits). Protocol errors get
+ *   {type:'error', code, message}; oversized frames close with 1009; handler failures close
+ *   that socket with 1011 and never reach ws's event loop.
+ */
 export {
   Protocol,
   ERROR_MESSAGE_TYPE,
