@@ -175,24 +175,20 @@ export async function startGen(handler: GenHandler, opts: StartOptions, linkToCa
   if (parent) parent.link(proc);
   proc.busy = true;
   let timer: DeadlineEntry | undefined;
+  let timedOut = false;
   if (opts.timeout !== undefined && opts.timeout !== 'infinity') {
     timer = rt.timers.after(opts.timeout, () => {
+      timedOut = true;
       if (parent) proc.unlink(parent);
       proc.die('killed');
     });
   }
-  const initResult = runAs(proc, () => handler.init(proc));
-  let result: StartResult;
-  try {
-    result = await initResult;
-  } catch (err) {
-    result = { error: err };
-  }
+  const initResult = runAs(proc, () => handler.init(proc)).catch((err: unknown): StartResult => ({ error: err }));
+  // An init that never settles must not hang the starter once the process is dead (killed, timed out).
+  let result = await Promise.race([initResult, exited(proc.pid).then((reason): StartResult => ({ error: reason }))]);
   if (timer) rt.timers.cancel(timer);
-  if (!proc.alive) {
-    if (result === 'ignore' || isStartOk(result)) result = { error: opts.timeout !== undefined && proc.exitReason === 'killed' ? 'timeout' : proc.exitReason };
-    return result;
-  }
+  if (timedOut) return { error: 'timeout' };
+  if (!proc.alive) return result === 'ignore' || isStartOk(result) ? { error: proc.exitReason } : result;
   if (!isStartOk(result)) {
     if (parent) proc.unlink(parent);
     proc.die(result === 'ignore' ? 'normal' : result.error);

@@ -350,8 +350,15 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     else if (typeof r === 'object' && r !== null && 'error' in r) return { error: (r as { error: unknown }).error };
     else return { error: r };
     if (!this.me.alive) return { error: 'killed' };
-    if (pid.proc.alive) this.me.link(pid.proc);
-    else this.me.deliver(new Exit(pid, pid.proc.exitReason));
+    if (pid.proc.alive) {
+      this.me.link(pid.proc);
+      // A start function that awaited before calling startLink lost the supervisor as its
+      // current process; adopt the child so it still treats our exit signals as its parent's.
+      const h = pid.proc.handler as { parent?: Process };
+      if ('parent' in h && h.parent === undefined) h.parent = this.me;
+    } else {
+      this.me.deliver(new Exit(pid, pid.proc.exitReason));
+    }
     this.report({ kind: 'childStarted', supervisor: this.me.pid, id: spec.id, pid });
     return { ok: pid };
   }

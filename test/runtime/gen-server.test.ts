@@ -169,6 +169,12 @@ describe('GenServer', () => {
     expect(whereis('freed')).toBeUndefined();
   });
 
+  it('fails a start whose init outlasts the start timeout, and kills the process', async () => {
+    const r = await GenServer.start({ init: () => new Promise<never>(() => {}) }, null, { name: 'slowpoke', timeout: 20 });
+    expect(r).toEqual({ error: 'timeout' });
+    expect(whereis('slowpoke')).toBeUndefined();
+  });
+
   it('a throwing handler crashes only its own process, with the error as reason', async () => {
     const pid = ok(await GenServer.start(counter, 0));
     const err = await rejection(GenServer.call(pid, 'crash'));

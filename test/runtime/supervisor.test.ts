@@ -404,6 +404,23 @@ describe('Supervisor: starting', () => {
     expect(seen).toEqual(['begin:a', 'end:a', 'begin:b', 'end:b']);
   });
 
+  it('adopts a child whose async start function lost the supervisor as current process', async () => {
+    const reasons: unknown[] = [];
+    const spec: ChildSpec = {
+      id: 'late',
+      shutdown: 5000,
+      start: async () => {
+        await sleep(1);
+        return trace.startWorker('late', { trap: true, onTerminate: (r) => reasons.push(r) });
+      },
+    };
+    const sup = ok(await Supervisor.start({}, [spec]));
+    const pid = await runningPid(sup, 'late');
+    await Supervisor.stop(sup);
+    expect(await exited(pid)).toBe('shutdown');
+    expect(reasons).toEqual(['shutdown']);
+  });
+
   it('keeps the spec of a child whose start returns ignore, unless temporary', async () => {
     const sup = ok(
       await Supervisor.start({}, [
