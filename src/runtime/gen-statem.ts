@@ -399,6 +399,16 @@ function isTimeoutSpec(spec: unknown[]): boolean {
   return (t === 'infinity' || (typeof t === 'number' && Number.isFinite(t) && t >= 0)) && spec.length <= 2;
 }
 
+/** Narrows an event type to a call, giving access to its From. */
+export function isCallEvent(type: EventType): type is { call: From } {
+  return typeof type === 'object' && type !== null && 'call' in type;
+}
+
+/** The name of a generic timeout event type, or undefined for any other event type. */
+export function genericTimeoutName(type: EventType): unknown {
+  return typeof type === 'object' && type !== null && 'timeout' in type ? type.timeout : undefined;
+}
+
 export const StateMachine = {
   start<S, D, A>(behaviour: StateMachineBehaviour<S, D, A> | (new () => StateMachineBehaviour<S, D, A>), args: A, opts: StartOptions = {}): Promise<StartResult> {
     return startGen(new StatemHandler(instantiate(behaviour) as StateMachineBehaviour, args), opts, false);

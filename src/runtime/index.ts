@@ -49,6 +49,8 @@ export * from './child-spec.js';
 export { Supervisor, type ChildInfo, type ChildCounts, type StartChildResult, type AdminResult } from './supervisor.js';
 export {
   StateMachine,
+  isCallEvent,
+  genericTimeoutName,
   type StateMachineBehaviour,
   type EventType,
   type EventResult,
