@@ -57,6 +57,8 @@ export interface PendingCall {
 
 let current: Process | undefined;
 
+const DEAD_HANDLER: MessageHandler = { handle() {} };
+
 /** @internal */
 export function currentProcess(): Process | undefined {
   return current;
@@ -203,6 +205,8 @@ export class Process {
     } catch {
       // cleanup failures cannot change the exit reason
     }
+    // Pids outlive their processes; do not let them pin a dead process's state.
+    this.handler = DEAD_HANDLER;
     let call = this.pendingHead;
     this.pendingHead = undefined;
     while (call) {
