@@ -60,3 +60,12 @@ export {
   type CallbackMode,
   type Time,
 } from './gen-statem.js';
+
+// Reusable mechanisms that generated servers configure from spec data.
+export * from './patterns/index.js';
+export * from './receipts/index.js';
+export * from './cluster/index.js';
+export * from './observability/index.js';
+export * from './auth/index.js';
+export * from './ws/index.js';
+export * from './messaging/index.js';
