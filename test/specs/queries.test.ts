@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import { Store } from 'n3';
+import { checkQuery } from '../../src/pipeline/extract/index.js';
+import type { Row } from '../../src/pipeline/types.js';
+import { DOMAIN_SPECS, queryFiles, read, select, specGraph } from './helpers.js';
+
+const telecom = specGraph('specs/telecom.ttl');
+const rowsOf = (file: string) => select(telecom, `queries/${file}`);
+const pick = (rows: Row[], ...keys: string[]) => rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
+
+describe('query files', () => {
+  const files = queryFiles();
+
+  it('exist', () => {
+    expect(files.length).toBeGreaterThan(20);
+  });
+
+  for (const file of files) {
+    it(`${file} parses as a SELECT with a top-level ORDER BY and declares otp:`, async () => {
+      const form = file.startsWith('queries/inference/') ? 'construct' : 'select';
+      await checkQuery({ text: read(file), file, line: 1 }, {}, form);
+      expect(read(file)).toMatch(/^PREFIX otp: <https:\/\/ggen\.dev\/otp#>$/m);
+    });
+  }
+
+  it('return the same rows in the same order whatever order the triples were loaded in', async () => {
+    const merged = specGraph(...DOMAIN_SPECS, 'test/fixtures/specs/machine.ttl');
+    const reversed = new Store([...merged.getQuads(null, null, null, null)].reverse());
+    for (const file of files.filter((f) => !f.startsWith('queries/inference/'))) {
+      expect(await select(reversed, file), file).toEqual(await select(merged, file));
+    }
+  });
+});
+
+describe('telecom rows', () => {
+  it('applications', async () => {
+    expect(pick(await rowsOf('applications.rq'), 'app_name', 'root_name', 'version')).toEqual([
+      { app_name: 'telecom', root_name: 'telecom_sup', version: '1.0.0' },
+    ]);
+  });
+
+  it('supervisors', async () => {
+    expect(pick(await rowsOf('supervisors.rq'), 'name', 'strategy', 'intensity', 'period_ms', 'auto_shutdown', 'is_root', 'parent_name', 'child_count')).toEqual([
+      { name: 'telecom_sup', strategy: 'rest_for_one', intensity: 10, period_ms: 60000, auto_shutdown: 'never', is_root: true, parent_name: null, child_count: 3 },
+    ]);
+  });
+
+  it('children come in start order with their shutdown policies', async () => {
+    expect(
+      pick(await rowsOf('children.rq'), 'sup_name', 'position', 'child_id', 'start_name', 'start_kind', 'restart', 'shutdown_kind', 'shutdown_ms', 'child_type', 'significant', 'instance_key'),
+    ).toEqual([
+      { sup_name: 'telecom_sup', position: 1, child_id: 'db_pool', start_name: 'db_pool', start_kind: 'server', restart: 'permanent', shutdown_kind: 'timeout', shutdown_ms: 5000, child_type: 'worker', significant: false, instance_key: null },
+      { sup_name: 'telecom_sup', position: 2, child_id: 'call_router', start_name: 'call_router', start_kind: 'server', restart: 'permanent', shutdown_kind: 'timeout', shutdown_ms: 10000, child_type: 'worker', significant: false, instance_key: null },
+      { sup_name: 'telecom_sup', position: 3, child_id: 'billing_engine', start_name: 'billing_engine', start_kind: 'server', restart: 'permanent', shutdown_kind: 'infinity', shutdown_ms: null, child_type: 'worker', significant: false, instance_key: null },
+    ]);
+  });
+
+  it('servers and their state fields', async () => {
+    expect((await rowsOf('servers.rq')).map((r) => r.name)).toEqual(['billing_engine', 'call_router', 'db_pool']);
+    expect(pick(await rowsOf('state_fields.rq'), 'server_name', 'field_name', 'ts_type', 'initial_value')).toEqual(
+      ['circuitBreaks', 'dropped', 'failed', 'routed'].map((f) => ({ server_name: 'call_router', field_name: f, ts_type: 'number', initial_value: 0 })),
+    );
+  });
+
+  it('operations with reply types and delegates', async () => {
+    expect(pick(await rowsOf('operations.rq'), 'server_name', 'op_name', 'kind', 'reply_ts_type', 'reply_type_kind', 'delegate_handle', 'delegate_method', 'param_count')).toEqual([
+      { server_name: 'billing_engine', op_name: 'chargeAccount', kind: 'call', reply_ts_type: 'ChargeResult', reply_type_kind: 'record', delegate_handle: 'ledger', delegate_method: 'charge', param_count: 3 },
+      { server_name: 'billing_engine', op_name: 'getAccountBalance', kind: 'call', reply_ts_type: 'AccountBalance', reply_type_kind: 'record', delegate_handle: 'ledger', delegate_method: 'balance', param_count: 1 },
+      { server_name: 'billing_engine', op_name: 'getAuditLog', kind: 'call', reply_ts_type: 'AuditEntry[]', reply_type_kind: 'list', delegate_handle: 'ledger', delegate_method: 'auditLog', param_count: 1 },
+      { server_name: 'billing_engine', op_name: 'refundTransaction', kind: 'call', reply_ts_type: 'RefundResult', reply_type_kind: 'record', delegate_handle: 'ledger', delegate_method: 'refund', param_count: 2 },
+      { server_name: 'billing_engine', op_name: 'verifyTransaction', kind: 'call', reply_ts_type: 'Verdict', reply_type_kind: 'enum', delegate_handle: 'ledger', delegate_method: 'verifyTransaction', param_count: 1 },
+      { server_name: 'call_router', op_name: 'addRoute', kind: 'call', reply_ts_type: "'ok'", reply_type_kind: 'primitive', delegate_handle: 'routes', delegate_method: 'add', param_count: 2 },
+      { server_name: 'call_router', op_name: 'enableCircuitBreaker', kind: 'call', reply_ts_type: "'ok'", reply_type_kind: 'primitive', delegate_handle: 'breaker', delegate_method: 'enable', param_count: 0 },
+      { server_name: 'call_router', op_name: 'getMetrics', kind: 'call', reply_ts_type: 'CallMetrics', reply_type_kind: 'record', delegate_handle: 'state', delegate_method: 'snapshot', param_count: 0 },
+      { server_name: 'call_router', op_name: 'routeCall', kind: 'call', reply_ts_type: 'string', reply_type_kind: 'primitive', delegate_handle: 'routes', delegate_method: 'lookup', param_count: 2 },
+      { server_name: 'db_pool', op_name: 'getPoolStats', kind: 'call', reply_ts_type: 'PoolStats', reply_type_kind: 'record', delegate_handle: 'pool', delegate_method: 'stats', param_count: 0 },
+    ]);
+    const routeCall = (await rowsOf('operations.rq')).find((r) => r.op_name === 'routeCall');
+    expect(pick([routeCall!], 'increment_on_success', 'increment_on_error')).toEqual([{ increment_on_success: 'routed', increment_on_error: 'failed' }]);
+  });
+
+  it('parameters in argument order with their validation', async () => {
+    const charge = (await rowsOf('params.rq')).filter((r) => r.owner_name === 'chargeAccount');
+    expect(pick(charge, 'position', 'param_name', 'type_name', 'ts_type', 'min_value', 'min_length', 'max_length', 'invalid_error')).toEqual([
+      { position: 1, param_name: 'txnId', type_name: 'String', ts_type: 'string', min_value: null, min_length: 1, max_length: 1024, invalid_error: 'invalid_txn_id' },
+      { position: 2, param_name: 'account', type_name: 'String', ts_type: 'string', min_value: null, min_length: 1, max_length: 1024, invalid_error: 'invalid_account' },
+      { position: 3, param_name: 'amount', type_name: 'MinorUnits', ts_type: 'number', min_value: 1, min_length: null, max_length: null, invalid_error: 'invalid_amount' },
+    ]);
+    const target = (await rowsOf('params.rq')).find((r) => r.owner_name === 'addRoute' && r.param_name === 'target');
+    expect(target?.pattern).toBe('^sips?:[^\\s]+$');
+  });
+
+  it('declared errors per operation and per owner', async () => {
+    const routeCall = (await rowsOf('operation_errors.rq')).filter((r) => r.op_name === 'routeCall').map((r) => r.error_name);
+    expect(routeCall).toEqual(['circuit_open', 'no_route', 'overloaded']);
+    const router = (await rowsOf('errors.rq')).filter((r) => r.owner_name === 'call_router').map((r) => r.error_name);
+    expect(router).toEqual(['circuit_open', 'invalid_call_id', 'invalid_number', 'invalid_target', 'no_route', 'overloaded']);
+  });
+
+  it('patterns per server and their settings', async () => {
+    expect(pick(await rowsOf('patterns.rq'), 'server_name', 'handle', 'pattern_class')).toEqual([
+      { server_name: 'billing_engine', handle: 'idempotency', pattern_class: 'Idempotency' },
+      { server_name: 'billing_engine', handle: 'ledger', pattern_class: 'Ledger' },
+      { server_name: 'call_router', handle: 'breaker', pattern_class: 'CircuitBreaker' },
+      { server_name: 'call_router', handle: 'routes', pattern_class: 'RoutingTable' },
+      { server_name: 'call_router', handle: 'shedder', pattern_class: 'LoadShedder' },
+      { server_name: 'db_pool', handle: 'pool', pattern_class: 'ConnectionPool' },
+    ]);
+    const settings = await rowsOf('pattern_settings.rq');
+    const of = (handle: string) =>
+      Object.fromEntries(settings.filter((r) => r.handle === handle).map((r) => [r.setting, r.value_name ?? r.value]));
+    expect(of('breaker')).toEqual({
+      errorThreshold: 0.5, windowMs: 60000, minRequests: 20, openMs: 5000, halfOpenProbes: 1, enabled: false,
+      rejectError: 'circuit_open', incrementOnOpen: 'circuitBreaks', incrementOnReject: 'failed',
+    });
+    expect(of('shedder')).toEqual({ maxQueueLength: 10000, rejectError: 'overloaded', incrementOnReject: 'dropped' });
+    expect(of('pool')).toEqual({ poolSize: 8, acquireTimeoutMs: 2000, store: 'store' });
+    expect(of('ledger')).toEqual({ currency: 'USD', floor: 0, auditHash: 'sha256', pool: 'pool' });
+    const ledgerPool = settings.find((r) => r.handle === 'ledger' && r.setting === 'pool');
+    expect(ledgerPool?.value_owner).toBe('db_pool');
+    const store = settings.filter((r) => r.handle === 'pool' && r.setting === 'store');
+    expect(store.map((r) => r.value_local)).toEqual(['billing_store']);
+    expect(pick(await rowsOf('pattern_targets.rq'), 'handle', 'op_name')).toEqual([
+      { handle: 'idempotency', op_name: 'chargeAccount' },
+      { handle: 'idempotency', op_name: 'refundTransaction' },
+      { handle: 'breaker', op_name: 'routeCall' },
+      { handle: 'shedder', op_name: 'routeCall' },
+    ]);
+  });
+
+  it('routes and accounts as data', async () => {
+    expect(pick(await rowsOf('routes.rq'), 'route_key', 'route_target')).toEqual([
+      { route_key: '1-800-BILLING', route_target: 'sip:billing@telecom.example.com' },
+      { route_key: '1-800-FORTUNE', route_target: 'sip:fortune@telecom.example.com' },
+      { route_key: '1-800-SUPPORT', route_target: 'sip:support@telecom.example.com' },
+      { route_key: '911', route_target: 'sips:emergency@psap.telecom.example.com' },
+    ]);
+    expect(pick(await rowsOf('accounts.rq'), 'account_id', 'opening_balance', 'currency', 'floor')).toEqual([
+      { account_id: 'ACC-001', opening_balance: 1000000, currency: 'USD', floor: 0 },
+      { account_id: 'ACC-002', opening_balance: 250000, currency: 'USD', floor: 0 },
+      { account_id: 'ACC-003', opening_balance: 0, currency: 'USD', floor: 0 },
+    ]);
+  });
+
+  it('record fields in declaration order and enum values', async () => {
+    const metrics = (await rowsOf('record_fields.rq')).filter((r) => r.type_name === 'CallMetrics');
+    expect(metrics.map((r) => [r.position, r.field_name, r.field_ts_type])).toEqual([
+      [1, 'routed', 'number'], [2, 'failed', 'number'], [3, 'dropped', 'number'], [4, 'circuitBreaks', 'number'],
+    ]);
+    const types = [...new Set((await rowsOf('record_fields.rq')).map((r) => r.type_name))];
+    expect(types).toEqual(['AccountBalance', 'AuditEntry', 'CallMetrics', 'ChargeResult', 'PoolStats', 'RefundResult']);
+    expect(pick(await rowsOf('enum_values.rq'), 'type_name', 'position', 'value')).toEqual([
+      { type_name: 'AuditKind', position: 1, value: 'open' },
+      { type_name: 'AuditKind', position: 2, value: 'charge' },
+      { type_name: 'AuditKind', position: 3, value: 'refund' },
+      { type_name: 'Verdict', position: 1, value: 'valid' },
+      { type_name: 'Verdict', position: 2, value: 'tampered' },
+    ]);
+  });
+});
+
+describe('state machine rows (fixture)', () => {
+  const machine = specGraph('test/fixtures/specs/machine.ttl');
+  const rows = (file: string) => select(machine, `queries/${file}`);
+
+  it('machines, states, events', async () => {
+    expect(pick(await rows('state_machines.rq'), 'name', 'initial_state', 'unhandled_error', 'usage')).toEqual([
+      { name: 'door', initial_state: 'closed', unhandled_error: 'event_not_accepted', usage: 'process' },
+    ]);
+    expect(pick(await rows('states.rq'), 'state_name', 'is_initial', 'terminal', 'enter_action_count')).toEqual([
+      { state_name: 'closed', is_initial: true, terminal: false, enter_action_count: 0 },
+      { state_name: 'locked', is_initial: false, terminal: true, enter_action_count: 0 },
+      { state_name: 'open', is_initial: false, terminal: false, enter_action_count: 1 },
+    ]);
+    expect(pick(await rows('events.rq'), 'event_name', 'kind', 'reply_ts_type', 'param_count')).toEqual([
+      { event_name: 'auto_close', kind: 'info', reply_ts_type: null, param_count: 0 },
+      { event_name: 'lock', kind: 'cast', reply_ts_type: null, param_count: 1 },
+      { event_name: 'push', kind: 'call', reply_ts_type: 'string', param_count: 0 },
+    ]);
+    expect(pick(await rows('children.rq'), 'child_id', 'restart', 'shutdown_kind', 'shutdown_ms', 'instance_key', 'start_kind')).toEqual([
+      { child_id: 'door', restart: 'temporary', shutdown_kind: 'brutal_kill', shutdown_ms: null, instance_key: 'doorId', start_kind: 'state_machine' },
+    ]);
+  });
+
+  it('transitions in priority order, with guards, actions, timeouts and enter actions', async () => {
+    expect(pick(await rows('transitions.rq'), 'from_state', 'event_name', 'priority', 'to_state', 'guard_count', 'action_count')).toEqual([
+      { from_state: 'closed', event_name: 'lock', priority: 0, to_state: 'locked', guard_count: 1, action_count: 0 },
+      { from_state: 'closed', event_name: 'push', priority: 0, to_state: 'open', guard_count: 1, action_count: 1 },
+      { from_state: 'closed', event_name: 'push', priority: 1, to_state: 'locked', guard_count: 0, action_count: 0 },
+    ]);
+    expect(pick(await rows('transition_guards.rq'), 'event_name', 'priority', 'left', 'comparator', 'right', 'right_value')).toEqual([
+      { event_name: 'lock', priority: 0, left: 'event.force', comparator: 'eq', right: null, right_value: true },
+      { event_name: 'push', priority: 0, left: 'data.opens', comparator: 'lt', right: 'data.maxOpens', right_value: null },
+    ]);
+    expect(pick(await rows('transition_actions.rq'), 'event_name', 'position', 'action_kind', 'field')).toEqual([
+      { event_name: 'push', position: 1, action_kind: 'increment_field', field: 'opens' },
+    ]);
+    expect(pick(await rows('state_timeouts.rq'), 'in_state', 'timeout_ms', 'timeout_event', 'to_state')).toEqual([
+      { in_state: 'open', timeout_ms: 1000, timeout_event: 'auto_close', to_state: 'closed' },
+    ]);
+    expect(pick(await rows('state_enter_actions.rq'), 'state_name', 'position', 'action_kind', 'metric')).toEqual([
+      { state_name: 'open', position: 1, action_kind: 'emit_metric', metric: 'door_opened' },
+    ]);
+    expect(pick(await rows('data_fields.rq'), 'field_name', 'ts_type', 'initial_value')).toEqual([
+      { field_name: 'maxOpens', ts_type: 'number', initial_value: 3 },
+      { field_name: 'opens', ts_type: 'number', initial_value: 0 },
+    ]);
+    expect(pick(await rows('params.rq'), 'owner_kind', 'owner_name', 'param_name', 'ts_type')).toEqual([
+      { owner_kind: 'event', owner_name: 'lock', param_name: 'force', ts_type: 'boolean' },
+    ]);
+  });
+});
