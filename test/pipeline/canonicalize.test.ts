@@ -43,3 +43,24 @@ describe('canonicalize', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('canonicalize in worker threads', () => {
+  it('gives the same bytes as in-process formatting (compiled build)', async () => {
+    const compiled = new URL('../../dist/src/pipeline/canonicalize/index.js', import.meta.url);
+    const { existsSync } = await import('node:fs');
+    if (!existsSync(compiled)) return; // npm test builds first; the e2e helpers build when dist is missing
+    const files = Array.from({ length: 150 }, (_, i) => file(`m${i}.ts`, `export const  v${i} = {a:${i},b:"x"}`));
+    files.push(file('bad.ts', 'export const = ;'));
+    const mod = (await import(compiled.href)) as typeof import('../../src/pipeline/canonicalize/index.js');
+    process.env.GGEN_FORMAT_WORKERS = '2';
+    try {
+      const err = await mod.canonicalize(files, graph).catch((e: unknown) => e as Error);
+      expect(err.message).toMatch(/bad\.ts:4:\d+ is not valid/);
+      const viaWorkers = await mod.canonicalize(files.slice(0, -1), graph);
+      const inProcess = await canonicalize(files.slice(0, -1), graph);
+      expect(viaWorkers).toEqual(inProcess);
+    } finally {
+      delete process.env.GGEN_FORMAT_WORKERS;
+    }
+  });
+});

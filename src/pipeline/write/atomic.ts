@@ -52,3 +52,25 @@ export function removeFile(abs: string, stopAt: string): void {
     }
   }
 }
+
+/** Same protocol as writeAtomic, asynchronous, so many files can be fsynced concurrently. */
+export async function writeAtomicAsync(abs: string, content: string): Promise<void> {
+  const { open, rename, unlink } = await import('node:fs/promises');
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
+  const fh = await open(tmp, 'w', 0o644);
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, abs);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}

@@ -107,9 +107,18 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
 
 /** Writes creates/updates atomically, then deletes orphans. Call only after the whole plan is known to be sound. */
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
-  const { writeAtomic, removeFile } = await import('./atomic.js');
-  for (const e of plan.entries) {
-    if ((e.action === 'create' || e.action === 'update') && e.content !== undefined) writeAtomic(e.abs, e.content);
-  }
+  const { writeAtomicAsync, removeFile } = await import('./atomic.js');
+  const { mkdirSync } = await import('node:fs');
+  const writes = plan.entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined);
+  for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) mkdirSync(dir, { recursive: true });
+  // fsync dominates for thousands of files; a bounded number in flight overlaps them.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < writes.length) {
+      const e = writes[next++]!;
+      await writeAtomicAsync(e.abs, e.content!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(16, writes.length) }, worker));
   for (const e of plan.entries) if (e.action === 'delete') removeFile(e.abs, outputDirAbs);
 }

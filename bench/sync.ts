@@ -1,0 +1,170 @@
+/**
+ * `npm run bench:sync`: one JSON line per workload with the median wall time and
+ * peak RSS of the compiled CLI run as a child process (peak RSS via /usr/bin/time
+ * when present, else the CLI's own --json report).
+ *
+ * Workloads: cold sync / no-op sync / --check of this repo's project (copied to a
+ * temp dir so the repo is never touched); `ggen --help`; synthetic specs of 1K, 10K
+ * and 100K triples (~10 triples per entity, one generated module per entity).
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const cli = path.join(repo, 'dist/src/cli/main.js');
+const hasTime = existsSync('/usr/bin/time');
+
+interface Sample {
+  ms: number;
+  stages: Record<string, number>;
+  rssKb: number | null;
+  code: number;
+  stderr: string;
+}
+
+function runOnce(cwd: string, args: string[]): Sample {
+  const cmd = hasTime ? '/usr/bin/time' : process.execPath;
+  const argv = hasTime ? ['-f', '__RSS__%M', process.execPath, cli, ...args] : [cli, ...args];
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  let rssKb: number | null = null;
+  let stages: Record<string, number> = {};
+  try {
+    stages = (JSON.parse(r.stdout) as { timings?: Record<string, number> }).timings ?? {};
+  } catch {
+    stages = {};
+  }
+  const m = /__RSS__(\d+)/.exec(r.stderr ?? '');
+  rssKb = m ? Number(m[1]) : (stages.maxRssKb ?? null);
+  delete stages.maxRssKb;
+  return { ms, stages, rssKb, code: r.status ?? -1, stderr: (r.stderr ?? '').replace(/__RSS__\d+\s*$/, '').trim() };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+
+function report(workload: string, samples: Sample[], extra: Record<string, unknown> = {}): void {
+  const failed = samples.find((s) => s.code !== 0);
+  const rss = samples.map((s) => s.rssKb).filter((x): x is number => x !== null);
+  const line = {
+    workload,
+    runs: samples.length,
+    median_ms: Math.round(median(samples.map((s) => s.ms))),
+    min_ms: Math.round(Math.min(...samples.map((s) => s.ms))),
+    peak_rss_mb: rss.length ? Math.round(Math.max(...rss) / 1024) : null,
+    ...extra,
+    ...(Object.keys(samples[0]?.stages ?? {}).length
+      ? { stages_ms: Object.fromEntries(Object.keys(samples[0]!.stages).map((k) => [k, Math.round(median(samples.map((x) => x.stages[k] ?? 0)))])) }
+      : {}),
+    ...(failed ? { error: `exit ${failed.code}: ${failed.stderr.split('\n').slice(0, 3).join(' | ')}` } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+/** Runs `prepare` then the command `runs` times. */
+const only = process.argv[2];
+
+function measure(workload: string, cwd: string, args: string[], runs: number, prepare: () => void = () => {}, extra: Record<string, unknown> = {}): Sample[] {
+  if (only && !workload.includes(only)) return [];
+  const samples: Sample[] = [];
+  for (let i = 0; i < runs; i++) {
+    prepare();
+    samples.push(runOnce(cwd, args));
+  }
+  report(workload, samples, extra);
+  return samples;
+}
+
+function clean(dir: string): void {
+  for (const d of ['generated', 'receipts', '.ggen']) rmSync(path.join(dir, d), { recursive: true, force: true });
+}
+
+function copyRepoProject(): string | null {
+  if (!existsSync(path.join(repo, 'ggen.toml'))) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), 'ggen-bench-repo-'));
+  const skip = new Set(['node_modules', 'dist', '.git', 'generated', 'receipts', '.ggen', 'coverage']);
+  for (const e of readdirSync(repo)) if (!skip.has(e)) cpSync(path.join(repo, e), path.join(dir, e), { recursive: true });
+  return dir;
+}
+
+/** N entities × ~10 triples; one module per entity from one template. */
+function syntheticProject(triples: number): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `ggen-bench-${triples}-`));
+  const entities = Math.max(1, Math.round(triples / 10));
+  mkdirSync(path.join(dir, 'specs'));
+  mkdirSync(path.join(dir, 'templates'));
+  mkdirSync(path.join(dir, 'queries'));
+  const lines = ['@prefix ex: <https://example.org/bench#> .', '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .', ''];
+  for (let i = 0; i < entities; i++) {
+    lines.push(
+      `ex:Entity${i} a ex:Entity ; rdfs:label "Entity ${i}" ; rdfs:comment "Synthetic entity number ${i}." ;`,
+      `  ex:code "E${i}" ; ex:weight ${i % 97} ; ex:enabled ${i % 2 === 0 ? 'true' : 'false'} ;`,
+      `  ex:owner "team-${i % 13}" ; ex:region "r${i % 7}" ; ex:tier ${i % 3} ; ex:next ex:Entity${(i + 1) % entities} .`,
+    );
+  }
+  writeFileSync(path.join(dir, 'specs/entities.ttl'), `${lines.join('\n')}\n`);
+  writeFileSync(
+    path.join(dir, 'ggen.toml'),
+    `[project]\nname = "bench"\n\n[ontology]\nsources = ["specs/*.ttl"]\n\n[ontology.prefixes]\nex = "https://example.org/bench#"\nrdfs = "http://www.w3.org/2000/01/rdf-schema#"\n\n[generation]\ntemplates = "templates"\noutput_dir = "generated"\n`,
+  );
+  writeFileSync(
+    path.join(dir, 'queries/entities.rq'),
+    'SELECT ?e ?label ?comment ?code ?weight ?enabled ?owner ?region ?tier WHERE {\n  ?e a ex:Entity ; rdfs:label ?label ; rdfs:comment ?comment ; ex:code ?code ; ex:weight ?weight ;\n     ex:enabled ?enabled ; ex:owner ?owner ; ex:region ?region ; ex:tier ?tier .\n} ORDER BY ?code\n',
+  );
+  writeFileSync(
+    path.join(dir, 'templates/entity.ts.njk'),
+    [
+      '---',
+      'to: "entities/{{ row.code | kebabCase }}.ts"',
+      'query: queries/entities.rq',
+      'for_each: true',
+      '---',
+      '/** {{ row.comment }} */',
+      'export interface {{ row.label | pascalCase }} { code: string; weight: number; enabled: boolean }',
+      'export const {{ row.label | camelCase }} = {',
+      '  code: {{ row.code | tsString }}, label: {{ row.label | tsString }}, weight: {{ row.weight }}, enabled: {{ row.enabled }},',
+      '  owner: {{ row.owner | tsString }}, region: {{ row.region | tsString }}, tier: {{ row.tier }},',
+      '} as const;',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
+function main(): void {
+  if (!existsSync(cli)) throw new Error(`${cli} missing: run npm run build`);
+  const scratch = mkdtempSync(path.join(tmpdir(), 'ggen-bench-empty-'));
+  measure('help', scratch, ['--help'], 7);
+
+  const own = copyRepoProject();
+  if (!own) process.stdout.write(`${JSON.stringify({ workload: 'repo_cold_sync', skipped: 'this repo has no ggen.toml yet' })}\n`);
+  else {
+    const cold = measure('repo_cold_sync', own, ['sync', '--json'], 5, () => clean(own));
+    if (cold.length > 0 && cold.every((s) => s.code === 0)) {
+      measure('repo_noop_sync', own, ['sync', '--json'], 7);
+      measure('repo_check', own, ['sync', '--check', '--json'], 7);
+    }
+    rmSync(own, { recursive: true, force: true });
+  }
+
+  for (const [triples, runs] of [
+    [1_000, 5],
+    [10_000, 3],
+    [100_000, 2],
+  ] as const) {
+    const dir = syntheticProject(triples);
+    const samples = measure(`synthetic_${triples}_cold_sync`, dir, ['sync', '--json'], runs, () => clean(dir), { triples, modules: Math.round(triples / 10) });
+    if (samples.length > 0 && samples.every((s) => s.code === 0)) measure(`synthetic_${triples}_noop_sync`, dir, ['sync', '--json'], 3, () => {}, { triples });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+main();
