@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ggen, project, repoRoot } from './helpers.js';
+import { cliPath, ensureBuilt, ggen, project, repoRoot } from './helpers.js';
 
 beforeAll(ensureBuilt);
 
@@ -96,5 +97,27 @@ describe('CLI surface', () => {
     const r = ggen(project(), ['verify']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/receipts\/latest\.json: receipt not found/);
+  });
+});
+
+describe('start-up stays light', () => {
+  it('--help and a no-op sync load no RDF, template or formatter library', () => {
+    const dir = project();
+    expect(ggen(dir, ['sync']).code).toBe(0);
+    writeFileSync(path.join(dir, 'hook.mjs'), `export async function resolve(s, c, next) {
+  const r = await next(s, c);
+  const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(r.url);
+  if (m) process.stderr.write('LOADED ' + m[1] + '\\n');
+  return r;
+}\n`);
+    writeFileSync(path.join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hook.mjs', import.meta.url));\n");
+    const loaded = (args: string[]): string[] => {
+      const r = spawnSync(process.execPath, ['--import', './register.mjs', cliPath, ...args], { cwd: dir, encoding: 'utf8' });
+      expect(r.status).toBe(0);
+      return [...new Set([...r.stderr.matchAll(/LOADED (\S+)/g)].map((m) => m[1]!))].sort();
+    };
+    expect(loaded(['--help'])).toEqual(['commander']);
+    const noop = loaded(['sync']);
+    for (const heavy of ['n3', '@comunica/query-sparql-rdfjs-lite', 'nunjucks', 'prettier']) expect(noop).not.toContain(heavy);
   });
 });
