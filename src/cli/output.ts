@@ -26,6 +26,8 @@ function classify(err: unknown): { code: number; diagnostics: Diagnostic[] } {
   if (err instanceof CheckFailed) return { code: exitCodeOf(err), diagnostics: [{ message: err.message }] };
   const name = (err as Error)?.name;
   if (name === 'PathEscape' || name === 'KeyError') return { code: EXIT_INPUT, diagnostics: [{ message: (err as Error).message }] };
+  // Known operational failures: a clear message, no stack.
+  if (name === 'LockBusy' || name === 'FormatterMissing') return { code: EXIT_INTERNAL, diagnostics: [{ message: `error: ${(err as Error).message}` }] };
   return { code: EXIT_INTERNAL, diagnostics: [{ message: `internal error: ${(err as Error)?.stack ?? String(err)}` }] };
 }
 

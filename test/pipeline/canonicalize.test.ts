@@ -64,3 +64,24 @@ describe('canonicalize in worker threads', () => {
     }
   });
 });
+
+describe('a missing formatter', () => {
+  it('is an error, never a silent fallback to unformatted output', async () => {
+    const { vi } = await import('vitest');
+    vi.resetModules();
+    vi.doMock('prettier', () => {
+      throw new Error("Cannot find package 'prettier'");
+    });
+    try {
+      const fresh = await import('../../src/pipeline/canonicalize/index.js');
+      const err = await fresh.canonicalize([file('a.ts', 'export const a = 1;')], graph).catch((e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(fresh.FormatterMissing);
+      expect(err.message).toMatch(/prettier could not be loaded/);
+      // Files that Prettier does not format still need no formatter.
+      expect((await fresh.canonicalize([file('a.txt', 'x')], graph))[0]!.content).toBe('x\n');
+    } finally {
+      vi.doUnmock('prettier');
+      vi.resetModules();
+    }
+  });
+});

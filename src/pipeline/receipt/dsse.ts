@@ -23,7 +23,9 @@ export function readKeyText(spec: string): string {
   return spec.includes('-----BEGIN') ? spec : readFileSync(spec, 'utf8');
 }
 
-export class KeyError extends Error {}
+export class KeyError extends Error {
+  override readonly name = 'KeyError';
+}
 
 function ed25519(key: KeyObject, what: string): KeyObject {
   if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${what} is a ${key.asymmetricKeyType} key; ggen signs with ed25519`);

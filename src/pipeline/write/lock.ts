@@ -5,7 +5,9 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
-export class LockBusy extends Error {}
+export class LockBusy extends Error {
+  override readonly name = 'LockBusy';
+}
 
 function alive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

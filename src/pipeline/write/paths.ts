@@ -5,7 +5,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 
-export class PathEscape extends Error {}
+export class PathEscape extends Error {
+  override readonly name = 'PathEscape';
+}
 
 const inside = (dir: string, p: string): boolean => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
