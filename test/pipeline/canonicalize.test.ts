@@ -54,7 +54,7 @@ describe('canonicalize in worker threads', () => {
     const mod = (await import(compiled.href)) as typeof import('../../src/pipeline/canonicalize/index.js');
     process.env.GGEN_FORMAT_WORKERS = '2';
     try {
-      const err = await mod.canonicalize(files, graph).catch((e: unknown) => e as Error);
+      const err = (await mod.canonicalize(files, graph).catch((e: unknown) => e)) as Error;
       expect(err.message).toMatch(/bad\.ts:4:\d+ is not valid/);
       const viaWorkers = await mod.canonicalize(files.slice(0, -1), graph);
       const inProcess = await canonicalize(files.slice(0, -1), graph);
@@ -74,7 +74,7 @@ describe('a missing formatter', () => {
     });
     try {
       const fresh = await import('../../src/pipeline/canonicalize/index.js');
-      const err = await fresh.canonicalize([file('a.ts', 'export const a = 1;')], graph).catch((e: unknown) => e as Error);
+      const err = (await fresh.canonicalize([file("a.ts", "export const a = 1;")], graph).catch((e: unknown) => e)) as Error;
       expect(err).toBeInstanceOf(fresh.FormatterMissing);
       expect(err.message).toMatch(/prettier could not be loaded/);
       // Files that Prettier does not format still need no formatter.
