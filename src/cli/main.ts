@@ -4,7 +4,7 @@
  * implementation (and the heavy pipeline behind it) is imported in its action,
  * so `ggen --help` and `ggen --version` stay fast.
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 
 function version(): string {
@@ -24,10 +24,11 @@ program
   .name('ggen')
   .description('Ontology-driven code generation: Turtle specs → SPARQL → Nunjucks templates → Prettier → hash receipt.')
   .version(version(), '-V, --version')
+  .exitOverride()
   .showHelpAfterError()
   .addHelpText(
     'after',
-    '\nExit codes: 0 success; 1 check/verify found differences (or sync stopped on a hand-edited file); 2 invalid input; 3 internal error.',
+    '\nExit codes: 0 success; 1 check/verify found differences (or sync stopped on a hand-edited file);\n2 invalid input (manifest, Turtle, shapes, SPARQL, template, command line); 3 internal error.',
   );
 
 program
@@ -66,4 +67,10 @@ program
   .option('--json', 'print {variables, rows} as JSON')
   .action(async (query: string, opts) => (await import('./commands/query.js')).queryCommand(query, opts));
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Usage errors (unknown command or option, missing argument) are invalid input: exit 2.
+  if (!(err instanceof CommanderError)) throw err;
+  process.exitCode = err.exitCode === 0 ? 0 : 2;
+}

@@ -71,6 +71,8 @@ describe('CLI surface', () => {
     expect(ggen(dir, ['--version']).stdout.trim()).toBe(version);
     const help = ggen(dir, ['--help']);
     expect(help.code).toBe(0);
+    expect(ggen(dir, ['bogus']).code).toBe(2);
+    expect(ggen(dir, ['sync', '--bogus']).code).toBe(2);
     for (const c of ['sync', 'verify', 'validate', 'query']) {
       expect(help.stdout).toContain(c);
       const h = ggen(dir, [c, '--help']);
