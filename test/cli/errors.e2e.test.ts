@@ -46,7 +46,7 @@ describe('ggen sync fails closed (exit 2, file:line, nothing written)', () => {
   it('an undefined template variable names template:line', () => {
     const r = failsClosed((d) => edit(d, 'templates/service.ts.njk', (s) => s.replace('name: {{ row.label | tsString }},', 'name: {{ row.nmae | tsString }},')));
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^templates\/service\.ts\.njk:9:\d+: undefined variable/m);
+    expect(r.stderr).toMatch(/^templates\/service\.ts\.njk:10:\d+: undefined variable/m);
   });
 
   it('a `to` that escapes the output directory is refused', () => {
@@ -72,6 +72,12 @@ describe('ggen sync fails closed (exit 2, file:line, nothing written)', () => {
     const r = failsClosed((d) => edit(d, 'templates/service.ts.njk', (s) => s.replace('export const', 'export const const')));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^templates\/service\.ts\.njk: generated generated\/services\/billing\.ts:\d+:\d+ is not valid/m);
+  });
+
+  it('rows that break a template\'s JSON Schema are refused, naming the schema', () => {
+    const r = failsClosed((d) => edit(d, 'schemas/services.json', (s) => s.replace('"minLength": 1', '"minLength": 100')));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^schemas\/services\.json/m);
   });
 
   it('an invalid manifest exits 2 naming ggen.toml', () => {
