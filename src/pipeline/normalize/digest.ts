@@ -4,6 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Quad, Store } from 'n3';
+import { InputError } from '../errors.js';
+
+/**
+ * rdf-canonize bounds the work spent telling look-alike blank nodes apart. Its default (1, linear)
+ * already fails on ordinary RDF lists whose cells share a shape; quadratic still bounds a hostile graph.
+ */
+const MAX_WORK_FACTOR = 2;
 
 export interface CanonicalGraph {
   /** sha256 hex of the canonical N-Quads. */
@@ -15,7 +22,19 @@ export interface CanonicalGraph {
 export async function canonicalDigest(quads: Quad[]): Promise<CanonicalGraph> {
   const canonize = await import('rdf-canonize');
   const canonicalIdMap = new Map<string, string>();
-  const nquads = await canonize.canonize(quads, { algorithm: 'RDFC-1.0', canonicalIdMap });
+  let nquads: string;
+  try {
+    nquads = await canonize.canonize(quads, { algorithm: 'RDFC-1.0', canonicalIdMap, maxWorkFactor: MAX_WORK_FACTOR });
+  } catch (err) {
+    if (err instanceof Error && /Maximum deep iterations exceeded/.test(err.message)) {
+      throw new InputError({
+        message:
+          'the graph has too many blank nodes that look alike for RDFC-1.0 to label them within its work bound ' +
+          `(${err.message}); give some of them IRIs or distinguishing properties`,
+      });
+    }
+    throw err;
+  }
   return { digest: createHash('sha256').update(nquads, 'utf8').digest('hex'), blankNodeLabels: canonicalIdMap };
 }
 
