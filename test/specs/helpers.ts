@@ -9,12 +9,13 @@ import { DataFactory, Parser, Store } from 'n3';
 import { Validator } from 'shacl-engine';
 import { targetResolvers, validations } from './shacl-sparql.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/index.js';
+import { runInference } from '../../src/pipeline/normalize/inference.js';
 import type { Row } from '../../src/pipeline/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ONTOLOGY = 'specs/ontology/otp.ttl';
 export const SHAPES = 'specs/shapes/otp.shapes.ttl';
-export const DOMAIN_SPECS = ['specs/telecom.ttl'];
+export const DOMAIN_SPECS = ['specs/telecom.ttl', 'specs/autonomics.ttl'];
 export const OTP = 'https://ggen.dev/otp#';
 
 export function read(rel: string): string {
@@ -74,8 +75,22 @@ export function queryFiles(): string[] {
 
 let engine: QueryEngine | undefined;
 
-export async function select(store: Store, queryFile: string): Promise<Row[]> {
+async function queryEngine(): Promise<QueryEngine> {
   engine ??= await createQueryEngine({});
-  const result = await engine.select(store, { text: read(queryFile), file: queryFile, line: 1 });
+  return engine;
+}
+
+export const INFERENCE_RULES = () => queryFiles().filter((f) => f.startsWith('queries/inference/'));
+
+/** The spec graph after the inference rules (in file order), as normalize leaves it for the queries. */
+export async function inferredGraph(...rels: string[]): Promise<Store> {
+  const store = specGraph(...rels);
+  const rules = INFERENCE_RULES().map((file) => ({ name: file, construct: { text: read(file), file, line: 1 } }));
+  await runInference(store, rules, 8, await queryEngine(), 'ggen.toml');
+  return store;
+}
+
+export async function select(store: Store, queryFile: string): Promise<Row[]> {
+  const result = await (await queryEngine()).select(store, { text: read(queryFile), file: queryFile, line: 1 });
   return result.rows;
 }

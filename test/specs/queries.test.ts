@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { Store } from 'n3';
 import { checkQuery } from '../../src/pipeline/extract/index.js';
 import type { Row } from '../../src/pipeline/types.js';
-import { DOMAIN_SPECS, queryFiles, read, select, specGraph } from './helpers.js';
+import { DOMAIN_SPECS, inferredGraph, queryFiles, read, select } from './helpers.js';
 
-const telecom = specGraph('specs/telecom.ttl');
+const telecom = await inferredGraph('specs/telecom.ttl');
+const machine = await inferredGraph('test/fixtures/specs/machine.ttl');
+const autonomics = await inferredGraph('specs/autonomics.ttl');
 const rowsOf = (file: string) => select(telecom, `queries/${file}`);
 const pick = (rows: Row[], ...keys: string[]) => rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
 
@@ -24,7 +26,7 @@ describe('query files', () => {
   }
 
   it('return the same rows in the same order whatever order the triples were loaded in', async () => {
-    const merged = specGraph(...DOMAIN_SPECS, 'test/fixtures/specs/machine.ttl');
+    const merged = await inferredGraph(...DOMAIN_SPECS, 'test/fixtures/specs/machine.ttl');
     const reversed = new Store([...merged.getQuads(null, null, null, null)].reverse());
     for (const file of files.filter((f) => !f.startsWith('queries/inference/'))) {
       expect(await select(reversed, file), file).toEqual(await select(merged, file));
@@ -160,7 +162,6 @@ describe('telecom rows', () => {
 });
 
 describe('state machine rows (fixture)', () => {
-  const machine = specGraph('test/fixtures/specs/machine.ttl');
   const rows = (file: string) => select(machine, `queries/${file}`);
 
   it('machines, states, events', async () => {
@@ -208,5 +209,64 @@ describe('state machine rows (fixture)', () => {
     expect(pick(await rows('params.rq'), 'owner_kind', 'owner_name', 'param_name', 'ts_type')).toEqual([
       { owner_kind: 'event', owner_name: 'lock', param_name: 'force', ts_type: 'boolean' },
     ]);
+  });
+});
+
+describe('autonomics rows', () => {
+  const rows = (file: string) => select(autonomics, `queries/${file}`);
+
+  it('the tree: one_for_all root, four functional supervisors, eight simple_one_for_one governors', async () => {
+    const sups = await rows('supervisors.rq');
+    expect(sups.length).toBe(13);
+    expect(pick(sups.filter((s) => s.is_root), 'name', 'strategy', 'intensity', 'period_ms')).toEqual([
+      { name: 'autonomics_sup', strategy: 'one_for_all', intensity: 5, period_ms: 60000 },
+    ]);
+    const children = await rows('children.rq');
+    expect(children.filter((c) => c.sup_name === 'autonomics_sup').map((c) => c.child_id)).toEqual([
+      'governance_sup', 'receipt_ledger_sup', 'cluster_sup', 'observability_sup',
+    ]);
+    const governors = children.filter((c) => c.sup_name !== 'governance_sup' && String(c.sup_name).endsWith('_sup') && c.instance_key !== null);
+    expect(governors.length).toBe(8);
+    for (const g of governors) expect(pick([g], 'restart', 'start_kind', 'instance_key')).toEqual([{ restart: 'temporary', start_kind: 'state_machine', instance_key: 'tenantId' }]);
+    expect(sups.filter((s) => s.strategy === 'simple_one_for_one').map((s) => s.child_count)).toEqual(Array(8).fill(1));
+  });
+
+  it('every governor machine is declared with states, transitions and timeouts', async () => {
+    const machines = (await rows('state_machines.rq')).map((m) => m.name);
+    expect(machines).toEqual([
+      'billing_governor', 'compliance_audit_governor', 'customer_account_governor', 'entitlement_governor',
+      'governor_lifecycle', 'product_catalog_governor', 'quota_sla_governor', 'subscription_governor',
+    ]);
+    const states = await rows('states.rq');
+    expect(states.filter((s) => s.machine_name === 'entitlement_governor').map((s) => s.state_name)).toEqual(['active', 'pending', 'revoked', 'suspended']);
+    expect(states.filter((s) => s.machine_name === 'governor_lifecycle' && s.is_initial).map((s) => s.state_name)).toEqual(['boot']);
+    const timeouts = (await rows('state_timeouts.rq')).filter((t) => t.machine_name === 'quota_sla_governor');
+    expect(pick(timeouts, 'in_state', 'timeout_ms', 'to_state')).toEqual([
+      { in_state: 'blocked', timeout_ms: 900000, to_state: 'throttled' },
+      { in_state: 'throttled', timeout_ms: 300000, to_state: 'warning' },
+      { in_state: 'warning', timeout_ms: 60000, to_state: 'within_limits' },
+    ]);
+    const escalation = (await rows('transitions.rq')).filter((t) => t.machine_name === 'quota_sla_governor' && t.from_state === 'within_limits');
+    expect(pick(escalation, 'event_name', 'priority', 'to_state')).toEqual([
+      { event_name: 'usage_reported', priority: 0, to_state: 'blocked' },
+      { event_name: 'usage_reported', priority: 1, to_state: 'throttled' },
+      { event_name: 'usage_reported', priority: 2, to_state: 'warning' },
+      { event_name: 'usage_reported', priority: 3, to_state: 'within_limits' },
+    ]);
+  });
+
+  it('pattern settings: batching, retry, heartbeats, thresholds, alert policies', async () => {
+    const settings = await rows('pattern_settings.rq');
+    const of = (handle: string) => Object.fromEntries(settings.filter((r) => r.handle === handle).map((r) => [r.setting, r.value_name ?? r.value]));
+    expect(of('publisher')).toMatchObject({ batchSize: 100, flushIntervalMs: 5000, sink: 'memory', retry: 'retry', store: 'outbox_db' });
+    expect(of('cluster')).toMatchObject({ heartbeatIntervalMs: 5000, heartbeatTimeoutMs: 15000, leaderElection: 'lowest_node_id' });
+    expect(of('alerts')).toMatchObject({ checkIntervalMs: 30000, dedupWindowMs: 300000 });
+    expect(pick(await rows('health_thresholds.rq'), 'metric', 'degraded_at', 'critical_at')).toEqual([
+      { metric: 'cpu', degraded_at: 0.75, critical_at: 0.9 },
+      { metric: 'memory', degraded_at: 0.8, critical_at: 0.95 },
+      { metric: 'processes', degraded_at: 50000, critical_at: 100000 },
+    ]);
+    expect((await rows('alert_policies.rq')).map((p) => p.comparator)).toEqual(['lte', 'gt', 'gte', 'lt', 'gte', 'gt']);
+    expect((await rows('pattern_indexes.rq')).map((r) => r.index_by)).toEqual(['digest', 'executionId', 'tenant', 'timestamp']);
   });
 });
