@@ -15,7 +15,7 @@ import type { Row } from '../../src/pipeline/types.js';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const ONTOLOGY = 'specs/ontology/otp.ttl';
 export const SHAPES = 'specs/shapes/otp.shapes.ttl';
-export const DOMAIN_SPECS = ['specs/telecom.ttl', 'specs/autonomics.ttl'];
+export const DOMAIN_SPECS = ['specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'];
 export const OTP = 'https://ggen.dev/otp#';
 
 export function read(rel: string): string {

@@ -7,6 +7,7 @@ import { DOMAIN_SPECS, inferredGraph, queryFiles, read, select } from './helpers
 const telecom = await inferredGraph('specs/telecom.ttl');
 const machine = await inferredGraph('test/fixtures/specs/machine.ttl');
 const autonomics = await inferredGraph('specs/autonomics.ttl');
+const chat = await inferredGraph('specs/chat.ttl');
 const rowsOf = (file: string) => select(telecom, `queries/${file}`);
 const pick = (rows: Row[], ...keys: string[]) => rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
 
@@ -268,5 +269,67 @@ describe('autonomics rows', () => {
     ]);
     expect((await rows('alert_policies.rq')).map((p) => p.comparator)).toEqual(['lte', 'gt', 'gte', 'lt', 'gte', 'gt']);
     expect((await rows('pattern_indexes.rq')).map((r) => r.index_by)).toEqual(['digest', 'executionId', 'tenant', 'timestamp']);
+  });
+});
+
+describe('chat rows', () => {
+  const rows = (file: string) => select(chat, `queries/${file}`);
+
+  it('the tree: stores and services before the gateway, one session per connection', async () => {
+    expect((await rows('children.rq')).filter((c) => c.sup_name === 'chat_sup').map((c) => c.child_id)).toEqual([
+      'message_store', 'auth_server', 'presence_server', 'rooms_server', 'ticket_server', 'session_sup', 'gateway',
+    ]);
+    expect(pick((await rows('children.rq')).filter((c) => c.sup_name === 'session_sup'), 'child_id', 'restart', 'instance_key', 'start_kind')).toEqual([
+      { child_id: 'chat_session', restart: 'temporary', instance_key: 'connectionId', start_kind: 'state_machine' },
+    ]);
+  });
+
+  it('the session and ticket machines, with the lifecycle one applied by the ticket server', async () => {
+    expect(pick(await rows('state_machines.rq'), 'name', 'initial_state', 'usage', 'owner_name', 'key_param')).toEqual([
+      { name: 'chat_session', initial_state: 'connecting', usage: 'process', owner_name: null, key_param: null },
+      { name: 'ticket_lifecycle', initial_state: 'open', usage: 'lifecycle', owner_name: 'ticket_server', key_param: 'ticketId' },
+    ]);
+    const timeouts = (await rows('state_timeouts.rq')).filter((t) => t.machine_name === 'chat_session');
+    expect(pick(timeouts, 'in_state', 'timeout_ms', 'to_state')).toEqual([
+      { in_state: 'active', timeout_ms: 300000, to_state: 'idle' },
+      { in_state: 'authenticated', timeout_ms: 300000, to_state: 'idle' },
+      { in_state: 'connecting', timeout_ms: 10000, to_state: 'closed' },
+      { in_state: 'idle', timeout_ms: 1800000, to_state: 'closed' },
+    ]);
+    const send = (await rows('transition_actions.rq')).filter((a) => a.from_state === 'active' && a.event_name === 'send_message');
+    expect(pick(send, 'position', 'action_kind', 'target_server', 'target_op', 'field')).toEqual([
+      { position: 1, action_kind: 'invoke', target_server: 'message_store', target_op: 'append', field: 'lastMessage' },
+      { position: 2, action_kind: 'invoke', target_server: 'rooms_server', target_op: 'broadcast', field: null },
+      { position: 3, action_kind: 'increment_field', target_server: null, target_op: null, field: 'messagesSent' },
+      { position: 4, action_kind: 'emit_metric', target_server: null, target_op: null, field: null },
+      { position: 5, action_kind: 'reply', target_server: null, target_op: null, field: null },
+    ]);
+    const ticketStates = (await rows('enum_values.rq')).filter((v) => v.type_name === 'TicketStatus').map((v) => v.value);
+    const lifecycleStates = (await rows('states.rq')).filter((s) => s.machine_name === 'ticket_lifecycle').map((s) => s.state_name);
+    expect([...ticketStates].sort()).toEqual(lifecycleStates);
+  });
+
+  it('the protocol: inbound types dispatch to session events, fields carry wire types', async () => {
+    const types = await rows('message_types.rq');
+    const inbound = types.filter((t) => t.direction === 'inbound');
+    expect(inbound.every((t) => t.dispatches_to === t.type_name)).toBe(true);
+    expect(inbound.map((t) => t.type_name)).toEqual(['auth', 'create_ticket', 'history', 'join_room', 'leave_room', 'logout', 'ping', 'send_message', 'typing']);
+    const history = (await rows('message_fields.rq')).filter((f) => f.type_name === 'history');
+    expect(pick(history, 'field_name', 'wire_type', 'optional', 'max_length')).toEqual([
+      { field_name: 'roomId', wire_type: 'string', optional: false, max_length: 128 },
+      { field_name: 'before', wire_type: 'string', optional: true, max_length: 256 },
+      { field_name: 'limit', wire_type: 'integer', optional: true, max_length: null },
+    ]);
+    const page = (await rows('message_fields.rq')).find((f) => f.type_name === 'history_page' && f.field_name === 'messages');
+    expect(page?.wire_type).toBe('array');
+  });
+
+  it('auth and gateway settings', async () => {
+    const settings = await rows('pattern_settings.rq');
+    const of = (handle: string) => Object.fromEntries(settings.filter((r) => r.handle === handle).map((r) => [r.setting, r.value_name ?? r.value]));
+    expect(of('tokens')).toMatchObject({ algorithm: 'HS256', accessTtlMs: 3600000, refreshTtlMs: 2592000000, secretEnv: 'CHAT_JWT_SECRET' });
+    expect(of('login')).toEqual({ codeLength: 6, codeTtlMs: 600000, maxAttempts: 3 });
+    expect(of('ws')).toMatchObject({ port: 4001, wsPath: '/ws', maxPayloadBytes: 65536, protocol: 'chat_protocol', sessionSupervisor: 'session_sup', machine: 'chat_session' });
+    expect(of('messages')).toMatchObject({ defaultPageSize: 50, maxPageSize: 200, store: 'messages_db' });
   });
 });

@@ -214,6 +214,16 @@ describe('state machine rules', () => {
     expectViolation(found, '_:', 'comparator must be exactly one of gt, gte, lt, lte, eq, ne');
   });
 
+  it('rejects an action that reads an event parameter the event lacks', async () => {
+    const found = await violationsOf(edit(MACHINE, 'otp:field "opens" ] ) ] ,', 'otp:field "opens" ; otp:fromParam "count" ] ) ] ,'));
+    expectViolation(found, 'door', 'an action on "closed" --"push"--> reads event parameter "count", which that event does not declare');
+  });
+
+  it('rejects an invoke action without a target', async () => {
+    const found = await violationsOf(edit(MACHINE, 'otp:actionKind otp:incrementField', 'otp:actionKind otp:invoke'));
+    expectViolation(found, '_:', 'an invoke action needs otp:target');
+  });
+
   it('rejects a data field whose initial value does not fit its integer type', async () => {
     const found = await violationsOf(edit(MACHINE, 'otp:name "maxOpens" ; otp:valueType otp:Integer ; otp:initialValue 3', 'otp:name "maxOpens" ; otp:valueType otp:Integer ; otp:initialValue "three"'));
     expectViolation(found, 'door', 'field "maxOpens" starts at "three", which is not a whole number');
