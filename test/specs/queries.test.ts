@@ -304,6 +304,11 @@ describe('chat rows', () => {
       { position: 4, action_kind: 'emit_metric', target_server: null, target_op: null, field: null },
       { position: 5, action_kind: 'reply', target_server: null, target_op: null, field: null },
     ]);
+    expect(pick((await rows('invoke_bindings.rq')).filter((b) => b.from_state === 'active'), 'event_name', 'target_op', 'param', 'from_data')).toEqual([
+      { event_name: 'send_message', target_op: 'append', param: 'senderId', from_data: 'userId' },
+    ]);
+    const append = (await rows('operations.rq')).find((o) => o.op_name === 'append');
+    expect(append?.argument_style).toBe('object');
     const ticketStates = (await rows('enum_values.rq')).filter((v) => v.type_name === 'TicketStatus').map((v) => v.value);
     const lifecycleStates = (await rows('states.rq')).filter((s) => s.machine_name === 'ticket_lifecycle').map((s) => s.state_name);
     expect([...ticketStates].sort()).toEqual(lifecycleStates);

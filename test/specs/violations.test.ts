@@ -224,6 +224,12 @@ describe('state machine rules', () => {
     expectViolation(found, '_:', 'an invoke action needs otp:target');
   });
 
+  it('rejects an invoke binding for a parameter the target lacks', async () => {
+    const chat = read('specs/chat.ttl');
+    const found = await violationsOf(edit(chat, 'otp:param "senderId" ; otp:fromData "userId"', 'otp:param "sender" ; otp:fromData "userId"'));
+    expectViolation(found, 'chat_session', 'an invoke binds "sender", which is not a parameter of its target "append"');
+  });
+
   it('rejects a data field whose initial value does not fit its integer type', async () => {
     const found = await violationsOf(edit(MACHINE, 'otp:name "maxOpens" ; otp:valueType otp:Integer ; otp:initialValue 3', 'otp:name "maxOpens" ; otp:valueType otp:Integer ; otp:initialValue "three"'));
     expectViolation(found, 'door', 'field "maxOpens" starts at "three", which is not a whole number');
