@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DataFactory, Parser, Store } from 'n3';
 import { Validator } from 'shacl-engine';
-import { targetResolvers, validations } from './shacl-sparql.js';
+import { sparqlPlugins } from '../../src/pipeline/normalize/shacl-sparql.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/index.js';
 import { runInference } from '../../src/pipeline/normalize/inference.js';
 import type { Row } from '../../src/pipeline/types.js';
@@ -44,12 +44,14 @@ export interface Violation {
 }
 
 let shapesStore: Store | undefined;
+let sharedEngine: Promise<QueryEngine> | undefined;
 
 /** Every violation as `focus: message`, focus being the node's local name (or `_:` for blank nodes). */
 export async function validate(data: Store): Promise<Violation[]> {
   shapesStore ??= parseInto(new Store(), read(SHAPES));
   const factory = { ...DataFactory, dataset: (quads?: Iterable<unknown>) => new Store(quads ? ([...quads] as never) : undefined) };
-  const validator = new Validator(shapesStore, { factory, validations, targetResolvers });
+  sharedEngine ??= createQueryEngine();
+  const validator = new Validator(shapesStore, { factory, ...sparqlPlugins(await sharedEngine) } as never);
   const report = await validator.validate({ dataset: data });
   const out: Violation[] = [];
   for (const r of report.results as Array<{ focusNode?: { term?: { termType: string; value: string } }; message?: Array<{ value: string }> }>) {

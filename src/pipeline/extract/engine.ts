@@ -19,6 +19,19 @@ export interface QueryEngine {
   select(store: Store, query: QueryText): Promise<SelectResult>;
   ask(store: Store, query: QueryText): Promise<boolean>;
   construct(store: Store, query: QueryText): Promise<Quad[]>;
+  /**
+   * For SHACL-SPARQL constraints and targets: a SELECT over any RDF/JS dataset with variables
+   * pre-bound (SHACL's `$this`), rows as raw terms. Not for extraction: no ORDER BY is required,
+   * so callers must not let row order reach an output.
+   */
+  selectTerms(dataset: unknown, query: string, preBound?: Record<string, RdfTerm>): Promise<Array<Map<string, RdfTerm>>>;
+}
+
+/** The RDF/JS term shape shared by n3, Comunica and shacl-engine. */
+export interface RdfTerm {
+  termType: string;
+  value: string;
+  equals(other: RdfTerm | null | undefined): boolean;
 }
 
 interface ComunicaTerm {
@@ -28,6 +41,7 @@ interface ComunicaTerm {
 }
 interface ComunicaBindings {
   get(name: string): ComunicaTerm | undefined;
+  [Symbol.iterator](): Iterator<[{ value: string }, unknown]>;
 }
 interface ComunicaEngine {
   query(query: string, context: object): Promise<{
@@ -108,6 +122,24 @@ class ComunicaQueryEngine implements QueryEngine {
   async ask(store: Store, query: QueryText): Promise<boolean> {
     await this.check(query, 'ask');
     return this.run(query, (text) => this.engine.queryBoolean(text, { sources: [store] }));
+  }
+
+  private bindingsFactory?: { bindings(entries: Array<[unknown, unknown]>): unknown };
+
+  async selectTerms(dataset: unknown, query: string, preBound: Record<string, RdfTerm> = {}): Promise<Array<Map<string, RdfTerm>>> {
+    const context: Record<string, unknown> = { sources: [dataset] };
+    const entries = Object.entries(preBound);
+    if (entries.length > 0) {
+      if (!this.bindingsFactory) {
+        const [{ BindingsFactory }, { DataFactory }] = await Promise.all([import('@comunica/utils-bindings-factory'), import('n3')]);
+        this.bindingsFactory = new BindingsFactory(DataFactory as never) as never;
+      }
+      const { DataFactory } = await import('n3');
+      context.initialBindings = this.bindingsFactory!.bindings(entries.map(([name, term]) => [DataFactory.variable(name), term]));
+    }
+    const result = await this.engine.query(query, context);
+    const bindings = await (await result.execute()).toArray();
+    return bindings.map((b) => new Map([...b].map(([k, v]) => [k.value, v as RdfTerm])));
   }
 
   async construct(store: Store, query: QueryText): Promise<Quad[]> {

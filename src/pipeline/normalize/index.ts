@@ -128,6 +128,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
       prefixes: manifest.ontology.prefixes,
       subjectFile: (t) => subjectFile.get(termKey(t)),
       shapeFile: (t) => (t ? shapeFile.get(termKey(t)) : undefined) ?? shapesFiles[0],
+      engine,
     });
     violations.push(...outcome.violations.sort(byLocation));
     warnings.push(...outcome.warnings.sort(byLocation));

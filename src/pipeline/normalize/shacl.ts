@@ -1,6 +1,7 @@
 /** SHACL validation with shacl-engine; every result becomes a diagnostic naming focus node and path. */
 import type { Store } from 'n3';
 import type { Diagnostic } from '../errors.js';
+import type { QueryEngine } from '../extract/engine.js';
 import { showTerm } from './terms.js';
 
 interface Term {
@@ -52,13 +53,19 @@ export interface ShaclInput {
   subjectFile: (term: Term) => string | undefined;
   /** Shape (term id) → shapes file, used when the focus node's file is unknown. */
   shapeFile: (term: Term | undefined) => string | undefined;
+  /** The run's query engine, which also answers the shapes' sh:sparql constraints and targets. */
+  engine: QueryEngine;
 }
 
 export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
-  const [{ Validator }, { DataFactory, Store: N3Store }] = await Promise.all([import('shacl-engine'), import('n3')]);
+  const [{ Validator }, { DataFactory, Store: N3Store }, { sparqlPlugins }] = await Promise.all([
+    import('shacl-engine'),
+    import('n3'),
+    import('./shacl-sparql.js'),
+  ]);
   // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
   const factory = { ...DataFactory, dataset: (quads?: Iterable<unknown>) => new N3Store(quads ? ([...quads] as never) : undefined) };
-  const validator = new Validator(input.shapes, { factory });
+  const validator = new Validator(input.shapes, { factory, ...sparqlPlugins(input.engine) } as never);
   const report = await validator.validate({ dataset: input.data });
   const out: ShaclOutcome = { violations: [], warnings: [] };
   for (const r of report.results as ShaclResult[]) {
