@@ -46,13 +46,24 @@ export async function extractTemplateData(
   validateRows: RowValidator,
 ): Promise<ExtractedTemplate[]> {
   const out: ExtractedTemplate[] = [];
+  // Templates share queries (supervisors, children, operations...): each distinct query text runs
+  // once per run. The store does not change during extract, so the rows are the same.
+  const selected = new Map<string, Promise<Row[]>>();
+  const select = (query: QueryText): Promise<Row[]> => {
+    let rows = selected.get(query.text);
+    if (!rows) {
+      rows = engine.select(graph.store, query).then((r) => r.rows);
+      selected.set(query.text, rows);
+    }
+    return rows;
+  };
   for (const t of set.templates) {
     if (t.when && !(await engine.ask(graph.store, t.when))) {
       out.push({ template: t, active: false, reason: 'when: ASK answered false', data: {} });
       continue;
     }
     const data: Record<string, Row[]> = {};
-    for (const q of t.queries) data[q.name] = (await engine.select(graph.store, q.query)).rows;
+    for (const q of t.queries) data[q.name] = await select(q.query);
     for (const s of t.schemas) validateRows(data[s.query] ?? [], s.schema, s.file);
     const lists = t.forEach ? [data[t.forEach]!] : Object.values(data);
     if (t.skipEmpty && lists.length > 0 && lists.every((rows) => rows.length === 0)) {
