@@ -34,6 +34,7 @@ export {
   processFlag,
   send,
   isProcessAlive,
+  messageQueueLen,
   register,
   unregister,
   whereis,
@@ -69,3 +70,4 @@ export * from './observability/index.js';
 export * from './auth/index.js';
 export * from './ws/index.js';
 export * from './messaging/index.js';
+export * from './chaos.js';

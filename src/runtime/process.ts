@@ -546,6 +546,11 @@ export function send(dest: ServerRef, msg: unknown): void {
   proc.deliver(msg);
 }
 
+/** OTP's process_info(Pid, message_queue_len): messages waiting in the mailbox (0 for a dead process). */
+export function messageQueueLen(pid: Pid): number {
+  return pid.proc.alive ? pid.proc.mailbox.size : 0;
+}
+
 export function isProcessAlive(pid: Pid): boolean {
   return pid.proc.alive;
 }

@@ -77,6 +77,11 @@ export class ConnectionPool {
     return this.closed;
   }
 
+  /** Counts for a health report: open connections, idle ones, lent ones, and borrowers queued for one. */
+  stats(): { size: number; idle: number; inUse: number; waiting: number } {
+    return { size: this.size, idle: this.idle.length, inUse: this.borrowed.size, waiting: this.waiters.length };
+  }
+
   acquire(): Promise<SqliteDatabase> {
     if (this.closed) return Promise.reject(new PoolError('pool_closed', 'ConnectionPool: acquire() on a closed pool'));
     const conn = this.idle.pop();

@@ -38,8 +38,14 @@ export class RoutingTable {
     return previous;
   }
 
-  lookup(number: string): string | undefined {
-    return this.routes.get(checkNumber(number));
+  /**
+   * The target for `number`. A caller may pass a call id first, as a call-handling operation
+   * does (routeCall(callId, number)); it only correlates the request and is not part of the key.
+   */
+  lookup(number: string): string | undefined;
+  lookup(callId: string, number: string): string | undefined;
+  lookup(first: string, second?: string): string | undefined {
+    return this.routes.get(checkNumber(arguments.length >= 2 ? second : first));
   }
 
   remove(number: string): boolean {
