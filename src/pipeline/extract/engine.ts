@@ -19,6 +19,8 @@ export interface QueryEngine {
   select(store: Store, query: QueryText): Promise<SelectResult>;
   ask(store: Store, query: QueryText): Promise<boolean>;
   construct(store: Store, query: QueryText): Promise<Quad[]>;
+  /** The checked AST of `query` (traqula's) and the prefixes it was parsed with. */
+  parse(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<{ ast: unknown; prefixes: Record<string, string> }>;
   /**
    * For SHACL-SPARQL constraints and targets: a SELECT over any RDF/JS dataset with variables
    * pre-bound (SHACL's `$this`), rows as raw terms. Not for extraction: no ORDER BY is required,
@@ -89,8 +91,19 @@ class ComunicaQueryEngine implements QueryEngine {
     this.checkPrefixes = { ...builtinPrefixes, ...prefixes };
   }
 
-  private check(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<void> {
-    return checkQuery(query, this.checkPrefixes, form, this.parser);
+  /** Checked ASTs by form and text: inference reruns its rules every round. */
+  private readonly checked = new Map<string, unknown>();
+
+  private async check(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<unknown> {
+    const key = `${form}\n${query.text}`;
+    if (this.checked.has(key)) return this.checked.get(key);
+    const ast = await checkQuery(query, this.checkPrefixes, form, this.parser);
+    this.checked.set(key, ast);
+    return ast;
+  }
+
+  async parse(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<{ ast: unknown; prefixes: Record<string, string> }> {
+    return { ast: await this.check(query, form), prefixes: this.checkPrefixes };
   }
 
   private async run<T>(query: QueryText, work: (text: string) => Promise<T>): Promise<T> {

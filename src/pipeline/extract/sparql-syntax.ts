@@ -79,14 +79,14 @@ function keywordOffset(text: string, keyword: string): number {
 
 /**
  * Parses `q` with `parser` (with `prefixes` available as if declared) and checks its form. SELECT queries must
- * have a top-level ORDER BY so that row order is always defined. Throws InputError.
+ * have a top-level ORDER BY so that row order is always defined. Returns the AST; throws InputError.
  */
 export async function checkQuery(
   q: QueryText,
   prefixes: Record<string, string>,
   form: QueryForm,
   parser?: SparqlParser,
-): Promise<void> {
+): Promise<unknown> {
   parser ??= await standaloneParser();
   let ast: ParsedQuery;
   try {
@@ -110,6 +110,7 @@ export async function checkQuery(
       fileDiagnostic(q, at.line, at.col, 'SELECT query has no ORDER BY: add one so that row order is defined'),
     );
   }
+  return ast;
 }
 
 /** The query text with the manifest prefixes it does not declare itself, kept on its first line so line numbers hold. */

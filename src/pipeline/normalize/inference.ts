@@ -1,8 +1,14 @@
-/** Applies the CONSTRUCT rules in order, round after round, until a round adds no triple. */
+/**
+ * Applies the CONSTRUCT rules in order, round after round, until a round adds no triple.
+ * After round 1 a rule runs again only if a predicate its WHERE clause reads gained a triple
+ * since it last ran (rule-reads.ts): otherwise it would construct only triples already in the
+ * store. The store grows exactly as with plain reruns, so rounds and results are the same.
+ */
 import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
 import type { QueryEngine } from '../extract/engine.js';
 import type { InferenceRule } from '../types.js';
+import { ruleReads, type RuleReads } from './rule-reads.js';
 
 export interface InferenceResult {
   /** Triples added by all rules together. */
@@ -20,10 +26,25 @@ export async function runInference(
 ): Promise<InferenceResult> {
   if (rules.length === 0) return { inferred: 0, rounds: 0 };
   const { DataFactory } = await import('n3');
+  const reads: RuleReads[] = [];
+  for (const rule of rules) {
+    const { ast, prefixes } = await engine.parse(rule.construct, 'construct');
+    reads.push(ruleReads(ast, prefixes));
+  }
+  // Predicates that gained a triple since each rule last ran.
+  const touched = rules.map(() => new Set<string>());
+  const mustRun = (index: number): boolean => {
+    const r = reads[index]!;
+    if (r.fresh || r.predicates === 'all') return true;
+    for (const p of touched[index]!) if (r.predicates.has(p)) return true;
+    return false;
+  };
   let inferred = 0;
   for (let round = 1; round <= maxRounds; round++) {
     const active: string[] = [];
     for (const [index, rule] of rules.entries()) {
+      if (round > 1 && !mustRun(index)) continue;
+      touched[index]!.clear();
       // Comunica labels template blank nodes g_0, g_1... afresh for every query: make them
       // fresh per rule and round, as CONSTRUCT semantics require, so two rules never share one.
       const fresh = (t: Quad['subject'] | Quad['object']) =>
@@ -38,6 +59,7 @@ export async function runInference(
         if (!store.has(q)) {
           store.addQuad(q);
           added++;
+          for (const t of touched) t.add(q.predicate.value);
         }
       }
       if (added > 0) active.push(`${rule.name} (+${added})`);
