@@ -71,3 +71,4 @@ export * from './auth/index.js';
 export * from './ws/index.js';
 export * from './messaging/index.js';
 export * from './chaos.js';
+export * from './machines/index.js';
