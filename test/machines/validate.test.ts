@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { MachineDefinitionError, compileDefinition, definitionProblems, validateDefinition, type MachineDefinition } from '../../src/runtime/machines/index.js';
+import { compileDefinition } from '../../src/runtime/machines/compile.js';
+import { MachineDefinitionError, definitionProblems, validateDefinition, type MachineDefinition } from '../../src/runtime/machines/index.js';
 import { entitlement, quotaSla, ticket } from './fixtures.js';
 
 type Mutable = { -readonly [K in keyof MachineDefinition]: any };

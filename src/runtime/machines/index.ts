@@ -1,6 +1,6 @@
 export * from './definition.js';
 export { validateDefinition, definitionProblems, MachineDefinitionError } from './validate.js';
-export { compileDefinition, isErrorResult, type InvokeFn, type MachineData, type EventParams } from './compile.js';
+export { isErrorResult, type InvokeFn, type MachineData, type EventParams } from './compile.js';
 export {
   DeclaredMachine,
   sendEvent,
@@ -15,3 +15,22 @@ export {
   type NotifyPayload,
   type DroppedEvent,
 } from './declared-machine.js';
+export {
+  applyEvent,
+  applyTimeout,
+  initialEntity,
+  validateLifecycleDefinition,
+  type LifecycleEntity,
+  type Applied,
+  type ApplyResult,
+  type PendingTimeout,
+} from './lifecycle.js';
+export {
+  LifecycleStore,
+  type LifecycleStoreOptions,
+  type StoredEntity,
+  type StoreError,
+  type StoreResult,
+  type ListOptions,
+  type ListPage,
+} from './lifecycle-store.js';
