@@ -7,6 +7,7 @@
  * Targets: start <= 5 s and <= 1 GB RSS; >= 100,000 events/s.
  * Run compiled: node dist/bench/machines.js   (TENANTS=n to scale)
  */
+import { Samples } from './lib/samples.js';
 import { Supervisor, resetRuntime, silentLogger, unwrapStart, type Pid } from '../src/runtime/index.js';
 import { DeclaredMachine, castEvent, sendEvent, type MachineDefinition } from '../src/runtime/machines/index.js';
 
@@ -120,23 +121,6 @@ function quotaShape(name: string): MachineDefinition {
 const now = (): bigint => process.hrtime.bigint();
 const mb = (bytes: number): number => Math.round(bytes / 1048576);
 
-class Samples {
-  private data = new Float64Array(1 << 20);
-  private n = 0;
-  add(us: number): void {
-    if (this.n === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.n++] = us;
-  }
-  summary(): { p50_us: number; p99_us: number } {
-    const s = this.data.subarray(0, this.n).sort();
-    const at = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! * 100) / 100;
-    return { p50_us: at(50), p99_us: at(99) };
-  }
-}
 
 interface Governor {
   machine: DeclaredMachine;
@@ -242,7 +226,7 @@ async function main(): Promise<void> {
 
   // ---- calls ----
   {
-    const samples = new Samples();
+    const samples = new Samples(1 << 20);
     const events = CALL_ROUNDS * total;
     let next = 0;
     let refused = 0;
