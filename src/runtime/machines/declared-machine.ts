@@ -135,6 +135,8 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
       return from ? { keepStateAndData: true, actions: [['reply', from, { state, data } satisfies MachineSnapshot]] } : 'keep_state_and_data';
     }
     if (typeof content !== 'object' || content === null || typeof (content as MachineEvent).event !== 'string') {
+      // ['$ping'] is what generated servers answer for health checks and chaos recovery; machines answer it too.
+      if (from && Array.isArray(content) && content[0] === '$ping') return { keepStateAndData: true, actions: [['reply', from, 'pong']] };
       return this.refuse(from, state, '?', 'not an event ({event, params})');
     }
     const { event, params: given } = content as MachineEvent;
