@@ -85,7 +85,7 @@ describe('metrics_collector and trace_handler', () => {
 
   it('keeps spans with parent links, attributes and status', async () => {
     const root = await traceHandler.startSpan('tenant.onboard', { attributes: { tenant: 't1' } });
-    const child = await traceHandler.startSpan('entitlement.activate', { parent: root });
+    const child = await traceHandler.startSpan('entitlement.activate', { parent: { traceId: root.traceId, spanId: root.spanId } });
     expect(child.traceId).toBe(root.traceId);
     expect(await traceHandler.endSpan(child.spanId, 'ok')).toBe('ok');
     expect(await traceHandler.endSpan(root.spanId, 'error')).toBe('ok');
