@@ -256,6 +256,18 @@ describe('inference', () => {
     expect(g.rounds).toBe(2);
   });
 
+  it('keeps the identity of blank nodes a rule binds from the data', async () => {
+    const toml = manifest(
+      `[[inference.rules]]\nname = "flag-meta"\nquery = '''CONSTRUCT { ?m otp:flagged true } WHERE { ?w otp:meta ?m }'''\n`,
+    );
+    const root = await writeProject({ 'ggen.toml': toml, 'specs/a.ttl': PREFIXES + 'ex:w otp:meta [ otp:note "n" ] .\n' });
+    const g = await run(root);
+    const flagged = g.store.getQuads(null, 'https://ggen.dev/otp#flagged', null, null).map((q) => q.subject);
+    expect(flagged).toHaveLength(1);
+    expect(g.store.getQuads(flagged[0]!, 'https://ggen.dev/otp#note', null, null)).toHaveLength(1);
+    expect(g.rounds).toBe(2);
+  });
+
   it('reports a SPARQL syntax error in an inline rule at its manifest line', async () => {
     const toml = manifest('[[inference.rules]]\nname = "bad"\nquery = """\nCONSTRUCT { ?s a otp:X }\nWHERE { ?s a otp:Worker . ?? }"""\n');
     const root = await writeProject({ 'ggen.toml': toml, 'specs/a.ttl': PREFIXES + 'ex:a a otp:Worker .\n' });

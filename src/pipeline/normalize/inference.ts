@@ -10,6 +10,9 @@ import type { QueryEngine } from '../extract/engine.js';
 import type { InferenceRule } from '../types.js';
 import { ruleReads, type RuleReads } from './rule-reads.js';
 
+/** How Comunica labels a blank node that comes from a source rather than from a template. */
+const SOURCE_SCOPED = /^bc_\d+_(.+)$/;
+
 export interface InferenceResult {
   /** Triples added by all rules together. */
   inferred: number;
@@ -47,8 +50,24 @@ export async function runInference(
       touched[index]!.clear();
       // Comunica labels template blank nodes g_0, g_1... afresh for every query: make them
       // fresh per rule and round, as CONSTRUCT semantics require, so two rules never share one.
-      const fresh = (t: Quad['subject'] | Quad['object']) =>
-        t.termType === 'BlankNode' ? DataFactory.blankNode(`i${index}r${round}_${t.value}`) : t;
+      // A blank node bound from the data (a list cell, a nested field) comes back scoped to its
+      // source as bc_<source>_<label>; it must keep its identity, or the derived triple would
+      // describe a node nothing links to.
+      const resolved = new Map<string, Quad['subject'] | Quad['object']>();
+      const fresh = (t: Quad['subject'] | Quad['object']) => {
+        if (t.termType !== 'BlankNode') return t;
+        let r = resolved.get(t.value);
+        if (r === undefined) {
+          const scoped = SOURCE_SCOPED.exec(t.value);
+          const original = scoped ? DataFactory.blankNode(scoped[1]) : undefined;
+          r =
+            original && (store.countQuads(original, null, null, null) > 0 || store.countQuads(null, null, original, null) > 0)
+              ? original
+              : DataFactory.blankNode(`i${index}r${round}_${t.value}`);
+          resolved.set(t.value, r);
+        }
+        return r;
+      };
       const quads = (await engine.construct(store, rule.construct)).map((q) =>
         q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode'
           ? DataFactory.quad(fresh(q.subject) as Quad['subject'], q.predicate, fresh(q.object) as Quad['object'], q.graph)
