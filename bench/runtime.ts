@@ -5,6 +5,7 @@
  *   call_concurrent   100 callers in parallel; ops/s, p50/p99 latency
  *   restart           kill a supervised child, time until its replacement answers a call
  */
+import { Samples } from './lib/samples.js';
 import { GenServer, Supervisor, exit, resetRuntime, self, silentLogger, unwrapStart, type GenServerBehaviour, type Pid } from '../src/runtime/index.js';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
@@ -17,32 +18,6 @@ const noop: GenServerBehaviour<number, number> = {
 
 const now = (): bigint => process.hrtime.bigint();
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-class Samples {
-  private data = new Float64Array(1 << 20);
-  private n = 0;
-  add(us: number): void {
-    if (this.n === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.n++] = us;
-  }
-  summary(): { p50_us: number; p99_us: number; samples: number } {
-    const s = this.data.subarray(0, this.n).sort();
-    return { p50_us: round(percentile(s, 50)), p99_us: round(percentile(s, 99)), samples: this.n };
-  }
-}
 
 async function benchCast(): Promise<void> {
   resetRuntime({ logger: silentLogger });
@@ -65,7 +40,7 @@ async function benchCallSequential(): Promise<void> {
   resetRuntime({ logger: silentLogger });
   const pid = unwrapStart(await GenServer.start(noop, 0));
   for (let i = 0; i < 50_000; i++) await GenServer.call(pid, i);
-  const samples = new Samples();
+  const samples = new Samples(1 << 20);
   let n = 0;
   const end = Date.now() + DURATION_MS;
   const t0 = now();
@@ -84,7 +59,7 @@ async function benchCallSequential(): Promise<void> {
 async function benchCallConcurrent(clients: number): Promise<void> {
   resetRuntime({ logger: silentLogger });
   const pid = unwrapStart(await GenServer.start(noop, 0));
-  const samples = new Samples();
+  const samples = new Samples(1 << 20);
   let n = 0;
   let end = Date.now() + 300;
   const client = async (record: boolean): Promise<void> => {
@@ -121,7 +96,7 @@ async function benchRestart(): Promise<void> {
     await Supervisor.start({ strategy: 'one_for_one', intensity: 1_000_000, period: 1 }, [{ id: 'worker', start: () => GenServer.startLink(worker, 0) }]),
   );
   let pid = (await Supervisor.whichChildren(sup))[0]!.pid as Pid;
-  const samples = new Samples();
+  const samples = new Samples(1 << 20);
   const end = Date.now() + DURATION_MS;
   while (Date.now() < end) {
     const replaced = new Promise<Pid>((resolve) => (onStart = resolve));

@@ -4,11 +4,12 @@
  * when present, else the CLI's own --json report).
  *
  * Workloads: cold sync / no-op sync / --check of this repo's project (copied to a
- * temp dir so the repo is never touched); `ggen --help`; synthetic specs of 1K, 10K
- * and 100K triples (~10 triples per entity, one generated module per entity).
+ * temp dir so the repo is never touched); a template edit (specs unchanged: the graph
+ * comes from .ggen/cache); `ggen --help`; synthetic specs of 1K, 10K and 100K triples
+ * (~10 triples per entity, one generated module per entity).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +83,18 @@ function measure(workload: string, cwd: string, args: string[], runs: number, pr
   return samples;
 }
 
+function firstTemplate(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory() && !e.name.startsWith('_')) {
+      const found = firstTemplate(p);
+      if (found) return found;
+    } else if (e.isFile() && e.name.endsWith('.njk')) return p;
+  }
+  return undefined;
+}
+
 function clean(dir: string): void {
   for (const d of ['generated', 'receipts', '.ggen']) rmSync(path.join(dir, d), { recursive: true, force: true });
 }
@@ -150,6 +163,12 @@ function main(): void {
     if (cold.length > 0 && cold.every((s) => s.code === 0)) {
       measure('repo_noop_sync', own, ['sync', '--json'], 7);
       measure('repo_check', own, ['sync', '--check', '--json'], 7);
+      const template = firstTemplate(path.join(own, 'templates'));
+      if (template) {
+        // A Nunjucks comment changes the template's bytes, not its output.
+        let n = 0;
+        measure('repo_template_edit_sync', own, ['sync', '--json'], 5, () => appendFileSync(template, `{# bench edit ${n++} #}\n`));
+      }
     }
     rmSync(own, { recursive: true, force: true });
   }

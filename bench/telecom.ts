@@ -7,6 +7,7 @@
  *                    the declared tree (intensity 10 per 60 s), so a fresh tree is booted per 9 kills.
  * BENCH_MS sets each throughput workload's duration (default 2000).
  */
+import { Samples } from './lib/samples.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,24 +17,7 @@ import { billingEngine, callRouter, startTelecom, type TelecomHandle } from '../
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 const KILL_BATCHES = Number(process.env.BENCH_RESTART_BATCHES ?? 30);
 
-class Samples {
-  private data = new Float64Array(1 << 16);
-  n = 0;
-  add(us: number): void {
-    if (this.n === this.data.length) {
-      const bigger = new Float64Array(this.data.length * 2);
-      bigger.set(this.data);
-      this.data = bigger;
-    }
-    this.data[this.n++] = us;
-  }
-  percentile(p: number): number {
-    const sorted = this.data.subarray(0, this.n).sort();
-    return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-  }
-}
 
-const round = (x: number, d = 2): number => Math.round(x * 10 ** d) / 10 ** d;
 const nowUs = (): number => Number(process.hrtime.bigint()) / 1000;
 
 async function withTree<T>(fn: (app: TelecomHandle) => Promise<T>): Promise<T> {
@@ -72,8 +56,8 @@ function line(workload: string, extra: Record<string, unknown>, r: { ops: number
       workload,
       ...extra,
       ops_per_s: Math.round(r.ops / (r.elapsedMs / 1000)),
-      p50_us: round(r.samples.percentile(50)),
-      p99_us: round(r.samples.percentile(99)),
+      p50_us: r.samples.percentile(50),
+      p99_us: r.samples.percentile(99),
       ops: r.ops,
     }),
   );
@@ -132,10 +116,10 @@ async function restart(): Promise<void> {
     JSON.stringify({
       workload: 'restart',
       child: 'call_router',
-      kills: samples.n,
+      kills: samples.count,
       tree: 'declared intensity (10 per 60 s): a fresh tree per 9 kills',
-      p50_us: round(samples.percentile(50)),
-      p99_us: round(samples.percentile(99)),
+      p50_us: samples.percentile(50),
+      p99_us: samples.percentile(99),
     }),
   );
 }

@@ -29,7 +29,7 @@ export interface SyncOptions {
   force?: boolean;
   /** ed25519 private key: PEM text or a path to a PEM file. Falls back to the manifest's signing_key_env variable. */
   signingKey?: string;
-  /** Skip the no-op fast path (always run every stage). */
+  /** Skip the no-op fast path and the graph cache (always run every stage). */
   noFastPath?: boolean;
   onStage?: (r: StageReport) => void;
   onProgress?: (stage: Stage, done: number, total: number) => void;
@@ -167,10 +167,10 @@ async function run(
   }
 
   const { createQueryEngine, validateRows } = await import('./extract/index.js');
-  const { normalize } = await import('./normalize/index.js');
+  const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
   const engine = await createQueryEngine(manifest.ontology.prefixes);
-  const graph = await normalize(manifest, engine);
-  stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}`);
+  const { graph, hit, save: saveGraph } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
+  stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
 
   const emit = await import('./emit/index.js');
   const templates = await emit.loadTemplates(manifest);
@@ -268,6 +268,7 @@ async function run(
   const { applyPlan } = await import('./write/plan.js');
   const { writeAtomic } = await import('./write/atomic.js');
   await applyPlan(plan, path.join(manifest.root, manifest.generation.outputDir));
+  await saveGraph();
   stage('write', `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`);
   if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText);
   const signed = await signIfNeeded(receiptText, true);

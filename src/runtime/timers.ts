@@ -20,6 +20,11 @@ export interface DeadlineEntry {
 export type Timeout = number | 'infinity';
 
 const COMPACT_MIN = 256;
+/**
+ * setTimeout holds a signed 32-bit delay; a longer one fires after 1 ms (with a warning) and would
+ * spin the loop. Deadlines further out (state timeouts of days) wake the heap early and re-arm.
+ */
+const MAX_TIMER_DELAY = 2 ** 31 - 1;
 
 export class TimerHeap {
   private heap: DeadlineEntry[] = [];
@@ -99,7 +104,7 @@ export class TimerHeap {
   private arm(deadline: number): void {
     if (this.handle !== undefined) clearTimeout(this.handle);
     this.handleAt = deadline;
-    this.handle = setTimeout(this.fire, Math.max(0, Math.ceil(deadline - this.now())));
+    this.handle = setTimeout(this.fire, Math.min(MAX_TIMER_DELAY, Math.max(0, Math.ceil(deadline - this.now()))));
     if (this.live === 0) this.handle.unref();
   }
 

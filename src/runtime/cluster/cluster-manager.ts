@@ -121,7 +121,7 @@ export class ClusterManager extends EventEmitter<ClusterEvents> {
 
   addSeed(addr: PeerAddress): void {
     if (!addr || typeof addr.host !== 'string' || addr.host.length === 0 || !Number.isInteger(addr.port) || addr.port < 1 || addr.port > 65535) {
-      throw new ClusterConfigError(`cluster: seed must be {host, port 1..65535}, got ${JSON.stringify(addr)}`);
+      throw new ClusterConfigError(`cluster: seed must be {host, port 1..65535}, got ${JSON.stringify(addr)}`, 'invalid_peer');
     }
     this.seeds.set(addrKey(addr), { host: addr.host, port: addr.port });
   }

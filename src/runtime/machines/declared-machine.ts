@@ -64,6 +64,8 @@ export interface DeclaredMachineOptions {
   onDropped?: (event: DroppedEvent) => void;
   /** Stop the process ('normal') once a terminal state's enter actions have run. Default false. */
   stopOnTerminal?: boolean;
+  /** State timeouts by timeout event name, replacing the definition's timeoutMs (e.g. short idle timeouts in tests). */
+  timeoutOverrides?: Readonly<Record<string, number>>;
 }
 
 /** Counters shared by every instance of one DeclaredMachine. */
@@ -96,15 +98,6 @@ export interface MachineSnapshot<D = MachineData> {
 /** The request currentState() sends; not an event of any machine. */
 const CURRENT_STATE = Object.freeze({ currentState: true });
 const NO_PARAMS: EventParams = Object.freeze({});
-/** Node timers hold 32-bit delays; longer state timeouts are re-armed in chunks. */
-const MAX_DELAY = 2 ** 31 - 1;
-
-class LongTimeout {
-  constructor(
-    readonly event: string,
-    readonly remaining: number,
-  ) {}
-}
 
 export class DeclaredMachine implements StateMachineBehaviour<string, MachineData, Readonly<MachineData> | undefined> {
   readonly callbackMode = ['handle_event_function', 'state_enter'] as const;
@@ -125,7 +118,12 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     this.opts = opts;
     this.labels = Object.freeze({ machine: def.name });
     for (const [state, st] of this.cm.timeouts) {
-      const action: Action = st.timeoutMs <= MAX_DELAY ? ['state_timeout', st.timeoutMs, st.event] : ['state_timeout', MAX_DELAY, new LongTimeout(st.event, st.timeoutMs - MAX_DELAY)];
+      // The runtime's deadline heap holds delays of any length (days-long timeouts included).
+      const override = opts.timeoutOverrides?.[st.event];
+      if (override !== undefined && (!Number.isSafeInteger(override) || override < 0)) {
+        throw new RangeError(`machine ${def.name}: timeoutOverrides.${st.event} must be a whole number of ms, got ${String(override)}`);
+      }
+      const action: Action = ['state_timeout', override ?? st.timeoutMs, st.event];
       this.timeoutActions.set(state, Object.freeze([action]));
     }
   }
@@ -143,6 +141,8 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
       return from ? { keepStateAndData: true, actions: [['reply', from, { state, data } satisfies MachineSnapshot]] } : 'keep_state_and_data';
     }
     if (typeof content !== 'object' || content === null || typeof (content as MachineEvent).event !== 'string') {
+      // ['$ping'] is what generated servers answer for health checks and chaos recovery; machines answer it too.
+      if (from && Array.isArray(content) && content[0] === '$ping') return { keepStateAndData: true, actions: [['reply', from, 'pong']] };
       return this.refuse(from, state, '?', 'not an event ({event, params})');
     }
     const { event, params: given } = content as MachineEvent;
@@ -243,13 +243,6 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
 
   private timeout(state: string, content: unknown): EventResult<string, MachineData> {
     const st = this.cm.timeouts.get(state);
-    if (content instanceof LongTimeout) {
-      if (content.remaining > 0) {
-        const next = content.remaining <= MAX_DELAY ? content.event : new LongTimeout(content.event, content.remaining - MAX_DELAY);
-        return { keepStateAndData: true, actions: [['state_timeout', Math.min(content.remaining, MAX_DELAY), next]] };
-      }
-      content = content.event;
-    }
     if (st === undefined || st.event !== content) return 'keep_state_and_data';
     this.stats.accepted++;
     return st.to === state ? 'keep_state_and_data' : { nextState: st.to };

@@ -1,5 +1,6 @@
 export * from './definition.js';
 export { validateDefinition, definitionProblems, MachineDefinitionError } from './validate.js';
+export { transitionExample, refusalExample, type TransitionExample } from './examples.js';
 export { isErrorResult, type InvokeFn, type MachineData, type EventParams } from './compile.js';
 export {
   DeclaredMachine,

@@ -1,4 +1,5 @@
 export { ObservabilityError } from './errors.js';
+export type { ObservabilityErrorCode } from './errors.js';
 export { checkMetricName, normalizeLabels } from './labels.js';
 export type { Labels } from './labels.js';
 export { MetricsCollector } from './metrics.js';

@@ -14,7 +14,7 @@ export function checkMetricName(name: unknown): string {
 
 /** Validates labels and returns them as a new object with keys sorted, plus a stable key string. */
 export function normalizeLabels(labels: unknown, where: string): { labels: Labels; key: string } {
-  if (labels === undefined) return { labels: {}, key: '{}' };
+  if (labels === undefined || labels === null) return { labels: {}, key: '{}' };
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) throw new ObservabilityError(`${where}: labels must be an object of string values`);
   const names = Object.keys(labels).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const out: Record<string, string> = {};

@@ -6,6 +6,8 @@ export type MetricType = 'counter' | 'gauge' | 'histogram';
 export interface MetricsOptions {
   /** Histogram name → strictly increasing finite upper bounds; an implicit +Inf bucket follows. */
   histograms?: Record<string, readonly number[]>;
+  /** Bounds for a histogram observed without a definition; without them such an observation is refused. */
+  defaultBuckets?: readonly number[];
 }
 
 export interface BucketCount {
@@ -54,7 +56,14 @@ export class MetricsCollector {
   private readonly families = new Map<string, Family>();
   private readonly buckets = new Map<string, readonly number[]>();
 
+  private readonly defaultBuckets: readonly number[] | undefined;
+
   constructor(options: MetricsOptions = {}) {
+    if (options.defaultBuckets !== undefined) {
+      // Validated as a histogram definition would be.
+      new MetricsCollector({ histograms: { default_buckets: options.defaultBuckets } });
+      this.defaultBuckets = [...options.defaultBuckets];
+    }
     for (const [name, bounds] of Object.entries(options.histograms ?? {})) this.defineHistogram(name, bounds);
   }
 
@@ -84,7 +93,11 @@ export class MetricsCollector {
 
   observe(name: string, value: number, labels?: Labels): void {
     if (typeof value !== 'number' || !Number.isFinite(value)) throw new ObservabilityError(`histogram ${name}: observation must be a finite number, got ${String(value)}`);
-    const bounds = this.buckets.get(name);
+    let bounds = this.buckets.get(name);
+    if (!bounds && this.defaultBuckets !== undefined && !this.families.has(name)) {
+      this.defineHistogram(name, this.defaultBuckets);
+      bounds = this.defaultBuckets;
+    }
     if (!bounds) throw new ObservabilityError(`histogram ${checkMetricName(name)}: no buckets configured; define it in the spec's histograms`);
     const h = this.series(name, 'histogram', labels, () => ({ bounds, counts: new Array<number>(bounds.length + 1).fill(0), count: 0, sum: 0, min: Infinity, max: -Infinity }))
       .value as HistogramState;

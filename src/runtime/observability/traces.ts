@@ -133,6 +133,19 @@ export class TraceHandler {
     return new Span(record, this.clock);
   }
 
+  /** startSpan for callers in another process: `parent` is a SpanContext; answers the new span's context. */
+  open(name: string, options: { parent?: SpanContext; attributes?: Record<string, AttributeValue> } = {}): SpanContext {
+    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ObservabilityError(`span ${String(name)}: options must be an object`);
+    return this.startSpan(name, options).context;
+  }
+
+  /** Ends a span by id (Span.end for callers without the handle). Unknown or evicted: span_not_found; ended twice: refused. */
+  endSpan(spanId: string, status: 'ok' | 'error' = 'ok', message?: string): void {
+    const r = typeof spanId === 'string' ? this.spans.get(spanId) : undefined;
+    if (r === undefined) throw new ObservabilityError(`no span ${JSON.stringify(spanId)} (it may have been evicted)`, 'span_not_found');
+    new Span(r, this.clock).end(status, message);
+  }
+
   getSpan(spanId: string): SpanRecord | undefined {
     const r = this.spans.get(spanId);
     return r && copy(r);

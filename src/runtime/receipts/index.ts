@@ -8,6 +8,8 @@ export type { InsertResult, Page, Receipt, ReceiptInput } from './types.js';
 export { openDurableDatabase } from './sqlite.js';
 export type { SqliteDatabase } from './sqlite.js';
 export { ReceiptPublisher } from './publisher.js';
+export { MemorySink } from './memory-sink.js';
+export type { ReceiptErrorCode } from './errors.js';
 export type { PublisherOptions, PublisherStats, Sink } from './publisher.js';
 export { backoffDelay, DEFAULT_BACKOFF } from './backoff.js';
 export type { BackoffOptions } from './backoff.js';

@@ -45,45 +45,46 @@ export function parseInTotoStatement(input: string | Uint8Array): ParsedStatemen
   // `ggen sync --sign` writes a DSSE envelope; its payload is the statement.
   if (isPlainObject(parsed) && 'payloadType' in parsed && !('_type' in parsed)) {
     if (parsed.payloadType !== DSSE_IN_TOTO_PAYLOAD_TYPE) {
-      throw new ReceiptError(`DSSE envelope: payloadType must be ${JSON.stringify(DSSE_IN_TOTO_PAYLOAD_TYPE)}, got ${JSON.stringify(parsed.payloadType)}`);
+      throw new ReceiptError(`DSSE envelope: payloadType must be ${JSON.stringify(DSSE_IN_TOTO_PAYLOAD_TYPE)}, got ${JSON.stringify(parsed.payloadType)}`, 'invalid_statement');
     }
     if (typeof parsed.payload !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(parsed.payload)) {
-      throw new ReceiptError('DSSE envelope: payload must be a base64 string');
+      throw new ReceiptError('DSSE envelope: payload must be a base64 string', 'invalid_statement');
     }
-    if (!Array.isArray(parsed.signatures)) throw new ReceiptError('DSSE envelope: signatures must be an array');
+    if (!Array.isArray(parsed.signatures)) throw new ReceiptError('DSSE envelope: signatures must be an array', 'invalid_statement');
     bytes = Buffer.from(parsed.payload, 'base64');
     parsed = parseJson(bytes, 'DSSE envelope payload');
     enveloped = true;
   }
-  if (!isPlainObject(parsed)) throw new ReceiptError('in-toto statement: top level must be a JSON object');
+  if (!isPlainObject(parsed)) throw new ReceiptError('in-toto statement: top level must be a JSON object', 'invalid_statement');
   if (parsed._type !== IN_TOTO_STATEMENT_V1) {
     throw new ReceiptError(
       `in-toto statement: _type must be ${JSON.stringify(IN_TOTO_STATEMENT_V1)}, got ${JSON.stringify(parsed._type ?? null)}`,
+      'invalid_statement',
     );
   }
   const subject = parsed.subject;
   // An empty subject list is allowed: ggen writes one when every output is create_once.
-  if (!Array.isArray(subject)) throw new ReceiptError('in-toto statement: subject must be an array');
+  if (!Array.isArray(subject)) throw new ReceiptError('in-toto statement: subject must be an array', 'invalid_statement');
   subject.forEach((s: unknown, i) => {
     const where = `in-toto statement: subject[${i}]`;
-    if (!isPlainObject(s)) throw new ReceiptError(`${where} must be an object`);
-    if (s.name !== undefined && typeof s.name !== 'string') throw new ReceiptError(`${where}.name must be a string`);
-    if (s.uri !== undefined && typeof s.uri !== 'string') throw new ReceiptError(`${where}.uri must be a string`);
+    if (!isPlainObject(s)) throw new ReceiptError(`${where} must be an object`, 'invalid_statement');
+    if (s.name !== undefined && typeof s.name !== 'string') throw new ReceiptError(`${where}.name must be a string`, 'invalid_statement');
+    if (s.uri !== undefined && typeof s.uri !== 'string') throw new ReceiptError(`${where}.uri must be a string`, 'invalid_statement');
     const digest = s.digest;
     if (!isPlainObject(digest) || Object.keys(digest).length === 0) {
-      throw new ReceiptError(`${where}.digest must be a non-empty object of algorithm → hex`);
+      throw new ReceiptError(`${where}.digest must be a non-empty object of algorithm → hex`, 'invalid_statement');
     }
     for (const [alg, hex] of Object.entries(digest)) {
       if (typeof hex !== 'string' || !HEX.test(hex)) {
-        throw new ReceiptError(`${where}.digest.${alg} must be a lowercase hex string`);
+        throw new ReceiptError(`${where}.digest.${alg} must be a lowercase hex string`, 'invalid_statement');
       }
     }
   });
   if (typeof parsed.predicateType !== 'string' || parsed.predicateType.length === 0) {
-    throw new ReceiptError('in-toto statement: predicateType must be a non-empty string');
+    throw new ReceiptError('in-toto statement: predicateType must be a non-empty string', 'invalid_statement');
   }
   if (parsed.predicate !== undefined && !isPlainObject(parsed.predicate)) {
-    throw new ReceiptError('in-toto statement: predicate must be an object when present');
+    throw new ReceiptError('in-toto statement: predicate must be an object when present', 'invalid_statement');
   }
   const digest = createHash('sha256').update(bytes).digest('hex');
   return { statement: parsed as unknown as InTotoStatement, digest, bytes, enveloped };
@@ -93,6 +94,6 @@ function parseJson(bytes: Buffer, what: string): unknown {
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch (err) {
-    throw new ReceiptError(`${what}: not valid JSON: ${(err as Error).message}`);
+    throw new ReceiptError(`${what}: not valid JSON: ${(err as Error).message}`, 'invalid_statement');
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
-import { ReceiptError } from './errors.js';
+import { ReceiptError, type ReceiptErrorCode } from './errors.js';
 import { parseInTotoStatement } from './intoto.js';
 import { GroupCommit } from '../patterns/group-commit.js';
 import { durabilitySettings, type SynchronousMode } from '../patterns/sqlite.js';
@@ -178,24 +178,26 @@ export class ReceiptStore {
   }
 
   /** A tenant's receipts, newest first. */
-  byTenant(tenant: string, options: { limit?: number; cursor?: string } = {}): Page {
+  byTenant(tenant: string, options: { limit?: number | null; cursor?: string | null } | null = {}): Page {
     requireString(tenant, 'tenant');
-    const limit = checkLimit(options.limit);
+    const limit = checkLimit(options?.limit);
+    const cursor = options?.cursor ?? undefined;
     const rows = (
-      options.cursor === undefined
+      cursor === undefined
         ? this.stmts.byTenantFirst.all(tenant, limit + 1)
-        : this.stmts.byTenantAfter.all(tenant, ...decodeCursor(options.cursor), limit + 1)
+        : this.stmts.byTenantAfter.all(tenant, ...decodeCursor(cursor), limit + 1)
     ) as Row[];
     return toPage(rows, limit);
   }
 
   /** Receipts with `from <= timestamp < to`, oldest first, optionally for one tenant. */
-  byTimeRange(from: number, to: number, options: { tenant?: string; limit?: number; cursor?: string } = {}): Page {
-    requireTimestamp(from, 'from');
-    requireTimestamp(to, 'to');
-    if (to < from) throw new ReceiptError(`time range: to (${to}) is before from (${from})`);
-    const limit = checkLimit(options.limit);
-    const { tenant, cursor } = options;
+  byTimeRange(from: number, to: number, options: { tenant?: string | null; limit?: number | null; cursor?: string | null } | null = {}): Page {
+    requireTimestamp(from, 'from', 'invalid_range');
+    requireTimestamp(to, 'to', 'invalid_range');
+    if (to < from) throw new ReceiptError(`time range: to (${to}) is before from (${from})`, 'invalid_range');
+    const limit = checkLimit(options?.limit);
+    const tenant = options?.tenant ?? undefined;
+    const cursor = options?.cursor ?? undefined;
     if (tenant !== undefined) requireString(tenant, 'tenant');
     let rows: Row[];
     if (cursor === undefined) {
@@ -236,7 +238,8 @@ export class ReceiptStore {
     const r = p.receipt;
     const info = this.stmts.insert.run(r.executionId, r.tenant, r.timestamp, r.kind, r.digest, p.payloadJson);
     if (info.changes === 1) return { inserted: true, receipt: r };
-    return { inserted: false, existing: toReceipt(this.stmts.byExec.get(r.executionId) as Row) };
+    const existing = toReceipt(this.stmts.byExec.get(r.executionId) as Row);
+    return { inserted: false, receipt: existing, existing };
   }
 }
 
@@ -280,16 +283,16 @@ function requireString(v: unknown, field: string): void {
   if (typeof v !== 'string' || v.length === 0) throw new ReceiptError(`${field} must be a non-empty string`);
 }
 
-function requireTimestamp(v: unknown, field: string): void {
+function requireTimestamp(v: unknown, field: string, code: ReceiptErrorCode = 'invalid_receipt'): void {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
-    throw new ReceiptError(`${field} must be a non-negative integer number of milliseconds, got ${String(v)}`);
+    throw new ReceiptError(`${field} must be a non-negative integer number of milliseconds, got ${String(v)}`, code);
   }
 }
 
-function checkLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_LIMIT;
+function checkLimit(limit: number | null | undefined): number {
+  if (limit === undefined || limit === null) return DEFAULT_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new ReceiptError(`limit must be an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}`);
+    throw new ReceiptError(`limit must be an integer from 1 to ${MAX_LIMIT}, got ${String(limit)}`, 'invalid_cursor');
   }
   return limit;
 }
@@ -298,9 +301,10 @@ function encodeCursor(row: Row): string {
   return `${row.ts}.${row.seq}`;
 }
 
-function decodeCursor(cursor: string): [number, number] {
+function decodeCursor(cursor: unknown): [number, number] {
+  if (typeof cursor !== 'string') throw new ReceiptError(`cursor must be a string, got ${typeof cursor}`, 'invalid_cursor');
   const m = /^(\d{1,16})\.(\d{1,16})$/.exec(cursor);
-  if (!m) throw new ReceiptError(`cursor ${JSON.stringify(cursor)} is not one this store issued`);
+  if (!m) throw new ReceiptError(`cursor ${JSON.stringify(cursor)} is not one this store issued`, 'invalid_cursor');
   return [Number(m[1]), Number(m[2])];
 }
 

@@ -12,7 +12,8 @@ export interface Receipt extends ReceiptInput {
   digest: string;
 }
 
-export type InsertResult = { inserted: true; receipt: Receipt } | { inserted: false; existing: Receipt };
+/** `receipt` is what the store holds for that executionId: the new one, or (not inserted) the one stored first, also as `existing`. */
+export type InsertResult = { inserted: true; receipt: Receipt } | { inserted: false; receipt: Receipt; existing: Receipt };
 
 export interface Page {
   receipts: Receipt[];

@@ -1,0 +1,106 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors.js';
+import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/engine.js';
+import { loadManifest } from '../../src/pipeline/manifest/index.js';
+import { GRAPH_CACHE_FILE, graphCacheKey, normalizeCached } from '../../src/pipeline/normalize/cache.js';
+import { normalize } from '../../src/pipeline/normalize/index.js';
+import type { NormalizedGraph } from '../../src/pipeline/types.js';
+import { BASIC } from '../fixtures/pipeline-front/project.js';
+
+let engine: QueryEngine;
+const roots: string[] = [];
+beforeAll(async () => {
+  engine = await createQueryEngine({ otp: 'https://ggen.dev/otp#', ex: 'https://example.org/app#' });
+});
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+function copyOfBasic(): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'ggen-cache-'));
+  roots.push(root);
+  cpSync(BASIC, root, { recursive: true });
+  return root;
+}
+
+const load = (root: string) => loadManifest(path.join(root, 'ggen.toml'));
+const quadsOf = (g: NormalizedGraph) =>
+  g.store.getQuads(null, null, null, null).map((q) => `${q.subject.termType}:${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`);
+// No ORDER BY key separates the rows: their order is the store's iteration order.
+const ALL = { text: 'SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p', file: '<test>', line: 1 };
+
+describe('graph cache', () => {
+  it('answers an unchanged project with the same graph, in the same order, after a saved run', async () => {
+    const root = copyOfBasic();
+    const first = await normalizeCached(await load(root), engine);
+    expect(first.hit).toBe(false);
+    await first.save();
+
+    const second = await normalizeCached(await load(root), engine);
+    expect(second.hit).toBe(true);
+    const cold = await normalize(await load(root), engine);
+    const { store: _a, ...coldMeta } = cold;
+    const { store: _b, ...hitMeta } = second.graph;
+    expect(hitMeta).toEqual(coldMeta);
+    expect(quadsOf(second.graph)).toEqual(quadsOf(first.graph));
+    expect(quadsOf(second.graph).some((q) => q.startsWith('BlankNode:'))).toBe(true);
+    expect((await engine.select(second.graph.store, ALL)).rows).toEqual((await engine.select(first.graph.store, ALL)).rows);
+  });
+
+  it('misses when a spec, a rule or the manifest changes, and is not written before save', async () => {
+    const root = copyOfBasic();
+    const miss = await normalizeCached(await load(root), engine);
+    expect(() => readFileSync(path.join(root, GRAPH_CACHE_FILE))).toThrow();
+    await miss.save();
+    const key = await graphCacheKey(await load(root));
+
+    const spec = path.join(root, 'specs/app.ttl');
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\n# a comment changes the bytes\n`);
+    expect(await graphCacheKey(await load(root))).not.toBe(key);
+    expect((await normalizeCached(await load(root), engine)).hit).toBe(false);
+
+    const rule = path.join(root, 'queries/inference/children.rq');
+    const before = await graphCacheKey(await load(root));
+    writeFileSync(rule, `${readFileSync(rule, 'utf8')}\n`);
+    expect(await graphCacheKey(await load(root))).not.toBe(before);
+
+    const toml = path.join(root, 'ggen.toml');
+    const beforeToml = await graphCacheKey(await load(root));
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace(/max_rounds = \d+/, 'max_rounds = 7'));
+    expect(await graphCacheKey(await load(root))).not.toBe(beforeToml);
+  });
+
+  it('treats an unreadable or foreign cache file as a miss', async () => {
+    const root = copyOfBasic();
+    const first = await normalizeCached(await load(root), engine);
+    await first.save();
+    const file = path.join(root, GRAPH_CACHE_FILE);
+    writeFileSync(file, '{"format":1,"key":"');
+    expect((await normalizeCached(await load(root), engine)).hit).toBe(false);
+    writeFileSync(file, JSON.stringify({ format: 1, key: 'other' }));
+    expect((await normalizeCached(await load(root), engine)).hit).toBe(false);
+  });
+
+  it('never stores a graph that fails validation', async () => {
+    const root = copyOfBasic();
+    writeFileSync(path.join(root, 'specs/app.ttl'), `${readFileSync(path.join(root, 'specs/app.ttl'), 'utf8')}\nex:bad a otp:Worker .\n`);
+    await expect(normalizeCached(await load(root), engine)).rejects.toBeInstanceOf(InputError);
+    expect(() => readFileSync(path.join(root, GRAPH_CACHE_FILE))).toThrow();
+  });
+});
+
+describe('graph cache on request', () => {
+  it('recomputes with read: false and refreshes the entry', async () => {
+    const root = copyOfBasic();
+    await (await normalizeCached(await load(root), engine)).save();
+    const file = path.join(root, GRAPH_CACHE_FILE);
+    writeFileSync(file, '{}');
+    const r = await normalizeCached(await load(root), engine, { read: false });
+    expect(r.hit).toBe(false);
+    await r.save();
+    expect((await normalizeCached(await load(root), engine)).hit).toBe(true);
+  });
+});
