@@ -8,6 +8,7 @@
  * types and over-long values are answered with an error frame); outbound frames are validated
  * before they are sent.
  */
+import { WebSocket } from 'ws';
 import { Protocol, type ProtocolSpec } from 'ggen-ts/runtime';
 import type { PresenceStatus, StoredMessage, TicketStatus } from './types.js';
 
@@ -353,3 +354,97 @@ export type OutboundMessage =
   | TicketCreatedMessage
   | TypingUpdateMessage
   | ErrorMessage;
+
+/**
+ * A typed client of chat_protocol on the `ws` package: sends inbound messages and waits for outbound ones
+ * by type (every wait bounded). For tests, tools and load generators.
+ */
+export class ChatProtocolClient {
+  private readonly received: OutboundMessage[] = [];
+  private readonly waiters = new Set<() => void>();
+  closed: { code: number; reason: string } | null = null;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => {
+      this.received.push(JSON.parse(data.toString()) as OutboundMessage);
+      this.wake();
+    });
+    socket.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      this.wake();
+    });
+  }
+
+  /** Opens a connection, e.g. `ws://127.0.0.1:${port}/ws`. */
+  static connect(url: string, timeoutMs = 5000): Promise<ChatProtocolClient> {
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.terminate();
+        reject(new Error(`${url}: not open after ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('open', () => {
+        clearTimeout(timer);
+        resolve(new ChatProtocolClient(socket));
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+    });
+  }
+
+  send(message: InboundMessage): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** Resolves with the oldest not yet taken message of `type` (an error frame of a refused request rejects). */
+  next<T extends OutboundMessage['type']>(
+    type: T,
+    timeoutMs = 5000,
+  ): Promise<Extract<OutboundMessage, { type: T }>> {
+    return new Promise((resolve, reject) => {
+      const check = (): boolean => {
+        const i = this.received.findIndex(
+          (m) => m.type === type || (m.type === 'error' && type !== 'error'),
+        );
+        if (i >= 0) {
+          const [m] = this.received.splice(i, 1) as [OutboundMessage];
+          if (m.type === 'error' && type !== 'error')
+            reject(Object.assign(new Error(`${m.code}: ${m.message}`), { code: m.code }));
+          else resolve(m as Extract<OutboundMessage, { type: T }>);
+          return true;
+        }
+        if (this.closed !== null) {
+          reject(
+            new Error(
+              `closed (${this.closed.code} ${this.closed.reason}) while waiting for ${type}`,
+            ),
+          );
+          return true;
+        }
+        return false;
+      };
+      if (check()) return;
+      const timer = setTimeout(() => {
+        this.waiters.delete(waiter);
+        reject(new Error(`no ${type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const waiter = (): void => {
+        if (check()) {
+          clearTimeout(timer);
+          this.waiters.delete(waiter);
+        }
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private wake(): void {
+    for (const w of [...this.waiters]) w();
+  }
+}

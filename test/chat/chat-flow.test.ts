@@ -1,7 +1,8 @@
 // The generated chat backend end to end over real WebSockets on loopback.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authServer, messageStore } from '../../generated/chat/index.js';
-import { boot, eventually, type Running } from './helpers.js';
+import { ChatProtocolClient } from '../../generated/chat/chat-protocol.js';
+import { boot, eventually, tokenFor, type Running } from './helpers.js';
 
 let run: Running;
 beforeEach(async () => {
@@ -63,6 +64,32 @@ describe('login, then chat', () => {
     await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'invalid_code' });
     await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'too_many_attempts' });
     await expect(authServer.verifyCode('+15550000002', c2)).rejects.toMatchObject({ code: 'no_pending_code' });
+  });
+});
+
+describe('the generated typed protocol client', () => {
+  it('sends typed inbound messages and awaits typed outbound ones; a refusal rejects with its code', async () => {
+    const a = await ChatProtocolClient.connect(run.url);
+    const b = await ChatProtocolClient.connect(run.url);
+    try {
+      a.send({ type: 'join_room', roomId: 'early' });
+      await expect(a.next('joined')).rejects.toMatchObject({ code: 'event_not_accepted' });
+      a.send({ type: 'auth', token: tokenFor('ann') });
+      expect((await a.next('auth_ok')).userId).toBe('ann');
+      b.send({ type: 'auth', token: tokenFor('ben') });
+      await b.next('auth_ok');
+      for (const c of [a, b]) {
+        c.send({ type: 'join_room', roomId: 'typed' });
+        await c.next('joined');
+      }
+      a.send({ type: 'send_message', roomId: 'typed', body: 'hi', clientMsgId: 't1' });
+      const m = await b.next('message');
+      expect([m.senderId, m.body, m.seq]).toEqual(['ann', 'hi', 1]);
+      expect((await a.next('ack')).seq).toBe(1);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });
 
