@@ -197,7 +197,18 @@ function declared(code: string): Error {
  * user as requester, its connection as sessionId and its current room as roomId.
  */
 class TicketsBinding {
-  private constructor(private readonly store: LifecycleStore) {}
+  /** Performs the declared state timeouts (e.g. auto_close) whose deadlines have passed. */
+  private readonly expiry: NodeJS.Timeout;
+
+  private constructor(private readonly store: LifecycleStore) {
+    this.expiry = setInterval(() => void this.store.expireDue().catch(() => undefined), 60_000);
+    this.expiry.unref();
+  }
+
+  /** Runs the due state timeouts now; resolves with how many fired. */
+  expireDue(): Promise<number> {
+    return this.store.expireDue();
+  }
 
   static async open(env: AppEnv): Promise<TicketsBinding> {
     if (env.dataDir === undefined)
@@ -253,6 +264,7 @@ class TicketsBinding {
   }
 
   close(): Promise<void> {
+    clearInterval(this.expiry);
     return this.store.close();
   }
 
