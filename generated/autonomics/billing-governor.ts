@@ -206,12 +206,15 @@ function isPaymentFailedAmount(x: unknown): x is number {
   return Number.isSafeInteger(x) && (x as number) >= 1;
 }
 
+const settlePaymentFailed = settle<string>('payment_failed');
+const unavailablePaymentFailed = unavailable('payment_failed');
+
 /** Sends payment_failed (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function paymentFailed(ref: ServerRef, amount: number, timeoutMs = 5000): Promise<string> {
   if (!isPaymentFailedAmount(amount)) return refuse('payment_failed', 'event_not_accepted');
   return sendEvent(ref, 'payment_failed', { amount }, timeoutMs).then(
-    settle<string>('payment_failed'),
-    unavailable('payment_failed'),
+    settlePaymentFailed,
+    unavailablePaymentFailed,
   );
 }
 
@@ -220,12 +223,15 @@ function isPaymentReceivedAmount(x: unknown): x is number {
   return Number.isSafeInteger(x) && (x as number) >= 1;
 }
 
+const settlePaymentReceived = settle<string>('payment_received');
+const unavailablePaymentReceived = unavailable('payment_received');
+
 /** Sends payment_received (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function paymentReceived(ref: ServerRef, amount: number, timeoutMs = 5000): Promise<string> {
   if (!isPaymentReceivedAmount(amount)) return refuse('payment_received', 'event_not_accepted');
   return sendEvent(ref, 'payment_received', { amount }, timeoutMs).then(
-    settle<string>('payment_received'),
-    unavailable('payment_received'),
+    settlePaymentReceived,
+    unavailablePaymentReceived,
   );
 }
 

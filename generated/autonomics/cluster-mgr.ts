@@ -62,8 +62,8 @@ export class ClusterMgrServer implements GenServerBehaviour<ClusterMgrServer, Ap
       host: env.clusterHost ?? '127.0.0.1',
       port: env.clusterPort ?? 0,
       seeds: env.clusterSeeds?.map((a) => ({ host: a.host, port: a.port })) ?? [],
-      heartbeatMs: 5000,
-      failureAfterMs: 15000,
+      heartbeatMs: env.clusterHeartbeatMs ?? 5000,
+      failureAfterMs: env.clusterFailureAfterMs ?? 15000,
     });
     await this.cluster.start();
     return { ok: this };

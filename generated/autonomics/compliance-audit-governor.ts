@@ -207,44 +207,53 @@ function isFailReviewFinding(x: unknown): x is string {
   return typeof x === 'string' && (x as { length: number }).length >= 1;
 }
 
+const settleFailReview = settle<string>('fail_review');
+const unavailableFailReview = unavailable('fail_review');
+
 /** Sends fail_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function failReview(ref: ServerRef, finding: string, timeoutMs = 5000): Promise<string> {
   if (!isFailReviewFinding(finding)) return refuse('fail_review', 'event_not_accepted');
   return sendEvent(ref, 'fail_review', { finding }, timeoutMs).then(
-    settle<string>('fail_review'),
-    unavailable('fail_review'),
+    settleFailReview,
+    unavailableFailReview,
   );
 }
+
+const settleOpenReview = settle<string>('open_review');
+const unavailableOpenReview = unavailable('open_review');
 
 /** Sends open_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function openReview(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'open_review', {}, timeoutMs).then(
-    settle<string>('open_review'),
-    unavailable('open_review'),
-  );
+  return sendEvent(ref, 'open_review', {}, timeoutMs).then(settleOpenReview, unavailableOpenReview);
 }
+
+const settlePassReview = settle<string>('pass_review');
+const unavailablePassReview = unavailable('pass_review');
 
 /** Sends pass_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function passReview(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'pass_review', {}, timeoutMs).then(
-    settle<string>('pass_review'),
-    unavailable('pass_review'),
-  );
+  return sendEvent(ref, 'pass_review', {}, timeoutMs).then(settlePassReview, unavailablePassReview);
 }
+
+const settleRemediationVerified = settle<string>('remediation_verified');
+const unavailableRemediationVerified = unavailable('remediation_verified');
 
 /** Sends remediation_verified (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function remediationVerified(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'remediation_verified', {}, timeoutMs).then(
-    settle<string>('remediation_verified'),
-    unavailable('remediation_verified'),
+    settleRemediationVerified,
+    unavailableRemediationVerified,
   );
 }
+
+const settleStartRemediation = settle<string>('start_remediation');
+const unavailableStartRemediation = unavailable('start_remediation');
 
 /** Sends start_remediation (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function startRemediation(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'start_remediation', {}, timeoutMs).then(
-    settle<string>('start_remediation'),
-    unavailable('start_remediation'),
+    settleStartRemediation,
+    unavailableStartRemediation,
   );
 }
 

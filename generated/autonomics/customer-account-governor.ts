@@ -227,9 +227,12 @@ function refuse(event: string, code: ErrorCode): Promise<never> {
   return Promise.reject(new OperationError(CUSTOMER_ACCOUNT_GOVERNOR, event, code));
 }
 
+const settleClose = settle<string>('close');
+const unavailableClose = unavailable('close');
+
 /** Sends close (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function close(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'close', {}, timeoutMs).then(settle<string>('close'), unavailable('close'));
+  return sendEvent(ref, 'close', {}, timeoutMs).then(settleClose, unavailableClose);
 }
 const ISSUE_CODE_CODE_PATTERN = new RegExp('^[0-9]{6}$');
 /** issue_code.code: String, matches its pattern. */
@@ -237,29 +240,32 @@ function isIssueCodeCode(x: unknown): x is string {
   return typeof x === 'string' && ISSUE_CODE_CODE_PATTERN.test(x as string);
 }
 
+const settleIssueCode = settle<string>('issue_code');
+const unavailableIssueCode = unavailable('issue_code');
+
 /** Sends issue_code (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function issueCode(ref: ServerRef, code: string, timeoutMs = 5000): Promise<string> {
   if (!isIssueCodeCode(code)) return refuse('issue_code', 'event_not_accepted');
   return sendEvent(ref, 'issue_code', { code }, timeoutMs).then(
-    settle<string>('issue_code'),
-    unavailable('issue_code'),
+    settleIssueCode,
+    unavailableIssueCode,
   );
 }
+
+const settleReinstate = settle<string>('reinstate');
+const unavailableReinstate = unavailable('reinstate');
 
 /** Sends reinstate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function reinstate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'reinstate', {}, timeoutMs).then(
-    settle<string>('reinstate'),
-    unavailable('reinstate'),
-  );
+  return sendEvent(ref, 'reinstate', {}, timeoutMs).then(settleReinstate, unavailableReinstate);
 }
+
+const settleSuspend = settle<string>('suspend');
+const unavailableSuspend = unavailable('suspend');
 
 /** Sends suspend (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function suspend(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'suspend', {}, timeoutMs).then(
-    settle<string>('suspend'),
-    unavailable('suspend'),
-  );
+  return sendEvent(ref, 'suspend', {}, timeoutMs).then(settleSuspend, unavailableSuspend);
 }
 const VERIFY_CODE_PATTERN = new RegExp('^[0-9]{6}$');
 /** verify.code: String, matches its pattern. */
@@ -267,13 +273,13 @@ function isVerifyCode(x: unknown): x is string {
   return typeof x === 'string' && VERIFY_CODE_PATTERN.test(x as string);
 }
 
+const settleVerify = settle<string>('verify');
+const unavailableVerify = unavailable('verify');
+
 /** Sends verify (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function verify(ref: ServerRef, code: string, timeoutMs = 5000): Promise<string> {
   if (!isVerifyCode(code)) return refuse('verify', 'event_not_accepted');
-  return sendEvent(ref, 'verify', { code }, timeoutMs).then(
-    settle<string>('verify'),
-    unavailable('verify'),
-  );
+  return sendEvent(ref, 'verify', { code }, timeoutMs).then(settleVerify, unavailableVerify);
 }
 
 /** The machine's current state and data. */

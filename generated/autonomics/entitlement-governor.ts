@@ -202,20 +202,20 @@ function refuse(event: string, code: ErrorCode): Promise<never> {
   return Promise.reject(new OperationError(ENTITLEMENT_GOVERNOR, event, code));
 }
 
+const settleActivate = settle<string>('activate');
+const unavailableActivate = unavailable('activate');
+
 /** Sends activate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function activate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'activate', {}, timeoutMs).then(
-    settle<string>('activate'),
-    unavailable('activate'),
-  );
+  return sendEvent(ref, 'activate', {}, timeoutMs).then(settleActivate, unavailableActivate);
 }
+
+const settleReinstate = settle<string>('reinstate');
+const unavailableReinstate = unavailable('reinstate');
 
 /** Sends reinstate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function reinstate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'reinstate', {}, timeoutMs).then(
-    settle<string>('reinstate'),
-    unavailable('reinstate'),
-  );
+  return sendEvent(ref, 'reinstate', {}, timeoutMs).then(settleReinstate, unavailableReinstate);
 }
 
 /** revoke.reason: String, length >= 1. */
@@ -223,13 +223,13 @@ function isRevokeReason(x: unknown): x is string {
   return typeof x === 'string' && (x as { length: number }).length >= 1;
 }
 
+const settleRevoke = settle<string>('revoke');
+const unavailableRevoke = unavailable('revoke');
+
 /** Sends revoke (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function revoke(ref: ServerRef, reason: string, timeoutMs = 5000): Promise<string> {
   if (!isRevokeReason(reason)) return refuse('revoke', 'event_not_accepted');
-  return sendEvent(ref, 'revoke', { reason }, timeoutMs).then(
-    settle<string>('revoke'),
-    unavailable('revoke'),
-  );
+  return sendEvent(ref, 'revoke', { reason }, timeoutMs).then(settleRevoke, unavailableRevoke);
 }
 
 /** suspend.reason: String, length >= 1. */
@@ -237,13 +237,13 @@ function isSuspendReason(x: unknown): x is string {
   return typeof x === 'string' && (x as { length: number }).length >= 1;
 }
 
+const settleSuspend = settle<string>('suspend');
+const unavailableSuspend = unavailable('suspend');
+
 /** Sends suspend (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function suspend(ref: ServerRef, reason: string, timeoutMs = 5000): Promise<string> {
   if (!isSuspendReason(reason)) return refuse('suspend', 'event_not_accepted');
-  return sendEvent(ref, 'suspend', { reason }, timeoutMs).then(
-    settle<string>('suspend'),
-    unavailable('suspend'),
-  );
+  return sendEvent(ref, 'suspend', { reason }, timeoutMs).then(settleSuspend, unavailableSuspend);
 }
 
 /** The machine's current state and data. */

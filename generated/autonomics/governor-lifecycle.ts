@@ -411,12 +411,12 @@ export function pressure(ref: ServerRef, level: number): boolean {
   return true;
 }
 
+const settleRecovered = settle<string>('recovered');
+const unavailableRecovered = unavailable('recovered');
+
 /** Sends recovered (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function recovered(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'recovered', {}, timeoutMs).then(
-    settle<string>('recovered'),
-    unavailable('recovered'),
-  );
+  return sendEvent(ref, 'recovered', {}, timeoutMs).then(settleRecovered, unavailableRecovered);
 }
 
 /** The machine's current state and data. */

@@ -24,6 +24,7 @@ import {
   type Pid,
   type StartResult,
   MetricsCollector,
+  DEFAULT_HISTOGRAM_BUCKETS,
 } from 'ggen-ts/runtime';
 import { FAIL, declaredFailure, type AppEnv, type JsonValue } from './types.js';
 
@@ -107,7 +108,8 @@ export class MetricsCollectorServer implements GenServerBehaviour<MetricsCollect
     processFlag('trapExit', true);
     abortSignal().addEventListener('abort', () => void this.release(), { once: true });
     // exportIntervalMs/maxSeries: the collector keeps every series in memory and exports on snapshot().
-    this.metrics = new MetricsCollector();
+    // The spec declares no histogram buckets, so observe() uses the runtime's defaults.
+    this.metrics = new MetricsCollector({ defaultBuckets: DEFAULT_HISTOGRAM_BUCKETS });
     return { ok: this };
   }
 

@@ -182,36 +182,36 @@ function refuse(event: string, code: ErrorCode): Promise<never> {
   return Promise.reject(new OperationError(PRODUCT_CATALOG_GOVERNOR, event, code));
 }
 
+const settleDeprecate = settle<string>('deprecate');
+const unavailableDeprecate = unavailable('deprecate');
+
 /** Sends deprecate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function deprecate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'deprecate', {}, timeoutMs).then(
-    settle<string>('deprecate'),
-    unavailable('deprecate'),
-  );
+  return sendEvent(ref, 'deprecate', {}, timeoutMs).then(settleDeprecate, unavailableDeprecate);
 }
+
+const settlePublish = settle<string>('publish');
+const unavailablePublish = unavailable('publish');
 
 /** Sends publish (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function publish(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'publish', {}, timeoutMs).then(
-    settle<string>('publish'),
-    unavailable('publish'),
-  );
+  return sendEvent(ref, 'publish', {}, timeoutMs).then(settlePublish, unavailablePublish);
 }
+
+const settleRepublish = settle<string>('republish');
+const unavailableRepublish = unavailable('republish');
 
 /** Sends republish (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function republish(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'republish', {}, timeoutMs).then(
-    settle<string>('republish'),
-    unavailable('republish'),
-  );
+  return sendEvent(ref, 'republish', {}, timeoutMs).then(settleRepublish, unavailableRepublish);
 }
+
+const settleRetire = settle<string>('retire');
+const unavailableRetire = unavailable('retire');
 
 /** Sends retire (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function retire(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'retire', {}, timeoutMs).then(
-    settle<string>('retire'),
-    unavailable('retire'),
-  );
+  return sendEvent(ref, 'retire', {}, timeoutMs).then(settleRetire, unavailableRetire);
 }
 
 /** The machine's current state and data. */

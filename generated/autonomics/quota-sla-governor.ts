@@ -295,9 +295,12 @@ function refuse(event: string, code: ErrorCode): Promise<never> {
   return Promise.reject(new OperationError(QUOTA_SLA_GOVERNOR, event, code));
 }
 
+const settleReset = settle<string>('reset');
+const unavailableReset = unavailable('reset');
+
 /** Sends reset (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function reset(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'reset', {}, timeoutMs).then(settle<string>('reset'), unavailable('reset'));
+  return sendEvent(ref, 'reset', {}, timeoutMs).then(settleReset, unavailableReset);
 }
 
 /** usage_reported.used: Integer, >= 0. */

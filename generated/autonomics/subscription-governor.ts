@@ -203,41 +203,50 @@ function refuse(event: string, code: ErrorCode): Promise<never> {
   return Promise.reject(new OperationError(SUBSCRIPTION_GOVERNOR, event, code));
 }
 
+const settleCancel = settle<string>('cancel');
+const unavailableCancel = unavailable('cancel');
+
 /** Sends cancel (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function cancel(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'cancel', {}, timeoutMs).then(
-    settle<string>('cancel'),
-    unavailable('cancel'),
-  );
+  return sendEvent(ref, 'cancel', {}, timeoutMs).then(settleCancel, unavailableCancel);
 }
+
+const settleConvert = settle<string>('convert');
+const unavailableConvert = unavailable('convert');
 
 /** Sends convert (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function convert(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'convert', {}, timeoutMs).then(
-    settle<string>('convert'),
-    unavailable('convert'),
-  );
+  return sendEvent(ref, 'convert', {}, timeoutMs).then(settleConvert, unavailableConvert);
 }
+
+const settlePaymentFailed = settle<string>('payment_failed');
+const unavailablePaymentFailed = unavailable('payment_failed');
 
 /** Sends payment_failed (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function paymentFailed(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'payment_failed', {}, timeoutMs).then(
-    settle<string>('payment_failed'),
-    unavailable('payment_failed'),
+    settlePaymentFailed,
+    unavailablePaymentFailed,
   );
 }
+
+const settlePaymentRecovered = settle<string>('payment_recovered');
+const unavailablePaymentRecovered = unavailable('payment_recovered');
 
 /** Sends payment_recovered (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function paymentRecovered(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'payment_recovered', {}, timeoutMs).then(
-    settle<string>('payment_recovered'),
-    unavailable('payment_recovered'),
+    settlePaymentRecovered,
+    unavailablePaymentRecovered,
   );
 }
 
+const settleRenew = settle<string>('renew');
+const unavailableRenew = unavailable('renew');
+
 /** Sends renew (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function renew(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'renew', {}, timeoutMs).then(settle<string>('renew'), unavailable('renew'));
+  return sendEvent(ref, 'renew', {}, timeoutMs).then(settleRenew, unavailableRenew);
 }
 
 /** The machine's current state and data. */

@@ -165,4 +165,7 @@ export interface AppEnv {
   clusterPort?: number;
   /** Peers to heartbeat from the start (more can be added with addSeed). */
   clusterSeeds?: ReadonlyArray<{ host: string; port: number }>;
+  /** Override the spec's heartbeat interval and failure timeout (otp:heartbeatIntervalMs, otp:heartbeatTimeoutMs); for tests and benchmarks. */
+  clusterHeartbeatMs?: number;
+  clusterFailureAfterMs?: number;
 }

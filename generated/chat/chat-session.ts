@@ -616,13 +616,13 @@ function isAuthToken(x: unknown): x is string {
   );
 }
 
+const settleAuth = settle<string>('auth');
+const unavailableAuth = unavailable('auth');
+
 /** Sends auth (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function auth(ref: ServerRef, token: string, timeoutMs = 5000): Promise<string> {
   if (!isAuthToken(token)) return refuse('auth', 'invalid_token');
-  return sendEvent(ref, 'auth', { token }, timeoutMs).then(
-    settle<string>('auth'),
-    unavailable('auth'),
-  );
+  return sendEvent(ref, 'auth', { token }, timeoutMs).then(settleAuth, unavailableAuth);
 }
 
 /** create_ticket.subject: String, length >= 1, length <= 200. */
@@ -639,6 +639,9 @@ function isCreateTicketDescription(x: unknown): x is string {
   return typeof x === 'string' && (x as { length: number }).length <= 10000;
 }
 
+const settleCreateTicket = settle<string>('create_ticket');
+const unavailableCreateTicket = unavailable('create_ticket');
+
 /** Sends create_ticket (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function createTicket(
   ref: ServerRef,
@@ -649,8 +652,8 @@ export function createTicket(
   if (!isCreateTicketSubject(subject)) return refuse('create_ticket', 'invalid_ticket');
   if (!isCreateTicketDescription(description)) return refuse('create_ticket', 'invalid_ticket');
   return sendEvent(ref, 'create_ticket', { subject, description }, timeoutMs).then(
-    settle<string>('create_ticket'),
-    unavailable('create_ticket'),
+    settleCreateTicket,
+    unavailableCreateTicket,
   );
 }
 const HISTORY_ROOM_ID_PATTERN = new RegExp('^[A-Za-z0-9_.-]{1,128}$');
@@ -669,6 +672,9 @@ function isHistoryLimit(x: unknown): x is number {
   return Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= 200;
 }
 
+const settleHistory = settle<string>('history');
+const unavailableHistory = unavailable('history');
+
 /** Sends history (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function history(
   ref: ServerRef,
@@ -681,8 +687,8 @@ export function history(
   if (!isHistoryBefore(before)) return refuse('history', 'bad_cursor');
   if (!isHistoryLimit(limit)) return refuse('history', 'bad_limit');
   return sendEvent(ref, 'history', { roomId, before, limit }, timeoutMs).then(
-    settle<string>('history'),
-    unavailable('history'),
+    settleHistory,
+    unavailableHistory,
   );
 }
 const JOIN_ROOM_ROOM_ID_PATTERN = new RegExp('^[A-Za-z0-9_.-]{1,128}$');
@@ -691,12 +697,15 @@ function isJoinRoomRoomId(x: unknown): x is string {
   return typeof x === 'string' && JOIN_ROOM_ROOM_ID_PATTERN.test(x as string);
 }
 
+const settleJoinRoom = settle<string>('join_room');
+const unavailableJoinRoom = unavailable('join_room');
+
 /** Sends join_room (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function joinRoom(ref: ServerRef, roomId: string, timeoutMs = 5000): Promise<string> {
   if (!isJoinRoomRoomId(roomId)) return refuse('join_room', 'invalid_room');
   return sendEvent(ref, 'join_room', { roomId }, timeoutMs).then(
-    settle<string>('join_room'),
-    unavailable('join_room'),
+    settleJoinRoom,
+    unavailableJoinRoom,
   );
 }
 const LEAVE_ROOM_ROOM_ID_PATTERN = new RegExp('^[A-Za-z0-9_.-]{1,128}$');
@@ -705,26 +714,32 @@ function isLeaveRoomRoomId(x: unknown): x is string {
   return typeof x === 'string' && LEAVE_ROOM_ROOM_ID_PATTERN.test(x as string);
 }
 
+const settleLeaveRoom = settle<string>('leave_room');
+const unavailableLeaveRoom = unavailable('leave_room');
+
 /** Sends leave_room (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function leaveRoom(ref: ServerRef, roomId: string, timeoutMs = 5000): Promise<string> {
   if (!isLeaveRoomRoomId(roomId)) return refuse('leave_room', 'invalid_room');
   return sendEvent(ref, 'leave_room', { roomId }, timeoutMs).then(
-    settle<string>('leave_room'),
-    unavailable('leave_room'),
+    settleLeaveRoom,
+    unavailableLeaveRoom,
   );
 }
+
+const settleLogout = settle<string>('logout');
+const unavailableLogout = unavailable('logout');
 
 /** Sends logout (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function logout(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'logout', {}, timeoutMs).then(
-    settle<string>('logout'),
-    unavailable('logout'),
-  );
+  return sendEvent(ref, 'logout', {}, timeoutMs).then(settleLogout, unavailableLogout);
 }
+
+const settlePing = settle<string>('ping');
+const unavailablePing = unavailable('ping');
 
 /** Sends ping (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function ping(ref: ServerRef, timeoutMs = 5000): Promise<string> {
-  return sendEvent(ref, 'ping', {}, timeoutMs).then(settle<string>('ping'), unavailable('ping'));
+  return sendEvent(ref, 'ping', {}, timeoutMs).then(settlePing, unavailablePing);
 }
 const SEND_MESSAGE_ROOM_ID_PATTERN = new RegExp('^[A-Za-z0-9_.-]{1,128}$');
 /** send_message.roomId: String, matches its pattern. */
@@ -750,6 +765,9 @@ function isSendMessageClientMsgId(x: unknown): x is string {
   );
 }
 
+const settleSendMessage = settle<string>('send_message');
+const unavailableSendMessage = unavailable('send_message');
+
 /** Sends send_message (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
 export function sendMessage(
   ref: ServerRef,
@@ -762,8 +780,8 @@ export function sendMessage(
   if (!isSendMessageBody(body)) return refuse('send_message', 'invalid_message');
   if (!isSendMessageClientMsgId(clientMsgId)) return refuse('send_message', 'invalid_message');
   return sendEvent(ref, 'send_message', { roomId, body, clientMsgId }, timeoutMs).then(
-    settle<string>('send_message'),
-    unavailable('send_message'),
+    settleSendMessage,
+    unavailableSendMessage,
   );
 }
 

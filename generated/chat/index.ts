@@ -22,6 +22,8 @@ export * as messageStore from './message-store-client.js';
 export * as presenceServer from './presence-server-client.js';
 export * as roomsServer from './rooms-server-client.js';
 export * as ticketServer from './ticket-server-client.js';
+export * as chatSession from './chat-session.js';
+export { startChatSessionChild } from './session-sup.js';
 
 export const CHAT_VERSION = '1.0.0';
 export const ROOT_SUPERVISOR = CHAT_SUP;

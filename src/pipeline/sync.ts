@@ -182,8 +182,11 @@ async function run(
   stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`);
 
   const { canonicalize } = await import('./canonicalize/index.js');
+  const { FormatCache } = await import('./canonicalize/format-cache.js');
+  const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
   const formatted = await canonicalize(rendered.files, graph, {
     outputDir: manifest.generation.outputDir,
+    cache: formatCache,
     onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
   });
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
@@ -269,6 +272,7 @@ async function run(
   const { writeAtomic } = await import('./write/atomic.js');
   await applyPlan(plan, path.join(manifest.root, manifest.generation.outputDir));
   await saveGraph();
+  formatCache.save();
   stage('write', `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`);
   if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText);
   const signed = await signIfNeeded(receiptText, true);

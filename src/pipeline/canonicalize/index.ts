@@ -7,6 +7,7 @@ import { InputError, type Diagnostic } from '../errors.js';
 import type { NormalizedGraph, RenderedFile } from '../types.js';
 import { banner } from './banner.js';
 import { formatOne, loadPrettier, parserFor } from './format.js';
+import type { FormatCache } from './format-cache.js';
 import { formatInWorkers, useWorkers, type FormatResult } from './pool.js';
 
 export { banner, bannerLines, commentStyle } from './banner.js';
@@ -17,6 +18,8 @@ export interface CanonicalizeOptions {
   onProgress?: (done: number, total: number) => void;
   /** Output dir relative to root, to name files in diagnostics. */
   outputDir?: string;
+  /** Earlier Prettier results to reuse; this run's results are added to it. */
+  cache?: FormatCache;
 }
 
 export async function canonicalize(
@@ -24,19 +27,35 @@ export async function canonicalize(
   graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>,
   opts: CanonicalizeOptions = {},
 ): Promise<RenderedFile[]> {
-  const jobs = files.map((f) => ({ path: f.path, text: banner(f.path, f.mode, graph.specFiles, graph.digest) + f.content }));
-  let results: FormatResult[];
-  const workers = useWorkers(files.length);
+  const all = files.map((f) => ({ path: f.path, text: banner(f.path, f.mode, graph.specFiles, graph.digest) + f.content }));
+  const results: FormatResult[] = new Array(files.length);
+  const pending: number[] = [];
+  for (const [k, j] of all.entries()) {
+    const hit = parserFor(j.path) ? opts.cache?.get(j.path, j.text) : undefined;
+    if (hit !== undefined) results[k] = { ok: true, text: hit };
+    else pending.push(k);
+  }
+  const jobs = pending.map((k) => all[k]!);
+  const cached = files.length - jobs.length;
+  const progress = opts.onProgress ? (d: number) => opts.onProgress!(cached + d, files.length) : undefined;
+  let fresh: FormatResult[];
+  const workers = useWorkers(jobs.length);
   if (workers > 0) {
     await loadPrettier();
-    results = await formatInWorkers(jobs, workers, opts.onProgress ? (d) => opts.onProgress!(d, files.length) : undefined);
+    fresh = await formatInWorkers(jobs, workers, progress);
   } else {
-    if (files.some((f) => parserFor(f.path))) await loadPrettier();
-    results = [];
+    if (jobs.some((j) => parserFor(j.path))) await loadPrettier();
+    fresh = [];
     for (const j of jobs) {
-      results.push(await formatOne(j.path, j.text));
-      opts.onProgress?.(results.length, files.length);
+      fresh.push(await formatOne(j.path, j.text));
+      progress?.(fresh.length);
     }
+  }
+  for (const [n, k] of pending.entries()) {
+    const res = fresh[n]!;
+    results[k] = res;
+    const j = all[k]!;
+    if (res.ok && parserFor(j.path)) opts.cache?.set(j.path, j.text, res.text);
   }
   const out: RenderedFile[] = [];
   const errors: Diagnostic[] = [];

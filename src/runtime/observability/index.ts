@@ -2,7 +2,7 @@ export { ObservabilityError } from './errors.js';
 export type { ObservabilityErrorCode } from './errors.js';
 export { checkMetricName, normalizeLabels } from './labels.js';
 export type { Labels } from './labels.js';
-export { MetricsCollector } from './metrics.js';
+export { MetricsCollector, DEFAULT_HISTOGRAM_BUCKETS } from './metrics.js';
 export type { BucketCount, HistogramValue, MetricSnapshot, MetricsOptions, MetricType } from './metrics.js';
 export { Span, TraceHandler, randomIds } from './traces.js';
 export type { AttributeValue, IdSource, SpanContext, SpanRecord, SpanStatus, SpanTree, TraceHandlerOptions } from './traces.js';

@@ -51,6 +51,9 @@ interface Family {
   series: Map<string, Series>;
 }
 
+/** Prometheus's default histogram bounds (seconds-scaled latencies); used when a spec declares none. */
+export const DEFAULT_HISTOGRAM_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+
 /** Counters, gauges and histograms, each series keyed by name and its sorted label set. */
 export class MetricsCollector {
   private readonly families = new Map<string, Family>();
