@@ -76,6 +76,7 @@ class WsBinding {
       port: env.port ?? 4001,
       host: env.host ?? '127.0.0.1',
       protocol: chatProtocol,
+      path: '/ws',
       maxPayload: 65536,
       // Peer misbehaviour (bad framing, resets) is answered on that socket; nothing to report.
       onError: env.onGatewayError ?? (() => undefined),
