@@ -39,7 +39,8 @@ function declared(code: string): Error {
  * rooms (RoomRegistry): members are connection ids; a message is encoded once and written to
  * every member's socket in the order this server receives broadcasts, so all members see one
  * order per room. A member whose socket is gone is dropped from its rooms. Joining announces the
- * member's user as online to the room; a user's last connection leaving announces it offline.
+ * member's user as online to the room (and tells it who is online there already); a user's last
+ * connection leaving announces it offline.
  */
 class RoomsBinding {
   private readonly registry = new RoomRegistry<string>({ maxMembersPerRoom: 1000 });
@@ -66,12 +67,24 @@ class RoomsBinding {
       throw err;
     }
     const userId = hub?.userOf(connectionId);
-    if (isNew && hub !== undefined && userId)
+    if (isNew && hub !== undefined && userId) {
       hub.pushToRoom(
         roomId,
         chatProtocol.encode({ type: 'presence', userId, status: 'online' }),
         connectionId,
       );
+      // The newcomer learns who is already here (each user once, however many connections it has).
+      const seen = new Set<string>([userId]);
+      for (const member of this.registry.members(roomId)) {
+        const other = hub.userOf(member);
+        if (other === null || seen.has(other)) continue;
+        seen.add(other);
+        hub.sendRaw(
+          connectionId,
+          chatProtocol.encode({ type: 'presence', userId: other, status: 'online' }),
+        );
+      }
+    }
     return isNew;
   }
 

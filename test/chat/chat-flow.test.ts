@@ -127,6 +127,7 @@ describe('presence', () => {
     bob.send({ type: 'join_room', roomId: 'p' });
     await bob.next('joined');
     expect(await alice.next('presence')).toEqual({ type: 'presence', userId: 'bob', status: 'online' });
+    expect(await bob.next('presence')).toEqual({ type: 'presence', userId: 'alice', status: 'online' });
 
     bob.send({ type: 'typing', roomId: 'p' });
     expect(await alice.next('typing_update')).toEqual({ type: 'typing_update', roomId: 'p', userIds: ['bob'] });
