@@ -144,6 +144,7 @@ async function throughput(senders: number, window: number, ms: number): Promise<
   for (const s of sessions) s.onFrame = (f) => void (f.type === 'message' && delivered++);
   const deadline = nowMs() + ms;
   const t0 = nowMs();
+  const cpu0 = process.cpuUsage();
   await Promise.all(
     chosen.map(
       (s) =>
@@ -169,8 +170,9 @@ async function throughput(senders: number, window: number, ms: number): Promise<
     ),
   );
   const elapsed = nowMs() - t0;
+  const cpu = process.cpuUsage(cpu0);
   for (const s of sessions) s.onFrame = null;
-  return { senders: chosen.length, window, elapsedMs: elapsed, acked, delivered };
+  return { senders: chosen.length, window, elapsedMs: elapsed, acked, delivered, clientCpuPct: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 100) };
 }
 
 async function close(): Promise<unknown> {

@@ -102,8 +102,10 @@ try {
     emit({ workload: 'room_round_trip', room_members: 10, sessions: held, in_flight: inFlight, ...r, elapsedMs: round(r.elapsedMs as number), target_p95_us: 10_000 });
   }
 
+  const cpu0 = process.cpuUsage();
   const t = await phase(child, 'throughput', 500, 8, DURATION_MS);
   const secs = (t.elapsedMs as number) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   emit({
     workload: 'throughput',
     sessions: held,
@@ -113,6 +115,9 @@ try {
     deliveries_per_s: Math.round((t.delivered as number) / secs),
     acked: t.acked,
     seconds: round(secs),
+    // Server process CPU over the phase (100 = one core busy): near 100 means the single event loop is the limit.
+    server_cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / (t.elapsedMs as number)) * 100),
+    client_cpu_pct: t.clientCpuPct,
   });
 
   await phase(child, 'close');
