@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const BILLING_GOVERNOR = 'billing_governor';
@@ -150,12 +158,20 @@ export const billingGovernorDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function billingGovernorMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(billingGovernorDefinition, hooks as DeclaredMachineOptions);
+    machine = new DeclaredMachine(billingGovernorDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -171,6 +187,8 @@ export function startBillingGovernor(env: AppEnv, tenantId: string): Promise<Sta
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -179,12 +197,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         BILLING_GOVERNOR,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -197,8 +219,16 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(BILLING_GOVERNOR, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      BILLING_GOVERNOR,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 /** payment_failed.amount: MinorUnits, >= 1. */
@@ -209,9 +239,10 @@ function isPaymentFailedAmount(x: unknown): x is number {
 const settlePaymentFailed = settle<string>('payment_failed');
 const unavailablePaymentFailed = unavailable('payment_failed');
 
-/** Sends payment_failed (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends payment_failed (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function paymentFailed(ref: ServerRef, amount: number, timeoutMs = 5000): Promise<string> {
-  if (!isPaymentFailedAmount(amount)) return refuse('payment_failed', 'event_not_accepted');
+  if (!isPaymentFailedAmount(amount))
+    return refuse('payment_failed', 'event_not_accepted', 'amount');
   return sendEvent(ref, 'payment_failed', { amount }, timeoutMs).then(
     settlePaymentFailed,
     unavailablePaymentFailed,
@@ -226,9 +257,10 @@ function isPaymentReceivedAmount(x: unknown): x is number {
 const settlePaymentReceived = settle<string>('payment_received');
 const unavailablePaymentReceived = unavailable('payment_received');
 
-/** Sends payment_received (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends payment_received (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function paymentReceived(ref: ServerRef, amount: number, timeoutMs = 5000): Promise<string> {
-  if (!isPaymentReceivedAmount(amount)) return refuse('payment_received', 'event_not_accepted');
+  if (!isPaymentReceivedAmount(amount))
+    return refuse('payment_received', 'event_not_accepted', 'amount');
   return sendEvent(ref, 'payment_received', { amount }, timeoutMs).then(
     settlePaymentReceived,
     unavailablePaymentReceived,

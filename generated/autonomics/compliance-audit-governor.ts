@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const COMPLIANCE_AUDIT_GOVERNOR = 'compliance_audit_governor';
@@ -148,15 +156,20 @@ export const complianceAuditGovernorDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function complianceAuditGovernorMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(
-      complianceAuditGovernorDefinition,
-      hooks as DeclaredMachineOptions,
-    );
+    machine = new DeclaredMachine(complianceAuditGovernorDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -172,6 +185,8 @@ export function startComplianceAuditGovernor(env: AppEnv, tenantId: string): Pro
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -180,12 +195,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         COMPLIANCE_AUDIT_GOVERNOR,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -198,8 +217,16 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(COMPLIANCE_AUDIT_GOVERNOR, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      COMPLIANCE_AUDIT_GOVERNOR,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 /** fail_review.finding: String, length >= 1. */
@@ -210,9 +237,9 @@ function isFailReviewFinding(x: unknown): x is string {
 const settleFailReview = settle<string>('fail_review');
 const unavailableFailReview = unavailable('fail_review');
 
-/** Sends fail_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends fail_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function failReview(ref: ServerRef, finding: string, timeoutMs = 5000): Promise<string> {
-  if (!isFailReviewFinding(finding)) return refuse('fail_review', 'event_not_accepted');
+  if (!isFailReviewFinding(finding)) return refuse('fail_review', 'event_not_accepted', 'finding');
   return sendEvent(ref, 'fail_review', { finding }, timeoutMs).then(
     settleFailReview,
     unavailableFailReview,
@@ -222,7 +249,7 @@ export function failReview(ref: ServerRef, finding: string, timeoutMs = 5000): P
 const settleOpenReview = settle<string>('open_review');
 const unavailableOpenReview = unavailable('open_review');
 
-/** Sends open_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends open_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function openReview(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'open_review', {}, timeoutMs).then(settleOpenReview, unavailableOpenReview);
 }
@@ -230,7 +257,7 @@ export function openReview(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settlePassReview = settle<string>('pass_review');
 const unavailablePassReview = unavailable('pass_review');
 
-/** Sends pass_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends pass_review (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function passReview(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'pass_review', {}, timeoutMs).then(settlePassReview, unavailablePassReview);
 }
@@ -238,7 +265,7 @@ export function passReview(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settleRemediationVerified = settle<string>('remediation_verified');
 const unavailableRemediationVerified = unavailable('remediation_verified');
 
-/** Sends remediation_verified (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends remediation_verified (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function remediationVerified(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'remediation_verified', {}, timeoutMs).then(
     settleRemediationVerified,
@@ -249,7 +276,7 @@ export function remediationVerified(ref: ServerRef, timeoutMs = 5000): Promise<s
 const settleStartRemediation = settle<string>('start_remediation');
 const unavailableStartRemediation = unavailable('start_remediation');
 
-/** Sends start_remediation (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends start_remediation (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function startRemediation(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'start_remediation', {}, timeoutMs).then(
     settleStartRemediation,

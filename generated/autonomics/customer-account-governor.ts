@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const CUSTOMER_ACCOUNT_GOVERNOR = 'customer_account_governor';
@@ -173,15 +181,20 @@ export const customerAccountGovernorDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function customerAccountGovernorMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(
-      customerAccountGovernorDefinition,
-      hooks as DeclaredMachineOptions,
-    );
+    machine = new DeclaredMachine(customerAccountGovernorDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -197,6 +210,8 @@ export function startCustomerAccountGovernor(env: AppEnv, tenantId: string): Pro
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -205,12 +220,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         CUSTOMER_ACCOUNT_GOVERNOR,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -223,14 +242,22 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(CUSTOMER_ACCOUNT_GOVERNOR, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      CUSTOMER_ACCOUNT_GOVERNOR,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 const settleClose = settle<string>('close');
 const unavailableClose = unavailable('close');
 
-/** Sends close (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends close (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function close(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'close', {}, timeoutMs).then(settleClose, unavailableClose);
 }
@@ -243,9 +270,9 @@ function isIssueCodeCode(x: unknown): x is string {
 const settleIssueCode = settle<string>('issue_code');
 const unavailableIssueCode = unavailable('issue_code');
 
-/** Sends issue_code (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends issue_code (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function issueCode(ref: ServerRef, code: string, timeoutMs = 5000): Promise<string> {
-  if (!isIssueCodeCode(code)) return refuse('issue_code', 'event_not_accepted');
+  if (!isIssueCodeCode(code)) return refuse('issue_code', 'event_not_accepted', 'code');
   return sendEvent(ref, 'issue_code', { code }, timeoutMs).then(
     settleIssueCode,
     unavailableIssueCode,
@@ -255,7 +282,7 @@ export function issueCode(ref: ServerRef, code: string, timeoutMs = 5000): Promi
 const settleReinstate = settle<string>('reinstate');
 const unavailableReinstate = unavailable('reinstate');
 
-/** Sends reinstate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends reinstate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function reinstate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'reinstate', {}, timeoutMs).then(settleReinstate, unavailableReinstate);
 }
@@ -263,7 +290,7 @@ export function reinstate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settleSuspend = settle<string>('suspend');
 const unavailableSuspend = unavailable('suspend');
 
-/** Sends suspend (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends suspend (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function suspend(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'suspend', {}, timeoutMs).then(settleSuspend, unavailableSuspend);
 }
@@ -276,9 +303,9 @@ function isVerifyCode(x: unknown): x is string {
 const settleVerify = settle<string>('verify');
 const unavailableVerify = unavailable('verify');
 
-/** Sends verify (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends verify (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function verify(ref: ServerRef, code: string, timeoutMs = 5000): Promise<string> {
-  if (!isVerifyCode(code)) return refuse('verify', 'event_not_accepted');
+  if (!isVerifyCode(code)) return refuse('verify', 'event_not_accepted', 'code');
   return sendEvent(ref, 'verify', { code }, timeoutMs).then(settleVerify, unavailableVerify);
 }
 

@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const ENTITLEMENT_GOVERNOR = 'entitlement_governor';
@@ -151,12 +159,20 @@ export const entitlementGovernorDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function entitlementGovernorMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(entitlementGovernorDefinition, hooks as DeclaredMachineOptions);
+    machine = new DeclaredMachine(entitlementGovernorDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -172,6 +188,8 @@ export function startEntitlementGovernor(env: AppEnv, tenantId: string): Promise
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -180,12 +198,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         ENTITLEMENT_GOVERNOR,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -198,14 +220,22 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(ENTITLEMENT_GOVERNOR, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      ENTITLEMENT_GOVERNOR,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 const settleActivate = settle<string>('activate');
 const unavailableActivate = unavailable('activate');
 
-/** Sends activate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends activate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function activate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'activate', {}, timeoutMs).then(settleActivate, unavailableActivate);
 }
@@ -213,7 +243,7 @@ export function activate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settleReinstate = settle<string>('reinstate');
 const unavailableReinstate = unavailable('reinstate');
 
-/** Sends reinstate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends reinstate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function reinstate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'reinstate', {}, timeoutMs).then(settleReinstate, unavailableReinstate);
 }
@@ -226,9 +256,9 @@ function isRevokeReason(x: unknown): x is string {
 const settleRevoke = settle<string>('revoke');
 const unavailableRevoke = unavailable('revoke');
 
-/** Sends revoke (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends revoke (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function revoke(ref: ServerRef, reason: string, timeoutMs = 5000): Promise<string> {
-  if (!isRevokeReason(reason)) return refuse('revoke', 'event_not_accepted');
+  if (!isRevokeReason(reason)) return refuse('revoke', 'event_not_accepted', 'reason');
   return sendEvent(ref, 'revoke', { reason }, timeoutMs).then(settleRevoke, unavailableRevoke);
 }
 
@@ -240,9 +270,9 @@ function isSuspendReason(x: unknown): x is string {
 const settleSuspend = settle<string>('suspend');
 const unavailableSuspend = unavailable('suspend');
 
-/** Sends suspend (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends suspend (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function suspend(ref: ServerRef, reason: string, timeoutMs = 5000): Promise<string> {
-  if (!isSuspendReason(reason)) return refuse('suspend', 'event_not_accepted');
+  if (!isSuspendReason(reason)) return refuse('suspend', 'event_not_accepted', 'reason');
   return sendEvent(ref, 'suspend', { reason }, timeoutMs).then(settleSuspend, unavailableSuspend);
 }
 

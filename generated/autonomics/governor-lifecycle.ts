@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const GOVERNOR_LIFECYCLE = 'governor_lifecycle';
@@ -342,12 +350,20 @@ export const governorLifecycleDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function governorLifecycleMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(governorLifecycleDefinition, hooks as DeclaredMachineOptions);
+    machine = new DeclaredMachine(governorLifecycleDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -363,6 +379,8 @@ export function startGovernorLifecycle(env: AppEnv, tenantId: string): Promise<S
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -371,12 +389,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         GOVERNOR_LIFECYCLE,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -389,8 +411,16 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(GOVERNOR_LIFECYCLE, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      GOVERNOR_LIFECYCLE,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 /** Sends booted (a cast, fire and forget). Returns false, sending nothing, when the parameters break their declared constraints; an event the state does not accept is dropped and counted. */
@@ -414,7 +444,7 @@ export function pressure(ref: ServerRef, level: number): boolean {
 const settleRecovered = settle<string>('recovered');
 const unavailableRecovered = unavailable('recovered');
 
-/** Sends recovered (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends recovered (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function recovered(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'recovered', {}, timeoutMs).then(settleRecovered, unavailableRecovered);
 }

@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const PRODUCT_CATALOG_GOVERNOR = 'product_catalog_governor';
@@ -128,15 +136,20 @@ export const productCatalogGovernorDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function productCatalogGovernorMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(
-      productCatalogGovernorDefinition,
-      hooks as DeclaredMachineOptions,
-    );
+    machine = new DeclaredMachine(productCatalogGovernorDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -152,6 +165,8 @@ export function startProductCatalogGovernor(env: AppEnv, tenantId: string): Prom
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -160,12 +175,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         PRODUCT_CATALOG_GOVERNOR,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -178,14 +197,22 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(PRODUCT_CATALOG_GOVERNOR, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      PRODUCT_CATALOG_GOVERNOR,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 const settleDeprecate = settle<string>('deprecate');
 const unavailableDeprecate = unavailable('deprecate');
 
-/** Sends deprecate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends deprecate (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function deprecate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'deprecate', {}, timeoutMs).then(settleDeprecate, unavailableDeprecate);
 }
@@ -193,7 +220,7 @@ export function deprecate(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settlePublish = settle<string>('publish');
 const unavailablePublish = unavailable('publish');
 
-/** Sends publish (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends publish (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function publish(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'publish', {}, timeoutMs).then(settlePublish, unavailablePublish);
 }
@@ -201,7 +228,7 @@ export function publish(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settleRepublish = settle<string>('republish');
 const unavailableRepublish = unavailable('republish');
 
-/** Sends republish (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends republish (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function republish(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'republish', {}, timeoutMs).then(settleRepublish, unavailableRepublish);
 }
@@ -209,7 +236,7 @@ export function republish(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settleRetire = settle<string>('retire');
 const unavailableRetire = unavailable('retire');
 
-/** Sends retire (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends retire (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function retire(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'retire', {}, timeoutMs).then(settleRetire, unavailableRetire);
 }

@@ -13,6 +13,8 @@
 import {
   DeclaredMachine,
   ExitError,
+  cast,
+  type MetricsSink,
   castEvent,
   currentState,
   sendEvent,
@@ -22,7 +24,13 @@ import {
   type ServerRef,
   type StartResult,
 } from 'ggen-ts/runtime';
-import { ERRORS, OperationError, UnavailableError, type AppEnv, type ErrorCode } from './types.js';
+import {
+  ERRORS,
+  EventRefusedError,
+  UnavailableError,
+  type AppEnv,
+  type ErrorCode,
+} from './types.js';
 
 /** The machine's name (its MachineDefinition.name). */
 export const SUBSCRIPTION_GOVERNOR = 'subscription_governor';
@@ -152,12 +160,20 @@ export const subscriptionGovernorDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/** By default emit_metric counts into metrics_collector (inc, labelled by machine); env.machineHooks.metrics replaces it. */
+const toMetricsServer: MetricsSink = {
+  inc: (name, labels) => cast('metrics_collector', ['inc', name, labels ?? {}, 1]),
+};
+
 /** The DeclaredMachine for env's hooks (notify, metrics). */
 export function subscriptionGovernorMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(subscriptionGovernorDefinition, hooks as DeclaredMachineOptions);
+    machine = new DeclaredMachine(subscriptionGovernorDefinition, {
+      metrics: toMetricsServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -173,6 +189,8 @@ export function startSubscriptionGovernor(env: AppEnv, tenantId: string): Promis
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -181,12 +199,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         SUBSCRIPTION_GOVERNOR,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -199,14 +221,22 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(SUBSCRIPTION_GOVERNOR, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      SUBSCRIPTION_GOVERNOR,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 const settleCancel = settle<string>('cancel');
 const unavailableCancel = unavailable('cancel');
 
-/** Sends cancel (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends cancel (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function cancel(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'cancel', {}, timeoutMs).then(settleCancel, unavailableCancel);
 }
@@ -214,7 +244,7 @@ export function cancel(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settleConvert = settle<string>('convert');
 const unavailableConvert = unavailable('convert');
 
-/** Sends convert (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends convert (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function convert(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'convert', {}, timeoutMs).then(settleConvert, unavailableConvert);
 }
@@ -222,7 +252,7 @@ export function convert(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settlePaymentFailed = settle<string>('payment_failed');
 const unavailablePaymentFailed = unavailable('payment_failed');
 
-/** Sends payment_failed (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends payment_failed (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function paymentFailed(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'payment_failed', {}, timeoutMs).then(
     settlePaymentFailed,
@@ -233,7 +263,7 @@ export function paymentFailed(ref: ServerRef, timeoutMs = 5000): Promise<string>
 const settlePaymentRecovered = settle<string>('payment_recovered');
 const unavailablePaymentRecovered = unavailable('payment_recovered');
 
-/** Sends payment_recovered (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends payment_recovered (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function paymentRecovered(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'payment_recovered', {}, timeoutMs).then(
     settlePaymentRecovered,
@@ -244,7 +274,7 @@ export function paymentRecovered(ref: ServerRef, timeoutMs = 5000): Promise<stri
 const settleRenew = settle<string>('renew');
 const unavailableRenew = unavailable('renew');
 
-/** Sends renew (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends renew (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function renew(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'renew', {}, timeoutMs).then(settleRenew, unavailableRenew);
 }

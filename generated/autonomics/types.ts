@@ -110,6 +110,20 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 }
+/** An event a state machine refused (or whose invoke failed): the declared code, and the state that refused it. The machine keeps running. */
+export class EventRefusedError extends OperationError {
+  constructor(
+    machine: string,
+    event: string,
+    code: ErrorCode,
+    readonly state: string | undefined,
+    detail: string | undefined,
+  ) {
+    super(machine, event, code);
+    this.name = 'EventRefusedError';
+    this.message = `${machine}.${event}: ${code}: ${detail ?? ERRORS[code]}${state === undefined ? '' : ` (state ${state})`}`;
+  }
+}
 
 /**
  * The server could not answer: it was not running (noproc), died before replying (its exit

@@ -13,6 +13,7 @@
 import {
   DeclaredMachine,
   ExitError,
+  call,
   castEvent,
   currentState,
   sendEvent,
@@ -24,7 +25,8 @@ import {
 } from 'ggen-ts/runtime';
 import {
   ERRORS,
-  OperationError,
+  EventRefusedError,
+  Failure,
   UnavailableError,
   type AppEnv,
   type ErrorCode,
@@ -558,12 +560,29 @@ export const chatSessionDefinition: MachineDefinition = {
 const machines = new WeakMap<object, DeclaredMachine>();
 const NO_HOOKS = {};
 
+/**
+ * The default invoke: calls the target server's operation with the declared arguments in order,
+ * as its client would. A declared error it replies becomes {error: code}, which aborts the
+ * transition (the caller gets that code); a server that is down rejects, which crashes the machine.
+ */
+async function invokeServer(
+  target: string,
+  op: string,
+  args: Record<string, unknown>,
+): Promise<unknown> {
+  const r = await call(target, [op, ...Object.values(args)]);
+  return r instanceof Failure ? { error: r.code } : r;
+}
+
 /** The DeclaredMachine for env's hooks (notify, metrics, invoke). */
 export function chatSessionMachine(env: AppEnv = {}): DeclaredMachine {
   const hooks = env.machineHooks ?? NO_HOOKS;
   let machine = machines.get(hooks);
   if (machine === undefined) {
-    machine = new DeclaredMachine(chatSessionDefinition, hooks as DeclaredMachineOptions);
+    machine = new DeclaredMachine(chatSessionDefinition, {
+      invoke: invokeServer,
+      ...(hooks as DeclaredMachineOptions),
+    });
     machines.set(hooks, machine);
   }
   return machine;
@@ -579,6 +598,8 @@ export function startChatSession(env: AppEnv, connectionId: string): Promise<Sta
 /** A refused event (or a failed invoke) as the machine replies it. */
 interface Refusal {
   error: string;
+  message?: unknown;
+  state?: unknown;
 }
 
 function isRefusal(r: unknown): r is Refusal {
@@ -587,12 +608,16 @@ function isRefusal(r: unknown): r is Refusal {
 
 function settle<T>(event: string): (r: unknown) => T {
   return (r) => {
-    if (isRefusal(r))
-      throw new OperationError(
+    if (isRefusal(r)) {
+      const code = (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode;
+      throw new EventRefusedError(
         CHAT_SESSION,
         event,
-        (Object.hasOwn(ERRORS, r.error) ? r.error : 'badarg') as ErrorCode,
+        code,
+        typeof r.state === 'string' ? r.state : undefined,
+        typeof r.message === 'string' ? r.message : undefined,
       );
+    }
     return r as T;
   };
 }
@@ -603,8 +628,16 @@ function unavailable(event: string): (err: unknown) => never {
   };
 }
 
-function refuse(event: string, code: ErrorCode): Promise<never> {
-  return Promise.reject(new OperationError(CHAT_SESSION, event, code));
+function refuse(event: string, code: ErrorCode, param: string): Promise<never> {
+  return Promise.reject(
+    new EventRefusedError(
+      CHAT_SESSION,
+      event,
+      code,
+      undefined,
+      `${param} breaks its declared constraints`,
+    ),
+  );
 }
 
 /** auth.token: String, length >= 1, length <= 4096. */
@@ -619,9 +652,9 @@ function isAuthToken(x: unknown): x is string {
 const settleAuth = settle<string>('auth');
 const unavailableAuth = unavailable('auth');
 
-/** Sends auth (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends auth (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function auth(ref: ServerRef, token: string, timeoutMs = 5000): Promise<string> {
-  if (!isAuthToken(token)) return refuse('auth', 'invalid_token');
+  if (!isAuthToken(token)) return refuse('auth', 'invalid_token', 'token');
   return sendEvent(ref, 'auth', { token }, timeoutMs).then(settleAuth, unavailableAuth);
 }
 
@@ -642,15 +675,16 @@ function isCreateTicketDescription(x: unknown): x is string {
 const settleCreateTicket = settle<string>('create_ticket');
 const unavailableCreateTicket = unavailable('create_ticket');
 
-/** Sends create_ticket (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends create_ticket (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function createTicket(
   ref: ServerRef,
   subject: string,
   description: string,
   timeoutMs = 5000,
 ): Promise<string> {
-  if (!isCreateTicketSubject(subject)) return refuse('create_ticket', 'invalid_ticket');
-  if (!isCreateTicketDescription(description)) return refuse('create_ticket', 'invalid_ticket');
+  if (!isCreateTicketSubject(subject)) return refuse('create_ticket', 'invalid_ticket', 'subject');
+  if (!isCreateTicketDescription(description))
+    return refuse('create_ticket', 'invalid_ticket', 'description');
   return sendEvent(ref, 'create_ticket', { subject, description }, timeoutMs).then(
     settleCreateTicket,
     unavailableCreateTicket,
@@ -675,7 +709,7 @@ function isHistoryLimit(x: unknown): x is number {
 const settleHistory = settle<string>('history');
 const unavailableHistory = unavailable('history');
 
-/** Sends history (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends history (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function history(
   ref: ServerRef,
   roomId: string,
@@ -683,9 +717,9 @@ export function history(
   limit: number,
   timeoutMs = 5000,
 ): Promise<string> {
-  if (!isHistoryRoomId(roomId)) return refuse('history', 'invalid_room');
-  if (!isHistoryBefore(before)) return refuse('history', 'bad_cursor');
-  if (!isHistoryLimit(limit)) return refuse('history', 'bad_limit');
+  if (!isHistoryRoomId(roomId)) return refuse('history', 'invalid_room', 'roomId');
+  if (!isHistoryBefore(before)) return refuse('history', 'bad_cursor', 'before');
+  if (!isHistoryLimit(limit)) return refuse('history', 'bad_limit', 'limit');
   return sendEvent(ref, 'history', { roomId, before, limit }, timeoutMs).then(
     settleHistory,
     unavailableHistory,
@@ -700,9 +734,9 @@ function isJoinRoomRoomId(x: unknown): x is string {
 const settleJoinRoom = settle<string>('join_room');
 const unavailableJoinRoom = unavailable('join_room');
 
-/** Sends join_room (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends join_room (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function joinRoom(ref: ServerRef, roomId: string, timeoutMs = 5000): Promise<string> {
-  if (!isJoinRoomRoomId(roomId)) return refuse('join_room', 'invalid_room');
+  if (!isJoinRoomRoomId(roomId)) return refuse('join_room', 'invalid_room', 'roomId');
   return sendEvent(ref, 'join_room', { roomId }, timeoutMs).then(
     settleJoinRoom,
     unavailableJoinRoom,
@@ -717,9 +751,9 @@ function isLeaveRoomRoomId(x: unknown): x is string {
 const settleLeaveRoom = settle<string>('leave_room');
 const unavailableLeaveRoom = unavailable('leave_room');
 
-/** Sends leave_room (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends leave_room (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function leaveRoom(ref: ServerRef, roomId: string, timeoutMs = 5000): Promise<string> {
-  if (!isLeaveRoomRoomId(roomId)) return refuse('leave_room', 'invalid_room');
+  if (!isLeaveRoomRoomId(roomId)) return refuse('leave_room', 'invalid_room', 'roomId');
   return sendEvent(ref, 'leave_room', { roomId }, timeoutMs).then(
     settleLeaveRoom,
     unavailableLeaveRoom,
@@ -729,7 +763,7 @@ export function leaveRoom(ref: ServerRef, roomId: string, timeoutMs = 5000): Pro
 const settleLogout = settle<string>('logout');
 const unavailableLogout = unavailable('logout');
 
-/** Sends logout (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends logout (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function logout(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'logout', {}, timeoutMs).then(settleLogout, unavailableLogout);
 }
@@ -737,7 +771,7 @@ export function logout(ref: ServerRef, timeoutMs = 5000): Promise<string> {
 const settlePing = settle<string>('ping');
 const unavailablePing = unavailable('ping');
 
-/** Sends ping (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends ping (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function ping(ref: ServerRef, timeoutMs = 5000): Promise<string> {
   return sendEvent(ref, 'ping', {}, timeoutMs).then(settlePing, unavailablePing);
 }
@@ -768,7 +802,7 @@ function isSendMessageClientMsgId(x: unknown): x is string {
 const settleSendMessage = settle<string>('send_message');
 const unavailableSendMessage = unavailable('send_message');
 
-/** Sends send_message (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with OperationError. */
+/** Sends send_message (a call). Resolves with the reply (the new state's name unless a reply action says otherwise); a refusal rejects with EventRefusedError (an OperationError). */
 export function sendMessage(
   ref: ServerRef,
   roomId: string,
@@ -776,9 +810,10 @@ export function sendMessage(
   clientMsgId: string,
   timeoutMs = 5000,
 ): Promise<string> {
-  if (!isSendMessageRoomId(roomId)) return refuse('send_message', 'invalid_room');
-  if (!isSendMessageBody(body)) return refuse('send_message', 'invalid_message');
-  if (!isSendMessageClientMsgId(clientMsgId)) return refuse('send_message', 'invalid_message');
+  if (!isSendMessageRoomId(roomId)) return refuse('send_message', 'invalid_room', 'roomId');
+  if (!isSendMessageBody(body)) return refuse('send_message', 'invalid_message', 'body');
+  if (!isSendMessageClientMsgId(clientMsgId))
+    return refuse('send_message', 'invalid_message', 'clientMsgId');
   return sendEvent(ref, 'send_message', { roomId, body, clientMsgId }, timeoutMs).then(
     settleSendMessage,
     unavailableSendMessage,

@@ -103,7 +103,6 @@ export class OperationError extends Error {
     this.name = 'OperationError';
   }
 }
-
 /**
  * The server could not answer: it was not running (noproc), died before replying (its exit
  * reason), or did not answer in time (timeout). The request may or may not have taken effect;

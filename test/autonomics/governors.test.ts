@@ -63,7 +63,8 @@ describe('entitlement: pending → active → suspended → revoked', () => {
     const pid = await startEntitlementGovernorChild('tenant-2');
     const err = await entitlementGovernor.reinstate(pid).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperationError);
-    expect(err).toMatchObject({ code: 'event_not_accepted', server: 'entitlement_governor', operation: 'reinstate' });
+    expect(err).toMatchObject({ code: 'event_not_accepted', server: 'entitlement_governor', operation: 'reinstate', state: 'pending' });
+    expect((err as Error).message).toBe('entitlement_governor.reinstate: event_not_accepted: the governor does not accept this event in its current state (state pending)');
     expect(await refusal(entitlementGovernor.suspend(pid, 'x'))).toBe('event_not_accepted');
     expect(await entitlementGovernor.revoke(pid, 'fraud')).toBe('revoked');
     // revoked is terminal: nothing leaves it.

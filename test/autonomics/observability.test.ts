@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whereis } from '../../src/runtime/index.js';
-import { alertManager, metricsCollector, nodeMonitor, traceHandler } from '../../generated/autonomics/index.js';
+import { alertManager, entitlementGovernor, metricsCollector, nodeMonitor, startEntitlementGovernorChild, traceHandler } from '../../generated/autonomics/index.js';
 import { boot, refusal, type Running } from './helpers.js';
 
 let run: Running;
@@ -83,9 +83,21 @@ describe('metrics_collector and trace_handler', () => {
     expect(snap.some((s) => s.name === 'bad name')).toBe(false);
   });
 
+  it("counts the governors' emit_metric actions by default, labelled by machine", async () => {
+    const a = await startEntitlementGovernorChild('metrics-a');
+    const b = await startEntitlementGovernorChild('metrics-b');
+    for (const pid of [a, b]) await entitlementGovernor.activate(pid);
+    await entitlementGovernor.suspend(a, 'x');
+    await entitlementGovernor.suspend(b, 'x');
+    await entitlementGovernor.revoke(b, 'y');
+    const snap = (await metricsCollector.snapshot()) as unknown as Array<{ name: string; labels: Record<string, string>; value?: number }>;
+    expect(snap.find((s) => s.name === 'entitlement_suspensions')).toMatchObject({ labels: { machine: 'entitlement_governor' }, value: 2 });
+    expect(snap.find((s) => s.name === 'entitlement_revocations')).toMatchObject({ labels: { machine: 'entitlement_governor' }, value: 1 });
+  });
+
   it('keeps spans with parent links, attributes and status', async () => {
     const root = await traceHandler.startSpan('tenant.onboard', { attributes: { tenant: 't1' } });
-    const child = await traceHandler.startSpan('entitlement.activate', { parent: root });
+    const child = await traceHandler.startSpan('entitlement.activate', { parent: { traceId: root.traceId, spanId: root.spanId } });
     expect(child.traceId).toBe(root.traceId);
     expect(await traceHandler.endSpan(child.spanId, 'ok')).toBe('ok');
     expect(await traceHandler.endSpan(root.spanId, 'error')).toBe('ok');
