@@ -1,6 +1,6 @@
 // The generated chat backend end to end over real WebSockets on loopback.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { authServer, messageStore } from '../../generated/chat/index.js';
+import { authServer, messageStore, presenceServer } from '../../generated/chat/index.js';
 import { ChatProtocolClient } from '../../generated/chat/chat-protocol.js';
 import { boot, eventually, tokenFor, type Running } from './helpers.js';
 
@@ -140,5 +140,10 @@ describe('presence', () => {
     // Going offline also ends the typing indicator.
     expect(await alice.next('typing_update')).toEqual({ type: 'typing_update', roomId: 'p', userIds: [] });
     await eventually(() => run.app.hub.size === 1, 'bob’s connection to be gone');
+    expect(await presenceServer.status('alice')).toMatchObject({ userId: 'alice', status: 'online' });
+    const bobNow = await presenceServer.status('bob');
+    expect(bobNow).toMatchObject({ userId: 'bob', status: 'offline' });
+    expect(bobNow.lastSeen).toBeGreaterThanOrEqual(off.lastSeen as number);
+    expect(await presenceServer.status('nobody')).toEqual({ userId: 'nobody', status: 'offline', lastSeen: null });
   });
 });
