@@ -275,10 +275,14 @@ class TicketsBinding {
   }
 }
 
-/** The stored entity as the spec's record: its id under ticketId, its state as status, '' as absent. */
+/** ticket_lifecycle's data fields that start as '' (not set yet, e.g. no agent assigned): absent in the record until set. */
+const UNSET_WHEN_BLANK: ReadonlySet<string> = new Set(['agentId', 'resolution']);
+
+/** The stored entity as the spec's record: its id under ticketId, its state as status. */
 function record(e: StoredEntity): Record<string, unknown> {
   const out: Record<string, unknown> = { ticketId: e.id, status: e.state };
-  for (const [k, v] of Object.entries(e.data)) out[k] = v === '' ? null : v;
+  for (const [k, v] of Object.entries(e.data))
+    out[k] = v === '' && UNSET_WHEN_BLANK.has(k) ? null : v;
   return out;
 }
 

@@ -75,7 +75,7 @@ describe('ticket lifecycle', () => {
     await expect(ticketServer.applyEvent('no-such-ticket', 'close', {})).rejects.toMatchObject({ code: 'ticket_not_found' });
 
     const direct = await ticketServer.createTicket('walk-in', 'printer', '');
-    expect(direct).toMatchObject({ requesterId: 'walk-in', status: 'open', sessionId: null, roomId: null });
+    expect(direct).toMatchObject({ requesterId: 'walk-in', description: '', status: 'open', sessionId: null, roomId: null, agentId: null });
   });
 
   it('tickets are durable across a restart of the whole application', async () => {
