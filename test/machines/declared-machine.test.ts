@@ -282,6 +282,15 @@ describe('DeclaredMachine: quota and SLA governor', () => {
     expect((await currentState(pid)).state).toBe('b');
   });
 
+  it('timeoutOverrides replaces a state timeout by its event name, and refuses a bad value', async () => {
+    const pid = unwrapStart(await new DeclaredMachine(timed, { timeoutOverrides: { a_expired: 0 } }).start());
+    await waitForState(pid, 'c');
+    const slow = unwrapStart(await new DeclaredMachine(timed, { timeoutOverrides: { a_expired: 60_000 } }).start());
+    await sleep(90);
+    expect((await currentState(slow)).state).toBe('a');
+    expect(() => new DeclaredMachine(timed, { timeoutOverrides: { a_expired: -1 } })).toThrow(/timeoutOverrides.a_expired/);
+  });
+
   it('keep-state transitions neither re-run enter actions nor re-arm the state timeout', async () => {
     const { notes, notify } = recorder();
     const pid = unwrapStart(await new DeclaredMachine(timed, { notify }).start());

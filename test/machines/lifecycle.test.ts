@@ -151,6 +151,17 @@ describe('LifecycleStore', () => {
     expect(s.get('T')).toMatchObject({ state: 'resolved', data: { reopens: 3 } });
   });
 
+  it('stamps updatedAtField on creation and on every accepted event, not on a refused one', async () => {
+    let t = 1000;
+    const s = open({ updatedAtField: 'updatedAt', now: () => t });
+    expect(ok(await s.create('T-1')).data.updatedAt).toBe(1000);
+    t = 2000;
+    expect(ok(await s.apply('T-1', 'assign', { agentId: 'ag' })).data.updatedAt).toBe(2000);
+    t = 3000;
+    expect(await s.apply('T-1', 'resolve', { resolution: 'x' })).toMatchObject({ error: { error: 'transition_refused' } });
+    expect(s.get('T-1')?.data.updatedAt).toBe(2000);
+  });
+
   it('is durable across close and reopen', async () => {
     const s = open();
     ok(await s.create('T-1'));

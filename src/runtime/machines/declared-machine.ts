@@ -64,6 +64,8 @@ export interface DeclaredMachineOptions {
   onDropped?: (event: DroppedEvent) => void;
   /** Stop the process ('normal') once a terminal state's enter actions have run. Default false. */
   stopOnTerminal?: boolean;
+  /** State timeouts by timeout event name, replacing the definition's timeoutMs (e.g. short idle timeouts in tests). */
+  timeoutOverrides?: Readonly<Record<string, number>>;
 }
 
 /** Counters shared by every instance of one DeclaredMachine. */
@@ -117,7 +119,11 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     this.labels = Object.freeze({ machine: def.name });
     for (const [state, st] of this.cm.timeouts) {
       // The runtime's deadline heap holds delays of any length (days-long timeouts included).
-      const action: Action = ['state_timeout', st.timeoutMs, st.event];
+      const override = opts.timeoutOverrides?.[st.event];
+      if (override !== undefined && (!Number.isSafeInteger(override) || override < 0)) {
+        throw new RangeError(`machine ${def.name}: timeoutOverrides.${st.event} must be a whole number of ms, got ${String(override)}`);
+      }
+      const action: Action = ['state_timeout', override ?? st.timeoutMs, st.event];
       this.timeoutActions.set(state, Object.freeze([action]));
     }
   }

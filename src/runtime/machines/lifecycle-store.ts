@@ -46,6 +46,11 @@ export interface LifecycleStoreOptions {
   alreadyExists?: { code: string; message: string };
   /** Clock for deadlines (epoch ms); default Date.now. */
   now?: () => number;
+  /**
+   * A data field set to now() on creation and on every accepted event or performed timeout
+   * (e.g. a ticket's updatedAt), so callers can show when an entity last changed.
+   */
+  updatedAtField?: string;
 }
 
 export interface ListOptions {
@@ -132,6 +137,7 @@ export class LifecycleStore {
     const bad = this.checkId(id);
     if (bad) return bad;
     const applied = initialEntity(this.definition, data);
+    this.touch(applied.data);
     const dueAt = applied.timeout ? this.now() + applied.timeout.afterMs : null;
     const inserted = await this.commits.submit(
       () => this.stmt.insert.run(id, applied.state, JSON.stringify(applied.data), dueAt, applied.timeout?.event ?? null).changes === 1,
@@ -214,7 +220,12 @@ export class LifecycleStore {
     this.db.close();
   }
 
+  private touch(data: MachineData): void {
+    if (this.opts.updatedAtField !== undefined) data[this.opts.updatedAtField] = this.now();
+  }
+
   private write(row: Row, applied: Applied): StoredEntity {
+    this.touch(applied.data);
     let dueAt = row.due_at;
     let dueEvent = row.due_event;
     if (applied.changed) {

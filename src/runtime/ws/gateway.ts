@@ -49,6 +49,8 @@ export interface GatewayConnection {
 export interface GatewayOptions {
   port: number;
   host?: string;
+  /** Accept upgrades only on this URL path (e.g. '/ws'); others get HTTP 400. Default: any path. */
+  path?: string;
   protocol: Protocol;
   /** Defaults to protocol.maxFrameBytes; never above it. */
   maxPayload?: number;
@@ -478,6 +480,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       port: options.port,
       host: options.host ?? '127.0.0.1',
       maxPayload: maxFrame,
+      ...(options.path !== undefined ? { path: options.path } : {}),
       clientTracking: false,
       perMessageDeflate: false,
     });

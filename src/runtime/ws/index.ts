@@ -31,3 +31,4 @@ export {
   type SessionHandler,
   type ConnectionInfo,
 } from './gateway.js';
+export { SessionHub, type RoomMembership } from './hub.js';

@@ -1,0 +1,106 @@
+// Acknowledged messages survive a crash of the whole server process (SIGKILL, no shutdown).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { messageStore } from '../../generated/chat/index.js';
+import { Client, boot, tokenFor } from './helpers.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const compiled = join(root, 'dist/generated/chat/index.js');
+
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p));
+    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/** The child runs compiled code: it must exist and be at least as new as its sources. */
+function staleReason(): string | undefined {
+  let built: number;
+  try {
+    built = statSync(compiled).mtimeMs;
+  } catch {
+    return `${compiled} is missing; run \`npm run build\` (npm test does)`;
+  }
+  const src = Math.max(newest(join(root, 'generated/chat')), newest(join(root, 'src/runtime')));
+  return built < src ? 'dist/ is older than generated/chat or src/runtime; run `npm run build`' : undefined;
+}
+
+const stale = staleReason();
+if (stale) console.warn(`chat crash durability test skipped: ${stale}`);
+
+describe.skipIf(stale !== undefined)('crash durability', () => {
+  it('after SIGKILL mid-load, every acknowledged message is in the room history exactly once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ggen-chat-crash-'));
+    const clients: Client[] = [];
+    try {
+      const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/server.mjs', import.meta.url)), dataDir], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env },
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 10_000);
+        child.stdout.on('data', (d: Buffer) => {
+          const m = /PORT (\d+)/.exec(d.toString());
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
+        });
+      });
+      const acked = new Set<string>();
+      for (let i = 0; i < 4; i++) {
+        const c = await Client.connect(`ws://127.0.0.1:${port}/ws`);
+        clients.push(c);
+        c.send({ type: 'auth', token: tokenFor(`w${i}`) });
+        await c.next('auth_ok');
+        c.send({ type: 'join_room', roomId: 'crash' });
+        await c.next('joined');
+        c.ws.on('message', (data) => {
+          const f = JSON.parse(data.toString()) as { type: string; clientMsgId?: string };
+          if (f.type === 'ack' && f.clientMsgId) acked.add(f.clientMsgId);
+        });
+      }
+      // Four writers keep 16 messages each in flight until the kill.
+      let n = 0;
+      const pump = setInterval(() => {
+        for (const c of clients) for (let k = 0; k < 16; k++) c.send({ type: 'send_message', roomId: 'crash', body: 'x', clientMsgId: `c${n++}` });
+      }, 2);
+      await clients[0]!.until(() => acked.size >= 400, '400 acks', 15_000);
+      child.kill('SIGKILL');
+      clearInterval(pump);
+      expect(await exited).toBe('SIGKILL');
+      const ackedAtKill = new Set(acked);
+
+      const run = await boot({}, dataDir);
+      try {
+        const stored = new Map<string, number>();
+        let before = '';
+        for (;;) {
+          const page = await messageStore.history('crash', before, 200);
+          for (const m of page.messages) stored.set(m.clientMsgId, (stored.get(m.clientMsgId) ?? 0) + 1);
+          if (!page.nextCursor) break;
+          before = page.nextCursor;
+        }
+        for (const id of ackedAtKill) expect(stored.get(id), id).toBe(1);
+        const seqs = (await messageStore.lastSeq('crash')) as number;
+        expect(seqs).toBe(stored.size);
+      } finally {
+        await run.cleanup();
+      }
+    } finally {
+      for (const c of clients) c.terminate();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
