@@ -1,39 +1,16 @@
 // Acknowledged messages survive a crash of the whole server process (SIGKILL, no shutdown).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { staleCompiled } from '../support/compiled.js';
 import { describe, expect, it } from 'vitest';
 import { messageStore } from '../../generated/chat/index.js';
 import { Client, boot, tokenFor } from './helpers.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const compiled = join(root, 'dist/generated/chat/index.js');
 
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (e.name.endsWith('.ts') && !e.name.endsWith('.test.ts')) t = Math.max(t, statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** The child runs compiled code: it must exist and be at least as new as its sources. */
-function staleReason(): string | undefined {
-  let built: number;
-  try {
-    built = statSync(compiled).mtimeMs;
-  } catch {
-    return `${compiled} is missing; run \`npm run build\` (npm test does)`;
-  }
-  const src = Math.max(newest(join(root, 'generated/chat')), newest(join(root, 'src/runtime')));
-  return built < src ? 'dist/ is older than generated/chat or src/runtime; run `npm run build`' : undefined;
-}
-
-const stale = staleReason();
+const stale = staleCompiled('dist/generated/chat/index.js', ['generated/chat', 'src/runtime']);
 if (stale) console.warn(`chat crash durability test skipped: ${stale}`);
 
 describe.skipIf(stale !== undefined)('crash durability', () => {
