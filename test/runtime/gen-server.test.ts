@@ -16,7 +16,7 @@ import {
   type From,
   type GenServerBehaviour,
 } from '../../src/runtime/index.js';
-import { flush, ok } from './helpers.js';
+import { flush, ok, waitFor } from './helpers.js';
 
 let logger: MemoryLogger;
 beforeEach(() => {
@@ -325,7 +325,7 @@ describe('GenServer', () => {
     );
     send(pid, 'plain');
     expect(await GenServer.call(pid, 'spawn')).toBe(pid);
-    await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => infos.length >= 2, 'the EXIT info');
     expect(infos[0]).toBe('plain');
     expect(infos[1]).toMatchObject({ tag: 'EXIT', reason: new Error('linked crash') });
   });

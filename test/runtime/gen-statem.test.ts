@@ -11,7 +11,7 @@ import {
   type EventType,
   type StateMachineBehaviour,
 } from '../../src/runtime/index.js';
-import { ok } from './helpers.js';
+import { ok, waitFor } from './helpers.js';
 
 let logger: MemoryLogger;
 beforeEach(() => {
@@ -158,8 +158,11 @@ describe('StateMachine', () => {
   it('fires an event timeout when no event arrives, and any event cancels it', async () => {
     let resolveDone!: () => void;
     const finished = new Promise<void>((r) => (resolveDone = r));
+    let resolveFired!: () => void;
+    const fired = new Promise<void>((r) => (resolveFired = r));
     const { behaviour, trace } = scripted((type, event) => {
       if (event === 'arm') return { keepStateAndData: true, actions: [['timeout', 10, 'idle-timeout']] };
+      if (event === 'idle-timeout') resolveFired();
       if (event === 'arm-and-sentinel')
         return {
           keepStateAndData: true,
@@ -174,7 +177,8 @@ describe('StateMachine', () => {
     });
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'arm');
-    await new Promise((r) => setTimeout(r, 25));
+    // Wait for the timeout itself, not for wall time: a loaded machine may run late.
+    await fired;
     StateMachine.cast(pid, 'arm-and-sentinel');
     StateMachine.cast(pid, 'poke');
     await finished;
@@ -198,7 +202,7 @@ describe('StateMachine', () => {
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'arm');
     StateMachine.cast(pid, 'poke');
-    await new Promise((r) => setTimeout(r, 30));
+    await waitFor(() => trace.includes('idle:state_timeout:idle'), 'the state timeout');
     StateMachine.cast(pid, 'arm');
     StateMachine.cast(pid, 'leave');
     await finished;
