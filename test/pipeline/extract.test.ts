@@ -67,6 +67,12 @@ describe('select', () => {
     expect(err.message).toBe('queries/w.rq:2:1: SELECT query has no ORDER BY: add one so that row order is defined');
   });
 
+  it('refuses a variable that would collide with the local name added for an IRI', async () => {
+    const text = 'SELECT ?w ?w_local WHERE { ?w a otp:Worker ; otp:name ?w_local } ORDER BY ?w';
+    const err = await inputError(engine.select(store, q(text, 'queries/clash.rq')));
+    expect(err.message).toBe('queries/clash.rq:1:1: ?w_local clashes with the local name ggen adds for the IRI in ?w; rename the variable');
+  });
+
   it('does not accept an ORDER BY that only a subquery has', async () => {
     const err = await inputError(
       engine.select(store, q('SELECT ?w WHERE { { SELECT ?w WHERE { ?w a otp:Worker } ORDER BY ?w } }')),

@@ -122,6 +122,14 @@ class ComunicaQueryEngine implements QueryEngine {
       const result = await this.engine.query(text, { sources: [store] });
       const metadata = await result.metadata();
       const variables = metadata.variables.map((v) => v.variable?.value ?? v.value ?? '');
+      const projected = new Set(variables);
+      for (const name of variables) {
+        if (projected.has(`${name}_local`)) {
+          throw new InputError(
+            fileDiagnostic(query, 1, 1, `?${name}_local clashes with the local name ggen adds for the IRI in ?${name}; rename the variable`),
+          );
+        }
+      }
       const bindings = await (await result.execute()).toArray();
       const rows = bindings.map((b) => {
         const row: Row = {};
