@@ -13,8 +13,8 @@
  * `timeout` is OTP's inactivity timeout: if no message arrives within it,
  * handleInfo receives the string 'timeout'.
  */
-import { isCleanExit, type ExitReason } from './exit-reason.js';
-import { Call, Cast, StopRequest, call, cast, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import type { ExitReason } from './exit-reason.js';
+import { Call, Cast, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
@@ -207,35 +207,8 @@ export class GenServerHandler implements GenHandler {
 
   /** Runs terminate(reason, state), reports abnormal exits, and ends the process. */
   terminate(reason: ExitReason): unknown {
-    const proc = this.proc;
-    if (!proc.alive) return undefined;
-    let final = reason;
-    const finish = (): void => {
-      if (!isCleanExit(final)) {
-        proc.runtime.logger.log({ kind: 'processCrashed', pid: proc.pid, name: proc.name, reason: final, lastMessage: this.lastMessage });
-      }
-      proc.die(final);
-    };
-    if (!this.b.terminate) {
-      finish();
-      return undefined;
-    }
-    let r: unknown;
-    try {
-      r = this.b.terminate(reason, this.state);
-    } catch (err) {
-      final = err;
-      finish();
-      return undefined;
-    }
-    if (isPromiseLike(r)) {
-      return r.then(finish, (err: unknown) => {
-        final = err;
-        finish();
-      });
-    }
-    finish();
-    return undefined;
+    const cb = this.b.terminate;
+    return endProcess(this.proc, reason, cb && (() => cb.call(this.b, reason, this.state)), this.lastMessage);
   }
 }
 

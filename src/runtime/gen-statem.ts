@@ -15,9 +15,9 @@
  * the old state) | 'timeout' (event timeout) | 'state_timeout' | {timeout: name}.
  * Any handler may return a promise; nothing else is handled until it settles.
  */
-import { isCleanExit, type ExitReason } from './exit-reason.js';
+import type { ExitReason } from './exit-reason.js';
 import { termEqual } from './equal.js';
-import { Call, Cast, StopRequest, call, cast, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import { Call, Cast, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
@@ -354,33 +354,8 @@ class StatemHandler implements GenHandler {
   }
 
   terminate(reason: ExitReason): unknown {
-    const proc = this.proc;
-    if (!proc.alive) return undefined;
-    let final = reason;
-    const finish = (): void => {
-      if (!isCleanExit(final)) proc.runtime.logger.log({ kind: 'processCrashed', pid: proc.pid, name: proc.name, reason: final });
-      proc.die(final);
-    };
-    if (!this.b.terminate) {
-      finish();
-      return undefined;
-    }
-    let r: unknown;
-    try {
-      r = this.b.terminate(reason, this.state, this.data);
-    } catch (err) {
-      final = err;
-      finish();
-      return undefined;
-    }
-    if (isPromiseLike(r)) {
-      return r.then(finish, (err: unknown) => {
-        final = err;
-        finish();
-      });
-    }
-    finish();
-    return undefined;
+    const cb = this.b.terminate;
+    return endProcess(this.proc, reason, cb && (() => cb.call(this.b, reason, this.state, this.data)));
   }
 }
 

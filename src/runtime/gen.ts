@@ -2,7 +2,7 @@
  * Machinery shared by GenServer and StateMachine (OTP's gen module): calls and
  * their From handles, casts, stop requests, and the synchronous start protocol.
  */
-import { ExitError, type ExitReason } from './exit-reason.js';
+import { ExitError, isCleanExit, type ExitReason } from './exit-reason.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 import { currentProcess, getRuntime, Pid, resolveRef, runAs, type MessageHandler, type PendingCall, type Process, type ServerRef, exited, registerProc } from './process.js';
 import { termEqual } from './equal.js';
@@ -205,4 +205,46 @@ export function instantiate<B extends object>(behaviour: B | (new () => B)): B {
 
 export function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
   return x !== null && typeof x === 'object' && typeof (x as { then?: unknown }).then === 'function';
+}
+
+/**
+ * Ends a behaviour's process: runs its terminate callback (when it has one), then dies with
+ * `reason`, or with the callback's own error if it throws or rejects. Abnormal exits are
+ * reported. Returns the callback's promise when it is async, so the caller can await it.
+ */
+export function endProcess(proc: Process, reason: ExitReason, callback: (() => unknown) | undefined, lastMessage?: unknown): unknown {
+  if (!proc.alive) return undefined;
+  let final = reason;
+  const finish = (): void => {
+    if (!isCleanExit(final)) {
+      proc.runtime.logger.log({
+        kind: 'processCrashed',
+        pid: proc.pid,
+        name: proc.name,
+        reason: final,
+        ...(lastMessage !== undefined ? { lastMessage } : {}),
+      });
+    }
+    proc.die(final);
+  };
+  if (!callback) {
+    finish();
+    return undefined;
+  }
+  let r: unknown;
+  try {
+    r = callback();
+  } catch (err) {
+    final = err;
+    finish();
+    return undefined;
+  }
+  if (isPromiseLike(r)) {
+    return r.then(finish, (err: unknown) => {
+      final = err;
+      finish();
+    });
+  }
+  finish();
+  return undefined;
 }
