@@ -23,6 +23,8 @@ export interface Manifest {
   inference: {
     /** Bound on fixpoint rounds; exceeding it is an error. */
     maxRounds: number;
+    /** Materialise list positions (ggen:listIndex, ggen:inList, ggen:member) before the rules run. */
+    listIndex: boolean;
     rules: InferenceRule[];
   };
   validation: {

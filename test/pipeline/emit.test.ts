@@ -19,7 +19,7 @@ function project(files: Record<string, string>): Manifest {
     raw: {},
     project: { name: 'demo' },
     ontology: { sources: [], prefixes: {} },
-    inference: { maxRounds: 8, rules: [] },
+    inference: { maxRounds: 8, listIndex: false, rules: [] },
     validation: { shacl: [], ask: [] },
     generation: { templates: 'templates', outputDir: 'generated', vars: { pkg: 'x' } },
     receipt: { path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' },

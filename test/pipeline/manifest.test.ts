@@ -60,7 +60,7 @@ describe('loadManifest', () => {
     expect(m.path).toBe('ggen.toml');
     expect(m.project).toEqual({ name: 'demo' });
     expect(m.ontology).toEqual({ sources: ['specs/*.ttl'], prefixes: {} });
-    expect(m.inference).toEqual({ maxRounds: 16, rules: [] });
+    expect(m.inference).toEqual({ maxRounds: 16, listIndex: false, rules: [] });
     expect(m.validation).toEqual({ shacl: [], ask: [] });
     expect(m.generation).toEqual({ templates: 'templates', outputDir: 'generated', vars: {} });
     expect(m.receipt).toEqual({ path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' });

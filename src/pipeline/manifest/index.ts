@@ -172,7 +172,11 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
       prefixes: { ...((ontology.prefixes ?? {}) as Record<string, string>) },
       ...(ontology.base_iri !== undefined ? { baseIri: ontology.base_iri as string } : {}),
     },
-    inference: { maxRounds: (inference.max_rounds as number | undefined) ?? DEFAULTS.maxRounds, rules },
+    inference: {
+      maxRounds: (inference.max_rounds as number | undefined) ?? DEFAULTS.maxRounds,
+      listIndex: (inference.list_index as boolean | undefined) ?? false,
+      rules,
+    },
     validation: { shacl, ask },
     generation: {
       templates: inside((generation.templates as string | undefined) ?? DEFAULTS.templates, 'generation.templates'),

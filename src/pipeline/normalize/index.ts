@@ -13,6 +13,7 @@ import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
+import { indexLists } from './lists.js';
 import { validateShacl } from './shacl.js';
 import { parseTurtleInto } from './turtle.js';
 
@@ -108,7 +109,9 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     if (!shapeFile.has(key)) shapeFile.set(key, file);
   });
 
-  const { inferred, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
+  const indexed = manifest.inference.listIndex ? await indexLists(store) : 0;
+  const { inferred: ruled, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
+  const inferred = indexed + ruled;
 
   const quads: Quad[] = [];
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
