@@ -78,6 +78,12 @@ function comunicaParseActor(engine: unknown): ComunicaParseActor | undefined {
   return undefined;
 }
 
+/** GGEN_TRACE_QUERIES=1 prints every query's wall time to stderr: where a slow sync spends it. */
+const TRACE = Boolean(process.env.GGEN_TRACE_QUERIES);
+function trace(started: number, what: string): void {
+  process.stderr.write(`query ${(performance.now() - started).toFixed(1).padStart(8)} ms  ${what}\n`);
+}
+
 class ComunicaQueryEngine implements QueryEngine {
   private readonly checkPrefixes: Record<string, string>;
 
@@ -107,12 +113,15 @@ class ComunicaQueryEngine implements QueryEngine {
   }
 
   private async run<T>(query: QueryText, work: (text: string) => Promise<T>): Promise<T> {
+    const started = TRACE ? performance.now() : 0;
     try {
       return await work(withPrefixes(query.text, this.prefixes));
     } catch (err) {
       if (err instanceof InputError) throw err;
       // Evaluation errors (unknown functions, bad casts...) belong to the query, not to ggen.
       throw new InputError(fileDiagnostic(query, 1, 1, `SPARQL evaluation failed: ${(err as Error).message.split('\n')[0]}`));
+    } finally {
+      if (TRACE) trace(started, `${query.file}:${query.line}`);
     }
   }
 
@@ -158,8 +167,10 @@ class ComunicaQueryEngine implements QueryEngine {
       const { DataFactory } = await import('n3');
       context.initialBindings = this.bindingsFactory!.bindings(entries.map(([name, term]) => [DataFactory.variable(name), term]));
     }
+    const started = TRACE ? performance.now() : 0;
     const result = await this.engine.query(query, context);
     const bindings = await (await result.execute()).toArray();
+    if (TRACE) trace(started, `shacl ${entries.length > 0 ? '(per focus node) ' : ''}${query.replace(/\s+/g, ' ').trim().slice(0, 100)}`);
     return bindings.map((b) => new Map([...b].map(([k, v]) => [k.value, v as RdfTerm])));
   }
 
