@@ -10,6 +10,7 @@ import { Validator } from 'shacl-engine';
 import { sparqlPlugins } from '../../src/pipeline/normalize/shacl-sparql.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/index.js';
 import { runInference } from '../../src/pipeline/normalize/inference.js';
+import { indexLists } from '../../src/pipeline/normalize/lists.js';
 import type { Row } from '../../src/pipeline/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,10 +28,11 @@ export function parseInto(store: Store, text: string, baseIRI = 'https://ggen.de
   return store;
 }
 
-/** The ontology plus the given Turtle texts, as the pipeline would merge them. */
+/** The ontology plus the given Turtle texts, as the pipeline would merge them, lists indexed (ggen.toml's list_index). */
 export function graphOf(...texts: string[]): Store {
   const store = parseInto(new Store(), read(ONTOLOGY));
   for (const text of texts) parseInto(store, text);
+  indexLists(store);
   return store;
 }
 

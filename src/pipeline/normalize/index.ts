@@ -13,7 +13,6 @@ import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
-import { indexLists } from './lists.js';
 import { validateShacl } from './shacl.js';
 import { parseTurtleInto } from './turtle.js';
 
@@ -109,7 +108,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     if (!shapeFile.has(key)) shapeFile.set(key, file);
   });
 
-  const indexed = manifest.inference.listIndex ? await indexLists(store) : 0;
+  const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
   const { inferred: ruled, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
   const inferred = indexed + ruled;
 

@@ -12,7 +12,7 @@
  * chain ends in rdf:nil, has no cycle and shares no cell with another list. A malformed list gets no index triples at all, so a
  * query never sees half a list; shapes that check list structure still see the raw cells.
  */
-import type { Quad, Store } from 'n3';
+import { DataFactory, type Quad, type Store } from 'n3';
 
 export const GGEN = 'https://ggen.dev/ggen#';
 const RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
@@ -21,8 +21,7 @@ const XSD_INTEGER = 'http://www.w3.org/2001/XMLSchema#integer';
 type Node = Quad['subject'];
 
 /** Adds the index triples for every well-formed list in `store`; returns how many were added. */
-export async function indexLists(store: Store): Promise<number> {
-  const { DataFactory } = await import('n3');
+export function indexLists(store: Store): number {
   const first = DataFactory.namedNode(`${RDF}first`);
   const rest = DataFactory.namedNode(`${RDF}rest`);
   const nil = `${RDF}nil`;
