@@ -37,6 +37,12 @@ describe('canonicalize', () => {
     expect((err as Error).message).toMatch(/^templates\/t\.njk: generated generated\/bad\.ts:4:\d+ is not valid/);
   });
 
+  it('formats TypeScript that the fast parser (babel-ts) refuses with the typescript parser', async () => {
+    // babel-ts rejects `override` in a class that extends nothing; tsc's parser (and Prettier's) accepts it.
+    const [ts] = await canonicalize([file('o.ts', 'class A {  override m() {} }')], graph);
+    expect(ts!.content.endsWith('class A {\n  override m() {}\n}\n')).toBe(true);
+  });
+
   it('is deterministic', async () => {
     const a = await canonicalize([file('a.ts', 'const a=[1,2,3]')], graph);
     const b = await canonicalize([file('a.ts', 'const a=[1,2,3]')], graph);
@@ -61,6 +67,53 @@ describe('canonicalize in worker threads', () => {
       expect(viaWorkers).toEqual(inProcess);
     } finally {
       delete process.env.GGEN_FORMAT_WORKERS;
+    }
+  });
+});
+
+describe('the format pool (compiled build)', () => {
+  const compiledPool = new URL('../../dist/src/pipeline/canonicalize/pool.js', import.meta.url);
+  type PoolModule = typeof import('../../src/pipeline/canonicalize/pool.js');
+  const load = async (): Promise<PoolModule> => {
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(compiledPool), 'npm test builds dist before vitest runs').toBe(true);
+    return (await import(compiledPool.href)) as PoolModule;
+  };
+
+  it('formats overlapping requests in input order, like in-process formatting, after a warm-up', async () => {
+    const { FormatPool } = await load();
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(`${tmpdir()}/ggen-pool-`);
+    writeFileSync(`${dir}/old.ts`, 'export const  old = {a:1}');
+    const pool = FormatPool.start(1, [`${dir}/old.ts`, `${dir}/missing.ts`]);
+    try {
+      pool.grow(2);
+      expect(pool.size).toBe(2);
+      const a = Array.from({ length: 9 }, (_, i) => ({ path: `a${i}.ts`, text: `export const  a${i} = {x:${'1,'.repeat(i * 40)}}` }));
+      const b = [{ path: 'b.md', text: '# B\n\n\ntext' }, { path: 'bad.ts', text: 'export const = ;' }];
+      const [ra, rb] = await Promise.all([pool.format(a), pool.format(b)]);
+      const { formatOne } = await import('../../src/pipeline/canonicalize/format.js');
+      expect(ra).toEqual(await Promise.all(a.map((j) => formatOne(j.path, j.text))));
+      expect(rb[0]).toEqual(await formatOne('b.md', b[0]!.text));
+      expect(rb[1]!.ok).toBe(false);
+    } finally {
+      await pool.close();
+    }
+    await expect(pool.format([{ path: 'x.ts', text: 'x' }])).rejects.toThrow(/closed/);
+  });
+
+  it('rejects every pending request when a worker dies', async () => {
+    const { FormatPool } = await load();
+    const pool = FormatPool.start(1);
+    try {
+      const pending = pool.format([{ path: 'a.ts', text: 'export const a = 1' }]);
+      // The worker is the pool's own: end it from outside, as a crash would.
+      await (pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }).slots[0]!.worker.terminate();
+      await expect(pending).rejects.toThrow(/exited/);
+      await expect(pool.format([{ path: 'b.ts', text: 'b' }])).rejects.toThrow(/exited/);
+    } finally {
+      await pool.close();
     }
   });
 });

