@@ -79,6 +79,23 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
   }
 }
 
+/**
+ * A format pool for a run that will reformat many files: sized by the previous receipt's outputs
+ * (a first run formats in-process unless it is large), warmed on those outputs as they are on disk.
+ */
+async function startFormatPool(manifest: Manifest, previous: { view: ReceiptView } | null): Promise<import('./canonicalize/pool.js').FormatPool | undefined> {
+  if (!previous) return undefined;
+  const [{ FormatPool, workerCount }, { parserFor }] = await Promise.all([import('./canonicalize/pool.js'), import('./canonicalize/format.js')]);
+  const outDir = path.join(manifest.root, manifest.generation.outputDir);
+  const formatted = [...previous.view.subjects.keys()]
+    .map((name) => path.join(manifest.root, name))
+    .filter((abs) => parserFor(abs) && !path.relative(outDir, abs).startsWith('..'));
+  if (workerCount(formatted.length, true) === 0) return undefined;
+  // TypeScript first: that is where most of the JIT warm-up goes.
+  const warmUp = [...formatted.filter((f) => f.endsWith('.ts')), ...formatted.filter((f) => !f.endsWith('.ts'))];
+  return FormatPool.start(1, warmUp);
+}
+
 function resolveSigningKey(manifest: Manifest, flag: string | undefined): string | undefined {
   if (flag) return flag;
   const env = process.env[manifest.receipt.signingKeyEnv];
@@ -166,29 +183,42 @@ async function run(
     }
   }
 
-  const { createQueryEngine, validateRows } = await import('./extract/index.js');
-  const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
-  const engine = await createQueryEngine(manifest.ontology.prefixes);
-  const { graph, hit, save: saveGraph } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
-  stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
+  // Formatting workers start now, so that Prettier loads and warms up on the idle cores while
+  // normalize and extract keep this thread busy (pool.ts). They are closed however the run ends.
+  const pool = await startFormatPool(manifest, previous);
+  let heavy;
+  try {
+    heavy = await (async () => {
+      const { createQueryEngine, validateRows } = await import('./extract/index.js');
+      const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
+      const engine = await createQueryEngine(manifest.ontology.prefixes);
+      const { graph, hit, save: saveGraph } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
+      stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
 
-  const emit = await import('./emit/index.js');
-  const templates = await emit.loadTemplates(manifest);
-  const extracted = await emit.extractTemplateData(templates, graph, engine, validateRows);
-  const rowCount = extracted.reduce((n, x) => n + Object.values(x.data).reduce((m, r) => m + r.length, 0), 0);
-  stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`);
+      const emit = await import('./emit/index.js');
+      const templates = await emit.loadTemplates(manifest);
+      const extracted = await emit.extractTemplateData(templates, graph, engine, validateRows);
+      const rowCount = extracted.reduce((n, x) => n + Object.values(x.data).reduce((m, r) => m + r.length, 0), 0);
+      stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`);
 
-  const rendered = await emit.render(manifest, graph, extracted);
-  stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`);
+      const rendered = await emit.render(manifest, graph, extracted);
+      stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`);
 
-  const { canonicalize } = await import('./canonicalize/index.js');
-  const { FormatCache } = await import('./canonicalize/format-cache.js');
-  const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
-  const formatted = await canonicalize(rendered.files, graph, {
-    outputDir: manifest.generation.outputDir,
-    cache: formatCache,
-    onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
-  });
+      const { canonicalize } = await import('./canonicalize/index.js');
+      const { FormatCache } = await import('./canonicalize/format-cache.js');
+      const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
+      const formatted = await canonicalize(rendered.files, graph, {
+        outputDir: manifest.generation.outputDir,
+        cache: formatCache,
+        ...(pool ? { pool } : {}),
+        onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
+      });
+      return { graph, saveGraph, templates, rendered, formatCache, formatted };
+    })();
+  } finally {
+    await pool?.close();
+  }
+  const { graph, saveGraph, templates, rendered, formatCache, formatted } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
 
   const { planWrites, PathEscape } = await import('./write/index.js');

@@ -8,7 +8,7 @@ import type { NormalizedGraph, RenderedFile } from '../types.js';
 import { banner } from './banner.js';
 import { formatOne, loadPrettier, parserFor } from './format.js';
 import type { FormatCache } from './format-cache.js';
-import { formatInWorkers, useWorkers, type FormatResult } from './pool.js';
+import { formatInWorkers, workerCount, type FormatPool, type FormatResult } from './pool.js';
 
 export { banner, bannerLines, commentStyle } from './banner.js';
 export { PRETTIER_OPTIONS, FormatterMissing, normalizeText, parserFor } from './format.js';
@@ -20,6 +20,8 @@ export interface CanonicalizeOptions {
   outputDir?: string;
   /** Earlier Prettier results to reuse; this run's results are added to it. */
   cache?: FormatCache;
+  /** Workers started earlier (see pool.ts); grown to the size this run warrants, not closed here. */
+  pool?: FormatPool;
 }
 
 export async function canonicalize(
@@ -39,9 +41,11 @@ export async function canonicalize(
   const cached = files.length - jobs.length;
   const progress = opts.onProgress ? (d: number) => opts.onProgress!(cached + d, files.length) : undefined;
   let fresh: FormatResult[];
-  const workers = useWorkers(jobs.length);
-  if (workers > 0) {
-    await loadPrettier();
+  const workers = workerCount(jobs.length, Boolean(opts.pool));
+  if (opts.pool && jobs.length > 0) {
+    opts.pool.grow(workers);
+    fresh = await opts.pool.format(jobs, progress);
+  } else if (workers > 0) {
     fresh = await formatInWorkers(jobs, workers, progress);
   } else {
     if (jobs.some((j) => parserFor(j.path))) await loadPrettier();

@@ -1,63 +1,164 @@
 /**
- * Prettier is the bottleneck for thousands of outputs (about 1 ms per small file),
- * so large runs format in worker threads. Output is identical either way: same
- * Prettier, same options, results put back in input order.
+ * Prettier in worker threads. Formatting is the single largest cost of a cold sync (the JIT
+ * warms up over the first hundred files), and while normalize and extract keep the main thread
+ * busy the other cores sit idle. So sync can start the pool before normalize: each worker
+ * loads Prettier at once, and one of them warms its JIT on the previous run's outputs (read
+ * from disk, formatted, thrown away) until real files arrive. Output is identical either way:
+ * same Prettier, same options, results returned in input order; nothing from the warm-up is kept.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { FormatterMissing, type FormatFailure } from './format.js';
 
 export type FormatResult = { ok: true; text: string } | { ok: false; error: FormatFailure };
+export interface FormatJob {
+  path: string;
+  text: string;
+}
+
+/** Worker → main. */
+export type WorkerReply =
+  | { kind: 'done'; out: Array<{ i: number; res: FormatResult }> }
+  | { kind: 'failed'; message: string };
+/** Main → worker. */
+export type WorkerRequest = { kind: 'warm'; paths: string[] } | { kind: 'jobs'; jobs: Array<FormatJob & { i: number }> };
 
 const workerUrl = new URL('./worker.js', import.meta.url);
 
-/** Workers only when running compiled (the worker is a .js file next to this one) and worth it. */
-export function useWorkers(count: number): number {
-  if (!import.meta.url.endsWith('.js')) return 0;
+/** Workers only run compiled: the worker is a .js file next to this one. */
+export const workersAvailable = (): boolean => import.meta.url.endsWith('.js');
+
+/**
+ * How many workers formatting `count` files should use; 0 means the main thread. A pool started
+ * early (`early`) pays off from a few dozen files, because its start-up hides behind normalize;
+ * one started at canonicalize time pays off only for thousands. GGEN_FORMAT_WORKERS overrides.
+ */
+export function workerCount(count: number, early = false): number {
+  if (!workersAvailable()) return 0;
   const env = process.env.GGEN_FORMAT_WORKERS;
   if (env !== undefined) return Math.max(0, Number(env) || 0);
-  if (count < 2000) return 0;
-  return Math.min(4, Math.max(2, availableParallelism()));
+  if (count < (early ? 16 : 2000)) return 0;
+  return Math.min(4, Math.max(1, availableParallelism()));
 }
 
-export async function formatInWorkers(
-  jobs: Array<{ path: string; text: string }>,
-  workers: number,
-  onProgress?: (done: number) => void,
-): Promise<FormatResult[]> {
-  const results: FormatResult[] = new Array(jobs.length);
-  const batch = 64;
-  let next = 0;
-  let done = 0;
-  const pool = Array.from({ length: workers }, () => new Worker(workerUrl));
-  try {
-    await Promise.all(
-      pool.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const send = (): void => {
-              if (next >= jobs.length) return resolve();
-              const start = next;
-              next = Math.min(jobs.length, next + batch);
-              w.postMessage(jobs.slice(start, next).map((j, k) => ({ i: start + k, path: j.path, text: j.text })));
-            };
-            w.on('message', (msg: { ok: true; out: Array<{ i: number; res: FormatResult }> } | { ok: false; message: string }) => {
-              if (!msg.ok) return reject(msg.message.startsWith('prettier could not be loaded') ? new FormatterMissing(msg.message) : new Error(msg.message));
-              for (const r of msg.out) results[r.i] = r.res;
-              done += msg.out.length;
-              onProgress?.(done);
-              send();
-            });
-            w.on('error', reject);
-            w.on('exit', (code) => {
-              if (next < jobs.length || code !== 0) reject(new Error(`format worker exited with code ${code}`));
-            });
-            send();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+interface Pending {
+  resolve(): void;
+  reject(err: Error): void;
+  results: FormatResult[];
+  left: number;
+  onProgress?: (done: number) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+}
+
+export class FormatPool {
+  private readonly slots: Slot[] = [];
+  /** Jobs not yet sent: the index into their request's results, and the request. */
+  private readonly queue: Array<{ job: FormatJob; i: number; owner: Pending }> = [];
+  private readonly inFlight = new Map<Slot, Array<{ i: number; owner: Pending }>>();
+  private failure: Error | undefined;
+  private closed = false;
+
+  /** Starts `size` workers now; the first warms up on `warmUp` (absolute paths) until work arrives. */
+  static start(size: number, warmUp: string[] = []): FormatPool {
+    const pool = new FormatPool();
+    pool.grow(size);
+    if (warmUp.length > 0 && pool.slots[0]) pool.slots[0].worker.postMessage({ kind: 'warm', paths: warmUp } satisfies WorkerRequest);
+    return pool;
   }
-  return results;
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Adds workers up to `size` (never removes). */
+  grow(size: number): void {
+    while (!this.closed && this.slots.length < size) this.spawn();
+  }
+
+  private spawn(): void {
+    const slot: Slot = { worker: new Worker(workerUrl), busy: false };
+    // A pool left open by a failing run must not keep the process alive.
+    slot.worker.unref();
+    slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
+    slot.worker.on('error', (err) => this.fail(err));
+    slot.worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new Error(`format worker exited with code ${code}`));
+    });
+    this.slots.push(slot);
+  }
+
+  /** Formats `jobs`; results in input order. May be called again before earlier calls finish. */
+  format(jobs: FormatJob[], onProgress?: (done: number) => void): Promise<FormatResult[]> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new Error('format pool is closed'));
+    if (jobs.length === 0) return Promise.resolve([]);
+    return new Promise<FormatResult[]>((resolve, reject) => {
+      const owner: Pending = { resolve: () => resolve(owner.results), reject, results: new Array(jobs.length), left: jobs.length, ...(onProgress ? { onProgress } : {}) };
+      // Largest first: a big file started last would leave one worker running alone at the end.
+      const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.text.length - jobs[a]!.text.length || a - b);
+      for (const i of order) this.queue.push({ job: jobs[i]!, i, owner });
+      for (const slot of this.slots) this.feed(slot);
+    });
+  }
+
+  private feed(slot: Slot): void {
+    if (slot.busy || this.queue.length === 0) return;
+    // Small batches keep the workers evenly loaded; one message per file costs little next to Prettier.
+    const batch = this.queue.splice(0, 2);
+    slot.busy = true;
+    this.inFlight.set(slot, batch.map(({ i, owner }) => ({ i, owner })));
+    slot.worker.postMessage({ kind: 'jobs', jobs: batch.map(({ job }, k) => ({ ...job, i: k })) } satisfies WorkerRequest);
+  }
+
+  private onReply(slot: Slot, msg: WorkerReply): void {
+    if (msg.kind === 'failed') {
+      this.fail(msg.message.startsWith('prettier could not be loaded') ? new FormatterMissing(msg.message) : new Error(msg.message));
+      return;
+    }
+    const sent = this.inFlight.get(slot) ?? [];
+    this.inFlight.delete(slot);
+    slot.busy = false;
+    const finished = new Set<Pending>();
+    for (const { i: k, res } of msg.out) {
+      const target = sent[k];
+      if (!target) continue;
+      target.owner.results[target.i] = res;
+      target.owner.left--;
+      finished.add(target.owner);
+    }
+    for (const owner of finished) {
+      owner.onProgress?.(owner.results.length - owner.left);
+      if (owner.left === 0) owner.resolve();
+    }
+    this.feed(slot);
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    const owners = new Set<Pending>([...this.queue.map((q) => q.owner), ...[...this.inFlight.values()].flat().map((x) => x.owner)]);
+    this.queue.length = 0;
+    this.inFlight.clear();
+    for (const owner of owners) owner.reject(err);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
+
+/** One-shot: formats `jobs` with a pool of `workers` and closes it. */
+export async function formatInWorkers(jobs: FormatJob[], workers: number, onProgress?: (done: number) => void): Promise<FormatResult[]> {
+  const pool = FormatPool.start(workers);
+  try {
+    return await pool.format(jobs, onProgress);
+  } finally {
+    await pool.close();
+  }
 }
