@@ -10,10 +10,17 @@ import { formatOne, loadPrettier } from './format.js';
 import type { WorkerReply, WorkerRequest } from './pool.js';
 
 let working = false;
+/**
+ * Prettier's JIT is close to steady state after formatting a few hundred kilobytes; beyond that a
+ * warm-up would only burn a core the rest of the machine may want.
+ */
+const WARM_UP_BYTES = 300_000;
 const reply = (msg: WorkerReply) => parentPort!.postMessage(msg);
 
 async function warm(paths: string[]): Promise<void> {
+  let bytes = 0;
   for (const p of paths) {
+    if (bytes >= WARM_UP_BYTES) return;
     // Let a waiting batch in first: warming is only worth it while there is nothing real to do.
     await yieldToMessages();
     if (working) return;
@@ -24,6 +31,7 @@ async function warm(paths: string[]): Promise<void> {
       continue;
     }
     if (working) return;
+    bytes += text.length;
     await formatOne(p, text);
   }
 }
