@@ -80,12 +80,13 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
 }
 
 /**
- * A format pool for a run that will reformat many files: sized by the previous receipt's outputs
- * (a first run formats in-process unless it is large), warmed on those outputs as they are on disk.
+ * A format pool for a run that will format many files, warmed on the previous receipt's outputs as
+ * they are on disk. A first run (no receipt) cannot know how many files it will make: its pool
+ * only loads Prettier early, which costs a core that normalize leaves idle anyway.
  */
 async function startFormatPool(manifest: Manifest, previous: { view: ReceiptView } | null): Promise<import('./canonicalize/pool.js').FormatPool | undefined> {
-  if (!previous) return undefined;
   const [{ FormatPool, workerCount }, { parserFor }] = await Promise.all([import('./canonicalize/pool.js'), import('./canonicalize/format.js')]);
+  if (!previous) return workerCount(Number.MAX_SAFE_INTEGER, true) > 0 ? FormatPool.start(1) : undefined;
   const outDir = path.join(manifest.root, manifest.generation.outputDir);
   const formatted = [...previous.view.subjects.keys()]
     .map((name) => path.join(manifest.root, name))
