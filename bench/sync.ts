@@ -3,7 +3,9 @@
  * peak RSS of the compiled CLI run as a child process (peak RSS via /usr/bin/time
  * when present, else the CLI's own --json report).
  *
- * Workloads: cold sync / no-op sync / --check of this repo's project (copied to a
+ * Workloads: cold sync (empty output dir, no caches) / full re-sync (`sync --full` over
+ * the committed outputs, no caches: a fresh clone regenerating everything, as CI's
+ * `--check --full` does) / no-op sync / --check of this repo's project (copied to a
  * temp dir so the repo is never touched); a template edit (specs unchanged: the graph
  * comes from .ggen/cache); `ggen --help`; synthetic specs of 1K, 10K and 100K triples
  * (~10 triples per entity, one generated module per entity).
@@ -163,6 +165,7 @@ function main(): void {
     if (cold.length > 0 && cold.every((s) => s.code === 0)) {
       measure('repo_noop_sync', own, ['sync', '--json'], 7);
       measure('repo_check', own, ['sync', '--check', '--json'], 7);
+      measure('repo_full_resync', own, ['sync', '--full', '--json'], 5, () => rmSync(path.join(own, '.ggen'), { recursive: true, force: true }));
       const template = firstTemplate(path.join(own, 'templates'));
       if (template) {
         // A Nunjucks comment changes the template's bytes, not its output.
