@@ -107,9 +107,10 @@ export async function sync(opts: SyncOptions = {}): Promise<SyncResult> {
   const timings: Record<string, number> = {};
   const started = performance.now();
   let t = started;
-  const stage = (name: Stage, summary: string): void => {
+  /** `spent`: for stages that ran interleaved (extract, emit), their own share of the time since the last stage. */
+  const stage = (name: Stage, summary: string, spent?: number): void => {
     const now = performance.now();
-    const ms = Math.round(now - t);
+    const ms = Math.round(spent ?? now - t);
     timings[name] = ms;
     t = now;
     opts.onStage?.({ stage: name, summary, ms });
@@ -144,7 +145,7 @@ async function run(
   manifest: Manifest,
   opts: SyncOptions,
   privateKey: import('node:crypto').KeyObject | undefined,
-  stage: (name: Stage, summary: string) => void,
+  stage: (name: Stage, summary: string, spent?: number) => void,
   timings: Record<string, number>,
   started: number,
 ): Promise<SyncResult> {
@@ -196,24 +197,40 @@ async function run(
       const { graph, hit, save: saveGraph } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
       stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
 
-      const emit = await import('./emit/index.js');
+      // Template by template: extract, render, and hand the files to the formatting workers, which
+      // format them on another core while the next template is queried.
+      const [emit, { Canonicalizer }, { FormatCache }] = await Promise.all([
+        import('./emit/index.js'),
+        import('./canonicalize/index.js'),
+        import('./canonicalize/format-cache.js'),
+      ]);
       const templates = await emit.loadTemplates(manifest);
-      const extracted = await emit.extractTemplateData(templates, graph, engine, validateRows);
-      const rowCount = extracted.reduce((n, x) => n + Object.values(x.data).reduce((m, r) => m + r.length, 0), 0);
-      stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`);
-
-      const rendered = await emit.render(manifest, graph, extracted);
-      stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`);
-
-      const { canonicalize } = await import('./canonicalize/index.js');
-      const { FormatCache } = await import('./canonicalize/format-cache.js');
+      const extract = emit.createExtractor(graph, engine, validateRows);
+      const renderer = await emit.createRenderer(manifest, graph);
       const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
-      const formatted = await canonicalize(rendered.files, graph, {
+      const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,
         cache: formatCache,
         ...(pool ? { pool } : {}),
         onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
       });
+      let extractMs = 0;
+      let emitMs = 0;
+      let rowCount = 0;
+      for (const template of templates.templates) {
+        const t0 = performance.now();
+        const x = await extract(template);
+        const t1 = performance.now();
+        rowCount += Object.values(x.data).reduce((m, r) => m + r.length, 0);
+        canonicalizer.submit(renderer.add(x));
+        extractMs += t1 - t0;
+        emitMs += performance.now() - t1;
+      }
+      const rendered = renderer.result();
+      stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`, extractMs);
+      stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`, emitMs);
+
+      const formatted = await canonicalizer.finish(rendered.files);
       return { graph, saveGraph, templates, rendered, formatCache, formatted };
     })();
   } finally {

@@ -103,6 +103,32 @@ describe('the format pool (compiled build)', () => {
     await expect(pool.format([{ path: 'x.ts', text: 'x' }])).rejects.toThrow(/closed/);
   });
 
+  it('canonicalizes files submitted in pieces, in the order finish asks for, reporting every invalid one', async () => {
+    const { FormatPool } = await load();
+    const compiledIndex = new URL('../../dist/src/pipeline/canonicalize/index.js', import.meta.url);
+    const { Canonicalizer } = (await import(compiledIndex.href)) as typeof import('../../src/pipeline/canonicalize/index.js');
+    const pool = FormatPool.start(1);
+    try {
+      const first = [file('b.ts', 'export const  b = 1'), file('bad1.ts', 'export const = ;')];
+      const second = [file('a.ts', 'export const  a = {x:1}'), file('c.md', '# C\n\n\nc'), file('bad2.ts', 'let = ;')];
+      const c = new Canonicalizer(graph, { pool, outputDir: 'gen' });
+      c.submit(first);
+      c.submit(second);
+      // The compiled module's InputError, not this file's: compare by shape.
+      const err = (await c.finish([...second, ...first]).catch((e: unknown) => e)) as InputError;
+      expect(err.name).toBe('InputError');
+      expect(err.diagnostics.map((d) => d.message.split(' is not valid')[0])).toEqual(['generated gen/bad2.ts:4:7', 'generated gen/bad1.ts:4:14']);
+
+      const good = new Canonicalizer(graph, { pool });
+      good.submit([second[0]!]);
+      good.submit([first[0]!, second[1]!]);
+      const order = [first[0]!, second[1]!, second[0]!];
+      expect(await good.finish(order)).toEqual(await canonicalize(order, graph));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('rejects every pending request when a worker dies', async () => {
     const { FormatPool } = await load();
     const pool = FormatPool.start(1);

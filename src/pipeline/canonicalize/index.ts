@@ -29,49 +29,101 @@ export async function canonicalize(
   graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>,
   opts: CanonicalizeOptions = {},
 ): Promise<RenderedFile[]> {
-  const all = files.map((f) => ({ path: f.path, text: banner(f.path, f.mode, graph.specFiles, graph.digest) + f.content }));
-  const results: FormatResult[] = new Array(files.length);
-  const pending: number[] = [];
-  for (const [k, j] of all.entries()) {
-    const hit = parserFor(j.path) ? opts.cache?.get(j.path, j.text) : undefined;
-    if (hit !== undefined) results[k] = { ok: true, text: hit };
-    else pending.push(k);
-  }
-  const jobs = pending.map((k) => all[k]!);
-  const cached = files.length - jobs.length;
-  const progress = opts.onProgress ? (d: number) => opts.onProgress!(cached + d, files.length) : undefined;
-  let fresh: FormatResult[];
-  const workers = workerCount(jobs.length, Boolean(opts.pool));
-  if (opts.pool && jobs.length > 0) {
-    opts.pool.grow(workers);
-    fresh = await opts.pool.format(jobs, progress);
-  } else if (workers > 0) {
-    fresh = await formatInWorkers(jobs, workers, progress);
-  } else {
-    if (jobs.some((j) => parserFor(j.path))) await loadPrettier();
-    fresh = [];
-    for (const j of jobs) {
-      fresh.push(await formatOne(j.path, j.text));
-      progress?.(fresh.length);
+  const c = new Canonicalizer(graph, opts);
+  c.submit(files);
+  return c.finish(files);
+}
+
+/**
+ * Canonicalize fed file by file: with a pool, files submitted while extract and emit are still
+ * running are formatted on another core meanwhile. `finish` returns them in the order given to
+ * it, exactly as `canonicalize` would, and reports every invalid file at once.
+ */
+export class Canonicalizer {
+  private readonly results = new Map<string, Promise<FormatResult>>();
+  /** Without a pool, formatting waits for `finish` (the main thread is busy until then anyway). */
+  private readonly deferred: Array<{ path: string; text: string; settle(r: FormatResult): void; fail(e: unknown): void }> = [];
+  private done = 0;
+  private submitted = 0;
+
+  constructor(
+    private readonly graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>,
+    private readonly opts: CanonicalizeOptions = {},
+  ) {}
+
+  submit(files: RenderedFile[]): void {
+    const jobs: Array<{ path: string; text: string }> = [];
+    const slots: Array<{ settle(r: FormatResult): void; fail(e: unknown): void }> = [];
+    for (const f of files) {
+      const text = banner(f.path, f.mode, this.graph.specFiles, this.graph.digest) + f.content;
+      this.submitted++;
+      const hit = parserFor(f.path) ? this.opts.cache?.get(f.path, text) : undefined;
+      if (hit !== undefined) {
+        this.results.set(f.path, Promise.resolve({ ok: true, text: hit }));
+        this.progress();
+        continue;
+      }
+      const result = new Promise<FormatResult>((settle, fail) => slots.push({ settle, fail })).then((res) => {
+        if (res.ok && parserFor(f.path)) this.opts.cache?.set(f.path, text, res.text);
+        this.progress();
+        return res;
+      });
+      // Rejections are collected by finish; a run that fails before it must not crash on them.
+      result.catch(() => undefined);
+      this.results.set(f.path, result);
+      jobs.push({ path: f.path, text });
+    }
+    if (jobs.length === 0) return;
+    if (this.opts.pool) {
+      this.opts.pool.format(jobs).then(
+        (rs) => rs.forEach((r, k) => slots[k]!.settle(r)),
+        (err: unknown) => slots.forEach((s) => s.fail(err)),
+      );
+    } else {
+      jobs.forEach((j, k) => this.deferred.push({ ...j, ...slots[k]! }));
     }
   }
-  for (const [n, k] of pending.entries()) {
-    const res = fresh[n]!;
-    results[k] = res;
-    const j = all[k]!;
-    if (res.ok && parserFor(j.path)) opts.cache?.set(j.path, j.text, res.text);
+
+  private progress(): void {
+    this.done++;
+    this.opts.onProgress?.(this.done, this.submitted);
   }
-  const out: RenderedFile[] = [];
-  const errors: Diagnostic[] = [];
-  for (const [k, f] of files.entries()) {
-    const res = results[k]!;
-    if (res.ok) out.push({ ...f, content: res.text });
-    else {
-      const where = res.error.line !== undefined ? `:${res.error.line}${res.error.col !== undefined ? `:${res.error.col}` : ''}` : '';
-      const shown = opts.outputDir ? `${opts.outputDir}/${f.path}` : f.path;
-      errors.push({ file: f.template, message: `generated ${shown}${where} is not valid: ${res.error.message}` });
+
+  /** Waits for every submitted file; `files` (all submitted) gives the order of the result. */
+  async finish(files: RenderedFile[]): Promise<RenderedFile[]> {
+    const queued = this.deferred.splice(0);
+    if (this.opts.pool) {
+      this.opts.pool.grow(workerCount(this.submitted - this.done, true));
+    } else if (queued.length > 0) {
+      const workers = workerCount(queued.length);
+      let fresh: FormatResult[];
+      try {
+        if (workers > 0) fresh = await formatInWorkers(queued.map(({ path, text }) => ({ path, text })), workers);
+        else {
+          if (queued.some((j) => parserFor(j.path))) await loadPrettier();
+          fresh = [];
+          for (const j of queued) fresh.push(await formatOne(j.path, j.text));
+        }
+      } catch (err) {
+        queued.forEach((j) => j.fail(err));
+        throw err;
+      }
+      queued.forEach((j, k) => j.settle(fresh[k]!));
     }
+    const out: RenderedFile[] = [];
+    const errors: Diagnostic[] = [];
+    for (const f of files) {
+      const pending = this.results.get(f.path);
+      if (!pending) throw new Error(`canonicalize: ${f.path} was never submitted`);
+      const res = await pending;
+      if (res.ok) out.push({ ...f, content: res.text });
+      else {
+        const where = res.error.line !== undefined ? `:${res.error.line}${res.error.col !== undefined ? `:${res.error.col}` : ''}` : '';
+        const shown = this.opts.outputDir ? `${this.opts.outputDir}/${f.path}` : f.path;
+        errors.push({ file: f.template, message: `generated ${shown}${where} is not valid: ${res.error.message}` });
+      }
+    }
+    if (errors.length > 0) throw new InputError(errors);
+    return out;
   }
-  if (errors.length > 0) throw new InputError(errors);
-  return out;
 }

@@ -89,6 +89,7 @@ export class FormatPool {
       if (!this.closed) this.fail(new Error(`format worker exited with code ${code}`));
     });
     this.slots.push(slot);
+    this.feed(slot);
   }
 
   /** Formats `jobs`; results in input order. May be called again before earlier calls finish. */

@@ -45,7 +45,18 @@ export async function extractTemplateData(
   engine: EmitEngine,
   validateRows: RowValidator,
 ): Promise<ExtractedTemplate[]> {
+  const extract = createExtractor(graph, engine, validateRows);
   const out: ExtractedTemplate[] = [];
+  for (const t of set.templates) out.push(await extract(t));
+  return out;
+}
+
+/** Extracts one template at a time (so sync can render and format it while the next is queried). */
+export function createExtractor(
+  graph: Pick<NormalizedGraph, 'store'>,
+  engine: EmitEngine,
+  validateRows: RowValidator,
+): (t: TemplateSpec) => Promise<ExtractedTemplate> {
   // Templates share queries (supervisors, children, operations...): each distinct query text runs
   // once per run. The store does not change during extract, so the rows are the same.
   const selected = new Map<string, Promise<Row[]>>();
@@ -57,26 +68,22 @@ export async function extractTemplateData(
     }
     return rows;
   };
-  for (const t of set.templates) {
+  return async (t) => {
     if (t.when && !(await engine.ask(graph.store, t.when))) {
-      out.push({ template: t, active: false, reason: 'when: ASK answered false', data: {} });
-      continue;
+      return { template: t, active: false, reason: 'when: ASK answered false', data: {} };
     }
     const data: Record<string, Row[]> = {};
     for (const q of t.queries) data[q.name] = await select(q.query);
     for (const s of t.schemas) validateRows(data[s.query] ?? [], s.schema, s.file);
     const lists = t.forEach ? [data[t.forEach]!] : Object.values(data);
     if (t.skipEmpty && lists.length > 0 && lists.every((rows) => rows.length === 0)) {
-      out.push({ template: t, active: false, reason: 'skip_empty: no rows', data });
-      continue;
+      return { template: t, active: false, reason: 'skip_empty: no rows', data };
     }
     if (t.forEach && data[t.forEach]!.length === 0) {
-      out.push({ template: t, active: true, reason: 'for_each: no rows', data });
-      continue;
+      return { template: t, active: true, reason: 'for_each: no rows', data };
     }
-    out.push({ template: t, active: true, data });
-  }
-  return out;
+    return { template: t, active: true, data };
+  };
 }
 
 const RENDER_ERROR = /\(([^()\n]+)\) \[Line (\d+), Column (\d+)\]/g;
@@ -108,6 +115,19 @@ export function mapNunjucksError(err: unknown, fallback: { file: string; line?: 
 }
 
 export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>, extracted: ExtractedTemplate[]): Promise<EmitResult> {
+  const renderer = await createRenderer(manifest, graph);
+  for (const x of extracted) renderer.add(x);
+  return renderer.result();
+}
+
+export interface Renderer {
+  /** Renders one extracted template; returns its files (also kept for `result`). */
+  add(x: ExtractedTemplate): RenderedFile[];
+  /** Every file rendered so far, sorted by path, and the skipped templates. */
+  result(): EmitResult;
+}
+
+export async function createRenderer(manifest: Manifest, graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>): Promise<Renderer> {
   const nunjucks = (await import('nunjucks')).default;
   const templatesDir = path.resolve(manifest.root, manifest.generation.templates);
   const offsets = new Map<string, number>();
@@ -145,11 +165,12 @@ export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'd
   const skipped: SkippedTemplate[] = [];
   const owner = new Map<string, string>();
 
-  for (const x of extracted) {
+  const add = (x: ExtractedTemplate): RenderedFile[] => {
     const t = x.template;
+    const mine: RenderedFile[] = [];
     if (!x.active) {
       skipped.push({ template: t.file, reason: x.reason ?? 'inactive' });
-      continue;
+      return mine;
     }
     if (x.reason) skipped.push({ template: t.file, reason: x.reason });
     offsets.set(t.file, t.bodyOffset);
@@ -196,11 +217,15 @@ export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'd
       } catch (err) {
         throw mapNunjucksError(err, { file: t.file }, offsets);
       }
-      files.push({ path: out, content, template: t.file, mode: t.mode });
+      mine.push({ path: out, content, template: t.file, mode: t.mode });
     }
-  }
-  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { files, skipped };
+    files.push(...mine);
+    return mine;
+  };
+  return {
+    add,
+    result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped] }),
+  };
 }
 
 /**
