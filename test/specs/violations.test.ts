@@ -235,3 +235,36 @@ describe('state machine rules', () => {
     expectViolation(found, 'door', 'field "maxOpens" starts at "three", which is not a whole number');
   });
 });
+
+describe('list rules', () => {
+  const RDF_FIRST = '<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>';
+  const RDF_REST = '<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>';
+
+  it('rejects a parameter list with a cell that has no rdf:rest', async () => {
+    // ( number target ) spelled out, the second cell missing its rdf:rest.
+    let text = edit(TELECOM, '  otp:params (\n    [ a otp:Param ; otp:name "number"', `  otp:params [ ${RDF_FIRST} [ a otp:Param ; otp:name "number"`);
+    text = edit(text, 'otp:invalidError :invalid_number ]\n    [ a otp:Param ; otp:name "target"', `otp:invalidError :invalid_number ] ;\n    ${RDF_REST} [ ${RDF_FIRST} [ a otp:Param ; otp:name "target"`);
+    text = edit(text, 'otp:invalidError :invalid_target ]\n  ) ;', 'otp:invalidError :invalid_target ] ] ] ;');
+    const found = await violationsOf(text);
+    expectViolation(found, 'call_router.addRoute', '"otp:params" of "addRoute" is not a well-formed RDF list');
+  });
+
+  it('rejects an enumeration list with a cell that has two rdf:first', async () => {
+    const text = edit(
+      TELECOM,
+      'otp:enumValues ( "open" "charge" "refund" ) .',
+      `otp:enumValues [ ${RDF_FIRST} "open" , "charge" ; ${RDF_REST} ( "refund" ) ] .`,
+    );
+    const found = await violationsOf(text);
+    expectViolation(found, 'AuditKind', '"otp:enumValues" of "AuditKind" is not a well-formed RDF list');
+  });
+
+  it('rejects a list value that is not a list at all, naming a transition by its states and event', async () => {
+    const found = await violationsOf(edit(MACHINE, 'otp:actions ( [ a otp:Action ; otp:actionKind otp:incrementField ; otp:field "opens" ] ) ]', 'otp:actions "increment opens" ]'));
+    expectViolation(found, '_:', '"otp:actions" of "transition closed --push-->" is not a well-formed RDF list');
+  });
+
+  it('accepts empty lists written as ()', async () => {
+    expect(await validate(graphOf(edit(TELECOM, 'otp:enumValues ( "open" "charge" "refund" )', 'otp:enumValues ()')))).toEqual([]);
+  });
+});
