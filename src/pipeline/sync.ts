@@ -13,7 +13,7 @@ import type { SkippedTemplate } from './emit/index.js';
 import type { Action } from './write/plan.js';
 import { readIfExists } from './write/hash.js';
 
-export type Stage = 'manifest' | 'up-to-date' | 'normalize' | 'extract' | 'emit' | 'canonicalize' | 'validate' | 'plan' | 'write' | 'receipt';
+export type Stage = 'manifest' | 'up-to-date' | 'normalize' | 'extract' | 'emit' | 'canonicalize' | 'plan' | 'write' | 'receipt';
 
 export interface StageReport {
   stage: Stage;
@@ -76,70 +76,6 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
       file: manifest.receipt.path,
       message: `the previous receipt is not a valid ggen receipt (${(err as Error).message}); restore it from version control, or delete it and run sync --force`,
     });
-  }
-}
-
-/**
- * normalize → extract → emit → canonicalize, all in memory. Template by template: extract, render,
- * and hand the files to the formatting workers, which format them on another core while the next
- * template is queried. SHACL may still be running (on yet another thread) when normalize returns;
- * its verdict is awaited before anything is returned, and a later stage's error on an invalid
- * graph is only a symptom, so the graph's violations, if any, are what the run reports.
- */
-async function generate(
-  manifest: Manifest,
-  opts: SyncOptions,
-  pool: import('./canonicalize/pool.js').FormatPool | undefined,
-  stage: (name: Stage, summary: string, spent?: number) => void,
-) {
-  const { createQueryEngine, validateRows } = await import('./extract/index.js');
-  const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
-  const engine = await createQueryEngine(manifest.ontology.prefixes);
-  const { graph, hit, save: saveGraph, checked } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
-  stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
-  try {
-    const [emit, { Canonicalizer }, { FormatCache }] = await Promise.all([
-      import('./emit/index.js'),
-      import('./canonicalize/index.js'),
-      import('./canonicalize/format-cache.js'),
-    ]);
-    const templates = await emit.loadTemplates(manifest);
-    const extract = emit.createExtractor(graph, engine, validateRows);
-    const renderer = await emit.createRenderer(manifest, graph);
-    const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
-    const canonicalizer = new Canonicalizer(graph, {
-      outputDir: manifest.generation.outputDir,
-      cache: formatCache,
-      ...(pool ? { pool } : {}),
-      onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
-    });
-    let extractMs = 0;
-    let emitMs = 0;
-    let rowCount = 0;
-    for (const template of templates.templates) {
-      const t0 = performance.now();
-      const x = await extract(template);
-      const t1 = performance.now();
-      rowCount += Object.values(x.data).reduce((m, r) => m + r.length, 0);
-      canonicalizer.submit(renderer.add(x));
-      extractMs += t1 - t0;
-      emitMs += performance.now() - t1;
-    }
-    const rendered = renderer.result();
-    stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`, extractMs);
-    stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`, emitMs);
-    const formatted = await canonicalizer.finish(rendered.files);
-    stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
-    await checked;
-    const gates = manifest.validation.ask.length;
-    stage(
-      'validate',
-      `${manifest.validation.shacl.length > 0 ? 'SHACL' : 'no shapes'}${gates > 0 ? ` and ${gates} ASK gate${gates === 1 ? '' : 's'}` : ''}: no violations${hit ? ' (cached graph)' : ''}`,
-    );
-    return { graph, saveGraph, templates, rendered, formatCache, formatted };
-  } catch (err) {
-    await checked;
-    throw err;
   }
 }
 
@@ -254,11 +190,54 @@ async function run(
   const pool = await startFormatPool(manifest, previous);
   let heavy;
   try {
-    heavy = await generate(manifest, opts, pool, stage);
+    heavy = await (async () => {
+      const { createQueryEngine, validateRows } = await import('./extract/index.js');
+      const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
+      const engine = await createQueryEngine(manifest.ontology.prefixes);
+      const { graph, hit, save: saveGraph } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
+      stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
+
+      // Template by template: extract, render, and hand the files to the formatting workers, which
+      // format them on another core while the next template is queried.
+      const [emit, { Canonicalizer }, { FormatCache }] = await Promise.all([
+        import('./emit/index.js'),
+        import('./canonicalize/index.js'),
+        import('./canonicalize/format-cache.js'),
+      ]);
+      const templates = await emit.loadTemplates(manifest);
+      const extract = emit.createExtractor(graph, engine, validateRows);
+      const renderer = await emit.createRenderer(manifest, graph);
+      const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
+      const canonicalizer = new Canonicalizer(graph, {
+        outputDir: manifest.generation.outputDir,
+        cache: formatCache,
+        ...(pool ? { pool } : {}),
+        onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
+      });
+      let extractMs = 0;
+      let emitMs = 0;
+      let rowCount = 0;
+      for (const template of templates.templates) {
+        const t0 = performance.now();
+        const x = await extract(template);
+        const t1 = performance.now();
+        rowCount += Object.values(x.data).reduce((m, r) => m + r.length, 0);
+        canonicalizer.submit(renderer.add(x));
+        extractMs += t1 - t0;
+        emitMs += performance.now() - t1;
+      }
+      const rendered = renderer.result();
+      stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`, extractMs);
+      stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`, emitMs);
+
+      const formatted = await canonicalizer.finish(rendered.files);
+      return { graph, saveGraph, templates, rendered, formatCache, formatted };
+    })();
   } finally {
     await pool?.close();
   }
   const { graph, saveGraph, templates, rendered, formatCache, formatted } = heavy;
+  stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
 
   const { planWrites, PathEscape } = await import('./write/index.js');
   let plan;

@@ -130,8 +130,7 @@ export function writeGraphCache(manifest: Manifest, key: string, graph: Normaliz
 }
 
 /**
- * normalize(), answered from the cache when every input is unchanged. `checked` settles with the
- * graph's validation (see normalizeDeferred); nothing may be written before it resolves. On a miss, `save` stores
+ * normalize(), answered from the cache when every input is unchanged. On a miss, `save` stores
  * the graph: call it only once the whole run has succeeded (a failed sync writes nothing).
  * `read: false` (sync --full) recomputes and refreshes the entry.
  */
@@ -139,18 +138,16 @@ export async function normalizeCached(
   manifest: Manifest,
   engine: QueryEngine,
   options: { read?: boolean } = {},
-): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void>; checked: Promise<void> }> {
-  const [key, N3, { normalizeDeferred }] = await Promise.all([graphCacheKey(manifest), import('n3'), import('./index.js')]);
+): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void> }> {
+  const [key, N3, { normalize }] = await Promise.all([graphCacheKey(manifest), import('n3'), import('./index.js')]);
   if (key && options.read !== false) {
     const cached = readGraphCache(manifest, key, N3);
-    if (cached) return { graph: cached, hit: true, save: async () => {}, checked: Promise.resolve() };
+    if (cached) return { graph: cached, hit: true, save: async () => {} };
   }
-  const { graph, checked } = await normalizeDeferred(manifest, engine);
+  const graph = await normalize(manifest, engine);
   const save = async (): Promise<void> => {
-    // Only a graph that passed validation is cached (a cached graph is trusted as valid).
-    await checked;
     // Inputs edited while normalize read them: the graph may not match either version.
     if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph);
   };
-  return { graph, hit: false, save, checked };
+  return { graph, hit: false, save };
 }

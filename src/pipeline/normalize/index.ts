@@ -13,7 +13,7 @@ import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
-import { shaclOutcome, validateShacl } from './shacl.js';
+import { validateShacl } from './shacl.js';
 import { parseTurtleInto } from './turtle.js';
 
 export interface ValidationReport {
@@ -81,34 +81,14 @@ async function parseAll(
 
 interface Built {
   graph: NormalizedGraph;
-  /**
-   * SHACL and ASK results. SHACL may still be running (in a worker, see shacl-remote.ts) when
-   * build returns: the graph is complete, only its verdict is pending.
-   */
-  checked: Promise<{ violations: Diagnostic[]; warnings: Diagnostic[] }>;
+  violations: Diagnostic[];
+  warnings: Diagnostic[];
 }
 
 async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
-  const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
-  const remote = shapesFiles.length > 0 ? await import('./shacl-remote.js') : undefined;
-  // Started first, so that it loads shacl-engine while this thread parses and infers.
-  const worker = remote?.shaclWorkerAvailable() ? new remote.ShaclWorker() : undefined;
-  try {
-    return await buildWith(manifest, engine, shapesFiles, worker);
-  } catch (err) {
-    await worker?.close();
-    throw err;
-  }
-}
-
-async function buildWith(
-  manifest: Manifest,
-  engine: QueryEngine,
-  shapesFiles: string[],
-  worker: import('./shacl-remote.js').ShaclWorker | undefined,
-): Promise<Built> {
   const { Store: N3Store } = await import('n3');
   const specFiles = await resolveSources(manifest);
+  const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
   const [specTexts, shapesTexts] = await Promise.all([
     readInputs(manifest, specFiles, 'ontology.sources'),
     readInputs(manifest, shapesFiles, 'validation.shacl'),
@@ -141,11 +121,24 @@ async function buildWith(
     if (file) subjectFile.set(`BlankNode|${to}`, file);
   }
 
-  const askViolations: Diagnostic[] = [];
+  const violations: Diagnostic[] = [];
+  const warnings: Diagnostic[] = [];
+  if (shapesFiles.length > 0) {
+    const outcome = await validateShacl({
+      data: store,
+      shapes,
+      prefixes: manifest.ontology.prefixes,
+      subjectFile: (t) => subjectFile.get(termKey(t)),
+      shapeFile: (t) => (t ? shapeFile.get(termKey(t)) : undefined) ?? shapesFiles[0],
+      engine,
+    });
+    violations.push(...outcome.violations.sort(byLocation));
+    warnings.push(...outcome.warnings.sort(byLocation));
+  }
   for (const gate of manifest.validation.ask) {
     const answer = await engine.ask(store, gate.ask);
     if (answer !== gate.expect) {
-      askViolations.push({
+      violations.push({
         file: gate.ask.file,
         line: gate.ask.line,
         col: gate.ask.column ?? 1,
@@ -153,22 +146,6 @@ async function buildWith(
       });
     }
   }
-  const warnings: Diagnostic[] = [];
-  const diagnose = {
-    prefixes: manifest.ontology.prefixes,
-    subjectFile: (t: { termType: string; value: string }) => subjectFile.get(termKey(t)),
-    shapeFile: (t: { termType: string; value: string } | undefined) => (t ? shapeFile.get(termKey(t)) : undefined) ?? shapesFiles[0],
-  };
-  let shacl: Promise<{ violations: Diagnostic[]; warnings: Diagnostic[] }>;
-  if (shapesFiles.length === 0) shacl = Promise.resolve({ violations: [], warnings: [] });
-  else if (worker) shacl = worker.validate(store, shapes, engine).then((results) => shaclOutcome(results, diagnose));
-  else shacl = validateShacl({ data: store, shapes, engine, ...diagnose });
-  const checked = shacl.then((outcome) => {
-    warnings.push(...outcome.warnings.sort(byLocation));
-    return { violations: [...outcome.violations.sort(byLocation), ...askViolations], warnings };
-  });
-  // Awaited by the caller; until then a failure must not count as unhandled.
-  checked.catch(() => undefined);
 
   const inputs = new Map<string, InputFile>();
   for (const [file, text] of [...specTexts, ...shapesTexts]) inputs.set(file, { path: file, sha256: sha256(text) });
@@ -187,30 +164,16 @@ async function buildWith(
       rounds,
       warnings,
     },
-    checked,
+    violations,
+    warnings,
   };
 }
 
 /** Runs stage 1. Throws InputError on syntax errors, a diverging inference, and listing every violation. */
 export async function normalize(manifest: Manifest, engine: QueryEngine): Promise<NormalizedGraph> {
-  const { graph, checked } = await normalizeDeferred(manifest, engine);
-  await checked;
+  const { graph, violations } = await build(manifest, engine);
+  if (violations.length > 0) throw new InputError(violations);
   return graph;
-}
-
-/**
- * Stage 1 with its verdict deferred: the graph is returned as soon as it is complete, and
- * `checked` settles when SHACL (possibly still running on another core) and the ASK gates are
- * done, rejecting with an InputError listing every violation. Nothing may be written before it
- * resolves.
- */
-export async function normalizeDeferred(manifest: Manifest, engine: QueryEngine): Promise<{ graph: NormalizedGraph; checked: Promise<void> }> {
-  const { graph, checked } = await build(manifest, engine);
-  const verdict = checked.then(({ violations }) => {
-    if (violations.length > 0) throw new InputError(violations);
-  });
-  verdict.catch(() => undefined);
-  return { graph, checked: verdict };
 }
 
 /**
@@ -219,8 +182,7 @@ export async function normalizeDeferred(manifest: Manifest, engine: QueryEngine)
  */
 export async function validateProject(manifest: Manifest, engine?: QueryEngine): Promise<ValidationReport> {
   const { createQueryEngine } = await import('../extract/engine.js');
-  const { graph, checked } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
-  const { violations, warnings } = await checked;
+  const { graph, violations, warnings } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
   return {
     ok: violations.length === 0,
     specFiles: graph.specFiles,

@@ -27,7 +27,7 @@ interface Shape {
 }
 
 /** The `validations` and `targetResolvers` options of shacl-engine's Validator. */
-export function sparqlPlugins(engine: Pick<QueryEngine, 'selectTerms'>): { validations: Map<unknown, unknown>; targetResolvers: Map<unknown, unknown> } {
+export function sparqlPlugins(engine: QueryEngine): { validations: Map<unknown, unknown>; targetResolvers: Map<unknown, unknown> } {
   const compileSparql = (shape: Shape) => {
     const query = shape.sparql.out([sh('select')]).value;
     const message = shape.sparql.out([sh('message')]).terms;

@@ -14,7 +14,7 @@ interface PathStep {
   quantifier?: string;
   predicates?: Term[];
 }
-interface ReportResult {
+interface ShaclResult {
   focusNode?: { term?: Term };
   path?: PathStep[] | null;
   message?: Term[];
@@ -57,15 +57,7 @@ export interface ShaclInput {
   engine: QueryEngine;
 }
 
-/** What a SHACL run reports, before it is turned into diagnostics (plain data: it may come from a worker). */
-export type ShaclResult = ReportResult;
-
 export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
-  return shaclOutcome(await runValidator(input.data, input.shapes, input.engine), input);
-}
-
-/** shacl-engine over `data` with the shapes in `shapes`; sh:sparql constraints run on `engine`. */
-export async function runValidator(data: unknown, shapes: unknown, engine: Pick<QueryEngine, 'selectTerms'>): Promise<ShaclResult[]> {
   const [{ Validator }, { DataFactory, Store: N3Store }, { sparqlPlugins }] = await Promise.all([
     import('shacl-engine'),
     import('n3'),
@@ -73,35 +65,10 @@ export async function runValidator(data: unknown, shapes: unknown, engine: Pick<
   ]);
   // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
   const factory = { ...DataFactory, dataset: (quads?: Iterable<unknown>) => new N3Store(quads ? ([...quads] as never) : undefined) };
-  const validator = new Validator(shapes as never, { factory, ...sparqlPlugins(engine) } as never);
-  const report = await validator.validate({ dataset: data as never });
-  return (report.results as ReportResult[]).map(plainResult);
-}
-
-/** The parts of a shacl-engine result the diagnostics use, as plain JSON-safe data. */
-function plainResult(r: ReportResult): ShaclResult {
-  const term = (t: Term | undefined): Term | undefined =>
-    t && {
-      termType: t.termType,
-      value: t.value,
-      ...((t as { language?: string }).language ? { language: (t as { language?: string }).language } : {}),
-      ...((t as { datatype?: Term }).datatype ? { datatype: { termType: 'NamedNode', value: (t as { datatype?: Term }).datatype!.value } } : {}),
-    };
-  const out: ShaclResult = {};
-  if (r.focusNode?.term) out.focusNode = { term: term(r.focusNode.term) };
-  if (r.path) out.path = r.path.map((step) => ({ ...(step.start ? { start: step.start } : {}), ...(step.quantifier ? { quantifier: step.quantifier } : {}), predicates: (step.predicates ?? []).map((p) => term(p)!) }));
-  if (r.message) out.message = r.message.map((m) => term(m)!);
-  if (r.severity) out.severity = term(r.severity);
-  if (r.constraintComponent) out.constraintComponent = term(r.constraintComponent);
-  if (r.value?.term) out.value = { term: term(r.value.term) };
-  if (r.shape?.ptr?.term) out.shape = { ptr: { term: term(r.shape.ptr.term) } };
-  return out;
-}
-
-/** Results → diagnostics naming focus node, path and message, pointed at the file that declares the node. */
-export function shaclOutcome(results: ShaclResult[], input: Pick<ShaclInput, 'prefixes' | 'subjectFile' | 'shapeFile'>): ShaclOutcome {
+  const validator = new Validator(input.shapes, { factory, ...sparqlPlugins(input.engine) } as never);
+  const report = await validator.validate({ dataset: input.data });
   const out: ShaclOutcome = { violations: [], warnings: [] };
-  for (const r of results) {
+  for (const r of report.results as ShaclResult[]) {
     const focus = r.focusNode?.term;
     const where = [focus ? showTerm(focus, input.prefixes) : '(no focus node)', showPath(r.path, input.prefixes)]
       .filter(Boolean)
