@@ -80,21 +80,14 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
 }
 
 /**
- * A format pool for a run that will format many files, warmed on the previous receipt's outputs as
- * they are on disk. A first run (no receipt) cannot know how many files it will make: its pool
- * only loads Prettier early, which costs a core that normalize leaves idle anyway.
+ * A format pool for a run that will format many files: sized by the previous receipt's outputs. A
+ * first run (no receipt) cannot know how many files it will make; its pool only loads Prettier
+ * early, on a core that normalize leaves idle.
  */
 async function startFormatPool(manifest: Manifest, previous: { view: ReceiptView } | null): Promise<import('./canonicalize/pool.js').FormatPool | undefined> {
   const [{ FormatPool, workerCount }, { parserFor }] = await Promise.all([import('./canonicalize/pool.js'), import('./canonicalize/format.js')]);
-  if (!previous) return workerCount(Number.MAX_SAFE_INTEGER, true) > 0 ? FormatPool.start(1) : undefined;
-  const outDir = path.join(manifest.root, manifest.generation.outputDir);
-  const formatted = [...previous.view.subjects.keys()]
-    .map((name) => path.join(manifest.root, name))
-    .filter((abs) => parserFor(abs) && !path.relative(outDir, abs).startsWith('..'));
-  if (workerCount(formatted.length, true) === 0) return undefined;
-  // TypeScript first: that is where most of the JIT warm-up goes.
-  const warmUp = [...formatted.filter((f) => f.endsWith('.ts')), ...formatted.filter((f) => !f.endsWith('.ts'))];
-  return FormatPool.start(1, warmUp);
+  const expected = previous ? [...previous.view.subjects.keys()].filter((name) => parserFor(name)).length : Number.MAX_SAFE_INTEGER;
+  return workerCount(expected, true) > 0 ? FormatPool.start(1) : undefined;
 }
 
 function resolveSigningKey(manifest: Manifest, flag: string | undefined): string | undefined {
@@ -185,8 +178,8 @@ async function run(
     }
   }
 
-  // Formatting workers start now, so that Prettier loads and warms up on the idle cores while
-  // normalize and extract keep this thread busy (pool.ts). They are closed however the run ends.
+  // The formatting worker starts now, so that Prettier loads while normalize keeps this thread
+  // busy (pool.ts). It is closed however the run ends.
   const pool = await startFormatPool(manifest, previous);
   let heavy;
   try {
