@@ -57,6 +57,14 @@ describe('select', () => {
     ]);
   });
 
+  it('names a blank node from the data by its own label, without Comunica\'s source scope', async () => {
+    const { Parser, Store: N3Store } = await import('n3');
+    const data = new N3Store(new Parser().parse('<https://e/a> <https://e/p> [ <https://e/q> 1 ] .'));
+    const label = data.getQuads(null, null, null, null).find((x) => x.subject.termType === 'BlankNode')!.subject.value;
+    const { rows } = await engine.select(data, q('SELECT ?b WHERE { ?a <https://e/p> ?b } ORDER BY ?b'));
+    expect(rows).toEqual([{ b: `_:${label}` }]);
+  });
+
   it('follows descending order too', async () => {
     const { rows } = await engine.select(store, q('SELECT ?n WHERE { ?w a otp:Worker ; otp:name ?n } ORDER BY DESC(?n)'));
     expect(rows.map((r) => r.n)).toEqual(['logger', 'cart']);

@@ -1,6 +1,8 @@
 /** Converts RDF/JS terms from SELECT results into plain JSON values (see `Row` in types.ts). */
 import type { JsonValue, Row } from '../types.js';
 
+/** How Comunica prefixes the label of a blank node that comes from a source. */
+const SOURCE_SCOPE = /^bc_\d+_/;
 const XSD = 'http://www.w3.org/2001/XMLSchema#';
 
 const INTEGER_TYPES = new Set(
@@ -58,7 +60,9 @@ export function setBinding(row: Row, name: string, term: Term | undefined): void
       row[`${name}_local`] = localName(term.value);
       return;
     case 'BlankNode':
-      row[name] = `_:${term.value}`;
+      // Comunica scopes a blank node from the data as bc_<source>_<label>; the label alone is the
+      // node's canonical name (c14n<n>, see normalize/digest.ts), the same in every query.
+      row[name] = `_:${term.value.replace(SOURCE_SCOPE, '')}`;
       return;
     case 'Literal':
       row[name] = literalToJson(term.value, term.datatype?.value ?? XSD + 'string');
