@@ -1,8 +1,13 @@
 /**
  * Prettier results of the last successful sync, under `.ggen/cache/format.json`, keyed by the
- * sha256 of (Prettier version, options, parser, path, unformatted text). When a template edit
+ * sha256 of (Prettier version, options, parser, path, unformatted body). When a template edit
  * changes a few outputs, the others skip Prettier, and a run with no miss never loads it.
  * Saving keeps only the entries this run used, so the file tracks the current outputs.
+ *
+ * The banner is not part of the key: it carries the graph digest, so any spec edit would
+ * otherwise reformat every output. Prettier prints the banner's comment lines verbatim and never
+ * lets them change how the code after them is laid out, so a hit is the new banner followed by
+ * the cached text after the banner it was formatted with (checked to be there, else a miss).
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -11,25 +16,32 @@ import { packageVersions } from '../receipt/versions.js';
 import { PRETTIER_OPTIONS, parserFor } from './format.js';
 
 export const FORMAT_CACHE_FILE = '.ggen/cache/format.json';
-const FORMAT = 1;
+const FORMAT = 2;
+
+interface Entry {
+  /** The banner the text was formatted with. */
+  b: string;
+  /** Prettier's output for that banner + the body. */
+  t: string;
+}
 
 export class FormatCache {
-  private readonly used = new Map<string, string>();
+  private readonly used = new Map<string, Entry>();
 
   private constructor(
     private readonly root: string,
     private readonly salt: string,
-    private readonly known: Record<string, string>,
+    private readonly known: Record<string, Entry>,
   ) {}
 
   /** `read: false` starts empty (sync --full), still saving what this run formats. */
   static open(root: string, options: { read?: boolean } = {}): FormatCache {
     const prettier = packageVersions().find((p) => p.name === 'prettier')?.version ?? 'unknown';
     const salt = `${FORMAT}\0${prettier}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
-    let known: Record<string, string> = {};
+    let known: Record<string, Entry> = {};
     if (options.read !== false) {
       try {
-        const entry = JSON.parse(readFileSync(path.join(root, FORMAT_CACHE_FILE), 'utf8')) as { salt?: string; entries?: Record<string, string> };
+        const entry = JSON.parse(readFileSync(path.join(root, FORMAT_CACHE_FILE), 'utf8')) as { salt?: string; entries?: Record<string, Entry> };
         if (entry.salt === salt && entry.entries && typeof entry.entries === 'object') known = entry.entries;
       } catch {
         /* no cache yet, or unreadable: every file is a miss */
@@ -38,19 +50,22 @@ export class FormatCache {
     return new FormatCache(root, salt, known);
   }
 
-  private key(file: string, text: string): string {
-    return createHash('sha256').update(`${this.salt}\0${parserFor(file) ?? ''}\0${file}\0`).update(text).digest('hex');
+  private key(file: string, body: string): string {
+    return createHash('sha256').update(`${this.salt}\0${parserFor(file) ?? ''}\0${file}\0`).update(body).digest('hex');
   }
 
-  get(file: string, text: string): string | undefined {
-    const k = this.key(file, text);
+  /** The formatted text of `banner` + `body`, if an earlier run formatted `body` (under any banner). */
+  get(file: string, banner: string, body: string): string | undefined {
+    const k = this.key(file, body);
     const hit = Object.hasOwn(this.known, k) ? this.known[k] : undefined;
-    if (typeof hit === 'string') this.used.set(k, hit);
-    return typeof hit === 'string' ? hit : undefined;
+    if (!hit || typeof hit.b !== 'string' || typeof hit.t !== 'string' || !hit.t.startsWith(hit.b)) return undefined;
+    const text = banner + hit.t.slice(hit.b.length);
+    this.used.set(k, { b: banner, t: text });
+    return text;
   }
 
-  set(file: string, text: string, formatted: string): void {
-    this.used.set(this.key(file, text), formatted);
+  set(file: string, banner: string, body: string, formatted: string): void {
+    this.used.set(this.key(file, body), { b: banner, t: formatted });
   }
 
   /** Call after a successful write run only (a failed sync writes nothing). Failures cost only the next run's hits. */

@@ -55,16 +55,17 @@ export class Canonicalizer {
     const jobs: Array<{ path: string; text: string }> = [];
     const slots: Array<{ settle(r: FormatResult): void; fail(e: unknown): void }> = [];
     for (const f of files) {
-      const text = banner(f.path, f.mode, this.graph.specFiles, this.graph.digest) + f.content;
+      const head = banner(f.path, f.mode, this.graph.specFiles, this.graph.digest);
+      const text = head + f.content;
       this.submitted++;
-      const hit = parserFor(f.path) ? this.opts.cache?.get(f.path, text) : undefined;
+      const hit = parserFor(f.path) ? this.opts.cache?.get(f.path, head, f.content) : undefined;
       if (hit !== undefined) {
         this.results.set(f.path, Promise.resolve({ ok: true, text: hit }));
         this.progress();
         continue;
       }
       const result = new Promise<FormatResult>((settle, fail) => slots.push({ settle, fail })).then((res) => {
-        if (res.ok && parserFor(f.path)) this.opts.cache?.set(f.path, text, res.text);
+        if (res.ok && parserFor(f.path)) this.opts.cache?.set(f.path, head, f.content, res.text);
         this.progress();
         return res;
       });
