@@ -7,7 +7,7 @@
  * the committed outputs, no caches: a fresh clone regenerating everything, as CI's
  * `--check --full` does) / no-op sync / --check of this repo's project (copied to a
  * temp dir so the repo is never touched); a template edit (specs unchanged: the graph
- * comes from .ggen/cache); `ggen --help`; synthetic specs of 1K, 10K and 100K triples
+ * comes from .ggen/cache); a spec edit (a triple no output shows); `ggen --help`; synthetic specs of 1K, 10K and 100K triples
  * (~10 triples per entity, one generated module per entity).
  */
 import { spawnSync } from 'node:child_process';
@@ -171,6 +171,14 @@ function main(): void {
         // A Nunjucks comment changes the template's bytes, not its output.
         let n = 0;
         measure('repo_template_edit_sync', own, ['sync', '--json'], 5, () => appendFileSync(template, `{# bench edit ${n++} #}\n`));
+      }
+      // A new triple changes the graph digest, hence every output's banner, but no output's body.
+      const spec = path.join(own, 'specs/telecom.ttl');
+      if (existsSync(spec)) {
+        let m = 0;
+        measure('repo_spec_edit_sync', own, ['sync', '--json'], 5, () =>
+          appendFileSync(spec, `\n<https://ggen.dev/otp> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "bench edit ${m++}" .\n`),
+        );
       }
     }
     rmSync(own, { recursive: true, force: true });
