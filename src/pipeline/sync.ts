@@ -80,14 +80,13 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
 }
 
 /**
- * A format pool for a run that will format many files: sized by the previous receipt's outputs. A
- * first run (no receipt) cannot know how many files it will make; its pool only loads Prettier
- * early, on a core that normalize leaves idle.
+ * Whether this run should format in a worker, judged by the previous receipt's outputs. A first
+ * run (no receipt) cannot know how many files it will make, so it uses one.
  */
-async function startFormatPool(manifest: Manifest, previous: { view: ReceiptView } | null): Promise<import('./canonicalize/pool.js').FormatPool | undefined> {
-  const [{ FormatPool, workerCount }, { parserFor }] = await Promise.all([import('./canonicalize/pool.js'), import('./canonicalize/format.js')]);
+async function wantsFormatPool(previous: { view: ReceiptView } | null): Promise<boolean> {
+  const [{ workerCount }, { parserFor }] = await Promise.all([import('./canonicalize/pool.js'), import('./canonicalize/format.js')]);
   const expected = previous ? [...previous.view.subjects.keys()].filter((name) => parserFor(name)).length : Number.MAX_SAFE_INTEGER;
-  return workerCount(expected, true) > 0 ? FormatPool.start(1) : undefined;
+  return workerCount(expected, true) > 0;
 }
 
 function resolveSigningKey(manifest: Manifest, flag: string | undefined): string | undefined {
@@ -178,33 +177,47 @@ async function run(
     }
   }
 
-  // The formatting worker starts now, so that Prettier loads while normalize keeps this thread
-  // busy (pool.ts). It is closed however the run ends.
-  const pool = await startFormatPool(manifest, previous);
+  // The formatting worker starts at the first file the format cache cannot answer, and formats
+  // while this thread extracts and renders the next templates (pool.ts). It is closed however the
+  // run ends.
+  let pool: import('./canonicalize/pool.js').FormatPool | undefined;
+  const { FormatPool } = await import('./canonicalize/pool.js');
+  const startPool = (await wantsFormatPool(previous)) ? () => (pool ??= FormatPool.start(1)) : undefined;
   let heavy;
   try {
     heavy = await (async () => {
       const { createQueryEngine, validateRows } = await import('./extract/index.js');
       const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
-      const engine = await createQueryEngine(manifest.ontology.prefixes);
-      const { graph, hit, save: saveGraph } = await normalizeCached(manifest, engine, { read: !opts.noFastPath });
+      // Comunica loads only if something needs a query run: a graph or a result the caches lack.
+      let engine: ReturnType<typeof createQueryEngine> | undefined;
+      const getEngine = () => (engine ??= createQueryEngine(manifest.ontology.prefixes));
+      const { graph, hit, save: saveGraph } = await normalizeCached(manifest, getEngine, { read: !opts.noFastPath });
       stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
 
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
-      const [emit, { Canonicalizer }, { FormatCache }] = await Promise.all([
+      const [emit, { Canonicalizer }, { FormatCache }, { RowsCache }] = await Promise.all([
         import('./emit/index.js'),
         import('./canonicalize/index.js'),
         import('./canonicalize/format-cache.js'),
+        import('./extract/rows-cache.js'),
       ]);
+      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, { read: !opts.noFastPath });
+      const queries = {
+        select: async (store: import('n3').Store, q: import('./types.js').QueryText) => ({
+          variables: [],
+          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(store, q)).rows),
+        }),
+        ask: (store: import('n3').Store, q: import('./types.js').QueryText) => rowsCache.ask(q, async () => (await getEngine()).ask(store, q)),
+      };
       const templates = await emit.loadTemplates(manifest);
-      const extract = emit.createExtractor(graph, engine, validateRows);
+      const extract = emit.createExtractor(graph, queries, validateRows);
       const renderer = await emit.createRenderer(manifest, graph);
       const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,
         cache: formatCache,
-        ...(pool ? { pool } : {}),
+        ...(startPool ? { pool: startPool } : {}),
         onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
       });
       let extractMs = 0;
@@ -224,12 +237,12 @@ async function run(
       stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`, emitMs);
 
       const formatted = await canonicalizer.finish(rendered.files);
-      return { graph, saveGraph, templates, rendered, formatCache, formatted };
+      return { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted };
     })();
   } finally {
     await pool?.close();
   }
-  const { graph, saveGraph, templates, rendered, formatCache, formatted } = heavy;
+  const { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
 
   const { planWrites, PathEscape } = await import('./write/index.js');
@@ -314,6 +327,7 @@ async function run(
   await applyPlan(plan, path.join(manifest.root, manifest.generation.outputDir));
   await saveGraph();
   formatCache.save();
+  rowsCache.save();
   stage('write', `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`);
   if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText);
   const signed = await signIfNeeded(receiptText, true);

@@ -78,6 +78,22 @@ describe('ggen sync (end to end)', () => {
     expect(ggen(dir, ['verify']).code).toBe(0);
   });
 
+  it('after a template edit, the cached graph, rows and formatting give what a --full run gives', () => {
+    const dir = project();
+    expect(ggen(dir, ['sync']).code).toBe(0);
+    expect(existsSync(path.join(dir, '.ggen/cache/rows.json'))).toBe(true);
+    const template = path.join(dir, 'templates/service.ts.njk');
+    writeFileSync(template, read(dir, 'templates/service.ts.njk').replace('comment: {{ row.comment | tsString }},', 'comment: {{ row.comment | tsString }}, label: {{ row.label | tsString }},'));
+    const edited = ggen(dir, ['sync']);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toMatch(/graph from \.ggen\/cache\/graph\.json/);
+    expect(read(dir, 'generated/services/billing.ts')).toContain("label: 'Billing',");
+    const cached = snapshot(dir);
+    rmSync(path.join(dir, '.ggen'), { recursive: true, force: true });
+    expect(ggen(dir, ['sync', '--full', '--check']).code).toBe(0);
+    expect(snapshot(dir)).toEqual(cached);
+  });
+
   it('a hand-edited output fails verify, stops sync, and is overwritten only with --force', () => {
     const dir = project();
     expect(ggen(dir, ['sync']).code).toBe(0);

@@ -20,8 +20,12 @@ export interface CanonicalizeOptions {
   outputDir?: string;
   /** Earlier Prettier results to reuse; this run's results are added to it. */
   cache?: FormatCache;
-  /** Workers started earlier (see pool.ts); grown to the size this run warrants, not closed here. */
-  pool?: FormatPool;
+  /**
+   * Formatting workers (see pool.ts), or how to start them: a function is called at the first
+   * file the cache cannot answer, so a run whose outputs all hit never starts a worker. Grown to
+   * the size the run warrants; not closed here.
+   */
+  pool?: FormatPool | (() => FormatPool);
 }
 
 export async function canonicalize(
@@ -45,6 +49,13 @@ export class Canonicalizer {
   private readonly deferred: Array<{ path: string; text: string; settle(r: FormatResult): void; fail(e: unknown): void }> = [];
   private done = 0;
   private submitted = 0;
+  private started: FormatPool | undefined;
+
+  private pool(): FormatPool | undefined {
+    const p = this.opts.pool;
+    this.started ??= typeof p === 'function' ? p() : p;
+    return this.started;
+  }
 
   constructor(
     private readonly graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>,
@@ -75,8 +86,9 @@ export class Canonicalizer {
       jobs.push({ path: f.path, text });
     }
     if (jobs.length === 0) return;
-    if (this.opts.pool) {
-      this.opts.pool.format(jobs).then(
+    const pool = this.pool();
+    if (pool) {
+      pool.format(jobs).then(
         (rs) => rs.forEach((r, k) => slots[k]!.settle(r)),
         (err: unknown) => slots.forEach((s) => s.fail(err)),
       );
@@ -93,8 +105,8 @@ export class Canonicalizer {
   /** Waits for every submitted file; `files` (all submitted) gives the order of the result. */
   async finish(files: RenderedFile[]): Promise<RenderedFile[]> {
     const queued = this.deferred.splice(0);
-    if (this.opts.pool) {
-      this.opts.pool.grow(workerCount(this.submitted - this.done, true));
+    if (this.started) {
+      this.started.grow(workerCount(this.submitted - this.done, true));
     } else if (queued.length > 0) {
       const workers = workerCount(queued.length);
       let fresh: FormatResult[];

@@ -42,7 +42,7 @@ interface Entry {
 let ownCode: string | undefined;
 
 /** sha256 over normalize's compiled modules (and the extract engine), so a rebuilt ggen misses. */
-function codeDigest(): string {
+export function codeDigest(): string {
   if (ownCode) return ownCode;
   const h = createHash('sha256');
   const here = path.dirname(fileURLToPath(import.meta.url));
@@ -136,7 +136,8 @@ export function writeGraphCache(manifest: Manifest, key: string, graph: Normaliz
  */
 export async function normalizeCached(
   manifest: Manifest,
-  engine: QueryEngine,
+  /** The run's engine, or how to get it: only a miss needs one (Comunica costs ~0.4 s to load). */
+  engine: QueryEngine | (() => Promise<QueryEngine>),
   options: { read?: boolean } = {},
 ): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void> }> {
   const [key, N3, { normalize }] = await Promise.all([graphCacheKey(manifest), import('n3'), import('./index.js')]);
@@ -144,7 +145,7 @@ export async function normalizeCached(
     const cached = readGraphCache(manifest, key, N3);
     if (cached) return { graph: cached, hit: true, save: async () => {} };
   }
-  const graph = await normalize(manifest, engine);
+  const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine);
   const save = async (): Promise<void> => {
     // Inputs edited while normalize read them: the graph may not match either version.
     if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph);
