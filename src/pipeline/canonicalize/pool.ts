@@ -1,7 +1,7 @@
 /**
  * Prettier in worker threads. Formatting is one of the largest costs of a cold sync, and while
  * extract keeps the main thread busy another core can format what is already rendered. So sync
- * starts the pool before normalize (its worker loads Prettier meanwhile) and feeds it template by
+ * starts the pool at the first file its format cache cannot answer and feeds it template by
  * template. Output is identical either way: same Prettier, same options, results in input order.
  * (Warming the JIT on the previous outputs was tried: on 2 vCPUs it slowed normalize more than
  * it sped up formatting.)
@@ -29,9 +29,10 @@ const workerUrl = new URL('./worker.js', import.meta.url);
 export const workersAvailable = (): boolean => import.meta.url.endsWith('.js');
 
 /**
- * How many workers formatting `count` files should use; 0 means the main thread. A pool started
- * early (`early`) pays off from a few dozen files, because its start-up hides behind normalize;
- * one started at canonicalize time pays off only for thousands. GGEN_FORMAT_WORKERS overrides.
+ * How many workers formatting `count` files should use; 0 means the main thread. A pool fed while
+ * extract still runs (`early`) pays off from a few dozen files, because its start-up and work
+ * hide behind extract; one started once everything is rendered pays off only for thousands.
+ * GGEN_FORMAT_WORKERS overrides.
  */
 export function workerCount(count: number, early = false): number {
   if (!workersAvailable()) return 0;
@@ -46,7 +47,6 @@ interface Pending {
   reject(err: Error): void;
   results: FormatResult[];
   left: number;
-  onProgress?: (done: number) => void;
 }
 
 interface Slot {
@@ -92,12 +92,12 @@ export class FormatPool {
   }
 
   /** Formats `jobs`; results in input order. May be called again before earlier calls finish. */
-  format(jobs: FormatJob[], onProgress?: (done: number) => void): Promise<FormatResult[]> {
+  format(jobs: FormatJob[]): Promise<FormatResult[]> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new Error('format pool is closed'));
     if (jobs.length === 0) return Promise.resolve([]);
     return new Promise<FormatResult[]>((resolve, reject) => {
-      const owner: Pending = { resolve: () => resolve(owner.results), reject, results: new Array(jobs.length), left: jobs.length, ...(onProgress ? { onProgress } : {}) };
+      const owner: Pending = { resolve: () => resolve(owner.results), reject, results: new Array(jobs.length), left: jobs.length };
       // Largest first: a big file started last would leave one worker running alone at the end.
       const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.text.length - jobs[a]!.text.length || a - b);
       for (const i of order) this.queue.push({ job: jobs[i]!, i, owner });
@@ -130,10 +130,7 @@ export class FormatPool {
       target.owner.left--;
       finished.add(target.owner);
     }
-    for (const owner of finished) {
-      owner.onProgress?.(owner.results.length - owner.left);
-      if (owner.left === 0) owner.resolve();
-    }
+    for (const owner of finished) if (owner.left === 0) owner.resolve();
     this.feed(slot);
   }
 
@@ -154,10 +151,10 @@ export class FormatPool {
 }
 
 /** One-shot: formats `jobs` with a pool of `workers` and closes it. */
-export async function formatInWorkers(jobs: FormatJob[], workers: number, onProgress?: (done: number) => void): Promise<FormatResult[]> {
+export async function formatInWorkers(jobs: FormatJob[], workers: number): Promise<FormatResult[]> {
   const pool = FormatPool.start(workers);
   try {
-    return await pool.format(jobs, onProgress);
+    return await pool.format(jobs);
   } finally {
     await pool.close();
   }
