@@ -10,8 +10,7 @@
  * the cached text after the banner it was formatted with (checked to be there, else a miss).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { CacheFile } from '../fs/cache-file.js';
 import { packageVersions } from '../receipt/versions.js';
 import { PRETTIER_OPTIONS, parserFor } from './format.js';
 
@@ -26,28 +25,16 @@ interface Entry {
 }
 
 export class FormatCache {
-  private readonly used = new Map<string, Entry>();
-
   private constructor(
-    private readonly root: string,
+    private readonly file: CacheFile<Entry>,
     private readonly salt: string,
-    private readonly known: Record<string, Entry>,
   ) {}
 
   /** `read: false` starts empty (sync --full), still saving what this run formats. */
   static open(root: string, options: { read?: boolean } = {}): FormatCache {
     const prettier = packageVersions().find((p) => p.name === 'prettier')?.version ?? 'unknown';
     const salt = `${FORMAT}\0${prettier}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
-    let known: Record<string, Entry> = {};
-    if (options.read !== false) {
-      try {
-        const entry = JSON.parse(readFileSync(path.join(root, FORMAT_CACHE_FILE), 'utf8')) as { salt?: string; entries?: Record<string, Entry> };
-        if (entry.salt === salt && entry.entries && typeof entry.entries === 'object') known = entry.entries;
-      } catch {
-        /* no cache yet, or unreadable: every file is a miss */
-      }
-    }
-    return new FormatCache(root, salt, known);
+    return new FormatCache(CacheFile.open<Entry>(root, FORMAT_CACHE_FILE, salt, options), salt);
   }
 
   private key(file: string, body: string): string {
@@ -57,28 +44,19 @@ export class FormatCache {
   /** The formatted text of `banner` + `body`, if an earlier run formatted `body` (under any banner). */
   get(file: string, banner: string, body: string): string | undefined {
     const k = this.key(file, body);
-    const hit = Object.hasOwn(this.known, k) ? this.known[k] : undefined;
+    const hit = this.file.lookup(k);
     if (!hit || typeof hit.b !== 'string' || typeof hit.t !== 'string' || !hit.t.startsWith(hit.b)) return undefined;
     const text = banner + hit.t.slice(hit.b.length);
-    this.used.set(k, { b: banner, t: text });
+    this.file.keep(k, { b: banner, t: text });
     return text;
   }
 
   set(file: string, banner: string, body: string, formatted: string): void {
-    this.used.set(this.key(file, body), { b: banner, t: formatted });
+    this.file.keep(this.key(file, body), { b: banner, t: formatted });
   }
 
-  /** Call after a successful write run only (a failed sync writes nothing). Failures cost only the next run's hits. */
+  /** Call after a successful write run only (a failed sync writes nothing). */
   save(): void {
-    try {
-      const file = path.join(this.root, FORMAT_CACHE_FILE);
-      mkdirSync(path.dirname(file), { recursive: true });
-      const entries = Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ salt: this.salt, entries }));
-      renameSync(tmp, file);
-    } catch {
-      /* a cache is optional */
-    }
+    this.file.save();
   }
 }

@@ -8,8 +8,7 @@
  * keeps only the entries this run used.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { CacheFile } from '../fs/cache-file.js';
 import { codeDigest } from '../normalize/cache.js';
 import { packageVersions } from '../receipt/versions.js';
 import type { NormalizedGraph, QueryText, Row } from '../types.js';
@@ -20,29 +19,14 @@ const FORMAT = 1;
 type Entry = { rows: Row[] } | { answer: boolean };
 
 export class RowsCache {
-  private readonly used = new Map<string, Entry>();
-
-  private constructor(
-    private readonly root: string,
-    private readonly salt: string,
-    private readonly known: Record<string, Entry>,
-  ) {}
+  private constructor(private readonly file: CacheFile<Entry>) {}
 
   /** `read: false` starts empty (sync --full), still saving what this run computes. */
   static open(root: string, graph: Pick<NormalizedGraph, 'digest' | 'inputs'>, prefixes: Record<string, string>, options: { read?: boolean } = {}): RowsCache {
     const salt = createHash('sha256')
       .update(JSON.stringify([FORMAT, graph.digest, graph.inputs, prefixes, packageVersions(), codeDigest()]))
       .digest('hex');
-    let known: Record<string, Entry> = {};
-    if (options.read !== false) {
-      try {
-        const entry = JSON.parse(readFileSync(path.join(root, ROWS_CACHE_FILE), 'utf8')) as { salt?: string; entries?: Record<string, Entry> };
-        if (entry.salt === salt && entry.entries && typeof entry.entries === 'object') known = entry.entries;
-      } catch {
-        /* no cache yet, or unreadable: every query is a miss */
-      }
-    }
-    return new RowsCache(root, salt, known);
+    return new RowsCache(CacheFile.open<Entry>(root, ROWS_CACHE_FILE, salt, options));
   }
 
   private key(form: 'select' | 'ask', query: QueryText): string {
@@ -51,39 +35,30 @@ export class RowsCache {
 
   async select(query: QueryText, run: () => Promise<Row[]>): Promise<Row[]> {
     const k = this.key('select', query);
-    const hit = Object.hasOwn(this.known, k) ? this.known[k] : undefined;
+    const hit = this.file.lookup(k);
     if (hit && 'rows' in hit && Array.isArray(hit.rows)) {
-      this.used.set(k, hit);
+      this.file.keep(k, hit);
       return hit.rows;
     }
     const rows = await run();
-    this.used.set(k, { rows });
+    this.file.keep(k, { rows });
     return rows;
   }
 
   async ask(query: QueryText, run: () => Promise<boolean>): Promise<boolean> {
     const k = this.key('ask', query);
-    const hit = Object.hasOwn(this.known, k) ? this.known[k] : undefined;
+    const hit = this.file.lookup(k);
     if (hit && 'answer' in hit && typeof hit.answer === 'boolean') {
-      this.used.set(k, hit);
+      this.file.keep(k, hit);
       return hit.answer;
     }
     const answer = await run();
-    this.used.set(k, { answer });
+    this.file.keep(k, { answer });
     return answer;
   }
 
-  /** Call after a successful write run only. Failures cost only the next run's hits. */
+  /** Call after a successful write run only. */
   save(): void {
-    try {
-      const file = path.join(this.root, ROWS_CACHE_FILE);
-      mkdirSync(path.dirname(file), { recursive: true });
-      const entries = Object.fromEntries([...this.used].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const tmp = `${file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ salt: this.salt, entries }));
-      renameSync(tmp, file);
-    } catch {
-      /* a cache is optional */
-    }
+    this.file.save();
   }
 }
