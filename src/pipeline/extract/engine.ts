@@ -143,10 +143,11 @@ class ComunicaQueryEngine implements QueryEngine {
     return { ast: await this.check(query, form), prefixes: this.checkPrefixes };
   }
 
-  private async run<T>(query: QueryText, work: (text: string) => Promise<T>): Promise<T> {
+  /** Runs `work` (a query already prepared), blaming evaluation errors on the query's file. */
+  private async run<T>(query: QueryText, work: () => Promise<T>): Promise<T> {
     const started = TRACE ? performance.now() : 0;
     try {
-      return await work(withPrefixes(query.text, this.prefixes));
+      return await work();
     } catch (err) {
       if (err instanceof InputError) throw err;
       // Evaluation errors (unknown functions, bad casts...) belong to the query, not to ggen.
