@@ -137,7 +137,7 @@ export async function loadTemplate(manifest: Manifest, file: string): Promise<Te
     if (typeof text !== 'string' || text.trim() === '') return fail(key, `${key} must be a query file (.rq/.sparql) or inline SPARQL text`);
     const at = node?.range?.[0];
     if (isQueryFile(text)) {
-      const rel = toPosix(path.normalize(text.trim()));
+      const rel = toPosix(path.join(path.dirname(manifest.generation.templates), text.trim()));
       try {
         const body = await readFile(path.resolve(manifest.root, rel), 'utf8');
         deps.push(rel);
