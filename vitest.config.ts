@@ -5,7 +5,7 @@ export default defineConfig({
   resolve: {
     alias: {
       // Generated code imports the runtime by the package's name; tests run it from source.
-      'ggen-ts/runtime': fileURLToPath(new URL('./src/runtime/index.ts', import.meta.url)),
+      '@ggen-ts/runtime': fileURLToPath(new URL('./packages/runtime/src/index.ts', import.meta.url)),
     },
   },
   test: {

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { ReceiptStore, type ReceiptInput } from '../src/runtime/receipts/index.js';
+import { ReceiptStore, type ReceiptInput } from '@ggen-ts/runtime';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

@@ -15,7 +15,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ReceiptStore, resetRuntime, silentLogger, type Pid } from '../src/runtime/index.js';
+import { ReceiptStore, resetRuntime, silentLogger, type Pid } from '@ggen-ts/runtime';
 import * as app from '../generated/autonomics/index.js';
 import { Samples } from './lib/samples.js';
 

@@ -5,7 +5,7 @@
  * and runs the phases the parent asks for over the IPC channel.
  */
 import { WebSocket } from 'ws';
-import { TokenService } from '../src/runtime/index.js';
+import { TokenService } from '@ggen-ts/runtime';
 import { Samples } from './lib/samples.js';
 
 const PORT = Number(process.env.CHAT_BENCH_PORT);

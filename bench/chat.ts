@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Supervisor, resetRuntime, silentLogger } from '../src/runtime/index.js';
+import { Supervisor, resetRuntime, silentLogger } from '@ggen-ts/runtime';
 import { round } from './lib/samples.js';
 
 const SESSIONS = Number(process.env.CHAT_BENCH_SESSIONS ?? 10_000);

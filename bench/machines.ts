@@ -8,8 +8,8 @@
  * Run compiled: node dist/bench/machines.js   (TENANTS=n to scale)
  */
 import { Samples } from './lib/samples.js';
-import { Supervisor, resetRuntime, silentLogger, unwrapStart, type Pid } from '../src/runtime/index.js';
-import { DeclaredMachine, castEvent, sendEvent, type MachineDefinition } from '../src/runtime/machines/index.js';
+import { Supervisor, resetRuntime, silentLogger, unwrapStart, type Pid } from '@ggen-ts/runtime';
+import { DeclaredMachine, castEvent, sendEvent, type MachineDefinition } from '@ggen-ts/runtime';
 
 const TENANTS = Number(process.env.TENANTS ?? 10_000);
 const CAST_ROUNDS = 11;

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CircuitBreaker, Ledger, RoutingTable } from '../src/runtime/patterns/index.js';
+import { CircuitBreaker, Ledger, RoutingTable } from '@ggen-ts/runtime';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 

@@ -6,7 +6,7 @@
  *   restart           kill a supervised child, time until its replacement answers a call
  */
 import { Samples } from './lib/samples.js';
-import { GenServer, Supervisor, exit, resetRuntime, self, silentLogger, unwrapStart, type GenServerBehaviour, type Pid } from '../src/runtime/index.js';
+import { GenServer, Supervisor, exit, resetRuntime, self, silentLogger, unwrapStart, type GenServerBehaviour, type Pid } from '@ggen-ts/runtime';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 

@@ -11,7 +11,7 @@ import { Samples } from './lib/samples.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exit, resetRuntime, silentLogger, whereis } from '../src/runtime/index.js';
+import { exit, resetRuntime, silentLogger, whereis } from '@ggen-ts/runtime';
 import { billingEngine, callRouter, startTelecom, type TelecomHandle } from '../generated/telecom/index.js';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);

@@ -19,6 +19,17 @@ function version(): string {
   return '0.0.0';
 }
 
+// `ggen … | head`: a reader that closes the pipe early is not an error; end quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
+/** Commands default `--manifest` to the nearest ggen.toml upward from the working directory. */
+const manifestOf = async (opts: { manifest?: string }): Promise<string> => (await import('./find-manifest.js')).findManifest(opts.manifest);
+
 const program = new Command();
 program
   .name('ggen')
@@ -38,34 +49,42 @@ program
   .option('--dry-run', 'write nothing; list what would be written, skipped or deleted, and why')
   .option('--force', 'overwrite outputs that were edited by hand or that no receipt lists')
   .option('--json', 'print one stable JSON document (durations under "timings")')
-  .option('--manifest <path>', 'path to ggen.toml', 'ggen.toml')
+  .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--signing-key <key>', 'ed25519 private key (PEM file) to sign the receipt; default: the manifest receipt.signing_key_env variable')
   .option('--full', 'run every stage even when the receipt says nothing changed')
-  .action(async (opts) => (await import('./commands/sync.js')).syncCommand(opts));
+  .action(async (opts) => (await import('./commands/sync.js')).syncCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program
   .command('verify')
   .description('Check outputs and inputs against the receipt (and its signature, given a public key)')
   .option('--receipt <path>', 'receipt to verify (default: the manifest receipt.path, else receipts/latest.json)')
   .option('--key <public key>', 'ed25519 public key (PEM file) to verify receipts/latest.dsse.json')
-  .option('--manifest <path>', 'path to ggen.toml (its directory is the project root)', 'ggen.toml')
+  .option('--manifest <path>', 'path to ggen.toml (its directory is the project root; default: the nearest one upward)')
   .option('--json', 'print one stable JSON document')
-  .action(async (opts) => (await import('./commands/verify.js')).verifyCommand(opts));
+  .action(async (opts) => (await import('./commands/verify.js')).verifyCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program
   .command('validate')
   .description('Parse, infer and validate the specs (stage 1 only) and report')
-  .option('--manifest <path>', 'path to ggen.toml', 'ggen.toml')
+  .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print one stable JSON document')
-  .action(async (opts) => (await import('./commands/validate.js')).validateCommand(opts));
+  .action(async (opts) => (await import('./commands/validate.js')).validateCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program
   .command('query')
   .description('Run a SELECT (a .rq file or SPARQL text) against the normalized graph and print a table')
   .argument('<query>', 'a .rq/.sparql file, or SPARQL text')
-  .option('--manifest <path>', 'path to ggen.toml', 'ggen.toml')
+  .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print {variables, rows} as JSON')
-  .action(async (query: string, opts) => (await import('./commands/query.js')).queryCommand(query, opts));
+  .action(async (query: string, opts) => (await import('./commands/query.js')).queryCommand(query, { ...opts, manifest: await manifestOf(opts) }));
+
+program
+  .command('init')
+  .description('Start a project: ggen.toml, a starter spec, package.json, tsconfig.json and .gitignore')
+  .argument('[dir]', 'directory to create the project in', '.')
+  .option('--example <name>', 'starter spec: minimal, telecom, chat or autonomics', 'minimal')
+  .option('--force', 'overwrite files that already exist')
+  .action(async (dir: string, opts) => (await import('./commands/init.js')).initCommand(dir, opts));
 
 try {
   await program.parseAsync(process.argv);

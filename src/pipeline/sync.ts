@@ -213,7 +213,7 @@ async function run(
       };
       const templates = await emit.loadTemplates(manifest);
       const extract = emit.createExtractor(graph, queries, validateRows);
-      const renderer = await emit.createRenderer(manifest, graph);
+      const renderer = await emit.createRenderer(manifest, graph, templates.dirs);
       const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,
@@ -267,6 +267,7 @@ async function run(
     manifest.root,
     dedupe([
       { path: manifest.path, role: 'manifest' },
+      ...manifest.packs.map((p) => ({ path: p.manifestFile, role: 'pack' as const })),
       ...graph.inputs.map((i) => ({ path: i.path, role: specs.has(i.path) ? ('spec' as const) : shapes.has(i.path) ? ('shapes' as const) : ('rule' as const) })),
       ...templates.templates.map((tp) => ({ path: tp.file, role: 'template' as const })),
       ...templates.partials.map((p) => ({ path: p, role: 'partial' as const })),
@@ -288,7 +289,7 @@ async function run(
 
   const base = {
     graph: { digest: graph.digest, triples: graph.tripleCount, inferred: graph.inferredTriples, rounds: graph.rounds, specFiles: graph.specFiles },
-    skipped: rendered.skipped,
+    skipped: [...templates.excluded.map((x) => ({ template: x.template, reason: `excluded (generation.exclude names ${x.name} of pack ${x.pack})`, outcome: 'excluded' as const })), ...rendered.skipped],
     warnings,
     timings,
   };

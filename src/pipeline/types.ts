@@ -14,6 +14,8 @@ export interface Manifest {
   /** The TOML document as parsed (recorded in the receipt's externalParameters). */
   raw: Record<string, unknown>;
   project: { name: string; version?: string; description?: string };
+  /** The packs named in `packs`, in order; their ontology, shapes, rules and gates are already merged below. */
+  packs: PackInfo[];
   ontology: {
     /** Files or globs, relative to root. */
     sources: string[];
@@ -39,6 +41,8 @@ export interface Manifest {
     outputDir: string;
     /** Extra variables given to every template as `vars`. */
     vars: Record<string, unknown>;
+    /** Pack templates left out, by path inside the pack's templates directory. */
+    exclude?: string[];
   };
   receipt: {
     /** Receipt path relative to root, default `receipts/latest.json`. */
@@ -46,6 +50,23 @@ export interface Manifest {
     /** Environment variable that may hold an ed25519 private key (PEM) for signing. */
     signingKeyEnv: string;
   };
+}
+
+/** A pack the project generates with (see manifest/packs.ts). Paths are relative to the project root, POSIX. */
+export interface PackInfo {
+  name: string;
+  version: string;
+  description?: string;
+  /** The semver range of ggen versions the pack supports. */
+  ggen: string;
+  /** The pack's directory (`../` when it lives outside the project). */
+  dir: string;
+  /** Its pack.toml. */
+  manifestFile: string;
+  /** Its templates directory. */
+  templates: string;
+  /** Its ontology files, expanded. */
+  sources: string[];
 }
 
 export interface QueryText {

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AuthError, TokenService } from '../../src/runtime/auth/index.js';
+import { AuthError, TokenService } from '../../packages/runtime/src/auth/index.js';
 
 const SECRET = 'k'.repeat(32);
 const T0 = Date.UTC(2026, 0, 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthError, PhoneCodeLogin, TokenService } from '../../src/runtime/auth/index.js';
+import { AuthError, PhoneCodeLogin, TokenService } from '../../packages/runtime/src/auth/index.js';
 
 const PHONE = '+46701234567';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError, SqliteConsumedRefreshStore, TokenService } from '../../src/runtime/auth/index.js';
+import { AuthError, SqliteConsumedRefreshStore, TokenService } from '../../packages/runtime/src/auth/index.js';
 
 let dir = '';
 const open: SqliteConsumedRefreshStore[] = [];

@@ -4,7 +4,7 @@
  * verifyRecovery after each; the services answer afterwards.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor, whereis } from '../../src/runtime/index.js';
+import { Supervisor, whereis } from '../../packages/runtime/src/index.js';
 import { alertManager, clusterMgr, receiptStore, startEntitlementGovernorChild, startQuotaSlaGovernorChild } from '../../generated/autonomics/index.js';
 import { killRandomWorker, verifyRecovery } from '../../generated/autonomics/chaos.js';
 import { boot, type Running } from './helpers.js';

@@ -17,7 +17,7 @@ const fixture = fileURLToPath(new URL('./fixtures/cluster-mgr-node.mjs', import.
 const pairs: Array<[string, string]> = [
   ['dist/generated/autonomics/cluster-mgr.js', 'generated/autonomics/cluster-mgr.ts'],
   ['dist/generated/autonomics/cluster-mgr-client.js', 'generated/autonomics/cluster-mgr-client.ts'],
-  ['dist/src/runtime/cluster/cluster-manager.js', 'src/runtime/cluster/cluster-manager.ts'],
+  ['packages/runtime/dist/cluster/cluster-manager.js', 'packages/runtime/src/cluster/cluster-manager.ts'],
 ];
 const stale = pairs.find(([built, src]) => !existsSync(root(built)) || statSync(root(built)).mtimeMs < statSync(root(src)).mtimeMs);
 if (stale) console.warn(`three-process cluster_mgr test skipped: ${stale[0]} is missing or older than ${stale[1]}; run \`npx tsc -p tsconfig.json\` first (npm test does)`);

@@ -4,7 +4,7 @@
  * before they are sent, and the notify/emit_metric hooks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../../src/runtime/index.js';
+import { isProcessAlive } from '../../packages/runtime/src/index.js';
 import {
   OperationError,
   billingGovernor,

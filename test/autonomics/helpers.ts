@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resetRuntime } from '../../src/runtime/index.js';
+import { resetRuntime } from '../../packages/runtime/src/index.js';
 import { startAutonomics, type AppEnv, type AutonomicsHandle } from '../../generated/autonomics/index.js';
 
 export interface Running {

@@ -4,7 +4,7 @@
  * and node health graded against the spec's thresholds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { whereis } from '../../src/runtime/index.js';
+import { whereis } from '../../packages/runtime/src/index.js';
 import { alertManager, entitlementGovernor, metricsCollector, nodeMonitor, startEntitlementGovernorChild, traceHandler } from '../../generated/autonomics/index.js';
 import { boot, refusal, type Running } from './helpers.js';
 

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySink, exit, whereis, type Receipt as StoredReceipt, type Sink } from '../../src/runtime/index.js';
+import { MemorySink, exit, whereis, type Receipt as StoredReceipt, type Sink } from '../../packages/runtime/src/index.js';
 import { receiptPublisher, receiptStore, type Receipt } from '../../generated/autonomics/index.js';
 import { boot, refusal, until, type Running } from './helpers.js';
 

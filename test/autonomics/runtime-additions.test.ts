@@ -19,8 +19,8 @@ import {
   transitionExample,
   unwrapStart,
   type MachineDefinition,
-} from '../../src/runtime/index.js';
-import { parseInTotoStatement } from '../../src/runtime/receipts/intoto.js';
+} from '../../packages/runtime/src/index.js';
+import { parseInTotoStatement } from '../../packages/runtime/src/receipts/intoto.js';
 
 afterEach(() => resetRuntime());
 

@@ -4,7 +4,7 @@
  * one_for_all root, which restarts the whole tree.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Pid, Supervisor, exit, isProcessAlive, whereis } from '../../src/runtime/index.js';
+import { Pid, Supervisor, exit, isProcessAlive, whereis } from '../../packages/runtime/src/index.js';
 import {
   entitlementGovernor,
   quotaSlaGovernor,

@@ -10,7 +10,7 @@ import { messageStore } from '../../generated/chat/index.js';
 import { Client, boot, tokenFor } from './helpers.js';
 
 
-const stale = staleCompiled('dist/generated/chat/index.js', ['generated/chat', 'src/runtime']);
+const stale = staleCompiled('dist/generated/chat/index.js', ['generated/chat', 'packages/runtime/src']);
 if (stale) console.warn(`chat crash durability test skipped: ${stale}`);
 
 describe.skipIf(stale !== undefined)('crash durability', () => {

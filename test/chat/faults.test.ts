@@ -1,6 +1,6 @@
 // Bad input, crashes and restarts against the generated chat backend on real sockets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenService, Supervisor, call, currentState, exit, isProcessAlive, whereis, type Pid } from '../../src/runtime/index.js';
+import { TokenService, Supervisor, call, currentState, exit, isProcessAlive, whereis, type Pid } from '../../packages/runtime/src/index.js';
 import { gateway } from '../../generated/chat/index.js';
 import { Client, SECRET, boot, eventually, tokenFor, type Running } from './helpers.js';
 

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import { MemoryLogger, TokenService, resetRuntime } from '../../src/runtime/index.js';
+import { MemoryLogger, TokenService, resetRuntime } from '../../packages/runtime/src/index.js';
 import { startChat, type AppEnv, type ChatHandle } from '../../generated/chat/index.js';
 
 export const SECRET = 'chat-system-tests-secret-0123456789abcdef';

@@ -1,6 +1,6 @@
 // Session idle timeouts (shortened through startChat's stateTimeoutsMs) and the ticket lifecycle.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Supervisor, currentState, type Pid } from '../../src/runtime/index.js';
+import { Supervisor, currentState, type Pid } from '../../packages/runtime/src/index.js';
 import { startChat, ticketServer } from '../../generated/chat/index.js';
 import { boot, eventually, type Running } from './helpers.js';
 

@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterManager, type NodeId } from '../../src/runtime/cluster/index.js';
-import { decode, encode } from '../../src/runtime/cluster/protocol.js';
+import { ClusterManager, type NodeId } from '../../packages/runtime/src/cluster/index.js';
+import { decode, encode } from '../../packages/runtime/src/cluster/protocol.js';
 
 const running: ClusterManager[] = [];
 afterEach(async () => {

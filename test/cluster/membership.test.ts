@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareNodeIds, Membership, type MembershipEvent } from '../../src/runtime/cluster/index.js';
+import { compareNodeIds, Membership, type MembershipEvent } from '../../packages/runtime/src/cluster/index.js';
 
 const at = (port: number) => ({ host: '127.0.0.1', port });
 const types = (es: MembershipEvent[]) => es.map((e) => (e.type === 'leaderChanged' ? `leader:${String(e.leader)}` : `${e.type}:${String(e.member.id)}`));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NodeMonitor, type NodeSample, type Thresholds } from '../../src/runtime/cluster/index.js';
+import { NodeMonitor, type NodeSample, type Thresholds } from '../../packages/runtime/src/cluster/index.js';
 
 const thresholds: Thresholds = {
   cpu: { degraded: 0.7, critical: 0.9 },

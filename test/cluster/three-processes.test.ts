@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const distIndex = fileURLToPath(new URL('../../dist/src/runtime/cluster/index.js', import.meta.url));
+const distIndex = fileURLToPath(new URL('../../packages/runtime/dist/cluster/index.js', import.meta.url));
 const fixture = fileURLToPath(new URL('./fixtures/cluster-node.mjs', import.meta.url));
 const built = existsSync(distIndex);
 if (!built) console.warn(`three-process cluster test skipped: ${distIndex} is missing; run \`npx tsc -p tsconfig.json\` first (npm test does)`);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryLogger, MetricsCollector, Supervisor, exited, isProcessAlive, resetRuntime, unwrapStart, type Pid } from '../../src/runtime/index.js';
-import { DeclaredMachine, castEvent, currentState, sendEvent, type DroppedEvent, type MachineDefinition, type NotifyPayload } from '../../src/runtime/machines/index.js';
+import { MemoryLogger, MetricsCollector, Supervisor, exited, isProcessAlive, resetRuntime, unwrapStart, type Pid } from '../../packages/runtime/src/index.js';
+import { DeclaredMachine, castEvent, currentState, sendEvent, type DroppedEvent, type MachineDefinition, type NotifyPayload } from '../../packages/runtime/src/machines/index.js';
 import { entitlement, quotaSla, ticket } from './fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

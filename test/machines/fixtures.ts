@@ -1,5 +1,5 @@
 /** Definitions written the way templates emit them, modelled on specs/autonomics.ttl and specs/chat.ttl. */
-import type { MachineDefinition } from '../../src/runtime/machines/index.js';
+import type { MachineDefinition } from '../../packages/runtime/src/machines/index.js';
 
 const notAccepted = { code: 'event_not_accepted', message: 'the governor does not accept this event in its current state' };
 

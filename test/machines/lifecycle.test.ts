@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MetricsCollector } from '../../src/runtime/index.js';
+import { MetricsCollector } from '../../packages/runtime/src/index.js';
 import {
   LifecycleStore,
   MachineDefinitionError,
@@ -12,7 +12,7 @@ import {
   validateLifecycleDefinition,
   type MachineDefinition,
   type StoredEntity,
-} from '../../src/runtime/machines/index.js';
+} from '../../packages/runtime/src/machines/index.js';
 import { entitlement, ticket } from './fixtures.js';
 
 const fresh = () => initialEntity(ticket);

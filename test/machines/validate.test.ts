@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileDefinition } from '../../src/runtime/machines/compile.js';
-import { MachineDefinitionError, definitionProblems, validateDefinition, type MachineDefinition } from '../../src/runtime/machines/index.js';
+import { compileDefinition } from '../../packages/runtime/src/machines/compile.js';
+import { MachineDefinitionError, definitionProblems, validateDefinition, type MachineDefinition } from '../../packages/runtime/src/machines/index.js';
 import { entitlement, quotaSla, ticket } from './fixtures.js';
 
 type Mutable = { -readonly [K in keyof MachineDefinition]: any };

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AuthError, TokenService } from '../../src/runtime/auth/index.js';
-import { MessageStore, PresenceTracker, RoomRegistry } from '../../src/runtime/messaging/index.js';
-import { Protocol, startGateway, type Gateway, type GatewayConnection, type SessionHandler } from '../../src/runtime/ws/index.js';
+import { AuthError, TokenService } from '../../packages/runtime/src/auth/index.js';
+import { MessageStore, PresenceTracker, RoomRegistry } from '../../packages/runtime/src/messaging/index.js';
+import { Protocol, startGateway, type Gateway, type GatewayConnection, type SessionHandler } from '../../packages/runtime/src/ws/index.js';
 import { TestClient } from '../ws/fixtures.js';
 
 const protocol = new Protocol({

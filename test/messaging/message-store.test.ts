@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MessageStore, MessageStoreError } from '../../src/runtime/messaging/index.js';
+import { MessageStore, MessageStoreError } from '../../packages/runtime/src/messaging/index.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DIST_INDEX = join(ROOT, 'dist/src/runtime/messaging/index.js');
+const DIST_INDEX = join(ROOT, 'packages/runtime/dist/messaging/index.js');
 const CHILD = fileURLToPath(new URL('./fixtures/crash-child.mjs', import.meta.url));
 
 let dirs: string[] = [];
@@ -139,10 +139,10 @@ describe('MessageStore', () => {
       ctx.skip(`crash test needs the compiled store at ${DIST_INDEX}; run \`npx tsc -p tsconfig.json\` first (npm test does)`);
       return;
     }
-    const srcDir = join(ROOT, 'src/runtime/messaging');
+    const srcDir = join(ROOT, 'packages/runtime/src/messaging');
     const newestSrc = Math.max(...readdirSync(srcDir).map((f) => statSync(join(srcDir, f)).mtimeMs));
     if (statSync(DIST_INDEX).mtimeMs < newestSrc) {
-      ctx.skip(`compiled store at ${DIST_INDEX} is older than src/runtime/messaging; rebuild with \`npx tsc -p tsconfig.json\``);
+      ctx.skip(`compiled store at ${DIST_INDEX} is older than packages/runtime/src/messaging; rebuild with \`npm run build\``);
       return;
     }
     const path = tempPath();

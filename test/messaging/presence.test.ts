@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PresenceTracker, type PresenceEvent } from '../../src/runtime/messaging/index.js';
+import { PresenceTracker, type PresenceEvent } from '../../packages/runtime/src/messaging/index.js';
 
 function fakeTimers() {
   let next = 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoomFullError, RoomRegistry } from '../../src/runtime/messaging/index.js';
+import { RoomFullError, RoomRegistry } from '../../packages/runtime/src/messaging/index.js';
 
 type Got = { room: string; seq: number; msg: string }[];
 

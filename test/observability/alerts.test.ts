@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AlertManager, type AlertPolicy } from '../../src/runtime/observability/index.js';
+import { AlertManager, type AlertPolicy } from '../../packages/runtime/src/observability/index.js';
 
 const policies: AlertPolicy[] = [
   { name: 'high_cpu', metric: 'cpu_ratio', op: 'gt', threshold: 0.9, severity: 'critical' },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MetricsCollector, type Labels } from '../../src/runtime/observability/index.js';
+import { MetricsCollector, type Labels } from '../../packages/runtime/src/observability/index.js';
 
 describe('MetricsCollector', () => {
   it('keeps counters and gauges per sorted label set, with a deterministic snapshot', () => {

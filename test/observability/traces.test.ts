@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TraceHandler, type IdSource } from '../../src/runtime/observability/index.js';
+import { TraceHandler, type IdSource } from '../../packages/runtime/src/observability/index.js';
 
 function counterIds(): IdSource {
   let t = 0;

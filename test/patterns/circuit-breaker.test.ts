@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker, type CircuitBreakerOptions } from '../../src/runtime/patterns/circuit-breaker.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from '../../packages/runtime/src/patterns/circuit-breaker.js';
 
 function fakeClock(start = 1_000_000) {
   let t = start;

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionPool, PoolError } from '../../src/runtime/patterns/connection-pool.js';
+import { ConnectionPool, PoolError } from '../../packages/runtime/src/patterns/connection-pool.js';
 import { tempDir } from './tmp.js';
 
 const cleanups: Array<() => void> = [];

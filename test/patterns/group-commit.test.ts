@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GroupCommit, GroupCommitError } from '../../src/runtime/patterns/group-commit.js';
-import { openDatabase, type SqliteDatabase } from '../../src/runtime/patterns/sqlite.js';
+import { GroupCommit, GroupCommitError } from '../../packages/runtime/src/patterns/group-commit.js';
+import { openDatabase, type SqliteDatabase } from '../../packages/runtime/src/patterns/sqlite.js';
 import { tempDir } from './tmp.js';
 
 const cleanups: Array<() => void> = [];

@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Ledger } from '../../src/runtime/patterns/ledger.js';
+import { Ledger } from '../../packages/runtime/src/patterns/ledger.js';
 import { tempDir } from './tmp.js';
 
 const child = fileURLToPath(new URL('./fixtures/ledger-crash-child.mjs', import.meta.url));
-const distEntry = fileURLToPath(new URL('../../dist/src/runtime/patterns/index.js', import.meta.url));
+const distEntry = fileURLToPath(new URL('../../packages/runtime/dist/patterns/index.js', import.meta.url));
 const hasDist = existsSync(distEntry);
 if (!hasDist) {
   console.warn(`ledger crash test SKIPPED: ${distEntry} is missing; build first with \`npx tsc -p tsconfig.json\` (npm test does).`);

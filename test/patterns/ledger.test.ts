@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConnectionPool } from '../../src/runtime/patterns/connection-pool.js';
-import { Ledger, LedgerError, type LedgerConfig } from '../../src/runtime/patterns/ledger.js';
+import { ConnectionPool } from '../../packages/runtime/src/patterns/connection-pool.js';
+import { Ledger, LedgerError, type LedgerConfig } from '../../packages/runtime/src/patterns/ledger.js';
 import { tempDir } from './tmp.js';
 
 const cleanups: Array<() => unknown> = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoadShedder } from '../../src/runtime/patterns/load-shedder.js';
+import { LoadShedder } from '../../packages/runtime/src/patterns/load-shedder.js';
 
 describe('LoadShedder', () => {
   it('admits up to the threshold and sheds above it, counting both', () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConnectionPool } from '../../src/runtime/patterns/connection-pool.js';
-import { RoutingError, RoutingTable } from '../../src/runtime/patterns/routing-table.js';
+import { ConnectionPool } from '../../packages/runtime/src/patterns/connection-pool.js';
+import { RoutingError, RoutingTable } from '../../packages/runtime/src/patterns/routing-table.js';
 import { tempDir } from './tmp.js';
 
 describe('ConnectionPool.stats', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RoutingError, RoutingTable } from '../../src/runtime/patterns/routing-table.js';
+import { RoutingError, RoutingTable } from '../../packages/runtime/src/patterns/routing-table.js';
 
 describe('RoutingTable', () => {
   it('looks up exact matches only', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurabilityConfigError, durabilitySettings, openDatabase, type OpenDatabaseOptions } from '../../src/runtime/patterns/sqlite.js';
+import { DurabilityConfigError, durabilitySettings, openDatabase, type OpenDatabaseOptions } from '../../packages/runtime/src/patterns/sqlite.js';
 import { tempDir } from './tmp.js';
 
 const cleanups: Array<() => void> = [];

@@ -17,6 +17,7 @@ function project(files: Record<string, string>): Manifest {
     root,
     path: 'ggen.toml',
     raw: {},
+    packs: [],
     project: { name: 'demo' },
     ontology: { sources: [], prefixes: {} },
     inference: { maxRounds: 8, listIndex: false, rules: [] },

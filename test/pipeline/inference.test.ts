@@ -71,11 +71,11 @@ async function expectSameAsPlain(texts: string[], rules: InferenceRule[], maxRou
 
 describe('inference fixpoint', () => {
   it('matches the plain fixpoint on the repository specs and rules', async () => {
-    const rules = readdirSync(path.join(ROOT, 'queries/inference'))
+    const rules = readdirSync(path.join(ROOT, 'packs/otp/queries/inference'))
       .filter((f) => f.endsWith('.rq'))
       .sort()
-      .map((f) => rule(f, read(`queries/inference/${f}`)));
-    const specs = ['specs/ontology/otp.ttl', 'specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'].map(read);
+      .map((f) => rule(f, read(`packs/otp/queries/inference/${f}`)));
+    const specs = ['packs/otp/ontology/otp.ttl', 'specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'].map(read);
     // As ggen.toml runs them: after the list index, which the rules read lists through.
     const got = await expectSameAsPlain(specs, rules, 16, true);
     const withoutIndex = await expectSameAsPlain(specs, rules);

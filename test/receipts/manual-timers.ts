@@ -1,4 +1,4 @@
-import type { Timers } from '../../src/runtime/receipts/index.js';
+import type { Timers } from '../../packages/runtime/src/receipts/index.js';
 
 /** Timers driven by the test: nothing fires until `advance`. Records every requested delay. */
 export class ManualTimers implements Timers {

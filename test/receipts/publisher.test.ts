@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { backoffDelay, ReceiptPublisher, type Receipt, type Sink } from '../../src/runtime/receipts/index.js';
+import { backoffDelay, ReceiptPublisher, type Receipt, type Sink } from '../../packages/runtime/src/receipts/index.js';
 import { ManualTimers, settle } from './manual-timers.js';
 
 let dir: string;

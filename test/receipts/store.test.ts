@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serializeEnvelope, signEnvelope } from '../../src/pipeline/receipt/dsse.js';
 import { buildStatement, serializeStatement } from '../../src/pipeline/receipt/statement.js';
 import type { Manifest } from '../../src/pipeline/types.js';
-import { ReceiptError, ReceiptStore, type ReceiptInput } from '../../src/runtime/receipts/index.js';
+import { ReceiptError, ReceiptStore, type ReceiptInput } from '../../packages/runtime/src/receipts/index.js';
 
 let dir: string;
 let store: ReceiptStore;

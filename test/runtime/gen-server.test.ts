@@ -15,7 +15,7 @@ import {
   whereis,
   type From,
   type GenServerBehaviour,
-} from '../../src/runtime/index.js';
+} from '../../packages/runtime/src/index.js';
 import { flush, ok, waitFor } from './helpers.js';
 
 let logger: MemoryLogger;

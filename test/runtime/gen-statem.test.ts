@@ -10,7 +10,7 @@ import {
   type Action,
   type EventType,
   type StateMachineBehaviour,
-} from '../../src/runtime/index.js';
+} from '../../packages/runtime/src/index.js';
 import { ok, waitFor } from './helpers.js';
 
 let logger: MemoryLogger;

@@ -1,4 +1,4 @@
-import { exited, type Pid, type StartResult, isStartOk } from '../../src/runtime/index.js';
+import { exited, type Pid, type StartResult, isStartOk } from '../../packages/runtime/src/index.js';
 
 export function ok(r: StartResult): Pid {
   if (!isStartOk(r)) throw new Error(`expected {ok: pid}, got ${String(r === 'ignore' ? r : JSON.stringify(r))}`);

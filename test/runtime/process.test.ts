@@ -15,7 +15,7 @@ import {
   spawnLink,
   unregister,
   whereis,
-} from '../../src/runtime/index.js';
+} from '../../packages/runtime/src/index.js';
 import { flush } from './helpers.js';
 
 beforeEach(() => {

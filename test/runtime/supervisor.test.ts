@@ -11,7 +11,7 @@ import {
   spawn,
   type ChildSpec,
   type RestartType,
-} from '../../src/runtime/index.js';
+} from '../../packages/runtime/src/index.js';
 import { ok, sleep } from './helpers.js';
 import { Trace, gate, pidOf, runningPid } from './sup-helpers.js';
 

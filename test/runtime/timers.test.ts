@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TimerHeap, type DeadlineEntry } from '../../src/runtime/index.js';
+import { TimerHeap, type DeadlineEntry } from '../../packages/runtime/src/index.js';
 
 function entry(fired: string[], name: string): DeadlineEntry {
   return { deadline: 0, seq: 0, armed: false, onDeadline: () => fired.push(name) };

@@ -14,8 +14,8 @@ import { indexLists } from '../../src/pipeline/normalize/lists.js';
 import type { Row } from '../../src/pipeline/types.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const ONTOLOGY = 'specs/ontology/otp.ttl';
-export const SHAPES = 'specs/shapes/otp.shapes.ttl';
+export const ONTOLOGY = 'packs/otp/ontology/otp.ttl';
+export const SHAPES = 'packs/otp/shapes/otp.shapes.ttl';
 export const DOMAIN_SPECS = ['specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'];
 export const OTP = 'https://ggen.dev/otp#';
 
@@ -73,7 +73,7 @@ export function queryFiles(): string[] {
       else if (entry.name.endsWith('.rq')) files.push(child);
     }
   };
-  walk('queries');
+  walk('packs/otp/queries');
   return files.sort();
 }
 
@@ -84,7 +84,7 @@ async function queryEngine(): Promise<QueryEngine> {
   return engine;
 }
 
-export const INFERENCE_RULES = () => queryFiles().filter((f) => f.startsWith('queries/inference/'));
+export const INFERENCE_RULES = () => queryFiles().filter((f) => f.startsWith('packs/otp/queries/inference/'));
 
 /** The spec graph after the inference rules (in file order), as normalize leaves it for the queries. */
 export async function inferredGraph(...rels: string[]): Promise<Store> {

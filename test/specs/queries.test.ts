@@ -8,7 +8,7 @@ const telecom = await inferredGraph('specs/telecom.ttl');
 const machine = await inferredGraph('test/fixtures/specs/machine.ttl');
 const autonomics = await inferredGraph('specs/autonomics.ttl');
 const chat = await inferredGraph('specs/chat.ttl');
-const rowsOf = (file: string) => select(telecom, `queries/${file}`);
+const rowsOf = (file: string) => select(telecom, `packs/otp/queries/${file}`);
 const pick = (rows: Row[], ...keys: string[]) => rows.map((r) => Object.fromEntries(keys.map((k) => [k, r[k]])));
 
 describe('query files', () => {
@@ -20,7 +20,7 @@ describe('query files', () => {
 
   for (const file of files) {
     it(`${file} parses as a SELECT with a top-level ORDER BY and declares otp:`, async () => {
-      const form = file.startsWith('queries/inference/') ? 'construct' : 'select';
+      const form = file.startsWith('packs/otp/queries/inference/') ? 'construct' : 'select';
       await checkQuery({ text: read(file), file, line: 1 }, {}, form);
       expect(read(file)).toMatch(/^PREFIX otp: <https:\/\/ggen\.dev\/otp#>$/m);
     });
@@ -29,7 +29,7 @@ describe('query files', () => {
   it('return the same rows in the same order whatever order the triples were loaded in', async () => {
     const merged = await inferredGraph(...DOMAIN_SPECS, 'test/fixtures/specs/machine.ttl');
     const reversed = new Store([...merged.getQuads(null, null, null, null)].reverse());
-    for (const file of files.filter((f) => !f.startsWith('queries/inference/'))) {
+    for (const file of files.filter((f) => !f.startsWith('packs/otp/queries/inference/'))) {
       expect(await select(reversed, file), file).toEqual(await select(merged, file));
     }
   });
@@ -163,7 +163,7 @@ describe('telecom rows', () => {
 });
 
 describe('state machine rows (fixture)', () => {
-  const rows = (file: string) => select(machine, `queries/${file}`);
+  const rows = (file: string) => select(machine, `packs/otp/queries/${file}`);
 
   it('machines, states, events', async () => {
     expect(pick(await rows('state_machines.rq'), 'name', 'initial_state', 'unhandled_error', 'usage')).toEqual([
@@ -214,7 +214,7 @@ describe('state machine rows (fixture)', () => {
 });
 
 describe('autonomics rows', () => {
-  const rows = (file: string) => select(autonomics, `queries/${file}`);
+  const rows = (file: string) => select(autonomics, `packs/otp/queries/${file}`);
 
   it('the tree: one_for_all root, four functional supervisors, eight simple_one_for_one governors', async () => {
     const sups = await rows('supervisors.rq');
@@ -273,7 +273,7 @@ describe('autonomics rows', () => {
 });
 
 describe('chat rows', () => {
-  const rows = (file: string) => select(chat, `queries/${file}`);
+  const rows = (file: string) => select(chat, `packs/otp/queries/${file}`);
 
   it('the tree: stores and services before the gateway, one session per connection', async () => {
     expect((await rows('children.rq')).filter((c) => c.sup_name === 'chat_sup').map((c) => c.child_id)).toEqual([

@@ -9,7 +9,7 @@ import { billingEngine } from '../../generated/telecom/index.js';
 import { boot, OPENING, verifyChain } from './helpers.js';
 
 
-const stale = staleCompiled('dist/generated/telecom/index.js', ['generated/telecom', 'src/runtime']);
+const stale = staleCompiled('dist/generated/telecom/index.js', ['generated/telecom', 'packages/runtime/src']);
 if (stale) console.warn(`crash durability test skipped: ${stale}`);
 
 describe.skipIf(stale !== undefined)('crash durability', () => {

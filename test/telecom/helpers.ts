@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Ledger, resetRuntime, type ChainVerdict } from '../../src/runtime/index.js';
+import { Ledger, resetRuntime, type ChainVerdict } from '../../packages/runtime/src/index.js';
 import { startTelecom, type AppEnv, type TelecomHandle } from '../../generated/telecom/index.js';
 
 export interface Running {

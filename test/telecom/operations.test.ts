@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { whereis } from '../../src/runtime/index.js';
+import { whereis } from '../../packages/runtime/src/index.js';
 import { billingEngine, callRouter, dbPool, OperationError } from '../../generated/telecom/index.js';
 import { boot, OPENING, type Running } from './helpers.js';
 

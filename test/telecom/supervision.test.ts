@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { exit, exited, isProcessAlive, whereis, type Pid } from '../../src/runtime/index.js';
+import { exit, exited, isProcessAlive, whereis, type Pid } from '../../packages/runtime/src/index.js';
 import { billingEngine, callRouter } from '../../generated/telecom/index.js';
 import { boot, until, type Running } from './helpers.js';
 

@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { ProtocolSpec } from '../../src/runtime/ws/index.js';
+import type { ProtocolSpec } from '../../packages/runtime/src/ws/index.js';
 
 export const CHAT_SPEC: ProtocolSpec = {
   maxFrameBytes: 1024,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Protocol, startGateway, type Gateway } from '../../src/runtime/ws/index.js';
+import { Protocol, startGateway, type Gateway } from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC } from './fixtures.js';
 
 let gw: Gateway | null = null;

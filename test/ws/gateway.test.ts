@@ -7,7 +7,7 @@ import {
   type GatewayOptions,
   type ProtocolMessage,
   type SessionHandler,
-} from '../../src/runtime/ws/index.js';
+} from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC, TestClient, eventually } from './fixtures.js';
 
 const protocol = new Protocol(CHAT_SPEC);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SessionHub, type GatewayConnection } from '../../src/runtime/ws/index.js';
+import { SessionHub, type GatewayConnection } from '../../packages/runtime/src/ws/index.js';
 
 function fakeConn(open = true): GatewayConnection & { sent: string[] } {
   const sent: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Protocol } from '../../src/runtime/ws/index.js';
+import { Protocol } from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC } from './fixtures.js';
 
 

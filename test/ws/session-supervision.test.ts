@@ -13,9 +13,9 @@ import {
   type EventType,
   type Pid,
   type StateMachineBehaviour,
-} from '../../src/runtime/index.js';
-import { AuthError, TokenService } from '../../src/runtime/auth/index.js';
-import { Protocol, startGateway, type Gateway, type GatewayConnection, type ProtocolMessage } from '../../src/runtime/ws/index.js';
+} from '../../packages/runtime/src/index.js';
+import { AuthError, TokenService } from '../../packages/runtime/src/auth/index.js';
+import { Protocol, startGateway, type Gateway, type GatewayConnection, type ProtocolMessage } from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC, TestClient, eventually } from './fixtures.js';
 
 type State = 'connecting' | 'authenticated' | 'active' | 'idle';

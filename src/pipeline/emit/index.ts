@@ -31,6 +31,8 @@ export interface ExtractedTemplate {
 export interface SkippedTemplate {
   template: string;
   reason: string;
+  /** `excluded`: a pack template that ggen.toml `generation.exclude` leaves out (it never ran). */
+  outcome?: 'excluded';
 }
 
 export interface EmitResult {
@@ -127,22 +129,36 @@ export interface Renderer {
   result(): EmitResult;
 }
 
-export async function createRenderer(manifest: Manifest, graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>): Promise<Renderer> {
+/**
+ * `dirs`: the templates directories an include is looked up in, in order (the project's, then
+ * each pack's, last pack first; see discoverTemplateFiles).
+ */
+export async function createRenderer(
+  manifest: Manifest,
+  graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>,
+  dirs: string[] = [manifest.generation.templates],
+): Promise<Renderer> {
   const nunjucks = (await import('nunjucks')).default;
-  const templatesDir = path.resolve(manifest.root, manifest.generation.templates);
+  const templatesDirs = dirs.map((d) => path.resolve(manifest.root, d));
   const offsets = new Map<string, number>();
 
   class PartialLoader extends nunjucks.Loader {
     getSource(name: string): { src: string; path: string; noCache: boolean } {
-      const abs = path.resolve(templatesDir, name);
-      if (path.relative(templatesDir, abs).startsWith('..')) throw new Error(`include "${name}" is outside the templates directory`);
-      const rel = toPosix(path.relative(manifest.root, abs));
-      let src: string;
-      try {
-        src = readFileSync(abs, 'utf8');
-      } catch {
-        throw new Error(`template "${name}" not found in ${manifest.generation.templates}`);
+      let abs: string | undefined;
+      let src: string | undefined;
+      for (const templatesDir of templatesDirs) {
+        const candidate = path.resolve(templatesDir, name);
+        if (path.relative(templatesDir, candidate).startsWith('..')) throw new Error(`include "${name}" is outside the templates directory`);
+        try {
+          src = readFileSync(candidate, 'utf8');
+          abs = candidate;
+          break;
+        } catch {
+          /* the next directory */
+        }
       }
+      if (abs === undefined || src === undefined) throw new Error(`template "${name}" not found in ${dirs.join(', ')}`);
+      const rel = toPosix(path.relative(manifest.root, abs));
       const fm = splitFrontmatter(src);
       if (fm) offsets.set(rel, fm.offset);
       return { src: fm ? fm.body : src, path: rel, noCache: false };

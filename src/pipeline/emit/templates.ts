@@ -46,38 +46,116 @@ export interface TemplateSet {
   templates: TemplateSpec[];
   /** Partials (relative to root), sorted. */
   partials: string[];
+  /** Pack templates left out by `generation.exclude`. */
+  excluded: TemplateFiles['excluded'];
+  /** Templates directories in include-lookup order. */
+  dirs: string[];
 }
 
 const KEYS = new Set(['to', 'query', 'queries', 'for_each', 'when', 'skip_empty', 'mode', 'schema', 'description']);
 
 export const toPosix = (p: string): string => p.split(path.sep).join('/');
 
-/** All `.njk` files under the templates dir, split into templates and partials; both sorted, relative to root. */
-export async function discoverTemplateFiles(manifest: Manifest): Promise<{ templates: string[]; partials: string[] }> {
-  const dir = path.resolve(manifest.root, manifest.generation.templates);
-  const templates: string[] = [];
-  const partials: string[] = [];
+/** Where a template came from: its name inside its templates directory, and the directory its query and schema files resolve against. */
+export interface TemplateOrigin {
+  name: string;
+  /** Root-relative directory that `query:`/`schema:` paths are relative to: the pack's, or the project root. */
+  base: string;
+  /** The pack that supplied it; undefined for the project's own templates. */
+  pack?: string;
+}
+
+export interface TemplateFiles {
+  templates: string[];
+  partials: string[];
+  /** Template or partial (root-relative) → origin. */
+  origins: Map<string, TemplateOrigin>;
+  /** Pack templates left out by `generation.exclude`, sorted by file. */
+  excluded: Array<{ template: string; pack: string; name: string }>;
+  /** Templates directories in lookup order for includes: the project's first, then each pack's. */
+  dirs: string[];
+}
+
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+async function walkTemplates(root: string, dirRel: string, missingOk: boolean, onMissing: () => never): Promise<Array<{ name: string; partial: boolean }>> {
+  const dir = path.resolve(root, dirRel);
+  const found: Array<{ name: string; partial: boolean }> = [];
   const walk = async (abs: string, inPartials: boolean): Promise<void> => {
     let entries;
     try {
       entries = await readdir(abs, { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && abs === dir) {
-        throw new InputError({ file: manifest.path, message: `templates directory ${manifest.generation.templates} does not exist` });
+        if (missingOk) return;
+        onMissing();
       }
       throw err;
     }
     for (const e of entries) {
       const child = path.join(abs, e.name);
       if (e.isDirectory()) await walk(child, inPartials || e.name.startsWith('_'));
-      else if (e.isFile() && e.name.endsWith('.njk')) {
-        (inPartials ? partials : templates).push(toPosix(path.relative(manifest.root, child)));
-      }
+      else if (e.isFile() && e.name.endsWith('.njk')) found.push({ name: toPosix(path.relative(dir, child)), partial: inPartials });
     }
   };
   await walk(dir, false);
-  const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-  return { templates: templates.sort(byCodeUnit), partials: partials.sort(byCodeUnit) };
+  return found;
+}
+
+/**
+ * Every template and partial the run uses, relative to root, both sorted: each pack's (in
+ * `packs` order; a later pack's template of the same name replaces an earlier one's), less
+ * those named in `generation.exclude`, then the project's own templates directory, whose
+ * templates override a pack template of the same relative path or add new ones.
+ */
+export async function discoverTemplateFiles(manifest: Manifest): Promise<TemplateFiles> {
+  const byName = new Map<string, { file: string; origin: TemplateOrigin; partial: boolean }>();
+  const packNames = new Set<string>();
+  for (const pack of manifest.packs ?? []) {
+    const found = await walkTemplates(manifest.root, pack.templates, false, () => {
+      throw new InputError({ file: pack.manifestFile, message: `templates directory ${pack.templates} does not exist` });
+    });
+    for (const f of found) {
+      byName.set(f.name, { file: toPosix(path.posix.join(pack.templates, f.name)), origin: { name: f.name, base: pack.dir, pack: pack.name }, partial: f.partial });
+      if (!f.partial) packNames.add(f.name);
+    }
+  }
+  const excluded: TemplateFiles['excluded'] = [];
+  const problems: Array<{ file: string; message: string }> = [];
+  for (const [i, name] of (manifest.generation.exclude ?? []).entries()) {
+    const hit = byName.get(name);
+    if (!hit || hit.partial || !hit.origin.pack) {
+      const known = [...packNames].sort(byCodeUnit);
+      problems.push({
+        file: manifest.path,
+        message: `generation.exclude[${i}]: no pack template named "${name}"${known.length ? ` (pack templates: ${known.join(', ')})` : ' (no pack brings templates)'}`,
+      });
+      continue;
+    }
+    excluded.push({ template: hit.file, pack: hit.origin.pack, name });
+    byName.delete(name);
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  const own = await walkTemplates(manifest.root, manifest.generation.templates, (manifest.packs ?? []).length > 0, () => {
+    throw new InputError({ file: manifest.path, message: `templates directory ${manifest.generation.templates} does not exist` });
+  });
+  for (const f of own) {
+    byName.set(f.name, { file: toPosix(path.posix.join(manifest.generation.templates, f.name)), origin: { name: f.name, base: '.' }, partial: f.partial });
+  }
+  const templates: string[] = [];
+  const partials: string[] = [];
+  const origins = new Map<string, TemplateOrigin>();
+  for (const v of byName.values()) {
+    (v.partial ? partials : templates).push(v.file);
+    origins.set(v.file, v.origin);
+  }
+  return {
+    templates: templates.sort(byCodeUnit),
+    partials: partials.sort(byCodeUnit),
+    origins,
+    excluded: excluded.sort((a, b) => byCodeUnit(a.template, b.template)),
+    dirs: [manifest.generation.templates, ...[...(manifest.packs ?? [])].reverse().map((p) => p.templates)],
+  };
 }
 
 /** Splits `---\n yaml \n---\n body`. Returns null when the file has no frontmatter. */
@@ -94,7 +172,8 @@ export function splitFrontmatter(src: string): { yaml: string; body: string; off
 
 const isQueryFile = (s: string): boolean => !/[\n\r]/.test(s) && /\.(rq|sparql)$/i.test(s.trim());
 
-export async function loadTemplate(manifest: Manifest, file: string): Promise<TemplateSpec> {
+export async function loadTemplate(manifest: Manifest, file: string, origin?: TemplateOrigin): Promise<TemplateSpec> {
+  const base = origin?.base ?? '.';
   const src = await readFile(path.resolve(manifest.root, file), 'utf8');
   const fm = splitFrontmatter(src);
   if (!fm) throw new InputError({ file, line: 1, col: 1, message: 'template has no frontmatter (a first line `---`, YAML with at least `to:`, then `---`)' });
@@ -137,13 +216,13 @@ export async function loadTemplate(manifest: Manifest, file: string): Promise<Te
     if (typeof text !== 'string' || text.trim() === '') return fail(key, `${key} must be a query file (.rq/.sparql) or inline SPARQL text`);
     const at = node?.range?.[0];
     if (isQueryFile(text)) {
-      const rel = toPosix(path.normalize(text.trim()));
+      const rel = toPosix(path.join(base, text.trim()));
       try {
         const body = await readFile(path.resolve(manifest.root, rel), 'utf8');
         deps.push(rel);
         return { text: body, file: rel, line: 1 };
       } catch {
-        throw new InputError({ file, line: lineOf(at), col: colOf(at), message: `query file ${rel} not found (paths are relative to the project root)` });
+        throw new InputError({ file, line: lineOf(at), col: colOf(at), message: `query file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})` });
       }
     }
     const block = node instanceof Scalar && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
@@ -201,12 +280,12 @@ export async function loadTemplate(manifest: Manifest, file: string): Promise<Te
     for (const [q, f] of entries) {
       if (!queries.some((x) => x.name === q)) fail('schema', q ? `schema names unknown query "${q}"` : '`schema` needs a query');
       if (typeof f !== 'string') fail('schema', 'schema file must be a path');
-      const rel = toPosix(path.normalize(f as string));
+      const rel = toPosix(path.join(base, f as string));
       let text: string;
       try {
         text = await readFile(path.resolve(manifest.root, rel), 'utf8');
       } catch {
-        return fail('schema', `schema file ${rel} not found (paths are relative to the project root)`);
+        return fail('schema', `schema file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})`);
       }
       let schema: object;
       try {
@@ -238,6 +317,11 @@ export async function loadTemplate(manifest: Manifest, file: string): Promise<Te
 }
 
 export async function loadTemplates(manifest: Manifest): Promise<TemplateSet> {
-  const { templates, partials } = await discoverTemplateFiles(manifest);
-  return { templates: await Promise.all(templates.map((t) => loadTemplate(manifest, t))), partials };
+  const found = await discoverTemplateFiles(manifest);
+  return {
+    templates: await Promise.all(found.templates.map((t) => loadTemplate(manifest, t, found.origins.get(t)))),
+    partials: found.partials,
+    excluded: found.excluded,
+    dirs: found.dirs,
+  };
 }

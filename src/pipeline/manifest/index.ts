@@ -126,11 +126,14 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
     return { text: value, file: rel, line: at.line, column: at.column };
   };
 
+  const { loadPacks } = await import('./packs.js');
+  const packed = await loadPacks((raw.packs ?? []) as string[], root, rel);
+
   const ontology = raw.ontology as Toml;
   const sources = (ontology.sources as string[]).map((s, i) => inside(s, `ontology.sources[${i}]`));
 
   const inference = (raw.inference ?? {}) as Toml;
-  const rules: InferenceRule[] = [];
+  const rules: InferenceRule[] = [...packed.rules];
   for (const [i, r] of ((inference.rules ?? []) as Toml[]).entries()) {
     const construct =
       r.construct !== undefined
@@ -140,8 +143,8 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
   }
 
   const validation = (raw.validation ?? {}) as Toml;
-  const shacl = ((validation.shacl ?? []) as string[]).map((s, i) => inside(s, `validation.shacl[${i}]`));
-  const ask: AskGate[] = [];
+  const shacl = [...packed.shacl, ...((validation.shacl ?? []) as string[]).map((s, i) => inside(s, `validation.shacl[${i}]`))];
+  const ask: AskGate[] = [...packed.ask];
   for (const [i, g] of ((validation.ask ?? []) as Toml[]).entries()) {
     const query =
       g.file !== undefined
@@ -167,14 +170,15 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
       ...(raw.project.version !== undefined ? { version: raw.project.version as string } : {}),
       ...(raw.project.description !== undefined ? { description: raw.project.description as string } : {}),
     },
+    packs: packed.packs,
     ontology: {
       sources,
-      prefixes: { ...((ontology.prefixes ?? {}) as Record<string, string>) },
+      prefixes: { ...packed.prefixes, ...((ontology.prefixes ?? {}) as Record<string, string>) },
       ...(ontology.base_iri !== undefined ? { baseIri: ontology.base_iri as string } : {}),
     },
     inference: {
       maxRounds: (inference.max_rounds as number | undefined) ?? DEFAULTS.maxRounds,
-      listIndex: (inference.list_index as boolean | undefined) ?? false,
+      listIndex: ((inference.list_index as boolean | undefined) ?? false) || packed.listIndex,
       rules,
     },
     validation: { shacl, ask },
@@ -182,12 +186,18 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
       templates: inside((generation.templates as string | undefined) ?? DEFAULTS.templates, 'generation.templates'),
       outputDir: inside((generation.output_dir as string | undefined) ?? DEFAULTS.outputDir, 'generation.output_dir'),
       vars: { ...((generation.vars ?? {}) as Record<string, unknown>) },
+      ...(generation.exclude !== undefined ? { exclude: [...(generation.exclude as string[])] } : {}),
     },
     receipt: {
       path: inside((receipt.path as string | undefined) ?? DEFAULTS.receiptPath, 'receipt.path'),
       signingKeyEnv: (receipt.signing_key_env as string | undefined) ?? DEFAULTS.signingKeyEnv,
     },
   };
+  for (const [prefix, iri] of Object.entries((ontology.prefixes ?? {}) as Record<string, string>)) {
+    if (packed.prefixes[prefix] !== undefined && packed.prefixes[prefix] !== iri) {
+      problems.push({ file: rel, message: `ontology.prefixes.${prefix}: ${iri} rebinds a prefix a pack uses (${packed.prefixes[prefix]})` });
+    }
+  }
   if (manifest.generation.outputDir === '.') {
     problems.push({ file: rel, message: 'generation.output_dir: must be a subdirectory, not the project root' });
   }
@@ -197,7 +207,7 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
 
 /** Expands `ontology.sources` to the spec files they name: relative POSIX paths, deduplicated, sorted. */
 export async function resolveSources(manifest: Manifest): Promise<string[]> {
-  const found = new Set<string>();
+  const found = new Set<string>((manifest.packs ?? []).flatMap((p) => p.sources));
   const problems: Diagnostic[] = [];
   for (const [i, source] of manifest.ontology.sources.entries()) {
     const key = `ontology.sources[${i}]`;

@@ -6,11 +6,19 @@
  * - `subject`: every `overwrite` output, `{name: <path from root>, digest: {sha256}}`, sorted by name.
  * - `create_once` outputs belong to the user once written, so they are not subjects: they are
  *   listed in `runDetails.byproducts` as `{name, uri: "file:<path>", annotations: {mode: "create_once"}}`.
- * - `resolvedDependencies`: input files as `{uri: "file:<path>", digest, annotations: {role}}` sorted by uri,
+ * - `resolvedDependencies`: input files as `{uri: "file:<path>", digest, annotations: {role}}` sorted by uri;
+ *   a file that a pack brings also carries `annotations.pack` (its name), and each pack's own
+ *   pack.toml has role `pack` with `annotations.version`; `internalParameters.packs` lists the
+ *   packs in order as {name, version, path};
  *   then `pkg:npm/<name>@<version>` for ggen-ts and each pipeline library.
  * - the graph digest is the byproduct named `graph`.
  */
-import type { Manifest } from '../types.js';
+import type { Manifest, PackInfo } from '../types.js';
+
+/** The pack a root-relative file belongs to, if any. */
+export function packOf(packs: PackInfo[], file: string): PackInfo | undefined {
+  return packs.find((p) => file === p.dir || file.startsWith(`${p.dir}/`) || (p.dir === '.' && !file.startsWith('../')));
+}
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
 export const PREDICATE_TYPE = 'https://slsa.dev/provenance/v1';
@@ -18,7 +26,7 @@ export const BUILD_TYPE = 'https://github.com/ggen-ts/ggen-ts/sync/v1';
 export const BUILDER_ID = 'https://github.com/ggen-ts/ggen-ts';
 export const RECEIPT_COMMAND = 'ggen sync';
 
-export type InputRole = 'manifest' | 'spec' | 'shapes' | 'rule' | 'template' | 'partial' | 'query' | 'schema';
+export type InputRole = 'manifest' | 'pack' | 'spec' | 'shapes' | 'rule' | 'template' | 'partial' | 'query' | 'schema';
 
 export interface ResourceDescriptor {
   name?: string;
@@ -35,7 +43,7 @@ export interface Statement {
     buildDefinition: {
       buildType: string;
       externalParameters: { command: string; manifest: { path: string; content: unknown } };
-      internalParameters: { outputDir: string; templates: string };
+      internalParameters: { outputDir: string; templates: string; packs?: Array<{ name: string; version: string; path: string }> };
       resolvedDependencies: ResourceDescriptor[];
     };
     runDetails: {
@@ -95,10 +103,20 @@ export function buildStatement(input: ReceiptInput): Statement {
           command: RECEIPT_COMMAND,
           manifest: { path: input.manifest.path, content: sortKeys(input.manifest.raw) },
         },
-        internalParameters: { outputDir: input.manifest.generation.outputDir, templates: input.manifest.generation.templates },
+        internalParameters: {
+          outputDir: input.manifest.generation.outputDir,
+          templates: input.manifest.generation.templates,
+          ...(input.manifest.packs?.length ? { packs: input.manifest.packs.map((p) => ({ name: p.name, version: p.version, path: p.dir })) } : {}),
+        },
         resolvedDependencies: [
           ...input.inputs
-            .map((f): ResourceDescriptor => ({ uri: `file:${f.path}`, digest: { sha256: f.sha256 }, annotations: { role: f.role } }))
+            .map((f): ResourceDescriptor => {
+              const pack = packOf(input.manifest.packs ?? [], f.path);
+              const annotations: Record<string, string> = { role: f.role };
+              if (pack) annotations.pack = pack.name;
+              if (pack && f.role === 'pack') annotations.version = pack.version;
+              return { uri: `file:${f.path}`, digest: { sha256: f.sha256 }, annotations };
+            })
             .sort(byKey((d) => d.uri!)),
           ...[...input.packages].sort(byKey((p) => (p.name === 'ggen-ts' ? '' : p.name))).map((p): ResourceDescriptor => ({ uri: purl(p.name, p.version) })),
         ],
