@@ -138,10 +138,42 @@ const SCOPING_FILTERS = new Set(['where', 'sortBy', 'groupBy']);
 /** Partials a template names with a literal include/import/from/extends; null if a name is computed. */
 const PARTIAL_REF = /\{%-?\s*(?:include|import|from|extends)\s+(?:(["'])(.*?)\1|(\S))/g;
 
-export async function createRenderer(manifest: Manifest, graph: EmitGraph): Promise<Renderer> {
+/**
+ * Compiled templates kept between runs of one process (`sync --watch`). The Nunjucks environment
+ * caches the partials it loads, so it and everything compiled against it are reused only while
+ * every template file under the templates directory has the same text (`key`).
+ */
+export interface RendererCache {
+  key: string;
+  env?: unknown;
+  offsets?: Map<string, number>;
+  compiled: Map<string, unknown>;
+}
+
+export async function createRenderer(manifest: Manifest, graph: EmitGraph, cache?: RendererCache): Promise<Renderer> {
   const nunjucks = (await import('nunjucks')).default;
   const templatesDir = path.resolve(manifest.root, manifest.generation.templates);
-  const offsets = new Map<string, number>();
+  let key = '';
+  if (cache) {
+    const h = createHash('sha256').update(`${manifest.root}\0${templatesDir}\0`);
+    for (const name of listTemplateFiles(templatesDir, true)) {
+      let text = '';
+      try {
+        text = readFileSync(path.join(templatesDir, name), 'utf8');
+      } catch {
+        /* gone: counts as empty */
+      }
+      h.update(`${name}\0${Buffer.byteLength(text)}:`).update(text);
+    }
+    key = h.digest('hex');
+    if (cache.key !== key) {
+      cache.key = key;
+      cache.env = undefined;
+      cache.offsets = undefined;
+      cache.compiled.clear();
+    }
+  }
+  const offsets = cache?.offsets ?? new Map<string, number>();
 
   class PartialLoader extends nunjucks.Loader {
     getSource(name: string): { src: string; path: string; noCache: boolean } {
@@ -159,13 +191,28 @@ export async function createRenderer(manifest: Manifest, graph: EmitGraph): Prom
       return { src: fm ? fm.body : src, path: rel, noCache: false };
     }
   }
-  const env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
-    autoescape: false,
-    throwOnUndefined: true,
-  });
-  for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, SCOPING_FILTERS.has(name) ? scoped(fn) : fn);
-  strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
+  let env = cache?.env as InstanceType<typeof nunjucks.Environment> | undefined;
+  if (!env) {
+    env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
+      autoescape: false,
+      throwOnUndefined: true,
+    });
+    for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, SCOPING_FILTERS.has(name) ? scoped(fn) : fn);
+    strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
+    if (cache) {
+      cache.env = env;
+      cache.offsets = offsets;
+    }
+  }
   instrument(nunjucks as unknown as NunjucksInternals);
+  const compile = (src: string, name: string): InstanceType<typeof nunjucks.Template> => {
+    const k = `${name}\0${src}`;
+    const hit = cache?.compiled.get(k) as InstanceType<typeof nunjucks.Template> | undefined;
+    if (hit) return hit;
+    const t = new nunjucks.Template(src, env, name, true);
+    cache?.compiled.set(k, t);
+    return t;
+  };
 
   const base = {
     vars: manifest.generation.vars,
@@ -211,7 +258,7 @@ export async function createRenderer(manifest: Manifest, graph: EmitGraph): Prom
     };
     scan(t.body);
     // A computed name could reach any partial: count every one there is.
-    if (computed) for (const name of listPartials(templatesDir)) if (!seen.has(name)) seen.add(name);
+    if (computed) for (const name of listTemplateFiles(templatesDir, false)) if (!seen.has(name)) seen.add(name);
     for (const name of [...seen].sort()) part(`${name}\0${readPartial(name) ?? ''}`);
     return h.digest('hex');
   };
@@ -228,12 +275,12 @@ export async function createRenderer(manifest: Manifest, graph: EmitGraph): Prom
     let body: InstanceType<typeof nunjucks.Template>;
     let to: InstanceType<typeof nunjucks.Template>;
     try {
-      body = new nunjucks.Template(t.body, env, t.file, true);
+      body = compile(t.body, t.file);
     } catch (err) {
       throw mapNunjucksError(err, { file: t.file }, offsets);
     }
     try {
-      to = new nunjucks.Template(t.to, env, `${t.file}#to`, true);
+      to = compile(t.to, `${t.file}#to`);
     } catch (err) {
       throw new InputError({ file: t.file, line: t.toLine, message: `to: ${String((err as Error).message).split('\n').pop()!.trim()}` });
     }
@@ -307,8 +354,8 @@ export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): str
   return [...found].sort((a, b) => a - b).map((i) => graph.specFiles[i]!).filter((f) => f !== undefined);
 }
 
-/** Every partial under the templates dir (in a directory starting with `_`), relative to it. */
-function listPartials(templatesDir: string): string[] {
+/** Every partial under the templates dir (in a directory starting with `_`), or every `.njk` with `all`; relative to it, sorted. */
+function listTemplateFiles(templatesDir: string, all: boolean): string[] {
   const out: string[] = [];
   const walk = (dir: string, inPartials: boolean): void => {
     let entries;
@@ -320,7 +367,7 @@ function listPartials(templatesDir: string): string[] {
     for (const e of entries) {
       const abs = path.join(dir, e.name);
       if (e.isDirectory()) walk(abs, inPartials || e.name.startsWith('_'));
-      else if (inPartials && e.isFile() && e.name.endsWith('.njk')) out.push(toPosix(path.relative(templatesDir, abs)));
+      else if ((all || inPartials) && e.isFile() && e.name.endsWith('.njk')) out.push(toPosix(path.relative(templatesDir, abs)));
     }
   };
   walk(templatesDir, false);
