@@ -7,11 +7,14 @@
  * the committed outputs, no caches: a fresh clone regenerating everything, as CI's
  * `--check --full` does) / no-op sync / --check of this repo's project (copied to a
  * temp dir so the repo is never touched); a template edit (specs unchanged: the graph
- * comes from .ggen/cache); a spec edit (a triple no output shows); `ggen --help`; synthetic specs of 1K, 10K and 100K triples
- * (~10 triples per entity, one generated module per entity).
+ * comes from .ggen/cache); a spec edit (a triple no output shows); a one-literal spec edit (with the
+ * number of outputs each run wrote); under `sync --watch`, a one-literal spec edit saved → the
+ * output on disk; `ggen --help`; synthetic specs of 1K, 10K and 100K triples
+ * (~10 triples per entity, one generated module per entity). Every line carries node_start_ms,
+ * the median of `node -e 0` in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +25,7 @@ const hasTime = existsSync('/usr/bin/time');
 
 interface Sample {
   ms: number;
+  stdout?: string;
   stages: Record<string, number>;
   rssKb: number | null;
   code: number;
@@ -44,7 +48,7 @@ function runOnce(cwd: string, args: string[]): Sample {
   const m = /__RSS__(\d+)/.exec(r.stderr ?? '');
   rssKb = m ? Number(m[1]) : (stages.maxRssKb ?? null);
   delete stages.maxRssKb;
-  return { ms, stages, rssKb, code: r.status ?? -1, stderr: (r.stderr ?? '').replace(/__RSS__\d+\s*$/, '').trim() };
+  return { ms, stdout: r.stdout, stages, rssKb, code: r.status ?? -1, stderr: (r.stderr ?? '').replace(/__RSS__\d+\s*$/, '').trim() };
 }
 
 const median = (xs: number[]): number => {
@@ -52,6 +56,21 @@ const median = (xs: number[]): number => {
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
+
+/** Median wall time of `node -e 0` (measured once per bench run), on every line so ratios can be read. */
+let nodeStartMs: number | undefined;
+function nodeStart(): number {
+  if (nodeStartMs === undefined) {
+    const xs: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0']);
+      xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    nodeStartMs = Math.round(median(xs));
+  }
+  return nodeStartMs;
+}
 
 function report(workload: string, samples: Sample[], extra: Record<string, unknown> = {}): void {
   const failed = samples.find((s) => s.code !== 0);
@@ -62,6 +81,7 @@ function report(workload: string, samples: Sample[], extra: Record<string, unkno
     median_ms: Math.round(median(samples.map((s) => s.ms))),
     min_ms: Math.round(Math.min(...samples.map((s) => s.ms))),
     peak_rss_mb: rss.length ? Math.round(Math.max(...rss) / 1024) : null,
+    node_start_ms: nodeStart(),
     ...extra,
     ...(Object.keys(samples[0]?.stages ?? {}).length
       ? { stages_ms: Object.fromEntries(Object.keys(samples[0]!.stages).map((k) => [k, Math.round(median(samples.map((x) => x.stages[k] ?? 0)))])) }
@@ -74,8 +94,12 @@ function report(workload: string, samples: Sample[], extra: Record<string, unkno
 /** Runs `prepare` then the command `runs` times. */
 const only = process.argv[2];
 
+/** BENCH_RUNS caps every workload's run count (a quicker, noisier pass on a busy machine). */
+const cap = (runs: number): number => Math.max(1, Math.min(runs, Number(process.env.BENCH_RUNS) || runs));
+
 function measure(workload: string, cwd: string, args: string[], runs: number, prepare: () => void = () => {}, extra: Record<string, unknown> = {}): Sample[] {
   if (only && !workload.includes(only)) return [];
+  runs = cap(runs);
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
     prepare();
@@ -153,6 +177,85 @@ function syntheticProject(triples: number): string {
   return dir;
 }
 
+/** The text of the literal the edit workloads change (a telecom server's comment: one server module shows it). */
+const LITERAL = /Charges and refunds in (integer|whole \d+) cents/;
+
+/**
+ * One literal of specs/telecom.ttl changed per run; reports how many outputs each run wrote
+ * (`written`: created or updated, from --json), which should be the few whose text shows it.
+ */
+function literalEdit(dir: string, spec: string): void {
+  if (only && !'repo_spec_literal_edit_sync'.includes(only)) return;
+  if (!LITERAL.test(readFileSync(spec, 'utf8'))) return;
+  let k = 0;
+  const written: number[] = [];
+  const samples: Sample[] = [];
+  for (let i = 0; i < cap(5); i++) {
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace(LITERAL, `Charges and refunds in whole ${k++} cents`));
+    const s = runOnce(dir, ['sync', '--json']);
+    samples.push(s);
+    try {
+      const doc = JSON.parse(s.stdout ?? '') as { outputs: Array<{ action: string }> };
+      written.push(doc.outputs.filter((o) => o.action === 'create' || o.action === 'update').length);
+    } catch {
+      written.push(-1);
+    }
+  }
+  report('repo_spec_literal_edit_sync', samples, { written_per_run: written });
+}
+
+/**
+ * `ggen sync --watch` on the repo copy: the time from saving a one-literal spec edit to the
+ * edited output on disk (polled every 2 ms). Skipped when the CLI has no --watch.
+ */
+function watchEdit(dir: string, spec: string): void {
+  if (only && !'repo_watch_spec_edit'.includes(only)) return;
+  const help = spawnSync(process.execPath, [cli, 'sync', '--help'], { encoding: 'utf8' });
+  if (!help.stdout.includes('--watch')) {
+    process.stdout.write(`${JSON.stringify({ workload: 'repo_watch_spec_edit', skipped: 'this ggen has no sync --watch', node_start_ms: nodeStart() })}\n`);
+    return;
+  }
+  const out = path.join(dir, 'generated/telecom/billing-engine.ts');
+  const script = `
+    const { spawn } = require('node:child_process');
+    const fs = require('node:fs');
+    const [cli, dir, spec, out, runs] = process.argv.slice(1);
+    const child = spawn(process.execPath, [cli, 'sync', '--watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+    let log = '';
+    child.stdout.on('data', (d) => (log += d));
+    child.stderr.on('data', (d) => (log += d));
+    const idle = (n) => new Promise((res) => { const t = setInterval(() => { if ((log.match(/^watching /gm) || []).length >= n) { clearInterval(t); res(); } }, 5); });
+    const lit = /Charges and refunds in (integer|whole \\d+) cents/;
+    (async () => {
+      await idle(1);
+      const times = [];
+      for (let i = 0; i < Number(runs); i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        const word = 'whole ' + (1000 + i);
+        const t0 = process.hrtime.bigint();
+        fs.writeFileSync(spec, fs.readFileSync(spec, 'utf8').replace(lit, 'Charges and refunds in ' + word + ' cents'));
+        for (;;) {
+          let text = '';
+          try { text = fs.readFileSync(out, 'utf8'); } catch {}
+          if (text.includes(word)) break;
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        await idle(i + 2);
+      }
+      child.kill('SIGINT');
+      child.on('exit', (code) => { process.stdout.write(JSON.stringify({ times, code })); });
+    })();`;
+  const r = spawnSync(process.execPath, ['-e', script, cli, dir, spec, out, '7'], { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 600_000 });
+  try {
+    const { times, code } = JSON.parse(r.stdout) as { times: number[]; code: number };
+    const samples = times.map((ms) => ({ ms, stages: {}, rssKb: null, code, stderr: '' }));
+    report('repo_watch_spec_edit', samples);
+  } catch {
+    process.stdout.write(`${JSON.stringify({ workload: 'repo_watch_spec_edit', error: (r.stderr || r.stdout || 'no output').slice(0, 300), node_start_ms: nodeStart() })}\n`);
+  }
+}
+
 function main(): void {
   if (!existsSync(cli)) throw new Error(`${cli} missing: run npm run build`);
   const scratch = mkdtempSync(path.join(tmpdir(), 'ggen-bench-empty-'));
@@ -179,6 +282,8 @@ function main(): void {
         measure('repo_spec_edit_sync', own, ['sync', '--json'], 5, () =>
           appendFileSync(spec, `\n<https://ggen.dev/otp> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "bench edit ${m++}" .\n`),
         );
+        literalEdit(own, spec);
+        watchEdit(own, spec);
       }
     }
     rmSync(own, { recursive: true, force: true });

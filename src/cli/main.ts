@@ -52,6 +52,7 @@ program
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--signing-key <key>', 'ed25519 private key (PEM file) to sign the receipt; default: the manifest receipt.signing_key_env variable')
   .option('--full', 'run every stage even when the receipt says nothing changed')
+  .option('--watch', 'keep running: sync again after every change to an input (Ctrl-C to stop)')
   .action(async (opts) => (await import('./commands/sync.js')).syncCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program

@@ -33,6 +33,8 @@ export interface SyncOptions {
   noFastPath?: boolean;
   onStage?: (r: StageReport) => void;
   onProgress?: (stage: Stage, done: number, total: number) => void;
+  /** Warm state kept between runs of one process (`sync --watch`): engine, formatting worker, compiled templates. */
+  session?: import('./sync/session.js').SyncSession;
 }
 
 export interface SyncEntry {
@@ -181,8 +183,16 @@ async function run(
   // while this thread extracts and renders the next templates (pool.ts). It is closed however the
   // run ends.
   let pool: import('./canonicalize/pool.js').FormatPool | undefined;
-  const { FormatPool } = await import('./canonicalize/pool.js');
-  const startPool = (await wantsFormatPool(previous)) ? () => (pool ??= FormatPool.start(1)) : undefined;
+  const { FormatPool, workerCount } = await import('./canonicalize/pool.js');
+  // Under --watch one worker stays up between runs, Prettier warm in it (session.ts).
+  const session = opts.session;
+  const startPool = session
+    ? workerCount(Number.MAX_SAFE_INTEGER, true) > 0
+      ? () => (session.pool ??= FormatPool.start(1))
+      : undefined
+    : (await wantsFormatPool(previous))
+      ? () => (pool ??= FormatPool.start(1))
+      : undefined;
   let heavy;
   try {
     heavy = await (async () => {
@@ -190,7 +200,8 @@ async function run(
       const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
       // Comunica loads only if something needs a query run: a graph or a result the caches lack.
       let engine: ReturnType<typeof createQueryEngine> | undefined;
-      const getEngine = () => (engine ??= createQueryEngine(manifest.ontology.prefixes));
+      const getEngine = () =>
+        (engine ??= session ? session.engine(manifest.ontology.prefixes, () => createQueryEngine(manifest.ontology.prefixes)) : createQueryEngine(manifest.ontology.prefixes));
       const { graph, hit, save: saveGraph } = await normalizeCached(manifest, getEngine, { read: !opts.noFastPath });
       stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
 
@@ -213,7 +224,7 @@ async function run(
       };
       const templates = await emit.loadTemplates(manifest);
       const extract = emit.createExtractor(graph, queries, validateRows);
-      const renderer = await emit.createRenderer(manifest, graph, templates.dirs);
+      const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer);
       const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,

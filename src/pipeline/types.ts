@@ -114,6 +114,16 @@ export interface NormalizedGraph {
   rounds: number;
   /** SHACL results of severity sh:Warning / sh:Info: worth printing, not fatal. */
   warnings?: Diagnostic[];
+  /** What each spec file mentions: names the spec files in each output's banner. */
+  mentions?: SpecMentions;
+}
+
+/** Indexes into NormalizedGraph.specFiles. */
+export interface SpecMentions {
+  /** IRI (or `_:` canonical blank node label) → the files with a triple about it as the subject. */
+  subjects: Record<string, number[]>;
+  /** String literal → the one file that uses it (literals used by several files are left out). */
+  literals: Record<string, number>;
 }
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -134,4 +144,13 @@ export interface RenderedFile {
   /** Template (relative to root) that produced it. */
   template: string;
   mode: 'overwrite' | 'create_once';
+  /** What produced this file alone (its banner names these instead of the whole graph). */
+  inputs?: OutputInputs;
+}
+
+export interface OutputInputs {
+  /** sha256 hex over the template closure (body, frontmatter, partials, queries) and everything the render read. */
+  digest: string;
+  /** Spec files that mention the rows the render read (sorted). */
+  specFiles: string[];
 }

@@ -10,6 +10,7 @@ export interface SyncFlags {
   manifest: string;
   signingKey?: string;
   full?: boolean;
+  watch?: boolean;
 }
 
 const ACTION_COLOR: Record<string, (s: string) => string> = {
@@ -37,6 +38,7 @@ export function syncJson(r: SyncResult, exitCode: number): object {
 }
 
 export async function syncCommand(flags: SyncFlags): Promise<void> {
+  if (flags.watch) return (await import('./watch.js')).watchCommand(flags);
   const json = Boolean(flags.json);
   const bar = progress();
   try {

@@ -4,8 +4,8 @@
  * changes a few outputs, the others skip Prettier, and a run with no miss never loads it.
  * Saving keeps only the entries this run used, so the file tracks the current outputs.
  *
- * The banner is not part of the key: it carries the graph digest, so any spec edit would
- * otherwise reformat every output. Prettier prints the banner's comment lines verbatim and never
+ * The banner is not part of the key: it carries the digest of the output's inputs, which a
+ * spec or template edit can change while the body stays the same. Prettier prints the banner's comment lines verbatim and never
  * lets them change how the code after them is laid out, so a hit is the new banner followed by
  * the cached text after the banner it was formatted with (checked to be there, else a miss).
  */

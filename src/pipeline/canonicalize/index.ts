@@ -66,7 +66,7 @@ export class Canonicalizer {
     const jobs: Array<{ path: string; text: string }> = [];
     const slots: Array<{ settle(r: FormatResult): void; fail(e: unknown): void }> = [];
     for (const f of files) {
-      const head = banner(f.path, f.mode, this.graph.specFiles, this.graph.digest);
+      const head = banner(f.path, f.mode, { ...(f.inputs ?? { digest: this.graph.digest, specFiles: this.graph.specFiles }), template: f.template });
       const text = head + f.content;
       this.submitted++;
       const hit = parserFor(f.path) ? this.opts.cache?.get(f.path, head, f.content) : undefined;

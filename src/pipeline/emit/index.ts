@@ -2,13 +2,15 @@
  * Stages 2 and 3: run each template's queries (extract), then render its outputs
  * (emit) in memory. Nothing here touches the output directory.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Store } from 'n3';
 import type { ILoader } from 'nunjucks';
 import { InputError } from '../errors.js';
-import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row } from '../types.js';
+import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { FILTERS } from './filters.js';
+import { ReadLog, scoped, withLog } from './reads.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 
 export { loadTemplates, discoverTemplateFiles, type TemplateSet, type TemplateSpec } from './templates.js';
@@ -116,7 +118,10 @@ export function mapNunjucksError(err: unknown, fallback: { file: string; line?: 
   return new InputError({ file: fallback.file, line: fallback.line, message });
 }
 
-export async function render(manifest: Manifest, graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>, extracted: ExtractedTemplate[]): Promise<EmitResult> {
+/** What emit needs of the graph: the digest and spec files (templates' `graph`) and who mentions what (banners). */
+export type EmitGraph = Pick<NormalizedGraph, 'digest' | 'specFiles' | 'mentions'>;
+
+export async function render(manifest: Manifest, graph: EmitGraph, extracted: ExtractedTemplate[]): Promise<EmitResult> {
   const renderer = await createRenderer(manifest, graph);
   for (const x of extracted) renderer.add(x);
   return renderer.result();
@@ -129,18 +134,60 @@ export interface Renderer {
   result(): EmitResult;
 }
 
+/** Filters that scan a whole list of rows: their scan is not a read of the rows they pass over (reads.ts). */
+const SCOPING_FILTERS = new Set(['where', 'sortBy', 'groupBy']);
+
+/** Partials a template names with a literal include/import/from/extends; null if a name is computed. */
+const PARTIAL_REF = /\{%-?\s*(?:include|import|from|extends)\s+(?:(["'])(.*?)\1|(\S))/g;
+
+/**
+ * Compiled templates kept between runs of one process (`sync --watch`). The Nunjucks environment
+ * caches the partials it loads, so it and everything compiled against it are reused only while
+ * every template file under the templates directories has the same text (`key`).
+ */
+export interface RendererCache {
+  key: string;
+  env?: unknown;
+  offsets?: Map<string, number>;
+  compiled: Map<string, unknown>;
+}
+
 /**
  * `dirs`: the templates directories an include is looked up in, in order (the project's, then
  * each pack's, last pack first; see discoverTemplateFiles).
  */
 export async function createRenderer(
   manifest: Manifest,
-  graph: Pick<NormalizedGraph, 'digest' | 'specFiles'>,
+  graph: EmitGraph,
   dirs: string[] = [manifest.generation.templates],
+  cache?: RendererCache,
 ): Promise<Renderer> {
   const nunjucks = (await import('nunjucks')).default;
   const templatesDirs = dirs.map((d) => path.resolve(manifest.root, d));
-  const offsets = new Map<string, number>();
+  let key = '';
+  if (cache) {
+    const h = createHash('sha256').update(`${manifest.root}\0`);
+    for (const templatesDir of templatesDirs) {
+      h.update(`${templatesDir}\0`);
+      for (const name of listTemplateFiles(templatesDir, true)) {
+        let text = '';
+        try {
+          text = readFileSync(path.join(templatesDir, name), 'utf8');
+        } catch {
+          /* gone: counts as empty */
+        }
+        h.update(`${name}\0${Buffer.byteLength(text)}:`).update(text);
+      }
+    }
+    key = h.digest('hex');
+    if (cache.key !== key) {
+      cache.key = key;
+      cache.env = undefined;
+      cache.offsets = undefined;
+      cache.compiled.clear();
+    }
+  }
+  const offsets = cache?.offsets ?? new Map<string, number>();
 
   class PartialLoader extends nunjucks.Loader {
     getSource(name: string): { src: string; path: string; noCache: boolean } {
@@ -164,13 +211,28 @@ export async function createRenderer(
       return { src: fm ? fm.body : src, path: rel, noCache: false };
     }
   }
-  const env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
-    autoescape: false,
-    throwOnUndefined: true,
-  });
-  for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, fn);
-  strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
+  let env = cache?.env as InstanceType<typeof nunjucks.Environment> | undefined;
+  if (!env) {
+    env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
+      autoescape: false,
+      throwOnUndefined: true,
+    });
+    for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, SCOPING_FILTERS.has(name) ? scoped(fn) : fn);
+    strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
+    if (cache) {
+      cache.env = env;
+      cache.offsets = offsets;
+    }
+  }
   instrument(nunjucks as unknown as NunjucksInternals);
+  const compile = (src: string, name: string): InstanceType<typeof nunjucks.Template> => {
+    const k = `${name}\0${src}`;
+    const hit = cache?.compiled.get(k) as InstanceType<typeof nunjucks.Template> | undefined;
+    if (hit) return hit;
+    const t = new nunjucks.Template(src, env, name, true);
+    cache?.compiled.set(k, t);
+    return t;
+  };
 
   const base = {
     vars: manifest.generation.vars,
@@ -180,6 +242,44 @@ export async function createRenderer(
   const files: RenderedFile[] = [];
   const skipped: SkippedTemplate[] = [];
   const owner = new Map<string, string>();
+
+  // The partials a template can reach, by name (relative to the templates dir), with their text.
+  const partialText = new Map<string, string | null>();
+  const readPartial = (name: string): string | null => {
+    if (!partialText.has(name)) {
+      let text: string | null = null;
+      for (const dir of templatesDirs) if ((text = readIfFile(path.resolve(dir, name))) !== null) break;
+      partialText.set(name, text);
+    }
+    return partialText.get(name)!;
+  };
+  /** sha256 over what a template is made of: frontmatter that matters, body, queries, and the partials it reaches. */
+  const closureDigest = (t: TemplateSpec): string => {
+    const h = createHash('sha256');
+    const part = (s: string): void => void h.update(`${Buffer.byteLength(s)}:`).update(s);
+    part('ggen-output-inputs/1');
+    part(JSON.stringify([t.file, t.to, t.mode, t.single, t.forEach ?? null, t.skipEmpty]));
+    part(t.body);
+    for (const q of t.queries) part(`${q.name}\0${q.query.text}`);
+    part(t.when ? t.when.text : '');
+    const seen = new Set<string>();
+    let computed = false;
+    const scan = (text: string): void => {
+      for (const m of text.matchAll(PARTIAL_REF)) {
+        if (m[3] !== undefined) computed = true;
+        else if (m[2] !== undefined && !seen.has(m[2])) {
+          seen.add(m[2]);
+          const src = readPartial(m[2]);
+          if (src !== null) scan(src);
+        }
+      }
+    };
+    scan(t.body);
+    // A computed name could reach any partial: count every one there is.
+    if (computed) for (const dir of templatesDirs) for (const name of listTemplateFiles(dir, false)) seen.add(name);
+    for (const name of [...seen].sort()) part(`${name}\0${readPartial(name) ?? ''}`);
+    return h.digest('hex');
+  };
 
   const add = (x: ExtractedTemplate): RenderedFile[] => {
     const t = x.template;
@@ -193,25 +293,28 @@ export async function createRenderer(
     let body: InstanceType<typeof nunjucks.Template>;
     let to: InstanceType<typeof nunjucks.Template>;
     try {
-      body = new nunjucks.Template(t.body, env, t.file, true);
+      body = compile(t.body, t.file);
     } catch (err) {
       throw mapNunjucksError(err, { file: t.file }, offsets);
     }
     try {
-      to = new nunjucks.Template(t.to, env, `${t.file}#to`, true);
+      to = compile(t.to, `${t.file}#to`);
     } catch (err) {
       throw new InputError({ file: t.file, line: t.toLine, message: `to: ${String((err as Error).message).split('\n').pop()!.trim()}` });
     }
-    const ctx: Record<string, unknown> = { ...base };
-    if (t.single) ctx.rows = x.data.rows;
-    else ctx.data = x.data;
+    const closure = closureDigest(t);
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     for (const row of each) {
-      const c = row ? { ...ctx, row } : ctx;
+      // Each output reads through its own log: its digest and spec files are its own (reads.ts).
+      const log = new ReadLog();
+      const c: Record<string, unknown> = { vars: log.wrap(base.vars), project: log.wrap(base.project), graph: log.wrap(base.graph) };
+      if (t.single) c.rows = log.wrap(x.data.rows);
+      else c.data = log.wrap(x.data);
+      if (row) c.row = log.wrap(row);
       let rel: string;
       firstFailure = undefined;
       try {
-        rel = to.render(c).trim();
+        rel = withLog(log, () => to.render(c)).trim();
       } catch (err) {
         const m = mapNunjucksError(err, { file: t.file }, offsets);
         throw new InputError({ file: t.file, line: t.toLine, message: `to: ${m.diagnostics[0]!.message}` });
@@ -229,11 +332,12 @@ export async function createRenderer(
       let content: string;
       firstFailure = undefined;
       try {
-        content = body.render(c);
+        content = withLog(log, () => body.render(c));
       } catch (err) {
         throw mapNunjucksError(err, { file: t.file }, offsets);
       }
-      mine.push({ path: out, content, template: t.file, mode: t.mode });
+      const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
+      mine.push({ path: out, content, template: t.file, mode: t.mode, inputs: { digest, specFiles: mentionedFiles(log.touched, graph) } });
     }
     files.push(...mine);
     return mine;
@@ -242,6 +346,58 @@ export async function createRenderer(
     add,
     result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped] }),
   };
+}
+
+/**
+ * The spec files that mention the rows a render read (rule: canonicalize/banner.ts), sorted.
+ * Per row: every file with a triple about one of its IRIs; and of the files that alone use one of
+ * its string literals, the one(s) that account for most of them. (A query can compute a string
+ * that another file happens to use, e.g. a local name; the row's other values outvote it.)
+ */
+export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): string[] {
+  const m: SpecMentions | undefined = graph.mentions;
+  if (!m) return [...graph.specFiles];
+  const found = new Set<number>();
+  for (const obj of touched) {
+    if (Array.isArray(obj)) continue;
+    const votes = new Map<number, number>();
+    for (const v of Object.values(obj)) {
+      if (typeof v !== 'string') continue;
+      if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
+      if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
+    }
+    const most = Math.max(0, ...votes.values());
+    for (const [i, n] of votes) if (n === most) found.add(i);
+  }
+  return [...found].sort((a, b) => a - b).map((i) => graph.specFiles[i]!).filter((f) => f !== undefined);
+}
+
+function readIfFile(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
+/** Every partial under the templates dir (in a directory starting with `_`), or every `.njk` with `all`; relative to it, sorted. */
+function listTemplateFiles(templatesDir: string, all: boolean): string[] {
+  const out: string[] = [];
+  const walk = (dir: string, inPartials: boolean): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const abs = path.join(dir, e.name);
+      if (e.isDirectory()) walk(abs, inPartials || e.name.startsWith('_'));
+      else if ((all || inPartials) && e.isFile() && e.name.endsWith('.njk')) out.push(toPosix(path.relative(templatesDir, abs)));
+    }
+  };
+  walk(templatesDir, false);
+  return out.sort();
 }
 
 /**

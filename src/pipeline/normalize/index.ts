@@ -13,6 +13,7 @@ import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
+import { MentionCollector } from './mentions.js';
 import { validateShacl } from './shacl.js';
 import { parseTurtleInto } from './turtle.js';
 
@@ -97,9 +98,14 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   const store = new N3Store();
   // First file to declare each subject: where SHACL diagnostics point.
   const subjectFile = new Map<string, string>();
-  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, (file) => (q) => {
-    const key = termKey(q.subject);
-    if (!subjectFile.has(key)) subjectFile.set(key, file);
+  const mentions = new MentionCollector(specFiles);
+  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, (file) => {
+    const mention = mentions.file(file);
+    return (q) => {
+      const key = termKey(q.subject);
+      if (!subjectFile.has(key)) subjectFile.set(key, file);
+      mention(q);
+    };
   });
   const shapes = new N3Store();
   const shapeFile = new Map<string, string>();
@@ -116,6 +122,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
+  mentions.relabel(blankNodeLabels);
   for (const [from, to] of blankNodeLabels) {
     const file = subjectFile.get(`BlankNode|${from}`);
     if (file) subjectFile.set(`BlankNode|${to}`, file);
@@ -163,6 +170,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
       inferredTriples: inferred,
       rounds,
       warnings,
+      mentions: mentions.result(),
     },
     violations,
     warnings,

@@ -1,0 +1,42 @@
+/**
+ * What `ggen sync --watch` keeps warm between runs in one process: the query engine (one per
+ * prefix set; Comunica costs ~0.4 s to load and its first queries are slow until the JIT warms
+ * up), the formatting worker with Prettier loaded in it, and the compiled templates (see
+ * emit/index.ts RendererCache). Each is safe to reuse: the engine holds no data between queries
+ * (the store is passed to every query), the worker formats what it is sent with fixed options,
+ * and a compiled template is reused only for the same text, partials and manifest.
+ */
+import type { QueryEngine } from '../extract/engine.js';
+import type { FormatPool } from '../canonicalize/pool.js';
+import type { RendererCache } from '../emit/index.js';
+
+export class SyncSession {
+  private readonly engines = new Map<string, Promise<QueryEngine>>();
+  pool: FormatPool | undefined;
+  readonly renderer: RendererCache = { key: '', compiled: new Map() };
+
+  engine(prefixes: Record<string, string>, create: () => Promise<QueryEngine>): Promise<QueryEngine> {
+    const key = JSON.stringify(Object.entries(prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    let e = this.engines.get(key);
+    if (!e) {
+      e = create();
+      // A failed load is not kept: the next run tries again.
+      e.catch(() => this.engines.delete(key));
+      this.engines.set(key, e);
+    }
+    return e;
+  }
+
+  /** After a run that failed for another reason than bad input: start the worker afresh next time. */
+  async dropPool(): Promise<void> {
+    const p = this.pool;
+    this.pool = undefined;
+    await p?.close();
+  }
+
+  async close(): Promise<void> {
+    await this.dropPool();
+    this.engines.clear();
+    this.renderer.compiled.clear();
+  }
+}
