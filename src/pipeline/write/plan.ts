@@ -91,8 +91,9 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
   const createOnce = new Set(input.previous?.createOnce ?? []);
   for (const [rel, recorded] of prevSubjects) {
     if (produced.has(rel) || createOnce.has(rel)) continue;
+    // The receipt is untrusted: an orphan is deleted (or even read) only inside the output directory.
     const abs = path.resolve(input.root, rel);
-    if (!OutputRoot.contains(input.root, abs, out) || abs === input.root) continue;
+    if (!OutputRoot.contains(out.abs, abs, out) || abs === out.abs || out.realOf(abs) === out.real) continue;
     const disk = await readIfExists(abs);
     if (!disk) continue;
     const old = disk.toString('utf8');
