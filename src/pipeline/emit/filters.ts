@@ -40,14 +40,19 @@ export function tsString(value: unknown): string {
     .replace(/\*\//g, '*\\/');
 }
 
-/** JSON for embedding data in generated code; same escaping guarantees as tsString. */
+/**
+ * JSON for embedding data in generated code; same escaping guarantees as tsString. A comment
+ * terminator can only occur inside a JSON string, where escaping its slash keeps the data the same
+ * and any comment around it intact.
+ */
 export function json(value: unknown, indent?: number): string {
   const text = JSON.stringify(value ?? null, null, indent);
   return text
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029')
     .replace(/</g, '\\u003C')
-    .replace(/>/g, '\\u003E');
+    .replace(/>/g, '\\u003E')
+    .replace(/\*\//g, '*\\/');
 }
 
 export function localName(iri: unknown): string {
