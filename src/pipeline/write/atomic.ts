@@ -5,7 +5,7 @@
  * a symlink: a planted file or link at a guessable name cannot redirect the write.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { refuseSymlinks } from './paths.js';
 
@@ -14,6 +14,50 @@ const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (
 
 /** The names of ggen's temporary files: `.<target name>.<16 hex digits>.tmp`, next to the target. */
 export const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/** The names older versions used: `.<target name>.<pid>.tmp`. */
+const OLD_TEMP_FILE = /^\..+\.([0-9]+)\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files a killed sync left under `dir` (regular files named as ggen names
+ * them; an old-style name only when its process is gone). Call it holding the sync lock: no other
+ * sync of this project is writing. Returns the paths removed.
+ */
+export function removeLeftoverTemps(dir: string): string[] {
+  const removed: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      removed.push(...removeLeftoverTemps(abs));
+      continue;
+    }
+    const old = OLD_TEMP_FILE.exec(e.name);
+    if (!TEMP_FILE.test(e.name) && !(old && Number(old[1]) !== process.pid && !alive(Number(old[1])))) continue;
+    try {
+      if (!lstatSync(abs).isFile()) continue;
+      unlinkSync(abs);
+      removed.push(abs);
+    } catch {
+      /* gone already */
+    }
+  }
+  return removed;
+}
 
 export const tempPathFor = (abs: string): string => path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(8).toString('hex')}.tmp`);
 
