@@ -114,3 +114,14 @@ describe('sync with a crafted previous receipt', () => {
     expect(String((err as Error).message)).toMatch(/receipt/);
   }, 120_000);
 });
+
+describe('the no-op fast path', () => {
+  it('does not read a subject outside output_dir: the run is not up to date', async () => {
+    const { checkUpToDate } = await import('../../src/pipeline/sync/fast-path.js');
+    const { loadManifest } = await import('../../src/pipeline/manifest/index.js');
+    const manifest = await loadManifest(path.join(repoRoot, 'ggen.toml'));
+    const previous = parseStatement(readFileSync(path.join(repoRoot, 'receipts/latest.json'), 'utf8'));
+    previous.subjects.set('package.json', sha256(readFileSync(path.join(repoRoot, 'package.json'))));
+    expect(await checkUpToDate(manifest, previous)).toEqual({ upToDate: false, reason: 'package.json is not in generated' });
+  });
+});
