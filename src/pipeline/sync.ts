@@ -125,6 +125,14 @@ export async function sync(opts: SyncOptions = {}): Promise<SyncResult> {
 
   let release: (() => void) | undefined;
   if (!readOnly) {
+    // ggen's own folders are refused when symlinked, as output folders are: nothing is written through them.
+    const { refuseSymlinks, PathEscape } = await import('./write/paths.js');
+    try {
+      for (const dir of ['.ggen/cache', path.dirname(manifest.receipt.path)]) refuseSymlinks(manifest.root, dir);
+    } catch (err) {
+      if (err instanceof PathEscape) throw new InputError({ message: err.message });
+      throw err;
+    }
     const { acquireLock } = await import('./write/lock.js');
     release = await acquireLock(manifest.root);
   }
@@ -156,7 +164,7 @@ async function run(
     const abs = path.join(manifest.root, dsseRel);
     if (write && (await readIfExists(abs))?.toString('utf8') !== env) {
       const { writeAtomic } = await import('./write/atomic.js');
-      writeAtomic(abs, env);
+      writeAtomic(abs, env, manifest.root);
     }
     return true;
   };
@@ -343,7 +351,7 @@ async function run(
   formatCache.save();
   rowsCache.save();
   stage('write', `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`);
-  if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText);
+  if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText, manifest.root);
   const signed = await signIfNeeded(receiptText, true);
   if (!signed && receiptAction !== 'unchanged' && (await readIfExists(path.join(manifest.root, dsseRel)))) {
     warnings.push(`${dsseRel} signs an older receipt; give a signing key to refresh it`);

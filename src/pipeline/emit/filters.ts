@@ -40,14 +40,69 @@ export function tsString(value: unknown): string {
     .replace(/\*\//g, '*\\/');
 }
 
-/** JSON for embedding data in generated code; same escaping guarantees as tsString. */
+/**
+ * JSON for embedding data in generated code; same escaping guarantees as tsString. A comment
+ * terminator can only occur inside a JSON string, where escaping its slash keeps the data the same
+ * and any comment around it intact.
+ */
 export function json(value: unknown, indent?: number): string {
   const text = JSON.stringify(value ?? null, null, indent);
   return text
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029')
     .replace(/</g, '\\u003C')
-    .replace(/>/g, '\\u003E');
+    .replace(/>/g, '\\u003E')
+    .replace(/\*\//g, '*\\/');
+}
+
+/**
+ * A spec regular expression (otp:pattern) as the string literal to give `new RegExp`: refused,
+ * naming the pattern, unless it compiles, so a bad pattern fails the sync rather than the import
+ * of the generated module.
+ */
+export function regex(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value);
+  try {
+    new RegExp(s);
+  } catch (err) {
+    throw new Error(`regex: ${JSON.stringify(s)} is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: .*: /, '')})`);
+  }
+  return tsString(s);
+}
+
+/** C0 and C1 control characters other than tab and the line terminators handled before them. */
+const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+const hex4 = (c: string): string => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * Spec text inside a JavaScript/TypeScript comment (block, JSDoc or line comment): it cannot end
+ * the comment or the line. Line terminators (LF, CR, CRLF, U+2028, U+2029) become a space, the
+ * comment terminator `*` `/` becomes `*\/`, other control characters are shown as `\uXXXX`.
+ */
+export function comment(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value);
+  return s
+    .replace(/\r\n|[\n\r\u2028\u2029]/g, ' ')
+    .replace(/\*\//g, '*\\/')
+    .replace(CONTROL, hex4);
+}
+
+/**
+ * Spec text in Markdown (README prose, table cells, code spans, Mermaid labels): it cannot start a
+ * line, split a table cell, close a code span or open raw HTML. Line terminators become a space,
+ * `\` becomes `\\` and `|` becomes `\|` (so no pipe is left unescaped), a backtick `'`, `<` and `>`
+ * their entities, control characters `\uXXXX`.
+ */
+export function markdown(value: unknown): string {
+  const s = value === null || value === undefined ? '' : String(value);
+  return s
+    .replace(/\r\n|[\n\r\u2028\u2029]/g, ' ')
+    .replace(CONTROL, hex4)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/`/g, "'")
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 export function localName(iri: unknown): string {
@@ -121,6 +176,9 @@ export const FILTERS: Record<string, (...args: any[]) => unknown> = {
   constantCase,
   tsString,
   json,
+  comment,
+  markdown,
+  regex,
   localName,
   tsIdent,
   where,

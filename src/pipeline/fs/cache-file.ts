@@ -2,15 +2,18 @@
  * One cache file under `.ggen/cache/`: `{ salt, entries }`. A file written under another salt
  * (another tool version, options or graph) is ignored, an unreadable one is empty, and saving
  * keeps only the entries this run kept, so the file tracks the current outputs. Saving is
- * atomic (temporary file, then rename); failing to save only costs the next run its hits.
+ * atomic (an exclusive temporary file, then rename) and never goes through a symlinked
+ * `.ggen/` or `.ggen/cache/`; failing to save only costs the next run its hits.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeAtomic } from '../write/atomic.js';
 
 export class CacheFile<T> {
   private readonly kept = new Map<string, T>();
 
   private constructor(
+    private readonly root: string,
     private readonly file: string,
     private readonly salt: string,
     private readonly known: Record<string, T>,
@@ -28,7 +31,7 @@ export class CacheFile<T> {
         /* no cache yet, or unreadable: every lookup is a miss */
       }
     }
-    return new CacheFile(file, salt, known);
+    return new CacheFile(root, file, salt, known);
   }
 
   /** The stored entry for `key`, if any (callers check its shape: the file is not trusted). */
@@ -43,11 +46,8 @@ export class CacheFile<T> {
 
   save(): void {
     try {
-      mkdirSync(path.dirname(this.file), { recursive: true });
       const entries = Object.fromEntries([...this.kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-      const tmp = `${this.file}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ salt: this.salt, entries }));
-      renameSync(tmp, this.file);
+      writeAtomic(this.file, JSON.stringify({ salt: this.salt, entries }), this.root);
     } catch {
       /* a cache is optional */
     }

@@ -10,7 +10,7 @@
  * reading the cache is a miss.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,7 @@ import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
 import { packageVersions } from '../receipt/versions.js';
 import type { Manifest, NormalizedGraph } from '../types.js';
+import { writeAtomic } from '../write/atomic.js';
 
 const FORMAT = 1;
 export const GRAPH_CACHE_FILE = '.ggen/cache/graph.json';
@@ -120,10 +121,7 @@ export function writeGraphCache(manifest: Manifest, key: string, graph: Normaliz
     const { store: _store, ...rest } = graph;
     const entry: Entry = { format: FORMAT, key, graph: rest, nextId: internals._id, ids: internals._ids, quads };
     const file = path.join(manifest.root, GRAPH_CACHE_FILE);
-    mkdirSync(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify(entry));
-    renameSync(tmp, file);
+    writeAtomic(file, JSON.stringify(entry), manifest.root);
   } catch {
     /* a cache is optional */
   }

@@ -13,6 +13,7 @@
  *   then `pkg:npm/<name>@<version>` for ggen-ts and each pipeline library.
  * - the graph digest is the byproduct named `graph`.
  */
+import path from 'node:path';
 import type { Manifest, PackInfo } from '../types.js';
 
 /** The pack a root-relative file belongs to, if any. */
@@ -143,6 +144,13 @@ export function serializeStatement(s: Statement): string {
   return `${JSON.stringify(s, null, 2)}\n`;
 }
 
+/** The manifest's output_dir as recorded (it may be written `./gen` or `.`): it must stay inside the project. */
+function insideProject(p: unknown): boolean {
+  if (typeof p !== 'string' || p === '' || /[\0\\]/.test(p) || /^[A-Za-z]:/.test(p) || p.startsWith('/')) return false;
+  const n = path.posix.normalize(p);
+  return n !== '..' && !n.startsWith('../');
+}
+
 /** What a previous receipt says, in the shape sync and verify need. */
 export interface ReceiptView {
   statement: Statement;
@@ -158,6 +166,17 @@ export interface ReceiptView {
 
 const isHex = (s: unknown): s is string => typeof s === 'string' && /^[0-9a-f]{64}$/.test(s);
 
+/**
+ * A path as ggen records it: relative to the project root, POSIX separators, canonical (no empty,
+ * `.` or `..` segment), no drive, no backslash, no NUL. A receipt is untrusted input: sync deletes
+ * the orphans it names and verify and the fast path read every file it names, so anything else
+ * could point them outside the project.
+ */
+export function isRecordedPath(p: unknown): p is string {
+  if (typeof p !== 'string' || p === '' || /[\0\\]/.test(p) || /^[A-Za-z]:/.test(p)) return false;
+  return p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..');
+}
+
 /** Parses and checks a receipt; throws Error with a reason when it is not one of ours. */
 export function parseStatement(text: string): ReceiptView {
   const s = JSON.parse(text) as Statement;
@@ -167,20 +186,30 @@ export function parseStatement(text: string): ReceiptView {
   const subjects = new Map<string, string>();
   for (const sub of s.subject) {
     if (typeof sub?.name !== 'string' || !isHex(sub.digest?.sha256)) throw new Error('a subject lacks a name or sha256');
+    if (!isRecordedPath(sub.name)) throw new Error(`subject ${JSON.stringify(sub.name)} is not a relative path inside the project`);
     subjects.set(sub.name, sub.digest.sha256);
   }
+  const outputDir: unknown = s.predicate?.buildDefinition?.internalParameters?.outputDir;
+  if (outputDir !== undefined && !insideProject(outputDir)) throw new Error(`outputDir ${JSON.stringify(outputDir)} is not a relative path inside the project`);
   const deps = s.predicate?.buildDefinition?.resolvedDependencies;
   const byproducts = s.predicate?.runDetails?.byproducts;
   if (!Array.isArray(deps) || !Array.isArray(byproducts)) throw new Error('predicate lacks resolvedDependencies or byproducts');
   const inputs = new Map<string, { sha256: string; role: string }>();
   const packages = new Map<string, string>();
   for (const d of deps) {
-    if (typeof d.uri !== 'string') continue;
-    if (d.uri.startsWith('file:') && isHex(d.digest?.sha256)) inputs.set(d.uri.slice(5), { sha256: d.digest.sha256, role: String(d.annotations?.role ?? '') });
+    if (typeof d?.uri !== 'string') continue;
+    if (d.uri.startsWith('file:') && isHex(d.digest?.sha256)) {
+      const p = d.uri.slice(5);
+      // A pack's files may sit above the project (ggen-ts hoisted to a workspace root's node_modules).
+      const packFile = typeof d.annotations?.pack === 'string' && isRecordedPath(p.replace(/^(\.\.\/)+/, ''));
+      if (!isRecordedPath(p) && !packFile) throw new Error(`input ${JSON.stringify(d.uri)} is not a relative path inside the project`);
+      inputs.set(p, { sha256: d.digest.sha256, role: String(d.annotations?.role ?? '') });
+    }
     const m = /^pkg:npm\/(.+)@([^@]+)$/.exec(d.uri);
     if (m) packages.set(m[1]!.replace(/^%40/, '@'), m[2]!);
   }
-  const createOnce = byproducts.filter((b) => b.annotations?.mode === 'create_once' && typeof b.name === 'string').map((b) => b.name!);
-  const graphDigest = byproducts.find((b) => b.name === 'graph')?.digest?.sha256;
+  const createOnce = byproducts.filter((b) => b?.annotations?.mode === 'create_once' && typeof b.name === 'string').map((b) => b.name!);
+  for (const p of createOnce) if (!isRecordedPath(p)) throw new Error(`create_once byproduct ${JSON.stringify(p)} is not a relative path inside the project`);
+  const graphDigest = byproducts.find((b) => b?.name === 'graph')?.digest?.sha256;
   return { statement: s, subjects, createOnce, inputs, packages, graphDigest };
 }

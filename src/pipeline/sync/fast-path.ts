@@ -17,6 +17,10 @@ export type FastPathVerdict = { upToDate: true } | { upToDate: false; reason: st
 
 export async function checkUpToDate(manifest: Manifest, previous: ReceiptView): Promise<FastPathVerdict> {
   const no = (reason: string): FastPathVerdict => ({ upToDate: false, reason });
+  // The receipt is untrusted: a subject outside the output directory is not one of ours, and is not read.
+  const out = path.posix.normalize(manifest.generation.outputDir.split(path.sep).join('/')).replace(/\/+$/, '');
+  const stray = [...previous.subjects.keys()].find((p) => out !== '.' && !p.startsWith(`${out}/`));
+  if (stray) return no(`${stray} is not in ${manifest.generation.outputDir}`);
   for (const p of packageVersions()) {
     if (previous.packages.get(p.name) !== p.version) return no(`${p.name} is now ${p.version}`);
   }

@@ -1,15 +1,77 @@
 /**
  * Atomic file replacement: write a temporary file in the same directory, fsync
  * it, then rename over the target (rename is atomic within one file system).
+ * The temporary file has a random name and is created exclusively, never through
+ * a symlink: a planted file or link at a guessable name cannot redirect the write.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { refuseSymlinks } from './paths.js';
 
-export function writeAtomic(abs: string, content: string | Buffer): void {
+/** O_CREAT|O_EXCL: the file is new (an existing file or symlink fails with EEXIST); O_NOFOLLOW besides. */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+
+/** The names of ggen's temporary files: `.<target name>.<16 hex digits>.tmp`, next to the target. */
+export const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
+
+/** The names older versions used: `.<target name>.<pid>.tmp`. */
+const OLD_TEMP_FILE = /^\..+\.([0-9]+)\.tmp$/;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files a killed sync left under `dir` (regular files named as ggen names
+ * them; an old-style name only when its process is gone). Call it holding the sync lock: no other
+ * sync of this project is writing. Returns the paths removed.
+ */
+export function removeLeftoverTemps(dir: string): string[] {
+  const removed: string[] = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return removed;
+  }
+  for (const e of entries) {
+    const abs = path.join(dir, e.name);
+    if (e.isDirectory()) {
+      removed.push(...removeLeftoverTemps(abs));
+      continue;
+    }
+    const old = OLD_TEMP_FILE.exec(e.name);
+    if (!TEMP_FILE.test(e.name) && !(old && Number(old[1]) !== process.pid && !alive(Number(old[1])))) continue;
+    try {
+      if (!lstatSync(abs).isFile()) continue;
+      unlinkSync(abs);
+      removed.push(abs);
+    } catch {
+      /* gone already */
+    }
+  }
+  return removed;
+}
+
+export const tempPathFor = (abs: string): string => path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(8).toString('hex')}.tmp`);
+
+/**
+ * Writes `abs` atomically. With `within` (a directory above it), every directory between the two
+ * must be a real directory, not a symlink (receipts/, .ggen/, .ggen/cache are refused as output
+ * folders are).
+ */
+export function writeAtomic(abs: string, content: string | Buffer, within?: string): void {
   const dir = path.dirname(abs);
+  if (within !== undefined) refuseSymlinks(within, path.relative(within, dir));
   mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(abs)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const tmp = tempPathFor(abs);
+  const fd = openSync(tmp, TEMP_FLAGS, 0o644);
   try {
     const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     let off = 0;
@@ -56,8 +118,8 @@ export function removeFile(abs: string, stopAt: string): void {
 /** Same protocol as writeAtomic, asynchronous, so many files can be fsynced concurrently. */
 export async function writeAtomicAsync(abs: string, content: string): Promise<void> {
   const { open, rename, unlink } = await import('node:fs/promises');
-  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
-  const fh = await open(tmp, 'w', 0o644);
+  const tmp = tempPathFor(abs);
+  const fh = await open(tmp, TEMP_FLAGS, 0o644);
   try {
     await fh.writeFile(content, 'utf8');
     await fh.sync();

@@ -2,7 +2,7 @@
  * Keeps every write inside the output directory, following symlinks: a `to:`
  * that lands outside through `..` or through a symlinked directory is refused.
  */
-import { realpathSync } from 'node:fs';
+import { lstatSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 
 export class PathEscape extends Error {
@@ -52,5 +52,30 @@ export class OutputRoot {
   /** Whether an absolute path (e.g. an orphan named by the previous receipt) really lies inside `dir`. */
   static contains(dir: string, abs: string, root: OutputRoot): boolean {
     return inside(root.realOf(dir), root.realOf(abs));
+  }
+}
+
+/**
+ * Throws PathEscape when a directory on the way from `root` down to `root/rel` (root excluded) is
+ * a symlink or not a directory; missing ones are fine (they will be created). For the folders ggen
+ * writes besides the outputs: the receipt's, `.ggen/` and `.ggen/cache/`.
+ */
+export function refuseSymlinks(root: string, rel: string): void {
+  let at = path.resolve(root);
+  for (const seg of path.normalize(rel).split(path.sep)) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') throw new PathEscape(`${rel} leaves ${root}`);
+    at = path.join(at, seg);
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      throw err;
+    }
+    const shown = path.relative(root, at).split(path.sep).join('/');
+    if (st.isSymbolicLink()) throw new PathEscape(`${shown} is a symlink; ggen does not write through symlinks (make it a real directory)`);
+    if (!st.isDirectory()) throw new PathEscape(`${shown} is not a directory`);
   }
 }

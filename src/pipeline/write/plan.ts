@@ -91,8 +91,9 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
   const createOnce = new Set(input.previous?.createOnce ?? []);
   for (const [rel, recorded] of prevSubjects) {
     if (produced.has(rel) || createOnce.has(rel)) continue;
+    // The receipt is untrusted: an orphan is deleted (or even read) only inside the output directory.
     const abs = path.resolve(input.root, rel);
-    if (!OutputRoot.contains(input.root, abs, out) || abs === input.root) continue;
+    if (!OutputRoot.contains(out.abs, abs, out) || abs === out.abs || out.realOf(abs) === out.real) continue;
     const disk = await readIfExists(abs);
     if (!disk) continue;
     const old = disk.toString('utf8');
@@ -105,9 +106,12 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
   return { entries, outputs, conflicts: entries.filter((e) => e.action === 'conflict') };
 }
 
-/** Writes creates/updates atomically, then deletes orphans. Call only after the whole plan is known to be sound. */
+/**
+ * Writes creates/updates atomically, deletes orphans, then removes temporary files a killed sync
+ * left in the output directory. Call only after the whole plan is known to be sound.
+ */
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
-  const { writeAtomicAsync, removeFile } = await import('./atomic.js');
+  const { writeAtomicAsync, removeFile, removeLeftoverTemps } = await import('./atomic.js');
   const { mkdirSync } = await import('node:fs');
   const writes = plan.entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined);
   for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) mkdirSync(dir, { recursive: true });
@@ -121,4 +125,5 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
   };
   await Promise.all(Array.from({ length: Math.min(16, writes.length) }, worker));
   for (const e of plan.entries) if (e.action === 'delete') removeFile(e.abs, outputDirAbs);
+  removeLeftoverTemps(outputDirAbs);
 }
