@@ -73,6 +73,8 @@ export function checkFlags(flags: unknown): Checked<NormalizedFlags> {
   if (!Number.isInteger(intensity) || intensity < 0) return { error: { invalidIntensity: intensity } };
   if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) return { error: { invalidPeriod: period } };
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) return { error: { invalidAutoShutdown: autoShutdown } };
+  // OTP refuses automatic shutdown for simple_one_for_one: {bad_combination, [{strategy, ...}, {auto_shutdown, ...}]}.
+  if (strategy === 'simple_one_for_one' && autoShutdown !== 'never') return { error: { badCombination: { strategy, autoShutdown } } };
   return { ok: { strategy, intensity, period, autoShutdown } };
 }
 

@@ -254,7 +254,6 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     const mode = this.flags.autoShutdown;
     if (mode === 'never' || !spec.significant) return 'ok';
     if (mode === 'any_significant') return 'shutdown';
-    if (this.dynSpec) return this.dyn.size === 0 ? 'shutdown' : 'ok';
     return this.children.some((c) => c.pid !== undefined && c.spec.significant) ? 'ok' : 'shutdown';
   }
 
