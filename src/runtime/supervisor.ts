@@ -24,6 +24,7 @@ interface StaticChild {
   pid: ChildPid;
 }
 
+/** A simple_one_for_one child. While `restarting`, `pid` is the pid that died (OTP's {restarting, OldPid}). */
 class DynChild {
   constructor(
     public pid: Pid | undefined,
@@ -121,7 +122,8 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
         if (!(ref instanceof Pid)) return { error: 'simple_one_for_one' };
         const d = this.dynByPid.get(ref);
         if (!d) return ref.proc.alive ? { error: 'not_found' } : 'ok';
-        await this.shutdownPids([ref], this.dynSpec!);
+        // A child stuck restarting is already dead: forget it, so its retries stop.
+        if (!d.restarting) await this.shutdownPids([ref], this.dynSpec!);
         this.dropDyn(d);
         return 'ok';
       }
@@ -194,7 +196,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     if (this.dynSpec) {
       const size = this.dyn.size;
       let active = 0;
-      for (const d of this.dyn) if (d.pid?.proc.alive) active++;
+      for (const d of this.dyn) if (!d.restarting && d.pid?.proc.alive) active++;
       const sup = this.dynSpec.type === 'supervisor';
       return { specs: 1, active, supervisors: sup ? size : 0, workers: sup ? 0 : size };
     }
@@ -288,7 +290,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     this.dropDyn(d);
     if ('error' in r) {
       this.report({ kind: 'startError', supervisor: this.me.pid, id: undefined, reason: r.error });
-      const again = new DynChild(undefined, true, d.args);
+      const again = new DynChild(d.pid, true, d.args);
       this.addDyn(again);
       return again;
     }
@@ -407,7 +409,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   async terminate(_reason: ExitReason): Promise<void> {
     if (!this.me) return;
     if (this.dynSpec) {
-      const pids = [...this.dyn].map((d) => d.pid).filter((p): p is Pid => p !== undefined);
+      const pids = [...this.dyn].filter((d) => !d.restarting).map((d) => d.pid).filter((p): p is Pid => p !== undefined);
       await this.shutdownPids(pids, this.dynSpec);
       return;
     }

@@ -64,6 +64,45 @@ describe('supervisor_SUITE', () => {
     expect(ok(r)).toBeInstanceOf(Pid);
   });
 
+  // hanging_restart_loop_simple: a simple_one_for_one child whose restart keeps failing shows
+  // as {undefined, restarting, worker, _}; terminate_child(Sup, OldPid) returns ok, removes it
+  // (which_children becomes []), and the supervisor stops retrying.
+  it('hanging_restart_loop_simple: terminate_child of a restarting child removes it', async () => {
+    let failStart = false;
+    let attempts = 0;
+    const sup = ok(
+      await Supervisor.start({ strategy: 'simple_one_for_one', intensity: 1000, period: 10 }, [
+        {
+          id: 'child1',
+          shutdown: 'brutal_kill',
+          start: async () => {
+            attempts++;
+            if (failStart) {
+              await sleep(5);
+              return { error: 'fail_start' };
+            }
+            return GenServer.startLink({ init: () => ({ ok: null }) }, null);
+          },
+        },
+      ]),
+    );
+    const r = await Supervisor.startChild(sup, []);
+    const child = (r as { ok: Pid }).ok;
+    failStart = true;
+    child.proc.die('error');
+    await waitFor(() => attempts >= 3, 'failed restarts');
+    expect(await Supervisor.restartChild(sup, 'child1')).toEqual({ error: 'simple_one_for_one' });
+    expect(await Supervisor.deleteChild(sup, 'child1')).toEqual({ error: 'simple_one_for_one' });
+    expect(await Supervisor.whichChildren(sup)).toEqual([{ id: undefined, pid: 'restarting', type: 'worker' }]);
+    expect(await Supervisor.countChildren(sup)).toEqual({ specs: 1, active: 0, supervisors: 0, workers: 1 });
+
+    expect(await Supervisor.terminateChild(sup, child)).toBe('ok');
+    expect(await Supervisor.whichChildren(sup)).toEqual([]);
+    const after = attempts;
+    await sleep(50);
+    expect(attempts).toBe(after);
+    expect(sup.proc.alive).toBe(true);
+  });
 });
 
 describe('gen_server_SUITE', () => {
