@@ -1,7 +1,8 @@
 /**
  * GenServer: OTP's gen_server. Return values mirror OTP's tuples as objects:
  *
- *   init            -> {ok: state, continue?, timeout?} | {stop: reason} | 'ignore'
+ *   init            -> {ok: state, continue?, timeout?} | {stop: reason} | {error: reason} | 'ignore'
+ *                      ({error: reason}, OTP 26: the start returns it and the process exits 'normal')
  *   handleCall      -> {reply: value, state, continue?, timeout?}
  *                    | {noreply: state, continue?, timeout?}
  *                    | {stop: reason, reply?: value, state}
@@ -14,7 +15,7 @@
  * handleInfo receives the string 'timeout'.
  */
 import type { ExitReason } from './exit-reason.js';
-import { Call, Cast, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
@@ -27,7 +28,7 @@ export interface Continuation {
   hibernate?: boolean;
 }
 
-export type InitResult<S> = ({ ok: S } & Continuation) | { stop: ExitReason } | 'ignore';
+export type InitResult<S> = ({ ok: S } & Continuation) | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type CallResult<S, R = unknown> =
   | ({ reply: R; state: S } & Continuation)
   | ({ noreply: S } & Continuation)
@@ -72,7 +73,7 @@ export class GenServerHandler implements GenHandler {
     this.args = args;
   }
 
-  async init(proc: Process): Promise<StartResult> {
+  async init(proc: Process): Promise<StartResult | InitError> {
     this.proc = proc;
     let r: unknown = this.b.init(this.args);
     if (isPromiseLike(r)) r = await r;
@@ -80,6 +81,7 @@ export class GenServerHandler implements GenHandler {
     if (r === 'ignore') return 'ignore';
     if (typeof r === 'object' && r !== null) {
       if ('stop' in r) return { error: (r as { stop: unknown }).stop };
+      if ('error' in r) return new InitError((r as { error: unknown }).error);
       if ('ok' in r) {
         const ok = r as { ok: unknown } & Continuation;
         this.state = ok.ok;

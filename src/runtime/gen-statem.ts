@@ -4,7 +4,8 @@
  * atoms are OTP-spelled strings, tagged tuples are objects with camelCase keys,
  * and actions are tuples as in OTP.
  *
- *   init        -> {ok: state, data, actions?} | {stop: reason} | 'ignore'
+ *   init        -> {ok: state, data, actions?} | {stop: reason} | {error: reason} | 'ignore'
+ *                  ({error: reason}, OTP 26: the start returns it and the process exits 'normal')
  *   handleEvent(eventType, event, state, data) ->
  *       {nextState: s, data?, actions?}         (data omitted: unchanged)
  *     | {keepState: data, actions?} | 'keep_state_and_data' | {keepStateAndData: true, actions?}
@@ -17,7 +18,7 @@
  */
 import type { ExitReason } from './exit-reason.js';
 import { termEqual } from './equal.js';
-import { Call, Cast, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
@@ -38,7 +39,7 @@ export type Action =
   | [{ timeout: unknown }, ...TimeoutSpec]
   | 'hibernate';
 
-export type StateInitResult<S, D> = { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | 'ignore';
+export type StateInitResult<S, D> = { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type EventResult<S, D> =
   | { nextState: S; data?: D; actions?: readonly Action[] }
   | { keepState: D; actions?: readonly Action[] }
@@ -101,7 +102,7 @@ class StatemHandler implements GenHandler {
     private readonly args: unknown,
   ) {}
 
-  async init(proc: Process): Promise<StartResult> {
+  async init(proc: Process): Promise<StartResult | InitError> {
     this.proc = proc;
     const modeRaw = this.b.callbackMode;
     const mode = typeof modeRaw === 'function' ? modeRaw.call(this.b) : (modeRaw ?? 'handle_event_function');
@@ -114,6 +115,7 @@ class StatemHandler implements GenHandler {
     if (r === 'ignore') return 'ignore';
     if (typeof r !== 'object' || r === null) return { error: { badReturnFromInit: r } };
     if ('stop' in r) return { error: (r as { stop: unknown }).stop };
+    if ('error' in r) return new InitError((r as { error: unknown }).error);
     if (!('ok' in r)) return { error: { badReturnFromInit: r } };
     const init = r as { ok: unknown; data: unknown; actions?: readonly Action[] };
     this.state = init.ok;

@@ -5,15 +5,15 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
-  Exit,
   GenServer,
   MemoryLogger,
   Pid,
   StateMachine,
   Supervisor,
+  exited,
   resetRuntime,
+  self,
   send,
-  spawn,
   type Action,
   type EventType,
   type StartResult,
@@ -30,21 +30,6 @@ beforeEach(() => {
 function typeName(t: EventType): string {
   if (typeof t === 'string') return t;
   return 'call' in t ? 'call' : `timeout:${String(t.timeout)}`;
-}
-
-/** Starts `start` linked from a process that traps exits; resolves the start result and the exit reason the starter saw. */
-function startTrapped(start: () => Promise<StartResult>): Promise<{ result: StartResult; exit: Exit | undefined }> {
-  return new Promise((resolve, reject) => {
-    spawn(
-      async (ctx) => {
-        const result = await ctx.run(start);
-        const exit = await Promise.race([ctx.receive<Exit>((m) => m instanceof Exit), sleep(200).then(() => undefined)]);
-        resolve({ result, exit });
-      },
-      { trapExit: true },
-    );
-    setTimeout(() => reject(new Error('startTrapped: no answer')), 2000);
-  });
 }
 
 describe('supervisor_SUITE', () => {
@@ -106,10 +91,58 @@ describe('supervisor_SUITE', () => {
 });
 
 describe('gen_server_SUITE', () => {
+  // start: {error, foobar} = gen_server:start(gen_server_SUITE, {error, foobar}, []).
+  // Since OTP 26 init may return {error, Reason}: the start returns {error, Reason} and the
+  // process exits 'normal' (proc_lib:init_fail(..., {exit, normal})), with no crash report.
+  it('start: init returning {error, Reason} gives {error, Reason} and exits normal', async () => {
+    let pid: Pid | undefined;
+    const r = await GenServer.startLink(
+      {
+        init: () => {
+          pid = self();
+          return { error: 'foobar' };
+        },
+      },
+      null,
+    );
+    expect(r).toEqual({ error: 'foobar' });
+    expect(await exited(pid!)).toBe('normal');
+    expect(logger.ofKind('processCrashed')).toEqual([]);
+    // {stop, Reason} still exits with Reason.
+    const r2 = await GenServer.startLink(
+      {
+        init: () => {
+          pid = self();
+          return { stop: 'stopped' };
+        },
+      },
+      null,
+    );
+    expect(r2).toEqual({ error: 'stopped' });
+    expect(await exited(pid!)).toBe('stopped');
+  });
 
 });
 
 describe('gen_statem_SUITE', () => {
+  // start5-style init result, OTP 26: init returning {error, Reason} gives {error, Reason};
+  // the process exits 'normal'.
+  it('start: init returning {error, Reason} gives {error, Reason} and exits normal', async () => {
+    let pid: Pid | undefined;
+    const r = await StateMachine.startLink(
+      {
+        init: () => {
+          pid = self();
+          return { error: 'foobar' };
+        },
+        handleEvent: () => 'keep_state_and_data',
+      },
+      null,
+    );
+    expect(r).toEqual({ error: 'foobar' });
+    expect(await exited(pid!)).toBe('normal');
+    expect(logger.ofKind('processCrashed')).toEqual([]);
+  });
 });
 
 export type { Action, StateMachineBehaviour };
