@@ -12,7 +12,8 @@
  * else until it settles. A handler that throws or rejects crashes the server
  * with the thrown value as reason (terminate runs first, as in OTP).
  * `timeout` is OTP's inactivity timeout: if no message arrives within it,
- * handleInfo receives the string 'timeout'.
+ * handleInfo receives the string 'timeout'. A timeout of 0 fires only if no
+ * message is waiting (OTP's `receive ... after 0`).
  */
 import type { ExitReason } from './exit-reason.js';
 import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
@@ -197,7 +198,11 @@ export class GenServerHandler implements GenHandler {
   private after(opts: Continuation): unknown {
     if (opts.continue !== undefined) return this.onNoreply(this.b.handleContinue, opts.continue, 'handleContinue');
     if (opts.timeout !== undefined && this.proc.alive) {
-      if (opts.timeout <= 0) this.proc.deliver(IDLE_TIMEOUT);
+      // OTP's `receive ... after 0`: a message already waiting is handled instead and the
+      // timeout never fires; with an empty mailbox it fires at once.
+      if (opts.timeout <= 0) {
+        if (this.proc.mailbox.size === 0) this.proc.deliver(IDLE_TIMEOUT);
+      }
       else this.proc.runtime.timers.schedule((this.idle = new IdleTimeout(this.proc)), opts.timeout);
     }
     return undefined;

@@ -122,6 +122,41 @@ describe('gen_server_SUITE', () => {
     expect(await exited(pid!)).toBe('stopped');
   });
 
+  // start_event_timeout_zero and OTP's gen_server loop: a timeout of 0 is `receive ... after 0`.
+  // With nothing waiting, handle_info(timeout) runs at once; with a message already waiting,
+  // that message is handled and the timeout never fires.
+  it('start_event_timeout_zero: a timeout of 0 fires only when no message is waiting', async () => {
+    const seen: unknown[] = [];
+    const pid = ok(
+      await GenServer.start(
+        {
+          init: () => ({ ok: null }),
+          handleCast: (msg: unknown) => {
+            seen.push(msg);
+            if (msg === 'arm') {
+              // a message is already waiting when the timeout is set
+              GenServer.cast(pid, 'waiting');
+              return { noreply: null, timeout: 0 };
+            }
+            return { noreply: null };
+          },
+          handleInfo: (msg: unknown) => {
+            seen.push(msg);
+            return { noreply: null };
+          },
+          handleCall: () => ({ reply: 'pong', state: null, timeout: 0 }),
+        },
+        null,
+      ),
+    );
+    GenServer.cast(pid, 'arm');
+    await sleep(20);
+    expect(seen).toEqual(['arm', 'waiting']);
+    // nothing waiting: the timeout fires
+    expect(await GenServer.call(pid, 'ping')).toBe('pong');
+    await sleep(20);
+    expect(seen).toEqual(['arm', 'waiting', 'timeout']);
+  });
 });
 
 describe('gen_statem_SUITE', () => {
