@@ -33,7 +33,7 @@ export type Action =
   | 'postpone'
   | ['postpone', boolean]
   | ReplyAction
-  | ['next_event', 'internal' | 'cast' | 'info' | { call: From }, unknown]
+  | ['next_event', 'internal' | 'cast' | 'info' | 'timeout' | 'state_timeout' | { timeout: unknown } | { call: From }, unknown]
   | ['timeout', ...TimeoutSpec]
   | ['state_timeout', ...TimeoutSpec]
   | [{ timeout: unknown }, ...TimeoutSpec]
@@ -361,8 +361,11 @@ class StatemHandler implements GenHandler {
   }
 }
 
+/** next_event takes every event type but 'enter', as in OTP: timeout types included. */
 function isInsertableType(t: unknown): boolean {
-  return t === 'internal' || t === 'cast' || t === 'info' || (typeof t === 'object' && t !== null && (t as { call?: unknown }).call instanceof Call);
+  if (t === 'internal' || t === 'cast' || t === 'info' || t === 'timeout' || t === 'state_timeout') return true;
+  if (isGenericName(t)) return true;
+  return typeof t === 'object' && t !== null && (t as { call?: unknown }).call instanceof Call;
 }
 
 function isGenericName(head: unknown): boolean {

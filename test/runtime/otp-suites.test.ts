@@ -32,6 +32,23 @@ function typeName(t: EventType): string {
   return 'call' in t ? 'call' : `timeout:${String(t.timeout)}`;
 }
 
+/** A machine scripted per event; every handled event is traced as state:type:event. */
+function scripted(
+  script: (type: EventType, event: any, state: string) => any,
+  opts: { enter?: boolean; initActions?: Action[] } = {},
+): { behaviour: StateMachineBehaviour<string, null, null>; trace: string[] } {
+  const trace: string[] = [];
+  const behaviour: StateMachineBehaviour<string, null, null> = {
+    callbackMode: opts.enter ? ['handle_event_function', 'state_enter'] : 'handle_event_function',
+    init: () => ({ ok: 'idle', data: null, actions: opts.initActions ?? [] }),
+    handleEvent: (type, event, state) => {
+      trace.push(`${state}:${typeName(type)}:${String(event)}`);
+      return script(type, event, state);
+    },
+  };
+  return { behaviour, trace };
+}
+
 describe('supervisor_SUITE', () => {
   // sup_flags / significant children: OTP's supervisor refuses auto_shutdown on a
   // simple_one_for_one supervisor: {error, {supervisor_data, {bad_combination, _}}}.
@@ -178,7 +195,36 @@ describe('gen_statem_SUITE', () => {
     expect(await exited(pid!)).toBe('normal');
     expect(logger.ofKind('processCrashed')).toEqual([]);
   });
+
+
+
+  // event_types: next_event inserts events of every type, the timeout types included
+  // (timeout, state_timeout, {timeout, Name}), and they are handled in the order given.
+  it('event_types: next_event accepts timeout, state_timeout and {timeout, Name}', async () => {
+    const { behaviour, trace } = scripted((type, event) => {
+      if (event === 'start')
+        return {
+          keepStateAndData: true,
+          actions: [
+            ['next_event', 'internal', 'i'],
+            ['next_event', 'timeout', 't'],
+            ['next_event', 'state_timeout', 's'],
+            ['next_event', { timeout: 'g' }, 'g'],
+            ['next_event', 'info', 'n'],
+            ['next_event', 'cast', 'c'],
+          ],
+        };
+      void type;
+      return 'keep_state_and_data';
+    });
+    const pid = ok(await StateMachine.start(behaviour, null));
+    StateMachine.cast(pid, 'start');
+    await waitFor(() => trace.length >= 7, 'inserted events');
+    expect(trace).toEqual(['idle:cast:start', 'idle:internal:i', 'idle:timeout:t', 'idle:state_timeout:s', 'idle:timeout:g:g', 'idle:info:n', 'idle:cast:c']);
+    expect(pid.proc.alive).toBe(true);
+  });
+
+
+
 });
 
-export type { Action, StateMachineBehaviour };
-void send;
