@@ -122,7 +122,7 @@ class StatemHandler implements GenHandler {
     this.data = init.data;
     const parsed = this.parseActions(init.actions ?? [], false);
     if (parsed instanceof Crash) return { error: parsed.reason };
-    if (parsed.postpone) return { error: { badAction: 'postpone' } };
+    // A postpone action from init is ignored, as in OTP: there is no event to postpone.
     for (const [from, value] of parsed.replies) reply(from, value);
     this.queue = [...(this.stateEnter ? [{ type: 'enter' as const, content: this.state }] : []), ...parsed.nextEvents];
     this.applyTimeouts(parsed.timeouts);

@@ -226,5 +226,14 @@ describe('gen_statem_SUITE', () => {
 
 
 
+  // init may return actions; a postpone action there is ignored (there is no event to
+  // postpone), so the start succeeds.
+  it('start: a postpone action returned from init is ignored', async () => {
+    const { behaviour, trace } = scripted(() => 'keep_state_and_data', { initActions: ['postpone', ['postpone', true]] });
+    const pid = ok(await StateMachine.start(behaviour, null));
+    StateMachine.cast(pid, 'x');
+    await waitFor(() => trace.length >= 1, 'cast');
+    expect(trace).toEqual(['idle:cast:x']);
+  });
 });
 
