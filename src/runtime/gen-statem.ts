@@ -265,7 +265,8 @@ class StatemHandler implements GenHandler {
       front.push(...parsed.nextEvents, ...this.postponed);
       this.postponed = [];
     } else {
-      if (repeat && this.stateEnter) front.push({ type: 'enter', content: oldState });
+      // A repeated enter call from an enter call keeps the OldState it was given.
+      if (repeat && this.stateEnter) front.push({ type: 'enter', content: isEnter ? ev.content : oldState });
       front.push(...parsed.nextEvents);
     }
     if (front.length > 0) this.queue = front.concat(this.queue);

@@ -196,6 +196,23 @@ describe('gen_statem_SUITE', () => {
     expect(logger.ofKind('processCrashed')).toEqual([]);
   });
 
+  // state_enter: a state enter call that returns repeat_state runs the enter call again
+  // with the same OldState, the state from before the transition (not the new state).
+  it('state_enter: repeat_state from a state enter call keeps OldState', async () => {
+    let repeats = 0;
+    const { behaviour, trace } = scripted(
+      (type, event, state) => {
+        if (type === 'enter') return state === 'busy' && repeats++ === 0 ? 'repeat_state_and_data' : 'keep_state_and_data';
+        if (event === 'go') return { nextState: 'busy' };
+        return 'keep_state_and_data';
+      },
+      { enter: true },
+    );
+    const pid = ok(await StateMachine.start(behaviour, null));
+    StateMachine.cast(pid, 'go');
+    await waitFor(() => trace.length >= 4, 'enter calls');
+    expect(trace).toEqual(['idle:enter:idle', 'idle:cast:go', 'busy:enter:idle', 'busy:enter:idle']);
+  });
 
 
   // event_types: next_event inserts events of every type, the timeout types included
