@@ -337,9 +337,12 @@ class StatemHandler implements GenHandler {
     }
   }
 
-  /** A zero timeout fires before any event not yet received; an event timeout of 0 only if nothing is queued. */
+  /**
+   * A zero timeout is queued after the events already queued and before any event not yet received
+   * (the mailbox); an event already queued (inserted or postponed) cancels a zero event timeout.
+   */
   private insertTimeoutEvent(type: EventType, content: unknown): void {
-    if (type === 'timeout' && (this.queue.length > 0 || this.proc.mailbox.size > 0)) return;
+    if (type === 'timeout' && this.queue.length > 0) return;
     this.queue.push({ type, content });
   }
 

@@ -241,6 +241,24 @@ describe('gen_statem_SUITE', () => {
     expect(pid.proc.alive).toBe(true);
   });
 
+  // event_order: a zero event timeout is queued ahead of external messages not yet received;
+  // only events already in the machine's own queue (inserted or postponed) cancel it.
+  it('event_order: a zero event timeout goes ahead of waiting external messages', async () => {
+    const { behaviour, trace } = scripted((_type, event) => {
+      if (event === 'arm') return { keepStateAndData: true, actions: [['timeout', 0, 't']] };
+      if (event === 'arm_with_next') return { keepStateAndData: true, actions: [['next_event', 'internal', 'x'], ['timeout', 0, 'cancelled']] };
+      return 'keep_state_and_data';
+    });
+    const pid = ok(await StateMachine.start(behaviour, null));
+    StateMachine.cast(pid, 'arm');
+    StateMachine.cast(pid, 'later'); // waiting in the mailbox when the timeout is set
+    await waitFor(() => trace.length >= 3, 'events');
+    StateMachine.cast(pid, 'arm_with_next');
+    StateMachine.cast(pid, 'after');
+    await waitFor(() => trace.length >= 6, 'events');
+    await sleep(10);
+    expect(trace).toEqual(['idle:cast:arm', 'idle:timeout:t', 'idle:cast:later', 'idle:cast:arm_with_next', 'idle:internal:x', 'idle:cast:after']);
+  });
 
 
   // init may return actions; a postpone action there is ignored (there is no event to
