@@ -64,6 +64,8 @@ export interface StateMachineBehaviour<S = any, D = any, A = any> {
 interface Ev {
   type: EventType;
   content: unknown;
+  /** set for a zero timeout queued as an event: it counts only while still the current timer of its type */
+  timer?: StatemTimer;
 }
 
 class StatemTimer implements DeadlineEntry {
@@ -96,6 +98,8 @@ class StatemHandler implements GenHandler {
   private eventTimer: StatemTimer | undefined;
   private stateTimer: StatemTimer | undefined;
   private readonly generic = new Map<unknown, StatemTimer>();
+  /** timeout actions of the transition in progress: its event and all its state enter calls (OTP applies them at its end) */
+  private transitionTimeouts: [EventType, unknown[]][] = [];
 
   constructor(
     private readonly b: StateMachineBehaviour,
@@ -125,7 +129,8 @@ class StatemHandler implements GenHandler {
     // A postpone action from init is ignored, as in OTP: there is no event to postpone.
     for (const [from, value] of parsed.replies) reply(from, value);
     this.queue = [...(this.stateEnter ? [{ type: 'enter' as const, content: this.state }] : []), ...parsed.nextEvents];
-    this.applyTimeouts(parsed.timeouts);
+    this.transitionTimeouts = parsed.timeouts;
+    this.endTransition();
     return { ok: proc.pid };
   }
 
@@ -178,6 +183,7 @@ class StatemHandler implements GenHandler {
   private drain(): unknown {
     while (this.queue.length > 0 && this.proc.alive) {
       const ev = this.queue.shift()!;
+      if (ev.timer && !this.takeTimer(ev.timer)) continue;
       const r = this.step(ev);
       if (r !== undefined) return (r as Promise<unknown>).then(() => this.drain());
     }
@@ -270,7 +276,8 @@ class StatemHandler implements GenHandler {
       front.push(...parsed.nextEvents);
     }
     if (front.length > 0) this.queue = front.concat(this.queue);
-    this.applyTimeouts(parsed.timeouts);
+    for (const t of parsed.timeouts) this.transitionTimeouts.push(t);
+    this.endTransition();
     return undefined;
   }
 
@@ -303,8 +310,22 @@ class StatemHandler implements GenHandler {
     return { replies, postpone, nextEvents, timeouts };
   }
 
+  /** Applies the transition's timeout actions: for each type only the last one counts (OTP's loop_timeouts). */
+  private endTransition(): void {
+    const all = this.transitionTimeouts;
+    if (all.length === 0) return;
+    this.transitionTimeouts = [];
+    const last: [EventType, unknown[]][] = [];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const t = all[i]!;
+      if (!last.some((seen) => sameTimeoutType(seen[0], t[0]))) last.push(t);
+    }
+    this.applyTimeouts(last.reverse());
+  }
+
   private applyTimeouts(timeouts: [EventType, unknown[]][]): void {
     const timers = this.proc.runtime.timers;
+    const zero: StatemTimer[] = [];
     for (const [type, spec] of timeouts) {
       const current = this.slot(type);
       if (spec[0] === 'cancel') {
@@ -319,31 +340,29 @@ class StatemHandler implements GenHandler {
         }
         // Updating a timer that is not running fires it at once, as in OTP.
         if (current) timers.cancel(current);
-        this.setSlot(type, undefined);
-        this.insertTimeoutEvent(type, spec[1]);
+        const t = new StatemTimer(this.proc, type as StatemTimer['type'], spec[1]);
+        this.setSlot(type, t);
+        zero.push(t);
         continue;
       }
       const time = spec[0] as Time;
       if (current) timers.cancel(current);
       this.setSlot(type, undefined);
       if (time === 'infinity') continue;
-      if (time <= 0) {
-        this.insertTimeoutEvent(type, spec[1]);
-        continue;
-      }
       const t = new StatemTimer(this.proc, type as StatemTimer['type'], spec[1]);
       this.setSlot(type, t);
-      timers.schedule(t, time);
+      if (time <= 0) zero.push(t);
+      else timers.schedule(t, time);
     }
-  }
-
-  /**
-   * A zero timeout is queued after the events already queued and before any event not yet received
-   * (the mailbox); an event already queued (inserted or postponed) cancels a zero event timeout.
-   */
-  private insertTimeoutEvent(type: EventType, content: unknown): void {
-    if (type === 'timeout' && this.queue.length > 0) return;
-    this.queue.push({ type, content });
+    // A zero timeout is queued after the events already queued and before any event not yet
+    // received (the mailbox); any queued event cancels a zero event timeout.
+    for (const t of zero) {
+      if (t.type === 'timeout' && this.queue.length > 0) {
+        this.setSlot('timeout', undefined);
+        continue;
+      }
+      this.queue.push({ type: t.type, content: t.content, timer: t });
+    }
   }
 
   private slot(type: EventType): StatemTimer | undefined {
@@ -370,6 +389,11 @@ function isInsertableType(t: unknown): boolean {
   if (t === 'internal' || t === 'cast' || t === 'info' || t === 'timeout' || t === 'state_timeout') return true;
   if (isGenericName(t)) return true;
   return typeof t === 'object' && t !== null && (t as { call?: unknown }).call instanceof Call;
+}
+
+function sameTimeoutType(a: EventType, b: EventType): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return termEqual((a as { timeout: unknown }).timeout, (b as { timeout: unknown }).timeout);
 }
 
 function isGenericName(head: unknown): boolean {

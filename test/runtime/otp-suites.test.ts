@@ -260,6 +260,34 @@ describe('gen_statem_SUITE', () => {
     expect(trace).toEqual(['idle:cast:arm', 'idle:timeout:t', 'idle:cast:later', 'idle:cast:arm_with_next', 'idle:internal:x', 'idle:cast:after']);
   });
 
+  // generic_timers / state_timeout: in one action list the last timeout action of a type wins:
+  // [timeout 0 a, timeout 0 b] fires only b; [state_timeout 0 a, state_timeout 50 b] fires only b;
+  // a later infinity for a generic timeout cancels an earlier zero one.
+  it('generic_timers: the last timeout action of a type in one action list wins', async () => {
+    const { behaviour, trace } = scripted((_type, event) => {
+      if (event === 'two_zero')
+        return { keepStateAndData: true, actions: [['timeout', 0, 'a'], ['timeout', 0, 'b']] };
+      if (event === 'zero_then_50')
+        return { keepStateAndData: true, actions: [['state_timeout', 0, 'a'], ['state_timeout', 50, 'b']] };
+      if (event === 'zero_then_infinity')
+        return { keepStateAndData: true, actions: [[{ timeout: 'g' }, 0, 'a'], [{ timeout: 'g' }, 'infinity']] };
+      return 'keep_state_and_data';
+    });
+    const pid = ok(await StateMachine.start(behaviour, null));
+    StateMachine.cast(pid, 'two_zero');
+    await sleep(20);
+    expect(trace).toEqual(['idle:cast:two_zero', 'idle:timeout:b']);
+    trace.length = 0;
+    StateMachine.cast(pid, 'zero_then_50');
+    await sleep(20);
+    expect(trace).toEqual(['idle:cast:zero_then_50']);
+    await waitFor(() => trace.length >= 2, 'state timeout b', 2000);
+    expect(trace).toEqual(['idle:cast:zero_then_50', 'idle:state_timeout:b']);
+    trace.length = 0;
+    StateMachine.cast(pid, 'zero_then_infinity');
+    await sleep(20);
+    expect(trace).toEqual(['idle:cast:zero_then_infinity']);
+  });
 
   // init may return actions; a postpone action there is ignored (there is no event to
   // postpone), so the start succeeds.
