@@ -130,7 +130,7 @@ class StatemHandler implements GenHandler {
     for (const [from, value] of parsed.replies) reply(from, value);
     this.queue = [...(this.stateEnter ? [{ type: 'enter' as const, content: this.state }] : []), ...parsed.nextEvents];
     this.transitionTimeouts = parsed.timeouts;
-    this.endTransition();
+    if (!this.stateEnter) this.endTransition();
     return { ok: proc.pid };
   }
 
@@ -277,7 +277,8 @@ class StatemHandler implements GenHandler {
     }
     if (front.length > 0) this.queue = front.concat(this.queue);
     for (const t of parsed.timeouts) this.transitionTimeouts.push(t);
-    this.endTransition();
+    // The transition goes on through its enter calls; its timeouts take effect at its end.
+    if (front[0]?.type !== 'enter') this.endTransition();
     return undefined;
   }
 

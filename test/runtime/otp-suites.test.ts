@@ -50,6 +50,7 @@ function scripted(
 }
 
 describe('supervisor_SUITE', () => {
+  // issue 15, divergence 1
   // sup_flags / significant children: OTP's supervisor refuses auto_shutdown on a
   // simple_one_for_one supervisor: {error, {supervisor_data, {bad_combination, _}}}.
   it('sup_flags: auto_shutdown with simple_one_for_one is {supervisor_data, {bad_combination, _}}', async () => {
@@ -66,6 +67,7 @@ describe('supervisor_SUITE', () => {
     expect(ok(r)).toBeInstanceOf(Pid);
   });
 
+  // issue 15, divergence 2
   // hanging_restart_loop_simple: a simple_one_for_one child whose restart keeps failing shows
   // as {undefined, restarting, worker, _}; terminate_child(Sup, OldPid) returns ok, removes it
   // (which_children becomes []), and the supervisor stops retrying.
@@ -108,6 +110,7 @@ describe('supervisor_SUITE', () => {
 });
 
 describe('gen_server_SUITE', () => {
+  // issue 15, divergence 3
   // start: {error, foobar} = gen_server:start(gen_server_SUITE, {error, foobar}, []).
   // Since OTP 26 init may return {error, Reason}: the start returns {error, Reason} and the
   // process exits 'normal' (proc_lib:init_fail(..., {exit, normal})), with no crash report.
@@ -139,6 +142,7 @@ describe('gen_server_SUITE', () => {
     expect(await exited(pid!)).toBe('stopped');
   });
 
+  // issue 15, divergence 4
   // start_event_timeout_zero and OTP's gen_server loop: a timeout of 0 is `receive ... after 0`.
   // With nothing waiting, handle_info(timeout) runs at once; with a message already waiting,
   // that message is handled and the timeout never fires.
@@ -177,6 +181,7 @@ describe('gen_server_SUITE', () => {
 });
 
 describe('gen_statem_SUITE', () => {
+  // issue 15, divergence 3
   // start5-style init result, OTP 26: init returning {error, Reason} gives {error, Reason};
   // the process exits 'normal'.
   it('start: init returning {error, Reason} gives {error, Reason} and exits normal', async () => {
@@ -196,6 +201,7 @@ describe('gen_statem_SUITE', () => {
     expect(logger.ofKind('processCrashed')).toEqual([]);
   });
 
+  // issue 15, divergence 5
   // state_enter: a state enter call that returns repeat_state runs the enter call again
   // with the same OldState, the state from before the transition (not the new state).
   it('state_enter: repeat_state from a state enter call keeps OldState', async () => {
@@ -214,7 +220,27 @@ describe('gen_statem_SUITE', () => {
     expect(trace).toEqual(['idle:enter:idle', 'idle:cast:go', 'busy:enter:idle', 'busy:enter:idle']);
   });
 
+  // issue 15, divergence 5b
+  // event_order / state_timeout: the triggering event and all its state enter calls are one
+  // transition; for each timeout type only the last timeout action of the transition counts.
+  it('state_timeout: a transition with enter calls keeps only the last zero timeout of each type', async () => {
+    const { behaviour, trace } = scripted(
+      (type, event, state) => {
+        if (type === 'enter') {
+          return state === 'busy' ? { keepStateAndData: true, actions: [['state_timeout', 0, 'from_enter']] } : 'keep_state_and_data';
+        }
+        if (event === 'go') return { nextState: 'busy', actions: [['state_timeout', 0, 'from_event'], ['timeout', 0, 'event_timeout']] };
+        return 'keep_state_and_data';
+      },
+      { enter: true },
+    );
+    const pid = ok(await StateMachine.start(behaviour, null));
+    StateMachine.cast(pid, 'go');
+    await sleep(30);
+    expect(trace).toEqual(['idle:enter:idle', 'idle:cast:go', 'busy:enter:idle', 'busy:timeout:event_timeout', 'busy:state_timeout:from_enter']);
+  });
 
+  // issue 15, divergence 6
   // event_types: next_event inserts events of every type, the timeout types included
   // (timeout, state_timeout, {timeout, Name}), and they are handled in the order given.
   it('event_types: next_event accepts timeout, state_timeout and {timeout, Name}', async () => {
@@ -241,6 +267,7 @@ describe('gen_statem_SUITE', () => {
     expect(pid.proc.alive).toBe(true);
   });
 
+  // issue 15, divergence 7
   // event_order: a zero event timeout is queued ahead of external messages not yet received;
   // only events already in the machine's own queue (inserted or postponed) cancel it.
   it('event_order: a zero event timeout goes ahead of waiting external messages', async () => {
@@ -260,6 +287,7 @@ describe('gen_statem_SUITE', () => {
     expect(trace).toEqual(['idle:cast:arm', 'idle:timeout:t', 'idle:cast:later', 'idle:cast:arm_with_next', 'idle:internal:x', 'idle:cast:after']);
   });
 
+  // issue 15, divergence 8
   // generic_timers / state_timeout: in one action list the last timeout action of a type wins:
   // [timeout 0 a, timeout 0 b] fires only b; [state_timeout 0 a, state_timeout 50 b] fires only b;
   // a later infinity for a generic timeout cancels an earlier zero one.
@@ -289,6 +317,7 @@ describe('gen_statem_SUITE', () => {
     expect(trace).toEqual(['idle:cast:zero_then_infinity']);
   });
 
+  // issue 15, divergence 9
   // init may return actions; a postpone action there is ignored (there is no event to
   // postpone), so the start succeeds.
   it('start: a postpone action returned from init is ignored', async () => {
