@@ -27,8 +27,11 @@ export interface SupFlags {
 
 export type NormalizedFlags = Required<SupFlags>;
 
-/** A child's start function: OTP's MFA. Returns {ok: pid} | 'ignore' | {error: reason} (a bare pid is accepted too), or throws. */
-export type StartFunction = (...args: any[]) => StartResult | Pid | Promise<StartResult | Pid>;
+/**
+ * A child's start function: OTP's MFA. Returns {ok: pid} | {ok: pid, info} | 'ignore' | {error: reason}
+ * (a bare pid is accepted too), or throws. OTP's {ok, Pid, Info}: startChild and restartChild resolve {ok: pid, info}.
+ */
+export type StartFunction = (...args: any[]) => StartResult | { ok: Pid; info: unknown } | Pid | Promise<StartResult | { ok: Pid; info: unknown } | Pid>;
 
 export interface ChildSpec {
   id: unknown;

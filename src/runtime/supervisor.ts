@@ -47,7 +47,8 @@ export interface ChildCounts {
   workers: number;
 }
 
-export type StartChildResult = { ok: Pid | undefined } | { error: unknown };
+/** OTP's {ok, Child} | {ok, Child, Info} | {error, Reason}: `info` is there when the start function returned one. */
+export type StartChildResult = { ok: Pid | undefined; info?: unknown } | { error: unknown };
 export type AdminResult = 'ok' | { error: unknown };
 
 type Request =
@@ -187,9 +188,17 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   private whichChildren(): ChildInfo[] {
     if (this.dynSpec) {
       const type = this.dynSpec.type;
-      return [...this.dyn].map((d) => ({ id: undefined, pid: d.restarting ? RESTARTING : d.pid, type }));
+      const out: ChildInfo[] = [];
+      for (const d of this.dyn) out.push({ id: undefined, pid: d.restarting ? RESTARTING : d.pid, type });
+      return out.reverse();
     }
-    return this.children.map((c) => ({ id: c.spec.id, pid: c.pid, type: c.spec.type }));
+    // OTP's order: the newest child first (static children are kept in start order).
+    const out: ChildInfo[] = [];
+    for (let i = this.children.length - 1; i >= 0; i--) {
+      const c = this.children[i]!;
+      out.push({ id: c.spec.id, pid: c.pid, type: c.spec.type });
+    }
+    return out;
   }
 
   private countChildren(): ChildCounts {
@@ -345,9 +354,13 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
       return { error: err };
     }
     let pid: Pid | undefined;
+    let info: { info: unknown } | undefined;
     if (r instanceof Pid) pid = r;
     else if (r === 'ignore') return { ok: undefined };
-    else if (typeof r === 'object' && r !== null && 'ok' in r && (r as { ok: unknown }).ok instanceof Pid) pid = (r as { ok: Pid }).ok;
+    else if (typeof r === 'object' && r !== null && 'ok' in r && (r as { ok: unknown }).ok instanceof Pid) {
+      pid = (r as { ok: Pid }).ok;
+      if ('info' in r) info = { info: (r as { info: unknown }).info };
+    }
     else if (typeof r === 'object' && r !== null && 'error' in r) return { error: (r as { error: unknown }).error };
     else return { error: r };
     if (!this.me.alive) return { error: 'killed' };
@@ -361,7 +374,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
       this.me.deliver(new Exit(pid, pid.proc.exitReason));
     }
     this.report({ kind: 'childStarted', supervisor: this.me.pid, id: spec.id, pid });
-    return { ok: pid };
+    return info ? { ok: pid, ...info } : { ok: pid };
   }
 
   /** Stops `group` (given in start order) in reverse start order; temporary children are dropped. */
