@@ -19,6 +19,7 @@ import type { ExitReason } from './exit-reason.js';
 import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
+import { SysControl, type SysTarget } from './sys.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -59,10 +60,13 @@ class IdleTimeout implements DeadlineEntry {
 const IDLE_TIMEOUT = Symbol('idleTimeout');
 
 /** @internal */
-export class GenServerHandler implements GenHandler {
+export class GenServerHandler implements GenHandler, SysTarget {
   parent: Process | undefined;
   state: unknown;
   proc!: Process;
+  readonly behaviour = 'gen_server';
+  hibernating = false;
+  private readonly sys = new SysControl();
   private idle: IdleTimeout | undefined;
   private pendingRelease: Continuation | undefined;
   private lastMessage: unknown;
@@ -114,18 +118,32 @@ export class GenServerHandler implements GenHandler {
     if (this.idle) this.proc.runtime.timers.cancel(this.idle);
   }
 
+  getSysState(): unknown {
+    return this.state;
+  }
+
+  setSysState(state: unknown): void {
+    this.state = state;
+  }
+
   handle(msg: unknown): unknown {
+    if ((msg instanceof Call || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || this.fromParent(msg))) return undefined;
+    this.hibernating = false;
     if (this.idle?.armed) this.proc.runtime.timers.cancel(this.idle);
     if (msg instanceof Call) return this.onCall(msg);
     if (msg instanceof Cast) return this.onNoreply(this.b.handleCast, msg.msg, 'handleCast');
     if (msg instanceof StopRequest) return this.terminate(msg.reason);
-    if (msg instanceof Exit && this.parent && msg.from === this.parent.pid) return this.terminate(msg.reason);
+    if (this.fromParent(msg)) return this.terminate((msg as Exit).reason);
     if (msg === IDLE_TIMEOUT) msg = 'timeout';
     if (!this.b.handleInfo) {
       this.proc.runtime.logger.log({ kind: 'unexpectedMessage', pid: this.proc.pid, message: msg });
       return undefined;
     }
     return this.onNoreply(this.b.handleInfo, msg, 'handleInfo');
+  }
+
+  private fromParent(msg: unknown): boolean {
+    return msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid;
   }
 
   private onCall(c: Call): unknown {
@@ -154,12 +172,12 @@ export class GenServerHandler implements GenHandler {
         const s = r as { reply: unknown; state: unknown } & Continuation;
         this.state = s.state;
         reply(c, s.reply);
-        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+        return s.continue !== undefined || s.timeout !== undefined || s.hibernate ? this.after(s) : undefined;
       }
       if ('noreply' in r) {
         const s = r as { noreply: unknown } & Continuation;
         this.state = s.noreply;
-        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+        return s.continue !== undefined || s.timeout !== undefined || s.hibernate ? this.after(s) : undefined;
       }
     }
     return this.crash({ badReturnValue: r });
@@ -188,7 +206,7 @@ export class GenServerHandler implements GenHandler {
       if ('noreply' in r) {
         const s = r as { noreply: unknown } & Continuation;
         this.state = s.noreply;
-        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+        return s.continue !== undefined || s.timeout !== undefined || s.hibernate ? this.after(s) : undefined;
       }
     }
     return this.crash({ badReturnValue: r });
@@ -197,6 +215,7 @@ export class GenServerHandler implements GenHandler {
   /** Continue steps run before any queued message; then the inactivity timeout is armed. */
   private after(opts: Continuation): unknown {
     if (opts.continue !== undefined) return this.onNoreply(this.b.handleContinue, opts.continue, 'handleContinue');
+    if (opts.hibernate) this.hibernate();
     if (opts.timeout !== undefined && this.proc.alive) {
       // OTP's `receive ... after 0`: a message already waiting is handled instead and the
       // timeout never fires; with an empty mailbox it fires at once.
@@ -206,6 +225,15 @@ export class GenServerHandler implements GenHandler {
       else this.proc.runtime.timers.schedule((this.idle = new IdleTimeout(this.proc)), opts.timeout);
     }
     return undefined;
+  }
+
+  /**
+   * OTP's hibernate: there is no heap or stack to discard in JavaScript; the mailbox's storage
+   * is compacted and Sys.getStatus reports hibernating until the next message arrives.
+   */
+  private hibernate(): void {
+    this.hibernating = true;
+    this.proc.mailbox.compact();
   }
 
   private crash(err: unknown): unknown {

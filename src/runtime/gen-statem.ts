@@ -16,11 +16,12 @@
  * the old state) | 'timeout' (event timeout) | 'state_timeout' | {timeout: name}.
  * Any handler may return a promise; nothing else is handled until it settles.
  */
-import type { ExitReason } from './exit-reason.js';
+import { ExitError, type ExitReason } from './exit-reason.js';
 import { termEqual } from './equal.js';
 import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
+import { SysControl, type SysTarget } from './sys.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -37,7 +38,8 @@ export type Action =
   | ['timeout', ...TimeoutSpec]
   | ['state_timeout', ...TimeoutSpec]
   | [{ timeout: unknown }, ...TimeoutSpec]
-  | 'hibernate';
+  | 'hibernate'
+  | ['hibernate', boolean];
 
 export type StateInitResult<S, D> = { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type EventResult<S, D> =
@@ -87,11 +89,14 @@ class Crash {
 }
 
 /** @internal */
-class StatemHandler implements GenHandler {
+class StatemHandler implements GenHandler, SysTarget {
   parent: Process | undefined;
   proc!: Process;
   state: unknown;
   data: unknown;
+  readonly behaviour = 'gen_statem';
+  hibernating = false;
+  private readonly sys = new SysControl();
   private stateEnter = false;
   private queue: Ev[] = [];
   private postponed: Ev[] = [];
@@ -150,7 +155,21 @@ class StatemHandler implements GenHandler {
     this.generic.clear();
   }
 
+  /** [state, data], OTP's {State, Data}. */
+  getSysState(): unknown {
+    return [this.state, this.data];
+  }
+
+  setSysState(v: unknown): void {
+    if (!Array.isArray(v) || v.length !== 2) throw new ExitError({ badStateData: v }, 'sys.replaceState');
+    [this.state, this.data] = v as [unknown, unknown];
+  }
+
   handle(msg: unknown): unknown {
+    if ((msg instanceof Call || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || (msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid))) {
+      return undefined;
+    }
+    this.hibernating = false;
     let ev: Ev;
     if (msg instanceof Call) ev = { type: { call: msg }, content: msg.request };
     else if (msg instanceof Cast) ev = { type: 'cast', content: msg.msg };
@@ -277,6 +296,7 @@ class StatemHandler implements GenHandler {
     }
     if (front.length > 0) this.queue = front.concat(this.queue);
     for (const t of parsed.timeouts) this.transitionTimeouts.push(t);
+    if (parsed.hibernate) this.hibernate();
     // The transition goes on through its enter calls; its timeouts take effect at its end.
     if (front[0]?.type !== 'enter') this.endTransition();
     return undefined;
@@ -285,18 +305,19 @@ class StatemHandler implements GenHandler {
   private parseActions(
     actions: readonly Action[],
     isEnter: boolean,
-  ): Crash | { replies: [From, unknown][]; postpone: boolean; nextEvents: Ev[]; timeouts: [EventType, unknown[]][] } {
+  ): Crash | { replies: [From, unknown][]; postpone: boolean; nextEvents: Ev[]; timeouts: [EventType, unknown[]][]; hibernate: boolean } {
     const replies: [From, unknown][] = [];
     const nextEvents: Ev[] = [];
     const timeouts: [EventType, unknown[]][] = [];
     let postpone = false;
+    let hibernate = false;
     if (!Array.isArray(actions)) return new Crash({ badActionList: actions });
     for (const a of actions as unknown[]) {
       if (a === 'postpone' || (Array.isArray(a) && a[0] === 'postpone' && typeof a[1] === 'boolean')) {
         if (isEnter) return new Crash({ badStateEnterAction: a });
         postpone = a === 'postpone' ? true : (a as [string, boolean])[1];
-      } else if (a === 'hibernate') {
-        // no hibernation on Node
+      } else if (a === 'hibernate' || (Array.isArray(a) && a[0] === 'hibernate' && typeof a[1] === 'boolean')) {
+        hibernate = a === 'hibernate' ? true : (a as [string, boolean])[1];
       } else if (Array.isArray(a) && a[0] === 'reply' && a[1] instanceof Call) {
         replies.push([a[1], a[2]]);
       } else if (Array.isArray(a) && a[0] === 'next_event' && a.length === 3 && isInsertableType(a[1])) {
@@ -308,7 +329,13 @@ class StatemHandler implements GenHandler {
         return new Crash({ badAction: a });
       }
     }
-    return { replies, postpone, nextEvents, timeouts };
+    return { replies, postpone, nextEvents, timeouts, hibernate };
+  }
+
+  /** See GenServer's hibernate: the mailbox's storage is compacted and Sys.getStatus reports hibernating. */
+  private hibernate(): void {
+    this.hibernating = true;
+    this.proc.mailbox.compact();
   }
 
   /** Applies the transition's timeout actions: for each type only the last one counts (OTP's loop_timeouts). */

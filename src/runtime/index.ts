@@ -46,6 +46,8 @@ export {
 } from './process.js';
 export { call, cast, reply, stop, unwrapStart, isStartOk, type From, type StartResult, type StartOptions } from './gen.js';
 export * from './gen-server.js';
+export { Sys, type SysStatus } from './sys.js';
+export { RequestId, sendRequest, receiveResponse, waitResponse, checkResponse, type Response } from './request.js';
 export * from './child-spec.js';
 export { Supervisor, type ChildInfo, type ChildCounts, type StartChildResult, type AdminResult } from './supervisor.js';
 export {
