@@ -19,7 +19,7 @@ import type { ExitReason } from './exit-reason.js';
 import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
-import { SysControl, type SysTarget } from './sys.js';
+import { SysControl, SysRequest, type SysTarget } from './sys.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -127,8 +127,12 @@ export class GenServerHandler implements GenHandler, SysTarget {
   }
 
   handle(msg: unknown): unknown {
-    if ((msg instanceof Call || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || this.fromParent(msg))) return undefined;
-    this.hibernating = false;
+    if (msg instanceof Call) {
+      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false)) return undefined;
+    } else if (this.sys.suspended && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || this.fromParent(msg))) {
+      return undefined;
+    }
+    if (this.hibernating) this.hibernating = false;
     if (this.idle?.armed) this.proc.runtime.timers.cancel(this.idle);
     if (msg instanceof Call) return this.onCall(msg);
     if (msg instanceof Cast) return this.onNoreply(this.b.handleCast, msg.msg, 'handleCast');

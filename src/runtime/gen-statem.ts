@@ -21,7 +21,7 @@ import { termEqual } from './equal.js';
 import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
-import { SysControl, type SysTarget } from './sys.js';
+import { SysControl, SysRequest, type SysTarget } from './sys.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -166,10 +166,12 @@ class StatemHandler implements GenHandler, SysTarget {
   }
 
   handle(msg: unknown): unknown {
-    if ((msg instanceof Call || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || (msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid))) {
+    if (msg instanceof Call) {
+      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false)) return undefined;
+    } else if (this.sys.suspended && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || (msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid))) {
       return undefined;
     }
-    this.hibernating = false;
+    if (this.hibernating) this.hibernating = false;
     let ev: Ev;
     if (msg instanceof Call) ev = { type: { call: msg }, content: msg.request };
     else if (msg instanceof Cast) ev = { type: 'cast', content: msg.msg };
