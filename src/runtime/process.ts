@@ -129,24 +129,50 @@ export class Process {
 
   /** Handles up to `max` messages; returns how many. Never throws. */
   runBatch(max: number): number {
+    if (this.runtime.loopMonitor) return this.runBatchTimed(max);
     let n = 0;
     const prev = current;
     current = this;
     const mailbox = this.mailbox;
-    const monitor = this.runtime.loopMonitor;
     while (n < max && this.alive && !this.busy && mailbox.size > 0) {
       const msg = mailbox.shift();
       n++;
       let r: unknown;
-      const t0 = monitor ? performance.now() : 0;
       try {
         r = this.handler.handle(msg, this);
       } catch (err) {
-        if (monitor) monitor.handlerRan(this.pid, this.name, performance.now() - t0, msg);
         this.die(err);
         break;
       }
-      if (monitor) monitor.handlerRan(this.pid, this.name, performance.now() - t0, msg);
+      if (r !== undefined && isThenable(r)) {
+        this.busy = true;
+        r.then(this.resume, this.crashAsync);
+      }
+    }
+    current = prev;
+    return n;
+  }
+
+  /** runBatch while a LoopMonitor watches: each handler call is timed (loop-monitor.ts). */
+  private runBatchTimed(max: number): number {
+    let n = 0;
+    const prev = current;
+    current = this;
+    const mailbox = this.mailbox;
+    const monitor = this.runtime.loopMonitor!;
+    while (n < max && this.alive && !this.busy && mailbox.size > 0) {
+      const msg = mailbox.shift();
+      n++;
+      let r: unknown;
+      const t0 = performance.now();
+      try {
+        r = this.handler.handle(msg, this);
+      } catch (err) {
+        monitor.handlerRan(this.pid, this.name, performance.now() - t0, msg);
+        this.die(err);
+        break;
+      }
+      monitor.handlerRan(this.pid, this.name, performance.now() - t0, msg);
       if (r !== undefined && isThenable(r)) {
         this.busy = true;
         r.then(this.resume, this.crashAsync);
