@@ -4,7 +4,7 @@
  * before they are sent, and the notify/emit_metric hooks.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isProcessAlive } from '../../packages/runtime/src/index.js';
+import { exited, isProcessAlive } from '../../packages/runtime/src/index.js';
 import {
   OperationError,
   billingGovernor,
@@ -49,7 +49,8 @@ describe('entitlement: pending → active → suspended → revoked', () => {
       expect(await entitlementGovernor.reinstate(pid)).toBe('active');
     }
     expect(await entitlementGovernor.suspend(pid, 'fourth strike')).toBe('revoked');
-    expect((await entitlementGovernor.state(pid)).data.suspensions).toBe(3);
+    // revoked is terminal (otp:terminal): the governor stops normally once it is entered.
+    expect(await exited(pid)).toBe('normal');
     expect(notified.filter((n) => n.machine === 'entitlement_governor').map((n) => n.topic)).toEqual([
       'entitlement.active',
       ...Array.from({ length: 3 }, () => ['entitlement.suspended', 'entitlement.active']).flat(),
@@ -67,12 +68,9 @@ describe('entitlement: pending → active → suspended → revoked', () => {
     expect((err as Error).message).toBe('entitlement_governor.reinstate: event_not_accepted: the governor does not accept this event in its current state (state pending)');
     expect(await refusal(entitlementGovernor.suspend(pid, 'x'))).toBe('event_not_accepted');
     expect(await entitlementGovernor.revoke(pid, 'fraud')).toBe('revoked');
-    // revoked is terminal: nothing leaves it.
-    for (const p of [entitlementGovernor.activate(pid), entitlementGovernor.reinstate(pid), entitlementGovernor.revoke(pid, 'again')]) {
-      expect(await refusal(p)).toBe('event_not_accepted');
-    }
-    expect((await entitlementGovernor.state(pid)).state).toBe('revoked');
-    expect(isProcessAlive(pid)).toBe(true);
+    // revoked is terminal: nothing leaves it, and the governor stops normally.
+    expect(await exited(pid)).toBe('normal');
+    expect(isProcessAlive(pid)).toBe(false);
   });
 
   it('refuses parameters that break their declared constraints before sending them', async () => {
@@ -143,7 +141,7 @@ describe('billing and customer account: guards and reply actions', () => {
     expect(await customerAccountGovernor.verify(pid, '000000')).toBe('wrong_code');
     expect(await customerAccountGovernor.verify(pid, '000001')).toBe('wrong_code');
     expect(await customerAccountGovernor.verify(pid, '000002')).toBe('attempts_exhausted');
-    expect((await customerAccountGovernor.state(pid)).state).toBe('closed');
-    expect(await refusal(customerAccountGovernor.verify(pid, 'abc'))).toBe('event_not_accepted');
+    // closed is terminal: the account's governor stops normally.
+    expect(await exited(pid)).toBe('normal');
   });
 });

@@ -24,8 +24,9 @@ afterEach(async () => {
 
 const TENANTS = 20;
 
+/** Running children in start order (whichChildren lists the newest first, as OTP does). */
 async function children(sup: string): Promise<Pid[]> {
-  return (await Supervisor.whichChildren(sup)).map((c) => c.pid).filter((p): p is Pid => p instanceof Pid);
+  return (await Supervisor.whichChildren(sup)).map((c) => c.pid).filter((p): p is Pid => p instanceof Pid).reverse();
 }
 
 describe('tenant isolation', () => {
@@ -88,7 +89,7 @@ describe('escalation', () => {
     }, 'the root to restart all four children');
     expect(whereis('autonomics_sup')).toBe(rootPid);
     const after = await Supervisor.whichChildren('autonomics_sup');
-    expect(after.map((c) => c.id)).toEqual(['governance_sup', 'receipt_ledger_sup', 'cluster_sup', 'observability_sup']);
+    expect(after.map((c) => c.id)).toEqual(['observability_sup', 'cluster_sup', 'receipt_ledger_sup', 'governance_sup']);
     for (const c of after) expect(c.pid, `${String(c.id)} restarted`).not.toBe(top.get(c.id));
     // Everything under the old governance_sup went with it, tenants included; the new tree works.
     expect(isProcessAlive(tenant)).toBe(false);

@@ -38,7 +38,8 @@ describe('DeclaredMachine: entitlement governor', () => {
     expect(await sendEvent(a, 'suspend', { reason: 'abuse' })).toBe('suspended');
     expect(await sendEvent(a, 'reinstate')).toBe('active');
     expect(await sendEvent(a, 'revoke')).toBe('revoked');
-    expect(await currentState(a)).toMatchObject({ state: 'revoked', data: { suspensions: 1 } });
+    // revoked is terminal (otp:terminal): the machine stops normally once it is entered.
+    expect(await exited(a)).toBe('normal');
 
     const b = unwrapStart(await m.start());
     expect(await sendEvent(b, 'revoke')).toBe('revoked');
@@ -50,7 +51,8 @@ describe('DeclaredMachine: entitlement governor', () => {
   });
 
   it('the guarded transition wins until its guard fails, then the next priority fires (third suspension revokes)', async () => {
-    const m = new DeclaredMachine(entitlement);
+    // Kept running past its terminal state, to read the data it ends with.
+    const m = new DeclaredMachine(entitlement, { stopOnTerminal: false });
     const pid = unwrapStart(await m.start({ maxSuspensions: 2 }));
     await sendEvent(pid, 'activate');
     expect(await sendEvent(pid, 'suspend', { reason: 'a' })).toBe('suspended');
@@ -447,7 +449,7 @@ describe('DeclaredMachine: invoke', () => {
   it('an invoke error in enter actions keeps the new state, skips the rest and is reported', async () => {
     const dropped: DroppedEvent[] = [];
     const { invoke } = services({ 'presence_server.disconnect': { error: 'gone' } });
-    const m = new DeclaredMachine(session, { invoke, onDropped: (d) => dropped.push(d) });
+    const m = new DeclaredMachine(session, { invoke, onDropped: (d) => dropped.push(d), stopOnTerminal: false });
     const pid = unwrapStart(await m.start());
     await sendEvent(pid, 'auth', { token: 't' });
     await sendEvent(pid, 'join_room', { roomId: 'r' });
@@ -457,14 +459,24 @@ describe('DeclaredMachine: invoke', () => {
     expect(dropped).toEqual([expect.objectContaining({ reason: 'enter_aborted', state: 'closed', error: { error: 'gone' } })]);
   });
 
-  it('stopOnTerminal stops the process normally after the terminal state is entered', async () => {
+  it('a terminal state stops the process normally once its enter actions have run (otp:terminal)', async () => {
     const { calls, invoke } = services();
-    const pid = unwrapStart(await new DeclaredMachine(session, { invoke, stopOnTerminal: true }).start());
+    const pid = unwrapStart(await new DeclaredMachine(session, { invoke }).start());
     await sendEvent(pid, 'auth', { token: 't' });
     await sendEvent(pid, 'join_room', { roomId: 'r' });
     expect(await sendEvent(pid, 'logout')).toBe('closed');
     expect(await exited(pid)).toBe('normal');
     expect(calls.at(-1)).toEqual(['presence_server', 'disconnect', { userId: 'user-t' }]);
+  });
+
+  it('stopOnTerminal: false keeps the process running in its terminal state', async () => {
+    const { invoke } = services();
+    const pid = unwrapStart(await new DeclaredMachine(session, { invoke, stopOnTerminal: false }).start());
+    await sendEvent(pid, 'auth', { token: 't' });
+    await sendEvent(pid, 'join_room', { roomId: 'r' });
+    expect(await sendEvent(pid, 'logout')).toBe('closed');
+    expect((await currentState(pid)).state).toBe('closed');
+    expect(isProcessAlive(pid)).toBe(true);
   });
 
   it('refuses to build a machine with invoke actions but no invoke function', () => {

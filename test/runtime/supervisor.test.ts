@@ -176,9 +176,9 @@ describe('Supervisor: strategies', () => {
     const during = Supervisor.whichChildren(sup); // queued behind the EXIT, ahead of the retry
     hold.open();
     expect((await during).map((c) => [c.id, c.pid instanceof Pid ? 'pid' : c.pid])).toEqual([
-      ['a', 'pid'],
-      ['b', 'pid'],
       ['c', 'restarting'],
+      ['b', 'pid'],
+      ['a', 'pid'],
     ]);
     const after = await Supervisor.whichChildren(sup);
     expect(after.every((c) => c.pid instanceof Pid && c.pid.proc.alive)).toBe(true);

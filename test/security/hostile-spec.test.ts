@@ -215,7 +215,7 @@ describe('hostile text in every string-valued property of the specs', () => {
       skipLibCheck: true,
       esModuleInterop: true,
       types: ['node'],
-      paths: { 'ggen-ts/runtime': [path.join(repoRoot, 'src/runtime/index.ts')] },
+      paths: { '@ggen-ts/runtime': [path.join(repoRoot, 'packages/runtime/src/index.ts')] },
       noImplicitOverride: true,
       noFallthroughCasesInSwitch: true,
     });

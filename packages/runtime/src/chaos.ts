@@ -46,7 +46,8 @@ function supervisorPid(sup: ServerRef): Pid {
 export async function treeWorkers(sup: ServerRef): Promise<TreeWorker[]> {
   const out: TreeWorker[] = [];
   const walk = async (s: Pid): Promise<void> => {
-    const children: ChildInfo[] = await Supervisor.whichChildren(s);
+    // whichChildren lists the newest child first (OTP's order); walk in start order.
+    const children: ChildInfo[] = (await Supervisor.whichChildren(s)).reverse();
     for (const c of children) {
       if (!(c.pid instanceof Pid) || !isProcessAlive(c.pid)) continue;
       if (c.type === 'supervisor') await walk(c.pid);
@@ -75,7 +76,7 @@ export async function killRandomWorker(sup: ServerRef, opts: ChaosOptions = {}):
  */
 export async function cascadeFailure(sup: ServerRef): Promise<KillReport> {
   const s = supervisorPid(sup);
-  const children = await Supervisor.whichChildren(s);
+  const children = (await Supervisor.whichChildren(s)).reverse(); // start order
   const first = children.find((c) => c.pid instanceof Pid && isProcessAlive(c.pid));
   if (!first) throw new ExitError('noproc', 'cascadeFailure');
   const pid = first.pid as Pid;
@@ -109,7 +110,7 @@ async function check(root: Pid, probe: VerifyOptions['probe']): Promise<string> 
   const walk = async (s: Pid): Promise<string> => {
     let children: ChildInfo[];
     try {
-      children = await Supervisor.whichChildren(s);
+      children = (await Supervisor.whichChildren(s)).reverse(); // start order
     } catch (err) {
       return `supervisor ${s.toString()} did not answer: ${String((err as ExitError).reason ?? err)}`;
     }

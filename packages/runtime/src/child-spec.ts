@@ -27,8 +27,11 @@ export interface SupFlags {
 
 export type NormalizedFlags = Required<SupFlags>;
 
-/** A child's start function: OTP's MFA. Returns {ok: pid} | 'ignore' | {error: reason} (a bare pid is accepted too), or throws. */
-export type StartFunction = (...args: any[]) => StartResult | Pid | Promise<StartResult | Pid>;
+/**
+ * A child's start function: OTP's MFA. Returns {ok: pid} | {ok: pid, info} | 'ignore' | {error: reason}
+ * (a bare pid is accepted too), or throws. OTP's {ok, Pid, Info}: startChild and restartChild resolve {ok: pid, info}.
+ */
+export type StartFunction = (...args: any[]) => StartResult | { ok: Pid; info: unknown } | Pid | Promise<StartResult | { ok: Pid; info: unknown } | Pid>;
 
 export interface ChildSpec {
   id: unknown;
@@ -73,6 +76,8 @@ export function checkFlags(flags: unknown): Checked<NormalizedFlags> {
   if (!Number.isInteger(intensity) || intensity < 0) return { error: { invalidIntensity: intensity } };
   if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) return { error: { invalidPeriod: period } };
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) return { error: { invalidAutoShutdown: autoShutdown } };
+  // OTP refuses automatic shutdown for simple_one_for_one: {bad_combination, [{strategy, ...}, {auto_shutdown, ...}]}.
+  if (strategy === 'simple_one_for_one' && autoShutdown !== 'never') return { error: { badCombination: { strategy, autoShutdown } } };
   return { ok: { strategy, intensity, period, autoShutdown } };
 }
 

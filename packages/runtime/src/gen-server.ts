@@ -1,7 +1,8 @@
 /**
  * GenServer: OTP's gen_server. Return values mirror OTP's tuples as objects:
  *
- *   init            -> {ok: state, continue?, timeout?} | {stop: reason} | 'ignore'
+ *   init            -> {ok: state, continue?, timeout?} | {stop: reason} | {error: reason} | 'ignore'
+ *                      ({error: reason}, OTP 26: the start returns it and the process exits 'normal')
  *   handleCall      -> {reply: value, state, continue?, timeout?}
  *                    | {noreply: state, continue?, timeout?}
  *                    | {stop: reason, reply?: value, state}
@@ -11,12 +12,14 @@
  * else until it settles. A handler that throws or rejects crashes the server
  * with the thrown value as reason (terminate runs first, as in OTP).
  * `timeout` is OTP's inactivity timeout: if no message arrives within it,
- * handleInfo receives the string 'timeout'.
+ * handleInfo receives the string 'timeout'. A timeout of 0 fires only if no
+ * message is waiting (OTP's `receive ... after 0`).
  */
 import type { ExitReason } from './exit-reason.js';
-import { Call, Cast, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
+import { SysControl, SysRequest, type SysTarget } from './sys.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -27,7 +30,7 @@ export interface Continuation {
   hibernate?: boolean;
 }
 
-export type InitResult<S> = ({ ok: S } & Continuation) | { stop: ExitReason } | 'ignore';
+export type InitResult<S> = ({ ok: S } & Continuation) | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type CallResult<S, R = unknown> =
   | ({ reply: R; state: S } & Continuation)
   | ({ noreply: S } & Continuation)
@@ -57,10 +60,13 @@ class IdleTimeout implements DeadlineEntry {
 const IDLE_TIMEOUT = Symbol('idleTimeout');
 
 /** @internal */
-export class GenServerHandler implements GenHandler {
+export class GenServerHandler implements GenHandler, SysTarget {
   parent: Process | undefined;
   state: unknown;
   proc!: Process;
+  readonly behaviour = 'gen_server';
+  hibernating = false;
+  private readonly sys = new SysControl();
   private idle: IdleTimeout | undefined;
   private pendingRelease: Continuation | undefined;
   private lastMessage: unknown;
@@ -72,7 +78,7 @@ export class GenServerHandler implements GenHandler {
     this.args = args;
   }
 
-  async init(proc: Process): Promise<StartResult> {
+  async init(proc: Process): Promise<StartResult | InitError> {
     this.proc = proc;
     let r: unknown = this.b.init(this.args);
     if (isPromiseLike(r)) r = await r;
@@ -80,6 +86,7 @@ export class GenServerHandler implements GenHandler {
     if (r === 'ignore') return 'ignore';
     if (typeof r === 'object' && r !== null) {
       if ('stop' in r) return { error: (r as { stop: unknown }).stop };
+      if ('error' in r) return new InitError((r as { error: unknown }).error);
       if ('ok' in r) {
         const ok = r as { ok: unknown } & Continuation;
         this.state = ok.ok;
@@ -111,18 +118,36 @@ export class GenServerHandler implements GenHandler {
     if (this.idle) this.proc.runtime.timers.cancel(this.idle);
   }
 
+  getSysState(): unknown {
+    return this.state;
+  }
+
+  setSysState(state: unknown): void {
+    this.state = state;
+  }
+
   handle(msg: unknown): unknown {
+    if (msg instanceof Call) {
+      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false)) return undefined;
+    } else if (this.sys.suspended && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || this.fromParent(msg))) {
+      return undefined;
+    }
+    if (this.hibernating) this.hibernating = false;
     if (this.idle?.armed) this.proc.runtime.timers.cancel(this.idle);
     if (msg instanceof Call) return this.onCall(msg);
     if (msg instanceof Cast) return this.onNoreply(this.b.handleCast, msg.msg, 'handleCast');
     if (msg instanceof StopRequest) return this.terminate(msg.reason);
-    if (msg instanceof Exit && this.parent && msg.from === this.parent.pid) return this.terminate(msg.reason);
+    if (this.fromParent(msg)) return this.terminate((msg as Exit).reason);
     if (msg === IDLE_TIMEOUT) msg = 'timeout';
     if (!this.b.handleInfo) {
       this.proc.runtime.logger.log({ kind: 'unexpectedMessage', pid: this.proc.pid, message: msg });
       return undefined;
     }
     return this.onNoreply(this.b.handleInfo, msg, 'handleInfo');
+  }
+
+  private fromParent(msg: unknown): boolean {
+    return msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid;
   }
 
   private onCall(c: Call): unknown {
@@ -151,12 +176,12 @@ export class GenServerHandler implements GenHandler {
         const s = r as { reply: unknown; state: unknown } & Continuation;
         this.state = s.state;
         reply(c, s.reply);
-        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+        return s.continue !== undefined || s.timeout !== undefined || s.hibernate ? this.after(s) : undefined;
       }
       if ('noreply' in r) {
         const s = r as { noreply: unknown } & Continuation;
         this.state = s.noreply;
-        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+        return s.continue !== undefined || s.timeout !== undefined || s.hibernate ? this.after(s) : undefined;
       }
     }
     return this.crash({ badReturnValue: r });
@@ -185,7 +210,7 @@ export class GenServerHandler implements GenHandler {
       if ('noreply' in r) {
         const s = r as { noreply: unknown } & Continuation;
         this.state = s.noreply;
-        return s.continue !== undefined || s.timeout !== undefined ? this.after(s) : undefined;
+        return s.continue !== undefined || s.timeout !== undefined || s.hibernate ? this.after(s) : undefined;
       }
     }
     return this.crash({ badReturnValue: r });
@@ -194,11 +219,25 @@ export class GenServerHandler implements GenHandler {
   /** Continue steps run before any queued message; then the inactivity timeout is armed. */
   private after(opts: Continuation): unknown {
     if (opts.continue !== undefined) return this.onNoreply(this.b.handleContinue, opts.continue, 'handleContinue');
+    if (opts.hibernate) this.hibernate();
     if (opts.timeout !== undefined && this.proc.alive) {
-      if (opts.timeout <= 0) this.proc.deliver(IDLE_TIMEOUT);
+      // OTP's `receive ... after 0`: a message already waiting is handled instead and the
+      // timeout never fires; with an empty mailbox it fires at once.
+      if (opts.timeout <= 0) {
+        if (this.proc.mailbox.size === 0) this.proc.deliver(IDLE_TIMEOUT);
+      }
       else this.proc.runtime.timers.schedule((this.idle = new IdleTimeout(this.proc)), opts.timeout);
     }
     return undefined;
+  }
+
+  /**
+   * OTP's hibernate: there is no heap or stack to discard in JavaScript; the mailbox's storage
+   * is compacted and Sys.getStatus reports hibernating until the next message arrives.
+   */
+  private hibernate(): void {
+    this.hibernating = true;
+    this.proc.mailbox.compact();
   }
 
   private crash(err: unknown): unknown {

@@ -4,7 +4,8 @@
  * atoms are OTP-spelled strings, tagged tuples are objects with camelCase keys,
  * and actions are tuples as in OTP.
  *
- *   init        -> {ok: state, data, actions?} | {stop: reason} | 'ignore'
+ *   init        -> {ok: state, data, actions?} | {stop: reason} | {error: reason} | 'ignore'
+ *                  ({error: reason}, OTP 26: the start returns it and the process exits 'normal')
  *   handleEvent(eventType, event, state, data) ->
  *       {nextState: s, data?, actions?}         (data omitted: unchanged)
  *     | {keepState: data, actions?} | 'keep_state_and_data' | {keepStateAndData: true, actions?}
@@ -15,11 +16,12 @@
  * the old state) | 'timeout' (event timeout) | 'state_timeout' | {timeout: name}.
  * Any handler may return a promise; nothing else is handled until it settles.
  */
-import type { ExitReason } from './exit-reason.js';
+import { ExitError, type ExitReason } from './exit-reason.js';
 import { termEqual } from './equal.js';
-import { Call, Cast, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
+import { SysControl, SysRequest, type SysTarget } from './sys.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
@@ -32,13 +34,14 @@ export type Action =
   | 'postpone'
   | ['postpone', boolean]
   | ReplyAction
-  | ['next_event', 'internal' | 'cast' | 'info' | { call: From }, unknown]
+  | ['next_event', 'internal' | 'cast' | 'info' | 'timeout' | 'state_timeout' | { timeout: unknown } | { call: From }, unknown]
   | ['timeout', ...TimeoutSpec]
   | ['state_timeout', ...TimeoutSpec]
   | [{ timeout: unknown }, ...TimeoutSpec]
-  | 'hibernate';
+  | 'hibernate'
+  | ['hibernate', boolean];
 
-export type StateInitResult<S, D> = { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | 'ignore';
+export type StateInitResult<S, D> = { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type EventResult<S, D> =
   | { nextState: S; data?: D; actions?: readonly Action[] }
   | { keepState: D; actions?: readonly Action[] }
@@ -63,6 +66,8 @@ export interface StateMachineBehaviour<S = any, D = any, A = any> {
 interface Ev {
   type: EventType;
   content: unknown;
+  /** set for a zero timeout queued as an event: it counts only while still the current timer of its type */
+  timer?: StatemTimer;
 }
 
 class StatemTimer implements DeadlineEntry {
@@ -84,24 +89,29 @@ class Crash {
 }
 
 /** @internal */
-class StatemHandler implements GenHandler {
+class StatemHandler implements GenHandler, SysTarget {
   parent: Process | undefined;
   proc!: Process;
   state: unknown;
   data: unknown;
+  readonly behaviour = 'gen_statem';
+  hibernating = false;
+  private readonly sys = new SysControl();
   private stateEnter = false;
   private queue: Ev[] = [];
   private postponed: Ev[] = [];
   private eventTimer: StatemTimer | undefined;
   private stateTimer: StatemTimer | undefined;
   private readonly generic = new Map<unknown, StatemTimer>();
+  /** timeout actions of the transition in progress: its event and all its state enter calls (OTP applies them at its end) */
+  private transitionTimeouts: [EventType, unknown[]][] = [];
 
   constructor(
     private readonly b: StateMachineBehaviour,
     private readonly args: unknown,
   ) {}
 
-  async init(proc: Process): Promise<StartResult> {
+  async init(proc: Process): Promise<StartResult | InitError> {
     this.proc = proc;
     const modeRaw = this.b.callbackMode;
     const mode = typeof modeRaw === 'function' ? modeRaw.call(this.b) : (modeRaw ?? 'handle_event_function');
@@ -114,16 +124,18 @@ class StatemHandler implements GenHandler {
     if (r === 'ignore') return 'ignore';
     if (typeof r !== 'object' || r === null) return { error: { badReturnFromInit: r } };
     if ('stop' in r) return { error: (r as { stop: unknown }).stop };
+    if ('error' in r) return new InitError((r as { error: unknown }).error);
     if (!('ok' in r)) return { error: { badReturnFromInit: r } };
     const init = r as { ok: unknown; data: unknown; actions?: readonly Action[] };
     this.state = init.ok;
     this.data = init.data;
     const parsed = this.parseActions(init.actions ?? [], false);
     if (parsed instanceof Crash) return { error: parsed.reason };
-    if (parsed.postpone) return { error: { badAction: 'postpone' } };
+    // A postpone action from init is ignored, as in OTP: there is no event to postpone.
     for (const [from, value] of parsed.replies) reply(from, value);
     this.queue = [...(this.stateEnter ? [{ type: 'enter' as const, content: this.state }] : []), ...parsed.nextEvents];
-    this.applyTimeouts(parsed.timeouts);
+    this.transitionTimeouts = parsed.timeouts;
+    if (!this.stateEnter) this.endTransition();
     return { ok: proc.pid };
   }
 
@@ -143,7 +155,23 @@ class StatemHandler implements GenHandler {
     this.generic.clear();
   }
 
+  /** [state, data], OTP's {State, Data}. */
+  getSysState(): unknown {
+    return [this.state, this.data];
+  }
+
+  setSysState(v: unknown): void {
+    if (!Array.isArray(v) || v.length !== 2) throw new ExitError({ badStateData: v }, 'sys.replaceState');
+    [this.state, this.data] = v as [unknown, unknown];
+  }
+
   handle(msg: unknown): unknown {
+    if (msg instanceof Call) {
+      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false)) return undefined;
+    } else if (this.sys.suspended && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || (msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid))) {
+      return undefined;
+    }
+    if (this.hibernating) this.hibernating = false;
     let ev: Ev;
     if (msg instanceof Call) ev = { type: { call: msg }, content: msg.request };
     else if (msg instanceof Cast) ev = { type: 'cast', content: msg.msg };
@@ -176,6 +204,7 @@ class StatemHandler implements GenHandler {
   private drain(): unknown {
     while (this.queue.length > 0 && this.proc.alive) {
       const ev = this.queue.shift()!;
+      if (ev.timer && !this.takeTimer(ev.timer)) continue;
       const r = this.step(ev);
       if (r !== undefined) return (r as Promise<unknown>).then(() => this.drain());
     }
@@ -263,29 +292,34 @@ class StatemHandler implements GenHandler {
       front.push(...parsed.nextEvents, ...this.postponed);
       this.postponed = [];
     } else {
-      if (repeat && this.stateEnter) front.push({ type: 'enter', content: oldState });
+      // A repeated enter call from an enter call keeps the OldState it was given.
+      if (repeat && this.stateEnter) front.push({ type: 'enter', content: isEnter ? ev.content : oldState });
       front.push(...parsed.nextEvents);
     }
     if (front.length > 0) this.queue = front.concat(this.queue);
-    this.applyTimeouts(parsed.timeouts);
+    for (const t of parsed.timeouts) this.transitionTimeouts.push(t);
+    if (parsed.hibernate) this.hibernate();
+    // The transition goes on through its enter calls; its timeouts take effect at its end.
+    if (front[0]?.type !== 'enter') this.endTransition();
     return undefined;
   }
 
   private parseActions(
     actions: readonly Action[],
     isEnter: boolean,
-  ): Crash | { replies: [From, unknown][]; postpone: boolean; nextEvents: Ev[]; timeouts: [EventType, unknown[]][] } {
+  ): Crash | { replies: [From, unknown][]; postpone: boolean; nextEvents: Ev[]; timeouts: [EventType, unknown[]][]; hibernate: boolean } {
     const replies: [From, unknown][] = [];
     const nextEvents: Ev[] = [];
     const timeouts: [EventType, unknown[]][] = [];
     let postpone = false;
+    let hibernate = false;
     if (!Array.isArray(actions)) return new Crash({ badActionList: actions });
     for (const a of actions as unknown[]) {
       if (a === 'postpone' || (Array.isArray(a) && a[0] === 'postpone' && typeof a[1] === 'boolean')) {
         if (isEnter) return new Crash({ badStateEnterAction: a });
         postpone = a === 'postpone' ? true : (a as [string, boolean])[1];
-      } else if (a === 'hibernate') {
-        // no hibernation on Node
+      } else if (a === 'hibernate' || (Array.isArray(a) && a[0] === 'hibernate' && typeof a[1] === 'boolean')) {
+        hibernate = a === 'hibernate' ? true : (a as [string, boolean])[1];
       } else if (Array.isArray(a) && a[0] === 'reply' && a[1] instanceof Call) {
         replies.push([a[1], a[2]]);
       } else if (Array.isArray(a) && a[0] === 'next_event' && a.length === 3 && isInsertableType(a[1])) {
@@ -297,11 +331,31 @@ class StatemHandler implements GenHandler {
         return new Crash({ badAction: a });
       }
     }
-    return { replies, postpone, nextEvents, timeouts };
+    return { replies, postpone, nextEvents, timeouts, hibernate };
+  }
+
+  /** See GenServer's hibernate: the mailbox's storage is compacted and Sys.getStatus reports hibernating. */
+  private hibernate(): void {
+    this.hibernating = true;
+    this.proc.mailbox.compact();
+  }
+
+  /** Applies the transition's timeout actions: for each type only the last one counts (OTP's loop_timeouts). */
+  private endTransition(): void {
+    const all = this.transitionTimeouts;
+    if (all.length === 0) return;
+    this.transitionTimeouts = [];
+    const last: [EventType, unknown[]][] = [];
+    for (let i = all.length - 1; i >= 0; i--) {
+      const t = all[i]!;
+      if (!last.some((seen) => sameTimeoutType(seen[0], t[0]))) last.push(t);
+    }
+    this.applyTimeouts(last.reverse());
   }
 
   private applyTimeouts(timeouts: [EventType, unknown[]][]): void {
     const timers = this.proc.runtime.timers;
+    const zero: StatemTimer[] = [];
     for (const [type, spec] of timeouts) {
       const current = this.slot(type);
       if (spec[0] === 'cancel') {
@@ -316,28 +370,29 @@ class StatemHandler implements GenHandler {
         }
         // Updating a timer that is not running fires it at once, as in OTP.
         if (current) timers.cancel(current);
-        this.setSlot(type, undefined);
-        this.insertTimeoutEvent(type, spec[1]);
+        const t = new StatemTimer(this.proc, type as StatemTimer['type'], spec[1]);
+        this.setSlot(type, t);
+        zero.push(t);
         continue;
       }
       const time = spec[0] as Time;
       if (current) timers.cancel(current);
       this.setSlot(type, undefined);
       if (time === 'infinity') continue;
-      if (time <= 0) {
-        this.insertTimeoutEvent(type, spec[1]);
-        continue;
-      }
       const t = new StatemTimer(this.proc, type as StatemTimer['type'], spec[1]);
       this.setSlot(type, t);
-      timers.schedule(t, time);
+      if (time <= 0) zero.push(t);
+      else timers.schedule(t, time);
     }
-  }
-
-  /** A zero timeout fires before any event not yet received; an event timeout of 0 only if nothing is queued. */
-  private insertTimeoutEvent(type: EventType, content: unknown): void {
-    if (type === 'timeout' && (this.queue.length > 0 || this.proc.mailbox.size > 0)) return;
-    this.queue.push({ type, content });
+    // A zero timeout is queued after the events already queued and before any event not yet
+    // received (the mailbox); any queued event cancels a zero event timeout.
+    for (const t of zero) {
+      if (t.type === 'timeout' && this.queue.length > 0) {
+        this.setSlot('timeout', undefined);
+        continue;
+      }
+      this.queue.push({ type: t.type, content: t.content, timer: t });
+    }
   }
 
   private slot(type: EventType): StatemTimer | undefined {
@@ -359,8 +414,16 @@ class StatemHandler implements GenHandler {
   }
 }
 
+/** next_event takes every event type but 'enter', as in OTP: timeout types included. */
 function isInsertableType(t: unknown): boolean {
-  return t === 'internal' || t === 'cast' || t === 'info' || (typeof t === 'object' && t !== null && (t as { call?: unknown }).call instanceof Call);
+  if (t === 'internal' || t === 'cast' || t === 'info' || t === 'timeout' || t === 'state_timeout') return true;
+  if (isGenericName(t)) return true;
+  return typeof t === 'object' && t !== null && (t as { call?: unknown }).call instanceof Call;
+}
+
+function sameTimeoutType(a: EventType, b: EventType): boolean {
+  if (typeof a === 'string' || typeof b === 'string') return a === b;
+  return termEqual((a as { timeout: unknown }).timeout, (b as { timeout: unknown }).timeout);
 }
 
 function isGenericName(head: unknown): boolean {

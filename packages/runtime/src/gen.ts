@@ -149,10 +149,18 @@ export async function stop(ref: ServerRef, reason: ExitReason = 'normal', timeou
 
 const TIMED_OUT = Symbol('timedOut');
 
+/**
+ * @internal init returned {error: reason} (OTP 26's {error, Reason}): the start returns
+ * {error: reason} and the process exits 'normal', where {stop: reason} exits with reason.
+ */
+export class InitError {
+  constructor(readonly reason: ExitReason) {}
+}
+
 /** @internal A gen handler that runs an init step. */
 export interface GenHandler extends MessageHandler {
-  /** Runs init; resolves with 'ok' (running), 'ignore', or {error}. Must leave proc dead unless 'ok'. */
-  init(proc: Process): Promise<StartResult>;
+  /** Runs init; resolves with {ok} (running), 'ignore', {error} or an InitError. Must leave proc dead unless {ok}. */
+  init(proc: Process): Promise<StartResult | InitError>;
   /** Called once init succeeded and the start was acknowledged: runs any post-init step, then opens the mailbox. */
   release(): void;
   parent: Process | undefined;
@@ -185,13 +193,15 @@ export async function startGen(handler: GenHandler, opts: StartOptions, linkToCa
   }
   const initResult = runAs(proc, () => handler.init(proc)).catch((err: unknown): StartResult => ({ error: err }));
   // An init that never settles must not hang the starter once the process is dead (killed, timed out).
-  let result = await Promise.race([initResult, exited(proc.pid).then((reason): StartResult => ({ error: reason }))]);
+  const outcome = await Promise.race([initResult, exited(proc.pid).then((reason): StartResult => ({ error: reason }))]);
   if (timer) rt.timers.cancel(timer);
   if (timedOut) return { error: 'timeout' };
+  const result: StartResult = outcome instanceof InitError ? { error: outcome.reason } : outcome;
   if (!proc.alive) return result === 'ignore' || isStartOk(result) ? { error: proc.exitReason } : result;
   if (!isStartOk(result)) {
+    // OTP: 'ignore' and {error, Reason} exit 'normal'; {stop, Reason} exits with Reason.
     if (parent) proc.unlink(parent);
-    proc.die(result === 'ignore' ? 'normal' : result.error);
+    proc.die(result === 'ignore' || outcome instanceof InitError ? 'normal' : result.error);
   } else {
     handler.release();
   }

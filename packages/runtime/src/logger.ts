@@ -13,7 +13,9 @@ export type RuntimeEvent =
   | { kind: 'intensityExceeded'; supervisor: Pid; id: unknown; reason: 'reached_max_restart_intensity' }
   | { kind: 'shutdownError'; supervisor: Pid; id: unknown; pid: Pid; reason: unknown }
   | { kind: 'processCrashed'; pid: Pid; name: string | undefined; reason: unknown; lastMessage?: unknown }
-  | { kind: 'unexpectedMessage'; pid: Pid; message: unknown };
+  | { kind: 'unexpectedMessage'; pid: Pid; message: unknown }
+  /** a handler (pid set) or other code (pid undefined) blocked the event loop past a LoopMonitor's bound */
+  | { kind: 'loopBlocked'; pid: Pid | undefined; name: string | undefined; ms: number; lastMessage?: unknown };
 
 export interface Logger {
   log(event: RuntimeEvent): void;
@@ -25,6 +27,7 @@ const ERROR_KINDS = new Set<RuntimeEvent['kind']>([
   'intensityExceeded',
   'shutdownError',
   'processCrashed',
+  'loopBlocked',
 ]);
 
 export function isErrorEvent(event: RuntimeEvent): boolean {

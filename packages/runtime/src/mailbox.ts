@@ -38,6 +38,16 @@ export class Mailbox<T> {
     return notFound;
   }
 
+  /** Drops the storage of items already taken (hibernate). */
+  compact(): void {
+    if (this.head > 0) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    } else if (this.items.length === 0) {
+      this.items = [];
+    }
+  }
+
   clear(): T[] {
     const rest = this.items.slice(this.head) as T[];
     this.items = [];

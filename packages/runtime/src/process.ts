@@ -16,6 +16,8 @@ import { Mailbox } from './mailbox.js';
 import { Registry } from './registry.js';
 import { Down, Exit, MonitorRef } from './signals.js';
 import { TimerHeap } from './timers.js';
+import type { LoopMonitor } from './loop-monitor.js';
+import { performance } from 'node:perf_hooks';
 
 const BATCH = 128;
 const DRAIN_BUDGET = 1024;
@@ -127,6 +129,7 @@ export class Process {
 
   /** Handles up to `max` messages; returns how many. Never throws. */
   runBatch(max: number): number {
+    if (this.runtime.loopMonitor) return this.runBatchTimed(max);
     let n = 0;
     const prev = current;
     current = this;
@@ -141,6 +144,35 @@ export class Process {
         this.die(err);
         break;
       }
+      if (r !== undefined && isThenable(r)) {
+        this.busy = true;
+        r.then(this.resume, this.crashAsync);
+      }
+    }
+    current = prev;
+    return n;
+  }
+
+  /** runBatch while a LoopMonitor watches: each handler call is timed (loop-monitor.ts). */
+  private runBatchTimed(max: number): number {
+    let n = 0;
+    const prev = current;
+    current = this;
+    const mailbox = this.mailbox;
+    const monitor = this.runtime.loopMonitor!;
+    while (n < max && this.alive && !this.busy && mailbox.size > 0) {
+      const msg = mailbox.shift();
+      n++;
+      let r: unknown;
+      const t0 = performance.now();
+      try {
+        r = this.handler.handle(msg, this);
+      } catch (err) {
+        monitor.handlerRan(this.pid, this.name, performance.now() - t0, msg);
+        this.die(err);
+        break;
+      }
+      monitor.handlerRan(this.pid, this.name, performance.now() - t0, msg);
       if (r !== undefined && isThenable(r)) {
         this.busy = true;
         r.then(this.resume, this.crashAsync);
@@ -242,6 +274,8 @@ export class Runtime {
   readonly timers = new TimerHeap();
   readonly registry = new Registry();
   logger: Logger;
+  /** set while a LoopMonitor watches this runtime: handler calls are timed */
+  loopMonitor: LoopMonitor | undefined;
   private readonly table = new Map<number, Process>();
   private nextId = 1;
   private runQueue: (Process | undefined)[] = [];

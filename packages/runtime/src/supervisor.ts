@@ -24,6 +24,7 @@ interface StaticChild {
   pid: ChildPid;
 }
 
+/** A simple_one_for_one child. While `restarting`, `pid` is the pid that died (OTP's {restarting, OldPid}). */
 class DynChild {
   constructor(
     public pid: Pid | undefined,
@@ -46,7 +47,8 @@ export interface ChildCounts {
   workers: number;
 }
 
-export type StartChildResult = { ok: Pid | undefined } | { error: unknown };
+/** OTP's {ok, Child} | {ok, Child, Info} | {error, Reason}: `info` is there when the start function returned one. */
+export type StartChildResult = { ok: Pid | undefined; info?: unknown } | { error: unknown };
 export type AdminResult = 'ok' | { error: unknown };
 
 type Request =
@@ -121,7 +123,8 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
         if (!(ref instanceof Pid)) return { error: 'simple_one_for_one' };
         const d = this.dynByPid.get(ref);
         if (!d) return ref.proc.alive ? { error: 'not_found' } : 'ok';
-        await this.shutdownPids([ref], this.dynSpec!);
+        // A child stuck restarting is already dead: forget it, so its retries stop.
+        if (!d.restarting) await this.shutdownPids([ref], this.dynSpec!);
         this.dropDyn(d);
         return 'ok';
       }
@@ -185,16 +188,24 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   private whichChildren(): ChildInfo[] {
     if (this.dynSpec) {
       const type = this.dynSpec.type;
-      return [...this.dyn].map((d) => ({ id: undefined, pid: d.restarting ? RESTARTING : d.pid, type }));
+      const out: ChildInfo[] = [];
+      for (const d of this.dyn) out.push({ id: undefined, pid: d.restarting ? RESTARTING : d.pid, type });
+      return out.reverse();
     }
-    return this.children.map((c) => ({ id: c.spec.id, pid: c.pid, type: c.spec.type }));
+    // OTP's order: the newest child first (static children are kept in start order).
+    const out: ChildInfo[] = [];
+    for (let i = this.children.length - 1; i >= 0; i--) {
+      const c = this.children[i]!;
+      out.push({ id: c.spec.id, pid: c.pid, type: c.spec.type });
+    }
+    return out;
   }
 
   private countChildren(): ChildCounts {
     if (this.dynSpec) {
       const size = this.dyn.size;
       let active = 0;
-      for (const d of this.dyn) if (d.pid?.proc.alive) active++;
+      for (const d of this.dyn) if (!d.restarting && d.pid?.proc.alive) active++;
       const sup = this.dynSpec.type === 'supervisor';
       return { specs: 1, active, supervisors: sup ? size : 0, workers: sup ? 0 : size };
     }
@@ -254,7 +265,6 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     const mode = this.flags.autoShutdown;
     if (mode === 'never' || !spec.significant) return 'ok';
     if (mode === 'any_significant') return 'shutdown';
-    if (this.dynSpec) return this.dyn.size === 0 ? 'shutdown' : 'ok';
     return this.children.some((c) => c.pid !== undefined && c.spec.significant) ? 'ok' : 'shutdown';
   }
 
@@ -289,7 +299,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     this.dropDyn(d);
     if ('error' in r) {
       this.report({ kind: 'startError', supervisor: this.me.pid, id: undefined, reason: r.error });
-      const again = new DynChild(undefined, true, d.args);
+      const again = new DynChild(d.pid, true, d.args);
       this.addDyn(again);
       return again;
     }
@@ -344,9 +354,13 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
       return { error: err };
     }
     let pid: Pid | undefined;
+    let info: { info: unknown } | undefined;
     if (r instanceof Pid) pid = r;
     else if (r === 'ignore') return { ok: undefined };
-    else if (typeof r === 'object' && r !== null && 'ok' in r && (r as { ok: unknown }).ok instanceof Pid) pid = (r as { ok: Pid }).ok;
+    else if (typeof r === 'object' && r !== null && 'ok' in r && (r as { ok: unknown }).ok instanceof Pid) {
+      pid = (r as { ok: Pid }).ok;
+      if ('info' in r) info = { info: (r as { info: unknown }).info };
+    }
     else if (typeof r === 'object' && r !== null && 'error' in r) return { error: (r as { error: unknown }).error };
     else return { error: r };
     if (!this.me.alive) return { error: 'killed' };
@@ -360,7 +374,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
       this.me.deliver(new Exit(pid, pid.proc.exitReason));
     }
     this.report({ kind: 'childStarted', supervisor: this.me.pid, id: spec.id, pid });
-    return { ok: pid };
+    return info ? { ok: pid, ...info } : { ok: pid };
   }
 
   /** Stops `group` (given in start order) in reverse start order; temporary children are dropped. */
@@ -408,7 +422,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   async terminate(_reason: ExitReason): Promise<void> {
     if (!this.me) return;
     if (this.dynSpec) {
-      const pids = [...this.dyn].map((d) => d.pid).filter((p): p is Pid => p !== undefined);
+      const pids = [...this.dyn].filter((d) => !d.restarting).map((d) => d.pid).filter((p): p is Pid => p !== undefined);
       await this.shutdownPids(pids, this.dynSpec);
       return;
     }

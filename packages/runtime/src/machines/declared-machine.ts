@@ -62,7 +62,10 @@ export interface DeclaredMachineOptions {
   notify?: Notifier;
   /** Called for every dropped cast/info and every failed enter action (they are counted in stats either way). */
   onDropped?: (event: DroppedEvent) => void;
-  /** Stop the process ('normal') once a terminal state's enter actions have run. Default false. */
+  /**
+   * A terminal state (otp:terminal) stops the process with reason 'normal' once its enter actions
+   * have run. Default true; false keeps the machine running in its terminal state (to inspect it).
+   */
   stopOnTerminal?: boolean;
   /** State timeouts by timeout event name, replacing the definition's timeoutMs (e.g. short idle timeouts in tests). */
   timeoutOverrides?: Readonly<Record<string, number>>;
@@ -236,7 +239,7 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
   }
 
   private entered(state: string, data: MachineData): EventResult<string, MachineData> {
-    if (this.opts.stopOnTerminal && this.cm.terminal.has(state)) return { stop: 'normal', data };
+    if (this.opts.stopOnTerminal !== false && this.cm.terminal.has(state)) return { stop: 'normal', data };
     const timeout = this.timeoutActions.get(state);
     return timeout ? { keepState: data, actions: timeout } : { keepState: data };
   }
