@@ -21,8 +21,12 @@ function alive(pid: number): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Acquires the lock or throws LockBusy after `waitMs`; returns the release function. */
-export async function acquireLock(root: string, waitMs = 5000): Promise<() => void> {
+/**
+ * Acquires the lock or throws LockBusy after `waitMs`; returns the release function. A live holder
+ * is a sync in progress (another terminal, or `--watch` reacting to the same save): waiting for it
+ * is what the user wants, so the default wait is long; a dead holder is taken over at once.
+ */
+export async function acquireLock(root: string, waitMs = 60_000): Promise<() => void> {
   const dir = path.join(root, '.ggen');
   const file = path.join(dir, 'sync.lock');
   const deadline = Date.now() + waitMs;
