@@ -74,11 +74,13 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
   for (const r of report.results as ShaclResult[]) {
     const focus = r.focusNode?.term;
     const value = r.value?.term;
-    const single = r.path?.length === 1 && r.path[0]!.start !== 'object' && (!r.path[0]!.quantifier || r.path[0]!.quantifier === 'one') && r.path[0]!.predicates?.length === 1 ? r.path[0]!.predicates[0] : undefined;
+    const step = r.path?.[0];
+    const first = step && step.start !== 'object' && (!step.quantifier || step.quantifier === 'one') && step.predicates?.length === 1 ? step.predicates[0] : undefined;
+    const single = r.path?.length === 1 ? first : undefined;
     // Most precise place first: the offending value's triple, the property on the focus, the focus itself.
     let pos: Position | undefined;
     if (focus && single && value) pos = input.positions.triple(focus, single, value)?.object;
-    if (focus && single && !pos) for (const t of input.positions.withPredicate(focus, single)) { pos = t.predicate; break; }
+    if (focus && first && !pos) for (const t of input.positions.withPredicate(focus, first)) { pos = t.predicate; break; }
     if (focus && !pos) pos = input.positions.subject(focus);
     const shapeTerm = r.shape?.ptr?.term;
     const shapePos = shapeTerm ? input.shapePositions.subject(shapeTerm) : undefined;
