@@ -87,6 +87,14 @@ export class SourceIndex {
     for (const [k, v] of this.triples) if (k.startsWith(prefix)) yield v;
   }
 
+  /** The first triple written with this subject and object, whatever its predicate. */
+  withObject(s: AnyTerm, o: AnyTerm): TriplePosition | undefined {
+    const prefix = `${termKey(this.parsed(s))}\u0000`;
+    const suffix = `\u0000${termKey(this.parsed(o))}`;
+    for (const [k, v] of this.triples) if (k.startsWith(prefix) && k.endsWith(suffix)) return v;
+    return undefined;
+  }
+
   /** `term` as its file wrote it: `prefix:local` with that file's prefixes (then `fallback`), `[] at file:l:c` for a blank node. */
   show(t: AnyTerm, file: string | undefined, fallback: Record<string, string> = {}): string {
     if (t.termType === 'BlankNode') {

@@ -60,6 +60,21 @@ export interface ShaclInput {
   engine: QueryEngine;
 }
 
+const localName = (iri: string) => iri.replace(/^.*[#/]/, '');
+
+/** A rule id for the shape: its own name, or for a blank property shape `<NodeShape>/<path>`. */
+function shapeName(shapes: Store, shape: Term | undefined): string | undefined {
+  if (!shape) return undefined;
+  if (shape.termType === 'NamedNode') return localName(shape.value);
+  for (const parent of shapes.getSubjects(`${SH}property`, shape as never, null)) {
+    if (parent.termType !== 'NamedNode') continue;
+    const p = shapes.getObjects(shape as never, `${SH}path`, null)[0];
+    return `${localName(parent.value)}${p?.termType === 'NamedNode' ? `/${localName(p.value)}` : ''}`;
+  }
+  for (const parent of shapes.getSubjects(`${SH}sparql`, shape as never, null)) if (parent.termType === 'NamedNode') return localName(parent.value);
+  return undefined;
+}
+
 export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
   const [{ Validator }, { DataFactory, Store: N3Store }, { sparqlPlugins }] = await Promise.all([
     import('shacl-engine'),
@@ -80,6 +95,7 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
     // Most precise place first: the offending value's triple, the property on the focus, the focus itself.
     let pos: Position | undefined;
     if (focus && single && value) pos = input.positions.triple(focus, single, value)?.object;
+    if (focus && !r.path?.length && value && !pos) pos = input.positions.withObject(focus, value)?.object;
     if (focus && first && !pos) for (const t of input.positions.withPredicate(focus, first)) { pos = t.predicate; break; }
     if (focus && !pos) pos = input.positions.subject(focus);
     const shapeTerm = r.shape?.ptr?.term;
@@ -91,7 +107,7 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
     const component = r.constraintComponent?.value.replace(SH, '').replace(/ConstraintComponent$/, '') ?? 'constraint';
     if (!message) message = `violates ${component}`;
     if (value && !message.includes(value.value)) message += ` (value ${show(value)}${value.termType === 'BlankNode' ? '' : ''})`;
-    const rule = `shacl/${shapeTerm?.termType === 'NamedNode' ? shapeTerm.value.replace(/^.*[#/]/, '') : component}`;
+    const rule = `shacl/${shapeName(input.shapes, shapeTerm) ?? component}`;
     const d: Diagnostic = {
       rule,
       ...(file ? { file } : {}),
