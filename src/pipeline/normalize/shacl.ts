@@ -106,7 +106,14 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
     let message = (r.message ?? []).map((m) => m.value).join('; ');
     const component = r.constraintComponent?.value.replace(SH, '').replace(/ConstraintComponent$/, '') ?? 'constraint';
     if (!message) message = `violates ${component}`;
-    if (value && !message.includes(value.value)) message += ` (value ${show(value)}${value.termType === 'BlankNode' ? '' : ''})`;
+    const mentioned = value !== undefined && message.includes(value.value);
+    // Full IRIs a SPARQL message quotes read in the user's prefixes too.
+    message = message.replace(/"(https?:\/\/[^"\s]+)"|<(https?:\/\/[^>\s]+)>/g, (m, a?: string, b?: string) => {
+      const short = show({ termType: 'NamedNode', value: (a ?? b)! });
+      return short.startsWith('<') ? m : short;
+    });
+    const sameAsFocus = value && focus && value.termType === focus.termType && value.value === focus.value;
+    if (value && !sameAsFocus && !mentioned) message += ` (value ${show(value)})`;
     const rule = `shacl/${shapeName(input.shapes, shapeTerm) ?? component}`;
     const d: Diagnostic = {
       rule,
