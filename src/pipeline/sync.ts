@@ -247,6 +247,15 @@ async function run(
   }
   const { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
+  const { checkGeneratedImports } = await import('./emit/imports.js');
+  const unresolved = checkGeneratedImports({
+    root: manifest.root,
+    outputDir: manifest.generation.outputDir,
+    files: formatted,
+    outcomes: rendered.outcomes,
+    previousOutputs: previous?.view.subjects.keys(),
+  });
+  if (unresolved.length > 0) throw new InputError(unresolved);
 
   const { planWrites, PathEscape } = await import('./write/index.js');
   let plan;

@@ -9,6 +9,7 @@ import type { ILoader } from 'nunjucks';
 import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row } from '../types.js';
 import { FILTERS } from './filters.js';
+import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 
 export { loadTemplates, discoverTemplateFiles, type TemplateSet, type TemplateSpec } from './templates.js';
@@ -37,6 +38,8 @@ export interface EmitResult {
   /** Sorted by path. */
   files: RenderedFile[];
   skipped: SkippedTemplate[];
+  /** One per template, in template order: whether it rendered, why not, which rows fed each output. */
+  outcomes: TemplateOutcome[];
 }
 
 export async function extractTemplateData(
@@ -163,16 +166,25 @@ export async function createRenderer(manifest: Manifest, graph: Pick<NormalizedG
   };
   const files: RenderedFile[] = [];
   const skipped: SkippedTemplate[] = [];
+  const outcomes: TemplateOutcome[] = [];
   const owner = new Map<string, string>();
 
   const add = (x: ExtractedTemplate): RenderedFile[] => {
     const t = x.template;
     const mine: RenderedFile[] = [];
+    const outcome: TemplateOutcome = { template: t.file, kind: 'rendered', reason: '', to: t.to, toLine: t.toLine, outputs: [] };
+    outcomes.push(outcome);
     if (!x.active) {
       skipped.push({ template: t.file, reason: x.reason ?? 'inactive' });
+      outcome.kind = x.reason?.startsWith('when') ? 'when-false' : 'skip-empty';
+      outcome.reason = x.reason ?? 'inactive';
       return mine;
     }
-    if (x.reason) skipped.push({ template: t.file, reason: x.reason });
+    if (x.reason) {
+      skipped.push({ template: t.file, reason: x.reason });
+      outcome.kind = 'no-rows';
+      outcome.reason = x.reason;
+    }
     offsets.set(t.file, t.bodyOffset);
     let body: InstanceType<typeof nunjucks.Template>;
     let to: InstanceType<typeof nunjucks.Template>;
@@ -190,7 +202,7 @@ export async function createRenderer(manifest: Manifest, graph: Pick<NormalizedG
     if (t.single) ctx.rows = x.data.rows;
     else ctx.data = x.data;
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
-    for (const row of each) {
+    for (const [index, row] of each.entries()) {
       const c = row ? { ...ctx, row } : ctx;
       let rel: string;
       firstFailure = undefined;
@@ -218,13 +230,18 @@ export async function createRenderer(manifest: Manifest, graph: Pick<NormalizedG
         throw mapNunjucksError(err, { file: t.file }, offsets);
       }
       mine.push({ path: out, content, template: t.file, mode: t.mode });
+      outcome.outputs.push(
+        row && t.forEach
+          ? { path: out, row: { query: t.forEach, index, values: row } }
+          : { path: out, queries: Object.entries(x.data).map(([query, rows]) => ({ query, rows: rows.length })) },
+      );
     }
     files.push(...mine);
     return mine;
   };
   return {
     add,
-    result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped] }),
+    result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped], outcomes: [...outcomes] }),
   };
 }
 
