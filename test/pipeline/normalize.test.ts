@@ -189,9 +189,9 @@ describe('validation', () => {
     // Each at the most precise place: the missing property at the subject, the wrong value where
     // it stands, the nested path at its first property.
     expect(lines).toEqual([
-      'specs/b.ttl:4:1: ex:bad otp:name: Less than 1 values [shacl/MinCount]',
-      'specs/b.ttl:4:33: ex:bad otp:order: order must be an integer (value "one") [shacl/Datatype]',
-      'specs/b.ttl:4:41: ex:bad otp:meta/otp:note: More than 1 values [shacl/MaxCount]',
+      'specs/b.ttl:4:1: ex:bad otp:name: Less than 1 values [shacl/W/name]',
+      'specs/b.ttl:4:33: ex:bad otp:order: order must be an integer (value "one") [shacl/W/order]',
+      'specs/b.ttl:4:41: ex:bad otp:meta/otp:note: More than 1 values [shacl/W]',
     ]);
   });
 
@@ -203,7 +203,7 @@ describe('validation', () => {
     });
     const report = await validateProject(await loadManifest(path.join(root, 'ggen.toml')), engine);
     expect(report.ok).toBe(false);
-    expect(report.violations).toEqual([{ rule: 'shacl/MinCount', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' }]);
+    expect(report.violations).toEqual([{ rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' }]);
   });
 
   it('reports SHACL warnings without failing', async () => {
@@ -218,7 +218,7 @@ describe('validation', () => {
     });
     const g = await run(root);
     expect(g.warnings).toEqual([
-      { severity: 'warning', rule: 'shacl/MinCount', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' },
+      { severity: 'warning', rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' },
     ]);
   });
 

@@ -50,7 +50,15 @@ export function sparqlPlugins(engine: QueryEngine): { validations: Map<unknown, 
     const query = targetPtr.out([sh('select')]).value;
     if (!query) return [];
     const rows = await engine.selectTerms(context.focusNode.dataset, query);
-    return rows.map((row) => row.get('this')).filter((t): t is RdfTerm => t !== undefined);
+    // Comunica returns a blank node of the data scoped to its source (bc_<n>_<label>): give the
+    // focus node back its own label, so that results name (and place) the node of the data.
+    return rows
+      .map((row) => row.get('this'))
+      .filter((t): t is RdfTerm => t !== undefined)
+      .map((t) => {
+        const scoped = t.termType === 'BlankNode' ? /^bc_\d+_(.+)$/.exec(t.value) : null;
+        return scoped ? (DataFactory.blankNode(scoped[1]) as unknown as RdfTerm) : t;
+      });
   };
   return {
     validations: new Map<unknown, unknown>([[sh('sparql'), compileSparql]]),
