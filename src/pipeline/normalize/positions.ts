@@ -35,29 +35,37 @@ export function termKey(t: AnyTerm): string {
   if (t.termType === 'Literal') return `L|${t.value}|${t.language ?? ''}|${t.datatype?.value ?? ''}`;
   return `${t.termType === 'BlankNode' ? 'B' : t.termType === 'NamedNode' ? 'N' : t.termType}|${t.value}`;
 }
-const tripleKey = (s: AnyTerm, p: AnyTerm, o: AnyTerm) => `${termKey(s)}\u0000${termKey(p)}\u0000${termKey(o)}`;
 
 export const at = (p: Position): string => `${p.file}:${p.line}:${p.col}`;
 
+interface Written {
+  s: AnyTerm;
+  p: AnyTerm;
+  o: AnyTerm;
+  pos: TriplePosition;
+}
+
+const same = (a: AnyTerm, b: AnyTerm): boolean => a.termType === b.termType && a.value === b.value && termKey(a) === termKey(b);
+
 export class SourceIndex {
-  /** Statement position of each subject's first triple. */
-  private readonly subjects = new Map<string, Position>();
-  /** First place each term was written, in any role (blank nodes: where `[`, `(` or `_:x` stood). */
-  private readonly terms = new Map<string, Position>();
-  private readonly triples = new Map<string, TriplePosition>();
+  /** Triples as written, by subject (kept cheap: parsing records every triple, lookups happen only for diagnostics). */
+  private readonly bySubject = new Map<string, Written[]>();
   /** Prefixes declared by each file, in declaration order (a redeclared prefix keeps its last IRI). */
   readonly prefixes = new Map<string, Record<string, string>>();
   /** Canonical blank node label → label as parsed (digest.ts relabels the store). */
   private readonly canonicalToParsed = new Map<string, string>();
 
   add(q: Quad, pos: TriplePosition): void {
-    const key = tripleKey(q.subject, q.predicate, q.object);
-    if (!this.triples.has(key)) this.triples.set(key, pos);
-    const s = termKey(q.subject);
-    if (!this.subjects.has(s)) this.subjects.set(s, pos.subject);
-    if (!this.terms.has(s)) this.terms.set(s, pos.subject);
-    const o = termKey(q.object);
-    if (q.object.termType !== 'Literal' && !this.terms.has(o)) this.terms.set(o, pos.object);
+    const k = termKey(q.subject);
+    const list = this.bySubject.get(k);
+    const w = { s: q.subject, p: q.predicate, o: q.object, pos };
+    if (list) list.push(w);
+    else this.bySubject.set(k, [w]);
+  }
+
+  /** Every triple as written, with its position. */
+  *entries(): Iterable<Written> {
+    for (const list of this.bySubject.values()) yield* list;
   }
 
   /** Records digest.ts's relabelling (parsed label → canonical label), so canonical labels resolve. */
@@ -71,28 +79,35 @@ export class SourceIndex {
     return from === undefined ? t : { termType: 'BlankNode', value: from };
   }
 
-  /** Where the subject's first statement was written; for a term never used as subject, where it was first written. */
+  private written(s: AnyTerm): Written[] {
+    return this.bySubject.get(termKey(this.parsed(s))) ?? [];
+  }
+
+  /** Where the subject's first statement was written; for a term never used as subject, where it was first written as an object. */
   subject(t: AnyTerm): Position | undefined {
-    const k = termKey(this.parsed(t));
-    return this.subjects.get(k) ?? this.terms.get(k);
+    const first = this.written(t)[0];
+    if (first) return first.pos.subject;
+    const term = this.parsed(t);
+    for (const list of this.bySubject.values()) for (const w of list) if (same(w.o, term)) return w.pos.object;
+    return undefined;
   }
 
   triple(s: AnyTerm, p: AnyTerm, o: AnyTerm): TriplePosition | undefined {
-    return this.triples.get(tripleKey(this.parsed(s), p, this.parsed(o)));
+    const object = this.parsed(o);
+    return this.written(s).find((w) => same(w.p, p) && same(w.o, object))?.pos;
   }
 
   /** Every triple position whose subject and predicate match (objects in the order written). */
-  *withPredicate(s: AnyTerm, p: AnyTerm): Iterable<TriplePosition> {
-    const prefix = `${termKey(this.parsed(s))}\u0000${termKey(p)}\u0000`;
-    for (const [k, v] of this.triples) if (k.startsWith(prefix)) yield v;
+  withPredicate(s: AnyTerm, p: AnyTerm): TriplePosition[] {
+    return this.written(s)
+      .filter((w) => same(w.p, p))
+      .map((w) => w.pos);
   }
 
   /** The first triple written with this subject and object, whatever its predicate. */
   withObject(s: AnyTerm, o: AnyTerm): TriplePosition | undefined {
-    const prefix = `${termKey(this.parsed(s))}\u0000`;
-    const suffix = `\u0000${termKey(this.parsed(o))}`;
-    for (const [k, v] of this.triples) if (k.startsWith(prefix) && k.endsWith(suffix)) return v;
-    return undefined;
+    const object = this.parsed(o);
+    return this.written(s).find((w) => same(w.o, object))?.pos;
   }
 
   /** `term` as its file wrote it: `prefix:local` with that file's prefixes (then `fallback`), `[] at file:l:c` for a blank node. */
@@ -138,20 +153,28 @@ interface ParserFields {
 export function tracker(parser: object, file: string, index: SourceIndex) {
   const fields = parser as ParserFields;
   const seen = new WeakMap<object, Position>();
-  let current: Position = { file, line: 1, col: 1 };
-  let lastLiteral: Position = current;
+  // Positions are made only when a term or quad needs one, not for every token.
+  let token: Token = { type: '', line: 1 };
+  let tokenPos: Position | undefined;
+  let literal: Token = token;
+  let literalPos: Position | undefined;
   let predicate: unknown;
-  let predicatePos: Position = current;
-  const posOf = (token: Token): Position => ({ file, line: token.line, col: (token.start ?? 0) + 1 });
+  let predicatePos: Position | undefined;
+  const current = (): Position => (tokenPos ??= { file, line: token.line, col: (token.start ?? 0) + 1 });
+  const lastLiteral = (): Position => (literalPos ??= { file, line: literal.line, col: (literal.start ?? 0) + 1 });
   const remember = (t: Term | null | undefined): void => {
-    if (t && !seen.has(t)) seen.set(t, t.termType === 'Literal' ? lastLiteral : current);
+    if (t && !seen.has(t)) seen.set(t, t.termType === 'Literal' ? lastLiteral() : current());
   };
-  const where = (t: Term): Position => seen.get(t) ?? (t.termType === 'Literal' ? lastLiteral : current);
+  const where = (t: Term): Position => seen.get(t) ?? (t.termType === 'Literal' ? lastLiteral() : current());
   return {
     callbacks: {
-      onToken(token: Token): void {
-        current = posOf(token);
-        if (token.type === 'literal') lastLiteral = current;
+      onToken(t: Token): void {
+        token = t;
+        tokenPos = undefined;
+        if (t.type === 'literal') {
+          literal = t;
+          literalPos = undefined;
+        }
       },
       onTokenEnd(): void {
         remember(fields._subject);
@@ -159,8 +182,8 @@ export function tracker(parser: object, file: string, index: SourceIndex) {
         const p = fields._predicate;
         if (p !== predicate) {
           predicate = p;
-          if (p) predicatePos = seen.get(p) ?? current;
-          if (p && p.termType === 'NamedNode' && !seen.has(p) && !isShared(p)) seen.set(p, current);
+          predicatePos = p ? (seen.get(p) ?? current()) : undefined;
+          if (p && p.termType === 'NamedNode' && !seen.has(p) && !isShared(p)) seen.set(p, predicatePos!);
         }
       },
       onPrefix(prefix: string, iri: { value: string }): void {
@@ -170,7 +193,7 @@ export function tracker(parser: object, file: string, index: SourceIndex) {
       },
     },
     quad(q: Quad): void {
-      const p = q.predicate === predicate ? predicatePos : where(q.predicate);
+      const p = q.predicate === predicate && predicatePos ? predicatePos : where(q.predicate);
       index.add(q, { subject: where(q.subject), predicate: p, object: where(q.object) });
     },
   };

@@ -77,12 +77,10 @@ export function checkVocabulary(store: Store, positions: SourceIndex, fallbackPr
       hint: near ? `did you mean ${show(v.namespace + near)}?` : `see ${v.file} for the ${kind === 'term' ? 'term' : kind}s it declares`,
     });
   };
-  for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) {
-    const p = positions.triple(q.subject, q.predicate, q.object);
-    if (!p) continue;
-    if (q.subject.termType === 'NamedNode') check(q.subject.value, 'term', p.subject);
-    check(q.predicate.value, 'property', p.predicate);
-    if (q.object.termType === 'NamedNode') check(q.object.value, q.predicate.value === `${RDF}type` ? 'class' : 'term', p.object);
+  for (const { s, p, o, pos } of positions.entries()) {
+    if (s.termType === 'NamedNode') check(s.value, 'term', pos.subject);
+    check(p.value, 'property', pos.predicate);
+    if (o.termType === 'NamedNode') check(o.value, p.value === `${RDF}type` ? 'class' : 'term', pos.object);
   }
   return [...found.values()];
 }
