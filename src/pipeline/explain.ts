@@ -49,12 +49,15 @@ export async function explain(opts: { manifestPath?: string; target?: string } =
   const outputDir = manifest.generation.outputDir;
   if (!opts.target) return { outputDir, outcomes: all };
   const target = opts.target;
-  let outcomes = all.filter((o) => about(o, target, outputDir));
+  const t = posix(path.normalize(target)).replace(/^\.\//, '');
+  const inOut = t.startsWith(`${outputDir}/`) ? t.slice(outputDir.length + 1) : t;
+  // Asked about one output: its template, with only that output's rows.
+  let outcomes = all
+    .filter((o) => about(o, target, outputDir))
+    .map((o) => (o.outputs.some((f) => f.path === inOut) ? { ...o, outputs: o.outputs.filter((f) => f.path === inOut) } : o));
   if (outcomes.length === 0) {
     // A file nothing rendered: the templates whose `to` could have produced it.
     const { couldRender } = await import('./emit/outcome.js');
-    const t = posix(path.normalize(target)).replace(/^\.\//, '');
-    const inOut = t.startsWith(`${outputDir}/`) ? t.slice(outputDir.length + 1) : t;
     outcomes = all.filter((o) => couldRender(o.to, inOut));
   }
   if (outcomes.length === 0) {
@@ -77,7 +80,7 @@ export function formatExplain(r: ExplainResult): string {
       if (f.row) {
         const values = Object.entries(f.row.values)
           .filter(([k, v]) => !k.endsWith('_local') && v !== null && typeof v !== 'object')
-          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .map(([k, v]) => `${k}=${JSON.stringify(typeof v === 'string' && v.length > 60 ? `${v.slice(0, 57)}...` : v)}`)
           .join(', ');
         lines.push(`  ${out}  <- row ${f.row.index + 1} of ${f.row.query}${values ? ` (${values})` : ''}`);
       } else {

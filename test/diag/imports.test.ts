@@ -87,3 +87,13 @@ describe('ggen explain', () => {
     await expect(explain({ manifestPath: path.join(dir, 'ggen.toml'), target: 'docs/missing.md' })).rejects.toThrow(InputError);
   }, 120_000);
 });
+
+describe('ggen explain of one output', () => {
+  it('shows the template with only the row that fed that output', async () => {
+    const states = '---\nto: "states/{{ row.name }}.ts"\nquery: SELECT ?name WHERE { ?s a otp:State ; otp:name ?name } ORDER BY ?name\nfor_each: true\n---\nexport const s = 1;\n';
+    const dir = makeProject(BASE, { 'templates/state.ts.njk': states });
+    const r = await explain({ manifestPath: path.join(dir, 'ggen.toml'), target: 'generated/states/paid.ts' });
+    expect(r.outcomes.map((o) => o.template)).toEqual(['templates/state.ts.njk']);
+    expect(r.outcomes[0]!.outputs).toEqual([{ path: 'states/paid.ts', row: { query: 'rows', index: 1, values: { name: 'paid' } } }]);
+  }, 120_000);
+});
