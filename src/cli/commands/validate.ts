@@ -17,8 +17,13 @@ export async function validateCommand(flags: { manifest: string; json?: boolean 
     }
     for (const v of r.violations) process.stderr.write(`${formatDiagnostic(v)}\n`);
     for (const w of r.warnings) process.stderr.write(`${formatDiagnostic({ ...w, severity: undefined, message: `${yellow('warning', process.stderr)}: ${w.message}` })}\n`);
-    process.stdout.write(`${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}`, ms)}\n`);
-    process.stdout.write(`graph sha256:${r.digest} from ${r.specFiles.join(', ')}\n`);
+    if (r.digest === '') {
+      // Unknown vocabulary terms stop normalize before inference and SHACL: there is no graph to describe.
+      process.stdout.write(`${stageLine('normalize', 'stopped: the specs use terms their vocabulary does not declare', ms)}\n`);
+    } else {
+      process.stdout.write(`${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}`, ms)}\n`);
+      process.stdout.write(`graph sha256:${r.digest} from ${r.specFiles.join(', ')}\n`);
+    }
     process.stdout.write(r.ok ? `${green('valid')}\n` : `${red(`${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`)}\n`);
   } catch (err) {
     reportError('validate', err, json);
