@@ -145,7 +145,7 @@ const CASES: Case[] = [
     at: { needle: 'otp:overdraftAllowedForVips' },
     rule: 'vocabulary/unknown-property',
     message: ['otp:overdraftAllowedForVips is not a property'],
-    hint: 'see ontology/otp.ttl for the propertys it declares',
+    hint: 'see ontology/otp.ttl for the properties it declares',
   },
   // Supervisors and child specs.
   {

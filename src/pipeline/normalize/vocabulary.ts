@@ -51,6 +51,7 @@ export function closedVocabularies(store: Store, positions: SourceIndex): Vocabu
 }
 
 type Role = 'class' | 'property' | 'term';
+const PLURAL: Record<Role, string> = { class: 'classes', property: 'properties', term: 'terms' };
 
 /** One error per undeclared term and place, sorted by place. */
 export function checkVocabulary(store: Store, positions: SourceIndex, fallbackPrefixes: Record<string, string>): Diagnostic[] {
@@ -74,7 +75,7 @@ export function checkVocabulary(store: Store, positions: SourceIndex, fallbackPr
       line: pos.line,
       col: pos.col,
       message: `${show(iri)} is not a ${kind} of the vocabulary ${v.namespace} (declared in ${v.file})`,
-      hint: near ? `did you mean ${show(v.namespace + near)}?` : `see ${v.file} for the ${kind === 'term' ? 'term' : kind}s it declares`,
+      hint: near ? `did you mean ${show(v.namespace + near)}?` : `see ${v.file} for the ${PLURAL[kind]} it declares`,
     });
   };
   for (const { s, p, o, pos } of positions.entries()) {
