@@ -72,6 +72,14 @@ program
   .action(async (opts) => (await import('./commands/validate.js')).validateCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program
+  .command('explain')
+  .description('Say, per template, whether it rendered, why not (when false, skip_empty, no rows, excluded) and which query rows fed each output')
+  .argument('[output-or-template]', 'an output path or a template file; default: every template')
+  .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
+  .option('--json', 'print one stable JSON document')
+  .action(async (target: string | undefined, opts) => (await import('./commands/explain.js')).explainCommand(target, { ...opts, manifest: await manifestOf(opts) }));
+
+program
   .command('query')
   .description('Run a SELECT (a .rq file or SPARQL text) against the normalized graph and print a table')
   .argument('<query>', 'a .rq/.sparql file, or SPARQL text')

@@ -3,7 +3,7 @@
  * errors as `path:line:col: message` on stderr, exit codes from the error class.
  * Kept dependency-free: main.ts imports it eagerly.
  */
-import { CheckFailed, EXIT_INPUT, EXIT_INTERNAL, InputError, exitCodeOf, type Diagnostic } from '../pipeline/errors.js';
+import { CheckFailed, EXIT_INPUT, EXIT_INTERNAL, InputError, diagnosticJson, exitCodeOf, formatDiagnostic, type Diagnostic } from '../pipeline/errors.js';
 
 export const colorOn = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
@@ -31,19 +31,12 @@ function classify(err: unknown): { code: number; diagnostics: Diagnostic[] } {
   return { code: EXIT_INTERNAL, diagnostics: [{ message: `internal error: ${(err as Error)?.stack ?? String(err)}` }] };
 }
 
-const fmt = (d: Diagnostic): string => {
-  if (!d.file) return d.message;
-  let where = d.file;
-  if (d.line !== undefined) where += `:${d.line}${d.col !== undefined ? `:${d.col}` : ''}`;
-  return `${where}: ${d.message}`;
-};
-
 /** Prints the error (stderr always; stdout JSON too with --json) and sets process.exitCode. */
 export function reportError(command: string, err: unknown, json: boolean): void {
   const { code, diagnostics } = classify(err);
-  for (const d of diagnostics) process.stderr.write(`${fmt(d)}\n`);
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (json) {
-    const errors = diagnostics.map((d) => ({ file: d.file ?? null, line: d.line ?? null, col: d.col ?? null, message: d.message }));
+    const errors = diagnostics.map(diagnosticJson);
     process.stdout.write(`${JSON.stringify({ command, status: 'error', exitCode: code, errors }, null, 2)}\n`);
   }
   process.exitCode = code;

@@ -7,7 +7,16 @@
  * - anything else is an internal error (exit 3).
  */
 
+/**
+ * One diagnostic, the same shape for errors and warnings in every stage, in text and in --json.
+ * `severity` defaults to error; `rule` names the check that fired (`vocabulary/unknown-term`,
+ * `shacl/<shape>`, `ask/<gate>`, `turtle/syntax`, ...) so a user (or a tool) can tell them apart.
+ */
 export interface Diagnostic {
+  severity?: 'error' | 'warning';
+  rule?: string;
+  /** What was probably meant, or how to fix it (printed on its own line). */
+  hint?: string;
   /** Path relative to the project root, POSIX separators. */
   file?: string;
   /** 1-based line. */
@@ -17,14 +26,40 @@ export interface Diagnostic {
   message: string;
 }
 
+/**
+ * `file:line:col: message [rule]`, warnings as `file:line:col: warning: message [rule]`, and the
+ * hint on the next line. Errors keep README's `path:line:col: message` form (the exit code says error).
+ */
 export function formatDiagnostic(d: Diagnostic): string {
-  if (!d.file) return d.message;
+  const body = `${d.severity === 'warning' ? 'warning: ' : ''}${d.message}${d.rule ? ` [${d.rule}]` : ''}${d.hint ? `\n  hint: ${d.hint}` : ''}`;
+  if (!d.file) return body;
   let where = d.file;
   if (d.line !== undefined) {
     where += `:${d.line}`;
     if (d.col !== undefined) where += `:${d.col}`;
   }
-  return `${where}: ${d.message}`;
+  return `${where}: ${body}`;
+}
+
+/** The --json form of a diagnostic: every key present, severity and rule filled in. */
+export function diagnosticJson(d: Diagnostic): {
+  severity: 'error' | 'warning';
+  rule: string;
+  file: string | null;
+  line: number | null;
+  col: number | null;
+  message: string;
+  hint: string | null;
+} {
+  return {
+    severity: d.severity ?? 'error',
+    rule: d.rule ?? 'input',
+    file: d.file ?? null,
+    line: d.line ?? null,
+    col: d.col ?? null,
+    message: d.message,
+    hint: d.hint ?? null,
+  };
 }
 
 export const EXIT_OK = 0;

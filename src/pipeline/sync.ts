@@ -5,7 +5,7 @@
  * Heavy stages are imported lazily so that the no-op path never loads them.
  */
 import path from 'node:path';
-import { CheckFailed, InputError } from './errors.js';
+import { CheckFailed, InputError, type Diagnostic } from './errors.js';
 import { loadManifest } from './manifest/index.js';
 import { parseStatement, type ReceiptView } from './receipt/statement.js';
 import type { Manifest } from './types.js';
@@ -58,7 +58,8 @@ export interface SyncResult {
   receipt: { path: string; action: 'create' | 'update' | 'unchanged'; diff?: string; signed: boolean };
   graph?: { digest: string; triples: number; inferred: number; rounds: number; specFiles: string[] };
   skipped: SkippedTemplate[];
-  warnings: string[];
+  /** Spec warnings (e.g. a process no supervisor starts) and write warnings, one Diagnostic shape with errors. */
+  warnings: Diagnostic[];
   /** Milliseconds per stage; varies run to run. */
   timings: Record<string, number>;
 }
@@ -155,7 +156,7 @@ async function run(
   const previous = await readPreviousReceipt(manifest);
   const receiptAbs = path.join(manifest.root, manifest.receipt.path);
   const dsseRel = dssePathFor(manifest.receipt.path);
-  const warnings: string[] = [];
+  const warnings: Diagnostic[] = [];
 
   const signIfNeeded = async (receiptText: string, write: boolean): Promise<boolean> => {
     if (!privateKey) return false;
@@ -265,6 +266,15 @@ async function run(
   }
   const { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
+  const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([import('./emit/imports.js'), import('./emit/outcome.js')]);
+  const unresolved = checkGeneratedImports({
+    root: manifest.root,
+    outputDir: manifest.generation.outputDir,
+    files: formatted,
+    outcomes: [...(await excludedOutcomes(manifest.root, templates.excluded)), ...rendered.outcomes],
+    previousOutputs: previous?.view.subjects.keys(),
+  });
+  if (unresolved.length > 0) throw new InputError(unresolved);
 
   const { planWrites, PathEscape } = await import('./write/index.js');
   let plan;
@@ -312,7 +322,10 @@ async function run(
     warnings,
     timings,
   };
-  for (const e of plan.entries) if (e.action === 'keep' && e.reason.startsWith('orphan')) warnings.push(`${e.path}: ${e.reason}`);
+  warnings.push(...(graph.warnings ?? []));
+  for (const e of plan.entries) {
+    if (e.action === 'keep' && e.reason.startsWith('orphan')) warnings.push({ severity: 'warning', rule: 'write/orphan', file: e.path, message: e.reason });
+  }
 
   if (opts.check) {
     const { unifiedDiff } = await import('./write/diff.js');
@@ -354,7 +367,7 @@ async function run(
   if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText, manifest.root);
   const signed = await signIfNeeded(receiptText, true);
   if (!signed && receiptAction !== 'unchanged' && (await readIfExists(path.join(manifest.root, dsseRel)))) {
-    warnings.push(`${dsseRel} signs an older receipt; give a signing key to refresh it`);
+    warnings.push({ severity: 'warning', rule: 'receipt/stale-signature', file: dsseRel, message: 'signs an older receipt; give a signing key to refresh it' });
   }
   stage('receipt', `${manifest.receipt.path} ${receiptAction}${signed ? `, signed (${dsseRel})` : ''}`);
   timings.total = Math.round(performance.now() - started);

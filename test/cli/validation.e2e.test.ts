@@ -54,9 +54,9 @@ describe('SHACL during sync', () => {
     const dir = shapedProject(true);
     const r = ggen(dir, ['sync']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/specs\/domain\.ttl: ex:Lonely rdfs:comment: a service needs a comment/);
-    expect(r.stderr).toMatch(/ex:Billing: label "Billing" is used by another service too/);
-    expect(r.stderr).toMatch(/ex:Dup: label "Billing" is used by another service too/);
+    expect(r.stderr).toMatch(/^specs\/domain\.ttl:13:1: ex:Lonely rdfs:comment: a service needs a comment/m);
+    expect(r.stderr).toMatch(/^specs\/domain\.ttl:4:1: ex:Billing: label "Billing" is used by another service too/m);
+    expect(r.stderr).toMatch(/^specs\/domain\.ttl:12:1: ex:Dup: label "Billing" is used by another service too/m);
     // Two services named Billing would also render services/billing.ts twice: a symptom, not the cause.
     expect(r.stderr).not.toMatch(/more than once|also renders/);
     expect(snapshot(dir)).toEqual({});

@@ -132,7 +132,8 @@ describe('Turtle errors', () => {
       'specs/x.ttl': PREFIXES + 'ex:a a otp:Worker .\nex:b   zz:name "b" .\n',
     });
     const err = await failure(root);
-    expect(err.message).toBe('specs/x.ttl:5:8: Undefined prefix "zz:"');
+    expect(err.message).toBe('specs/x.ttl:5:8: Undefined prefix "zz:" [turtle/syntax]');
+    expect(err.diagnostics[0]).toMatchObject({ rule: 'turtle/syntax', file: 'specs/x.ttl', line: 5, col: 8 });
   });
 
   it('reports a lexer error with its column, and the errors of every file', async () => {
@@ -185,10 +186,13 @@ describe('validation', () => {
     });
     const err = await failure(root);
     const lines = err.message.split('\n');
-    expect(lines).toHaveLength(3);
-    expect(lines).toContain('specs/b.ttl: ex:bad otp:name: Less than 1 values');
-    expect(lines).toContain('specs/b.ttl: ex:bad otp:order: order must be an integer (value "one")');
-    expect(lines.some((l) => l.startsWith('specs/b.ttl: ex:bad otp:meta/otp:note: More than 1 values'))).toBe(true);
+    // Each at the most precise place: the missing property at the subject, the wrong value where
+    // it stands, the nested path at its first property.
+    expect(lines).toEqual([
+      'specs/b.ttl:4:1: ex:bad otp:name: Less than 1 values [shacl/W/name]',
+      'specs/b.ttl:4:33: ex:bad otp:order: order must be an integer (value "one") [shacl/W/order]',
+      'specs/b.ttl:4:41: ex:bad otp:meta/otp:note: More than 1 values [shacl/W]',
+    ]);
   });
 
   it('validateProject returns the violations instead of throwing', async () => {
@@ -199,7 +203,7 @@ describe('validation', () => {
     });
     const report = await validateProject(await loadManifest(path.join(root, 'ggen.toml')), engine);
     expect(report.ok).toBe(false);
-    expect(report.violations).toEqual([{ file: 'specs/b.ttl', message: 'ex:bad otp:name: Less than 1 values' }]);
+    expect(report.violations).toEqual([{ rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' }]);
   });
 
   it('reports SHACL warnings without failing', async () => {
@@ -213,7 +217,9 @@ describe('validation', () => {
       'shapes/w.ttl': warn,
     });
     const g = await run(root);
-    expect(g.warnings).toEqual([{ file: 'specs/b.ttl', message: 'ex:bad otp:name: Less than 1 values [Warning]' }]);
+    expect(g.warnings).toEqual([
+      { severity: 'warning', rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' },
+    ]);
   });
 
   it('fails an ASK gate that answers the wrong way, pointing at the manifest line', async () => {
@@ -224,8 +230,8 @@ describe('validation', () => {
     const root = await writeProject({ 'ggen.toml': toml, 'specs/a.ttl': PREFIXES + 'ex:a a otp:Worker .\n' });
     const lines = (await failure(root)).message.split('\n');
     expect(lines).toEqual([
-      'ggen.toml:10:10: ASK gate "has-app" answered false, expected true: no application',
-      'ggen.toml:14:10: ASK gate "no-workers" answered true, expected false',
+      'ggen.toml:10:10: ASK gate "has-app" answered false, expected true: no application [ask/has-app]',
+      'ggen.toml:14:10: ASK gate "no-workers" answered true, expected false [ask/no-workers]',
     ]);
   });
 });

@@ -18,6 +18,39 @@ function otpTermsIn(text: string): Set<string> {
   return new Set([...text.matchAll(/\botp:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => OTP + m[1]));
 }
 
+/** Pattern classes whose runtime mechanism is a class of src/runtime (the chat patterns are bridged by generated bindings). */
+const RUNTIME_CLASS: Record<string, string> = {
+  RoutingTable: 'RoutingTable',
+  CircuitBreaker: 'CircuitBreaker',
+  LoadShedder: 'LoadShedder',
+  ConnectionPool: 'ConnectionPool',
+  Ledger: 'Ledger',
+  ReceiptLedger: 'ReceiptStore',
+  Batcher: 'ReceiptPublisher',
+  ClusterMembership: 'ClusterManager',
+  HealthMonitor: 'NodeMonitor',
+  MetricsRegistry: 'MetricsCollector',
+  Tracer: 'TraceHandler',
+  AlertEvaluator: 'AlertManager',
+};
+
+describe('pattern contracts', () => {
+  it('declare only methods the runtime class has (the domain specs conforming proves they declare the ones used)', async () => {
+    const runtime = (await import('../../packages/runtime/src/index.js')) as unknown as Record<string, { prototype: Record<string, unknown> }>;
+    const wrong: string[] = [];
+    for (const [pattern, cls] of Object.entries(RUNTIME_CLASS)) {
+      const methods = ontology.getObjects(OTP + pattern, OTP + 'method', null).map((m) => m.value);
+      expect(methods.length, `${pattern} declares no otp:method`).toBeGreaterThan(0);
+      for (const m of methods) if (typeof runtime[cls]?.prototype[m] !== 'function') wrong.push(`${pattern}.${m} (${cls})`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('make a ledger require its pool', () => {
+    expect(ontology.getObjects(OTP + 'Ledger', OTP + 'requiresProperty', null).map((t) => t.value)).toEqual([OTP + 'pool']);
+  });
+});
+
 describe('ontology', () => {
   it('gives every class, property and individual exactly one rdfs:label and one rdfs:comment', () => {
     const missing = declaredTerms().filter(

@@ -1,5 +1,5 @@
 import type { SyncResult } from '../../pipeline/sync.js';
-import { EXIT_DIFFERENCES, EXIT_OK } from '../../pipeline/errors.js';
+import { EXIT_DIFFERENCES, EXIT_OK, diagnosticJson, formatDiagnostic } from '../../pipeline/errors.js';
 import { bold, dim, green, maxRssKb, progress, red, reportError, stageLine, yellow } from '../output.js';
 
 export interface SyncFlags {
@@ -32,7 +32,7 @@ export function syncJson(r: SyncResult, exitCode: number): object {
     outputs: r.entries.map((e) => ({ path: e.path, action: e.action, reason: e.reason, template: e.template ?? null, ...(e.diff ? { diff: e.diff } : {}) })),
     receipt: r.receipt,
     skipped: r.skipped,
-    warnings: r.warnings,
+    warnings: r.warnings.map(diagnosticJson),
     timings: { ...r.timings, maxRssKb: 0 },
   };
 }
@@ -76,7 +76,7 @@ export async function syncCommand(flags: SyncFlags): Promise<void> {
 
 function printHuman(r: SyncResult): void {
   const out = (s = ''): boolean => process.stdout.write(`${s}\n`);
-  for (const w of r.warnings) process.stderr.write(`${yellow('warning', process.stderr)}: ${w}\n`);
+  for (const w of r.warnings) process.stderr.write(`${formatDiagnostic({ ...w, severity: undefined, message: `${yellow('warning', process.stderr)}: ${w.message}` })}\n`);
   if (r.status === 'differences' || r.status === 'clean') {
     const changed = r.entries.filter((e) => e.diff !== undefined);
     for (const e of changed) {

@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { FILTERS } from './filters.js';
 import { ReadLog, scoped, withLog } from './reads.js';
+import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 
 export { loadTemplates, discoverTemplateFiles, type TemplateSet, type TemplateSpec } from './templates.js';
@@ -41,6 +42,8 @@ export interface EmitResult {
   /** Sorted by path. */
   files: RenderedFile[];
   skipped: SkippedTemplate[];
+  /** One per template, in template order: whether it rendered, why not, which rows fed each output. */
+  outcomes: TemplateOutcome[];
 }
 
 export async function extractTemplateData(
@@ -241,6 +244,7 @@ export async function createRenderer(
   };
   const files: RenderedFile[] = [];
   const skipped: SkippedTemplate[] = [];
+  const outcomes: TemplateOutcome[] = [];
   const owner = new Map<string, string>();
 
   // The partials a template can reach, by name (relative to the templates dir), with their text.
@@ -284,11 +288,19 @@ export async function createRenderer(
   const add = (x: ExtractedTemplate): RenderedFile[] => {
     const t = x.template;
     const mine: RenderedFile[] = [];
+    const outcome: TemplateOutcome = { template: t.file, kind: 'rendered', reason: '', to: t.to, toLine: t.toLine, outputs: [] };
+    outcomes.push(outcome);
     if (!x.active) {
       skipped.push({ template: t.file, reason: x.reason ?? 'inactive' });
+      outcome.kind = x.reason?.startsWith('when') ? 'when-false' : 'skip-empty';
+      outcome.reason = x.reason ?? 'inactive';
       return mine;
     }
-    if (x.reason) skipped.push({ template: t.file, reason: x.reason });
+    if (x.reason) {
+      skipped.push({ template: t.file, reason: x.reason });
+      outcome.kind = 'no-rows';
+      outcome.reason = x.reason;
+    }
     offsets.set(t.file, t.bodyOffset);
     let body: InstanceType<typeof nunjucks.Template>;
     let to: InstanceType<typeof nunjucks.Template>;
@@ -304,7 +316,7 @@ export async function createRenderer(
     }
     const closure = closureDigest(t);
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
-    for (const row of each) {
+    for (const [index, row] of each.entries()) {
       // Each output reads through its own log: its digest and spec files are its own (reads.ts).
       const log = new ReadLog();
       const c: Record<string, unknown> = { vars: log.wrap(base.vars), project: log.wrap(base.project), graph: log.wrap(base.graph) };
@@ -338,13 +350,18 @@ export async function createRenderer(
       }
       const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
       mine.push({ path: out, content, template: t.file, mode: t.mode, inputs: { digest, specFiles: mentionedFiles(log.touched, graph) } });
+      outcome.outputs.push(
+        row && t.forEach
+          ? { path: out, row: { query: t.forEach, index, values: row } }
+          : { path: out, queries: Object.entries(x.data).map(([query, rows]) => ({ query, rows: rows.length })) },
+      );
     }
     files.push(...mine);
     return mine;
   };
   return {
     add,
-    result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped] }),
+    result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped], outcomes: [...outcomes] }),
   };
 }
 

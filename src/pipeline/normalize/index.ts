@@ -14,8 +14,10 @@ import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import { MentionCollector } from './mentions.js';
+import { SourceIndex } from './positions.js';
 import { validateShacl } from './shacl.js';
 import { parseTurtleInto } from './turtle.js';
+import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
   /** True when there is no violation (warnings allowed). */
@@ -32,7 +34,6 @@ export interface ValidationReport {
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
-const termKey = (t: { termType: string; value: string }) => `${t.termType}|${t.value}`;
 
 function byLocation(a: Diagnostic, b: Diagnostic): number {
   return (
@@ -66,12 +67,13 @@ async function parseAll(
   texts: Map<string, string>,
   files: string[],
   baseIri: string | undefined,
+  positions: SourceIndex,
   onQuad?: (file: string) => (q: Quad) => void,
 ): Promise<void> {
   const problems: Diagnostic[] = [];
   for (const file of files) {
     try {
-      await parseTurtleInto(store, texts.get(file) ?? '', file, baseIri, onQuad?.(file));
+      await parseTurtleInto(store, texts.get(file) ?? '', file, baseIri, onQuad?.(file), positions);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.diagnostics);
@@ -81,9 +83,12 @@ async function parseAll(
 }
 
 interface Built {
-  graph: NormalizedGraph;
+  /** Undefined when the vocabulary check failed (nothing after it ran). */
+  graph: NormalizedGraph | undefined;
   violations: Diagnostic[];
   warnings: Diagnostic[];
+  specFiles: string[];
+  positions: SourceIndex;
 }
 
 async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
@@ -96,23 +101,20 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   ]);
 
   const store = new N3Store();
-  // First file to declare each subject: where SHACL diagnostics point.
-  const subjectFile = new Map<string, string>();
+  // Where every triple was written: where diagnostics point, in the file's own prefixes; and
+  // which files mention which terms: the spec files an output's banner names.
+  const positions = new SourceIndex();
   const mentions = new MentionCollector(specFiles);
-  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, (file) => {
-    const mention = mentions.file(file);
-    return (q) => {
-      const key = termKey(q.subject);
-      if (!subjectFile.has(key)) subjectFile.set(key, file);
-      mention(q);
-    };
-  });
+  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, positions, (file) => mentions.file(file));
   const shapes = new N3Store();
-  const shapeFile = new Map<string, string>();
-  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, (file) => (q) => {
-    const key = termKey(q.subject);
-    if (!shapeFile.has(key)) shapeFile.set(key, file);
-  });
+  const shapePositions = new SourceIndex();
+  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions);
+
+  // A term the vocabulary does not declare fails here, before a shape can misread it.
+  const unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
+  if (unknown.length > 0) {
+    return { graph: undefined, violations: unknown.sort(byLocation), warnings: [], specFiles, positions };
+  }
 
   const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
   const { inferred: ruled, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
@@ -123,10 +125,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
   mentions.relabel(blankNodeLabels);
-  for (const [from, to] of blankNodeLabels) {
-    const file = subjectFile.get(`BlankNode|${from}`);
-    if (file) subjectFile.set(`BlankNode|${to}`, file);
-  }
+  positions.relabelled(blankNodeLabels);
 
   const violations: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -135,8 +134,9 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
       data: store,
       shapes,
       prefixes: manifest.ontology.prefixes,
-      subjectFile: (t) => subjectFile.get(termKey(t)),
-      shapeFile: (t) => (t ? shapeFile.get(termKey(t)) : undefined) ?? shapesFiles[0],
+      positions,
+      shapePositions,
+      shapesFile: shapesFiles[0],
       engine,
     });
     violations.push(...outcome.violations.sort(byLocation));
@@ -146,6 +146,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     const answer = await engine.ask(store, gate.ask);
     if (answer !== gate.expect) {
       violations.push({
+        rule: `ask/${gate.name}`,
         file: gate.ask.file,
         line: gate.ask.line,
         col: gate.ask.column ?? 1,
@@ -174,13 +175,15 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     },
     violations,
     warnings,
+    specFiles,
+    positions,
   };
 }
 
 /** Runs stage 1. Throws InputError on syntax errors, a diverging inference, and listing every violation. */
 export async function normalize(manifest: Manifest, engine: QueryEngine): Promise<NormalizedGraph> {
   const { graph, violations } = await build(manifest, engine);
-  if (violations.length > 0) throw new InputError(violations);
+  if (violations.length > 0 || !graph) throw new InputError(violations);
   return graph;
 }
 
@@ -190,14 +193,14 @@ export async function normalize(manifest: Manifest, engine: QueryEngine): Promis
  */
 export async function validateProject(manifest: Manifest, engine?: QueryEngine): Promise<ValidationReport> {
   const { createQueryEngine } = await import('../extract/engine.js');
-  const { graph, violations, warnings } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
+  const { graph, violations, warnings, specFiles } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
   return {
     ok: violations.length === 0,
-    specFiles: graph.specFiles,
-    triples: graph.tripleCount,
-    inferred: graph.inferredTriples,
-    rounds: graph.rounds,
-    digest: graph.digest,
+    specFiles,
+    triples: graph?.tripleCount ?? 0,
+    inferred: graph?.inferredTriples ?? 0,
+    rounds: graph?.rounds ?? 0,
+    digest: graph?.digest ?? '',
     violations,
     warnings,
   };

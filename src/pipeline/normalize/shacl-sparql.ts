@@ -3,7 +3,7 @@
  * run's one query engine. shacl-engine's own plugin builds a Comunica engine per query (~100 ms
  * each), which made validating one domain spec take ~10 s; sharing the engine takes well under 1 s.
  * Semantics follow shacl-engine/lib/validations/sparql.js: `$this` is pre-bound, each row is one
- * violation, and `{?var}` in sh:message is replaced by the row's binding.
+ * violation, and `{?var}` in sh:message is replaced by the row's binding (`{?nameRaw}` by its plain text).
  */
 import { DataFactory } from 'n3';
 import type { QueryEngine, RdfTerm } from '../extract/engine.js';
@@ -37,7 +37,8 @@ export function sparqlPlugins(engine: QueryEngine): { validations: Map<unknown, 
       generic: async (context: Context) => {
         const rows = await engine.selectTerms(context.focusNode.dataset, query, { this: context.focusNode.term });
         for (const row of rows) {
-          const args = Object.fromEntries(row);
+          // A variable named `...Raw` reads as its plain text in sh:message, others in N-Triples form ("x", <iri>).
+          const args = Object.fromEntries([...row].map(([k, v]) => [k, k.endsWith('Raw') ? v.value : v]));
           const value = context.focusNode.node([row.get('value') ?? context.focusNode.term]);
           context.violation(sh('SPARQLConstraintComponent'), { args, message, source, value });
         }
@@ -49,7 +50,15 @@ export function sparqlPlugins(engine: QueryEngine): { validations: Map<unknown, 
     const query = targetPtr.out([sh('select')]).value;
     if (!query) return [];
     const rows = await engine.selectTerms(context.focusNode.dataset, query);
-    return rows.map((row) => row.get('this')).filter((t): t is RdfTerm => t !== undefined);
+    // Comunica returns a blank node of the data scoped to its source (bc_<n>_<label>): give the
+    // focus node back its own label, so that results name (and place) the node of the data.
+    return rows
+      .map((row) => row.get('this'))
+      .filter((t): t is RdfTerm => t !== undefined)
+      .map((t) => {
+        const scoped = t.termType === 'BlankNode' ? /^bc_\d+_(.+)$/.exec(t.value) : null;
+        return scoped ? (DataFactory.blankNode(scoped[1]) as unknown as RdfTerm) : t;
+      });
   };
   return {
     validations: new Map<unknown, unknown>([[sh('sparql'), compileSparql]]),

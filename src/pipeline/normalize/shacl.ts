@@ -2,6 +2,7 @@
 import type { Store } from 'n3';
 import type { Diagnostic } from '../errors.js';
 import type { QueryEngine } from '../extract/engine.js';
+import { at, type Position, type SourceIndex } from './positions.js';
 import { showTerm } from './terms.js';
 
 interface Term {
@@ -27,11 +28,11 @@ interface ShaclResult {
 const SH = 'http://www.w3.org/ns/shacl#';
 const QUANTIFIERS: Record<string, string> = { zeroOrMore: '*', oneOrMore: '+', zeroOrOne: '?' };
 
-function showPath(path: PathStep[] | null | undefined, prefixes: Record<string, string>): string {
+function showPath(path: PathStep[] | null | undefined, show: (t: Term) => string): string {
   if (!path || path.length === 0) return '';
   return path
     .map((step) => {
-      const preds = (step.predicates ?? []).map((p) => showTerm(p, prefixes));
+      const preds = (step.predicates ?? []).map(show);
       let s = preds.length === 1 ? (preds[0] ?? '') : `(${preds.join('|')})`;
       if (step.start === 'object') s = `^${s}`;
       return s + (QUANTIFIERS[step.quantifier ?? ''] ?? '');
@@ -49,12 +50,29 @@ export interface ShaclInput {
   data: Store;
   shapes: Store;
   prefixes: Record<string, string>;
-  /** Subject (term id) → spec file that declares it, to point diagnostics at a file. */
-  subjectFile: (term: Term) => string | undefined;
-  /** Shape (term id) → shapes file, used when the focus node's file is unknown. */
-  shapeFile: (term: Term | undefined) => string | undefined;
+  /** Where each spec triple was written, and each file's prefixes. */
+  positions: SourceIndex;
+  /** Where each shape was written, used when the focus node was not written in a spec (an inferred node). */
+  shapePositions: SourceIndex;
+  /** Shapes file named when neither the focus nor the shape has a position. */
+  shapesFile: string | undefined;
   /** The run's query engine, which also answers the shapes' sh:sparql constraints and targets. */
   engine: QueryEngine;
+}
+
+const localName = (iri: string) => iri.replace(/^.*[#/]/, '');
+
+/** A rule id for the shape: its own name, or for a blank property shape `<NodeShape>/<path>`. */
+function shapeName(shapes: Store, shape: Term | undefined): string | undefined {
+  if (!shape) return undefined;
+  if (shape.termType === 'NamedNode') return localName(shape.value);
+  for (const parent of shapes.getSubjects(`${SH}property`, shape as never, null)) {
+    if (parent.termType !== 'NamedNode') continue;
+    const p = shapes.getObjects(shape as never, `${SH}path`, null)[0];
+    return `${localName(parent.value)}${p?.termType === 'NamedNode' ? `/${localName(p.value)}` : ''}`;
+  }
+  for (const parent of shapes.getSubjects(`${SH}sparql`, shape as never, null)) if (parent.termType === 'NamedNode') return localName(parent.value);
+  return undefined;
 }
 
 export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
@@ -70,19 +88,42 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
   const out: ShaclOutcome = { violations: [], warnings: [] };
   for (const r of report.results as ShaclResult[]) {
     const focus = r.focusNode?.term;
-    const where = [focus ? showTerm(focus, input.prefixes) : '(no focus node)', showPath(r.path, input.prefixes)]
-      .filter(Boolean)
-      .join(' ');
+    const value = r.value?.term;
+    const step = r.path?.[0];
+    const first = step && step.start !== 'object' && (!step.quantifier || step.quantifier === 'one') && step.predicates?.length === 1 ? step.predicates[0] : undefined;
+    const single = r.path?.length === 1 ? first : undefined;
+    // Most precise place first: the offending value's triple, the property on the focus, the focus itself.
+    let pos: Position | undefined;
+    if (focus && single && value) pos = input.positions.triple(focus, single, value)?.object;
+    if (focus && !r.path?.length && value && !pos) pos = input.positions.withObject(focus, value)?.object;
+    if (focus && first && !pos) for (const t of input.positions.withPredicate(focus, first)) { pos = t.predicate; break; }
+    if (focus && !pos) pos = input.positions.subject(focus);
+    const shapeTerm = r.shape?.ptr?.term;
+    const shapePos = shapeTerm ? input.shapePositions.subject(shapeTerm) : undefined;
+    const file = pos?.file ?? shapePos?.file ?? input.shapesFile;
+    const show = (t: Term) => (pos ? input.positions.show(t, pos.file, input.prefixes) : showTerm(t, input.prefixes));
+    const where = [focus ? show(focus) : '(no focus node)', showPath(r.path, show)].filter(Boolean).join(' ');
     let message = (r.message ?? []).map((m) => m.value).join('; ');
-    if (!message) {
-      const component = r.constraintComponent?.value.replace(SH, '').replace(/ConstraintComponent$/, '') ?? 'constraint';
-      message = `violates ${component}`;
-    }
-    if (r.value?.term && !message.includes(r.value.term.value)) message += ` (value ${showTerm(r.value.term, input.prefixes)})`;
-    const file = (focus && input.subjectFile(focus)) ?? input.shapeFile(r.shape?.ptr?.term);
-    const d: Diagnostic = { ...(file ? { file } : {}), message: `${where}: ${message}` };
+    const component = r.constraintComponent?.value.replace(SH, '').replace(/ConstraintComponent$/, '') ?? 'constraint';
+    if (!message) message = `violates ${component}`;
+    const mentioned = value !== undefined && message.includes(value.value);
+    // Full IRIs a SPARQL message quotes read in the user's prefixes too.
+    message = message.replace(/"(https?:\/\/[^"\s]+)"|<(https?:\/\/[^>\s]+)>/g, (m, a?: string, b?: string) => {
+      const short = show({ termType: 'NamedNode', value: (a ?? b)! });
+      return short.startsWith('<') ? m : short;
+    });
+    const sameAsFocus = value && focus && value.termType === focus.termType && value.value === focus.value;
+    if (value && !sameAsFocus && !mentioned) message += ` (value ${show(value)})`;
+    const rule = `shacl/${shapeName(input.shapes, shapeTerm) ?? component}`;
+    const d: Diagnostic = {
+      rule,
+      ...(file ? { file } : {}),
+      ...(pos ? { line: pos.line, col: pos.col } : shapePos && !pos ? { line: shapePos.line, col: shapePos.col } : {}),
+      message: `${where}: ${message}`,
+    };
+    if (pos === undefined && shapePos) d.hint = `the node has no place in the specs (it was inferred); the shape is at ${at(shapePos)}`;
     if (!r.severity || r.severity.value === `${SH}Violation`) out.violations.push(d);
-    else out.warnings.push({ ...d, message: `${d.message} [${r.severity.value.replace(SH, '')}]` });
+    else out.warnings.push({ ...d, severity: 'warning', message: r.severity.value === `${SH}Info` ? `${d.message} [Info]` : d.message });
   }
   return out;
 }

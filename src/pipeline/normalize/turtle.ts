@@ -1,6 +1,7 @@
 /** Parses one Turtle file into a store with n3, turning its errors into `file:line:col: message`. */
 import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
+import { tracker, type SourceIndex } from './positions.js';
 
 interface N3ErrorContext {
   line?: number;
@@ -35,13 +36,15 @@ export async function parseTurtleInto(
   file: string,
   baseIri: string | undefined,
   onQuad?: (quad: Quad) => void,
+  positions?: SourceIndex,
 ): Promise<number> {
   const { Parser } = await import('n3');
   const parser = new Parser({ format: 'text/turtle', ...(baseIri ? { baseIRI: baseIri } : {}) });
+  const track = positions ? tracker(parser, file, positions) : undefined;
   let count = 0;
   let failure: (Error & { context?: N3ErrorContext }) | undefined;
   await new Promise<void>((resolve) => {
-    parser.parse(text, (error, quad) => {
+    const onQuadCb = (error: Error | null | undefined, quad: Quad | null | undefined) => {
       if (error) {
         // n3 stops after the first error and does not call back again.
         failure ??= error;
@@ -49,16 +52,18 @@ export async function parseTurtleInto(
       } else if (quad) {
         store.addQuad(quad);
         onQuad?.(quad);
+        track?.quad(quad);
         count++;
       } else {
         resolve();
       }
-    });
+    };
+    parser.parse(text, (track ? { onQuad: onQuadCb, ...track.callbacks } : onQuadCb) as never);
   });
   if (failure) {
     const { line, col } = turtleErrorPosition(text, failure);
     const message = failure.message.replace(/ on line \d+\.$/, '');
-    throw new InputError({ file, ...(line !== undefined ? { line } : {}), ...(col !== undefined ? { col } : {}), message });
+    throw new InputError({ rule: 'turtle/syntax', file, ...(line !== undefined ? { line } : {}), ...(col !== undefined ? { col } : {}), message });
   }
   return count;
 }
