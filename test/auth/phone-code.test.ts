@@ -40,7 +40,8 @@ describe('PhoneCodeLogin', () => {
     const e2 = err(() => login.verifyCode(PHONE, 'abc'));
     expect([e2.code, e2.attemptsLeft]).toEqual(['invalid_code', 1]);
     expect(err(() => login.verifyCode(PHONE, '111111')).code).toBe('too_many_attempts');
-    expect(err(() => login.verifyCode(PHONE, '123456')).code).toBe('no_pending_code');
+    // The phone stays locked: even the right code is refused until the attempt window passes.
+    expect(err(() => login.verifyCode(PHONE, '123456')).code).toBe('too_many_attempts');
   });
 
   it('accepts the right code after fewer than 3 failures', () => {
@@ -59,13 +60,23 @@ describe('PhoneCodeLogin', () => {
     expect(login.pendingCount).toBe(0);
   });
 
-  it('a new request replaces the old code and resets attempts', () => {
-    const { login } = setup();
+  it('a new request keeps the old code valid and does not reset attempts', () => {
+    const { clock, login } = setup();
     login.requestCode(PHONE);
     err(() => login.verifyCode(PHONE, '000000'));
-    err(() => login.verifyCode(PHONE, '000000'));
+    clock.t += 30_000;
     login.requestCode(PHONE);
-    expect(err(() => login.verifyCode(PHONE, '123456')).attemptsLeft).toBe(2);
+    expect(err(() => login.verifyCode(PHONE, '000001')).attemptsLeft).toBe(1);
+    expect(login.verifyCode(PHONE, '123456').phone).toBe(PHONE);
+  });
+
+  it('restores the budget once the attempt window has passed', () => {
+    const { clock, login } = setup();
+    login.requestCode(PHONE);
+    for (const g of ['000000', '000001', '000002']) err(() => login.verifyCode(PHONE, g));
+    expect(err(() => login.requestCode(PHONE)).code).toBe('too_many_attempts');
+    clock.t += 3600_000;
+    login.requestCode(PHONE);
     expect(login.verifyCode(PHONE, '654321').phone).toBe(PHONE);
   });
 
