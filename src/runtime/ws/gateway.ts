@@ -1,5 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { TokenBucket } from '../limits/rate-limit.js';
+import { ConnectionInbox } from './inbox.js';
 import type { Protocol, ProtocolMessage } from './protocol.js';
 
 /** Close codes the gateway uses (RFC 6455 §7.4.1). */
@@ -22,7 +24,10 @@ export interface ConnectionInfo {
  * session process started under a simple_one_for_one supervisor.
  */
 export interface SessionHandler {
-  /** A validated client frame. May return a promise; a throw or rejection counts as a session crash. */
+  /**
+   * A validated client frame. May return a promise: the connection's next frame is delivered only
+   * once it settles (one at a time, in order). A throw or rejection counts as a session crash.
+   */
   onMessage(message: ProtocolMessage, connection: GatewayConnection): unknown;
   /** The socket is gone (for whatever reason); the session should stop. Called exactly once. */
   onClose(code: number, reason: string): unknown;
@@ -62,6 +67,15 @@ export interface GatewayOptions {
   maxProtocolErrors?: number;
   /** Frames buffered while an async onConnect is pending. Default 32. */
   maxPendingFrames?: number;
+  /**
+   * Frames accepted from one connection and not yet handled (queued + running). Reading pauses at
+   * half of it; a peer that still gets past it is closed with 1013. Default 64.
+   */
+  maxInFlight?: number;
+  /** Sustained frames per second one connection may send, valid or not, before or after auth; beyond it: 1008. Default 50. */
+  messagesPerSecond?: number;
+  /** Frames one connection may send at once above that rate. Default 100. */
+  messageBurst?: number;
   /** A socket whose send buffer exceeds this is closed (1013) rather than buffering without bound. Default 4 MiB. */
   maxBufferedBytes?: number;
   /** Ping interval to find dead peers; 0 disables. Default 30000. */
@@ -102,12 +116,28 @@ class Connection implements GatewayConnection {
   idleNotified = false;
   /** Why the gateway dropped the socket itself (the local close event then reports 1006), or the close code seen before the session existed. */
   failCode = 0;
+  readonly inbox: ConnectionInbox<ProtocolMessage>;
+  readonly rate: TokenBucket;
 
   constructor(id: number, ws: TaggedSocket, gw: GatewayImpl, now: number) {
     this.id = id;
     this.ws = ws;
     this.gw = gw;
     this.lastActive = now;
+    this.rate = new TokenBucket(gw.messageBurst, gw.messagesPerSecond);
+    this.inbox = new ConnectionInbox<ProtocolMessage>(gw.maxInFlight, {
+      deliver: (m) => (this.handler as SessionHandler).onMessage(m, this),
+      failed: (e) => gw.crashed(this, e),
+      pause: () => this.ws.pause(),
+      resume: () => {
+        if (this.ws.readyState === WebSocket.OPEN) this.ws.resume();
+      },
+    });
+  }
+
+  /** Frames accepted and not yet handled by the session. */
+  get inFlight(): number {
+    return this.inbox.inFlight;
   }
 
   get isOpen(): boolean {
@@ -143,6 +173,8 @@ class Connection implements GatewayConnection {
 
   close(code: number = CloseCode.normal, reason = ''): void {
     if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
+    // A socket paused for back-pressure must read again, or the peer's close frame is never seen.
+    if (this.ws.isPaused) this.ws.resume();
     try {
       this.ws.close(code, closeReason(reason));
     } catch (e) {
@@ -179,6 +211,9 @@ class GatewayImpl implements Gateway {
   readonly protocol: Protocol;
   readonly validateOutbound: boolean;
   readonly maxBufferedBytes: number;
+  readonly maxInFlight: number;
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
   port = 0;
   readonly host: string;
   private readonly wss: WebSocketServer;
@@ -210,6 +245,9 @@ class GatewayImpl implements Gateway {
     this.maxProtocolErrors = options.maxProtocolErrors ?? 16;
     this.maxPendingFrames = options.maxPendingFrames ?? 32;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.maxInFlight = options.maxInFlight ?? 64;
+    this.messagesPerSecond = options.messagesPerSecond ?? 50;
+    this.messageBurst = options.messageBurst ?? 100;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
     this.idleMs = options.idleTimeoutMs ?? 0;
@@ -307,8 +345,12 @@ class GatewayImpl implements Gateway {
 
   frame(c: Connection, data: RawData, isBinary: boolean): void {
     try {
-      if (c.closed) return;
+      if (c.closed || c.ws.readyState !== WebSocket.OPEN) return;
       c.alive = true;
+      if (!c.rate.take()) {
+        c.close(CloseCode.policyViolation, 'message rate exceeded');
+        return;
+      }
       if (this.idleMs > 0) {
         c.lastActive = this.now();
         c.idleNotified = false;
@@ -343,15 +385,10 @@ class GatewayImpl implements Gateway {
   }
 
   private deliver(c: Connection, m: ProtocolMessage): void {
-    try {
-      const r = (c.handler as SessionHandler).onMessage(m, c);
-      if (isPromise(r)) r.then(undefined, (e: unknown) => this.crashed(c, e));
-    } catch (e) {
-      this.crashed(c, e);
-    }
+    if (c.inbox.push(m) === 'overflow') c.close(CloseCode.tryAgainLater, 'too many frames in flight');
   }
 
-  private crashed(c: Connection, e: unknown): void {
+  crashed(c: Connection, e: unknown): void {
     this.report(e, 'session', c.id);
     c.close(CloseCode.internalError, 'session crashed');
   }
@@ -471,6 +508,10 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   const maxFrame = options.maxPayload ?? options.protocol.maxFrameBytes;
   if (!Number.isSafeInteger(maxFrame) || maxFrame <= 0 || maxFrame > options.protocol.maxFrameBytes) {
     return Promise.reject(new Error(`startGateway: maxPayload must be a positive integer <= protocol.maxFrameBytes (${options.protocol.maxFrameBytes})`));
+  }
+  for (const k of ['maxInFlight', 'messagesPerSecond', 'messageBurst'] as const) {
+    const v = options[k];
+    if (v !== undefined && (!Number.isFinite(v) || v < 1)) return Promise.reject(new Error(`startGateway: ${k} must be a finite number >= 1, got ${v}`));
   }
   if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65535) {
     return Promise.reject(new Error(`startGateway: port must be an integer in 0..65535, got ${options.port}`));

@@ -32,3 +32,4 @@ export {
   type ConnectionInfo,
 } from './gateway.js';
 export { SessionHub, type RoomMembership } from './hub.js';
+export { ConnectionInbox, type InboxHooks, type PushResult } from './inbox.js';
