@@ -1,4 +1,5 @@
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { TokenBucket } from '../limits/rate-limit.js';
 import { ConnectionInbox } from './inbox.js';
@@ -51,7 +52,38 @@ export interface GatewayConnection {
   sessionEnded(reason: string, normal?: boolean): void;
 }
 
-export interface GatewayOptions {
+/** The limits a spec can set on a gateway (otp:maxConnections, ...); every one has a safe default. */
+export interface GatewayLimits {
+  /** Open connections at most; more are closed with 1013. Default 10000. */
+  maxConnections?: number;
+  /** Open connections from one remote address at most; more are closed with 1013. Default 64. */
+  maxConnectionsPerAddress?: number;
+  /** Time to complete the HTTP upgrade after the TCP connect; then the socket is destroyed. Default 5000. */
+  handshakeTimeoutMs?: number;
+  /**
+   * Frames accepted from one connection and not yet handled (queued + running). Reading pauses at
+   * half of it; a peer that still gets past it is closed with 1013. Default 64.
+   */
+  maxInFlight?: number;
+  /** Sustained frames per second one connection may send, valid or not, before or after auth; beyond it: 1008. Default 50. */
+  messagesPerSecond?: number;
+  /** Frames one connection may send at once above that rate. Default 100. */
+  messageBurst?: number;
+  /** Authenticated connections of one user (enforced by SessionHub, see its maxConnectionsPerUser). Default 8. */
+  maxConnectionsPerUser?: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: Readonly<Required<GatewayLimits>> = {
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 64,
+  handshakeTimeoutMs: 5000,
+  maxInFlight: 64,
+  messagesPerSecond: 50,
+  messageBurst: 100,
+  maxConnectionsPerUser: 8,
+};
+
+export interface GatewayOptions extends GatewayLimits {
   port: number;
   host?: string;
   /** Accept upgrades only on this URL path (e.g. '/ws'); others get HTTP 400. Default: any path. */
@@ -62,20 +94,10 @@ export interface GatewayOptions {
   onConnect(connection: GatewayConnection, info: ConnectionInfo): SessionHandler | Promise<SessionHandler>;
   /** Errors that were contained (handler throws, socket errors). Default: console.error, except 'socket' errors. */
   onError?: (error: unknown, where: string, connectionId?: number) => void;
-  maxConnections?: number;
   /** Consecutive protocol errors tolerated before closing with 1008. Default 16. */
   maxProtocolErrors?: number;
   /** Frames buffered while an async onConnect is pending. Default 32. */
   maxPendingFrames?: number;
-  /**
-   * Frames accepted from one connection and not yet handled (queued + running). Reading pauses at
-   * half of it; a peer that still gets past it is closed with 1013. Default 64.
-   */
-  maxInFlight?: number;
-  /** Sustained frames per second one connection may send, valid or not, before or after auth; beyond it: 1008. Default 50. */
-  messagesPerSecond?: number;
-  /** Frames one connection may send at once above that rate. Default 100. */
-  messageBurst?: number;
   /** A socket whose send buffer exceeds this is closed (1013) rather than buffering without bound. Default 4 MiB. */
   maxBufferedBytes?: number;
   /** Ping interval to find dead peers; 0 disables. Default 30000. */
@@ -101,6 +123,7 @@ export interface Gateway {
 }
 
 const CONN = Symbol('ggen.connection');
+const HANDSHAKE = Symbol('ggen.handshakeTimer');
 type TaggedSocket = WebSocket & { [CONN]?: Connection };
 
 class Connection implements GatewayConnection {
@@ -118,6 +141,8 @@ class Connection implements GatewayConnection {
   failCode = 0;
   readonly inbox: ConnectionInbox<ProtocolMessage>;
   readonly rate: TokenBucket;
+  /** The remote address counted against maxConnectionsPerAddress. */
+  address = '';
 
   constructor(id: number, ws: TaggedSocket, gw: GatewayImpl, now: number) {
     this.id = id;
@@ -218,6 +243,9 @@ class GatewayImpl implements Gateway {
   readonly host: string;
   private readonly wss: WebSocketServer;
   private readonly live = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly maxPerAddress: number;
+  private readonly http: Server;
   private readonly onConnect: GatewayOptions['onConnect'];
   private readonly onError: NonNullable<GatewayOptions['onError']>;
   private readonly maxFrame: number;
@@ -232,22 +260,24 @@ class GatewayImpl implements Gateway {
   private nextId = 1;
   private closing: Promise<void> | null = null;
 
-  constructor(options: GatewayOptions, wss: WebSocketServer, maxFrame: number) {
+  constructor(options: GatewayOptions, wss: WebSocketServer, http: Server, maxFrame: number) {
     this.protocol = options.protocol;
     this.host = options.host ?? '127.0.0.1';
     this.wss = wss;
+    this.http = http;
     this.maxFrame = maxFrame;
     this.onConnect = options.onConnect;
     // Socket errors (resets, clients breaking the framing rules) are peer behaviour, not server faults; the default stays quiet about them.
     this.onError = options.onError ?? ((e, where, id) => where === 'socket' || console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
     this.validateOutbound = options.validateOutbound ?? true;
-    this.maxConnections = options.maxConnections ?? Infinity;
+    this.maxConnections = options.maxConnections ?? DEFAULT_GATEWAY_LIMITS.maxConnections;
+    this.maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_GATEWAY_LIMITS.maxConnectionsPerAddress;
     this.maxProtocolErrors = options.maxProtocolErrors ?? 16;
     this.maxPendingFrames = options.maxPendingFrames ?? 32;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
-    this.maxInFlight = options.maxInFlight ?? 64;
-    this.messagesPerSecond = options.messagesPerSecond ?? 50;
-    this.messageBurst = options.messageBurst ?? 100;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_GATEWAY_LIMITS.maxInFlight;
+    this.messagesPerSecond = options.messagesPerSecond ?? DEFAULT_GATEWAY_LIMITS.messagesPerSecond;
+    this.messageBurst = options.messageBurst ?? DEFAULT_GATEWAY_LIMITS.messageBurst;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
     this.idleMs = options.idleTimeoutMs ?? 0;
@@ -297,7 +327,15 @@ class GatewayImpl implements Gateway {
       ws.close(CloseCode.tryAgainLater, 'server full');
       return;
     }
+    const address = req.socket.remoteAddress ?? '';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= this.maxPerAddress) {
+      ws.close(CloseCode.tryAgainLater, 'too many connections from this address');
+      return;
+    }
     const c = new Connection(this.nextId++, ws, this, this.now());
+    c.address = address;
+    this.perAddress.set(address, fromAddress + 1);
     ws[CONN] = c;
     this.live.add(c);
     ws.on('message', onSocketMessage);
@@ -397,6 +435,9 @@ class GatewayImpl implements Gateway {
     if (c.closed) return;
     c.closed = true;
     this.live.delete(c);
+    const n = (this.perAddress.get(c.address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(c.address);
+    else this.perAddress.set(c.address, n);
     if (c.handler === null) {
       if (c.failCode === 0) c.failCode = code;
       return;
@@ -471,7 +512,10 @@ class GatewayImpl implements Gateway {
           return;
         }
         for (const c of this.live) c.ws.terminate();
-        this.wss.close(() => resolve());
+        this.wss.close(() => {
+          this.http.close(() => resolve());
+          this.http.closeAllConnections();
+        });
       };
       finish();
     });
@@ -509,31 +553,55 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!Number.isSafeInteger(maxFrame) || maxFrame <= 0 || maxFrame > options.protocol.maxFrameBytes) {
     return Promise.reject(new Error(`startGateway: maxPayload must be a positive integer <= protocol.maxFrameBytes (${options.protocol.maxFrameBytes})`));
   }
-  for (const k of ['maxInFlight', 'messagesPerSecond', 'messageBurst'] as const) {
+  for (const k of ['maxInFlight', 'messagesPerSecond', 'messageBurst', 'maxConnections', 'maxConnectionsPerAddress', 'handshakeTimeoutMs', 'maxConnectionsPerUser'] as const) {
     const v = options[k];
     if (v !== undefined && (!Number.isFinite(v) || v < 1)) return Promise.reject(new Error(`startGateway: ${k} must be a finite number >= 1, got ${v}`));
   }
   if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65535) {
     return Promise.reject(new Error(`startGateway: port must be an integer in 0..65535, got ${options.port}`));
   }
+  const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_GATEWAY_LIMITS.handshakeTimeoutMs;
   return new Promise<Gateway>((resolve, reject) => {
+    // Our own HTTP server, so a client that connects and never completes the upgrade (or sends
+    // its headers a byte at a time) is cut off after handshakeTimeoutMs, not Node's 60-90 s.
+    const http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('WebSocket upgrade required');
+    });
+    http.headersTimeout = handshakeMs;
+    http.requestTimeout = handshakeMs;
+    http.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), handshakeMs);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+      (socket as Socket & { [HANDSHAKE]?: NodeJS.Timeout })[HANDSHAKE] = timer;
+    });
+    http.on('upgrade', (req: IncomingMessage) => {
+      const sock = req.socket as Socket & { [HANDSHAKE]?: NodeJS.Timeout };
+      if (sock[HANDSHAKE] !== undefined) clearTimeout(sock[HANDSHAKE]);
+    });
+    http.on('clientError', (_e, socket) => socket.destroy());
     const wss = new WebSocketServer({
-      port: options.port,
-      host: options.host ?? '127.0.0.1',
+      server: http,
       maxPayload: maxFrame,
       ...(options.path !== undefined ? { path: options.path } : {}),
       clientTracking: false,
       perMessageDeflate: false,
     });
+    // ws re-emits the server's errors on wss; until the gateway reports them, the listen error is ours.
+    const quiet = (): void => undefined;
+    wss.on('error', quiet);
     const onStartError = (e: Error): void => {
       wss.close();
+      http.close();
       reject(e);
     };
-    wss.once('error', onStartError);
-    wss.once('listening', () => {
-      wss.off('error', onStartError);
-      const gw = new GatewayImpl(options, wss, maxFrame);
-      const addr = wss.address();
+    http.once('error', onStartError);
+    http.listen(options.port, options.host ?? '127.0.0.1', () => {
+      http.off('error', onStartError);
+      wss.off('error', quiet);
+      const gw = new GatewayImpl(options, wss, http, maxFrame);
+      const addr = http.address();
       gw.port = typeof addr === 'object' && addr !== null ? addr.port : options.port;
       resolve(gw);
     });

@@ -24,6 +24,8 @@ export {
 } from './protocol.js';
 export {
   startGateway,
+  DEFAULT_GATEWAY_LIMITS,
+  type GatewayLimits,
   CloseCode,
   type Gateway,
   type GatewayOptions,
