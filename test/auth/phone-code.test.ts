@@ -28,7 +28,7 @@ describe('PhoneCodeLogin', () => {
     expect(req.expiresAt).toBe(clock.t + 600_000);
     clock.t += 599_000;
     const res = login.verifyCode(PHONE, '000007');
-    expect(tokens.verifyAccess(res.tokens.accessToken).sub).toBe(PHONE);
+    expect(tokens.verifyAccess(res.tokens.accessToken).sub).toBe(tokens.opaqueSubject('phone', PHONE));
     expect(err(() => login.verifyCode(PHONE, '000007')).code).toBe('no_pending_code');
   });
 
@@ -117,5 +117,21 @@ describe('PhoneCodeLogin', () => {
     expect(login.requestCode('+14155550123').code).toBe('000001');
     clock.t = 30_000;
     expect(login.requestCode(PHONE).code).toBe('000001');
+  });
+
+  it('signs in with an opaque subject: stable per phone, distinct across phones, not the number (#14 finding 5)', () => {
+    const { clock, tokens, login } = setup([1, 2, 3]);
+    const sub = (phone: string) => {
+      const { code } = login.requestCode(phone);
+      clock.t += 60_000;
+      return tokens.verifyAccess(login.verifyCode(phone, code).tokens.accessToken).sub;
+    };
+    const a = sub(PHONE);
+    expect(a).toMatch(/^u_[A-Za-z0-9_-]{22}$/);
+    expect(a).not.toContain('701234567');
+    expect(sub(PHONE)).toBe(a);
+    expect(sub('+14155550123')).not.toBe(a);
+    // Another secret, another id: the mapping cannot be computed without the service's key.
+    expect(new TokenService({ secret: 't'.repeat(40) }).opaqueSubject('phone', PHONE)).not.toBe(a);
   });
 });

@@ -34,7 +34,11 @@ export interface PhoneCodeSettings {
   now?: () => number;
   /** Uniform integer in [min, max); defaults to crypto.randomInt. */
   randomInt?: (min: number, max: number) => number;
-  /** Maps a verified phone to the token subject (e.g. a user id); defaults to the phone itself. */
+  /**
+   * Maps a verified phone to the token subject (e.g. a user id). Default: an opaque id derived
+   * from the phone with the token secret (TokenService.opaqueSubject), so the phone number is
+   * never the user id that other users see.
+   */
   subjectFor?: (phone: string) => string;
 }
 
@@ -126,7 +130,7 @@ export class PhoneCodeLogin {
     this.globalRate = new FixedWindowCounter(positiveInt(settings.globalRequestsPerMinute ?? 600, 'globalRequestsPerMinute'), 60_000, this.now);
     this.sourceRate = new FixedWindowCounter(positiveInt(settings.sourceRequestsPerMinute ?? 20, 'sourceRequestsPerMinute'), 60_000, this.now);
     this.rand = settings.randomInt ?? randomInt;
-    this.subjectFor = settings.subjectFor ?? ((p) => p);
+    this.subjectFor = settings.subjectFor ?? ((p) => tokens.opaqueSubject('phone', p));
   }
 
   /**
