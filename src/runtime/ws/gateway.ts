@@ -50,6 +50,11 @@ export interface GatewayConnection {
   close(code?: number, reason?: string): void;
   /** For the session process's terminate: closes the socket with a reason (1000 if normal, else 1011). */
   sessionEnded(reason: string, normal?: boolean): void;
+  /**
+   * Closes the connection at wall-clock time `atMs` (e.g. when the token it authenticated with
+   * expires), with `code` and `reason`; a later call replaces the deadline. At or before now: at once.
+   */
+  closeAt(atMs: number, code: number, reason: string): void;
 }
 
 /** The limits a spec can set on a gateway (otp:maxConnections, ...); every one has a safe default. */
@@ -143,6 +148,7 @@ class Connection implements GatewayConnection {
   readonly rate: TokenBucket;
   /** The remote address counted against maxConnectionsPerAddress. */
   address = '';
+  private deadline: NodeJS.Timeout | null = null;
 
   constructor(id: number, ws: TaggedSocket, gw: GatewayImpl, now: number) {
     this.id = id;
@@ -211,6 +217,24 @@ class Connection implements GatewayConnection {
 
   sessionEnded(reason: string, normal = false): void {
     this.close(normal ? CloseCode.normal : CloseCode.internalError, reason);
+  }
+
+  closeAt(atMs: number, code: number, reason: string): void {
+    this.clearDeadline();
+    if (this.closed) return;
+    const wait = atMs - Date.now();
+    if (!(wait > 0)) {
+      this.close(code, reason);
+      return;
+    }
+    // setTimeout holds at most ~24.8 days; a later deadline re-arms itself.
+    this.deadline = setTimeout(() => this.closeAt(atMs, code, reason), Math.min(wait, 2 ** 31 - 1));
+    this.deadline.unref();
+  }
+
+  clearDeadline(): void {
+    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.deadline = null;
   }
 }
 
@@ -434,6 +458,7 @@ class GatewayImpl implements Gateway {
   closed(c: Connection, code: number, reason: Buffer): void {
     if (c.closed) return;
     c.closed = true;
+    c.clearDeadline();
     this.live.delete(c);
     const n = (this.perAddress.get(c.address) ?? 1) - 1;
     if (n <= 0) this.perAddress.delete(c.address);
