@@ -24,22 +24,12 @@ import {
   type Pid,
   type StartResult,
   SessionHub,
-  Supervisor,
-  StateMachine,
-  currentState,
-  exited,
-  formatReason,
-  isErrorResult,
-  isStartOk,
-  send,
-  sendEvent,
+  openMachineSession,
   startGateway as startWsGateway,
   DEFAULT_GATEWAY_LIMITS,
   type Gateway,
-  type GatewayConnection,
   type GatewayLimits,
-  type ProtocolMessage,
-  type SessionHandler,
+  type MachineSessionSpec,
 } from 'ggen-ts/runtime';
 import { FAIL, declaredFailure, type AppEnv } from './types.js';
 import {
@@ -69,12 +59,12 @@ const WS_LIMITS: GatewayLimits = {
 
 /**
  * ws (WebSocketGateway on port 4001, path /ws): every connection gets its own
- * chat_session process under session_sup. Inbound frames are validated against
- * chat_protocol and delivered by the runtime gateway, one at a time per connection and within
- * its limits (frames in flight, message rate), as the session's events; the
- * event's reply names the outbound message to send, whose fields are read from the event's params
- * and then the session's data. A refused event is answered with an error frame carrying the
- * declared code. The socket closes when the session process ends, and vice versa.
+ * chat_session process under session_sup (the runtime's openMachineSession).
+ * Inbound frames are validated against chat_protocol and delivered by the runtime gateway,
+ * one at a time per connection and within its limits (frames in flight, message rate), as the
+ * session's events; the event's reply names the outbound message to send. A refused event is
+ * answered with an error frame carrying the declared code. The socket closes when the session
+ * process ends or its token expires, and the session ends when the socket closes.
  */
 class WsBinding {
   private constructor(private readonly gateway: Gateway) {}
@@ -98,7 +88,7 @@ class WsBinding {
       maxPayload: 65536,
       // Peer misbehaviour (bad framing, resets) is answered on that socket; nothing to report.
       onError: env.onGatewayError ?? (() => undefined),
-      onConnect: (conn) => openSession(hub, conn, `${epoch}.${conn.id}`),
+      onConnect: (conn) => openMachineSession(WS_SESSIONS, hub, conn, `${epoch}.${conn.id}`),
     });
     return new WsBinding(gateway);
   }
@@ -116,94 +106,15 @@ class WsBinding {
   }
 }
 
-const CHAT_PROTOCOL_TERMINAL: ReadonlySet<string> = new Set(['closed']);
-
-async function openSession(
-  hub: SessionHub,
-  conn: GatewayConnection,
-  connectionId: string,
-): Promise<SessionHandler> {
-  hub.register(connectionId, conn);
-  let pid: Pid;
-  try {
-    const started = await Supervisor.startChild('session_sup', [connectionId]);
-    if (!isStartOk(started))
-      throw new Error(`${connectionId}: the session did not start: ${formatReason(started)}`);
-    pid = started.ok;
-  } catch (err) {
-    hub.unregister(connectionId);
-    throw err;
-  }
-  void exited(pid).then((reason) => {
-    hub.unregister(connectionId);
-    const normal =
-      reason === 'normal' ||
-      reason === 'shutdown' ||
-      (typeof reason === 'object' && reason !== null && 'shutdown' in reason);
-    conn.sessionEnded(normal ? 'session closed' : `session ended: ${formatReason(reason)}`, normal);
-  });
-  return {
-    // The gateway delivers a connection's frames one at a time and bounds those in flight.
-    onMessage(m: ProtocolMessage): Promise<void> {
-      return deliver(pid, conn, m);
-    },
-    onClose(): void {
-      // An info event: the session moves to its terminal state, whose enter actions clean up.
-      send(pid, { event: 'socket_closed' });
-    },
-  };
-}
-
-async function deliver(pid: Pid, conn: GatewayConnection, m: ProtocolMessage): Promise<void> {
-  const params: Record<string, unknown> = { ...CHAT_PROTOCOL_ABSENT[m.type] };
-  for (const k of Object.keys(m)) if (k !== 'type') params[k] = m[k];
-  const event = CHAT_PROTOCOL_EVENTS[m.type] as string;
-  const r = await sendEvent(pid, event, params);
-  if (isErrorResult(r)) {
-    const detail = (r as { message?: unknown }).message;
-    conn.sendError(r.error, typeof detail === 'string' ? detail : r.error, m.type);
-    return;
-  }
-  if (typeof r !== 'string') return;
-  if (CHAT_PROTOCOL_TERMINAL.has(r)) {
-    // e.g. logout: the session has reached its end; stopping it closes the socket.
-    await StateMachine.stop(pid, 'normal').catch(() => undefined);
-    return;
-  }
-  const fields = CHAT_PROTOCOL_OUTBOUND[r];
-  if (fields === undefined) return;
-  const { data } = await currentState<Record<string, unknown>>(pid);
-  // A session lives no longer than the token it authenticated with (its claims' exp, in seconds).
-  const exp = pick('exp', {}, data);
-  if (typeof exp === 'number' && Number.isFinite(exp))
-    conn.closeAt(exp * 1000, 1008, 'token expired');
-  const out: ProtocolMessage = { type: r };
-  for (const f of fields) {
-    const v = pick(f, params, data);
-    if (v !== undefined && v !== null) out[f] = v;
-  }
-  conn.send(out);
-}
-
-/** An outbound field: the event's param of that name, else the session's data field, else a field of a record in its data. */
-function pick(
-  field: string,
-  params: Readonly<Record<string, unknown>>,
-  data: Readonly<Record<string, unknown>>,
-): unknown {
-  if (params[field] !== undefined) return params[field];
-  if (data[field] !== undefined) return data[field];
-  for (const v of Object.values(data)) {
-    if (
-      typeof v === 'object' &&
-      v !== null &&
-      !Array.isArray(v) &&
-      (v as Record<string, unknown>)[field] !== undefined
-    )
-      return (v as Record<string, unknown>)[field];
-  }
-  return undefined;
-}
+/** How ws's connections map onto chat_session sessions: data for the runtime's openMachineSession. */
+const WS_SESSIONS: MachineSessionSpec = {
+  supervisor: 'session_sup',
+  events: CHAT_PROTOCOL_EVENTS,
+  absent: CHAT_PROTOCOL_ABSENT,
+  outbound: CHAT_PROTOCOL_OUTBOUND,
+  // Replies that are terminal states: the session is stopped, which closes the socket.
+  terminal: new Set(['closed']),
+};
 
 /** The name gateway registers under. */
 export const GATEWAY = 'gateway';
