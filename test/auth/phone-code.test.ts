@@ -28,7 +28,7 @@ describe('PhoneCodeLogin', () => {
     expect(req.expiresAt).toBe(clock.t + 600_000);
     clock.t += 599_000;
     const res = login.verifyCode(PHONE, '000007');
-    expect(tokens.verifyAccess(res.tokens.accessToken).sub).toBe(PHONE);
+    expect(tokens.verifyAccess(res.tokens.accessToken).sub).toBe(tokens.opaqueSubject('phone', PHONE));
     expect(err(() => login.verifyCode(PHONE, '000007')).code).toBe('no_pending_code');
   });
 
@@ -40,7 +40,8 @@ describe('PhoneCodeLogin', () => {
     const e2 = err(() => login.verifyCode(PHONE, 'abc'));
     expect([e2.code, e2.attemptsLeft]).toEqual(['invalid_code', 1]);
     expect(err(() => login.verifyCode(PHONE, '111111')).code).toBe('too_many_attempts');
-    expect(err(() => login.verifyCode(PHONE, '123456')).code).toBe('no_pending_code');
+    // The phone stays locked: even the right code is refused until the attempt window passes.
+    expect(err(() => login.verifyCode(PHONE, '123456')).code).toBe('too_many_attempts');
   });
 
   it('accepts the right code after fewer than 3 failures', () => {
@@ -59,13 +60,23 @@ describe('PhoneCodeLogin', () => {
     expect(login.pendingCount).toBe(0);
   });
 
-  it('a new request replaces the old code and resets attempts', () => {
-    const { login } = setup();
+  it('a new request keeps the old code valid and does not reset attempts', () => {
+    const { clock, login } = setup();
     login.requestCode(PHONE);
     err(() => login.verifyCode(PHONE, '000000'));
-    err(() => login.verifyCode(PHONE, '000000'));
+    clock.t += 30_000;
     login.requestCode(PHONE);
-    expect(err(() => login.verifyCode(PHONE, '123456')).attemptsLeft).toBe(2);
+    expect(err(() => login.verifyCode(PHONE, '000001')).attemptsLeft).toBe(1);
+    expect(login.verifyCode(PHONE, '123456').phone).toBe(PHONE);
+  });
+
+  it('restores the budget once the attempt window has passed', () => {
+    const { clock, login } = setup();
+    login.requestCode(PHONE);
+    for (const g of ['000000', '000001', '000002']) err(() => login.verifyCode(PHONE, g));
+    expect(err(() => login.requestCode(PHONE)).code).toBe('too_many_attempts');
+    clock.t += 3600_000;
+    login.requestCode(PHONE);
     expect(login.verifyCode(PHONE, '654321').phone).toBe(PHONE);
   });
 
@@ -106,5 +117,21 @@ describe('PhoneCodeLogin', () => {
     expect(login.requestCode('+14155550123').code).toBe('000001');
     clock.t = 30_000;
     expect(login.requestCode(PHONE).code).toBe('000001');
+  });
+
+  it('signs in with an opaque subject: stable per phone, distinct across phones, not the number (#14 finding 5)', () => {
+    const { clock, tokens, login } = setup([1, 2, 3]);
+    const sub = (phone: string) => {
+      const { code } = login.requestCode(phone);
+      clock.t += 60_000;
+      return tokens.verifyAccess(login.verifyCode(phone, code).tokens.accessToken).sub;
+    };
+    const a = sub(PHONE);
+    expect(a).toMatch(/^u_[A-Za-z0-9_-]{22}$/);
+    expect(a).not.toContain('701234567');
+    expect(sub(PHONE)).toBe(a);
+    expect(sub('+14155550123')).not.toBe(a);
+    // Another secret, another id: the mapping cannot be computed without the service's key.
+    expect(new TokenService({ secret: 't'.repeat(40) }).opaqueSubject('phone', PHONE)).not.toBe(a);
   });
 });

@@ -63,7 +63,11 @@ describe('login, then chat', () => {
     await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'invalid_code' });
     await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'invalid_code' });
     await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'too_many_attempts' });
-    await expect(authServer.verifyCode('+15550000002', c2)).rejects.toMatchObject({ code: 'no_pending_code' });
+    // The budget belongs to the phone: neither the right code nor a new one helps until the window passes.
+    await expect(authServer.verifyCode('+15550000002', c2)).rejects.toMatchObject({ code: 'too_many_attempts' });
+    await expect(authServer.requestCode('+15550000002')).rejects.toMatchObject({ code: 'too_many_attempts' });
+    await expect(authServer.requestCode('+15550000003')).resolves.toMatchObject({ code: expect.stringMatching(/^[0-9]{6}$/) });
+    await expect(authServer.requestCode('+15550000003')).rejects.toMatchObject({ code: 'resend_too_soon' });
   });
 });
 

@@ -62,9 +62,14 @@ describe.skipIf(stale !== undefined)('crash durability', () => {
       const run = await boot({}, dataDir);
       try {
         const stored = new Map<string, number>();
+        // Reading a room needs membership: read it as a member, over the protocol.
+        const reader = await run.login('auditor');
+        reader.send({ type: 'join_room', roomId: 'crash' });
+        await reader.next('joined');
         let before = '';
         for (;;) {
-          const page = await messageStore.history('crash', before, 200);
+          reader.send(before === '' ? { type: 'history', roomId: 'crash', limit: 200 } : { type: 'history', roomId: 'crash', before, limit: 200 });
+          const page = (await reader.next('history_page')) as unknown as { messages: { clientMsgId: string }[]; nextCursor?: string };
           for (const m of page.messages) stored.set(m.clientMsgId, (stored.get(m.clientMsgId) ?? 0) + 1);
           if (!page.nextCursor) break;
           before = page.nextCursor;

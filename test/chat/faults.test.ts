@@ -99,8 +99,11 @@ describe('bad frames', () => {
     expect(await c.next('error')).toMatchObject({ code: 'bad_limit' });
     c.send({ type: 'history', roomId: 'ok', before: 'garbage' });
     expect(await c.next('error')).toMatchObject({ code: 'bad_cursor' });
+    // Reading a room needs membership, as writing does (#14 finding 5).
     c.send({ type: 'history', roomId: 'elsewhere' });
-    expect(await c.next('history_page')).toEqual({ type: 'history_page', roomId: 'elsewhere', messages: [] });
+    expect(await c.next('error')).toMatchObject({ code: 'not_a_member' });
+    c.send({ type: 'history', roomId: 'ok' });
+    expect(await c.next('history_page')).toEqual({ type: 'history_page', roomId: 'ok', messages: [] });
   });
 });
 
@@ -168,13 +171,13 @@ describe('message history after a restart of the message store', () => {
     run.clients.push(again);
     again.send({ type: 'auth', token: tokenFor('a') });
     await again.next('auth_ok');
+    again.send({ type: 'join_room', roomId: 'h' });
+    expect(await again.next('joined')).toEqual({ type: 'joined', roomId: 'h', lastSeq: 5 });
     again.send({ type: 'history', roomId: 'h', limit: 3 });
     const first = await again.next('history_page');
     expect((first.messages as { body: string }[]).map((m) => m.body)).toEqual(['m5', 'm4', 'm3']);
     again.send({ type: 'history', roomId: 'h', limit: 3, before: first.nextCursor });
     const second = await again.next('history_page');
     expect((second.messages as { body: string }[]).map((m) => m.body)).toEqual(['m2', 'm1']);
-    again.send({ type: 'join_room', roomId: 'h' });
-    expect(await again.next('joined')).toEqual({ type: 'joined', roomId: 'h', lastSeq: 5 });
   });
 });

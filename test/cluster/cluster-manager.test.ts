@@ -68,14 +68,21 @@ describe('ClusterManager (in one process)', () => {
 });
 
 describe('protocol', () => {
-  it('round-trips heartbeats and leaves; rejects other versions, clusters and shapes', () => {
-    const hb = { v: 1 as const, cluster: 'c', type: 'heartbeat' as const, id: 3, peers: [{ host: '127.0.0.1', port: 9 }] };
-    expect(decode(encode(hb), 'c')).toEqual(hb);
-    expect(decode(encode({ v: 1, cluster: 'c', type: 'leave', id: 'x' }), 'c')).toEqual({ v: 1, cluster: 'c', type: 'leave', id: 'x' });
-    expect(decode(encode(hb), 'other')).toBeUndefined();
-    expect(decode(Buffer.from(JSON.stringify({ ...hb, peers: [{ host: 'h', port: 70000 }] })), 'c')).toBeUndefined();
-    expect(decode(Buffer.from(JSON.stringify({ ...hb, id: null })), 'c')).toBeUndefined();
-    expect(decode(Buffer.from(JSON.stringify({ ...hb, type: 'elect' })), 'c')).toBeUndefined();
-    expect(decode(Buffer.from('[]'), 'c')).toBeUndefined();
+  const key = Buffer.from('k'.repeat(32));
+  it('round-trips heartbeats and leaves; rejects other versions, clusters, keys and shapes', () => {
+    const hb = { v: 2 as const, cluster: 'c', type: 'heartbeat' as const, id: 3, seq: 1, peers: [{ host: '127.0.0.1', port: 9 }] };
+    expect(decode(encode(hb, key), 'c', key)).toEqual(hb);
+    expect(decode(encode({ v: 2, cluster: 'c', type: 'leave', id: 'x', seq: 2 }, key), 'c', key)).toEqual({ v: 2, cluster: 'c', type: 'leave', id: 'x', seq: 2 });
+    expect(decode(encode(hb, key), 'other', key)).toBeUndefined();
+    expect(decode(encode(hb, key), 'c', Buffer.from('j'.repeat(32)))).toBeUndefined();
+    const tampered = encode(hb, key);
+    tampered[tampered.length - 3] ^= 1;
+    expect(decode(tampered, 'c', key)).toBeUndefined();
+    expect(decode(encode({ ...hb, peers: [{ host: 'h', port: 70000 }] }, key), 'c', key)).toBeUndefined();
+    expect(decode(encode({ ...hb, id: null } as never, key), 'c', key)).toBeUndefined();
+    expect(decode(encode({ ...hb, type: 'elect' } as never, key), 'c', key)).toBeUndefined();
+    expect(decode(encode({ ...hb, seq: 0 }, key), 'c', key)).toBeUndefined();
+    expect(decode(encode({ ...hb, peers: Array.from({ length: 65 }, (_, i) => ({ host: 'h', port: i + 1 })) }, key), 'c', key)).toBeUndefined();
+    expect(decode(Buffer.from('[]'), 'c', key)).toBeUndefined();
   });
 });

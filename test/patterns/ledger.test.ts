@@ -258,7 +258,9 @@ describe('Ledger', () => {
       const { ledger, db } = await populated();
       db.prepare("UPDATE ledger_audit SET amount = 1 WHERE txn_id = 'T1'").run();
       expect(await ledger.verifyTransaction('T1')).toBe('tampered');
-      expect(await ledger.verifyTransaction('T2')).toBe('valid');
+      // T2's balance follows from T1's entry, which no longer verifies; the other account is unaffected.
+      expect(await ledger.verifyTransaction('T2')).toBe('tampered');
+      expect(await ledger.verifyTransaction('T3')).toBe('valid');
       const verdict = await ledger.verifyChain();
       expect(verdict.ok).toBe(false);
       expect(verdict).toMatchObject({ seq: 3, reason: /hash does not match/ });
@@ -284,7 +286,7 @@ describe('Ledger', () => {
       expect(await ledger.verifyChain()).toMatchObject({ ok: false, reason: /"ACC-001" disagrees/ });
     });
 
-    it('detects a rehashed entry through the broken link to its successor', async () => {
+    it('detects an entry re-hashed with plain SHA-256 (the chain is keyed)', async () => {
       const { ledger, db } = await populated();
       const row = db.prepare("SELECT * FROM ledger_audit WHERE txn_id = 'T1'").get() as { seq: number; prev_hash: string; at: number };
       const { createHash } = await import('node:crypto');
@@ -293,7 +295,7 @@ describe('Ledger', () => {
       db.prepare('UPDATE ledger_audit SET amount = 1, balance_after = 9999, hash = ? WHERE seq = ?').run(forged, row.seq);
       db.prepare("UPDATE ledger_txns SET amount = 1, balance_after = 9999 WHERE txn_id = 'T1'").run();
       expect(await ledger.verifyTransaction('T1')).toBe('tampered');
-      expect(await ledger.verifyChain()).toMatchObject({ ok: false, seq: row.seq + 1, reason: /prev_hash/ });
+      expect(await ledger.verifyChain()).toMatchObject({ ok: false, seq: row.seq, reason: /hash does not match/ });
     });
 
     it('detects a deleted audit entry and a deleted transaction row', async () => {
@@ -311,9 +313,9 @@ describe('Ledger', () => {
       await keyed.charge('T1', 'ACC-001', 1);
       expect(await keyed.verifyChain()).toMatchObject({ ok: true });
       await keyed.close();
-      const wrongKey = await open({ auditKey: 'k2' }, path);
-      expect(await wrongKey.verifyChain()).toMatchObject({ ok: false, seq: 1 });
-      expect(await wrongKey.verifyTransaction('T1')).toBe('tampered');
+      // Opened with another key, the chain's tail does not verify: the ledger refuses to open.
+      expect(await code(open({ auditKey: 'k2' }, path))).toBe('integrity_error');
+      expect(await (await open({ auditKey: 'k1' }, path)).verifyChain()).toMatchObject({ ok: true });
     });
 
     it('verifyTransaction rejects unknown and malformed ids', async () => {

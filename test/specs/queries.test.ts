@@ -118,7 +118,7 @@ describe('telecom rows', () => {
     });
     expect(of('shedder')).toEqual({ maxQueueLength: 10000, rejectError: 'overloaded', incrementOnReject: 'dropped' });
     expect(of('pool')).toEqual({ poolSize: 8, acquireTimeoutMs: 2000, store: 'store' });
-    expect(of('ledger')).toEqual({ currency: 'USD', floor: 0, auditHash: 'sha256', pool: 'pool' });
+    expect(of('ledger')).toEqual({ currency: 'USD', floor: 0, auditHash: 'sha256', keyEnv: 'TELECOM_LEDGER_KEY', pool: 'pool' });
     const ledgerPool = settings.find((r) => r.handle === 'ledger' && r.setting === 'pool');
     expect(ledgerPool?.value_owner).toBe('db_pool');
     const store = settings.filter((r) => r.handle === 'pool' && r.setting === 'store');

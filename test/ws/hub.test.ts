@@ -12,6 +12,7 @@ function fakeConn(open = true): GatewayConnection & { sent: string[] } {
     sendError: () => open,
     close: () => undefined,
     sessionEnded: () => undefined,
+    closeAt: () => undefined,
   };
 }
 

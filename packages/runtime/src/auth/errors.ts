@@ -11,7 +11,8 @@ export type AuthErrorCode =
   | 'invalid_code'
   | 'too_many_attempts'
   | 'code_expired'
-  | 'resend_too_soon';
+  | 'resend_too_soon'
+  | 'rate_limited';
 
 /** Every failure of token verification or phone-code login; `code` is stable and safe to send to clients. */
 export class AuthError extends Error {

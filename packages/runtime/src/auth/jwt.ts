@@ -12,6 +12,8 @@ export interface TokenClaims {
   nbf?: number;
   jti: string;
   iss?: string;
+  /** The login this token descends from: every token of one login (and its rotations) shares it. */
+  fam?: string;
 }
 
 export interface TokenPair {
@@ -23,10 +25,16 @@ export interface TokenPair {
   refreshExpiresIn: number;
 }
 
-/** Remembers refresh tokens already exchanged, so rotation makes the old one unusable. */
+/**
+ * Remembers refresh tokens already exchanged, so rotation makes the old one unusable, and the
+ * token families (logins) revoked by logout or by the reuse of a consumed refresh token.
+ */
 export interface ConsumedRefreshStore {
   /** Returns false if `jti` was already consumed. `expiresAtMs` lets the store forget it afterwards. */
   consume(jti: string, expiresAtMs: number): boolean;
+  /** Revokes every token of family `fam` until `expiresAtMs`. Without it, TokenService keeps revocations in memory. */
+  revokeFamily?(fam: string, expiresAtMs: number): void;
+  isFamilyRevoked?(fam: string): boolean;
 }
 
 export interface TokenServiceOptions {
@@ -46,6 +54,8 @@ export const DEFAULT_REFRESH_TTL_SECONDS = 30 * 24 * 3600;
 const MIN_SECRET_BYTES = 32;
 const HEADER_SEGMENT = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
 const B64URL = /^[A-Za-z0-9_-]*$/;
+/** An HS256 signature (32 bytes) in canonical unpadded base64url: 43 characters, the last one's unused bits zero. */
+const SIGNATURE = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
 
 function base64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
@@ -74,6 +84,7 @@ function isNumericDate(v: unknown): v is number {
 /** In-memory consumed-refresh set; entries are dropped once the token would have expired anyway. */
 export class MemoryConsumedRefreshStore implements ConsumedRefreshStore {
   private readonly seen = new Map<string, number>();
+  private readonly revoked = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -87,6 +98,16 @@ export class MemoryConsumedRefreshStore implements ConsumedRefreshStore {
     return true;
   }
 
+  revokeFamily(fam: string, expiresAtMs: number): void {
+    this.revoked.set(fam, Math.max(expiresAtMs, this.revoked.get(fam) ?? 0));
+    if (this.revoked.size % 1024 === 0) this.prune();
+  }
+
+  isFamilyRevoked(fam: string): boolean {
+    const exp = this.revoked.get(fam);
+    return exp !== undefined && exp > this.now();
+  }
+
   get size(): number {
     return this.seen.size;
   }
@@ -94,6 +115,7 @@ export class MemoryConsumedRefreshStore implements ConsumedRefreshStore {
   prune(): void {
     const t = this.now();
     for (const [jti, exp] of this.seen) if (exp <= t) this.seen.delete(jti);
+    for (const [fam, exp] of this.revoked) if (exp <= t) this.revoked.delete(fam);
   }
 }
 
@@ -109,6 +131,8 @@ export class TokenService {
   private readonly leeway: number;
   private readonly now: () => number;
   private readonly consumed: ConsumedRefreshStore;
+  /** Revoked families when the store cannot keep them. */
+  private readonly revokedHere: MemoryConsumedRefreshStore;
 
   constructor(options: TokenServiceOptions) {
     const key = typeof options.secret === 'string' ? Buffer.from(options.secret, 'utf8') : Buffer.from(options.secret);
@@ -122,20 +146,32 @@ export class TokenService {
     this.leeway = options.leewaySeconds ?? 0;
     this.now = options.now ?? Date.now;
     this.consumed = options.consumedRefresh ?? new MemoryConsumedRefreshStore(this.now);
+    this.revokedHere = new MemoryConsumedRefreshStore(this.now);
   }
 
-  issueTokens(subject: string): TokenPair {
+  /** Tokens for a new login (a new family), or for `family` when rotating. */
+  issueTokens(subject: string, family: string = randomUUID()): TokenPair {
     if (typeof subject !== 'string' || subject.length === 0) {
       throw new Error('TokenService.issueTokens: subject must be a non-empty string');
     }
     const iat = Math.floor(this.now() / 1000);
     return {
-      accessToken: this.sign({ sub: subject, typ: 'access', iat, exp: iat + this.accessTtlSeconds, jti: randomUUID() }),
-      refreshToken: this.sign({ sub: subject, typ: 'refresh', iat, exp: iat + this.refreshTtlSeconds, jti: randomUUID() }),
+      accessToken: this.sign({ sub: subject, typ: 'access', iat, exp: iat + this.accessTtlSeconds, jti: randomUUID(), fam: family }),
+      refreshToken: this.sign({ sub: subject, typ: 'refresh', iat, exp: iat + this.refreshTtlSeconds, jti: randomUUID(), fam: family }),
       tokenType: 'Bearer',
       expiresIn: this.accessTtlSeconds,
       refreshExpiresIn: this.refreshTtlSeconds,
     };
+  }
+
+  /**
+   * An opaque, stable subject for an external identifier (e.g. a phone number): 'u_' and 22
+   * base64url characters of HMAC-SHA256(secret, namespace, value). The same value maps to the
+   * same subject as long as the secret is the same; the value cannot be read back from it.
+   */
+  opaqueSubject(namespace: string, value: string): string {
+    const mac = createHmac('sha256', this.key).update('ggen-subject\0').update(namespace).update('\0').update(value).digest();
+    return `u_${mac.subarray(0, 16).toString('base64url')}`;
   }
 
   verifyAccess(token: string): TokenClaims {
@@ -146,13 +182,34 @@ export class TokenService {
     return this.verify(token, 'refresh');
   }
 
-  /** Exchanges a refresh token for a new pair; the old refresh token is consumed and rejected afterwards. */
+  /**
+   * Exchanges a refresh token for a new pair of the same family; the old refresh token is
+   * consumed. Presenting a consumed one again means it leaked: the whole family (every token
+   * rotated from the same login, access tokens included) is revoked.
+   */
   refresh(refreshToken: string): TokenPair {
     const claims = this.verify(refreshToken, 'refresh');
     if (!this.consumed.consume(claims.jti, claims.exp * 1000)) {
-      throw new AuthError('token_revoked', 'refresh token was already used');
+      if (claims.fam !== undefined) this.revokeFamily(claims.fam);
+      throw new AuthError('token_revoked', 'refresh token was already used; every token of this login is revoked');
     }
-    return this.issueTokens(claims.sub);
+    return this.issueTokens(claims.sub, claims.fam);
+  }
+
+  /** Logout: the access token's family (this token, its refresh token and their rotations) is refused from now on. */
+  revokeAccess(claims: Pick<TokenClaims, 'fam'>): void {
+    if (claims !== null && typeof claims === 'object' && typeof claims.fam === 'string') this.revokeFamily(claims.fam);
+  }
+
+  private revokeFamily(fam: string): void {
+    // No token of the family outlives the longest refresh token issued from now on.
+    const until = this.now() + this.refreshTtlSeconds * 1000 + this.leeway * 1000;
+    if (this.consumed.revokeFamily !== undefined) this.consumed.revokeFamily(fam, until);
+    else this.revokedHere.revokeFamily(fam, until);
+  }
+
+  private familyRevoked(fam: string): boolean {
+    return this.consumed.isFamilyRevoked !== undefined ? this.consumed.isFamilyRevoked(fam) : this.revokedHere.isFamilyRevoked(fam);
   }
 
   private sign(claims: TokenClaims): string {
@@ -176,7 +233,9 @@ export class TokenService {
     }
     if (header.typ !== undefined && header.typ !== 'JWT') throw new AuthError('malformed_token', 'token header typ must be JWT');
     if (header.crit !== undefined) throw new AuthError('malformed_token', 'token header crit is not supported');
-    if (s.length === 0 || !B64URL.test(s)) throw new AuthError('malformed_token', 'token signature is not base64url');
+    // Only the canonical encoding: base64url decoding ignores the last character's unused bits,
+    // which would make several strings carry one signature.
+    if (!SIGNATURE.test(s)) throw new AuthError('malformed_token', 'token signature is not canonical base64url');
     const given = Buffer.from(s, 'base64url');
     const want = this.mac(`${h}.${p}`);
     if (given.length !== want.length || !timingSafeEqual(given, want)) {
@@ -195,9 +254,12 @@ export class TokenService {
     if (c.iat > nowS + this.leeway || (c.nbf !== undefined && c.nbf > nowS + this.leeway)) {
       throw new AuthError('token_not_yet_valid', 'token is not valid yet');
     }
+    if (c.fam !== undefined && (typeof c.fam !== 'string' || c.fam.length === 0)) throw new AuthError('malformed_token', 'token fam is not a string');
+    if (typeof c.fam === 'string' && this.familyRevoked(c.fam)) throw new AuthError('token_revoked', 'token was revoked (logout or refresh-token reuse)');
     const claims: TokenClaims = { sub: c.sub, typ: c.typ, iat: c.iat, exp: c.exp, jti: c.jti };
     if (c.nbf !== undefined) claims.nbf = c.nbf;
     if (typeof c.iss === 'string') claims.iss = c.iss;
+    if (typeof c.fam === 'string') claims.fam = c.fam;
     return claims;
   }
 }

@@ -49,6 +49,16 @@ export class Membership {
     return [{ type: 'memberUp', member }, ...this.reelect()];
   }
 
+  /** Whether `id` is a current peer. */
+  has(id: NodeId): boolean {
+    return this.peers.has(nodeKey(id));
+  }
+
+  /** Current peers (self not counted). */
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
   /** A peer said goodbye. */
   left(id: NodeId): MembershipEvent[] {
     const entry = this.peers.get(nodeKey(id));

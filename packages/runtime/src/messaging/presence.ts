@@ -27,6 +27,8 @@ export interface PresenceOptions {
   typingTimeoutMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** Offline users whose last-seen time is kept, the most recent ones; older ones are forgotten. Default 10000. */
+  maxOfflineUsers?: number;
 }
 
 interface UserState {
@@ -45,7 +47,11 @@ const ROOM = 'r:';
  * or of the room (typing).
  */
 export class PresenceTracker {
+  /** Users online or typing. */
   private readonly users = new Map<string, UserState>();
+  /** Offline users' last-seen times, oldest first (bounded by maxOfflineUsers). */
+  private readonly offline = new Map<string, number>();
+  private readonly maxOfflineUsers: number;
   private readonly topics = new Map<string, Map<string, PresenceSink>>();
   private readonly watching = new Map<string, Set<string>>();
   private readonly now: () => number;
@@ -56,6 +62,8 @@ export class PresenceTracker {
   constructor(options: PresenceOptions = {}) {
     this.now = options.now ?? Date.now;
     this.typingTimeoutMs = options.typingTimeoutMs ?? 5000;
+    this.maxOfflineUsers = options.maxOfflineUsers ?? 10_000;
+    if (!Number.isSafeInteger(this.maxOfflineUsers) || this.maxOfflineUsers < 0) throw new Error(`PresenceTracker: maxOfflineUsers must be an integer >= 0, got ${this.maxOfflineUsers}`);
     this.setTimer =
       options.setTimer ??
       ((fn, ms) => {
@@ -71,6 +79,7 @@ export class PresenceTracker {
     const at = this.now();
     let u = this.users.get(userId);
     if (u === undefined) this.users.set(userId, (u = { connections: new Set(), lastSeen: at, typing: null }));
+    this.offline.delete(userId);
     u.lastSeen = at;
     const wasOnline = u.connections.size > 0;
     u.connections.add(connectionId);
@@ -86,6 +95,23 @@ export class PresenceTracker {
     if (u.connections.size > 0) return;
     if (u.typing !== null) for (const roomId of [...u.typing.keys()]) this.stopTyping(userId, roomId);
     this.emit(USER + userId, { kind: 'offline', userId, at, lastSeen: at });
+    this.retire(userId);
+  }
+
+  /** Users tracked (online, typing, or offline with a remembered last-seen time). */
+  get trackedUsers(): number {
+    return this.users.size + this.offline.size;
+  }
+
+  /** A user neither online nor typing keeps only its last-seen time, in the bounded offline set. */
+  private retire(userId: string): void {
+    const u = this.users.get(userId);
+    if (u === undefined || u.connections.size > 0 || u.typing !== null) return;
+    this.users.delete(userId);
+    this.offline.delete(userId);
+    if (this.maxOfflineUsers === 0) return;
+    this.offline.set(userId, u.lastSeen);
+    while (this.offline.size > this.maxOfflineUsers) this.offline.delete(this.offline.keys().next().value as string);
   }
 
   /** Records activity (refreshes last-seen) without emitting. */
@@ -99,6 +125,7 @@ export class PresenceTracker {
     const at = this.now();
     let u = this.users.get(userId);
     if (u === undefined) this.users.set(userId, (u = { connections: new Set(), lastSeen: at, typing: null }));
+    this.offline.delete(userId);
     u.lastSeen = at;
     if (u.typing === null) u.typing = new Map();
     const old = u.typing.get(roomId);
@@ -118,6 +145,7 @@ export class PresenceTracker {
     u.typing.delete(roomId);
     if (u.typing.size === 0) u.typing = null;
     this.emit(ROOM + roomId, { kind: 'stopped_typing', userId, roomId, at: this.now() });
+    this.retire(userId);
   }
 
   isOnline(userId: string): boolean {
@@ -125,12 +153,12 @@ export class PresenceTracker {
   }
 
   lastSeen(userId: string): number | null {
-    return this.users.get(userId)?.lastSeen ?? null;
+    return this.users.get(userId)?.lastSeen ?? this.offline.get(userId) ?? null;
   }
 
   status(userId: string): PresenceStatus {
     const u = this.users.get(userId);
-    if (u === undefined) return { online: false, lastSeen: null, typingIn: [] };
+    if (u === undefined) return { online: false, lastSeen: this.offline.get(userId) ?? null, typingIn: [] };
     return { online: u.connections.size > 0, lastSeen: u.lastSeen, typingIn: u.typing === null ? [] : [...u.typing.keys()] };
   }
 

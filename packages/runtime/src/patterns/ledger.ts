@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { ConnectionPool } from './connection-pool.js';
 import { GroupCommit } from './group-commit.js';
 import { openDatabase, type SqliteDatabase } from './sqlite.js';
@@ -16,6 +16,7 @@ export type LedgerErrorCode =
   | 'invalid_config'
   | 'config_mismatch'
   | 'closed'
+  | 'integrity_error'
   | 'storage_error';
 
 export class LedgerError extends Error {
@@ -41,7 +42,11 @@ export interface LedgerConfig {
   accounts: readonly LedgerAccountConfig[];
   /** Lowest balance a charge may leave; omitted = no floor. */
   floor?: number;
-  /** Key for HMAC-SHA256 audit hashes; without it the chain is plain SHA-256 (detects edits, not a forger who rehashes). */
+  /**
+   * Key of the HMAC-SHA256 audit chain, held by the service: without it nobody can re-hash a
+   * rewritten entry. Default: $GGEN_LEDGER_KEY, else INSECURE_DEVELOPMENT_LEDGER_KEY (public, for
+   * development only; see Ledger.usingDevelopmentKey).
+   */
   auditKey?: string;
   maxBatch?: number;
   /** Only when `database` is a path: see OpenDatabaseOptions.walAutocheckpointPages. Default 10000 (~40 MB of WAL). */
@@ -80,6 +85,10 @@ export type ChainVerdict =
   | { ok: false; seq: number | null; reason: string };
 
 const GENESIS_HASH = '0'.repeat(64);
+/** The audit key when none is configured. It is in this source, so it only stops accidental edits; production sets a secret. */
+export const INSECURE_DEVELOPMENT_LEDGER_KEY = 'ggen-insecure-development-ledger-key';
+/** The environment variable the ledger reads its audit key from when the config gives none. */
+export const LEDGER_KEY_ENV = 'GGEN_LEDGER_KEY';
 const MAX_ID_LENGTH = 1024;
 // Every batch rewrites the same hot index pages; checkpointing every ~10 batches (SQLite's default
 // of 1000 pages) copied and fsync'd them again each time and cost 20-40% of charge throughput.
@@ -174,6 +183,8 @@ export class Ledger {
   private readonly digest: (prevHash: string, canonical: string) => string;
   private isClosed = false;
   private readonly q: ReturnType<Ledger['prepare']>;
+  /** True when the chain is keyed with INSECURE_DEVELOPMENT_LEDGER_KEY. */
+  readonly usingDevelopmentKey: boolean;
 
   private constructor(db: SqliteDatabase, release: () => void, config: LedgerConfig) {
     this.db = db;
@@ -181,12 +192,13 @@ export class Ledger {
     this.currency = config.currency;
     this.floor = config.floor;
     this.now = config.now ?? Date.now;
-    const key = config.auditKey;
-    this.digest = key === undefined
-      ? (prev, canonical) => createHash('sha256').update(prev).update('\n').update(canonical).digest('hex')
-      : (prev, canonical) => createHmac('sha256', key).update(prev).update('\n').update(canonical).digest('hex');
+    const configured = config.auditKey ?? process.env[LEDGER_KEY_ENV];
+    this.usingDevelopmentKey = configured === undefined || configured === '';
+    const key = this.usingDevelopmentKey ? INSECURE_DEVELOPMENT_LEDGER_KEY : (configured as string);
+    this.digest = (prev, canonical) => createHmac('sha256', key).update(prev).update('\n').update(canonical).digest('hex');
     db.exec(SCHEMA);
     this.q = this.prepare();
+    this.checkAtOpen();
     try {
       this.writer = new GroupCommit(db, config.maxBatch === undefined ? {} : { maxBatch: config.maxBatch });
     } catch (error) {
@@ -236,6 +248,10 @@ export class Ledger {
       auditBySeq: db.prepare<[number], AuditRow>('SELECT * FROM ledger_audit WHERE seq = ?'),
       allAudit: db.prepare<[], AuditRow>('SELECT * FROM ledger_audit ORDER BY seq'),
       allAccounts: db.prepare<[], { id: string; opening_balance: number; balance: number }>('SELECT * FROM ledger_accounts ORDER BY id'),
+      lastOfAccount: db.prepare<[string], AuditRow>('SELECT * FROM ledger_audit WHERE account = ? ORDER BY seq DESC LIMIT 1'),
+      firstOfAccount: db.prepare<[string], AuditRow>('SELECT * FROM ledger_audit WHERE account = ? ORDER BY seq LIMIT 1'),
+      accountUpTo: db.prepare<[string, number], AuditRow>('SELECT * FROM ledger_audit WHERE account = ? AND seq <= ? ORDER BY seq'),
+      auditCount: db.prepare<[], { n: number; top: number | null }>('SELECT COUNT(*) AS n, MAX(seq) AS top FROM ledger_audit'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM ledger_meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO ledger_meta (key, value) VALUES (?, ?)'),
     };
@@ -254,6 +270,34 @@ export class Ledger {
     const hash = this.digest(prevHash, this.canonical({ seq, kind, txnId, account, amount, balanceAfter, reason, at }));
     this.q.insertAudit.run(seq, kind, txnId, account, amount, balanceAfter, reason, at, prevHash, hash);
     return seq;
+  }
+
+  /**
+   * Before anything is appended: the chain's tail entry re-hashes and links to its predecessor,
+   * no entry is missing below it, and every account's balance is the balance_after of its latest
+   * entry (itself intact) and its opening balance that of its first. A ledger whose file was
+   * edited refuses to open (integrity_error) rather than build on it; verifyChain() says where.
+   */
+  private checkAtOpen(): void {
+    const fail = (message: string): never => {
+      throw new LedgerError('integrity_error', `Ledger: ${message}; run verifyChain() on a copy to find the entry`);
+    };
+    const count = this.q.auditCount.get() as { n: number; top: number | null };
+    if (count.top !== null && count.n !== count.top) fail(`the audit chain has ${count.n} entries up to seq ${count.top}`);
+    const tail = this.q.head.get();
+    if (tail !== undefined) {
+      const row = this.q.auditBySeq.get(tail.seq) as AuditRow;
+      if (!this.entryIntact(row)) fail(`the audit chain's last entry (seq ${row.seq}) does not match its hash under this ledger's key`);
+    }
+    for (const acc of this.q.allAccounts.all()) {
+      const last = this.q.lastOfAccount.get(acc.id);
+      const first = this.q.firstOfAccount.get(acc.id);
+      if (last === undefined || first === undefined) fail(`account ${JSON.stringify(acc.id)} has no audit entries`);
+      const l = last as AuditRow;
+      if (l.balance_after !== acc.balance) fail(`account ${JSON.stringify(acc.id)} has balance ${acc.balance} but its last audit entry (seq ${l.seq}) says ${l.balance_after}`);
+      if ((first as AuditRow).kind !== 'open' || (first as AuditRow).amount !== acc.opening_balance) fail(`account ${JSON.stringify(acc.id)} disagrees with its opening entry`);
+      if (!this.entryIntact(l)) fail(`the last audit entry of account ${JSON.stringify(acc.id)} (seq ${l.seq}) does not match its hash`);
+    }
   }
 
   private seed(config: LedgerConfig): void {
@@ -374,6 +418,20 @@ export class Ledger {
       const refund = this.q.auditBySeq.get(txn.refund_audit_seq);
       if (refund === undefined || !this.entryIntact(refund)) return 'tampered';
       if (refund.kind !== 'refund' || refund.txn_id !== txnId || refund.account !== txn.account || refund.amount !== txn.amount) return 'tampered';
+    }
+    // The balances follow from the account's entries before it: from its opening entry, every
+    // entry (intact) moves the running balance by its amount.
+    let running: number | undefined;
+    for (const row of this.q.accountUpTo.all(txn.account, txn.refund_audit_seq ?? txn.audit_seq)) {
+      if (!this.entryIntact(row)) return 'tampered';
+      if (row.kind === 'open') {
+        if (running !== undefined || row.amount !== row.balance_after) return 'tampered';
+        running = row.amount;
+        continue;
+      }
+      if (running === undefined) return 'tampered';
+      running = row.kind === 'charge' ? running - row.amount : row.kind === 'refund' ? running + row.amount : Number.NaN;
+      if (row.balance_after !== running) return 'tampered';
     }
     return 'valid';
   }

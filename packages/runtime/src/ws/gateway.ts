@@ -1,5 +1,8 @@
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { TokenBucket } from '../limits/rate-limit.js';
+import { ConnectionInbox } from './inbox.js';
 import type { Protocol, ProtocolMessage } from './protocol.js';
 
 /** Close codes the gateway uses (RFC 6455 §7.4.1). */
@@ -22,7 +25,10 @@ export interface ConnectionInfo {
  * session process started under a simple_one_for_one supervisor.
  */
 export interface SessionHandler {
-  /** A validated client frame. May return a promise; a throw or rejection counts as a session crash. */
+  /**
+   * A validated client frame. May return a promise: the connection's next frame is delivered only
+   * once it settles (one at a time, in order). A throw or rejection counts as a session crash.
+   */
   onMessage(message: ProtocolMessage, connection: GatewayConnection): unknown;
   /** The socket is gone (for whatever reason); the session should stop. Called exactly once. */
   onClose(code: number, reason: string): unknown;
@@ -44,9 +50,45 @@ export interface GatewayConnection {
   close(code?: number, reason?: string): void;
   /** For the session process's terminate: closes the socket with a reason (1000 if normal, else 1011). */
   sessionEnded(reason: string, normal?: boolean): void;
+  /**
+   * Closes the connection at wall-clock time `atMs` (e.g. when the token it authenticated with
+   * expires), with `code` and `reason`; a later call replaces the deadline. At or before now: at once.
+   */
+  closeAt(atMs: number, code: number, reason: string): void;
 }
 
-export interface GatewayOptions {
+/** The limits a spec can set on a gateway (otp:maxConnections, ...); every one has a safe default. */
+export interface GatewayLimits {
+  /** Open connections at most; more are closed with 1013. Default 10000. */
+  maxConnections?: number;
+  /** Open connections from one remote address at most; more are closed with 1013. Default 64. */
+  maxConnectionsPerAddress?: number;
+  /** Time to complete the HTTP upgrade after the TCP connect; then the socket is destroyed. Default 5000. */
+  handshakeTimeoutMs?: number;
+  /**
+   * Frames accepted from one connection and not yet handled (queued + running). Reading pauses at
+   * half of it; a peer that still gets past it is closed with 1013. Default 64.
+   */
+  maxInFlight?: number;
+  /** Sustained frames per second one connection may send, valid or not, before or after auth; beyond it: 1008. Default 50. */
+  messagesPerSecond?: number;
+  /** Frames one connection may send at once above that rate. Default 100. */
+  messageBurst?: number;
+  /** Authenticated connections of one user (enforced by SessionHub, see its maxConnectionsPerUser). Default 8. */
+  maxConnectionsPerUser?: number;
+}
+
+export const DEFAULT_GATEWAY_LIMITS: Readonly<Required<GatewayLimits>> = {
+  maxConnections: 10_000,
+  maxConnectionsPerAddress: 64,
+  handshakeTimeoutMs: 5000,
+  maxInFlight: 64,
+  messagesPerSecond: 50,
+  messageBurst: 100,
+  maxConnectionsPerUser: 8,
+};
+
+export interface GatewayOptions extends GatewayLimits {
   port: number;
   host?: string;
   /** Accept upgrades only on this URL path (e.g. '/ws'); others get HTTP 400. Default: any path. */
@@ -57,7 +99,6 @@ export interface GatewayOptions {
   onConnect(connection: GatewayConnection, info: ConnectionInfo): SessionHandler | Promise<SessionHandler>;
   /** Errors that were contained (handler throws, socket errors). Default: console.error, except 'socket' errors. */
   onError?: (error: unknown, where: string, connectionId?: number) => void;
-  maxConnections?: number;
   /** Consecutive protocol errors tolerated before closing with 1008. Default 16. */
   maxProtocolErrors?: number;
   /** Frames buffered while an async onConnect is pending. Default 32. */
@@ -87,6 +128,7 @@ export interface Gateway {
 }
 
 const CONN = Symbol('ggen.connection');
+const HANDSHAKE = Symbol('ggen.handshakeTimer');
 type TaggedSocket = WebSocket & { [CONN]?: Connection };
 
 class Connection implements GatewayConnection {
@@ -102,12 +144,31 @@ class Connection implements GatewayConnection {
   idleNotified = false;
   /** Why the gateway dropped the socket itself (the local close event then reports 1006), or the close code seen before the session existed. */
   failCode = 0;
+  readonly inbox: ConnectionInbox<ProtocolMessage>;
+  readonly rate: TokenBucket;
+  /** The remote address counted against maxConnectionsPerAddress. */
+  address = '';
+  private deadline: NodeJS.Timeout | null = null;
 
   constructor(id: number, ws: TaggedSocket, gw: GatewayImpl, now: number) {
     this.id = id;
     this.ws = ws;
     this.gw = gw;
     this.lastActive = now;
+    this.rate = new TokenBucket(gw.messageBurst, gw.messagesPerSecond);
+    this.inbox = new ConnectionInbox<ProtocolMessage>(gw.maxInFlight, {
+      deliver: (m) => (this.handler as SessionHandler).onMessage(m, this),
+      failed: (e) => gw.crashed(this, e),
+      pause: () => this.ws.pause(),
+      resume: () => {
+        if (this.ws.readyState === WebSocket.OPEN) this.ws.resume();
+      },
+    });
+  }
+
+  /** Frames accepted and not yet handled by the session. */
+  get inFlight(): number {
+    return this.inbox.inFlight;
   }
 
   get isOpen(): boolean {
@@ -143,6 +204,8 @@ class Connection implements GatewayConnection {
 
   close(code: number = CloseCode.normal, reason = ''): void {
     if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
+    // A socket paused for back-pressure must read again, or the peer's close frame is never seen.
+    if (this.ws.isPaused) this.ws.resume();
     try {
       this.ws.close(code, closeReason(reason));
     } catch (e) {
@@ -154,6 +217,24 @@ class Connection implements GatewayConnection {
 
   sessionEnded(reason: string, normal = false): void {
     this.close(normal ? CloseCode.normal : CloseCode.internalError, reason);
+  }
+
+  closeAt(atMs: number, code: number, reason: string): void {
+    this.clearDeadline();
+    if (this.closed) return;
+    const wait = atMs - Date.now();
+    if (!(wait > 0)) {
+      this.close(code, reason);
+      return;
+    }
+    // setTimeout holds at most ~24.8 days; a later deadline re-arms itself.
+    this.deadline = setTimeout(() => this.closeAt(atMs, code, reason), Math.min(wait, 2 ** 31 - 1));
+    this.deadline.unref();
+  }
+
+  clearDeadline(): void {
+    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.deadline = null;
   }
 }
 
@@ -179,10 +260,16 @@ class GatewayImpl implements Gateway {
   readonly protocol: Protocol;
   readonly validateOutbound: boolean;
   readonly maxBufferedBytes: number;
+  readonly maxInFlight: number;
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
   port = 0;
   readonly host: string;
   private readonly wss: WebSocketServer;
   private readonly live = new Set<Connection>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly maxPerAddress: number;
+  private readonly http: Server;
   private readonly onConnect: GatewayOptions['onConnect'];
   private readonly onError: NonNullable<GatewayOptions['onError']>;
   private readonly maxFrame: number;
@@ -197,19 +284,24 @@ class GatewayImpl implements Gateway {
   private nextId = 1;
   private closing: Promise<void> | null = null;
 
-  constructor(options: GatewayOptions, wss: WebSocketServer, maxFrame: number) {
+  constructor(options: GatewayOptions, wss: WebSocketServer, http: Server, maxFrame: number) {
     this.protocol = options.protocol;
     this.host = options.host ?? '127.0.0.1';
     this.wss = wss;
+    this.http = http;
     this.maxFrame = maxFrame;
     this.onConnect = options.onConnect;
     // Socket errors (resets, clients breaking the framing rules) are peer behaviour, not server faults; the default stays quiet about them.
     this.onError = options.onError ?? ((e, where, id) => where === 'socket' || console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
     this.validateOutbound = options.validateOutbound ?? true;
-    this.maxConnections = options.maxConnections ?? Infinity;
+    this.maxConnections = options.maxConnections ?? DEFAULT_GATEWAY_LIMITS.maxConnections;
+    this.maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_GATEWAY_LIMITS.maxConnectionsPerAddress;
     this.maxProtocolErrors = options.maxProtocolErrors ?? 16;
     this.maxPendingFrames = options.maxPendingFrames ?? 32;
     this.maxBufferedBytes = options.maxBufferedBytes ?? 4 * 1024 * 1024;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_GATEWAY_LIMITS.maxInFlight;
+    this.messagesPerSecond = options.messagesPerSecond ?? DEFAULT_GATEWAY_LIMITS.messagesPerSecond;
+    this.messageBurst = options.messageBurst ?? DEFAULT_GATEWAY_LIMITS.messageBurst;
     this.closeTimeoutMs = options.closeTimeoutMs ?? 2000;
     this.now = options.now ?? Date.now;
     this.idleMs = options.idleTimeoutMs ?? 0;
@@ -259,7 +351,15 @@ class GatewayImpl implements Gateway {
       ws.close(CloseCode.tryAgainLater, 'server full');
       return;
     }
+    const address = req.socket.remoteAddress ?? '';
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= this.maxPerAddress) {
+      ws.close(CloseCode.tryAgainLater, 'too many connections from this address');
+      return;
+    }
     const c = new Connection(this.nextId++, ws, this, this.now());
+    c.address = address;
+    this.perAddress.set(address, fromAddress + 1);
     ws[CONN] = c;
     this.live.add(c);
     ws.on('message', onSocketMessage);
@@ -307,8 +407,12 @@ class GatewayImpl implements Gateway {
 
   frame(c: Connection, data: RawData, isBinary: boolean): void {
     try {
-      if (c.closed) return;
+      if (c.closed || c.ws.readyState !== WebSocket.OPEN) return;
       c.alive = true;
+      if (!c.rate.take()) {
+        c.close(CloseCode.policyViolation, 'message rate exceeded');
+        return;
+      }
       if (this.idleMs > 0) {
         c.lastActive = this.now();
         c.idleNotified = false;
@@ -343,15 +447,10 @@ class GatewayImpl implements Gateway {
   }
 
   private deliver(c: Connection, m: ProtocolMessage): void {
-    try {
-      const r = (c.handler as SessionHandler).onMessage(m, c);
-      if (isPromise(r)) r.then(undefined, (e: unknown) => this.crashed(c, e));
-    } catch (e) {
-      this.crashed(c, e);
-    }
+    if (c.inbox.push(m) === 'overflow') c.close(CloseCode.tryAgainLater, 'too many frames in flight');
   }
 
-  private crashed(c: Connection, e: unknown): void {
+  crashed(c: Connection, e: unknown): void {
     this.report(e, 'session', c.id);
     c.close(CloseCode.internalError, 'session crashed');
   }
@@ -359,7 +458,11 @@ class GatewayImpl implements Gateway {
   closed(c: Connection, code: number, reason: Buffer): void {
     if (c.closed) return;
     c.closed = true;
+    c.clearDeadline();
     this.live.delete(c);
+    const n = (this.perAddress.get(c.address) ?? 1) - 1;
+    if (n <= 0) this.perAddress.delete(c.address);
+    else this.perAddress.set(c.address, n);
     if (c.handler === null) {
       if (c.failCode === 0) c.failCode = code;
       return;
@@ -434,7 +537,10 @@ class GatewayImpl implements Gateway {
           return;
         }
         for (const c of this.live) c.ws.terminate();
-        this.wss.close(() => resolve());
+        this.wss.close(() => {
+          this.http.close(() => resolve());
+          this.http.closeAllConnections();
+        });
       };
       finish();
     });
@@ -472,27 +578,55 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!Number.isSafeInteger(maxFrame) || maxFrame <= 0 || maxFrame > options.protocol.maxFrameBytes) {
     return Promise.reject(new Error(`startGateway: maxPayload must be a positive integer <= protocol.maxFrameBytes (${options.protocol.maxFrameBytes})`));
   }
+  for (const k of ['maxInFlight', 'messagesPerSecond', 'messageBurst', 'maxConnections', 'maxConnectionsPerAddress', 'handshakeTimeoutMs', 'maxConnectionsPerUser'] as const) {
+    const v = options[k];
+    if (v !== undefined && (!Number.isFinite(v) || v < 1)) return Promise.reject(new Error(`startGateway: ${k} must be a finite number >= 1, got ${v}`));
+  }
   if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65535) {
     return Promise.reject(new Error(`startGateway: port must be an integer in 0..65535, got ${options.port}`));
   }
+  const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_GATEWAY_LIMITS.handshakeTimeoutMs;
   return new Promise<Gateway>((resolve, reject) => {
+    // Our own HTTP server, so a client that connects and never completes the upgrade (or sends
+    // its headers a byte at a time) is cut off after handshakeTimeoutMs, not Node's 60-90 s.
+    const http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain', connection: 'close' });
+      res.end('WebSocket upgrade required');
+    });
+    http.headersTimeout = handshakeMs;
+    http.requestTimeout = handshakeMs;
+    http.on('connection', (socket: Socket) => {
+      const timer = setTimeout(() => socket.destroy(), handshakeMs);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+      (socket as Socket & { [HANDSHAKE]?: NodeJS.Timeout })[HANDSHAKE] = timer;
+    });
+    http.on('upgrade', (req: IncomingMessage) => {
+      const sock = req.socket as Socket & { [HANDSHAKE]?: NodeJS.Timeout };
+      if (sock[HANDSHAKE] !== undefined) clearTimeout(sock[HANDSHAKE]);
+    });
+    http.on('clientError', (_e, socket) => socket.destroy());
     const wss = new WebSocketServer({
-      port: options.port,
-      host: options.host ?? '127.0.0.1',
+      server: http,
       maxPayload: maxFrame,
       ...(options.path !== undefined ? { path: options.path } : {}),
       clientTracking: false,
       perMessageDeflate: false,
     });
+    // ws re-emits the server's errors on wss; until the gateway reports them, the listen error is ours.
+    const quiet = (): void => undefined;
+    wss.on('error', quiet);
     const onStartError = (e: Error): void => {
       wss.close();
+      http.close();
       reject(e);
     };
-    wss.once('error', onStartError);
-    wss.once('listening', () => {
-      wss.off('error', onStartError);
-      const gw = new GatewayImpl(options, wss, maxFrame);
-      const addr = wss.address();
+    http.once('error', onStartError);
+    http.listen(options.port, options.host ?? '127.0.0.1', () => {
+      http.off('error', onStartError);
+      wss.off('error', quiet);
+      const gw = new GatewayImpl(options, wss, http, maxFrame);
+      const addr = http.address();
       gw.port = typeof addr === 'object' && addr !== null ? addr.port : options.port;
       resolve(gw);
     });

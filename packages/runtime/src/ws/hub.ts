@@ -22,6 +22,12 @@ export class SessionHub {
   private readonly byUser = new Map<string, Set<string>>();
   /** Set by the rooms server while it runs; null means nobody is a member of anything. */
   membership: RoomMembership | null = null;
+  /**
+   * Connections one user may have authenticated at once; the one past it is closed with 1008
+   * when it authenticates (so one user cannot hold a room's seats or the server's sockets).
+   * The gateway binding sets it from the spec. Default 8.
+   */
+  maxConnectionsPerUser = 8;
 
   register(connectionId: string, conn: GatewayConnection): void {
     if (this.entries.has(connectionId)) throw new Error(`SessionHub: connection ${connectionId} is already registered`);
@@ -35,15 +41,24 @@ export class SessionHub {
     if (e.userId !== null) this.dropUser(e.userId, connectionId);
   }
 
-  /** Records which user a connection authenticated as (presence connect). */
-  setUser(connectionId: string, userId: string): void {
+  /**
+   * Records which user a connection authenticated as (presence connect). False, and the
+   * connection is closed with 1008, when the user already has maxConnectionsPerUser.
+   */
+  setUser(connectionId: string, userId: string): boolean {
     const e = this.entries.get(connectionId);
-    if (e === undefined) return;
-    if (e.userId !== null && e.userId !== userId) this.dropUser(e.userId, connectionId);
+    if (e === undefined) return false;
+    if (e.userId === userId) return true;
+    const set = this.byUser.get(userId);
+    if (set !== undefined && set.size >= this.maxConnectionsPerUser) {
+      e.conn.close(1008, 'too many connections for this user');
+      return false;
+    }
+    if (e.userId !== null) this.dropUser(e.userId, connectionId);
     e.userId = userId;
-    let set = this.byUser.get(userId);
-    if (set === undefined) this.byUser.set(userId, (set = new Set()));
-    set.add(connectionId);
+    if (set === undefined) this.byUser.set(userId, new Set([connectionId]));
+    else set.add(connectionId);
+    return true;
   }
 
   userOf(connectionId: string): string | null {

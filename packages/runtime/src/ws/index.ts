@@ -24,6 +24,8 @@ export {
 } from './protocol.js';
 export {
   startGateway,
+  DEFAULT_GATEWAY_LIMITS,
+  type GatewayLimits,
   CloseCode,
   type Gateway,
   type GatewayOptions,
@@ -32,3 +34,5 @@ export {
   type ConnectionInfo,
 } from './gateway.js';
 export { SessionHub, type RoomMembership } from './hub.js';
+export { ConnectionInbox, type InboxHooks, type PushResult } from './inbox.js';
+export { openMachineSession, pick as pickSessionField, TOKEN_EXPIRED_CLOSE, type MachineSessionSpec } from './machine-session.js';

@@ -31,6 +31,7 @@ export type ProtocolErrorCode =
   | 'unknown_field'
   | 'bad_field_type'
   | 'field_too_long'
+  | 'malformed_string'
   | 'frame_too_large'
   | 'binary_not_supported';
 
@@ -75,6 +76,21 @@ function fail(code: ProtocolErrorCode, message: string, type?: string, field?: s
   if (type !== undefined) error.type = type;
   if (field !== undefined) error.field = field;
   return { ok: false, error };
+}
+
+/**
+ * Every string in `v` (keys included) is well-formed UTF-16: no lone surrogate. JSON text may
+ * carry one as an escape (\\ud800); it cannot be stored or echoed as UTF-8 without turning into
+ * U+FFFD, so a retried frame would no longer equal what was stored.
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function wellFormed(v: unknown, depth = 0): boolean {
+  if (typeof v === 'string') return !LONE_SURROGATE.test(v);
+  if (typeof v !== 'object' || v === null || depth > 64) return depth <= 64;
+  if (Array.isArray(v)) return v.every((x) => wellFormed(x, depth + 1));
+  for (const [k, x] of Object.entries(v)) if (LONE_SURROGATE.test(k) || !wellFormed(x, depth + 1)) return false;
+  return true;
 }
 
 function typeOfValue(v: unknown): string {
@@ -183,6 +199,7 @@ export class Protocol {
       if ((typeof v === 'string' || Array.isArray(v)) && v.length > f.maxLength) {
         return fail('field_too_long', `"${type}.${f.name}" is longer than ${f.maxLength}`, type, f.name);
       }
+      if (!wellFormed(v)) return fail('malformed_string', `"${type}.${f.name}" contains a lone surrogate (not well-formed Unicode)`, type, f.name);
       out[f.name] = v;
     }
     return { ok: true, message: out };
