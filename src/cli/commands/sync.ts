@@ -10,6 +10,7 @@ export interface SyncFlags {
   manifest: string;
   signingKey?: string;
   full?: boolean;
+  engine?: 'oxigraph' | 'comunica';
 }
 
 const ACTION_COLOR: Record<string, (s: string) => string> = {
@@ -48,6 +49,7 @@ export async function syncCommand(flags: SyncFlags): Promise<void> {
       force: flags.force,
       signingKey: flags.signingKey,
       noFastPath: flags.full,
+      ...(flags.engine ? { engine: flags.engine } : {}),
       onStage: json
         ? undefined
         : (s) => {

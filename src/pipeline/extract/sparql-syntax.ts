@@ -8,7 +8,7 @@ import type { QueryText } from '../types.js';
 export type QueryForm = 'select' | 'ask' | 'construct' | 'describe';
 
 export interface SparqlParser {
-  parse(text: string, context?: { prefixes?: Record<string, string> }): unknown;
+  parse(text: string, context?: { prefixes?: Record<string, string>; [key: string]: unknown }): unknown;
 }
 
 interface ParsedQuery {
@@ -86,11 +86,13 @@ export async function checkQuery(
   prefixes: Record<string, string>,
   form: QueryForm,
   parser?: SparqlParser,
+  /** More parse context (e.g. an AST factory that records source offsets). */
+  context: Record<string, unknown> = {},
 ): Promise<unknown> {
   parser ??= await standaloneParser();
   let ast: ParsedQuery;
   try {
-    ast = parser.parse(q.text, { prefixes: { ...prefixes } }) as ParsedQuery;
+    ast = parser.parse(q.text, { ...context, prefixes: { ...prefixes } }) as ParsedQuery;
   } catch (err) {
     const { line, col, reason } = locateSparqlError(q.text, (err as Error).message);
     throw new InputError(fileDiagnostic(q, line, col, `SPARQL syntax error: ${reason}`));

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Quad, Store } from 'n3';
 import { InputError, type Diagnostic } from '../errors.js';
-import type { QueryEngine } from '../extract/engine.js';
+import type { QueryEngine } from '../engine/index.js';
 import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
@@ -116,6 +116,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
+  if (blankNodeLabels.size > 0) engine.changed(store);
   for (const [from, to] of blankNodeLabels) {
     const file = subjectFile.get(`BlankNode|${from}`);
     if (file) subjectFile.set(`BlankNode|${to}`, file);
@@ -181,8 +182,8 @@ export async function normalize(manifest: Manifest, engine: QueryEngine): Promis
  * diverging inference still throw InputError: there is no graph to report on.
  */
 export async function validateProject(manifest: Manifest, engine?: QueryEngine): Promise<ValidationReport> {
-  const { createQueryEngine } = await import('../extract/engine.js');
-  const { graph, violations, warnings } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
+  const { createQueryEngine } = await import('../engine/index.js');
+  const { graph, violations, warnings } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)));
   return {
     ok: violations.length === 0,
     specFiles: graph.specFiles,

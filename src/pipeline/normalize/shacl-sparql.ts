@@ -6,7 +6,7 @@
  * violation, and `{?var}` in sh:message is replaced by the row's binding.
  */
 import { DataFactory } from 'n3';
-import type { QueryEngine, RdfTerm } from '../extract/engine.js';
+import type { QueryEngine, RdfTerm } from '../engine/index.js';
 
 const SH = 'http://www.w3.org/ns/shacl#';
 const sh = (name: string) => DataFactory.namedNode(SH + name) as unknown as RdfTerm;

@@ -1,7 +1,7 @@
 /** SHACL validation with shacl-engine; every result becomes a diagnostic naming focus node and path. */
 import type { Store } from 'n3';
 import type { Diagnostic } from '../errors.js';
-import type { QueryEngine } from '../extract/engine.js';
+import type { QueryEngine } from '../engine/index.js';
 import { showTerm } from './terms.js';
 
 interface Term {
