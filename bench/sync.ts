@@ -15,6 +15,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syntheticProject } from './lib/synthetic.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'dist/src/cli/main.js');
@@ -106,50 +107,6 @@ function copyRepoProject(): string | null {
   const dir = mkdtempSync(path.join(tmpdir(), 'ggen-bench-repo-'));
   const skip = new Set(['node_modules', 'dist', '.git', 'generated', 'receipts', '.ggen', 'coverage']);
   for (const e of readdirSync(repo)) if (!skip.has(e)) cpSync(path.join(repo, e), path.join(dir, e), { recursive: true });
-  return dir;
-}
-
-/** N entities × ~10 triples; one module per entity from one template. */
-function syntheticProject(triples: number): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `ggen-bench-${triples}-`));
-  const entities = Math.max(1, Math.round(triples / 10));
-  mkdirSync(path.join(dir, 'specs'));
-  mkdirSync(path.join(dir, 'templates'));
-  mkdirSync(path.join(dir, 'queries'));
-  const lines = ['@prefix ex: <https://example.org/bench#> .', '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .', ''];
-  for (let i = 0; i < entities; i++) {
-    lines.push(
-      `ex:Entity${i} a ex:Entity ; rdfs:label "Entity ${i}" ; rdfs:comment "Synthetic entity number ${i}." ;`,
-      `  ex:code "E${i}" ; ex:weight ${i % 97} ; ex:enabled ${i % 2 === 0 ? 'true' : 'false'} ;`,
-      `  ex:owner "team-${i % 13}" ; ex:region "r${i % 7}" ; ex:tier ${i % 3} ; ex:next ex:Entity${(i + 1) % entities} .`,
-    );
-  }
-  writeFileSync(path.join(dir, 'specs/entities.ttl'), `${lines.join('\n')}\n`);
-  writeFileSync(
-    path.join(dir, 'ggen.toml'),
-    `[project]\nname = "bench"\n\n[ontology]\nsources = ["specs/*.ttl"]\n\n[ontology.prefixes]\nex = "https://example.org/bench#"\nrdfs = "http://www.w3.org/2000/01/rdf-schema#"\n\n[generation]\ntemplates = "templates"\noutput_dir = "generated"\n`,
-  );
-  writeFileSync(
-    path.join(dir, 'queries/entities.rq'),
-    'SELECT ?e ?label ?comment ?code ?weight ?enabled ?owner ?region ?tier WHERE {\n  ?e a ex:Entity ; rdfs:label ?label ; rdfs:comment ?comment ; ex:code ?code ; ex:weight ?weight ;\n     ex:enabled ?enabled ; ex:owner ?owner ; ex:region ?region ; ex:tier ?tier .\n} ORDER BY ?code\n',
-  );
-  writeFileSync(
-    path.join(dir, 'templates/entity.ts.njk'),
-    [
-      '---',
-      'to: "entities/{{ row.code | kebabCase }}.ts"',
-      'query: queries/entities.rq',
-      'for_each: true',
-      '---',
-      '/** {{ row.comment }} */',
-      'export interface {{ row.label | pascalCase }} { code: string; weight: number; enabled: boolean }',
-      'export const {{ row.label | camelCase }} = {',
-      '  code: {{ row.code | tsString }}, label: {{ row.label | tsString }}, weight: {{ row.weight }}, enabled: {{ row.enabled }},',
-      '  owner: {{ row.owner | tsString }}, region: {{ row.region | tsString }}, tier: {{ row.tier }},',
-      '} as const;',
-      '',
-    ].join('\n'),
-  );
   return dir;
 }
 

@@ -47,7 +47,18 @@ function fromJson(t: JsonTerm | undefined): PlainTerm | undefined {
 interface Mirror {
   ox: OxStore;
   size: number;
+  /** Oxigraph's blank node ids (its parser renames every label) ↔ the n3 store's labels. */
+  fromOx: Map<string, string>;
+  toOx: Map<string, string>;
 }
+
+/** Marks each blank node with its n3 label while loading, to recover the id Oxigraph gave it. */
+const LABEL = 'urn:ggen:oxigraph-load:label';
+
+const escapeLiteral = (s: string) =>
+  s.replace(/[\\"\n\r]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[c]!);
+const escapeIri = (s: string) =>
+  s.replace(/[\u0000-\u0020<>"{}|^`\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 class OxigraphQueryEngine extends BaseQueryEngine {
   readonly name = 'oxigraph' as const;
@@ -63,7 +74,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     super(prefixes, parser);
   }
 
-  private toOx(t: OxTerm): unknown {
+  private toOx(t: OxTerm, m: Mirror): unknown {
     const ox = this.ox;
     switch (t.termType) {
       case 'NamedNode': {
@@ -71,34 +82,91 @@ class OxigraphQueryEngine extends BaseQueryEngine {
         if (!n) this.named.set(t.value, (n = ox.namedNode(t.value)));
         return n;
       }
-      case 'BlankNode':
-        return ox.blankNode(t.value);
+      case 'BlankNode': {
+        let id = m.toOx.get(t.value);
+        if (id === undefined) {
+          const b = ox.blankNode();
+          id = b.value;
+          m.toOx.set(t.value, id);
+          m.fromOx.set(id, t.value);
+          return b;
+        }
+        return ox.blankNode(id);
+      }
       case 'Literal':
-        return t.language ? ox.literal(t.value, t.language) : ox.literal(t.value, this.toOx({ termType: 'NamedNode', value: t.datatype?.value ?? XSD_STRING }) as never);
+        return t.language ? ox.literal(t.value, t.language) : ox.literal(t.value, this.toOx({ termType: 'NamedNode', value: t.datatype?.value ?? XSD_STRING }, m) as never);
       default:
         return ox.defaultGraph();
     }
   }
 
-  private addAll(target: OxStore, quads: Iterable<Quad>): void {
+  /**
+   * Bulk load: the store as N-Triples text through Oxigraph's own parser (without a transaction),
+   * which is an order of magnitude faster than adding quads one by one across the WASM boundary.
+   * The parser renames blank nodes, so each is loaded with a label triple, read back and deleted.
+   */
+  private load(store: Store): Mirror {
+    const ox = new this.ox.Store();
+    const m: Mirror = { ox, size: store.size, fromOx: new Map(), toOx: new Map() };
+    const blanks = new Map<string, string>();
+    const term = (t: OxTerm): string => {
+      switch (t.termType) {
+        case 'NamedNode':
+          return `<${escapeIri(t.value)}>`;
+        case 'BlankNode': {
+          let b = blanks.get(t.value);
+          if (b === undefined) blanks.set(t.value, (b = `_:b${blanks.size}`));
+          return b;
+        }
+        default:
+          return t.language
+            ? `"${escapeLiteral(t.value)}"@${t.language}`
+            : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
+      }
+    };
+    // One document (blank node labels are scoped to a document), handed over in chunks so that
+    // no single string holds the whole graph.
+    const chunks: string[] = [];
+    let lines: string[] = [];
+    const push = (line: string) => {
+      lines.push(line);
+      if (lines.length === 10_000) {
+        chunks.push(lines.join(''));
+        lines = [];
+      }
+    };
+    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) push(`${term(q.subject)} ${term(q.predicate)} ${term(q.object)} .\n`);
+    for (const [label, b] of blanks) push(`${b} <${LABEL}> "${escapeLiteral(label)}" .\n`);
+    chunks.push(lines.join(''));
+    ox.load(chunks, { format: 'application/n-triples', no_transaction: true });
+    if (blanks.size > 0) {
+      const r = JSON.parse(ox.query(`SELECT ?b ?l WHERE { ?b <${LABEL}> ?l }`, { results_format: 'application/sparql-results+json' }) as string) as JsonResults;
+      for (const b of r.results.bindings) {
+        m.fromOx.set(b.b!.value, b.l!.value);
+        m.toOx.set(b.l!.value, b.b!.value);
+      }
+      ox.update(`DELETE WHERE { ?b <${LABEL}> ?l }`);
+    }
+    return m;
+  }
+
+  private addAll(m: Mirror, quads: Iterable<Quad>): void {
     for (const q of quads) {
-      target.add(this.ox.quad(this.toOx(q.subject) as never, this.toOx(q.predicate) as never, this.toOx(q.object) as never, this.ox.defaultGraph()));
+      m.ox.add(this.ox.quad(this.toOx(q.subject, m) as never, this.toOx(q.predicate, m) as never, this.toOx(q.object, m) as never, this.ox.defaultGraph()));
     }
   }
 
   /** The Oxigraph copy of `store`, (re)built when it is missing or out of step. */
-  private mirror(store: Store): OxStore {
+  private mirror(store: Store): Mirror {
     let m = this.mirrors.get(store);
     if (!m || m.size !== store.size) {
       const started = TRACE ? performance.now() : 0;
-      const ox = new this.ox.Store();
-      this.addAll(ox, store.readQuads(null, null, null, null) as Iterable<Quad>);
-      m = { ox, size: store.size };
+      m = this.load(store);
       this.mirrors.set(store, m);
       this.fallbacks.clear();
       if (TRACE) trace(started, `oxigraph load ${store.size} triples`);
     }
-    return m.ox;
+    return m;
   }
 
   changed(store: Store, added?: Quad[]): void {
@@ -106,7 +174,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     this.fallbacks.clear();
     if (!m) return;
     if (added && m.size + added.length === store.size) {
-      this.addAll(m.ox, added);
+      this.addAll(m, added);
       m.size = store.size;
     } else {
       this.mirrors.delete(store);
@@ -127,8 +195,14 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     }
   }
 
+  /** SELECT results as SPARQL JSON (one string across the WASM boundary), blank nodes under their n3 labels. */
   private json(store: Store, text: string): JsonResults {
-    return JSON.parse(this.mirror(store).query(text, { results_format: 'application/sparql-results+json' }) as string) as JsonResults;
+    const m = this.mirror(store);
+    const r = JSON.parse(m.ox.query(text, { results_format: 'application/sparql-results+json' }) as string) as JsonResults;
+    if (m.fromOx.size > 0) {
+      for (const b of r.results.bindings) for (const v of Object.values(b)) if (v.type === 'bnode') v.value = m.fromOx.get(v.value) ?? v.value;
+    }
+    return r;
   }
 
   protected async selectRaw(store: Store, p: Prepared) {
@@ -137,13 +211,15 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   }
 
   protected async askRaw(store: Store, p: Prepared): Promise<boolean> {
-    return this.mirror(store).query(p.text) as boolean;
+    return this.mirror(store).ox.query(p.text) as boolean;
   }
 
   protected async constructRaw(store: Store, p: Prepared): Promise<Quad[]> {
     const { DataFactory } = this.N3;
-    const out = this.mirror(store).query(p.text) as Array<{ subject: OxTerm; predicate: OxTerm; object: OxTerm }>;
-    return out.map((q) => DataFactory.quad(this.toN3(q.subject) as never, this.toN3(q.predicate) as never, this.toN3(q.object)) as Quad);
+    const m = this.mirror(store);
+    const out = m.ox.query(p.text) as Array<{ subject: OxTerm; predicate: OxTerm; object: OxTerm }>;
+    const back = (t: OxTerm): OxTerm => (t.termType === 'BlankNode' ? { termType: 'BlankNode', value: m.fromOx.get(t.value) ?? t.value } : t);
+    return out.map((q) => DataFactory.quad(this.toN3(back(q.subject)) as never, this.toN3(q.predicate) as never, this.toN3(back(q.object))) as Quad);
   }
 
   /** SHACL queries by text: the parsed AST (with offsets), for the pre-binding rewrites. */
