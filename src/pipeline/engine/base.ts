@@ -74,6 +74,10 @@ export abstract class BaseQueryEngine implements QueryEngine {
     return { ast: p.ast, prefixes: p.prefixes };
   }
 
+  async parseShacl(query: QueryText): Promise<unknown> {
+    return checkQuery(query, this.checkPrefixes, 'select', this.parser, locatingContext(this.parser), false);
+  }
+
   /** Runs `work`, blaming evaluation errors on the query's file. */
   protected async run<T>(query: QueryText, work: () => Promise<T>): Promise<T> {
     const started = TRACE ? performance.now() : 0;

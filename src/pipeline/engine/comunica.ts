@@ -5,7 +5,8 @@
 import type { Quad, Store } from 'n3';
 import { standaloneParser, type SparqlParser } from '../extract/sparql-syntax.js';
 import { BaseQueryEngine, TRACE, trace, type PlainTerm, type Prepared } from './base.js';
-import { addTieBreakers } from './rewrite.js';
+import { addTieBreakers, locatingContext, substitute, termToSparql } from './rewrite.js';
+import { withPrefixes } from '../extract/sparql-syntax.js';
 import type { RdfTerm } from './types.js';
 
 interface ComunicaBindings {
@@ -117,11 +118,27 @@ class ComunicaQueryEngine extends BaseQueryEngine {
 
   private bindingsFactory?: { bindings(entries: Array<[unknown, unknown]>): unknown };
 
+  private readonly shaclAsts = new Map<string, unknown>();
+
   async selectTerms(dataset: unknown, query: string, preBound: Record<string, RdfTerm> = {}): Promise<Array<Map<string, RdfTerm>>> {
     const context: Record<string, unknown> = { sources: [dataset] };
     const entries = Object.entries(preBound);
     const { DataFactory } = await import('n3');
-    if (entries.length > 0) {
+    let text = query;
+    // Pre-binding by substitution, as on Oxigraph (rewrite.ts), so both engines agree; a blank
+    // node cannot be written in SPARQL, so it goes in as an initial binding instead.
+    const values = Object.fromEntries(entries.map(([name, term]) => [name, termToSparql(term as never)]));
+    const substituted =
+      entries.length > 0 && Object.values(values).every((v) => v !== undefined)
+        ? (() => {
+            const full = withPrefixes(query, this.checkPrefixes);
+            let ast = this.shaclAsts.get(full);
+            if (ast === undefined) this.shaclAsts.set(full, (ast = this.parser.parse(full, { ...locatingContext(this.parser) })));
+            return substitute(full, ast, values as Record<string, string>);
+          })()
+        : undefined;
+    if (substituted !== undefined) text = substituted;
+    else if (entries.length > 0) {
       if (!this.bindingsFactory) {
         const { BindingsFactory } = await import('@comunica/utils-bindings-factory');
         this.bindingsFactory = new BindingsFactory(DataFactory as never) as never;
@@ -129,7 +146,7 @@ class ComunicaQueryEngine extends BaseQueryEngine {
       context.initialBindings = this.bindingsFactory!.bindings(entries.map(([name, term]) => [DataFactory.variable(name), term]));
     }
     const started = TRACE ? performance.now() : 0;
-    const op = this.operation(`shacl\n${query}`, query, () => this.parser.parse(query, { prefixes: { ...this.checkPrefixes } }), this.checkPrefixes);
+    const op = this.operation(`shacl\n${text}`, text, () => this.parser.parse(text, { prefixes: { ...this.checkPrefixes } }), this.checkPrefixes);
     const result = await this.engine.query(op, context);
     const bindings = await (await result.execute()).toArray();
     if (TRACE) trace(started, `comunica shacl ${entries.length > 0 ? '(per focus node) ' : ''}${query.replace(/\s+/g, ' ').trim().slice(0, 100)}`);

@@ -7,7 +7,7 @@
 import type { Quad, Store } from 'n3';
 import { withPrefixes, standaloneParser, type SparqlParser } from '../extract/sparql-syntax.js';
 import { BaseQueryEngine, TRACE, trace, type PlainTerm, type Prepared } from './base.js';
-import { locatingContext, termToSparql, withProjected, withValues } from './rewrite.js';
+import { locatingContext, substitute, termToSparql, withProjected, withValues } from './rewrite.js';
 import type { RdfTerm } from './types.js';
 
 type Ox = typeof import('oxigraph');
@@ -245,7 +245,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     }
     let bindings: Array<Record<string, JsonTerm>>;
     if (blanks.length === 0) {
-      const bound = withValues(text, ast, values);
+      const bound = Object.keys(values).length === 0 ? text : substitute(text, ast, values);
       if (bound === undefined) throw new Error('cannot pre-bind variables in this SHACL query');
       bindings = this.json(store, bound).results.bindings;
     } else {

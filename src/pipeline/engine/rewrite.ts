@@ -132,3 +132,47 @@ export function withProjected(text: string, ast: unknown, name: string): string 
   if (!first) return undefined;
   return `${text.slice(0, first.start)}?${name} ${text.slice(first.start)}`;
 }
+
+/**
+ * SHACL pre-binding as the spec defines it (SHACL 1.0 §5.3.1): every occurrence of a pre-bound
+ * variable in the WHERE clause, nested groups and sub-SELECTs included, is replaced by its value
+ * (`bound(?v)` by `true`), and a VALUES block opening the WHERE clause binds it for the
+ * projection. `bound` maps each variable to its SPARQL text. Undefined without positions.
+ */
+export function substitute(text: string, ast: unknown, bound: Record<string, string>): string | undefined {
+  const where = (ast as AstNode).where;
+  const at = offsets(where?.loc);
+  if (!at || text[at.start] !== '{') return undefined;
+  const edits: Array<{ start: number; end: number; text: string }> = [];
+  let ok = true;
+  const walk = (x: unknown): void => {
+    if (!ok || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) return x.forEach(walk);
+    const n = x as AstNode & { operator?: string; args?: AstNode[] };
+    if (n.type === 'expression' && n.operator === 'bound' && n.args?.[0]?.subType === 'variable' && String(n.args[0].value) in bound) {
+      const o = offsets(n.loc);
+      if (!o) ok = false;
+      else edits.push({ ...o, text: '(true)' });
+      return;
+    }
+    if (n.type === 'term' && n.subType === 'variable' && String(n.value) in bound) {
+      const o = offsets(n.loc);
+      if (!o) ok = false;
+      else edits.push({ ...o, text: bound[String(n.value)]! });
+      return;
+    }
+    for (const [k, v] of Object.entries(n)) {
+      // A sub-SELECT's projection keeps the variable (it returns it, bound by the outer VALUES).
+      if (k === 'loc' || (n.type === 'query' && k === 'variables')) continue;
+      walk(v);
+    }
+  };
+  walk(where);
+  if (!ok) return undefined;
+  edits.sort((a, b) => b.start - a.start);
+  let out = text;
+  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  const names = Object.keys(bound);
+  const block = ` VALUES (${names.map((v) => `?${v}`).join(' ')}) { (${names.map((v) => bound[v]).join(' ')}) } `;
+  return out.slice(0, at.start + 1) + block + out.slice(at.start + 1);
+}

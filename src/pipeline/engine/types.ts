@@ -34,6 +34,8 @@ export interface QueryEngine {
   construct(store: Store, query: QueryText): Promise<Quad[]>;
   /** The checked AST of `query` (traqula's) and the prefixes it was parsed with. */
   parse(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<{ ast: unknown; prefixes: Record<string, string> }>;
+  /** Checks a SHACL-SPARQL SELECT (no ORDER BY needed); syntax errors are InputErrors at its file:line. */
+  parseShacl(query: QueryText): Promise<unknown>;
   /**
    * For SHACL-SPARQL constraints and targets: a SELECT over a dataset (an n3 Store) with variables
    * pre-bound (SHACL's `$this`), rows as raw n3 terms. Not for extraction: no ORDER BY is

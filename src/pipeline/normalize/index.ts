@@ -132,6 +132,15 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
       subjectFile: (t) => subjectFile.get(termKey(t)),
       shapeFile: (t) => (t ? shapeFile.get(termKey(t)) : undefined) ?? shapesFiles[0],
       engine,
+      locateNode: (t) => ({ file: shapeFile.get(termKey(t)) ?? shapesFiles[0] }),
+      locate: (t, query) => {
+        const file = shapeFile.get(termKey(t)) ?? shapesFiles[0] ?? '<shapes>';
+        const text = shapesTexts.get(file) ?? '';
+        const at = text.indexOf(query);
+        if (at < 0) return { file, line: 1, column: 1 };
+        const before = text.slice(0, at);
+        return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
+      },
     });
     violations.push(...outcome.violations.sort(byLocation));
     warnings.push(...outcome.warnings.sort(byLocation));
