@@ -8,7 +8,9 @@
  * `--check --full` does) / no-op sync / --check of this repo's project (copied to a
  * temp dir so the repo is never touched); a template edit (specs unchanged: the graph
  * comes from .ggen/cache); a spec edit (a triple no output shows); `ggen --help`; synthetic specs of 1K, 10K and 100K triples
- * (~10 triples per entity, one generated module per entity).
+ * (~10 triples per entity, one generated module per entity); a 1.5K-triple "new user" spec (cold
+ * sync, validate); 1M triples (one summary output); the repo on `--engine comunica`; `ggen validate`.
+ * Every line carries node_start_ms (`node -e 0` in the same run).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,6 +56,21 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
+/** `node -e 0`, measured in the same run, so that every line can be read as a ratio to it. */
+let nodeStartMs: number | undefined;
+function nodeStart(): number {
+  if (nodeStartMs === undefined) {
+    const xs: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0']);
+      xs.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    nodeStartMs = Math.round(median(xs));
+  }
+  return nodeStartMs;
+}
+
 function report(workload: string, samples: Sample[], extra: Record<string, unknown> = {}): void {
   const failed = samples.find((s) => s.code !== 0);
   const rss = samples.map((s) => s.rssKb).filter((x): x is number => x !== null);
@@ -63,6 +80,7 @@ function report(workload: string, samples: Sample[], extra: Record<string, unkno
     median_ms: Math.round(median(samples.map((s) => s.ms))),
     min_ms: Math.round(Math.min(...samples.map((s) => s.ms))),
     peak_rss_mb: rss.length ? Math.round(Math.max(...rss) / 1024) : null,
+    node_start_ms: nodeStart(),
     ...extra,
     ...(Object.keys(samples[0]?.stages ?? {}).length
       ? { stages_ms: Object.fromEntries(Object.keys(samples[0]!.stages).map((k) => [k, Math.round(median(samples.map((x) => x.stages[k] ?? 0)))])) }
@@ -123,6 +141,9 @@ function main(): void {
       measure('repo_noop_sync', own, ['sync', '--json'], 7);
       measure('repo_check', own, ['sync', '--check', '--json'], 7);
       measure('repo_full_resync', own, ['sync', '--full', '--json'], 5, () => rmSync(path.join(own, '.ggen'), { recursive: true, force: true }));
+      // The same cold sync on the second engine (the outputs are identical), and `ggen validate`.
+      measure('repo_cold_sync_comunica', own, ['sync', '--json', '--engine', 'comunica'], 3, () => clean(own));
+      measure('repo_validate', own, ['validate', '--json'], 5);
       const template = firstTemplate(path.join(own, 'templates'));
       if (template) {
         // A Nunjucks comment changes the template's bytes, not its output.
@@ -141,6 +162,19 @@ function main(): void {
     rmSync(own, { recursive: true, force: true });
   }
 
+  // A new user's first spec: ~1.5K triples, cold (no receipt, no caches), then validate.
+  {
+    const dir = syntheticProject(1_500);
+    measure('new_user_1500_cold_sync', dir, ['sync', '--json'], 5, () => clean(dir), { triples: 1_500 });
+    measure('new_user_1500_validate', dir, ['validate', '--json'], 5, () => {}, { triples: 1_500 });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // 1M triples: parse, digest, load and query at that size (one summary output, not 100K modules).
+  {
+    const dir = syntheticProject(1_000_000, '', { perEntity: false });
+    measure('synthetic_1000000_cold_sync', dir, ['sync', '--json'], 1, () => clean(dir), { triples: 1_000_000, modules: 1 });
+    rmSync(dir, { recursive: true, force: true });
+  }
   for (const [triples, runs] of [
     [1_000, 5],
     [10_000, 3],

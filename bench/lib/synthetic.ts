@@ -24,8 +24,12 @@ export function syntheticSpec(triples: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Writes a synthetic project into a new temp dir and returns it. `extraToml` is appended to ggen.toml. */
-export function syntheticProject(triples: number, extraToml = ''): string {
+/**
+ * Writes a synthetic project into a new temp dir and returns it. `extraToml` is appended to
+ * ggen.toml. `perEntity: false` renders one summary file instead of one module per entity (for
+ * graphs too large to emit a module per entity).
+ */
+export function syntheticProject(triples: number, extraToml = '', options: { perEntity?: boolean } = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), `ggen-bench-${triples}-`));
   mkdirSync(path.join(dir, 'specs'));
   mkdirSync(path.join(dir, 'templates'));
@@ -36,6 +40,22 @@ export function syntheticProject(triples: number, extraToml = ''): string {
     `[project]\nname = "bench"\n\n[ontology]\nsources = ["specs/*.ttl"]\n\n[ontology.prefixes]\nex = "https://example.org/bench#"\nrdfs = "http://www.w3.org/2000/01/rdf-schema#"\n\n[generation]\ntemplates = "templates"\noutput_dir = "generated"\n${extraToml}`,
   );
   writeFileSync(path.join(dir, 'queries/entities.rq'), SYNTHETIC_QUERY);
+  if (options.perEntity === false) {
+    writeFileSync(
+      path.join(dir, 'templates/summary.ts.njk'),
+      [
+        '---',
+        'to: "summary.ts"',
+        'query: "SELECT ?tier (COUNT(?e) AS ?entities) (SUM(?weight) AS ?weight) WHERE { ?e a ex:Entity ; ex:tier ?tier ; ex:weight ?weight } GROUP BY ?tier ORDER BY ?tier"',
+        '---',
+        'export const tiers = [',
+        '{% for r in rows %}  { tier: {{ r.tier }}, entities: {{ r.entities }}, weight: {{ r.weight }} },',
+        '{% endfor %}] as const;',
+        '',
+      ].join('\n'),
+    );
+    return dir;
+  }
   writeFileSync(
     path.join(dir, 'templates/entity.ts.njk'),
     [
