@@ -245,8 +245,10 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     }
     let bindings: Array<Record<string, JsonTerm>>;
     if (blanks.length === 0) {
-      const bound = Object.keys(values).length === 0 ? text : substitute(text, ast, values);
-      if (bound === undefined) throw new Error('cannot pre-bind variables in this SHACL query');
+      // Substitution needs every occurrence's position; without them, a VALUES block opening the
+      // WHERE clause pre-binds at the top level only.
+      const bound = Object.keys(values).length === 0 ? text : (substitute(text, ast, values) ?? withValues(text, ast, values));
+      if (bound === undefined) throw new Error(`cannot pre-bind variables in this SHACL query: ${query.slice(0, 200)}`);
       bindings = this.json(store, bound).results.bindings;
     } else {
       // SPARQL cannot name a blank node: run the query with its variable free (once per query)
