@@ -10,7 +10,8 @@
  * comes from .ggen/cache); a spec edit (a triple no output shows); a one-literal spec edit (with the
  * number of outputs each run wrote); under `sync --watch`, a one-literal spec edit saved → the
  * output on disk; `ggen --help`; synthetic specs of 1K, 10K and 100K triples
- * (~10 triples per entity, one generated module per entity). Every line carries node_start_ms,
+ * (~10 triples per entity, one generated module per entity); a 1.5K-triple "new user" spec (cold
+ * sync, validate); 1M triples (one summary output); the repo on `--engine comunica`; `ggen validate`. Every line carries node_start_ms,
  * the median of `node -e 0` in the same run.
  */
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { syntheticProject } from './lib/synthetic.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'dist/src/cli/main.js');
@@ -133,50 +135,6 @@ function copyRepoProject(): string | null {
   return dir;
 }
 
-/** N entities × ~10 triples; one module per entity from one template. */
-function syntheticProject(triples: number): string {
-  const dir = mkdtempSync(path.join(tmpdir(), `ggen-bench-${triples}-`));
-  const entities = Math.max(1, Math.round(triples / 10));
-  mkdirSync(path.join(dir, 'specs'));
-  mkdirSync(path.join(dir, 'templates'));
-  mkdirSync(path.join(dir, 'queries'));
-  const lines = ['@prefix ex: <https://example.org/bench#> .', '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .', ''];
-  for (let i = 0; i < entities; i++) {
-    lines.push(
-      `ex:Entity${i} a ex:Entity ; rdfs:label "Entity ${i}" ; rdfs:comment "Synthetic entity number ${i}." ;`,
-      `  ex:code "E${i}" ; ex:weight ${i % 97} ; ex:enabled ${i % 2 === 0 ? 'true' : 'false'} ;`,
-      `  ex:owner "team-${i % 13}" ; ex:region "r${i % 7}" ; ex:tier ${i % 3} ; ex:next ex:Entity${(i + 1) % entities} .`,
-    );
-  }
-  writeFileSync(path.join(dir, 'specs/entities.ttl'), `${lines.join('\n')}\n`);
-  writeFileSync(
-    path.join(dir, 'ggen.toml'),
-    `[project]\nname = "bench"\n\n[ontology]\nsources = ["specs/*.ttl"]\n\n[ontology.prefixes]\nex = "https://example.org/bench#"\nrdfs = "http://www.w3.org/2000/01/rdf-schema#"\n\n[generation]\ntemplates = "templates"\noutput_dir = "generated"\n`,
-  );
-  writeFileSync(
-    path.join(dir, 'queries/entities.rq'),
-    'SELECT ?e ?label ?comment ?code ?weight ?enabled ?owner ?region ?tier WHERE {\n  ?e a ex:Entity ; rdfs:label ?label ; rdfs:comment ?comment ; ex:code ?code ; ex:weight ?weight ;\n     ex:enabled ?enabled ; ex:owner ?owner ; ex:region ?region ; ex:tier ?tier .\n} ORDER BY ?code\n',
-  );
-  writeFileSync(
-    path.join(dir, 'templates/entity.ts.njk'),
-    [
-      '---',
-      'to: "entities/{{ row.code | kebabCase }}.ts"',
-      'query: queries/entities.rq',
-      'for_each: true',
-      '---',
-      '/** {{ row.comment }} */',
-      'export interface {{ row.label | pascalCase }} { code: string; weight: number; enabled: boolean }',
-      'export const {{ row.label | camelCase }} = {',
-      '  code: {{ row.code | tsString }}, label: {{ row.label | tsString }}, weight: {{ row.weight }}, enabled: {{ row.enabled }},',
-      '  owner: {{ row.owner | tsString }}, region: {{ row.region | tsString }}, tier: {{ row.tier }},',
-      '} as const;',
-      '',
-    ].join('\n'),
-  );
-  return dir;
-}
-
 /** The text of the literal the edit workloads change (a telecom server's comment: one server module shows it). */
 const LITERAL = /Charges and refunds in (integer|whole \d+) cents/;
 
@@ -269,6 +227,9 @@ function main(): void {
       measure('repo_noop_sync', own, ['sync', '--json'], 7);
       measure('repo_check', own, ['sync', '--check', '--json'], 7);
       measure('repo_full_resync', own, ['sync', '--full', '--json'], 5, () => rmSync(path.join(own, '.ggen'), { recursive: true, force: true }));
+      // The same cold sync on the second engine (the outputs are identical), and `ggen validate`.
+      measure('repo_cold_sync_comunica', own, ['sync', '--json', '--engine', 'comunica'], 3, () => clean(own));
+      measure('repo_validate', own, ['validate', '--json'], 5);
       const template = firstTemplate(path.join(own, 'templates'));
       if (template) {
         // A Nunjucks comment changes the template's bytes, not its output.
@@ -289,6 +250,19 @@ function main(): void {
     rmSync(own, { recursive: true, force: true });
   }
 
+  // A new user's first spec: ~1.5K triples, cold (no receipt, no caches), then validate.
+  {
+    const dir = syntheticProject(1_500);
+    measure('new_user_1500_cold_sync', dir, ['sync', '--json'], 5, () => clean(dir), { triples: 1_500 });
+    measure('new_user_1500_validate', dir, ['validate', '--json'], 5, () => {}, { triples: 1_500 });
+    rmSync(dir, { recursive: true, force: true });
+  }
+  // 1M triples: parse, digest, load and query at that size (one summary output, not 100K modules).
+  {
+    const dir = syntheticProject(1_000_000, '', { perEntity: false });
+    measure('synthetic_1000000_cold_sync', dir, ['sync', '--json'], 1, () => clean(dir), { triples: 1_000_000, modules: 1 });
+    rmSync(dir, { recursive: true, force: true });
+  }
   for (const [triples, runs] of [
     [1_000, 5],
     [10_000, 3],

@@ -4,7 +4,7 @@
  * implementation (and the heavy pipeline behind it) is imported in its action,
  * so `ggen --help` and `ggen --version` stay fast.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 
 function version(): string {
@@ -53,6 +53,7 @@ program
   .option('--signing-key <key>', 'ed25519 private key (PEM file) to sign the receipt; default: the manifest receipt.signing_key_env variable')
   .option('--full', 'run every stage even when the receipt says nothing changed')
   .option('--watch', 'keep running: sync again after every change to an input (Ctrl-C to stop)')
+  .addOption(new Option('--engine <name>', 'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine').choices(['oxigraph', 'comunica']))
   .action(async (opts) => (await import('./commands/sync.js')).syncCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program
@@ -69,6 +70,7 @@ program
   .description('Parse, infer and validate the specs (stage 1 only) and report')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print one stable JSON document')
+  .addOption(new Option('--engine <name>', 'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine').choices(['oxigraph', 'comunica']))
   .action(async (opts) => (await import('./commands/validate.js')).validateCommand({ ...opts, manifest: await manifestOf(opts) }));
 
 program
@@ -85,6 +87,7 @@ program
   .argument('<query>', 'a .rq/.sparql file, or SPARQL text')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print {variables, rows} as JSON')
+  .addOption(new Option('--engine <name>', 'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine').choices(['oxigraph', 'comunica']))
   .action(async (query: string, opts) => (await import('./commands/query.js')).queryCommand(query, { ...opts, manifest: await manifestOf(opts) }));
 
 program

@@ -35,7 +35,7 @@ export async function explain(opts: { manifestPath?: string; target?: string } =
     import('./emit/index.js'),
   ]);
   let engine: ReturnType<typeof createQueryEngine> | undefined;
-  const getEngine = () => (engine ??= createQueryEngine(manifest.ontology.prefixes));
+  const getEngine = () => (engine ??= createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine));
   const { graph } = await normalizeCached(manifest, getEngine);
   const queries = {
     select: async (store: import('n3').Store, q: import('./types.js').QueryText) => (await getEngine()).select(store, q),

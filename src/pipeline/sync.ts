@@ -29,6 +29,8 @@ export interface SyncOptions {
   force?: boolean;
   /** ed25519 private key: PEM text or a path to a PEM file. Falls back to the manifest's signing_key_env variable. */
   signingKey?: string;
+  /** The query engine for this run, over the manifest's `[ontology] engine`. */
+  engine?: import('./engine/types.js').EngineName;
   /** Skip the no-op fast path and the graph cache (always run every stage). */
   noFastPath?: boolean;
   onStage?: (r: StageReport) => void;
@@ -113,6 +115,7 @@ export async function sync(opts: SyncOptions = {}): Promise<SyncResult> {
   const readOnly = Boolean(opts.check || opts.dryRun);
 
   const manifest = await loadManifest(opts.manifestPath ?? 'ggen.toml');
+  if (opts.engine) manifest.ontology.engine = opts.engine;
   const keySpec = resolveSigningKey(manifest, opts.signingKey);
   const { loadPrivateKey, KeyError } = await import('./receipt/dsse.js');
   let privateKey;
@@ -207,10 +210,11 @@ async function run(
     heavy = await (async () => {
       const { createQueryEngine, validateRows } = await import('./extract/index.js');
       const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
-      // Comunica loads only if something needs a query run: a graph or a result the caches lack.
+      // The engine loads only if something needs a query run: a graph or a result the caches lack.
       let engine: ReturnType<typeof createQueryEngine> | undefined;
-      const getEngine = () =>
-        (engine ??= session ? session.engine(manifest.ontology.prefixes, () => createQueryEngine(manifest.ontology.prefixes)) : createQueryEngine(manifest.ontology.prefixes));
+      const engineName = manifest.ontology.engine;
+      const create = () => createQueryEngine(manifest.ontology.prefixes, engineName);
+      const getEngine = () => (engine ??= session ? session.engine(engineName, manifest.ontology.prefixes, create) : create());
       const { graph, hit, save: saveGraph } = await normalizeCached(manifest, getEngine, { read: !opts.noFastPath });
       stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
 

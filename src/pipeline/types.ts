@@ -21,6 +21,8 @@ export interface Manifest {
     sources: string[];
     prefixes: Record<string, string>;
     baseIri?: string;
+    /** The SPARQL engine every query of the run goes through (`[ontology] engine`, `--engine`). */
+    engine?: import('./engine/types.js').EngineName;
   };
   inference: {
     /** Bound on fixpoint rounds; exceeding it is an error. */

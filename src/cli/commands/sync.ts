@@ -11,6 +11,7 @@ export interface SyncFlags {
   signingKey?: string;
   full?: boolean;
   watch?: boolean;
+  engine?: 'oxigraph' | 'comunica';
 }
 
 const ACTION_COLOR: Record<string, (s: string) => string> = {
@@ -50,6 +51,7 @@ export async function syncCommand(flags: SyncFlags): Promise<void> {
       force: flags.force,
       signingKey: flags.signingKey,
       noFastPath: flags.full,
+      ...(flags.engine ? { engine: flags.engine } : {}),
       onStage: json
         ? undefined
         : (s) => {

@@ -1,13 +1,14 @@
 import { EXIT_INPUT, EXIT_OK, diagnosticJson, formatDiagnostic } from '../../pipeline/errors.js';
 import { green, red, reportError, stageLine, yellow } from '../output.js';
 
-export async function validateCommand(flags: { manifest: string; json?: boolean }): Promise<void> {
+export async function validateCommand(flags: { manifest: string; json?: boolean; engine?: 'oxigraph' | 'comunica' }): Promise<void> {
   const json = Boolean(flags.json);
   try {
     const t0 = performance.now();
     const { loadManifest } = await import('../../pipeline/manifest/index.js');
     const { validateProject } = await import('../../pipeline/normalize/index.js');
     const manifest = await loadManifest(flags.manifest);
+    if (flags.engine) manifest.ontology.engine = flags.engine;
     const r = await validateProject(manifest);
     const ms = Math.round(performance.now() - t0);
     process.exitCode = r.ok ? EXIT_OK : EXIT_INPUT;

@@ -2,7 +2,7 @@
  * Stage 2: SPARQL SELECT over the normalized graph → plain JSON rows.
  * Importing this module is cheap: Comunica, traqula and ajv load on first use.
  */
-export { createQueryEngine, type QueryEngine, type SelectResult } from './engine.js';
+export { createQueryEngine, type QueryEngine, type SelectResult } from '../engine/index.js';
 export { localName, literalToJson } from './bindings.js';
 export { validateRows } from './rows-schema.js';
 export { formatTable, runQuery, resolveQueryArgument, type RunQueryOptions } from './query.js';

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { InputError } from '../errors.js';
 import type { JsonValue, Manifest, NormalizedGraph, QueryText, Row } from '../types.js';
-import type { QueryEngine, SelectResult } from './engine.js';
+import type { QueryEngine, SelectResult } from '../engine/index.js';
 
 /** A `.rq`/`.sparql` argument without whitespace is a file (relative to the working directory, then the project root); anything else is SPARQL text. */
 export async function resolveQueryArgument(manifest: Manifest, arg: string): Promise<QueryText> {
@@ -26,8 +26,8 @@ export interface RunQueryOptions {
 
 export async function runQuery(manifest: Manifest, queryTextOrFile: string, options: RunQueryOptions = {}): Promise<SelectResult> {
   const query = await resolveQueryArgument(manifest, queryTextOrFile);
-  const { createQueryEngine } = await import('./engine.js');
-  const engine = options.engine ?? (await createQueryEngine(manifest.ontology.prefixes));
+  const { createQueryEngine } = await import('../engine/index.js');
+  const engine = options.engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine));
   let graph = options.graph;
   if (!graph) {
     const { normalize } = await import('../normalize/index.js');

@@ -8,7 +8,7 @@ import type { QueryText } from '../types.js';
 export type QueryForm = 'select' | 'ask' | 'construct' | 'describe';
 
 export interface SparqlParser {
-  parse(text: string, context?: { prefixes?: Record<string, string> }): unknown;
+  parse(text: string, context?: { prefixes?: Record<string, string>; [key: string]: unknown }): unknown;
 }
 
 interface ParsedQuery {
@@ -86,11 +86,15 @@ export async function checkQuery(
   prefixes: Record<string, string>,
   form: QueryForm,
   parser?: SparqlParser,
+  /** More parse context (e.g. an AST factory that records source offsets). */
+  context: Record<string, unknown> = {},
+  /** SHACL's SELECTs need no ORDER BY: their rows never reach an output in order. */
+  requireOrder = true,
 ): Promise<unknown> {
   parser ??= await standaloneParser();
   let ast: ParsedQuery;
   try {
-    ast = parser.parse(q.text, { prefixes: { ...prefixes } }) as ParsedQuery;
+    ast = parser.parse(q.text, { ...context, prefixes: { ...prefixes } }) as ParsedQuery;
   } catch (err) {
     const { line, col, reason } = locateSparqlError(q.text, (err as Error).message);
     throw new InputError(fileDiagnostic(q, line, col, `SPARQL syntax error: ${reason}`));
@@ -104,7 +108,7 @@ export async function checkQuery(
       fileDiagnostic(q, at.line, at.col, `expected a SPARQL ${form.toUpperCase()} query, got ${String(ast.subType).toUpperCase()}`),
     );
   }
-  if (form === 'select' && !(ast.solutionModifiers?.order?.orderDefs?.length ?? 0)) {
+  if (form === 'select' && requireOrder && !(ast.solutionModifiers?.order?.orderDefs?.length ?? 0)) {
     const at = positionOfOffset(q.text, keywordOffset(q.text, 'SELECT'));
     throw new InputError(
       fileDiagnostic(q, at.line, at.col, 'SELECT query has no ORDER BY: add one so that row order is defined'),

@@ -175,6 +175,7 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
       sources,
       prefixes: { ...packed.prefixes, ...((ontology.prefixes ?? {}) as Record<string, string>) },
       ...(ontology.base_iri !== undefined ? { baseIri: ontology.base_iri as string } : {}),
+      ...(ontology.engine !== undefined ? { engine: ontology.engine as 'oxigraph' | 'comunica' } : {}),
     },
     inference: {
       maxRounds: (inference.max_rounds as number | undefined) ?? DEFAULTS.maxRounds,

@@ -14,7 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { QueryEngine } from '../extract/engine.js';
+import type { QueryEngine } from '../engine/index.js';
 import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
 import { packageVersions } from '../receipt/versions.js';
@@ -47,7 +47,7 @@ export function codeDigest(): string {
   if (ownCode) return ownCode;
   const h = createHash('sha256');
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const dir of [here, path.join(here, '../extract')]) {
+  for (const dir of [here, path.join(here, '../extract'), path.join(here, '../engine')]) {
     for (const f of readdirSync(dir).sort(compareCodeUnits)) {
       if (f.endsWith('.js') || f.endsWith('.ts')) h.update(f).update('\0').update(readFileSync(path.join(dir, f))).update('\0');
     }

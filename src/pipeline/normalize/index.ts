@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Quad, Store } from 'n3';
 import { InputError, type Diagnostic } from '../errors.js';
-import type { QueryEngine } from '../extract/engine.js';
+import type { QueryEngine } from '../engine/index.js';
 import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
@@ -126,6 +126,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   await relabelBlankNodes(store, quads, blankNodeLabels);
   mentions.relabel(blankNodeLabels);
   positions.relabelled(blankNodeLabels);
+  if (blankNodeLabels.size > 0) engine.changed(store);
 
   const violations: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -138,6 +139,18 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
       shapePositions,
       shapesFile: shapesFiles[0],
       engine,
+      locateNode: (t) => {
+        const at = shapePositions.subject(t);
+        return at ? { file: at.file, line: at.line } : { file: shapesFiles[0] };
+      },
+      locate: (t, query) => {
+        const file = shapePositions.subject(t)?.file ?? shapesFiles[0] ?? '<shapes>';
+        const text = shapesTexts.get(file) ?? '';
+        const at = text.indexOf(query);
+        if (at < 0) return { file, line: 1, column: 1 };
+        const before = text.slice(0, at);
+        return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
+      },
     });
     violations.push(...outcome.violations.sort(byLocation));
     warnings.push(...outcome.warnings.sort(byLocation));
@@ -192,8 +205,8 @@ export async function normalize(manifest: Manifest, engine: QueryEngine): Promis
  * diverging inference still throw InputError: there is no graph to report on.
  */
 export async function validateProject(manifest: Manifest, engine?: QueryEngine): Promise<ValidationReport> {
-  const { createQueryEngine } = await import('../extract/engine.js');
-  const { graph, violations, warnings, specFiles } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes)));
+  const { createQueryEngine } = await import('../engine/index.js');
+  const { graph, violations, warnings, specFiles } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)));
   return {
     ok: violations.length === 0,
     specFiles,

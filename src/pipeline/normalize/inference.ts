@@ -6,12 +6,9 @@
  */
 import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
-import type { QueryEngine } from '../extract/engine.js';
+import type { QueryEngine } from '../engine/index.js';
 import type { InferenceRule } from '../types.js';
 import { ruleReads, type RuleReads } from './rule-reads.js';
-
-/** How Comunica labels a blank node that comes from a source rather than from a template. */
-const SOURCE_SCOPED = /^bc_\d+_(.+)$/;
 
 export interface InferenceResult {
   /** Triples added by all rules together. */
@@ -48,22 +45,17 @@ export async function runInference(
     for (const [index, rule] of rules.entries()) {
       if (round > 1 && !mustRun(index)) continue;
       touched[index]!.clear();
-      // Comunica labels template blank nodes g_0, g_1... afresh for every query: make them
-      // fresh per rule and round, as CONSTRUCT semantics require, so two rules never share one.
-      // A blank node bound from the data (a list cell, a nested field) comes back scoped to its
-      // source as bc_<source>_<label>; it must keep its identity, or the derived triple would
-      // describe a node nothing links to.
+      // A blank node bound from the data (a list cell, a nested field) comes back with its store
+      // label (both engines, see engine/); it must keep its identity, or the derived triple would
+      // describe a node nothing links to. Any other blank node comes from the rule's template:
+      // make it fresh per rule and round, as CONSTRUCT semantics require, so two rules never
+      // share one (Comunica reuses g_0, g_1... in every query).
       const resolved = new Map<string, Quad['subject'] | Quad['object']>();
       const fresh = (t: Quad['subject'] | Quad['object']) => {
         if (t.termType !== 'BlankNode') return t;
         let r = resolved.get(t.value);
         if (r === undefined) {
-          const scoped = SOURCE_SCOPED.exec(t.value);
-          const original = scoped ? DataFactory.blankNode(scoped[1]) : undefined;
-          r =
-            original && (store.countQuads(original, null, null, null) > 0 || store.countQuads(null, null, original, null) > 0)
-              ? original
-              : DataFactory.blankNode(`i${index}r${round}_${t.value}`);
+          r = store.countQuads(t, null, null, null) > 0 || store.countQuads(null, null, t, null) > 0 ? t : DataFactory.blankNode(`i${index}r${round}_${resolved.size}`);
           resolved.set(t.value, r);
         }
         return r;
@@ -73,16 +65,17 @@ export async function runInference(
           ? DataFactory.quad(fresh(q.subject) as Quad['subject'], q.predicate, fresh(q.object) as Quad['object'], q.graph)
           : q,
       );
-      let added = 0;
+      const added: Quad[] = [];
       for (const q of quads) {
         if (!store.has(q)) {
           store.addQuad(q);
-          added++;
+          added.push(q);
           for (const t of touched) t.add(q.predicate.value);
         }
       }
-      if (added > 0) active.push(`${rule.name} (+${added})`);
-      inferred += added;
+      if (added.length > 0) engine.changed(store, added);
+      if (added.length > 0) active.push(`${rule.name} (+${added.length})`);
+      inferred += added.length;
     }
     if (active.length === 0) return { inferred, rounds: round };
     if (round === maxRounds) {

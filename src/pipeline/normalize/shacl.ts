@@ -1,7 +1,7 @@
 /** SHACL validation with shacl-engine; every result becomes a diagnostic naming focus node and path. */
 import type { Store } from 'n3';
 import type { Diagnostic } from '../errors.js';
-import type { QueryEngine } from '../extract/engine.js';
+import type { QueryEngine } from '../engine/index.js';
 import { at, type Position, type SourceIndex } from './positions.js';
 import { showTerm } from './terms.js';
 
@@ -58,6 +58,9 @@ export interface ShaclInput {
   shapesFile: string | undefined;
   /** The run's query engine, which also answers the shapes' sh:sparql constraints and targets. */
   engine: QueryEngine;
+  /** Where a shapes-graph node and a SHACL-SPARQL query sit in the shapes files. */
+  locate?: import('./shacl-sparql.js').LocateQuery;
+  locateNode?: (t: Term) => { file?: string; line?: number };
 }
 
 const localName = (iri: string) => iri.replace(/^.*[#/]/, '');
@@ -76,14 +79,16 @@ function shapeName(shapes: Store, shape: Term | undefined): string | undefined {
 }
 
 export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
-  const [{ Validator }, { DataFactory, Store: N3Store }, { sparqlPlugins }] = await Promise.all([
+  const [{ Validator }, { DataFactory, Store: N3Store }, { sparqlPlugins, checkShapesSparql }] = await Promise.all([
     import('shacl-engine'),
     import('n3'),
     import('./shacl-sparql.js'),
   ]);
   // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
   const factory = { ...DataFactory, dataset: (quads?: Iterable<unknown>) => new N3Store(quads ? ([...quads] as never) : undefined) };
-  const validator = new Validator(input.shapes, { factory, ...sparqlPlugins(input.engine) } as never);
+  const options = { prefixes: input.prefixes, ...(input.locate ? { locate: input.locate } : {}), ...(input.locateNode ? { locateNode: input.locateNode } : {}) };
+  await checkShapesSparql(input.shapes as never, input.engine, options);
+  const validator = new Validator(input.shapes, { factory, ...sparqlPlugins(input.engine, options) } as never);
   const report = await validator.validate({ dataset: input.data });
   const out: ShaclOutcome = { violations: [], warnings: [] };
   for (const r of report.results as ShaclResult[]) {

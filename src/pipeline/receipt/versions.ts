@@ -11,6 +11,7 @@ export const PIPELINE_PACKAGES = [
   'ajv',
   'n3',
   'nunjucks',
+  'oxigraph',
   'prettier',
   'rdf-canonize',
   'shacl-engine',

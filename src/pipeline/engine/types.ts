@@ -1,0 +1,52 @@
+/**
+ * The one query-engine interface of the pipeline. Inference rules, ASK gates, SHACL-SPARQL
+ * constraints and extraction all go through it, so the engine a run chose answers all of them.
+ * Two implementations: Oxigraph (default, oxigraph.ts) and Comunica (comunica.ts).
+ */
+import type { Quad, Store } from 'n3';
+import type { QueryText, Row } from '../types.js';
+
+export const ENGINE_NAMES = ['oxigraph', 'comunica'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
+export const DEFAULT_ENGINE: EngineName = 'oxigraph';
+
+export interface SelectResult {
+  variables: string[];
+  rows: Row[];
+}
+
+/** The RDF/JS term shape shared by n3, Comunica and shacl-engine. */
+export interface RdfTerm {
+  termType: string;
+  value: string;
+  equals(other: RdfTerm | null | undefined): boolean;
+}
+
+export interface QueryEngine {
+  readonly name: EngineName;
+  /**
+   * Runs a SELECT; it must have a top-level ORDER BY. Rows come in that order, ties broken by
+   * every projected variable (rewrite.ts), so both engines give the same rows in the same order.
+   */
+  select(store: Store, query: QueryText): Promise<SelectResult>;
+  ask(store: Store, query: QueryText): Promise<boolean>;
+  /** CONSTRUCT results sorted by their N-Triples form (engines return them in no stable order). */
+  construct(store: Store, query: QueryText): Promise<Quad[]>;
+  /** The checked AST of `query` (traqula's) and the prefixes it was parsed with. */
+  parse(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<{ ast: unknown; prefixes: Record<string, string> }>;
+  /** Checks a SHACL-SPARQL SELECT (no ORDER BY needed); syntax errors are InputErrors at its file:line. */
+  parseShacl(query: QueryText): Promise<unknown>;
+  /**
+   * For SHACL-SPARQL constraints and targets: a SELECT over a dataset (an n3 Store) with variables
+   * pre-bound (SHACL's `$this`), rows as raw n3 terms. Not for extraction: no ORDER BY is
+   * required, so callers must not let row order reach an output. `query` is checked first
+   * (checkShaclQuery) by the caller.
+   */
+  selectTerms(dataset: unknown, query: string, preBound?: Record<string, RdfTerm>): Promise<Array<Map<string, RdfTerm>>>;
+  /**
+   * `store` was changed in place without going through the engine (blank nodes relabelled, quads
+   * added by list indexing or inference): an engine that mirrors it must refresh its copy.
+   * `added`, when given, are the only change: the mirror may just add them.
+   */
+  changed(store: Store, added?: Quad[]): void;
+}
