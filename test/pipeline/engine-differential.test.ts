@@ -38,10 +38,10 @@ describe('Oxigraph and Comunica answer alike', () => {
     expect(ox!.graph.inferredTriples).toBe(co!.graph.inferredTriples);
     expect(ox!.graph.rounds).toBe(co!.graph.rounds);
 
-    const queries: QueryText[] = readdirSync(path.join(ROOT, 'queries'))
+    const queries: QueryText[] = readdirSync(path.join(ROOT, 'packs/otp/queries'))
       .filter((f) => f.endsWith('.rq'))
       .sort()
-      .map((f) => ({ text: readFileSync(path.join(ROOT, 'queries', f), 'utf8'), file: `queries/${f}`, line: 1, column: 1 }));
+      .map((f) => ({ text: readFileSync(path.join(ROOT, 'packs/otp/queries', f), 'utf8'), file: `packs/otp/queries/${f}`, line: 1, column: 1 }));
     expect(queries.length).toBeGreaterThan(25);
     const templates = await loadTemplates(manifest);
     const guards: QueryText[] = [];

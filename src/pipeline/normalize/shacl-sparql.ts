@@ -101,10 +101,9 @@ function mentions(x: unknown, names: string[]): boolean {
 
 /**
  * The reason a pre-bound query breaks SHACL 1.0 §5.3.1's rules, or undefined: VALUES, SERVICE,
- * `AS ?this`, a sub-SELECT that mentions `$this` without returning it, and MINUS around `$this`.
- * A MINUS or a sub-SELECT that does not mention `$this` means the same with or without
- * pre-binding, so it is allowed (this repo's shapes use both: FILTER NOT EXISTS costs a subquery
- * per row, and a grouped sub-SELECT names what a class declares).
+ * `AS ?this`, a sub-SELECT that does not return `$this`, and MINUS around `$this`. A MINUS that
+ * does not mention `$this` means the same with or without pre-binding, so it is allowed (this
+ * repo's shapes use it: FILTER NOT EXISTS costs a subquery per row).
  */
 export function preBindingProblem(ast: unknown, preBound: string[]): string | undefined {
   if (preBound.length === 0) return undefined;
@@ -118,7 +117,7 @@ export function preBindingProblem(ast: unknown, preBound: string[]): string | un
     else if (n.type === 'pattern' && n.subType === 'values') problem = 'VALUES';
     else if (n.type === 'pattern' && n.subType === 'service') problem = 'SERVICE (federated query)';
     else if (n.type === 'pattern' && n.subType === 'bind' && preBound.includes(String(n.variable?.value))) problem = `BIND (... AS ?${String(n.variable?.value)})`;
-    else if (!root && n.type === 'query' && mentions(n, preBound)) {
+    else if (!root && n.type === 'query') {
       const vars = n.variables ?? [];
       const projects = (name: string) => vars.some((v) => v.value === name || v.variable?.value === name);
       if (preBound.some((p) => !projects(p))) problem = `a sub-SELECT that does not return ${preBound.map((p) => `$${p}`).join(', ')} by name`;
