@@ -67,3 +67,52 @@ describe('output paths stay inside the output directory', () => {
     expect(OutputRoot.contains(path.join(root, 'gen'), path.join(root, 'gen'), out)).toBe(true);
   });
 });
+
+describe('orphan deletion never leaves the project', () => {
+  it('a receipt subject outside the project is neither deleted nor planned', async () => {
+    const root = tmp();
+    const outside = tmp();
+    const victim = path.join(outside, 'precious.txt');
+    put(victim, 'keep me\n');
+    const viaDots = path.relative(root, victim).split(path.sep).join('/');
+    expect(viaDots.startsWith('../')).toBe(true);
+    const prev = receipt({ [viaDots]: 'keep me\n', [victim]: 'keep me\n' });
+    const plan = await planWrites({ root, outputDir: 'gen', previous: prev, force: false, files: [file('a.ts', 'a\n')] });
+    expect(plan.entries.map((e) => [e.path, e.action])).toEqual([['gen/a.ts', 'create']]);
+    await applyPlan(plan, path.join(root, 'gen'));
+    expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
+  });
+
+  it('a receipt subject reached through a symlinked directory is not deleted', async () => {
+    const root = tmp();
+    const outside = tmp();
+    put(path.join(outside, 'x.ts'), 'x\n');
+    mkdirSync(path.join(root, 'gen'));
+    symlinkSync(outside, path.join(root, 'gen', 'link'));
+    const prev = receipt({ 'gen/link/x.ts': 'x\n' });
+    const plan = await planWrites({ root, outputDir: 'gen', previous: prev, force: false, files: [] });
+    expect(plan.entries).toEqual([]);
+    await applyPlan(plan, path.join(root, 'gen'));
+    expect(readFileSync(path.join(outside, 'x.ts'), 'utf8')).toBe('x\n');
+  });
+
+  it('a receipt subject in a sibling named like the project is not deleted', async () => {
+    const parent = tmp();
+    const root = path.join(parent, 'proj');
+    put(path.join(parent, 'proj-other', 'x.ts'), 'x\n');
+    mkdirSync(root);
+    const prev = receipt({ '../proj-other/x.ts': 'x\n' });
+    const plan = await planWrites({ root, outputDir: 'gen', previous: prev, force: false, files: [] });
+    expect(plan.entries).toEqual([]);
+    expect(existsSync(path.join(parent, 'proj-other', 'x.ts'))).toBe(true);
+  });
+
+  it('an orphan inside the project is still deleted (the check is not a blanket refusal)', async () => {
+    const root = tmp();
+    put(path.join(root, 'gen', 'old.ts'), 'old\n');
+    const plan = await planWrites({ root, outputDir: 'gen', previous: receipt({ 'gen/old.ts': 'old\n' }), force: false, files: [] });
+    expect(plan.entries.map((e) => [e.path, e.action])).toEqual([['gen/old.ts', 'delete']]);
+    await applyPlan(plan, path.join(root, 'gen'));
+    expect(existsSync(path.join(root, 'gen', 'old.ts'))).toBe(false);
+  });
+});
