@@ -22,6 +22,14 @@ describe('empty lexical forms are kept, never turned into 0', () => {
 });
 
 describe('ill-typed numeric lexical forms stay strings', () => {
+  it('hex, binary and octal prefixes are not XSD numbers', () => {
+    for (const t of ['decimal', 'double', 'float']) {
+      expect(literalToJson('0x10', XSD + t)).toBe('0x10');
+      expect(literalToJson('0b1', XSD + t)).toBe('0b1');
+      expect(literalToJson('0o7', XSD + t)).toBe('0o7');
+    }
+    expect(literalToJson('0x10', XSD + 'integer')).toBe('0x10');
+  });
   it('Infinity spelled the JavaScript way, and fractions in integers', () => {
     expect(literalToJson('Infinity', XSD + 'double')).toBe('Infinity');
     expect(literalToJson('-INF', XSD + 'double')).toBe('-INF');
