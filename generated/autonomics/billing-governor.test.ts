@@ -8,17 +8,75 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { billingGovernorDefinition as def } from './billing-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    balanceDue: 0,
+    failedPayments: 0,
+  },
+  params: {
+    payment_failed: { amount: 'number' },
+    payment_received: { amount: 'number' },
+  },
+  transitions: [
+    {
+      from: 'current',
+      event: 'payment_failed',
+      priority: 0,
+      to: 'past_due',
+      guards: [],
+    },
+    {
+      from: 'delinquent',
+      event: 'payment_received',
+      priority: 0,
+      to: 'current',
+      guards: [{ left: 'event.amount', comparator: 'gte', right: 'data.balanceDue' }],
+    },
+    {
+      from: 'past_due',
+      event: 'payment_failed',
+      priority: 0,
+      to: 'delinquent',
+      guards: [{ left: 'data.failedPayments', comparator: 'gte', rightValue: 2 }],
+    },
+    {
+      from: 'past_due',
+      event: 'payment_failed',
+      priority: 1,
+      to: 'past_due',
+      guards: [],
+    },
+    {
+      from: 'past_due',
+      event: 'payment_received',
+      priority: 0,
+      to: 'current',
+      guards: [{ left: 'event.amount', comparator: 'gte', right: 'data.balanceDue' }],
+    },
+    {
+      from: 'suspended',
+      event: 'payment_received',
+      priority: 0,
+      to: 'current',
+      guards: [{ left: 'event.amount', comparator: 'gte', right: 'data.balanceDue' }],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,57 +101,66 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('billing_governor: every declared transition fires as declared', () => {
   it('current --payment_failed--\u003E past_due', async () => {
-    const example = transitionExample(def, declared('current', 'payment_failed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'current', 'payment_failed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('current', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toEqual('past_due');
     expect((await currentState(pid, 5000)).state).toBe('past_due');
   });
   it('delinquent --payment_received [priority 0, 1 guard(s)]--\u003E current', async () => {
-    const example = transitionExample(def, declared('delinquent', 'payment_received', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'delinquent', 'payment_received', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('delinquent', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toEqual('current');
     expect((await currentState(pid, 5000)).state).toBe('current');
   });
   it('past_due --payment_failed [priority 0, 1 guard(s)]--\u003E delinquent', async () => {
-    const example = transitionExample(def, declared('past_due', 'payment_failed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'past_due', 'payment_failed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toEqual('delinquent');
     expect((await currentState(pid, 5000)).state).toBe('delinquent');
   });
   it('past_due --payment_failed--\u003E past_due', async () => {
-    const example = transitionExample(def, declared('past_due', 'payment_failed', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'past_due', 'payment_failed', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toEqual('past_due');
     expect((await currentState(pid, 5000)).state).toBe('past_due');
   });
   it('past_due --payment_received [priority 0, 1 guard(s)]--\u003E current', async () => {
-    const example = transitionExample(def, declared('past_due', 'payment_received', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'past_due', 'payment_received', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toEqual('current');
     expect((await currentState(pid, 5000)).state).toBe('current');
   });
   it('suspended --payment_received [priority 0, 1 guard(s)]--\u003E current', async () => {
-    const example = transitionExample(def, declared('suspended', 'payment_received', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'suspended', 'payment_received', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toEqual('current');
     expect((await currentState(pid, 5000)).state).toBe('current');
@@ -102,8 +169,8 @@ describe('billing_governor: every declared transition fires as declared', () => 
 
 describe('billing_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('current refuses payment_received', async () => {
-    const example = refusalExample(def, 'current', 'payment_received');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'current', 'payment_received');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('current', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -114,8 +181,8 @@ describe('billing_governor: events a state does not accept are refused with even
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('delinquent refuses payment_failed', async () => {
-    const example = refusalExample(def, 'delinquent', 'payment_failed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'delinquent', 'payment_failed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('delinquent', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -126,8 +193,8 @@ describe('billing_governor: events a state does not accept are refused with even
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('delinquent refuses payment_received when no guard holds', async () => {
-    const example = refusalExample(def, 'delinquent', 'payment_received');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'delinquent', 'payment_received');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('delinquent', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -138,8 +205,8 @@ describe('billing_governor: events a state does not accept are refused with even
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('past_due refuses payment_received when no guard holds', async () => {
-    const example = refusalExample(def, 'past_due', 'payment_received');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'past_due', 'payment_received');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -150,8 +217,8 @@ describe('billing_governor: events a state does not accept are refused with even
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses payment_failed', async () => {
-    const example = refusalExample(def, 'suspended', 'payment_failed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'payment_failed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -162,8 +229,8 @@ describe('billing_governor: events a state does not accept are refused with even
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses payment_received when no guard holds', async () => {
-    const example = refusalExample(def, 'suspended', 'payment_received');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'payment_received');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'payment_received', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -180,6 +247,61 @@ describe('billing_governor: events a state does not accept are refused with even
       event: 'no_such_event',
     });
     expect(isProcessAlive(pid)).toBe(true);
+  });
+});
+
+describe('billing_governor: every boundary case of a guarded step goes where the spec says', () => {
+  it('delinquent on payment_received', async () => {
+    const cases = specCases(spec, 'delinquent', 'payment_received', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('delinquent', c.data);
+      const reply = await sendEvent(pid, 'payment_received', c.params, 5000);
+      if (c.fires === undefined)
+        expect(reply, JSON.stringify(c)).toMatchObject({ error: 'event_not_accepted' });
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'delinquent',
+      );
+    }
+  });
+  it('past_due on payment_failed', async () => {
+    const cases = specCases(spec, 'past_due', 'payment_failed', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('past_due', c.data);
+      const reply = await sendEvent(pid, 'payment_failed', c.params, 5000);
+      if (c.fires === undefined)
+        expect(reply, JSON.stringify(c)).toMatchObject({ error: 'event_not_accepted' });
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'past_due',
+      );
+    }
+  });
+  it('past_due on payment_received', async () => {
+    const cases = specCases(spec, 'past_due', 'payment_received', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('past_due', c.data);
+      const reply = await sendEvent(pid, 'payment_received', c.params, 5000);
+      if (c.fires === undefined)
+        expect(reply, JSON.stringify(c)).toMatchObject({ error: 'event_not_accepted' });
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'past_due',
+      );
+    }
+  });
+  it('suspended on payment_received', async () => {
+    const cases = specCases(spec, 'suspended', 'payment_received', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('suspended', c.data);
+      const reply = await sendEvent(pid, 'payment_received', c.params, 5000);
+      if (c.fires === undefined)
+        expect(reply, JSON.stringify(c)).toMatchObject({ error: 'event_not_accepted' });
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'suspended',
+      );
+    }
   });
 });
 

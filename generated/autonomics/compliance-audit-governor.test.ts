@@ -8,17 +8,70 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { complianceAuditGovernorDefinition as def } from './compliance-audit-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    findings: 0,
+  },
+  params: {
+    fail_review: { finding: 'string' },
+    open_review: {},
+    pass_review: {},
+    remediation_verified: {},
+    start_remediation: {},
+  },
+  transitions: [
+    {
+      from: 'compliant',
+      event: 'open_review',
+      priority: 0,
+      to: 'under_review',
+      guards: [],
+    },
+    {
+      from: 'non_compliant',
+      event: 'start_remediation',
+      priority: 0,
+      to: 'remediating',
+      guards: [],
+    },
+    {
+      from: 'remediating',
+      event: 'remediation_verified',
+      priority: 0,
+      to: 'compliant',
+      guards: [],
+    },
+    {
+      from: 'under_review',
+      event: 'fail_review',
+      priority: 0,
+      to: 'non_compliant',
+      guards: [],
+    },
+    {
+      from: 'under_review',
+      event: 'pass_review',
+      priority: 0,
+      to: 'compliant',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,36 +96,36 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('compliance_audit_governor: every declared transition fires as declared', () => {
   it('compliant --open_review--\u003E under_review', async () => {
-    const example = transitionExample(def, declared('compliant', 'open_review', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'compliant', 'open_review', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('compliant', example!.data);
     expect(await sendEvent(pid, 'open_review', example!.params, 5000)).toEqual('under_review');
     expect((await currentState(pid, 5000)).state).toBe('under_review');
   });
   it('non_compliant --start_remediation--\u003E remediating', async () => {
-    const example = transitionExample(def, declared('non_compliant', 'start_remediation', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'non_compliant', 'start_remediation', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('non_compliant', example!.data);
     expect(await sendEvent(pid, 'start_remediation', example!.params, 5000)).toEqual('remediating');
     expect((await currentState(pid, 5000)).state).toBe('remediating');
   });
   it('remediating --remediation_verified--\u003E compliant', async () => {
-    const example = transitionExample(def, declared('remediating', 'remediation_verified', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'remediating', 'remediation_verified', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('remediating', example!.data);
     expect(await sendEvent(pid, 'remediation_verified', example!.params, 5000)).toEqual(
       'compliant',
@@ -80,15 +133,21 @@ describe('compliance_audit_governor: every declared transition fires as declared
     expect((await currentState(pid, 5000)).state).toBe('compliant');
   });
   it('under_review --fail_review--\u003E non_compliant', async () => {
-    const example = transitionExample(def, declared('under_review', 'fail_review', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'under_review', 'fail_review', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('under_review', example!.data);
     expect(await sendEvent(pid, 'fail_review', example!.params, 5000)).toEqual('non_compliant');
     expect((await currentState(pid, 5000)).state).toBe('non_compliant');
   });
   it('under_review --pass_review--\u003E compliant', async () => {
-    const example = transitionExample(def, declared('under_review', 'pass_review', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'under_review', 'pass_review', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('under_review', example!.data);
     expect(await sendEvent(pid, 'pass_review', example!.params, 5000)).toEqual('compliant');
     expect((await currentState(pid, 5000)).state).toBe('compliant');
@@ -97,8 +156,8 @@ describe('compliance_audit_governor: every declared transition fires as declared
 
 describe('compliance_audit_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('compliant refuses fail_review', async () => {
-    const example = refusalExample(def, 'compliant', 'fail_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'compliant', 'fail_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('compliant', example!.data);
     expect(await sendEvent(pid, 'fail_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -109,8 +168,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('compliant refuses pass_review', async () => {
-    const example = refusalExample(def, 'compliant', 'pass_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'compliant', 'pass_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('compliant', example!.data);
     expect(await sendEvent(pid, 'pass_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -121,8 +180,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('compliant refuses remediation_verified', async () => {
-    const example = refusalExample(def, 'compliant', 'remediation_verified');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'compliant', 'remediation_verified');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('compliant', example!.data);
     expect(await sendEvent(pid, 'remediation_verified', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -133,8 +192,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('compliant refuses start_remediation', async () => {
-    const example = refusalExample(def, 'compliant', 'start_remediation');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'compliant', 'start_remediation');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('compliant', example!.data);
     expect(await sendEvent(pid, 'start_remediation', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -145,8 +204,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('non_compliant refuses fail_review', async () => {
-    const example = refusalExample(def, 'non_compliant', 'fail_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'non_compliant', 'fail_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('non_compliant', example!.data);
     expect(await sendEvent(pid, 'fail_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -157,8 +216,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('non_compliant refuses open_review', async () => {
-    const example = refusalExample(def, 'non_compliant', 'open_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'non_compliant', 'open_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('non_compliant', example!.data);
     expect(await sendEvent(pid, 'open_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -169,8 +228,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('non_compliant refuses pass_review', async () => {
-    const example = refusalExample(def, 'non_compliant', 'pass_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'non_compliant', 'pass_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('non_compliant', example!.data);
     expect(await sendEvent(pid, 'pass_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -181,8 +240,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('non_compliant refuses remediation_verified', async () => {
-    const example = refusalExample(def, 'non_compliant', 'remediation_verified');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'non_compliant', 'remediation_verified');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('non_compliant', example!.data);
     expect(await sendEvent(pid, 'remediation_verified', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -193,8 +252,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('remediating refuses fail_review', async () => {
-    const example = refusalExample(def, 'remediating', 'fail_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'remediating', 'fail_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('remediating', example!.data);
     expect(await sendEvent(pid, 'fail_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -205,8 +264,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('remediating refuses open_review', async () => {
-    const example = refusalExample(def, 'remediating', 'open_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'remediating', 'open_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('remediating', example!.data);
     expect(await sendEvent(pid, 'open_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -217,8 +276,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('remediating refuses pass_review', async () => {
-    const example = refusalExample(def, 'remediating', 'pass_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'remediating', 'pass_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('remediating', example!.data);
     expect(await sendEvent(pid, 'pass_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -229,8 +288,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('remediating refuses start_remediation', async () => {
-    const example = refusalExample(def, 'remediating', 'start_remediation');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'remediating', 'start_remediation');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('remediating', example!.data);
     expect(await sendEvent(pid, 'start_remediation', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -241,8 +300,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('under_review refuses open_review', async () => {
-    const example = refusalExample(def, 'under_review', 'open_review');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'under_review', 'open_review');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('under_review', example!.data);
     expect(await sendEvent(pid, 'open_review', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -253,8 +312,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('under_review refuses remediation_verified', async () => {
-    const example = refusalExample(def, 'under_review', 'remediation_verified');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'under_review', 'remediation_verified');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('under_review', example!.data);
     expect(await sendEvent(pid, 'remediation_verified', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -265,8 +324,8 @@ describe('compliance_audit_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('under_review refuses start_remediation', async () => {
-    const example = refusalExample(def, 'under_review', 'start_remediation');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'under_review', 'start_remediation');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('under_review', example!.data);
     expect(await sendEvent(pid, 'start_remediation', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',

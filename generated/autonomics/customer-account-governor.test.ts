@@ -8,17 +8,93 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { customerAccountGovernorDefinition as def } from './customer-account-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    expectedCode: '',
+    failedAttempts: 0,
+    maxAttempts: 3,
+  },
+  params: {
+    close: {},
+    issue_code: { code: 'string' },
+    reinstate: {},
+    suspend: {},
+    verify: { code: 'string' },
+  },
+  transitions: [
+    {
+      from: 'suspended',
+      event: 'close',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'suspended',
+      event: 'reinstate',
+      priority: 0,
+      to: 'verified',
+      guards: [],
+    },
+    {
+      from: 'unverified',
+      event: 'issue_code',
+      priority: 0,
+      to: 'unverified',
+      guards: [],
+    },
+    {
+      from: 'unverified',
+      event: 'verify',
+      priority: 0,
+      to: 'verified',
+      guards: [{ left: 'event.code', comparator: 'eq', right: 'data.expectedCode' }],
+    },
+    {
+      from: 'unverified',
+      event: 'verify',
+      priority: 1,
+      to: 'unverified',
+      guards: [{ left: 'data.failedAttempts', comparator: 'lt', rightValue: 2 }],
+    },
+    {
+      from: 'unverified',
+      event: 'verify',
+      priority: 2,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'verified',
+      event: 'close',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'verified',
+      event: 'suspend',
+      priority: 0,
+      to: 'suspended',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,71 +119,86 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('customer_account_governor: every declared transition fires as declared', () => {
   it('suspended --close--\u003E closed', async () => {
-    const example = transitionExample(def, declared('suspended', 'close', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'suspended', 'close', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'close', example!.params, 5000)).toEqual('closed');
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('suspended --reinstate--\u003E verified', async () => {
-    const example = transitionExample(def, declared('suspended', 'reinstate', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'suspended', 'reinstate', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toEqual('verified');
     expect((await currentState(pid, 5000)).state).toBe('verified');
   });
   it('unverified --issue_code--\u003E unverified', async () => {
-    const example = transitionExample(def, declared('unverified', 'issue_code', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'unverified', 'issue_code', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'issue_code', example!.params, 5000)).toEqual('unverified');
     expect((await currentState(pid, 5000)).state).toBe('unverified');
   });
   it('unverified --verify [priority 0, 1 guard(s)]--\u003E verified', async () => {
-    const example = transitionExample(def, declared('unverified', 'verify', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'unverified', 'verify', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'verify', example!.params, 5000)).toEqual('verified');
     expect((await currentState(pid, 5000)).state).toBe('verified');
   });
   it('unverified --verify [priority 1, 1 guard(s)]--\u003E unverified', async () => {
-    const example = transitionExample(def, declared('unverified', 'verify', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'unverified', 'verify', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'verify', example!.params, 5000)).toEqual('wrong_code');
     expect((await currentState(pid, 5000)).state).toBe('unverified');
   });
   it('unverified --verify--\u003E closed', async () => {
-    const example = transitionExample(def, declared('unverified', 'verify', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'unverified', 'verify', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'verify', example!.params, 5000)).toEqual('attempts_exhausted');
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('verified --close--\u003E closed', async () => {
-    const example = transitionExample(def, declared('verified', 'close', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'verified', 'close', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('verified', example!.data);
     expect(await sendEvent(pid, 'close', example!.params, 5000)).toEqual('closed');
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('verified --suspend--\u003E suspended', async () => {
-    const example = transitionExample(def, declared('verified', 'suspend', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'verified', 'suspend', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('verified', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toEqual('suspended');
     expect((await currentState(pid, 5000)).state).toBe('suspended');
@@ -116,8 +207,8 @@ describe('customer_account_governor: every declared transition fires as declared
 
 describe('customer_account_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('closed refuses close', async () => {
-    const example = refusalExample(def, 'closed', 'close');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'close');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'close', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -128,8 +219,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses issue_code', async () => {
-    const example = refusalExample(def, 'closed', 'issue_code');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'issue_code');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'issue_code', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -140,8 +231,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses reinstate', async () => {
-    const example = refusalExample(def, 'closed', 'reinstate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'reinstate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -152,8 +243,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses suspend', async () => {
-    const example = refusalExample(def, 'closed', 'suspend');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'suspend');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -164,8 +255,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses verify', async () => {
-    const example = refusalExample(def, 'closed', 'verify');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'verify');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'verify', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -176,8 +267,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses issue_code', async () => {
-    const example = refusalExample(def, 'suspended', 'issue_code');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'issue_code');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'issue_code', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -188,8 +279,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses suspend', async () => {
-    const example = refusalExample(def, 'suspended', 'suspend');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'suspend');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -200,8 +291,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses verify', async () => {
-    const example = refusalExample(def, 'suspended', 'verify');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'verify');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'verify', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -212,8 +303,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('unverified refuses close', async () => {
-    const example = refusalExample(def, 'unverified', 'close');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'unverified', 'close');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'close', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -224,8 +315,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('unverified refuses reinstate', async () => {
-    const example = refusalExample(def, 'unverified', 'reinstate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'unverified', 'reinstate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -236,8 +327,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('unverified refuses suspend', async () => {
-    const example = refusalExample(def, 'unverified', 'suspend');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'unverified', 'suspend');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('unverified', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -248,8 +339,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('verified refuses issue_code', async () => {
-    const example = refusalExample(def, 'verified', 'issue_code');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'verified', 'issue_code');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('verified', example!.data);
     expect(await sendEvent(pid, 'issue_code', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -260,8 +351,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('verified refuses reinstate', async () => {
-    const example = refusalExample(def, 'verified', 'reinstate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'verified', 'reinstate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('verified', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -272,8 +363,8 @@ describe('customer_account_governor: events a state does not accept are refused 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('verified refuses verify', async () => {
-    const example = refusalExample(def, 'verified', 'verify');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'verified', 'verify');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('verified', example!.data);
     expect(await sendEvent(pid, 'verify', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -290,6 +381,22 @@ describe('customer_account_governor: events a state does not accept are refused 
       event: 'no_such_event',
     });
     expect(isProcessAlive(pid)).toBe(true);
+  });
+});
+
+describe('customer_account_governor: every boundary case of a guarded step goes where the spec says', () => {
+  it('unverified on verify', async () => {
+    const cases = specCases(spec, 'unverified', 'verify', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('unverified', c.data);
+      const reply = await sendEvent(pid, 'verify', c.params, 5000);
+      if (c.fires === undefined)
+        expect(reply, JSON.stringify(c)).toMatchObject({ error: 'event_not_accepted' });
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'unverified',
+      );
+    }
   });
 });
 

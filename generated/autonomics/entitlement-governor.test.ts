@@ -8,17 +8,84 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { entitlementGovernorDefinition as def } from './entitlement-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    maxSuspensions: 3,
+    suspensions: 0,
+  },
+  params: {
+    activate: {},
+    reinstate: {},
+    revoke: { reason: 'string' },
+    suspend: { reason: 'string' },
+  },
+  transitions: [
+    {
+      from: 'active',
+      event: 'revoke',
+      priority: 0,
+      to: 'revoked',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'suspend',
+      priority: 0,
+      to: 'suspended',
+      guards: [{ left: 'data.suspensions', comparator: 'lt', right: 'data.maxSuspensions' }],
+    },
+    {
+      from: 'active',
+      event: 'suspend',
+      priority: 1,
+      to: 'revoked',
+      guards: [],
+    },
+    {
+      from: 'pending',
+      event: 'activate',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'pending',
+      event: 'revoke',
+      priority: 0,
+      to: 'revoked',
+      guards: [],
+    },
+    {
+      from: 'suspended',
+      event: 'reinstate',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'suspended',
+      event: 'revoke',
+      priority: 0,
+      to: 'revoked',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,64 +110,76 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('entitlement_governor: every declared transition fires as declared', () => {
   it('active --revoke--\u003E revoked', async () => {
-    const example = transitionExample(def, declared('active', 'revoke', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'revoke', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'revoke', example!.params, 5000)).toEqual('revoked');
     expect((await currentState(pid, 5000)).state).toBe('revoked');
   });
   it('active --suspend [priority 0, 1 guard(s)]--\u003E suspended', async () => {
-    const example = transitionExample(def, declared('active', 'suspend', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'suspend', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toEqual('suspended');
     expect((await currentState(pid, 5000)).state).toBe('suspended');
   });
   it('active --suspend--\u003E revoked', async () => {
-    const example = transitionExample(def, declared('active', 'suspend', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'suspend', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toEqual('revoked');
     expect((await currentState(pid, 5000)).state).toBe('revoked');
   });
   it('pending --activate--\u003E active', async () => {
-    const example = transitionExample(def, declared('pending', 'activate', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'pending', 'activate', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('pending', example!.data);
     expect(await sendEvent(pid, 'activate', example!.params, 5000)).toEqual('active');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('pending --revoke--\u003E revoked', async () => {
-    const example = transitionExample(def, declared('pending', 'revoke', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'pending', 'revoke', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('pending', example!.data);
     expect(await sendEvent(pid, 'revoke', example!.params, 5000)).toEqual('revoked');
     expect((await currentState(pid, 5000)).state).toBe('revoked');
   });
   it('suspended --reinstate--\u003E active', async () => {
-    const example = transitionExample(def, declared('suspended', 'reinstate', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'suspended', 'reinstate', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toEqual('active');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('suspended --revoke--\u003E revoked', async () => {
-    const example = transitionExample(def, declared('suspended', 'revoke', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'suspended', 'revoke', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'revoke', example!.params, 5000)).toEqual('revoked');
     expect((await currentState(pid, 5000)).state).toBe('revoked');
@@ -109,8 +188,8 @@ describe('entitlement_governor: every declared transition fires as declared', ()
 
 describe('entitlement_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('active refuses activate', async () => {
-    const example = refusalExample(def, 'active', 'activate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'active', 'activate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'activate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -121,8 +200,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('active refuses reinstate', async () => {
-    const example = refusalExample(def, 'active', 'reinstate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'active', 'reinstate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -133,8 +212,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('pending refuses reinstate', async () => {
-    const example = refusalExample(def, 'pending', 'reinstate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'pending', 'reinstate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('pending', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -145,8 +224,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('pending refuses suspend', async () => {
-    const example = refusalExample(def, 'pending', 'suspend');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'pending', 'suspend');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('pending', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -157,8 +236,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('revoked refuses activate', async () => {
-    const example = refusalExample(def, 'revoked', 'activate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'revoked', 'activate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('revoked', example!.data);
     expect(await sendEvent(pid, 'activate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -169,8 +248,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('revoked refuses reinstate', async () => {
-    const example = refusalExample(def, 'revoked', 'reinstate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'revoked', 'reinstate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('revoked', example!.data);
     expect(await sendEvent(pid, 'reinstate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -181,8 +260,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('revoked refuses revoke', async () => {
-    const example = refusalExample(def, 'revoked', 'revoke');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'revoked', 'revoke');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('revoked', example!.data);
     expect(await sendEvent(pid, 'revoke', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -193,8 +272,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('revoked refuses suspend', async () => {
-    const example = refusalExample(def, 'revoked', 'suspend');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'revoked', 'suspend');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('revoked', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -205,8 +284,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses activate', async () => {
-    const example = refusalExample(def, 'suspended', 'activate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'activate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'activate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -217,8 +296,8 @@ describe('entitlement_governor: events a state does not accept are refused with 
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('suspended refuses suspend', async () => {
-    const example = refusalExample(def, 'suspended', 'suspend');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'suspended', 'suspend');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('suspended', example!.data);
     expect(await sendEvent(pid, 'suspend', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -235,6 +314,22 @@ describe('entitlement_governor: events a state does not accept are refused with 
       event: 'no_such_event',
     });
     expect(isProcessAlive(pid)).toBe(true);
+  });
+});
+
+describe('entitlement_governor: every boundary case of a guarded step goes where the spec says', () => {
+  it('active on suspend', async () => {
+    const cases = specCases(spec, 'active', 'suspend', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('active', c.data);
+      const reply = await sendEvent(pid, 'suspend', c.params, 5000);
+      if (c.fires === undefined)
+        expect(reply, JSON.stringify(c)).toMatchObject({ error: 'event_not_accepted' });
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'active',
+      );
+    }
   });
 });
 

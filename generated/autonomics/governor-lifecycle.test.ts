@@ -8,17 +8,247 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { governorLifecycleDefinition as def } from './governor-lifecycle.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    degradeAt: 90,
+    interveneAt: 75,
+    pressure: 0,
+    refuseAt: 98,
+    warnAt: 60,
+  },
+  params: {
+    booted: {},
+    pressure: { level: 'number' },
+    recovered: {},
+  },
+  transitions: [
+    {
+      from: 'boot',
+      event: 'booted',
+      priority: 0,
+      to: 'stable',
+      guards: [],
+    },
+    {
+      from: 'degraded',
+      event: 'pressure',
+      priority: 0,
+      to: 'refusing',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.refuseAt' }],
+    },
+    {
+      from: 'degraded',
+      event: 'pressure',
+      priority: 1,
+      to: 'degraded',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.degradeAt' }],
+    },
+    {
+      from: 'degraded',
+      event: 'pressure',
+      priority: 2,
+      to: 'intervening',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.interveneAt' }],
+    },
+    {
+      from: 'degraded',
+      event: 'pressure',
+      priority: 3,
+      to: 'warning',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'degraded',
+      event: 'pressure',
+      priority: 4,
+      to: 'degraded',
+      guards: [],
+    },
+    {
+      from: 'degraded',
+      event: 'recovered',
+      priority: 0,
+      to: 'stable',
+      guards: [],
+    },
+    {
+      from: 'intervening',
+      event: 'pressure',
+      priority: 0,
+      to: 'refusing',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.refuseAt' }],
+    },
+    {
+      from: 'intervening',
+      event: 'pressure',
+      priority: 1,
+      to: 'degraded',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.degradeAt' }],
+    },
+    {
+      from: 'intervening',
+      event: 'pressure',
+      priority: 2,
+      to: 'intervening',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.interveneAt' }],
+    },
+    {
+      from: 'intervening',
+      event: 'pressure',
+      priority: 3,
+      to: 'warning',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'intervening',
+      event: 'pressure',
+      priority: 4,
+      to: 'intervening',
+      guards: [],
+    },
+    {
+      from: 'intervening',
+      event: 'recovered',
+      priority: 0,
+      to: 'stable',
+      guards: [],
+    },
+    {
+      from: 'refusing',
+      event: 'pressure',
+      priority: 0,
+      to: 'refusing',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.refuseAt' }],
+    },
+    {
+      from: 'refusing',
+      event: 'pressure',
+      priority: 1,
+      to: 'degraded',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.degradeAt' }],
+    },
+    {
+      from: 'refusing',
+      event: 'pressure',
+      priority: 2,
+      to: 'intervening',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.interveneAt' }],
+    },
+    {
+      from: 'refusing',
+      event: 'pressure',
+      priority: 3,
+      to: 'warning',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'refusing',
+      event: 'pressure',
+      priority: 4,
+      to: 'refusing',
+      guards: [],
+    },
+    {
+      from: 'refusing',
+      event: 'recovered',
+      priority: 0,
+      to: 'stable',
+      guards: [],
+    },
+    {
+      from: 'stable',
+      event: 'pressure',
+      priority: 0,
+      to: 'refusing',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.refuseAt' }],
+    },
+    {
+      from: 'stable',
+      event: 'pressure',
+      priority: 1,
+      to: 'degraded',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.degradeAt' }],
+    },
+    {
+      from: 'stable',
+      event: 'pressure',
+      priority: 2,
+      to: 'intervening',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.interveneAt' }],
+    },
+    {
+      from: 'stable',
+      event: 'pressure',
+      priority: 3,
+      to: 'warning',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'stable',
+      event: 'pressure',
+      priority: 4,
+      to: 'stable',
+      guards: [],
+    },
+    {
+      from: 'warning',
+      event: 'pressure',
+      priority: 0,
+      to: 'refusing',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.refuseAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'pressure',
+      priority: 1,
+      to: 'degraded',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.degradeAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'pressure',
+      priority: 2,
+      to: 'intervening',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.interveneAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'pressure',
+      priority: 3,
+      to: 'warning',
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'pressure',
+      priority: 4,
+      to: 'warning',
+      guards: [],
+    },
+    {
+      from: 'warning',
+      event: 'recovered',
+      priority: 0,
+      to: 'stable',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,225 +273,306 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('governor_lifecycle: every declared transition fires as declared', () => {
   it('boot --booted--\u003E stable', async () => {
-    const example = transitionExample(def, declared('boot', 'booted', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'boot', 'booted', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('boot', example!.data);
     castEvent(pid, 'booted', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('stable');
   });
   it('degraded --pressure [priority 0, 1 guard(s)]--\u003E refusing', async () => {
-    const example = transitionExample(def, declared('degraded', 'pressure', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'degraded', 'pressure', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('degraded', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('refusing');
   });
   it('degraded --pressure [priority 1, 1 guard(s)]--\u003E degraded', async () => {
-    const example = transitionExample(def, declared('degraded', 'pressure', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'degraded', 'pressure', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('degraded', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('degraded');
   });
   it('degraded --pressure [priority 2, 1 guard(s)]--\u003E intervening', async () => {
-    const example = transitionExample(def, declared('degraded', 'pressure', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'degraded', 'pressure', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('degraded', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('intervening');
   });
   it('degraded --pressure [priority 3, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('degraded', 'pressure', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'degraded', 'pressure', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('degraded', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('degraded --pressure--\u003E degraded', async () => {
-    const example = transitionExample(def, declared('degraded', 'pressure', 4));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'degraded', 'pressure', 4);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('degraded', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('degraded');
   });
   it('degraded --recovered--\u003E stable', async () => {
-    const example = transitionExample(def, declared('degraded', 'recovered', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'degraded', 'recovered', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('degraded', example!.data);
     expect(await sendEvent(pid, 'recovered', example!.params, 5000)).toEqual('stable');
     expect((await currentState(pid, 5000)).state).toBe('stable');
   });
   it('intervening --pressure [priority 0, 1 guard(s)]--\u003E refusing', async () => {
-    const example = transitionExample(def, declared('intervening', 'pressure', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'intervening', 'pressure', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('intervening', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('refusing');
   });
   it('intervening --pressure [priority 1, 1 guard(s)]--\u003E degraded', async () => {
-    const example = transitionExample(def, declared('intervening', 'pressure', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'intervening', 'pressure', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('intervening', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('degraded');
   });
   it('intervening --pressure [priority 2, 1 guard(s)]--\u003E intervening', async () => {
-    const example = transitionExample(def, declared('intervening', 'pressure', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'intervening', 'pressure', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('intervening', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('intervening');
   });
   it('intervening --pressure [priority 3, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('intervening', 'pressure', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'intervening', 'pressure', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('intervening', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('intervening --pressure--\u003E intervening', async () => {
-    const example = transitionExample(def, declared('intervening', 'pressure', 4));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'intervening', 'pressure', 4);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('intervening', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('intervening');
   });
   it('intervening --recovered--\u003E stable', async () => {
-    const example = transitionExample(def, declared('intervening', 'recovered', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'intervening', 'recovered', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('intervening', example!.data);
     expect(await sendEvent(pid, 'recovered', example!.params, 5000)).toEqual('stable');
     expect((await currentState(pid, 5000)).state).toBe('stable');
   });
   it('refusing --pressure [priority 0, 1 guard(s)]--\u003E refusing', async () => {
-    const example = transitionExample(def, declared('refusing', 'pressure', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'refusing', 'pressure', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('refusing', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('refusing');
   });
   it('refusing --pressure [priority 1, 1 guard(s)]--\u003E degraded', async () => {
-    const example = transitionExample(def, declared('refusing', 'pressure', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'refusing', 'pressure', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('refusing', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('degraded');
   });
   it('refusing --pressure [priority 2, 1 guard(s)]--\u003E intervening', async () => {
-    const example = transitionExample(def, declared('refusing', 'pressure', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'refusing', 'pressure', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('refusing', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('intervening');
   });
   it('refusing --pressure [priority 3, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('refusing', 'pressure', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'refusing', 'pressure', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('refusing', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('refusing --pressure--\u003E refusing', async () => {
-    const example = transitionExample(def, declared('refusing', 'pressure', 4));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'refusing', 'pressure', 4);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('refusing', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('refusing');
   });
   it('refusing --recovered--\u003E stable', async () => {
-    const example = transitionExample(def, declared('refusing', 'recovered', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'refusing', 'recovered', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('refusing', example!.data);
     expect(await sendEvent(pid, 'recovered', example!.params, 5000)).toEqual('stable');
     expect((await currentState(pid, 5000)).state).toBe('stable');
   });
   it('stable --pressure [priority 0, 1 guard(s)]--\u003E refusing', async () => {
-    const example = transitionExample(def, declared('stable', 'pressure', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'stable', 'pressure', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('stable', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('refusing');
   });
   it('stable --pressure [priority 1, 1 guard(s)]--\u003E degraded', async () => {
-    const example = transitionExample(def, declared('stable', 'pressure', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'stable', 'pressure', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('stable', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('degraded');
   });
   it('stable --pressure [priority 2, 1 guard(s)]--\u003E intervening', async () => {
-    const example = transitionExample(def, declared('stable', 'pressure', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'stable', 'pressure', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('stable', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('intervening');
   });
   it('stable --pressure [priority 3, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('stable', 'pressure', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'stable', 'pressure', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('stable', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('stable --pressure--\u003E stable', async () => {
-    const example = transitionExample(def, declared('stable', 'pressure', 4));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'stable', 'pressure', 4);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('stable', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('stable');
   });
   it('warning --pressure [priority 0, 1 guard(s)]--\u003E refusing', async () => {
-    const example = transitionExample(def, declared('warning', 'pressure', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'pressure', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('refusing');
   });
   it('warning --pressure [priority 1, 1 guard(s)]--\u003E degraded', async () => {
-    const example = transitionExample(def, declared('warning', 'pressure', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'pressure', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('degraded');
   });
   it('warning --pressure [priority 2, 1 guard(s)]--\u003E intervening', async () => {
-    const example = transitionExample(def, declared('warning', 'pressure', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'pressure', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('intervening');
   });
   it('warning --pressure [priority 3, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('warning', 'pressure', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'pressure', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('warning --pressure--\u003E warning', async () => {
-    const example = transitionExample(def, declared('warning', 'pressure', 4));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'pressure', 4);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('warning --recovered--\u003E stable', async () => {
-    const example = transitionExample(def, declared('warning', 'recovered', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'recovered', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     expect(await sendEvent(pid, 'recovered', example!.params, 5000)).toEqual('stable');
     expect((await currentState(pid, 5000)).state).toBe('stable');
@@ -270,16 +581,16 @@ describe('governor_lifecycle: every declared transition fires as declared', () =
 
 describe('governor_lifecycle: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('boot refuses pressure', async () => {
-    const example = refusalExample(def, 'boot', 'pressure');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'boot', 'pressure');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('boot', example!.data);
     castEvent(pid, 'pressure', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'boot', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('boot refuses recovered', async () => {
-    const example = refusalExample(def, 'boot', 'recovered');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'boot', 'recovered');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('boot', example!.data);
     expect(await sendEvent(pid, 'recovered', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -290,40 +601,40 @@ describe('governor_lifecycle: events a state does not accept are refused with ev
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('degraded refuses booted', async () => {
-    const example = refusalExample(def, 'degraded', 'booted');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'degraded', 'booted');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('degraded', example!.data);
     castEvent(pid, 'booted', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'degraded', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('intervening refuses booted', async () => {
-    const example = refusalExample(def, 'intervening', 'booted');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'intervening', 'booted');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('intervening', example!.data);
     castEvent(pid, 'booted', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'intervening', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('refusing refuses booted', async () => {
-    const example = refusalExample(def, 'refusing', 'booted');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'refusing', 'booted');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('refusing', example!.data);
     castEvent(pid, 'booted', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'refusing', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('stable refuses booted', async () => {
-    const example = refusalExample(def, 'stable', 'booted');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'stable', 'booted');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('stable', example!.data);
     castEvent(pid, 'booted', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'stable', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('stable refuses recovered', async () => {
-    const example = refusalExample(def, 'stable', 'recovered');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'stable', 'recovered');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('stable', example!.data);
     expect(await sendEvent(pid, 'recovered', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -334,8 +645,8 @@ describe('governor_lifecycle: events a state does not accept are refused with ev
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('warning refuses booted', async () => {
-    const example = refusalExample(def, 'warning', 'booted');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'warning', 'booted');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'booted', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'warning', data: example!.data });
@@ -348,6 +659,64 @@ describe('governor_lifecycle: events a state does not accept are refused with ev
       event: 'no_such_event',
     });
     expect(isProcessAlive(pid)).toBe(true);
+  });
+});
+
+describe('governor_lifecycle: every boundary case of a guarded step goes where the spec says', () => {
+  it('degraded on pressure', async () => {
+    const cases = specCases(spec, 'degraded', 'pressure', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('degraded', c.data);
+      castEvent(pid, 'pressure', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'degraded',
+      );
+    }
+  });
+  it('intervening on pressure', async () => {
+    const cases = specCases(spec, 'intervening', 'pressure', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('intervening', c.data);
+      castEvent(pid, 'pressure', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'intervening',
+      );
+    }
+  });
+  it('refusing on pressure', async () => {
+    const cases = specCases(spec, 'refusing', 'pressure', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('refusing', c.data);
+      castEvent(pid, 'pressure', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'refusing',
+      );
+    }
+  });
+  it('stable on pressure', async () => {
+    const cases = specCases(spec, 'stable', 'pressure', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('stable', c.data);
+      castEvent(pid, 'pressure', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'stable',
+      );
+    }
+  });
+  it('warning on pressure', async () => {
+    const cases = specCases(spec, 'warning', 'pressure', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('warning', c.data);
+      castEvent(pid, 'pressure', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'warning',
+      );
+    }
   });
 });
 

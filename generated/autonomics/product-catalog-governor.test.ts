@@ -8,17 +8,69 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { productCatalogGovernorDefinition as def } from './product-catalog-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    revisions: 0,
+  },
+  params: {
+    deprecate: {},
+    publish: {},
+    republish: {},
+    retire: {},
+  },
+  transitions: [
+    {
+      from: 'deprecated',
+      event: 'republish',
+      priority: 0,
+      to: 'published',
+      guards: [],
+    },
+    {
+      from: 'deprecated',
+      event: 'retire',
+      priority: 0,
+      to: 'retired',
+      guards: [],
+    },
+    {
+      from: 'draft',
+      event: 'publish',
+      priority: 0,
+      to: 'published',
+      guards: [],
+    },
+    {
+      from: 'draft',
+      event: 'retire',
+      priority: 0,
+      to: 'retired',
+      guards: [],
+    },
+    {
+      from: 'published',
+      event: 'deprecate',
+      priority: 0,
+      to: 'deprecated',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,50 +95,56 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('product_catalog_governor: every declared transition fires as declared', () => {
   it('deprecated --republish--\u003E published', async () => {
-    const example = transitionExample(def, declared('deprecated', 'republish', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'deprecated', 'republish', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('deprecated', example!.data);
     expect(await sendEvent(pid, 'republish', example!.params, 5000)).toEqual('published');
     expect((await currentState(pid, 5000)).state).toBe('published');
   });
   it('deprecated --retire--\u003E retired', async () => {
-    const example = transitionExample(def, declared('deprecated', 'retire', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'deprecated', 'retire', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('deprecated', example!.data);
     expect(await sendEvent(pid, 'retire', example!.params, 5000)).toEqual('retired');
     expect((await currentState(pid, 5000)).state).toBe('retired');
   });
   it('draft --publish--\u003E published', async () => {
-    const example = transitionExample(def, declared('draft', 'publish', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'draft', 'publish', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('draft', example!.data);
     expect(await sendEvent(pid, 'publish', example!.params, 5000)).toEqual('published');
     expect((await currentState(pid, 5000)).state).toBe('published');
   });
   it('draft --retire--\u003E retired', async () => {
-    const example = transitionExample(def, declared('draft', 'retire', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'draft', 'retire', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('draft', example!.data);
     expect(await sendEvent(pid, 'retire', example!.params, 5000)).toEqual('retired');
     expect((await currentState(pid, 5000)).state).toBe('retired');
   });
   it('published --deprecate--\u003E deprecated', async () => {
-    const example = transitionExample(def, declared('published', 'deprecate', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'published', 'deprecate', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('published', example!.data);
     expect(await sendEvent(pid, 'deprecate', example!.params, 5000)).toEqual('deprecated');
     expect((await currentState(pid, 5000)).state).toBe('deprecated');
@@ -95,8 +153,8 @@ describe('product_catalog_governor: every declared transition fires as declared'
 
 describe('product_catalog_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('deprecated refuses deprecate', async () => {
-    const example = refusalExample(def, 'deprecated', 'deprecate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'deprecated', 'deprecate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('deprecated', example!.data);
     expect(await sendEvent(pid, 'deprecate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -107,8 +165,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('deprecated refuses publish', async () => {
-    const example = refusalExample(def, 'deprecated', 'publish');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'deprecated', 'publish');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('deprecated', example!.data);
     expect(await sendEvent(pid, 'publish', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -119,8 +177,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('draft refuses deprecate', async () => {
-    const example = refusalExample(def, 'draft', 'deprecate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'draft', 'deprecate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('draft', example!.data);
     expect(await sendEvent(pid, 'deprecate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -131,8 +189,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('draft refuses republish', async () => {
-    const example = refusalExample(def, 'draft', 'republish');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'draft', 'republish');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('draft', example!.data);
     expect(await sendEvent(pid, 'republish', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -143,8 +201,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('published refuses publish', async () => {
-    const example = refusalExample(def, 'published', 'publish');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'published', 'publish');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('published', example!.data);
     expect(await sendEvent(pid, 'publish', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -155,8 +213,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('published refuses republish', async () => {
-    const example = refusalExample(def, 'published', 'republish');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'published', 'republish');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('published', example!.data);
     expect(await sendEvent(pid, 'republish', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -167,8 +225,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('published refuses retire', async () => {
-    const example = refusalExample(def, 'published', 'retire');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'published', 'retire');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('published', example!.data);
     expect(await sendEvent(pid, 'retire', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -179,8 +237,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('retired refuses deprecate', async () => {
-    const example = refusalExample(def, 'retired', 'deprecate');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'retired', 'deprecate');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('retired', example!.data);
     expect(await sendEvent(pid, 'deprecate', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -191,8 +249,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('retired refuses publish', async () => {
-    const example = refusalExample(def, 'retired', 'publish');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'retired', 'publish');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('retired', example!.data);
     expect(await sendEvent(pid, 'publish', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -203,8 +261,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('retired refuses republish', async () => {
-    const example = refusalExample(def, 'retired', 'republish');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'retired', 'republish');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('retired', example!.data);
     expect(await sendEvent(pid, 'republish', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -215,8 +273,8 @@ describe('product_catalog_governor: events a state does not accept are refused w
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('retired refuses retire', async () => {
-    const example = refusalExample(def, 'retired', 'retire');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'retired', 'retire');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('retired', example!.data);
     expect(await sendEvent(pid, 'retire', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',

@@ -8,17 +8,168 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { quotaSlaGovernorDefinition as def } from './quota-sla-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    blockAt: 100,
+    throttleAt: 95,
+    used: 0,
+    warnAt: 80,
+  },
+  params: {
+    reset: {},
+    usage_reported: { used: 'number' },
+  },
+  transitions: [
+    {
+      from: 'blocked',
+      event: 'reset',
+      priority: 0,
+      to: 'within_limits',
+      guards: [],
+    },
+    {
+      from: 'blocked',
+      event: 'usage_reported',
+      priority: 0,
+      to: 'blocked',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.blockAt' }],
+    },
+    {
+      from: 'blocked',
+      event: 'usage_reported',
+      priority: 1,
+      to: 'throttled',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.throttleAt' }],
+    },
+    {
+      from: 'blocked',
+      event: 'usage_reported',
+      priority: 2,
+      to: 'warning',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'blocked',
+      event: 'usage_reported',
+      priority: 3,
+      to: 'blocked',
+      guards: [],
+    },
+    {
+      from: 'throttled',
+      event: 'reset',
+      priority: 0,
+      to: 'within_limits',
+      guards: [],
+    },
+    {
+      from: 'throttled',
+      event: 'usage_reported',
+      priority: 0,
+      to: 'blocked',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.blockAt' }],
+    },
+    {
+      from: 'throttled',
+      event: 'usage_reported',
+      priority: 1,
+      to: 'throttled',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.throttleAt' }],
+    },
+    {
+      from: 'throttled',
+      event: 'usage_reported',
+      priority: 2,
+      to: 'warning',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'throttled',
+      event: 'usage_reported',
+      priority: 3,
+      to: 'throttled',
+      guards: [],
+    },
+    {
+      from: 'warning',
+      event: 'reset',
+      priority: 0,
+      to: 'within_limits',
+      guards: [],
+    },
+    {
+      from: 'warning',
+      event: 'usage_reported',
+      priority: 0,
+      to: 'blocked',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.blockAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'usage_reported',
+      priority: 1,
+      to: 'throttled',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.throttleAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'usage_reported',
+      priority: 2,
+      to: 'warning',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'warning',
+      event: 'usage_reported',
+      priority: 3,
+      to: 'warning',
+      guards: [],
+    },
+    {
+      from: 'within_limits',
+      event: 'usage_reported',
+      priority: 0,
+      to: 'blocked',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.blockAt' }],
+    },
+    {
+      from: 'within_limits',
+      event: 'usage_reported',
+      priority: 1,
+      to: 'throttled',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.throttleAt' }],
+    },
+    {
+      from: 'within_limits',
+      event: 'usage_reported',
+      priority: 2,
+      to: 'warning',
+      guards: [{ left: 'event.used', comparator: 'gte', right: 'data.warnAt' }],
+    },
+    {
+      from: 'within_limits',
+      event: 'usage_reported',
+      priority: 3,
+      to: 'within_limits',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,148 +194,196 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('quota_sla_governor: every declared transition fires as declared', () => {
   it('blocked --reset--\u003E within_limits', async () => {
-    const example = transitionExample(def, declared('blocked', 'reset', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'blocked', 'reset', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('blocked', example!.data);
     expect(await sendEvent(pid, 'reset', example!.params, 5000)).toEqual('within_limits');
     expect((await currentState(pid, 5000)).state).toBe('within_limits');
   });
   it('blocked --usage_reported [priority 0, 1 guard(s)]--\u003E blocked', async () => {
-    const example = transitionExample(def, declared('blocked', 'usage_reported', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'blocked', 'usage_reported', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('blocked', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('blocked');
   });
   it('blocked --usage_reported [priority 1, 1 guard(s)]--\u003E throttled', async () => {
-    const example = transitionExample(def, declared('blocked', 'usage_reported', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'blocked', 'usage_reported', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('blocked', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('throttled');
   });
   it('blocked --usage_reported [priority 2, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('blocked', 'usage_reported', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'blocked', 'usage_reported', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('blocked', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('blocked --usage_reported--\u003E blocked', async () => {
-    const example = transitionExample(def, declared('blocked', 'usage_reported', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'blocked', 'usage_reported', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('blocked', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('blocked');
   });
   it('throttled --reset--\u003E within_limits', async () => {
-    const example = transitionExample(def, declared('throttled', 'reset', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'throttled', 'reset', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('throttled', example!.data);
     expect(await sendEvent(pid, 'reset', example!.params, 5000)).toEqual('within_limits');
     expect((await currentState(pid, 5000)).state).toBe('within_limits');
   });
   it('throttled --usage_reported [priority 0, 1 guard(s)]--\u003E blocked', async () => {
-    const example = transitionExample(def, declared('throttled', 'usage_reported', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'throttled', 'usage_reported', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('throttled', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('blocked');
   });
   it('throttled --usage_reported [priority 1, 1 guard(s)]--\u003E throttled', async () => {
-    const example = transitionExample(def, declared('throttled', 'usage_reported', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'throttled', 'usage_reported', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('throttled', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('throttled');
   });
   it('throttled --usage_reported [priority 2, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('throttled', 'usage_reported', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'throttled', 'usage_reported', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('throttled', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('throttled --usage_reported--\u003E throttled', async () => {
-    const example = transitionExample(def, declared('throttled', 'usage_reported', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'throttled', 'usage_reported', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('throttled', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('throttled');
   });
   it('warning --reset--\u003E within_limits', async () => {
-    const example = transitionExample(def, declared('warning', 'reset', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'reset', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     expect(await sendEvent(pid, 'reset', example!.params, 5000)).toEqual('within_limits');
     expect((await currentState(pid, 5000)).state).toBe('within_limits');
   });
   it('warning --usage_reported [priority 0, 1 guard(s)]--\u003E blocked', async () => {
-    const example = transitionExample(def, declared('warning', 'usage_reported', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'usage_reported', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('blocked');
   });
   it('warning --usage_reported [priority 1, 1 guard(s)]--\u003E throttled', async () => {
-    const example = transitionExample(def, declared('warning', 'usage_reported', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'usage_reported', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('throttled');
   });
   it('warning --usage_reported [priority 2, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('warning', 'usage_reported', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'usage_reported', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('warning --usage_reported--\u003E warning', async () => {
-    const example = transitionExample(def, declared('warning', 'usage_reported', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'warning', 'usage_reported', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('warning', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('within_limits --usage_reported [priority 0, 1 guard(s)]--\u003E blocked', async () => {
-    const example = transitionExample(def, declared('within_limits', 'usage_reported', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'within_limits', 'usage_reported', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('within_limits', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('blocked');
   });
   it('within_limits --usage_reported [priority 1, 1 guard(s)]--\u003E throttled', async () => {
-    const example = transitionExample(def, declared('within_limits', 'usage_reported', 1));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'within_limits', 'usage_reported', 1);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('within_limits', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('throttled');
   });
   it('within_limits --usage_reported [priority 2, 1 guard(s)]--\u003E warning', async () => {
-    const example = transitionExample(def, declared('within_limits', 'usage_reported', 2));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'within_limits', 'usage_reported', 2);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('within_limits', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('warning');
   });
   it('within_limits --usage_reported--\u003E within_limits', async () => {
-    const example = transitionExample(def, declared('within_limits', 'usage_reported', 3));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'within_limits', 'usage_reported', 3);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('within_limits', example!.data);
     castEvent(pid, 'usage_reported', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('within_limits');
@@ -193,8 +392,8 @@ describe('quota_sla_governor: every declared transition fires as declared', () =
 
 describe('quota_sla_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('within_limits refuses reset', async () => {
-    const example = refusalExample(def, 'within_limits', 'reset');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'within_limits', 'reset');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('within_limits', example!.data);
     expect(await sendEvent(pid, 'reset', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -211,6 +410,53 @@ describe('quota_sla_governor: events a state does not accept are refused with ev
       event: 'no_such_event',
     });
     expect(isProcessAlive(pid)).toBe(true);
+  });
+});
+
+describe('quota_sla_governor: every boundary case of a guarded step goes where the spec says', () => {
+  it('blocked on usage_reported', async () => {
+    const cases = specCases(spec, 'blocked', 'usage_reported', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('blocked', c.data);
+      castEvent(pid, 'usage_reported', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'blocked',
+      );
+    }
+  });
+  it('throttled on usage_reported', async () => {
+    const cases = specCases(spec, 'throttled', 'usage_reported', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('throttled', c.data);
+      castEvent(pid, 'usage_reported', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'throttled',
+      );
+    }
+  });
+  it('warning on usage_reported', async () => {
+    const cases = specCases(spec, 'warning', 'usage_reported', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('warning', c.data);
+      castEvent(pid, 'usage_reported', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'warning',
+      );
+    }
+  });
+  it('within_limits on usage_reported', async () => {
+    const cases = specCases(spec, 'within_limits', 'usage_reported', 48);
+    expect(cases.length).toBeGreaterThan(1);
+    for (const c of cases) {
+      const pid = await startIn('within_limits', c.data);
+      castEvent(pid, 'usage_reported', c.params);
+      expect((await currentState(pid, 5000)).state, JSON.stringify(c)).toBe(
+        c.fires?.to ?? 'within_limits',
+      );
+    }
   });
 });
 

@@ -8,17 +8,84 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { subscriptionGovernorDefinition as def } from './subscription-governor.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    renewals: 0,
+  },
+  params: {
+    cancel: {},
+    convert: {},
+    payment_failed: {},
+    payment_recovered: {},
+    renew: {},
+  },
+  transitions: [
+    {
+      from: 'active',
+      event: 'cancel',
+      priority: 0,
+      to: 'cancelled',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'payment_failed',
+      priority: 0,
+      to: 'past_due',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'renew',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'past_due',
+      event: 'cancel',
+      priority: 0,
+      to: 'cancelled',
+      guards: [],
+    },
+    {
+      from: 'past_due',
+      event: 'payment_recovered',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'trial',
+      event: 'cancel',
+      priority: 0,
+      to: 'cancelled',
+      guards: [],
+    },
+    {
+      from: 'trial',
+      event: 'convert',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,64 +110,76 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('subscription_governor: every declared transition fires as declared', () => {
   it('active --cancel--\u003E cancelled', async () => {
-    const example = transitionExample(def, declared('active', 'cancel', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'cancel', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'cancel', example!.params, 5000)).toEqual('cancelled');
     expect((await currentState(pid, 5000)).state).toBe('cancelled');
   });
   it('active --payment_failed--\u003E past_due', async () => {
-    const example = transitionExample(def, declared('active', 'payment_failed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'payment_failed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toEqual('past_due');
     expect((await currentState(pid, 5000)).state).toBe('past_due');
   });
   it('active --renew--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'renew', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'renew', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'renew', example!.params, 5000)).toEqual('active');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('past_due --cancel--\u003E cancelled', async () => {
-    const example = transitionExample(def, declared('past_due', 'cancel', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'past_due', 'cancel', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'cancel', example!.params, 5000)).toEqual('cancelled');
     expect((await currentState(pid, 5000)).state).toBe('cancelled');
   });
   it('past_due --payment_recovered--\u003E active', async () => {
-    const example = transitionExample(def, declared('past_due', 'payment_recovered', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'past_due', 'payment_recovered', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'payment_recovered', example!.params, 5000)).toEqual('active');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('trial --cancel--\u003E cancelled', async () => {
-    const example = transitionExample(def, declared('trial', 'cancel', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'trial', 'cancel', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('trial', example!.data);
     expect(await sendEvent(pid, 'cancel', example!.params, 5000)).toEqual('cancelled');
     expect((await currentState(pid, 5000)).state).toBe('cancelled');
   });
   it('trial --convert--\u003E active', async () => {
-    const example = transitionExample(def, declared('trial', 'convert', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'trial', 'convert', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('trial', example!.data);
     expect(await sendEvent(pid, 'convert', example!.params, 5000)).toEqual('active');
     expect((await currentState(pid, 5000)).state).toBe('active');
@@ -109,8 +188,8 @@ describe('subscription_governor: every declared transition fires as declared', (
 
 describe('subscription_governor: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('active refuses convert', async () => {
-    const example = refusalExample(def, 'active', 'convert');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'active', 'convert');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'convert', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -121,8 +200,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('active refuses payment_recovered', async () => {
-    const example = refusalExample(def, 'active', 'payment_recovered');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'active', 'payment_recovered');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'payment_recovered', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -133,8 +212,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('cancelled refuses cancel', async () => {
-    const example = refusalExample(def, 'cancelled', 'cancel');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'cancelled', 'cancel');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('cancelled', example!.data);
     expect(await sendEvent(pid, 'cancel', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -145,8 +224,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('cancelled refuses convert', async () => {
-    const example = refusalExample(def, 'cancelled', 'convert');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'cancelled', 'convert');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('cancelled', example!.data);
     expect(await sendEvent(pid, 'convert', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -157,8 +236,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('cancelled refuses payment_failed', async () => {
-    const example = refusalExample(def, 'cancelled', 'payment_failed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'cancelled', 'payment_failed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('cancelled', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -169,8 +248,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('cancelled refuses payment_recovered', async () => {
-    const example = refusalExample(def, 'cancelled', 'payment_recovered');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'cancelled', 'payment_recovered');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('cancelled', example!.data);
     expect(await sendEvent(pid, 'payment_recovered', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -181,8 +260,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('cancelled refuses renew', async () => {
-    const example = refusalExample(def, 'cancelled', 'renew');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'cancelled', 'renew');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('cancelled', example!.data);
     expect(await sendEvent(pid, 'renew', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -193,8 +272,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('expired refuses cancel', async () => {
-    const example = refusalExample(def, 'expired', 'cancel');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'expired', 'cancel');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('expired', example!.data);
     expect(await sendEvent(pid, 'cancel', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -205,8 +284,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('expired refuses convert', async () => {
-    const example = refusalExample(def, 'expired', 'convert');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'expired', 'convert');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('expired', example!.data);
     expect(await sendEvent(pid, 'convert', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -217,8 +296,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('expired refuses payment_failed', async () => {
-    const example = refusalExample(def, 'expired', 'payment_failed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'expired', 'payment_failed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('expired', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -229,8 +308,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('expired refuses payment_recovered', async () => {
-    const example = refusalExample(def, 'expired', 'payment_recovered');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'expired', 'payment_recovered');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('expired', example!.data);
     expect(await sendEvent(pid, 'payment_recovered', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -241,8 +320,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('expired refuses renew', async () => {
-    const example = refusalExample(def, 'expired', 'renew');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'expired', 'renew');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('expired', example!.data);
     expect(await sendEvent(pid, 'renew', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -253,8 +332,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('past_due refuses convert', async () => {
-    const example = refusalExample(def, 'past_due', 'convert');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'past_due', 'convert');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'convert', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -265,8 +344,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('past_due refuses payment_failed', async () => {
-    const example = refusalExample(def, 'past_due', 'payment_failed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'past_due', 'payment_failed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -277,8 +356,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('past_due refuses renew', async () => {
-    const example = refusalExample(def, 'past_due', 'renew');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'past_due', 'renew');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('past_due', example!.data);
     expect(await sendEvent(pid, 'renew', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -289,8 +368,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('trial refuses payment_failed', async () => {
-    const example = refusalExample(def, 'trial', 'payment_failed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'trial', 'payment_failed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('trial', example!.data);
     expect(await sendEvent(pid, 'payment_failed', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -301,8 +380,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('trial refuses payment_recovered', async () => {
-    const example = refusalExample(def, 'trial', 'payment_recovered');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'trial', 'payment_recovered');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('trial', example!.data);
     expect(await sendEvent(pid, 'payment_recovered', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -313,8 +392,8 @@ describe('subscription_governor: events a state does not accept are refused with
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('trial refuses renew', async () => {
-    const example = refusalExample(def, 'trial', 'renew');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'trial', 'renew');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('trial', example!.data);
     expect(await sendEvent(pid, 'renew', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',

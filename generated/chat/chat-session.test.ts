@@ -8,17 +8,223 @@ import {
   castEvent,
   currentState,
   isProcessAlive,
-  refusalExample,
   resetRuntime,
   sendEvent,
-  transitionExample,
+  specCases,
+  specExample,
+  specRefusal,
   unwrapStart,
   type MachineDefinition,
   type Pid,
+  type SpecMachine,
 } from 'ggen-ts/runtime';
 import { chatSessionDefinition as def } from './chat-session.js';
 
 const variants = new Map<string, DeclaredMachine>();
+
+/** The spec's declarations as its queries read them: the oracle for these tests (not the machine's definition module). */
+const spec: SpecMachine = {
+  fields: {
+    claims: 'null',
+    connectionId: '',
+    currentRoom: '',
+    lastMessage: 'null',
+    lastSeq: 0,
+    messagesSent: 0,
+    page: 'null',
+    ticket: 'null',
+    userId: '',
+  },
+  params: {
+    auth: { token: 'string' },
+    create_ticket: { subject: 'string', description: 'string' },
+    history: { roomId: 'string', before: 'string', limit: 'number' },
+    join_room: { roomId: 'string' },
+    leave_room: { roomId: 'string' },
+    logout: {},
+    ping: {},
+    send_message: { roomId: 'string', body: 'string', clientMsgId: 'string' },
+    socket_closed: {},
+    typing: { roomId: 'string' },
+  },
+  transitions: [
+    {
+      from: 'active',
+      event: 'create_ticket',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'history',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'join_room',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'leave_room',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'logout',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'ping',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'send_message',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'socket_closed',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'active',
+      event: 'typing',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'authenticated',
+      event: 'create_ticket',
+      priority: 0,
+      to: 'authenticated',
+      guards: [],
+    },
+    {
+      from: 'authenticated',
+      event: 'history',
+      priority: 0,
+      to: 'authenticated',
+      guards: [],
+    },
+    {
+      from: 'authenticated',
+      event: 'join_room',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'authenticated',
+      event: 'logout',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'authenticated',
+      event: 'ping',
+      priority: 0,
+      to: 'authenticated',
+      guards: [],
+    },
+    {
+      from: 'authenticated',
+      event: 'socket_closed',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'connecting',
+      event: 'auth',
+      priority: 0,
+      to: 'authenticated',
+      guards: [],
+    },
+    {
+      from: 'connecting',
+      event: 'ping',
+      priority: 0,
+      to: 'connecting',
+      guards: [],
+    },
+    {
+      from: 'connecting',
+      event: 'socket_closed',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'create_ticket',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'history',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'join_room',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'logout',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'ping',
+      priority: 0,
+      to: 'idle',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'send_message',
+      priority: 0,
+      to: 'active',
+      guards: [],
+    },
+    {
+      from: 'idle',
+      event: 'socket_closed',
+      priority: 0,
+      to: 'closed',
+      guards: [],
+    },
+  ],
+};
 
 /** The declared machine started in `state` (same transitions, another initial state) with `data`; `timeoutMs` shortens that state's timeout. */
 async function startIn(
@@ -43,190 +249,256 @@ async function startIn(
   return unwrapStart(await m.start(data));
 }
 
-function declared(from: string, event: string, priority: number) {
-  const t = def.transitions.find(
-    (x) => x.from === from && x.event === event && (x.priority ?? 0) === priority,
-  );
-  if (t === undefined)
-    throw new Error(`${from} --${event}[${priority}]--> is not in the definition`);
-  return t;
-}
-
 beforeAll(() => resetRuntime());
 afterAll(() => resetRuntime());
 
 describe('chat_session: every declared transition fires as declared', () => {
   it('active --create_ticket--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'create_ticket', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'create_ticket', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'create_ticket', example!.params, 5000)).toEqual('ticket_created');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('active --history--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'history', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'history', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'history', example!.params, 5000)).toEqual('history_page');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('active --join_room--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'join_room', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'join_room', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'join_room', example!.params, 5000)).toEqual('joined');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('active --leave_room--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'leave_room', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'leave_room', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'leave_room', example!.params, 5000)).toEqual('left');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('active --logout--\u003E closed', async () => {
-    const example = transitionExample(def, declared('active', 'logout', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'logout', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'logout', example!.params, 5000)).toEqual('closed');
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('active --ping--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'ping', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'ping', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'ping', example!.params, 5000)).toEqual('pong');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('active --send_message--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'send_message', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'send_message', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'send_message', example!.params, 5000)).toEqual('ack');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('active --socket_closed--\u003E closed', async () => {
-    const example = transitionExample(def, declared('active', 'socket_closed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'socket_closed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     castEvent(pid, 'socket_closed', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('active --typing--\u003E active', async () => {
-    const example = transitionExample(def, declared('active', 'typing', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'active', 'typing', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('active', example!.data);
     castEvent(pid, 'typing', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('authenticated --create_ticket--\u003E authenticated', async () => {
-    const example = transitionExample(def, declared('authenticated', 'create_ticket', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'authenticated', 'create_ticket', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'create_ticket', example!.params, 5000)).toEqual('ticket_created');
     expect((await currentState(pid, 5000)).state).toBe('authenticated');
   });
   it('authenticated --history--\u003E authenticated', async () => {
-    const example = transitionExample(def, declared('authenticated', 'history', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'authenticated', 'history', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'history', example!.params, 5000)).toEqual('history_page');
     expect((await currentState(pid, 5000)).state).toBe('authenticated');
   });
   it('authenticated --join_room--\u003E active', async () => {
-    const example = transitionExample(def, declared('authenticated', 'join_room', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'authenticated', 'join_room', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'join_room', example!.params, 5000)).toEqual('joined');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('authenticated --logout--\u003E closed', async () => {
-    const example = transitionExample(def, declared('authenticated', 'logout', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'authenticated', 'logout', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'logout', example!.params, 5000)).toEqual('closed');
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('authenticated --ping--\u003E authenticated', async () => {
-    const example = transitionExample(def, declared('authenticated', 'ping', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'authenticated', 'ping', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'ping', example!.params, 5000)).toEqual('pong');
     expect((await currentState(pid, 5000)).state).toBe('authenticated');
   });
   it('authenticated --socket_closed--\u003E closed', async () => {
-    const example = transitionExample(def, declared('authenticated', 'socket_closed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'authenticated', 'socket_closed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     castEvent(pid, 'socket_closed', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('connecting --auth--\u003E authenticated', async () => {
-    const example = transitionExample(def, declared('connecting', 'auth', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'connecting', 'auth', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'auth', example!.params, 5000)).toEqual('auth_ok');
     expect((await currentState(pid, 5000)).state).toBe('authenticated');
   });
   it('connecting --ping--\u003E connecting', async () => {
-    const example = transitionExample(def, declared('connecting', 'ping', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'connecting', 'ping', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'ping', example!.params, 5000)).toEqual('pong');
     expect((await currentState(pid, 5000)).state).toBe('connecting');
   });
   it('connecting --socket_closed--\u003E closed', async () => {
-    const example = transitionExample(def, declared('connecting', 'socket_closed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'connecting', 'socket_closed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('connecting', example!.data);
     castEvent(pid, 'socket_closed', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('idle --create_ticket--\u003E active', async () => {
-    const example = transitionExample(def, declared('idle', 'create_ticket', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'create_ticket', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'create_ticket', example!.params, 5000)).toEqual('ticket_created');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('idle --history--\u003E active', async () => {
-    const example = transitionExample(def, declared('idle', 'history', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'history', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'history', example!.params, 5000)).toEqual('history_page');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('idle --join_room--\u003E active', async () => {
-    const example = transitionExample(def, declared('idle', 'join_room', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'join_room', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'join_room', example!.params, 5000)).toEqual('joined');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('idle --logout--\u003E closed', async () => {
-    const example = transitionExample(def, declared('idle', 'logout', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'logout', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'logout', example!.params, 5000)).toEqual('closed');
     expect((await currentState(pid, 5000)).state).toBe('closed');
   });
   it('idle --ping--\u003E idle', async () => {
-    const example = transitionExample(def, declared('idle', 'ping', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'ping', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'ping', example!.params, 5000)).toEqual('pong');
     expect((await currentState(pid, 5000)).state).toBe('idle');
   });
   it('idle --send_message--\u003E active', async () => {
-    const example = transitionExample(def, declared('idle', 'send_message', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'send_message', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'send_message', example!.params, 5000)).toEqual('ack');
     expect((await currentState(pid, 5000)).state).toBe('active');
   });
   it('idle --socket_closed--\u003E closed', async () => {
-    const example = transitionExample(def, declared('idle', 'socket_closed', 0));
-    expect(example, 'some data and params make this transition fire').toBeDefined();
+    const example = specExample(spec, 'idle', 'socket_closed', 0);
+    expect(
+      example,
+      'the spec makes this transition fire for some boundary data and params',
+    ).toBeDefined();
     const pid = await startIn('idle', example!.data);
     castEvent(pid, 'socket_closed', example!.params);
     expect((await currentState(pid, 5000)).state).toBe('closed');
@@ -235,8 +507,8 @@ describe('chat_session: every declared transition fires as declared', () => {
 
 describe('chat_session: events a state does not accept are refused with event_not_accepted, and the machine keeps running', () => {
   it('active refuses auth', async () => {
-    const example = refusalExample(def, 'active', 'auth');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'active', 'auth');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('active', example!.data);
     expect(await sendEvent(pid, 'auth', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -247,8 +519,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('authenticated refuses auth', async () => {
-    const example = refusalExample(def, 'authenticated', 'auth');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'authenticated', 'auth');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'auth', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -259,8 +531,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('authenticated refuses leave_room', async () => {
-    const example = refusalExample(def, 'authenticated', 'leave_room');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'authenticated', 'leave_room');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'leave_room', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -271,8 +543,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('authenticated refuses send_message', async () => {
-    const example = refusalExample(def, 'authenticated', 'send_message');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'authenticated', 'send_message');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     expect(await sendEvent(pid, 'send_message', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -283,16 +555,16 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('authenticated refuses typing', async () => {
-    const example = refusalExample(def, 'authenticated', 'typing');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'authenticated', 'typing');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('authenticated', example!.data);
     castEvent(pid, 'typing', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'authenticated', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses auth', async () => {
-    const example = refusalExample(def, 'closed', 'auth');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'auth');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'auth', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -303,8 +575,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses create_ticket', async () => {
-    const example = refusalExample(def, 'closed', 'create_ticket');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'create_ticket');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'create_ticket', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -315,8 +587,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses history', async () => {
-    const example = refusalExample(def, 'closed', 'history');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'history');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'history', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -327,8 +599,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses join_room', async () => {
-    const example = refusalExample(def, 'closed', 'join_room');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'join_room');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'join_room', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -339,8 +611,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses leave_room', async () => {
-    const example = refusalExample(def, 'closed', 'leave_room');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'leave_room');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'leave_room', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -351,8 +623,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses logout', async () => {
-    const example = refusalExample(def, 'closed', 'logout');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'logout');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'logout', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -363,8 +635,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses ping', async () => {
-    const example = refusalExample(def, 'closed', 'ping');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'ping');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'ping', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -375,8 +647,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses send_message', async () => {
-    const example = refusalExample(def, 'closed', 'send_message');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'send_message');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     expect(await sendEvent(pid, 'send_message', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -387,24 +659,24 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses socket_closed', async () => {
-    const example = refusalExample(def, 'closed', 'socket_closed');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'socket_closed');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     castEvent(pid, 'socket_closed', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'closed', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('closed refuses typing', async () => {
-    const example = refusalExample(def, 'closed', 'typing');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'closed', 'typing');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('closed', example!.data);
     castEvent(pid, 'typing', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'closed', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses create_ticket', async () => {
-    const example = refusalExample(def, 'connecting', 'create_ticket');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'create_ticket');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'create_ticket', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -415,8 +687,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses history', async () => {
-    const example = refusalExample(def, 'connecting', 'history');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'history');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'history', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -427,8 +699,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses join_room', async () => {
-    const example = refusalExample(def, 'connecting', 'join_room');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'join_room');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'join_room', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -439,8 +711,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses leave_room', async () => {
-    const example = refusalExample(def, 'connecting', 'leave_room');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'leave_room');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'leave_room', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -451,8 +723,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses logout', async () => {
-    const example = refusalExample(def, 'connecting', 'logout');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'logout');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'logout', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -463,8 +735,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses send_message', async () => {
-    const example = refusalExample(def, 'connecting', 'send_message');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'send_message');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     expect(await sendEvent(pid, 'send_message', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -475,16 +747,16 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('connecting refuses typing', async () => {
-    const example = refusalExample(def, 'connecting', 'typing');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'connecting', 'typing');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('connecting', example!.data);
     castEvent(pid, 'typing', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'connecting', data: example!.data });
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('idle refuses auth', async () => {
-    const example = refusalExample(def, 'idle', 'auth');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'idle', 'auth');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'auth', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -495,8 +767,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('idle refuses leave_room', async () => {
-    const example = refusalExample(def, 'idle', 'leave_room');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'idle', 'leave_room');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('idle', example!.data);
     expect(await sendEvent(pid, 'leave_room', example!.params, 5000)).toMatchObject({
       error: 'event_not_accepted',
@@ -507,8 +779,8 @@ describe('chat_session: events a state does not accept are refused with event_no
     expect(isProcessAlive(pid)).toBe(true);
   });
   it('idle refuses typing', async () => {
-    const example = refusalExample(def, 'idle', 'typing');
-    expect(example, 'some data and params match no transition').toBeDefined();
+    const example = specRefusal(spec, 'idle', 'typing');
+    expect(example, 'the spec refuses this event for some boundary data and params').toBeDefined();
     const pid = await startIn('idle', example!.data);
     castEvent(pid, 'typing', example!.params);
     expect(await currentState(pid, 5000)).toEqual({ state: 'idle', data: example!.data });
