@@ -68,3 +68,21 @@ describe('a signed non-ASCII receipt verifies with a standard DSSE verifier', ()
     expect(res).toEqual({ ok: false, reason: 'no signature verifies with the given public key' });
   });
 });
+
+describe('verifyEnvelope refuses malformed envelopes with a reason', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const env = signEnvelope(Buffer.from('{}'), privateKey);
+  it('another payloadType, or none', () => {
+    expect(verifyEnvelope({ ...env, payloadType: 'text/plain' }, publicKey)).toEqual({ ok: false, reason: `payloadType is not ${PAYLOAD_TYPE}` });
+    expect(verifyEnvelope(null as never, publicKey)).toEqual({ ok: false, reason: `payloadType is not ${PAYLOAD_TYPE}` });
+  });
+  it('a payload that is not a string, or signatures that are not a list', () => {
+    expect(verifyEnvelope({ ...env, payload: 1 as never }, publicKey)).toEqual({ ok: false, reason: 'not a DSSE envelope' });
+    expect(verifyEnvelope({ ...env, signatures: {} as never }, publicKey)).toEqual({ ok: false, reason: 'not a DSSE envelope' });
+  });
+  it('skips signature entries without a string sig and still finds the good one', () => {
+    const good = env.signatures[0]!;
+    expect(verifyEnvelope({ ...env, signatures: [null as never, { keyid: '', sig: 5 as never }, good] }, publicKey).ok).toBe(true);
+    expect(verifyEnvelope({ ...env, signatures: [null as never, { keyid: '' } as never] }, publicKey)).toEqual({ ok: false, reason: 'no signature verifies with the given public key' });
+  });
+});
