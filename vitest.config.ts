@@ -10,6 +10,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'generated/**/*.test.ts'],
+    // Rebuilds dist/ when a source is newer, so tests that run compiled code never run an old build.
+    globalSetup: ['test/support/build.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

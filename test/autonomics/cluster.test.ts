@@ -1,26 +1,19 @@
 /**
  * Leader election across three real Node processes on loopback, each running the generated
- * cluster_mgr compiled to dist/ (run `npx tsc -p tsconfig.json` first; skipped with a message if
- * the build is missing or older than the generated source). The lowest node id leads; when the
+ * cluster_mgr compiled to dist/ (the test setup rebuilds dist/ when a source is newer). The lowest node id leads; when the
  * leader is killed (SIGKILL, no goodbye) the survivors elect the next lowest.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compiled } from '../support/compiled.js';
 import { until } from './helpers.js';
 
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const distDir = root('dist/generated/autonomics');
 const fixture = fileURLToPath(new URL('./fixtures/cluster-mgr-node.mjs', import.meta.url));
-const pairs: Array<[string, string]> = [
-  ['dist/generated/autonomics/cluster-mgr.js', 'generated/autonomics/cluster-mgr.ts'],
-  ['dist/generated/autonomics/cluster-mgr-client.js', 'generated/autonomics/cluster-mgr-client.ts'],
-  ['packages/runtime/dist/cluster/cluster-manager.js', 'packages/runtime/src/cluster/cluster-manager.ts'],
-];
-const stale = pairs.find(([built, src]) => !existsSync(root(built)) || statSync(root(built)).mtimeMs < statSync(root(src)).mtimeMs);
-if (stale) console.warn(`three-process cluster_mgr test skipped: ${stale[0]} is missing or older than ${stale[1]}; run \`npx tsc -p tsconfig.json\` first (npm test does)`);
+for (const f of ['dist/generated/autonomics/cluster-mgr.js', 'dist/generated/autonomics/cluster-mgr-client.js', 'packages/runtime/dist/cluster/cluster-manager.js']) compiled(f);
 
 const HEARTBEAT_MS = 50;
 const FAILURE_AFTER_MS = 300;
@@ -61,7 +54,7 @@ function spawnNode(id: string, port: number): Promise<Node> {
   });
 }
 
-describe.skipIf(stale !== undefined)('cluster_mgr across three processes', () => {
+describe('cluster_mgr across three processes', () => {
   it('elects the lowest node id, and a new leader when the leader is killed', async () => {
     const ids = ['node-b', 'node-a', 'node-c'];
     const ports = await Promise.all(ids.map(() => freeUdpPort()));

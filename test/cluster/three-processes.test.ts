@@ -1,12 +1,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { compiled } from '../support/compiled.js';
 
-const distIndex = fileURLToPath(new URL('../../packages/runtime/dist/cluster/index.js', import.meta.url));
+const distIndex = compiled('packages/runtime/dist/cluster/index.js');
 const fixture = fileURLToPath(new URL('./fixtures/cluster-node.mjs', import.meta.url));
-const built = existsSync(distIndex);
-if (!built) console.warn(`three-process cluster test skipped: ${distIndex} is missing; run \`npx tsc -p tsconfig.json\` first (npm test does)`);
 
 const HEARTBEAT_MS = 50;
 const FAILURE_AFTER_MS = 300;
@@ -69,7 +67,7 @@ function seedAll(nodes: Node[]): void {
   for (const n of nodes) for (const p of nodes) if (p !== n) n.child.send({ type: 'seed', port: p.port });
 }
 
-describe.skipIf(!built)('cluster across three real processes on loopback', () => {
+describe('cluster across three real processes on loopback', () => {
   it('elects the lowest id, re-elects the next lowest when the leader is killed, and hands back when it rejoins', async () => {
     const cluster = `test-${process.pid}-${Date.now()}`;
     // Started in an order unrelated to id, so the election cannot be riding on start order.

@@ -5,14 +5,12 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Ledger } from '../../packages/runtime/src/patterns/ledger.js';
+import { compiled } from '../support/compiled.js';
 import { tempDir } from './tmp.js';
 
 const child = fileURLToPath(new URL('./fixtures/ledger-crash-child.mjs', import.meta.url));
-const distEntry = fileURLToPath(new URL('../../packages/runtime/dist/patterns/index.js', import.meta.url));
-const hasDist = existsSync(distEntry);
-if (!hasDist) {
-  console.warn(`ledger crash test SKIPPED: ${distEntry} is missing; build first with \`npx tsc -p tsconfig.json\` (npm test does).`);
-}
+// the child process (fixtures/ledger-crash-child.mjs) runs the compiled ledger
+compiled('packages/runtime/dist/patterns/index.js');
 
 const ACCOUNTS = [
   { id: 'A', openingBalance: 1_000_000_000 },
@@ -64,7 +62,7 @@ function runAndKill(dbPath: string, target: number): Promise<Acked> {
   });
 }
 
-describe.skipIf(!hasDist)('Ledger crash durability (child process SIGKILLed mid-load)', () => {
+describe('Ledger crash durability (child process SIGKILLed mid-load)', () => {
   it('after SIGKILL, every acknowledged charge and refund is present exactly once, balances add up, and the chain verifies', async () => {
     const t = tempDir('crash');
     cleanups.push(t.cleanup);

@@ -69,7 +69,7 @@ describe('canonicalize in worker threads', () => {
   it('gives the same bytes as in-process formatting (compiled build)', async () => {
     const compiled = new URL('../../dist/src/pipeline/canonicalize/index.js', import.meta.url);
     const { existsSync } = await import('node:fs');
-    if (!existsSync(compiled)) return; // npm test builds first; the e2e helpers build when dist is missing
+    expect(existsSync(compiled), 'the test setup builds dist/ first').toBe(true);
     const files = Array.from({ length: 150 }, (_, i) => file(`m${i}.ts`, `export const  v${i} = {a:${i},b:"x"}`));
     files.push(file('bad.ts', 'export const = ;'));
     const mod = (await import(compiled.href)) as typeof import('../../src/pipeline/canonicalize/index.js');
@@ -91,7 +91,7 @@ describe('the format pool (compiled build)', () => {
   type PoolModule = typeof import('../../src/pipeline/canonicalize/pool.js');
   const load = async (): Promise<PoolModule> => {
     const { existsSync } = await import('node:fs');
-    expect(existsSync(compiledPool), 'npm test builds dist before vitest runs').toBe(true);
+    expect(existsSync(compiledPool), 'the test setup builds dist/ first').toBe(true);
     return (await import(compiledPool.href)) as PoolModule;
   };
 

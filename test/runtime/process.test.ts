@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   Down,
@@ -167,9 +168,28 @@ describe('processes', () => {
         send(ctx.self, 0);
       }
     });
+    // Each macrotask turn (setImmediate) sees a bounded number of messages handled since the last
+    // one: at most YIELD_EVERY (2048) + DRAIN_BUDGET (1024) + BATCH (128) in process.ts.
+    const seen: number[] = [];
+    await new Promise<void>((resolve) => {
+      const tick = (): void => {
+        seen.push(handled);
+        if (seen.length < 6) setImmediate(tick);
+        else resolve();
+      };
+      setImmediate(tick);
+    });
+    // a timer and real I/O complete while both processes keep running
     await new Promise<void>((resolve) => setTimeout(resolve, 5));
-    expect(handled).toBeGreaterThan(0);
+    const afterTimer = handled;
+    await readFile(new URL(import.meta.url));
+    const afterIo = handled;
     exit(feeder, 'kill');
     exit(p, 'kill');
+    const steps = seen.slice(1).map((n, i) => n - seen[i]!);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(2048 + 1024 + 128);
+    expect(steps.filter((d) => d > 0).length).toBeGreaterThanOrEqual(3);
+    expect(afterTimer).toBeGreaterThan(seen[seen.length - 1]!);
+    expect(afterIo).toBeGreaterThan(afterTimer);
   });
 });

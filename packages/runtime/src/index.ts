@@ -75,3 +75,4 @@ export * from './ws/index.js';
 export * from './messaging/index.js';
 export * from './chaos.js';
 export * from './machines/index.js';
+export * from './testing/index.js';

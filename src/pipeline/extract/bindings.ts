@@ -13,6 +13,8 @@ const INTEGER_TYPES = new Set(
   ].map((t) => XSD + t),
 );
 const DECIMAL_TYPES = new Set(['decimal', 'double', 'float'].map((t) => XSD + t));
+/** XSD's decimal/double lexical space (INF and NaN stay strings anyway); Number() alone also takes 0x10, 0b1, Infinity. */
+const DECIMAL_LEXICAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
 interface Term {
   termType: string;
@@ -37,8 +39,9 @@ export function literalToJson(value: string, datatype: string): JsonValue {
     return Number.isSafeInteger(n) ? n : value;
   }
   if (DECIMAL_TYPES.has(datatype)) {
+    if (!DECIMAL_LEXICAL.test(value.trim())) return value;
     const n = Number(value);
-    return value.trim() !== '' && Number.isFinite(n) ? n : value;
+    return Number.isFinite(n) ? n : value;
   }
   if (datatype === XSD + 'boolean') {
     if (value === 'true' || value === '1') return true;

@@ -1,0 +1,1 @@
+export { specOutcome, specCases, specExample, specRefusal, type SpecMachine, type SpecTransition, type SpecGuard, type SpecCase } from './spec-oracle.js';
