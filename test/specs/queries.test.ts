@@ -21,12 +21,13 @@ describe('query files', () => {
     const scan = (rel: string): void => {
       const abs = path.join(ROOT, rel);
       if (statSync(abs).isDirectory()) for (const e of readdirSync(abs)) scan(`${rel}/${e}`);
-      else for (const m of readFileSync(abs, 'utf8').matchAll(/queries\/[\w/.-]+\.rq/g)) named.add(m[0]);
+      else for (const m of readFileSync(abs, 'utf8').matchAll(/queries\/[\w/.-]+\.rq/g)) named.add(`packs/otp/${m[0]}`);
     };
-    scan('ggen.toml');
-    scan('templates');
-    expect(named).toContain('queries/servers.rq');
-    expect(named).toContain('queries/inference/010-root-part-of.rq');
+    // The pack's manifest names its rules; its templates name their queries (both relative to the pack).
+    scan('packs/otp/pack.toml');
+    scan('packs/otp/templates');
+    expect(named).toContain('packs/otp/queries/servers.rq');
+    expect(named).toContain('packs/otp/queries/inference/010-root-part-of.rq');
     expect(files).toEqual(expect.arrayContaining([...named].sort()));
   });
 
