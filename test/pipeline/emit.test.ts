@@ -1,30 +1,12 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractTemplateData, loadTemplates, render, type EmitEngine } from '../../src/pipeline/emit/index.js';
 import { camelCase, constantCase, kebabCase, pascalCase, snakeCase, tsIdent, tsString, groupBy, sortBy, where } from '../../src/pipeline/emit/filters.js';
 import { InputError } from '../../src/pipeline/errors.js';
 import type { Manifest, QueryText, Row } from '../../src/pipeline/types.js';
+import { tempProject } from '../support/project.js';
 
 function project(files: Record<string, string>): Manifest {
-  const root = mkdtempSync(path.join(tmpdir(), 'ggen-emit-'));
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), text);
-  }
-  return {
-    root,
-    path: 'ggen.toml',
-    raw: {},
-    packs: [],
-    project: { name: 'demo' },
-    ontology: { sources: [], prefixes: {} },
-    inference: { maxRounds: 8, listIndex: false, rules: [] },
-    validation: { shacl: [], ask: [] },
-    generation: { templates: 'templates', outputDir: 'generated', vars: { pkg: 'x' } },
-    receipt: { path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' },
-  };
+  return tempProject('ggen-emit-', files, { pkg: 'x' });
 }
 
 /** Answers by the first word of the query text: `ROWS <json>` or `ASK true|false`. */

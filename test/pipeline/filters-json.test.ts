@@ -4,32 +4,16 @@
  * a line comment. Spec text in the value must not end a line, close a <script>, or open an HTML
  * comment, and the rendered code must evaluate back to exactly the value.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { extractTemplateData, loadTemplates, render, type EmitEngine } from '../../src/pipeline/emit/index.js';
 import { json } from '../../src/pipeline/emit/filters.js';
 import type { Manifest, Row } from '../../src/pipeline/types.js';
+import { tempProject } from '../support/project.js';
 
 const HOSTILE = ['</script><script>alert(1)</script>', '<!-- x -->', 'line\u2028sep', 'para\u2029sep', 'a\nb\r\nc', 'q"uo\'te`${x}`\\', '\u0000\u001f', '> <', 'naïve 日本'];
 
 function project(template: string): Manifest {
-  const root = mkdtempSync(path.join(tmpdir(), 'ggen-json-'));
-  mkdirSync(path.join(root, 'templates'), { recursive: true });
-  writeFileSync(path.join(root, 'templates', 'out.ts.njk'), `---\nto: out.ts\nquery: "ROWS"\n---\n${template}`);
-  return {
-    root,
-    path: 'ggen.toml',
-    raw: {},
-    packs: [],
-    project: { name: 'demo' },
-    ontology: { sources: [], prefixes: {} },
-    inference: { maxRounds: 8, listIndex: false, rules: [] },
-    validation: { shacl: [], ask: [] },
-    generation: { templates: 'templates', outputDir: 'generated', vars: {} },
-    receipt: { path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' },
-  } as Manifest;
+  return tempProject('ggen-json-', { 'templates/out.ts.njk': `---\nto: out.ts\nquery: "ROWS"\n---\n${template}` });
 }
 
 async function renderWith(template: string, rows: Row[]): Promise<string> {

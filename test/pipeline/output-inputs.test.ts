@@ -2,35 +2,19 @@
  * Each output's banner digest covers its own inputs only (emit/reads.ts), and names the spec files
  * that mention the rows it read (canonicalize/banner.ts).
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extractTemplateData, loadTemplates, mentionedFiles, render, type EmitEngine } from '../../src/pipeline/emit/index.js';
 import type { Manifest, RenderedFile, Row, SpecMentions } from '../../src/pipeline/types.js';
+import { tempProject } from '../support/project.js';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
 
 function project(files: Record<string, string>): Manifest {
-  const root = mkdtempSync(path.join(tmpdir(), 'ggen-inputs-'));
-  roots.push(root);
-  for (const [rel, text] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
-    writeFileSync(path.join(root, rel), text);
-  }
-  return {
-    root,
-    path: 'ggen.toml',
-    raw: {},
-    packs: [],
-    project: { name: 'demo' },
-    ontology: { sources: [], prefixes: {} },
-    inference: { maxRounds: 8, listIndex: false, rules: [] },
-    validation: { shacl: [], ask: [] },
-    generation: { templates: 'templates', outputDir: 'generated', vars: { pkg: 'x' } },
-    receipt: { path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' },
-  };
+  const m = tempProject('ggen-inputs-', files, { pkg: 'x' });
+  roots.push(m.root);
+  return m;
 }
 
 /** Rows by query name, set per run. */
