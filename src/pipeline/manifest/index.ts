@@ -13,6 +13,7 @@ import type { AskGate, InferenceRule, Manifest, QueryText } from '../types.js';
 import { compareCodeUnits, expandGlob, hasGlobMagic } from '../fs/glob.js';
 import { formatSchemaErrors } from './schema-errors.js';
 import { locateInlineString } from './locate.js';
+import { parseToml, type Toml } from './toml.js';
 
 export const DEFAULTS = {
   maxRounds: 16,
@@ -71,7 +72,6 @@ export function checkRelative(p: string): { ok: true; path: string } | { ok: fal
   return { ok: true, path: normalized === '.' ? '.' : normalized.replace(/\/$/, '') };
 }
 
-type Toml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export async function loadManifest(manifestPath: string): Promise<Manifest> {
   const abs = path.resolve(manifestPath);
@@ -84,18 +84,9 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
     throw new InputError({ file: manifestPath, message: `cannot read manifest: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
   }
 
-  const { parse, TomlError } = await import('smol-toml');
-  let raw: Toml;
-  try {
-    raw = parse(text) as Toml;
-  } catch (err) {
-    if (err instanceof TomlError) {
-      // TomlError.message embeds a code excerpt after a blank line; keep only the reason.
-      const reason = err.message.replace(/^Invalid TOML document: /, '').split('\n\n')[0] ?? err.message;
-      throw new InputError({ file: rel, line: err.line, col: err.column, message: reason });
-    }
-    throw err;
-  }
+  const parsed = await parseToml(text, rel);
+  if ('problem' in parsed) throw new InputError(parsed.problem);
+  const raw = parsed.raw;
 
   const validate = await manifestValidator();
   if (!validate(raw)) {

@@ -21,6 +21,7 @@ import { compareCodeUnits, expandGlob, hasGlobMagic } from '../fs/glob.js';
 import type { AskGate, InferenceRule, PackInfo } from '../types.js';
 import { ownPackage } from '../receipt/versions.js';
 import { formatSchemaErrors } from './schema-errors.js';
+import { parseToml, type Toml } from './toml.js';
 import { locateInlineString } from './locate.js';
 
 export const PACK_MANIFEST = 'pack.toml';
@@ -87,7 +88,6 @@ async function validator(): Promise<ValidateFunction> {
   return packValidator;
 }
 
-type Toml = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** Loads every pack named in `specs` (ggen.toml `packs`), in order, and merges what they bring. */
 export async function loadPacks(specs: string[], root: string, manifestFile: string, ggenVersion = ownPackage().version): Promise<LoadedPacks> {
@@ -105,17 +105,12 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
     const rel = (p: string): string => toPosix(path.normalize(path.join(dirRel, p)));
     const file = rel(PACK_MANIFEST);
     const text = await readFile(path.join(found.dir, PACK_MANIFEST), 'utf8');
-    const { parse, TomlError } = await import('smol-toml');
-    let raw: Toml;
-    try {
-      raw = parse(text) as Toml;
-    } catch (err) {
-      if (err instanceof TomlError) {
-        problems.push({ file, line: err.line, col: err.column, message: err.message.replace(/^Invalid TOML document: /, '').split('\n\n')[0] ?? err.message });
-        continue;
-      }
-      throw err;
+    const parsed = await parseToml(text, file);
+    if ('problem' in parsed) {
+      problems.push(parsed.problem);
+      continue;
     }
+    const raw = parsed.raw;
     const validate = await validator();
     if (!validate(raw)) {
       for (const message of formatSchemaErrors(validate.errors ?? [])) problems.push({ file, message: `invalid pack manifest: ${message}` });
