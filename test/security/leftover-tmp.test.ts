@@ -6,21 +6,14 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sync } from '../../src/pipeline/sync.js';
 import { verify } from '../../src/pipeline/verify.js';
 import { repoRoot } from '../support/compiled.js';
+import { formatInProcess } from '../support/format-in-process.js';
 
 describe('leftover temporary files after a killed sync', () => {
-  let workers: string | undefined;
-  beforeEach(() => {
-    workers = process.env.GGEN_FORMAT_WORKERS;
-    process.env.GGEN_FORMAT_WORKERS = '0';
-  });
-  afterEach(() => {
-    if (workers === undefined) delete process.env.GGEN_FORMAT_WORKERS;
-    else process.env.GGEN_FORMAT_WORKERS = workers;
-  });
+  formatInProcess();
 
   it('are removed by sync --full, and verify passes after it', async () => {
     const root = mkdtempSync(path.join(tmpdir(), 'ggen-leftover-'));

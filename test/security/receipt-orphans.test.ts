@@ -5,12 +5,13 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
 import { parseStatement, type ReceiptView } from '../../src/pipeline/receipt/statement.js';
 import { sync } from '../../src/pipeline/sync.js';
 import { applyPlan, planWrites, sha256 } from '../../src/pipeline/write/index.js';
 import { repoRoot } from '../support/compiled.js';
+import { formatInProcess } from '../support/format-in-process.js';
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'ggen-receipt-'));
 const put = (root: string, rel: string, text: string): void => {
@@ -83,15 +84,7 @@ describe('parseStatement refuses names that leave the project', () => {
 });
 
 describe('sync with a crafted previous receipt', () => {
-  let workers: string | undefined;
-  beforeEach(() => {
-    workers = process.env.GGEN_FORMAT_WORKERS;
-    process.env.GGEN_FORMAT_WORKERS = '0';
-  });
-  afterEach(() => {
-    if (workers === undefined) delete process.env.GGEN_FORMAT_WORKERS;
-    else process.env.GGEN_FORMAT_WORKERS = workers;
-  });
+  formatInProcess();
 
   it('neither deletes a spec it lists as an orphan nor reads outside the project', async () => {
     const root = tmp();

@@ -5,13 +5,14 @@
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CacheFile } from '../../src/pipeline/fs/cache-file.js';
 import { InputError } from '../../src/pipeline/errors.js';
 import { sync } from '../../src/pipeline/sync.js';
 import { writeAtomic } from '../../src/pipeline/write/atomic.js';
 import { applyPlan, planWrites } from '../../src/pipeline/write/index.js';
 import { repoRoot } from '../support/compiled.js';
+import { formatInProcess } from '../support/format-in-process.js';
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'ggen-tmpfile-'));
 
@@ -80,15 +81,7 @@ describe('temporary files never follow planted symlinks', () => {
 });
 
 describe('sync refuses symlinked receipts/, .ggen/ and .ggen/cache/', () => {
-  let workers: string | undefined;
-  beforeEach(() => {
-    workers = process.env.GGEN_FORMAT_WORKERS;
-    process.env.GGEN_FORMAT_WORKERS = '0';
-  });
-  afterEach(() => {
-    if (workers === undefined) delete process.env.GGEN_FORMAT_WORKERS;
-    else process.env.GGEN_FORMAT_WORKERS = workers;
-  });
+  formatInProcess();
 
   for (const link of ['receipts', '.ggen', '.ggen/cache']) {
     it(link, async () => {
