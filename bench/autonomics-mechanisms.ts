@@ -59,7 +59,17 @@ async function insertGroupCommit(dir: string, clients: number, total: number): P
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   await store.close();
-  console.log(JSON.stringify({ workload: 'receipt_insert_group_commit', durable: 'wal+synchronous=full', clients, receipts: total, ops_per_s: Math.round(total / secs), p50_us: us(pct(lat, 50)), p99_us: us(pct(lat, 99)) }));
+  console.log(
+    JSON.stringify({
+      workload: 'receipt_insert_group_commit',
+      durable: 'wal+synchronous=full',
+      clients,
+      receipts: total,
+      ops_per_s: Math.round(total / secs),
+      p50_us: us(pct(lat, 50)),
+      p99_us: us(pct(lat, 99)),
+    }),
+  );
 }
 
 async function insertMany(dir: string, batch: number, total: number): Promise<void> {
@@ -75,7 +85,17 @@ async function insertMany(dir: string, batch: number, total: number): Promise<vo
   const secs = (performance.now() - t0) / 1000;
   lat.sort((a, b) => a - b);
   await store.close();
-  console.log(JSON.stringify({ workload: 'receipt_insert_many', durable: 'wal+synchronous=full', batch, receipts: total, ops_per_s: Math.round(total / secs), batch_p50_us: us(pct(lat, 50)), batch_p99_us: us(pct(lat, 99)) }));
+  console.log(
+    JSON.stringify({
+      workload: 'receipt_insert_many',
+      durable: 'wal+synchronous=full',
+      batch,
+      receipts: total,
+      ops_per_s: Math.round(total / secs),
+      batch_p50_us: us(pct(lat, 50)),
+      batch_p99_us: us(pct(lat, 99)),
+    }),
+  );
 }
 
 async function queryByTenant(dir: string, fill: number, tenants: number, queries: number): Promise<void> {
@@ -98,7 +118,19 @@ async function queryByTenant(dir: string, fill: number, tenants: number, queries
   lat.sort((a, b) => a - b);
   const count = store.count();
   await store.close();
-  console.log(JSON.stringify({ workload: 'receipt_query_by_tenant', receipts: count, tenants, limit: 100, queries, avg_rows: Math.round(rows / queries), fill_s: Number(fillSecs.toFixed(1)), p50_us: us(pct(lat, 50)), p99_us: us(pct(lat, 99)) }));
+  console.log(
+    JSON.stringify({
+      workload: 'receipt_query_by_tenant',
+      receipts: count,
+      tenants,
+      limit: 100,
+      queries,
+      avg_rows: Math.round(rows / queries),
+      fill_s: Number(fillSecs.toFixed(1)),
+      p50_us: us(pct(lat, 50)),
+      p99_us: us(pct(lat, 99)),
+    }),
+  );
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'ggen-bench-autonomics-'));

@@ -40,14 +40,65 @@ interface Governor {
 
 const g = app;
 const GOVERNORS: Governor[] = [
-  { name: 'entitlement', start: g.startEntitlementGovernorChild, cast: false, send: (p, r) => (r === 0 ? g.entitlementGovernor.activate(p) : r % 2 ? g.entitlementGovernor.suspend(p, 'bench') : g.entitlementGovernor.reinstate(p)) },
-  { name: 'billing', start: g.startBillingGovernorChild, cast: false, send: (p, r) => (r % 2 === 0 ? g.billingGovernor.paymentFailed(p, 100) : g.billingGovernor.paymentReceived(p, 100)) },
-  { name: 'product_catalog', start: g.startProductCatalogGovernorChild, cast: false, send: (p, r) => (r === 0 ? g.productCatalogGovernor.publish(p) : r % 2 ? g.productCatalogGovernor.deprecate(p) : g.productCatalogGovernor.republish(p)) },
-  { name: 'subscription', start: g.startSubscriptionGovernorChild, cast: false, send: (p, r) => (r === 0 ? g.subscriptionGovernor.convert(p) : g.subscriptionGovernor.renew(p)) },
-  { name: 'customer_account', start: g.startCustomerAccountGovernorChild, cast: false, send: (p) => g.customerAccountGovernor.issueCode(p, '123456') },
-  { name: 'quota_sla', start: g.startQuotaSlaGovernorChild, cast: true, send: (p, r) => g.quotaSlaGovernor.usageReported(p, [50, 85, 97, 100, 20][r % 5]!) },
-  { name: 'compliance_audit', start: g.startComplianceAuditGovernorChild, cast: false, send: (p, r) => (r % 2 === 0 ? g.complianceAuditGovernor.openReview(p) : g.complianceAuditGovernor.passReview(p)) },
-  { name: 'multi_tenant', start: g.startGovernorLifecycleChild, cast: true, send: (p, r) => (r === 0 ? g.governorLifecycle.booted(p) : g.governorLifecycle.pressure(p, [10, 65, 80, 92, 99][r % 5]!)) },
+  {
+    name: 'entitlement',
+    start: g.startEntitlementGovernorChild,
+    cast: false,
+    send: (p, r) =>
+      r === 0
+        ? g.entitlementGovernor.activate(p)
+        : r % 2
+          ? g.entitlementGovernor.suspend(p, 'bench')
+          : g.entitlementGovernor.reinstate(p),
+  },
+  {
+    name: 'billing',
+    start: g.startBillingGovernorChild,
+    cast: false,
+    send: (p, r) => (r % 2 === 0 ? g.billingGovernor.paymentFailed(p, 100) : g.billingGovernor.paymentReceived(p, 100)),
+  },
+  {
+    name: 'product_catalog',
+    start: g.startProductCatalogGovernorChild,
+    cast: false,
+    send: (p, r) =>
+      r === 0
+        ? g.productCatalogGovernor.publish(p)
+        : r % 2
+          ? g.productCatalogGovernor.deprecate(p)
+          : g.productCatalogGovernor.republish(p),
+  },
+  {
+    name: 'subscription',
+    start: g.startSubscriptionGovernorChild,
+    cast: false,
+    send: (p, r) => (r === 0 ? g.subscriptionGovernor.convert(p) : g.subscriptionGovernor.renew(p)),
+  },
+  {
+    name: 'customer_account',
+    start: g.startCustomerAccountGovernorChild,
+    cast: false,
+    send: (p) => g.customerAccountGovernor.issueCode(p, '123456'),
+  },
+  {
+    name: 'quota_sla',
+    start: g.startQuotaSlaGovernorChild,
+    cast: true,
+    send: (p, r) => g.quotaSlaGovernor.usageReported(p, [50, 85, 97, 100, 20][r % 5]!),
+  },
+  {
+    name: 'compliance_audit',
+    start: g.startComplianceAuditGovernorChild,
+    cast: false,
+    send: (p, r) => (r % 2 === 0 ? g.complianceAuditGovernor.openReview(p) : g.complianceAuditGovernor.passReview(p)),
+  },
+  {
+    name: 'multi_tenant',
+    start: g.startGovernorLifecycleChild,
+    cast: true,
+    send: (p, r) =>
+      r === 0 ? g.governorLifecycle.booted(p) : g.governorLifecycle.pressure(p, [10, 65, 80, 92, 99][r % 5]!),
+  },
 ];
 
 async function main(): Promise<void> {
@@ -55,7 +106,10 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ggen-bench-autonomics-'));
   let notifications = 0;
   let metrics = 0;
-  const handle = await app.startAutonomics({ dataDir, machineHooks: { notify: () => void notifications++, metrics: { inc: () => void metrics++ } } });
+  const handle = await app.startAutonomics({
+    dataDir,
+    machineHooks: { notify: () => void notifications++, metrics: { inc: () => void metrics++ } },
+  });
   try {
     // ---- tenants_start ----
     globalThis.gc?.();
@@ -73,7 +127,17 @@ async function main(): Promise<void> {
     globalThis.gc?.();
     const mem = process.memoryUsage();
     const machines = TENANTS * GOVERNORS.length;
-    console.log(JSON.stringify({ workload: 'tenants_start', tenants: TENANTS, machines, wall_ms: Math.round(startMs), machines_per_s: Math.round(machines / (startMs / 1000)), rss_mb: mb(mem.rss), heap_mb: mb(mem.heapUsed) }));
+    console.log(
+      JSON.stringify({
+        workload: 'tenants_start',
+        tenants: TENANTS,
+        machines,
+        wall_ms: Math.round(startMs),
+        machines_per_s: Math.round(machines / (startMs / 1000)),
+        rss_mb: mb(mem.rss),
+        heap_mb: mb(mem.heapUsed),
+      }),
+    );
 
     // ---- governor_events ----
     {
@@ -84,7 +148,8 @@ async function main(): Promise<void> {
       let sent = 0;
       const t1 = performance.now();
       for (let round = 0; round < ROUNDS; round++) {
-        for (const [gov, gi] of casts) for (let t = 0; t < TENANTS; t++) if (gov.send(pids[gi]![t]!, round) === true) sent++;
+        for (const [gov, gi] of casts)
+          for (let t = 0; t < TENANTS; t++) if (gov.send(pids[gi]![t]!, round) === true) sent++;
         let next = 0;
         const total = TENANTS * calls.length;
         await Promise.all(
@@ -107,9 +172,26 @@ async function main(): Promise<void> {
         );
       }
       // The casts are done once every cast machine has answered a call queued behind them.
-      await Promise.all(casts.flatMap(([gov, gi]) => pids[gi]!.map((p) => (gov.name === 'quota_sla' ? g.quotaSlaGovernor.state(p) : g.governorLifecycle.state(p)))));
+      await Promise.all(
+        casts.flatMap(([gov, gi]) =>
+          pids[gi]!.map((p) => (gov.name === 'quota_sla' ? g.quotaSlaGovernor.state(p) : g.governorLifecycle.state(p))),
+        ),
+      );
       const secs = (performance.now() - t1) / 1000;
-      console.log(JSON.stringify({ workload: 'governor_events', machines, rounds: ROUNDS, events: sent, events_per_s: Math.round(sent / secs), callers: CALLERS, refused, call_p50_us: samples.percentile(50), call_p99_us: samples.percentile(99), rss_mb: mb(process.memoryUsage().rss) }));
+      console.log(
+        JSON.stringify({
+          workload: 'governor_events',
+          machines,
+          rounds: ROUNDS,
+          events: sent,
+          events_per_s: Math.round(sent / secs),
+          callers: CALLERS,
+          refused,
+          call_p50_us: samples.percentile(50),
+          call_p99_us: samples.percentile(99),
+          rss_mb: mb(process.memoryUsage().rss),
+        }),
+      );
     }
 
     // ---- receipt_insert ----
@@ -123,14 +205,30 @@ async function main(): Promise<void> {
             const i = next++;
             if (i >= INSERTS) return;
             const s = nowUs();
-            const r = await app.receiptStore.storeReceipt({ executionId: `exec-${i}`, tenant: `tenant-${i % QUERY_TENANTS}`, timestamp: 1_700_000_000_000 + i, kind: 'governor.decision', payload: { i, verdict: 'allow' } });
+            const r = await app.receiptStore.storeReceipt({
+              executionId: `exec-${i}`,
+              tenant: `tenant-${i % QUERY_TENANTS}`,
+              timestamp: 1_700_000_000_000 + i,
+              kind: 'governor.decision',
+              payload: { i, verdict: 'allow' },
+            });
             if (!r.inserted) throw new Error(`exec-${i} was not inserted`);
             samples.add(nowUs() - s);
           }
         }),
       );
       const secs = (performance.now() - t2) / 1000;
-      console.log(JSON.stringify({ workload: 'receipt_insert', receipts: INSERTS, callers: 256, receipts_per_s: Math.round(INSERTS / secs), durable: 'wal+synchronous=full', p50_us: samples.percentile(50), p99_us: samples.percentile(99) }));
+      console.log(
+        JSON.stringify({
+          workload: 'receipt_insert',
+          receipts: INSERTS,
+          callers: 256,
+          receipts_per_s: Math.round(INSERTS / secs),
+          durable: 'wal+synchronous=full',
+          p50_us: samples.percentile(50),
+          p99_us: samples.percentile(99),
+        }),
+      );
     }
   } finally {
     await handle.stop();
@@ -142,7 +240,14 @@ async function main(): Promise<void> {
     const BATCH = 5000;
     for (let base = INSERTS; base < FILL; base += BATCH) {
       const batch = [];
-      for (let i = base; i < Math.min(FILL, base + BATCH); i++) batch.push({ executionId: `exec-${i}`, tenant: `tenant-${i % QUERY_TENANTS}`, timestamp: 1_700_000_000_000 + i, kind: 'governor.decision', payload: { i, verdict: i % 3 ? 'allow' : 'deny' } });
+      for (let i = base; i < Math.min(FILL, base + BATCH); i++)
+        batch.push({
+          executionId: `exec-${i}`,
+          tenant: `tenant-${i % QUERY_TENANTS}`,
+          timestamp: 1_700_000_000_000 + i,
+          kind: 'governor.decision',
+          payload: { i, verdict: i % 3 ? 'allow' : 'deny' },
+        });
       await store.insertMany(batch);
     }
     await store.close();
@@ -159,7 +264,17 @@ async function main(): Promise<void> {
         samples.add(nowUs() - s);
         if (page.receipts.length !== 20) throw new Error('short page');
       }
-      console.log(JSON.stringify({ workload: 'receipt_query', receipts: total, tenants: QUERY_TENANTS, queries: 10_000, page: 20, p50_us: samples.percentile(50), p99_us: samples.percentile(99) }));
+      console.log(
+        JSON.stringify({
+          workload: 'receipt_query',
+          receipts: total,
+          tenants: QUERY_TENANTS,
+          queries: 10_000,
+          page: 20,
+          p50_us: samples.percentile(50),
+          p99_us: samples.percentile(99),
+        }),
+      );
     } finally {
       await h.stop();
     }

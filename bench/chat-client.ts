@@ -83,7 +83,9 @@ async function connect(n: number): Promise<unknown> {
   const connected = nowMs() - t0;
   const t1 = nowMs();
   for (let i = 0; i < n; i += batch) {
-    await Promise.all(sessions.slice(i, i + batch).map((s) => request(s, { type: 'join_room', roomId: s.room }, 'joined')));
+    await Promise.all(
+      sessions.slice(i, i + batch).map((s) => request(s, { type: 'join_room', roomId: s.room }, 'joined')),
+    );
   }
   // Joining pushes presence frames to earlier members; let them drain before measuring.
   await new Promise((r) => setTimeout(r, 500));
@@ -101,7 +103,10 @@ function roundTrip(room: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let waiting = members.length - 1;
     const t0 = nowMs();
-    const timer = setTimeout(() => reject(new Error(`round trip ${id}: ${waiting} members still waiting after 10 s`)), 10_000);
+    const timer = setTimeout(
+      () => reject(new Error(`round trip ${id}: ${waiting} members still waiting after 10 s`)),
+      10_000,
+    );
     for (const m of members) {
       if (m === sender) continue;
       m.onFrame = (f) => {
@@ -154,7 +159,9 @@ async function throughput(senders: number, window: number, ms: number): Promise<
           const pump = (): void => {
             while (outstanding < window && nowMs() < deadline) {
               outstanding++;
-              s.ws.send(JSON.stringify({ type: 'send_message', roomId: s.room, body: 'load', clientMsgId: `t${s.i}-${n++}` }));
+              s.ws.send(
+                JSON.stringify({ type: 'send_message', roomId: s.room, body: 'load', clientMsgId: `t${s.i}-${n++}` }),
+              );
             }
             if (outstanding === 0) resolve();
           };
@@ -172,7 +179,14 @@ async function throughput(senders: number, window: number, ms: number): Promise<
   const elapsed = nowMs() - t0;
   const cpu = process.cpuUsage(cpu0);
   for (const s of sessions) s.onFrame = null;
-  return { senders: chosen.length, window, elapsedMs: elapsed, acked, delivered, clientCpuPct: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 100) };
+  return {
+    senders: chosen.length,
+    window,
+    elapsedMs: elapsed,
+    acked,
+    delivered,
+    clientCpuPct: Math.round(((cpu.user + cpu.system) / 1000 / elapsed) * 100),
+  };
 }
 
 async function close(): Promise<unknown> {

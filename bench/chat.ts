@@ -72,7 +72,12 @@ const app = await startChat({
   dataDir,
   port: 0,
   intensity: 1000,
-  gatewayLimits: { maxConnections: 20_000, maxConnectionsPerAddress: 20_000, messagesPerSecond: 1_000_000, messageBurst: 1_000_000 },
+  gatewayLimits: {
+    maxConnections: 20_000,
+    maxConnectionsPerAddress: 20_000,
+    messagesPerSecond: 1_000_000,
+    messageBurst: 1_000_000,
+  },
 });
 let child: ChildProcess | undefined;
 try {
@@ -106,7 +111,15 @@ try {
 
   for (const inFlight of [1, 50]) {
     const r = await phase(child, 'latency', inFlight === 1 ? 2000 : 5000, inFlight);
-    emit({ workload: 'room_round_trip', room_members: 10, sessions: held, in_flight: inFlight, ...r, elapsedMs: round(r.elapsedMs as number), target_p95_us: 10_000 });
+    emit({
+      workload: 'room_round_trip',
+      room_members: 10,
+      sessions: held,
+      in_flight: inFlight,
+      ...r,
+      elapsedMs: round(r.elapsedMs as number),
+      target_p95_us: 10_000,
+    });
   }
 
   const cpu0 = process.cpuUsage();

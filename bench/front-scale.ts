@@ -38,7 +38,10 @@ otp:W a sh:NodeShape ; sh:targetClass otp:Worker ;
 /** Six triples per worker (one of them to a blank node), spread over ten files. */
 function specs(triples: number): string[] {
   const workers = Math.ceil(triples / 6);
-  const files: string[][] = Array.from({ length: 10 }, () => ['@prefix otp: <https://ggen.dev/otp#> .', '@prefix ex: <https://example.org/app#> .']);
+  const files: string[][] = Array.from({ length: 10 }, () => [
+    '@prefix otp: <https://ggen.dev/otp#> .',
+    '@prefix ex: <https://example.org/app#> .',
+  ]);
   for (let i = 0; i < workers; i++) {
     files[i % 10]!.push(
       `ex:w${i} a otp:Worker ; otp:name "w${i}" ; otp:order ${i} ; otp:supervisedBy ex:s${i % 100} ; otp:meta [ otp:note "n${i}" ] .`,
@@ -81,7 +84,8 @@ async function measure(triples: number): Promise<void> {
       }),
     );
   } finally {
-    if (!process.env.KEEP) await rm(root, { recursive: true, force: true }); else console.log(root);
+    if (!process.env.KEEP) await rm(root, { recursive: true, force: true });
+    else console.log(root);
   }
 }
 

@@ -16,7 +16,10 @@ const CAST_ROUNDS = 11;
 const CALL_ROUNDS = 5;
 const CALLERS = 100;
 
-const notAccepted = { code: 'event_not_accepted', message: 'the governor does not accept this event in its current state' };
+const notAccepted = {
+  code: 'event_not_accepted',
+  message: 'the governor does not accept this event in its current state',
+};
 
 /** The entitlement governor's shape (specs/autonomics.ttl). */
 function entitlementShape(name: string): MachineDefinition {
@@ -77,7 +80,9 @@ function quotaShape(name: string): MachineDefinition {
     event: 'usage_reported',
     to,
     priority,
-    ...(at ? { guards: [{ left: 'event.used' as const, comparator: 'gte' as const, right: `data.${at}` as const }] } : {}),
+    ...(at
+      ? { guards: [{ left: 'event.used' as const, comparator: 'gte' as const, right: `data.${at}` as const }] }
+      : {}),
     actions: [{ kind: 'set_field' as const, field: 'used', fromParam: 'used' }],
   });
   return {
@@ -95,8 +100,18 @@ function quotaShape(name: string): MachineDefinition {
       { name: 'reset', kind: 'call', params: [], replyType: 'string' },
     ],
     transitions: [
-      ...levels.flatMap((from) => [up(from, 'blocked', 0, 'blockAt'), up(from, 'throttled', 1, 'throttleAt'), up(from, 'warning', 2, 'warnAt'), up(from, from, 3)]),
-      ...levels.map((from) => ({ from, event: 'reset', to: 'within_limits', actions: [{ kind: 'reset_field' as const, field: 'used' }] })),
+      ...levels.flatMap((from) => [
+        up(from, 'blocked', 0, 'blockAt'),
+        up(from, 'throttled', 1, 'throttleAt'),
+        up(from, 'warning', 2, 'warnAt'),
+        up(from, from, 3),
+      ]),
+      ...levels.map((from) => ({
+        from,
+        event: 'reset',
+        to: 'within_limits',
+        actions: [{ kind: 'reset_field' as const, field: 'used' }],
+      })),
     ],
     enterActions: {
       warning: [{ kind: 'notify', topic: `${name}.warning` }],
@@ -120,7 +135,6 @@ function quotaShape(name: string): MachineDefinition {
 
 const now = (): bigint => process.hrtime.bigint();
 const mb = (bytes: number): number => Math.round(bytes / 1048576);
-
 
 interface Governor {
   machine: DeclaredMachine;
@@ -152,7 +166,13 @@ async function main(): Promise<void> {
   const t0 = now();
   const sups: Pid[] = [];
   for (const g of governors) {
-    sups.push(unwrapStart(await Supervisor.startLink({ strategy: 'simple_one_for_one', intensity: 10, period: 60 }, [g.machine.childSpec({ restart: 'temporary', shutdown: 5000 })])));
+    sups.push(
+      unwrapStart(
+        await Supervisor.startLink({ strategy: 'simple_one_for_one', intensity: 10, period: 60 }, [
+          g.machine.childSpec({ restart: 'temporary', shutdown: 5000 }),
+        ]),
+      ),
+    );
   }
   const pids: Pid[][] = governors.map(() => new Array<Pid>(TENANTS));
   const CHUNK = 2000;
@@ -161,7 +181,9 @@ async function main(): Promise<void> {
     for (let gi = 0; gi < governors.length; gi++) {
       for (let t = base; t < Math.min(TENANTS, base + CHUNK); t++) {
         // maxSuspensions is raised so the bench's suspend/reinstate rounds never reach the terminal state.
-        const overrides = governors[gi]!.quota ? { tenantId: `tenant-${t}` } : { tenantId: `tenant-${t}`, maxSuspensions: 1_000_000 };
+        const overrides = governors[gi]!.quota
+          ? { tenantId: `tenant-${t}` }
+          : { tenantId: `tenant-${t}`, maxSuspensions: 1_000_000 };
         jobs.push(
           Supervisor.startChild(sups[gi]!, [overrides]).then((r) => {
             if (!('ok' in r) || r.ok === undefined) throw new Error(`start failed: ${JSON.stringify(r)}`);
@@ -188,7 +210,8 @@ async function main(): Promise<void> {
     }),
   );
 
-  const handled = (): number => governors.reduce((n, g) => n + g.machine.stats.accepted + g.machine.stats.dropped + g.machine.stats.refused, 0);
+  const handled = (): number =>
+    governors.reduce((n, g) => n + g.machine.stats.accepted + g.machine.stats.dropped + g.machine.stats.refused, 0);
 
   // ---- casts ----
   {
@@ -234,13 +257,17 @@ async function main(): Promise<void> {
       for (;;) {
         const i = next++;
         if (i >= events) return;
-        const round = i / total | 0;
+        const round = (i / total) | 0;
         const slot = i % total;
         const gi = slot % governors.length;
         const t = (slot / governors.length) | 0;
         const g = governors[gi]!;
         // Odd cast rounds left entitlement machines active; continue suspend/reinstate from there.
-        const [event, params] = g.quota ? (round % 2 === 0 ? ['reset', {}] as const : eventFor(g, round, t)) : eventFor(g, round + 1, t);
+        const [event, params] = g.quota
+          ? round % 2 === 0
+            ? (['reset', {}] as const)
+            : eventFor(g, round, t)
+          : eventFor(g, round + 1, t);
         const s = now();
         const reply = await sendEvent(pids[gi]![t]!, event, params);
         samples.add(Number(now() - s) / 1000);
@@ -250,7 +277,17 @@ async function main(): Promise<void> {
     const t2 = now();
     await Promise.all(Array.from({ length: CALLERS }, caller));
     const secs = Number(now() - t2) / 1e9;
-    console.log(JSON.stringify({ workload: 'machines_call', machines: total, clients: CALLERS, events, events_per_s: Math.round(events / secs), refused, ...samples.summary() }));
+    console.log(
+      JSON.stringify({
+        workload: 'machines_call',
+        machines: total,
+        clients: CALLERS,
+        events,
+        events_per_s: Math.round(events / secs),
+        refused,
+        ...samples.summary(),
+      }),
+    );
   }
   console.error(JSON.stringify({ notifications, metrics }));
   resetRuntime();

@@ -18,26 +18,38 @@ function roundUs(us: number): number {
   return us < 10 ? Number(us.toFixed(3)) : Math.round(us);
 }
 
-function report(workload: string, clients: number, ops: number, elapsedNs: bigint, latenciesUs: number[], extra: Record<string, unknown> = {}): void {
+function report(
+  workload: string,
+  clients: number,
+  ops: number,
+  elapsedNs: bigint,
+  latenciesUs: number[],
+  extra: Record<string, unknown> = {},
+): void {
   const sorted = Float64Array.from(latenciesUs).sort();
   const seconds = Number(elapsedNs) / 1e9;
-  console.log(JSON.stringify({
-    workload,
-    clients,
-    ops_per_s: Math.round(ops / seconds),
-    p50_us: roundUs(percentile(sorted, 50)),
-    p99_us: roundUs(percentile(sorted, 99)),
-    ops,
-    seconds: Number(seconds.toFixed(2)),
-    ...extra,
-  }));
+  console.log(
+    JSON.stringify({
+      workload,
+      clients,
+      ops_per_s: Math.round(ops / seconds),
+      p50_us: roundUs(percentile(sorted, 50)),
+      p99_us: roundUs(percentile(sorted, 99)),
+      ops,
+      seconds: Number(seconds.toFixed(2)),
+      ...extra,
+    }),
+  );
 }
 
 async function chargeWorkload(clients: number): Promise<void> {
   const base = process.env['BENCH_DIR'] ?? tmpdir();
   const dir = mkdtempSync(join(base, 'ggen-bench-ledger-'));
   try {
-    const accounts = Array.from({ length: 64 }, (_, i) => ({ id: `ACC-${String(i).padStart(3, '0')}`, openingBalance: 1_000_000_000_000 }));
+    const accounts = Array.from({ length: 64 }, (_, i) => ({
+      id: `ACC-${String(i).padStart(3, '0')}`,
+      openingBalance: 1_000_000_000_000,
+    }));
     const ledger = await Ledger.open({ database: join(dir, 'ledger.db'), currency: 'USD', accounts, floor: 0 });
     const latencies: number[] = [];
     let ops = 0;
@@ -75,7 +87,9 @@ function syncWorkload(workload: string, op: (i: number) => void): void {
     latencies.push(Number(process.hrtime.bigint() - t0) / 1000 / BATCH);
     ops += BATCH;
   }
-  report(workload, 1, ops, process.hrtime.bigint() - start, latencies, { latency: `mean per op over batches of ${BATCH}` });
+  report(workload, 1, ops, process.hrtime.bigint() - start, latencies, {
+    latency: `mean per op over batches of ${BATCH}`,
+  });
 }
 
 const breaker = new CircuitBreaker({ errorThreshold: 0.5, windowMs: 60_000, minRequests: 20, openMs: 5_000 });

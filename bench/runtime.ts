@@ -6,7 +6,17 @@
  *   restart           kill a supervised child, time until its replacement answers a call
  */
 import { Samples } from './lib/samples.js';
-import { GenServer, Supervisor, exit, resetRuntime, self, silentLogger, unwrapStart, type GenServerBehaviour, type Pid } from '@ggen-ts/runtime';
+import {
+  GenServer,
+  Supervisor,
+  exit,
+  resetRuntime,
+  self,
+  silentLogger,
+  unwrapStart,
+  type GenServerBehaviour,
+  type Pid,
+} from '@ggen-ts/runtime';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 
@@ -17,7 +27,6 @@ const noop: GenServerBehaviour<number, number> = {
 };
 
 const now = (): bigint => process.hrtime.bigint();
-
 
 async function benchCast(): Promise<void> {
   resetRuntime({ logger: silentLogger });
@@ -79,7 +88,9 @@ async function benchCallConcurrent(clients: number): Promise<void> {
   const t0 = now();
   await Promise.all(Array.from({ length: clients }, () => client(true)));
   const secs = Number(now() - t0) / 1e9;
-  console.log(JSON.stringify({ workload: 'call_concurrent', clients, ops_per_s: Math.round(n / secs), ...samples.summary() }));
+  console.log(
+    JSON.stringify({ workload: 'call_concurrent', clients, ops_per_s: Math.round(n / secs), ...samples.summary() }),
+  );
 }
 
 async function benchRestart(): Promise<void> {
@@ -93,7 +104,9 @@ async function benchRestart(): Promise<void> {
     },
   };
   const sup = unwrapStart(
-    await Supervisor.start({ strategy: 'one_for_one', intensity: 1_000_000, period: 1 }, [{ id: 'worker', start: () => GenServer.startLink(worker, 0) }]),
+    await Supervisor.start({ strategy: 'one_for_one', intensity: 1_000_000, period: 1 }, [
+      { id: 'worker', start: () => GenServer.startLink(worker, 0) },
+    ]),
   );
   let pid = (await Supervisor.whichChildren(sup))[0]!.pid as Pid;
   const samples = new Samples(1 << 20);

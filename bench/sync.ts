@@ -15,7 +15,17 @@
  * the median of `node -e 0` in the same run.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,7 +60,14 @@ function runOnce(cwd: string, args: string[]): Sample {
   const m = /__RSS__(\d+)/.exec(r.stderr ?? '');
   rssKb = m ? Number(m[1]) : (stages.maxRssKb ?? null);
   delete stages.maxRssKb;
-  return { ms, stdout: r.stdout, stages, rssKb, code: r.status ?? -1, stderr: (r.stderr ?? '').replace(/__RSS__\d+\s*$/, '').trim() };
+  return {
+    ms,
+    stdout: r.stdout,
+    stages,
+    rssKb,
+    code: r.status ?? -1,
+    stderr: (r.stderr ?? '').replace(/__RSS__\d+\s*$/, '').trim(),
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -86,7 +103,11 @@ function report(workload: string, samples: Sample[], extra: Record<string, unkno
     node_start_ms: nodeStart(),
     ...extra,
     ...(Object.keys(samples[0]?.stages ?? {}).length
-      ? { stages_ms: Object.fromEntries(Object.keys(samples[0]!.stages).map((k) => [k, Math.round(median(samples.map((x) => x.stages[k] ?? 0)))])) }
+      ? {
+          stages_ms: Object.fromEntries(
+            Object.keys(samples[0]!.stages).map((k) => [k, Math.round(median(samples.map((x) => x.stages[k] ?? 0)))]),
+          ),
+        }
       : {}),
     ...(failed ? { error: `exit ${failed.code}: ${failed.stderr.split('\n').slice(0, 3).join(' | ')}` } : {}),
   };
@@ -99,7 +120,14 @@ const only = process.argv[2];
 /** BENCH_RUNS caps every workload's run count (a quicker, noisier pass on a busy machine). */
 const cap = (runs: number): number => Math.max(1, Math.min(runs, Number(process.env.BENCH_RUNS) || runs));
 
-function measure(workload: string, cwd: string, args: string[], runs: number, prepare: () => void = () => {}, extra: Record<string, unknown> = {}): Sample[] {
+function measure(
+  workload: string,
+  cwd: string,
+  args: string[],
+  runs: number,
+  prepare: () => void = () => {},
+  extra: Record<string, unknown> = {},
+): Sample[] {
   if (only && !workload.includes(only)) return [];
   runs = cap(runs);
   const samples: Sample[] = [];
@@ -131,7 +159,8 @@ function copyRepoProject(): string | null {
   if (!existsSync(path.join(repo, 'ggen.toml'))) return null;
   const dir = mkdtempSync(path.join(tmpdir(), 'ggen-bench-repo-'));
   const skip = new Set(['node_modules', 'dist', '.git', 'generated', 'receipts', '.ggen', 'coverage']);
-  for (const e of readdirSync(repo)) if (!skip.has(e)) cpSync(path.join(repo, e), path.join(dir, e), { recursive: true });
+  for (const e of readdirSync(repo))
+    if (!skip.has(e)) cpSync(path.join(repo, e), path.join(dir, e), { recursive: true });
   return dir;
 }
 
@@ -170,7 +199,9 @@ function watchEdit(dir: string, spec: string): void {
   if (only && !'repo_watch_spec_edit'.includes(only)) return;
   const help = spawnSync(process.execPath, [cli, 'sync', '--help'], { encoding: 'utf8' });
   if (!help.stdout.includes('--watch')) {
-    process.stdout.write(`${JSON.stringify({ workload: 'repo_watch_spec_edit', skipped: 'this ggen has no sync --watch', node_start_ms: nodeStart() })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ workload: 'repo_watch_spec_edit', skipped: 'this ggen has no sync --watch', node_start_ms: nodeStart() })}\n`,
+    );
     return;
   }
   const out = path.join(dir, 'generated/telecom/billing-engine.ts');
@@ -204,13 +235,19 @@ function watchEdit(dir: string, spec: string): void {
       child.kill('SIGINT');
       child.on('exit', (code) => { process.stdout.write(JSON.stringify({ times, code })); });
     })();`;
-  const r = spawnSync(process.execPath, ['-e', script, cli, dir, spec, out, '7'], { encoding: 'utf8', maxBuffer: 1 << 24, timeout: 600_000 });
+  const r = spawnSync(process.execPath, ['-e', script, cli, dir, spec, out, '7'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    timeout: 600_000,
+  });
   try {
     const { times, code } = JSON.parse(r.stdout) as { times: number[]; code: number };
     const samples = times.map((ms) => ({ ms, stages: {}, rssKb: null, code, stderr: '' }));
     report('repo_watch_spec_edit', samples);
   } catch {
-    process.stdout.write(`${JSON.stringify({ workload: 'repo_watch_spec_edit', error: (r.stderr || r.stdout || 'no output').slice(0, 300), node_start_ms: nodeStart() })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ workload: 'repo_watch_spec_edit', error: (r.stderr || r.stdout || 'no output').slice(0, 300), node_start_ms: nodeStart() })}\n`,
+    );
   }
 }
 
@@ -220,13 +257,18 @@ function main(): void {
   measure('help', scratch, ['--help'], 7);
 
   const own = copyRepoProject();
-  if (!own) process.stdout.write(`${JSON.stringify({ workload: 'repo_cold_sync', skipped: 'this repo has no ggen.toml yet' })}\n`);
+  if (!own)
+    process.stdout.write(
+      `${JSON.stringify({ workload: 'repo_cold_sync', skipped: 'this repo has no ggen.toml yet' })}\n`,
+    );
   else {
     const cold = measure('repo_cold_sync', own, ['sync', '--json'], 5, () => clean(own));
     if (cold.length > 0 && cold.every((s) => s.code === 0)) {
       measure('repo_noop_sync', own, ['sync', '--json'], 7);
       measure('repo_check', own, ['sync', '--check', '--json'], 7);
-      measure('repo_full_resync', own, ['sync', '--full', '--json'], 5, () => rmSync(path.join(own, '.ggen'), { recursive: true, force: true }));
+      measure('repo_full_resync', own, ['sync', '--full', '--json'], 5, () =>
+        rmSync(path.join(own, '.ggen'), { recursive: true, force: true }),
+      );
       // The same cold sync on the second engine (the outputs are identical), and `ggen validate`.
       measure('repo_cold_sync_comunica', own, ['sync', '--json', '--engine', 'comunica'], 3, () => clean(own));
       measure('repo_validate', own, ['validate', '--json'], 5);
@@ -234,14 +276,19 @@ function main(): void {
       if (template) {
         // A Nunjucks comment changes the template's bytes, not its output.
         let n = 0;
-        measure('repo_template_edit_sync', own, ['sync', '--json'], 5, () => appendFileSync(template, `{# bench edit ${n++} #}\n`));
+        measure('repo_template_edit_sync', own, ['sync', '--json'], 5, () =>
+          appendFileSync(template, `{# bench edit ${n++} #}\n`),
+        );
       }
       // A new triple changes the graph digest, hence every output's banner, but no output's body.
       const spec = path.join(own, 'specs/telecom.ttl');
       if (existsSync(spec)) {
         let m = 0;
         measure('repo_spec_edit_sync', own, ['sync', '--json'], 5, () =>
-          appendFileSync(spec, `\n<https://ggen.dev/otp> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "bench edit ${m++}" .\n`),
+          appendFileSync(
+            spec,
+            `\n<https://ggen.dev/otp> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "bench edit ${m++}" .\n`,
+          ),
         );
         literalEdit(own, spec);
         watchEdit(own, spec);
@@ -260,7 +307,10 @@ function main(): void {
   // 1M triples: parse, digest, load and query at that size (one summary output, not 100K modules).
   {
     const dir = syntheticProject(1_000_000, '', { perEntity: false });
-    measure('synthetic_1000000_cold_sync', dir, ['sync', '--json'], 1, () => clean(dir), { triples: 1_000_000, modules: 1 });
+    measure('synthetic_1000000_cold_sync', dir, ['sync', '--json'], 1, () => clean(dir), {
+      triples: 1_000_000,
+      modules: 1,
+    });
     rmSync(dir, { recursive: true, force: true });
   }
   for (const [triples, runs] of [
@@ -269,8 +319,12 @@ function main(): void {
     [100_000, 2],
   ] as const) {
     const dir = syntheticProject(triples);
-    const samples = measure(`synthetic_${triples}_cold_sync`, dir, ['sync', '--json'], runs, () => clean(dir), { triples, modules: Math.round(triples / 10) });
-    if (samples.length > 0 && samples.every((s) => s.code === 0)) measure(`synthetic_${triples}_noop_sync`, dir, ['sync', '--json'], 3, () => {}, { triples });
+    const samples = measure(`synthetic_${triples}_cold_sync`, dir, ['sync', '--json'], runs, () => clean(dir), {
+      triples,
+      modules: Math.round(triples / 10),
+    });
+    if (samples.length > 0 && samples.every((s) => s.code === 0))
+      measure(`synthetic_${triples}_noop_sync`, dir, ['sync', '--json'], 3, () => {}, { triples });
     rmSync(dir, { recursive: true, force: true });
   }
   rmSync(scratch, { recursive: true, force: true });

@@ -17,7 +17,6 @@ import { billingEngine, callRouter, startTelecom, type TelecomHandle } from '../
 const DURATION_MS = Number(process.env.BENCH_MS ?? 2000);
 const KILL_BATCHES = Number(process.env.BENCH_RESTART_BATCHES ?? 30);
 
-
 const nowUs = (): number => Number(process.hrtime.bigint()) / 1000;
 
 async function withTree<T>(fn: (app: TelecomHandle) => Promise<T>): Promise<T> {
@@ -32,7 +31,10 @@ async function withTree<T>(fn: (app: TelecomHandle) => Promise<T>): Promise<T> {
   }
 }
 
-async function closedLoop(clients: number, op: (client: number, i: number) => Promise<unknown>): Promise<{ ops: number; elapsedMs: number; samples: Samples }> {
+async function closedLoop(
+  clients: number,
+  op: (client: number, i: number) => Promise<unknown>,
+): Promise<{ ops: number; elapsedMs: number; samples: Samples }> {
   const samples = new Samples();
   let ops = 0;
   const start = performance.now();
@@ -50,7 +52,11 @@ async function closedLoop(clients: number, op: (client: number, i: number) => Pr
   return { ops, elapsedMs: performance.now() - start, samples };
 }
 
-function line(workload: string, extra: Record<string, unknown>, r: { ops: number; elapsedMs: number; samples: Samples }): void {
+function line(
+  workload: string,
+  extra: Record<string, unknown>,
+  r: { ops: number; elapsedMs: number; samples: Samples },
+): void {
   console.log(
     JSON.stringify({
       workload,
@@ -107,7 +113,8 @@ async function restart(): Promise<void> {
         await answersAgain(victim);
         samples.add(nowUs() - t0);
         // Let billing_engine (restarted after call_router by rest_for_one) settle before the next kill.
-        for (let i = 0; i < 1000 && whereis('billing_engine') === undefined; i++) await new Promise((r) => setTimeout(r, 1));
+        for (let i = 0; i < 1000 && whereis('billing_engine') === undefined; i++)
+          await new Promise((r) => setTimeout(r, 1));
         await billingEngine.getAccountBalance('ACC-001');
       }
     });

@@ -13,7 +13,11 @@ export const SYNTHETIC_QUERY =
 /** The spec text of `triples` synthetic triples (~triples/10 entities). */
 export function syntheticSpec(triples: number): string {
   const entities = Math.max(1, Math.round(triples / 10));
-  const lines = ['@prefix ex: <https://example.org/bench#> .', '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .', ''];
+  const lines = [
+    '@prefix ex: <https://example.org/bench#> .',
+    '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+    '',
+  ];
   for (let i = 0; i < entities; i++) {
     lines.push(
       `ex:Entity${i} a ex:Entity ; rdfs:label "Entity ${i}" ; rdfs:comment "Synthetic entity number ${i}." ;`,

@@ -10,7 +10,10 @@ import { readFileSync } from 'node:fs';
 function version(): string {
   for (const rel of ['../../package.json', '../../../package.json']) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === 'ggen-ts' && pkg.version) return pkg.version;
     } catch {
       /* try the next layout (src/ vs dist/src/) */
@@ -28,7 +31,8 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 /** Commands default `--manifest` to the nearest ggen.toml upward from the working directory. */
-const manifestOf = async (opts: { manifest?: string }): Promise<string> => (await import('./find-manifest.js')).findManifest(opts.manifest);
+const manifestOf = async (opts: { manifest?: string }): Promise<string> =>
+  (await import('./find-manifest.js')).findManifest(opts.manifest);
 
 const program = new Command();
 program
@@ -50,11 +54,21 @@ program
   .option('--force', 'overwrite outputs that were edited by hand or that no receipt lists')
   .option('--json', 'print one stable JSON document (durations under "timings")')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
-  .option('--signing-key <key>', 'ed25519 private key (PEM file) to sign the receipt; default: the manifest receipt.signing_key_env variable')
+  .option(
+    '--signing-key <key>',
+    'ed25519 private key (PEM file) to sign the receipt; default: the manifest receipt.signing_key_env variable',
+  )
   .option('--full', 'run every stage even when the receipt says nothing changed')
   .option('--watch', 'keep running: sync again after every change to an input (Ctrl-C to stop)')
-  .addOption(new Option('--engine <name>', 'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine').choices(['oxigraph', 'comunica']))
-  .action(async (opts) => (await import('./commands/sync.js')).syncCommand({ ...opts, manifest: await manifestOf(opts) }));
+  .addOption(
+    new Option(
+      '--engine <name>',
+      'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
+    ).choices(['oxigraph', 'comunica']),
+  )
+  .action(async (opts) =>
+    (await import('./commands/sync.js')).syncCommand({ ...opts, manifest: await manifestOf(opts) }),
+  );
 
 program
   .command('verify')
@@ -63,23 +77,36 @@ program
   .option('--key <public key>', 'ed25519 public key (PEM file) to verify receipts/latest.dsse.json')
   .option('--manifest <path>', 'path to ggen.toml (its directory is the project root; default: the nearest one upward)')
   .option('--json', 'print one stable JSON document')
-  .action(async (opts) => (await import('./commands/verify.js')).verifyCommand({ ...opts, manifest: await manifestOf(opts) }));
+  .action(async (opts) =>
+    (await import('./commands/verify.js')).verifyCommand({ ...opts, manifest: await manifestOf(opts) }),
+  );
 
 program
   .command('validate')
   .description('Parse, infer and validate the specs (stage 1 only) and report')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print one stable JSON document')
-  .addOption(new Option('--engine <name>', 'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine').choices(['oxigraph', 'comunica']))
-  .action(async (opts) => (await import('./commands/validate.js')).validateCommand({ ...opts, manifest: await manifestOf(opts) }));
+  .addOption(
+    new Option(
+      '--engine <name>',
+      'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
+    ).choices(['oxigraph', 'comunica']),
+  )
+  .action(async (opts) =>
+    (await import('./commands/validate.js')).validateCommand({ ...opts, manifest: await manifestOf(opts) }),
+  );
 
 program
   .command('explain')
-  .description('Say, per template, whether it rendered, why not (when false, skip_empty, no rows, excluded) and which query rows fed each output')
+  .description(
+    'Say, per template, whether it rendered, why not (when false, skip_empty, no rows, excluded) and which query rows fed each output',
+  )
   .argument('[output-or-template]', 'an output path or a template file; default: every template')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print one stable JSON document')
-  .action(async (target: string | undefined, opts) => (await import('./commands/explain.js')).explainCommand(target, { ...opts, manifest: await manifestOf(opts) }));
+  .action(async (target: string | undefined, opts) =>
+    (await import('./commands/explain.js')).explainCommand(target, { ...opts, manifest: await manifestOf(opts) }),
+  );
 
 program
   .command('query')
@@ -87,8 +114,15 @@ program
   .argument('<query>', 'a .rq/.sparql file, or SPARQL text')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print {variables, rows} as JSON')
-  .addOption(new Option('--engine <name>', 'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine').choices(['oxigraph', 'comunica']))
-  .action(async (query: string, opts) => (await import('./commands/query.js')).queryCommand(query, { ...opts, manifest: await manifestOf(opts) }));
+  .addOption(
+    new Option(
+      '--engine <name>',
+      'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
+    ).choices(['oxigraph', 'comunica']),
+  )
+  .action(async (query: string, opts) =>
+    (await import('./commands/query.js')).queryCommand(query, { ...opts, manifest: await manifestOf(opts) }),
+  );
 
 program
   .command('init')

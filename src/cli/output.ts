@@ -3,12 +3,24 @@
  * errors as `path:line:col: message` on stderr, exit codes from the error class.
  * Kept dependency-free: main.ts imports it eagerly.
  */
-import { CheckFailed, EXIT_INPUT, EXIT_INTERNAL, InputError, diagnosticJson, exitCodeOf, formatDiagnostic, type Diagnostic } from '../pipeline/errors.js';
+import {
+  CheckFailed,
+  EXIT_INPUT,
+  EXIT_INTERNAL,
+  InputError,
+  diagnosticJson,
+  exitCodeOf,
+  formatDiagnostic,
+  type Diagnostic,
+} from '../pipeline/errors.js';
 
-export const colorOn = (stream: NodeJS.WriteStream): boolean => Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
+export const colorOn = (stream: NodeJS.WriteStream): boolean =>
+  Boolean(stream.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb';
 
-const wrap = (open: number, close: number) => (s: string, stream: NodeJS.WriteStream = process.stdout) =>
-  colorOn(stream) ? `\u001b[${open}m${s}\u001b[${close}m` : s;
+const wrap =
+  (open: number, close: number) =>
+  (s: string, stream: NodeJS.WriteStream = process.stdout) =>
+    colorOn(stream) ? `\u001b[${open}m${s}\u001b[${close}m` : s;
 export const dim = wrap(2, 22);
 export const bold = wrap(1, 22);
 export const red = wrap(31, 39);
@@ -25,9 +37,11 @@ function classify(err: unknown): { code: number; diagnostics: Diagnostic[] } {
   if (err instanceof InputError) return { code: EXIT_INPUT, diagnostics: err.diagnostics };
   if (err instanceof CheckFailed) return { code: exitCodeOf(err), diagnostics: [{ message: err.message }] };
   const name = (err as Error)?.name;
-  if (name === 'PathEscape' || name === 'KeyError') return { code: EXIT_INPUT, diagnostics: [{ message: (err as Error).message }] };
+  if (name === 'PathEscape' || name === 'KeyError')
+    return { code: EXIT_INPUT, diagnostics: [{ message: (err as Error).message }] };
   // Known operational failures: a clear message, no stack.
-  if (name === 'LockBusy' || name === 'FormatterMissing') return { code: EXIT_INTERNAL, diagnostics: [{ message: `error: ${(err as Error).message}` }] };
+  if (name === 'LockBusy' || name === 'FormatterMissing')
+    return { code: EXIT_INTERNAL, diagnostics: [{ message: `error: ${(err as Error).message}` }] };
   return { code: EXIT_INTERNAL, diagnostics: [{ message: `internal error: ${(err as Error)?.stack ?? String(err)}` }] };
 }
 

@@ -28,7 +28,10 @@ export interface InitOptions {
  * runtime is released with ggen, in lockstep.
  */
 function toolVersions(): Record<string, string> {
-  const own = JSON.parse(readFileSync(path.join(ownPackage().dir, 'package.json'), 'utf8')) as { version: string; devDependencies?: Record<string, string> };
+  const own = JSON.parse(readFileSync(path.join(ownPackage().dir, 'package.json'), 'utf8')) as {
+    version: string;
+    devDependencies?: Record<string, string>;
+  };
   const dev = own.devDependencies ?? {};
   const pick = (name: string): string => {
     const v = dev[name];
@@ -47,14 +50,25 @@ function toolVersions(): Record<string, string> {
 }
 
 function exampleSpec(example: Example): { file: string; text: string } {
-  if (example === 'minimal') return { file: 'specs/hello.ttl', text: readFileSync(path.join(builtinPacksDir(), 'otp/examples/minimal.ttl'), 'utf8') };
+  if (example === 'minimal')
+    return {
+      file: 'specs/hello.ttl',
+      text: readFileSync(path.join(builtinPacksDir(), 'otp/examples/minimal.ttl'), 'utf8'),
+    };
   // The domain examples are this repository's own specs, shipped in the package.
-  return { file: `specs/${example}.ttl`, text: readFileSync(path.join(ownPackage().dir, 'specs', `${example}.ttl`), 'utf8') };
+  return {
+    file: `specs/${example}.ttl`,
+    text: readFileSync(path.join(ownPackage().dir, 'specs', `${example}.ttl`), 'utf8'),
+  };
 }
 
 /** An npm package name from a directory name. */
 export function packageName(dir: string): string {
-  const base = path.basename(path.resolve(dir)).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[._-]+/, '');
+  const base = path
+    .basename(path.resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[._-]+/, '');
   return base || 'ggen-app';
 }
 
@@ -149,9 +163,10 @@ export function initProject(dir: string, opts: InitOptions = {}): { dir: string;
   const existing = files.filter((f) => existsSync(path.join(abs, f.path))).map((f) => f.path);
   if (existing.length > 0 && !opts.force) {
     throw new CheckFailed(
-      [`ggen init stopped; nothing was written: ${existing.length === 1 ? 'this file exists' : 'these files exist'} (--force overwrites):`, ...existing.map((p) => `  ${path.join(dir, p)}`)].join(
-        '\n',
-      ),
+      [
+        `ggen init stopped; nothing was written: ${existing.length === 1 ? 'this file exists' : 'these files exist'} (--force overwrites):`,
+        ...existing.map((p) => `  ${path.join(dir, p)}`),
+      ].join('\n'),
     );
   }
   for (const f of files) {

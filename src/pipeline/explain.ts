@@ -38,7 +38,8 @@ export async function explain(opts: { manifestPath?: string; target?: string } =
   const getEngine = () => (engine ??= createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine));
   const { graph } = await normalizeCached(manifest, getEngine);
   const queries = {
-    select: async (store: import('n3').Store, q: import('./types.js').QueryText) => (await getEngine()).select(store, q),
+    select: async (store: import('n3').Store, q: import('./types.js').QueryText) =>
+      (await getEngine()).select(store, q),
     ask: async (store: import('n3').Store, q: import('./types.js').QueryText) => (await getEngine()).ask(store, q),
   };
   const templates = await emit.loadTemplates(manifest);
@@ -55,7 +56,9 @@ export async function explain(opts: { manifestPath?: string; target?: string } =
   // Asked about one output: its template, with only that output's rows.
   let outcomes = all
     .filter((o) => about(o, target, outputDir))
-    .map((o) => (o.outputs.some((f) => f.path === inOut) ? { ...o, outputs: o.outputs.filter((f) => f.path === inOut) } : o));
+    .map((o) =>
+      o.outputs.some((f) => f.path === inOut) ? { ...o, outputs: o.outputs.filter((f) => f.path === inOut) } : o,
+    );
   if (outcomes.length === 0) {
     // A file nothing rendered: the templates whose `to` could have produced it.
     const { couldRender } = await import('./emit/outcome.js');
@@ -74,14 +77,19 @@ export async function explain(opts: { manifestPath?: string; target?: string } =
 export function formatExplain(r: ExplainResult): string {
   const lines: string[] = [];
   for (const o of r.outcomes) {
-    const status = o.kind === 'rendered' ? `rendered ${o.outputs.length} file${o.outputs.length === 1 ? '' : 's'}` : `not rendered (${o.kind}): ${o.reason}`;
+    const status =
+      o.kind === 'rendered'
+        ? `rendered ${o.outputs.length} file${o.outputs.length === 1 ? '' : 's'}`
+        : `not rendered (${o.kind}): ${o.reason}`;
     lines.push(`${o.template}: ${status}`);
     for (const f of o.outputs) {
       const out = path.posix.join(r.outputDir, f.path);
       if (f.row) {
         const values = Object.entries(f.row.values)
           .filter(([k, v]) => !k.endsWith('_local') && v !== null && typeof v !== 'object')
-          .map(([k, v]) => `${k}=${JSON.stringify(typeof v === 'string' && v.length > 60 ? `${v.slice(0, 57)}...` : v)}`)
+          .map(
+            ([k, v]) => `${k}=${JSON.stringify(typeof v === 'string' && v.length > 60 ? `${v.slice(0, 57)}...` : v)}`,
+          )
           .join(', ');
         lines.push(`  ${out}  <- row ${f.row.index + 1} of ${f.row.query}${values ? ` (${values})` : ''}`);
       } else {

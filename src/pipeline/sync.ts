@@ -13,7 +13,8 @@ import type { SkippedTemplate } from './emit/index.js';
 import type { Action } from './write/plan.js';
 import { readIfExists } from './write/hash.js';
 
-export type Stage = 'manifest' | 'up-to-date' | 'normalize' | 'extract' | 'emit' | 'canonicalize' | 'plan' | 'write' | 'receipt';
+export type Stage =
+  'manifest' | 'up-to-date' | 'normalize' | 'extract' | 'emit' | 'canonicalize' | 'plan' | 'write' | 'receipt';
 
 export interface StageReport {
   stage: Stage;
@@ -67,7 +68,9 @@ export interface SyncResult {
 }
 
 export function dssePathFor(receiptPath: string): string {
-  return receiptPath.endsWith('.json') ? `${receiptPath.slice(0, -'.json'.length)}.dsse.json` : `${receiptPath}.dsse.json`;
+  return receiptPath.endsWith('.json')
+    ? `${receiptPath.slice(0, -'.json'.length)}.dsse.json`
+    : `${receiptPath}.dsse.json`;
 }
 
 export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: ReceiptView; text: string } | null> {
@@ -89,8 +92,13 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
  * run (no receipt) cannot know how many files it will make, so it uses one.
  */
 async function wantsFormatPool(previous: { view: ReceiptView } | null): Promise<boolean> {
-  const [{ workerCount }, { parserFor }] = await Promise.all([import('./canonicalize/pool.js'), import('./canonicalize/format.js')]);
-  const expected = previous ? [...previous.view.subjects.keys()].filter((name) => parserFor(name)).length : Number.MAX_SAFE_INTEGER;
+  const [{ workerCount }, { parserFor }] = await Promise.all([
+    import('./canonicalize/pool.js'),
+    import('./canonicalize/format.js'),
+  ]);
+  const expected = previous
+    ? [...previous.view.subjects.keys()].filter((name) => parserFor(name)).length
+    : Number.MAX_SAFE_INTEGER;
   return workerCount(expected, true) > 0;
 }
 
@@ -182,7 +190,11 @@ async function run(
       timings.total = Math.round(performance.now() - started);
       return {
         status: opts.check ? 'clean' : opts.dryRun ? 'dry_run' : 'up_to_date',
-        entries: [...previous.view.subjects.keys()].map((p) => ({ path: p, action: 'unchanged' as const, reason: 'up to date' })),
+        entries: [...previous.view.subjects.keys()].map((p) => ({
+          path: p,
+          action: 'unchanged' as const,
+          reason: 'up to date',
+        })),
         receipt: { path: manifest.receipt.path, action: 'unchanged', signed },
         skipped: [],
         warnings,
@@ -214,9 +226,13 @@ async function run(
       let engine: ReturnType<typeof createQueryEngine> | undefined;
       const engineName = manifest.ontology.engine;
       const create = () => createQueryEngine(manifest.ontology.prefixes, engineName);
-      const getEngine = () => (engine ??= session ? session.engine(engineName, manifest.ontology.prefixes, create) : create());
+      const getEngine = () =>
+        (engine ??= session ? session.engine(engineName, manifest.ontology.prefixes, create) : create());
       const { graph, hit, save: saveGraph } = await normalizeCached(manifest, getEngine, { read: !opts.noFastPath });
-      stage('normalize', `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`);
+      stage(
+        'normalize',
+        `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
+      );
 
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
@@ -233,7 +249,8 @@ async function run(
           variables: [],
           rows: await rowsCache.select(q, async () => (await (await getEngine()).select(store, q)).rows),
         }),
-        ask: (store: import('n3').Store, q: import('./types.js').QueryText) => rowsCache.ask(q, async () => (await getEngine()).ask(store, q)),
+        ask: (store: import('n3').Store, q: import('./types.js').QueryText) =>
+          rowsCache.ask(q, async () => (await getEngine()).ask(store, q)),
       };
       const templates = await emit.loadTemplates(manifest);
       const extract = emit.createExtractor(graph, queries, validateRows);
@@ -259,8 +276,16 @@ async function run(
         emitMs += performance.now() - t1;
       }
       const rendered = renderer.result();
-      stage('extract', `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`, extractMs);
-      stage('emit', `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`, emitMs);
+      stage(
+        'extract',
+        `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`,
+        extractMs,
+      );
+      stage(
+        'emit',
+        `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`,
+        emitMs,
+      );
 
       const formatted = await canonicalizer.finish(rendered.files);
       return { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted };
@@ -270,7 +295,10 @@ async function run(
   }
   const { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
-  const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([import('./emit/imports.js'), import('./emit/outcome.js')]);
+  const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([
+    import('./emit/imports.js'),
+    import('./emit/outcome.js'),
+  ]);
   const unresolved = checkGeneratedImports({
     root: manifest.root,
     outputDir: manifest.generation.outputDir,
@@ -283,7 +311,13 @@ async function run(
   const { planWrites, PathEscape } = await import('./write/index.js');
   let plan;
   try {
-    plan = await planWrites({ root: manifest.root, outputDir: manifest.generation.outputDir, files: formatted, previous: previous?.view ?? null, force: Boolean(opts.force) });
+    plan = await planWrites({
+      root: manifest.root,
+      outputDir: manifest.generation.outputDir,
+      files: formatted,
+      previous: previous?.view ?? null,
+      force: Boolean(opts.force),
+    });
   } catch (err) {
     if (err instanceof PathEscape) {
       const [file, ...rest] = err.message.split(': ');
@@ -301,10 +335,15 @@ async function run(
     dedupe([
       { path: manifest.path, role: 'manifest' },
       ...manifest.packs.map((p) => ({ path: p.manifestFile, role: 'pack' as const })),
-      ...graph.inputs.map((i) => ({ path: i.path, role: specs.has(i.path) ? ('spec' as const) : shapes.has(i.path) ? ('shapes' as const) : ('rule' as const) })),
+      ...graph.inputs.map((i) => ({
+        path: i.path,
+        role: specs.has(i.path) ? ('spec' as const) : shapes.has(i.path) ? ('shapes' as const) : ('rule' as const),
+      })),
       ...templates.templates.map((tp) => ({ path: tp.file, role: 'template' as const })),
       ...templates.partials.map((p) => ({ path: p, role: 'partial' as const })),
-      ...templates.templates.flatMap((tp) => tp.deps.map((d) => ({ path: d, role: d.endsWith('.json') ? ('schema' as const) : ('query' as const) }))),
+      ...templates.templates.flatMap((tp) =>
+        tp.deps.map((d) => ({ path: d, role: d.endsWith('.json') ? ('schema' as const) : ('query' as const) })),
+      ),
     ]),
   );
   const statement = buildStatement({
@@ -312,47 +351,90 @@ async function run(
     outputs: plan.outputs,
     inputs,
     packages: packageVersions(),
-    graph: { digest: graph.digest, tripleCount: graph.tripleCount, inferredTriples: graph.inferredTriples, rounds: graph.rounds },
+    graph: {
+      digest: graph.digest,
+      tripleCount: graph.tripleCount,
+      inferredTriples: graph.inferredTriples,
+      rounds: graph.rounds,
+    },
   });
   const receiptText = serializeStatement(statement);
   const receiptAction = !previous ? 'create' : previous.text === receiptText ? 'unchanged' : 'update';
 
   const counts = (a: Action): number => plan.entries.filter((e) => e.action === a).length;
-  stage('plan', `${counts('create')} to create, ${counts('update')} to update, ${counts('delete')} to delete, ${counts('unchanged')} unchanged${plan.conflicts.length ? `, ${plan.conflicts.length} conflict(s)` : ''}`);
+  stage(
+    'plan',
+    `${counts('create')} to create, ${counts('update')} to update, ${counts('delete')} to delete, ${counts('unchanged')} unchanged${plan.conflicts.length ? `, ${plan.conflicts.length} conflict(s)` : ''}`,
+  );
 
   const base = {
-    graph: { digest: graph.digest, triples: graph.tripleCount, inferred: graph.inferredTriples, rounds: graph.rounds, specFiles: graph.specFiles },
-    skipped: [...templates.excluded.map((x) => ({ template: x.template, reason: `excluded (generation.exclude names ${x.name} of pack ${x.pack})`, outcome: 'excluded' as const })), ...rendered.skipped],
+    graph: {
+      digest: graph.digest,
+      triples: graph.tripleCount,
+      inferred: graph.inferredTriples,
+      rounds: graph.rounds,
+      specFiles: graph.specFiles,
+    },
+    skipped: [
+      ...templates.excluded.map((x) => ({
+        template: x.template,
+        reason: `excluded (generation.exclude names ${x.name} of pack ${x.pack})`,
+        outcome: 'excluded' as const,
+      })),
+      ...rendered.skipped,
+    ],
     warnings,
     timings,
   };
   warnings.push(...(graph.warnings ?? []));
   for (const e of plan.entries) {
-    if (e.action === 'keep' && e.reason.startsWith('orphan')) warnings.push({ severity: 'warning', rule: 'write/orphan', file: e.path, message: e.reason });
+    if (e.action === 'keep' && e.reason.startsWith('orphan'))
+      warnings.push({ severity: 'warning', rule: 'write/orphan', file: e.path, message: e.reason });
   }
 
   if (opts.check) {
     const { unifiedDiff } = await import('./write/diff.js');
     const entries: SyncEntry[] = plan.entries.map((e) => {
-      const changes = e.action === 'create' || e.action === 'update' || e.action === 'delete' || e.action === 'conflict';
+      const changes =
+        e.action === 'create' || e.action === 'update' || e.action === 'delete' || e.action === 'conflict';
       return {
         path: e.path,
         action: e.action,
         reason: e.reason,
         template: e.template,
-        diff: changes ? unifiedDiff(e.old ?? '', e.action === 'delete' ? '' : (e.content ?? ''), e.path, { maxLines: 12 }) : undefined,
+        diff: changes
+          ? unifiedDiff(e.old ?? '', e.action === 'delete' ? '' : (e.content ?? ''), e.path, { maxLines: 12 })
+          : undefined,
       };
     });
-    const receiptDiff = receiptAction === 'unchanged' ? undefined : unifiedDiff(previous?.text ?? '', receiptText, manifest.receipt.path, { maxLines: 12 });
+    const receiptDiff =
+      receiptAction === 'unchanged'
+        ? undefined
+        : unifiedDiff(previous?.text ?? '', receiptText, manifest.receipt.path, { maxLines: 12 });
     const differs = entries.some((e) => e.diff !== undefined) || receiptAction !== 'unchanged';
     timings.total = Math.round(performance.now() - started);
-    return { ...base, status: differs ? 'differences' : 'clean', entries, receipt: { path: manifest.receipt.path, action: receiptAction, diff: receiptDiff, signed: Boolean(privateKey) } };
+    return {
+      ...base,
+      status: differs ? 'differences' : 'clean',
+      entries,
+      receipt: { path: manifest.receipt.path, action: receiptAction, diff: receiptDiff, signed: Boolean(privateKey) },
+    };
   }
 
-  const entries: SyncEntry[] = plan.entries.map((e) => ({ path: e.path, action: e.action, reason: e.reason, template: e.template }));
+  const entries: SyncEntry[] = plan.entries.map((e) => ({
+    path: e.path,
+    action: e.action,
+    reason: e.reason,
+    template: e.template,
+  }));
   if (opts.dryRun) {
     timings.total = Math.round(performance.now() - started);
-    return { ...base, status: 'dry_run', entries, receipt: { path: manifest.receipt.path, action: receiptAction, signed: Boolean(privateKey) } };
+    return {
+      ...base,
+      status: 'dry_run',
+      entries,
+      receipt: { path: manifest.receipt.path, action: receiptAction, signed: Boolean(privateKey) },
+    };
   }
 
   if (plan.conflicts.length > 0) {
@@ -367,13 +449,26 @@ async function run(
   await saveGraph();
   formatCache.save();
   rowsCache.save();
-  stage('write', `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`);
+  stage(
+    'write',
+    `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`,
+  );
   if (receiptAction !== 'unchanged') writeAtomic(receiptAbs, receiptText, manifest.root);
   const signed = await signIfNeeded(receiptText, true);
   if (!signed && receiptAction !== 'unchanged' && (await readIfExists(path.join(manifest.root, dsseRel)))) {
-    warnings.push({ severity: 'warning', rule: 'receipt/stale-signature', file: dsseRel, message: 'signs an older receipt; give a signing key to refresh it' });
+    warnings.push({
+      severity: 'warning',
+      rule: 'receipt/stale-signature',
+      file: dsseRel,
+      message: 'signs an older receipt; give a signing key to refresh it',
+    });
   }
   stage('receipt', `${manifest.receipt.path} ${receiptAction}${signed ? `, signed (${dsseRel})` : ''}`);
   timings.total = Math.round(performance.now() - started);
-  return { ...base, status: 'written', entries, receipt: { path: manifest.receipt.path, action: receiptAction, signed } };
+  return {
+    ...base,
+    status: 'written',
+    entries,
+    receipt: { path: manifest.receipt.path, action: receiptAction, signed },
+  };
 }

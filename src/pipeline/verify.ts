@@ -69,14 +69,25 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
     [...view.subjects].map(async ([p, digest]) => {
       const h = await hashFile(path.join(root, p));
       if (h === null) problems.push({ kind: 'missing', path: p, detail: 'output listed in the receipt is missing' });
-      else if (h !== digest) problems.push({ kind: 'modified', path: p, detail: 'output differs from the receipt (edited by hand?)' });
+      else if (h !== digest)
+        problems.push({ kind: 'modified', path: p, detail: 'output differs from the receipt (edited by hand?)' });
     }),
   );
   await Promise.all(
     [...view.inputs].map(async ([p, rec]) => {
       const h = await hashFile(path.join(root, p));
-      if (h === null) problems.push({ kind: 'input-missing', path: p, detail: `${rec.role || 'input'} file listed in the receipt is missing` });
-      else if (h !== rec.sha256) problems.push({ kind: 'input-modified', path: p, detail: `${rec.role || 'input'} changed since the receipt was made (run ggen sync)` });
+      if (h === null)
+        problems.push({
+          kind: 'input-missing',
+          path: p,
+          detail: `${rec.role || 'input'} file listed in the receipt is missing`,
+        });
+      else if (h !== rec.sha256)
+        problems.push({
+          kind: 'input-modified',
+          path: p,
+          detail: `${rec.role || 'input'} changed since the receipt was made (run ggen sync)`,
+        });
     }),
   );
 
@@ -85,7 +96,9 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
     const known = new Set([...view.subjects.keys(), ...view.createOnce]);
     const files: string[] = [];
     await walk(path.resolve(root, outputDir), root, files);
-    for (const f of files) if (!known.has(f)) problems.push({ kind: 'extra', path: f, detail: 'in the output directory but not in the receipt' });
+    for (const f of files)
+      if (!known.has(f))
+        problems.push({ kind: 'extra', path: f, detail: 'in the output directory but not in the receipt' });
   }
 
   let signature: VerifyResult['signature'] = 'not-checked';
@@ -112,12 +125,27 @@ export async function verify(opts: VerifyOptions = {}): Promise<VerifyResult> {
       }
       const res = parsed ? verifyEnvelope(parsed, pub) : { ok: false as const, reason: 'not JSON' };
       if (!res.ok) problems.push({ kind: 'signature', path: dsseShown, detail: res.reason });
-      else if (!res.payload.equals(buf)) problems.push({ kind: 'signature', path: shown, detail: 'receipt differs from the signed payload' });
+      else if (!res.payload.equals(buf))
+        problems.push({ kind: 'signature', path: shown, detail: 'receipt differs from the signed payload' });
       else signature = 'verified';
     }
   }
 
-  const order: Record<ProblemKind, number> = { modified: 0, missing: 1, extra: 2, 'input-modified': 3, 'input-missing': 4, signature: 5 };
+  const order: Record<ProblemKind, number> = {
+    modified: 0,
+    missing: 1,
+    extra: 2,
+    'input-modified': 3,
+    'input-missing': 4,
+    signature: 5,
+  };
   problems.sort((a, b) => order[a.kind] - order[b.kind] || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  return { ok: problems.length === 0, receipt: shown, subjects: view.subjects.size, inputs: view.inputs.size, signature, problems };
+  return {
+    ok: problems.length === 0,
+    receipt: shown,
+    subjects: view.subjects.size,
+    inputs: view.inputs.size,
+    signature,
+    problems,
+  };
 }

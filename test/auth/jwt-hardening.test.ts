@@ -25,7 +25,9 @@ describe('TokenService hardening', () => {
     const last = ALPHABET.indexOf(sig.at(-1) as string);
     const variants = [1, 2, 3].map((d) => `${token.slice(0, -1)}${ALPHABET[(last & ~3) | ((last + d) & 3)]}`);
     for (const v of variants) {
-      expect(Buffer.from(v.slice(v.lastIndexOf('.') + 1), 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(true);
+      expect(Buffer.from(v.slice(v.lastIndexOf('.') + 1), 'base64url').equals(Buffer.from(sig, 'base64url'))).toBe(
+        true,
+      );
       expect(codeOf(() => ts.verifyAccess(v))).toBe('malformed_token');
     }
     expect(codeOf(() => ts.verifyAccess(`${token}=`))).toBe('malformed_token');

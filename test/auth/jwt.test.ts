@@ -70,7 +70,9 @@ describe('TokenService', () => {
   it('rejects alg none and every algorithm except HS256', () => {
     const ts = service({ t: T0 });
     const claims = { sub: 'u', typ: 'access', iat: T0 / 1000, exp: T0 / 1000 + 60, jti: 'j' };
-    expect(codeOf(() => ts.verifyAccess(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`))).toBe('unsupported_algorithm');
+    expect(codeOf(() => ts.verifyAccess(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`))).toBe(
+      'unsupported_algorithm',
+    );
     expect(codeOf(() => ts.verifyAccess(forge({ alg: 'none' }, claims)))).toBe('unsupported_algorithm');
     expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS512' }, claims)))).toBe('unsupported_algorithm');
     expect(codeOf(() => ts.verifyAccess(forge({ alg: 'hs256' }, claims)))).toBe('unsupported_algorithm');
@@ -92,19 +94,23 @@ describe('TokenService', () => {
       expect(codeOf(() => ts.verifyAccess(bad))).toBe('malformed_token');
     }
     expect(codeOf(() => ts.verifyAccess(123 as unknown as string))).toBe('malformed_token');
-    expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { sub: 'u', typ: 'access', jti: 'j', iat: T0 / 1000 })))).toBe(
-      'malformed_token',
-    );
-    expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { sub: 'u', typ: 'admin', jti: 'j', iat: 1, exp: 9e9 })))).toBe(
-      'malformed_token',
-    );
+    expect(
+      codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { sub: 'u', typ: 'access', jti: 'j', iat: T0 / 1000 }))),
+    ).toBe('malformed_token');
+    expect(
+      codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { sub: 'u', typ: 'admin', jti: 'j', iat: 1, exp: 9e9 }))),
+    ).toBe('malformed_token');
   });
 
   it('rejects tokens that are not valid yet (nbf / iat in the future)', () => {
     const ts = service({ t: T0 });
     const base = { sub: 'u', typ: 'access', jti: 'j', iat: T0 / 1000, exp: T0 / 1000 + 600 };
-    expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { ...base, nbf: T0 / 1000 + 60 })))).toBe('token_not_yet_valid');
-    expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { ...base, iat: T0 / 1000 + 60 })))).toBe('token_not_yet_valid');
+    expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { ...base, nbf: T0 / 1000 + 60 })))).toBe(
+      'token_not_yet_valid',
+    );
+    expect(codeOf(() => ts.verifyAccess(forge({ alg: 'HS256' }, { ...base, iat: T0 / 1000 + 60 })))).toBe(
+      'token_not_yet_valid',
+    );
   });
 
   it('rotates refresh tokens: the old one cannot be exchanged twice', () => {

@@ -30,7 +30,11 @@ describe('SqliteConsumedRefreshStore', () => {
     ts.refresh(pair.refreshToken);
     first.close();
     open.length = 0;
-    const restarted = new TokenService({ secret: 'r'.repeat(32), now: () => clock.t, consumedRefresh: store(path, clock) });
+    const restarted = new TokenService({
+      secret: 'r'.repeat(32),
+      now: () => clock.t,
+      consumedRefresh: store(path, clock),
+    });
     try {
       restarted.refresh(pair.refreshToken);
       throw new Error('expected token_revoked');
@@ -56,14 +60,26 @@ describe('SqliteConsumedRefreshStore', () => {
     dir = mkdtempSync(join(tmpdir(), 'ggen-refresh-'));
     const path = join(dir, 'auth.db');
     const clock = { t: Date.UTC(2026, 0, 1) };
-    const ts = new TokenService({ secret: 'r'.repeat(32), now: () => clock.t, refreshTtlSeconds: 60, consumedRefresh: store(path, clock) });
+    const ts = new TokenService({
+      secret: 'r'.repeat(32),
+      now: () => clock.t,
+      refreshTtlSeconds: 60,
+      consumedRefresh: store(path, clock),
+    });
     const pair = ts.issueTokens('u');
     ts.revokeAccess(ts.verifyAccess(pair.accessToken));
     open.splice(0).forEach((st) => st.close());
     const again = store(path, clock);
-    const ts2 = new TokenService({ secret: 'r'.repeat(32), now: () => clock.t, refreshTtlSeconds: 60, consumedRefresh: again });
+    const ts2 = new TokenService({
+      secret: 'r'.repeat(32),
+      now: () => clock.t,
+      refreshTtlSeconds: 60,
+      consumedRefresh: again,
+    });
     expect(() => ts2.verifyAccess(pair.accessToken)).toThrow(AuthError);
-    const fam = (JSON.parse(Buffer.from(pair.refreshToken.split('.')[1] as string, 'base64url').toString()) as { fam: string }).fam;
+    const fam = (
+      JSON.parse(Buffer.from(pair.refreshToken.split('.')[1] as string, 'base64url').toString()) as { fam: string }
+    ).fam;
     expect(again.isFamilyRevoked(fam)).toBe(true);
     clock.t += 61_000;
     expect(again.prune()).toBeGreaterThanOrEqual(1);

@@ -5,7 +5,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Supervisor, whereis } from '../../packages/runtime/src/index.js';
-import { alertManager, clusterMgr, receiptStore, startEntitlementGovernorChild, startQuotaSlaGovernorChild } from '../../generated/autonomics/index.js';
+import {
+  alertManager,
+  clusterMgr,
+  receiptStore,
+  startEntitlementGovernorChild,
+  startQuotaSlaGovernorChild,
+} from '../../generated/autonomics/index.js';
 import { killRandomWorker, verifyRecovery } from '../../generated/autonomics/chaos.js';
 import { boot, type Running } from './helpers.js';
 
@@ -46,7 +52,9 @@ describe('chaos on the autonomics tree', () => {
     // Both kinds of worker were hit.
     expect(killed.some((id) => id.endsWith('_governor'))).toBe(true);
     expect(killed.some((id) => !id.endsWith('_governor'))).toBe(true);
-    const tenantsLeft = (await Supervisor.countChildren('entitlement_sup')).workers + (await Supervisor.countChildren('quota_sla_sup')).workers;
+    const tenantsLeft =
+      (await Supervisor.countChildren('entitlement_sup')).workers +
+      (await Supervisor.countChildren('quota_sla_sup')).workers;
     expect(tenantsLeft).toBe(20 - killed.filter((id) => id.endsWith('_governor')).length);
     expect(await receiptStore.count()).toBe(0);
     expect(await alertManager.active()).toEqual([]);

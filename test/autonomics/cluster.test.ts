@@ -13,7 +13,12 @@ import { until } from './helpers.js';
 const root = (p: string) => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 const distDir = root('dist/generated/autonomics');
 const fixture = fileURLToPath(new URL('./fixtures/cluster-mgr-node.mjs', import.meta.url));
-for (const f of ['dist/generated/autonomics/cluster-mgr.js', 'dist/generated/autonomics/cluster-mgr-client.js', 'packages/runtime/dist/cluster/cluster-manager.js']) compiled(f);
+for (const f of [
+  'dist/generated/autonomics/cluster-mgr.js',
+  'dist/generated/autonomics/cluster-mgr-client.js',
+  'packages/runtime/dist/cluster/cluster-manager.js',
+])
+  compiled(f);
 
 const HEARTBEAT_MS = 50;
 const FAILURE_AFTER_MS = 300;
@@ -39,7 +44,9 @@ async function freeUdpPort(): Promise<number> {
 }
 
 function spawnNode(id: string, port: number): Promise<Node> {
-  const child = fork(fixture, [distDir, id, String(port), String(HEARTBEAT_MS), String(FAILURE_AFTER_MS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fixture, [distDir, id, String(port), String(HEARTBEAT_MS), String(FAILURE_AFTER_MS)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.push(child);
   const node: Node = { id, port, child };
   return new Promise((resolve, reject) => {
@@ -62,7 +69,11 @@ describe('cluster_mgr across three processes', () => {
     // A ring of seeds is enough: heartbeats gossip the rest.
     nodes.forEach((n, i) => n.child.send({ type: 'seed', port: nodes[(i + 1) % nodes.length]!.port }));
     const agreed = (live: Node[], leader: string) => () =>
-      live.every((n) => n.state?.leader === leader && JSON.stringify(n.state.members) === JSON.stringify(live.map((x) => x.id).sort()));
+      live.every(
+        (n) =>
+          n.state?.leader === leader &&
+          JSON.stringify(n.state.members) === JSON.stringify(live.map((x) => x.id).sort()),
+      );
     await until(agreed(nodes, 'node-a'), 'all three to agree on node-a');
     expect(nodes.filter((n) => n.state!.isLeader).map((n) => n.id)).toEqual(['node-a']);
 

@@ -42,7 +42,10 @@ afterEach(async () => {
 describe('entitlement: pending → active → suspended → revoked', () => {
   it('walks the declared lifecycle and the third suspension revokes', async () => {
     const pid = await startEntitlementGovernorChild('tenant-1');
-    expect(await entitlementGovernor.state(pid)).toEqual({ state: 'pending', data: { suspensions: 0, maxSuspensions: 3, tenantId: 'tenant-1' } });
+    expect(await entitlementGovernor.state(pid)).toEqual({
+      state: 'pending',
+      data: { suspensions: 0, maxSuspensions: 3, tenantId: 'tenant-1' },
+    });
     expect(await entitlementGovernor.activate(pid)).toBe('active');
     for (let i = 1; i <= 3; i++) {
       expect(await entitlementGovernor.suspend(pid, 'late payment')).toBe('suspended');
@@ -57,15 +60,27 @@ describe('entitlement: pending → active → suspended → revoked', () => {
       'entitlement.revoked',
     ]);
     expect(notified.every((n) => n.tenant === 'tenant-1')).toBe(true);
-    expect(metrics).toEqual(['entitlement_suspensions', 'entitlement_suspensions', 'entitlement_suspensions', 'entitlement_revocations']);
+    expect(metrics).toEqual([
+      'entitlement_suspensions',
+      'entitlement_suspensions',
+      'entitlement_suspensions',
+      'entitlement_revocations',
+    ]);
   });
 
   it('refuses what a state does not accept with event_not_accepted and keeps its state', async () => {
     const pid = await startEntitlementGovernorChild('tenant-2');
     const err = await entitlementGovernor.reinstate(pid).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperationError);
-    expect(err).toMatchObject({ code: 'event_not_accepted', server: 'entitlement_governor', operation: 'reinstate', state: 'pending' });
-    expect((err as Error).message).toBe('entitlement_governor.reinstate: event_not_accepted: the governor does not accept this event in its current state (state pending)');
+    expect(err).toMatchObject({
+      code: 'event_not_accepted',
+      server: 'entitlement_governor',
+      operation: 'reinstate',
+      state: 'pending',
+    });
+    expect((err as Error).message).toBe(
+      'entitlement_governor.reinstate: event_not_accepted: the governor does not accept this event in its current state (state pending)',
+    );
     expect(await refusal(entitlementGovernor.suspend(pid, 'x'))).toBe('event_not_accepted');
     expect(await entitlementGovernor.revoke(pid, 'fraud')).toBe('revoked');
     // revoked is terminal: nothing leaves it, and the governor stops normally.

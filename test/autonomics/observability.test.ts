@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whereis } from '../../packages/runtime/src/index.js';
-import { alertManager, entitlementGovernor, metricsCollector, nodeMonitor, startEntitlementGovernorChild, traceHandler } from '../../generated/autonomics/index.js';
+import {
+  alertManager,
+  entitlementGovernor,
+  metricsCollector,
+  nodeMonitor,
+  startEntitlementGovernorChild,
+  traceHandler,
+} from '../../generated/autonomics/index.js';
 import { boot, refusal, type Running } from './helpers.js';
 
 let run: Running;
@@ -38,23 +45,48 @@ describe('alert_manager', () => {
       ['low_disk', 'warning'],
     ]);
     // The same breaches again: nothing new is raised.
-    const again = (await alertManager.evaluate([{ metric: 'cpu', value: 0.97, labels: { node: 'a' } }, { metric: 'memory', value: 0.9 }])) as unknown as Evaluation;
+    const again = (await alertManager.evaluate([
+      { metric: 'cpu', value: 0.97, labels: { node: 'a' } },
+      { metric: 'memory', value: 0.9 },
+    ])) as unknown as Evaluation;
     expect(again.raised).toEqual([]);
     expect(again.deduplicated).toBe(2);
     // Another label set is another alert.
-    const other = (await alertManager.evaluate({ metric: 'cpu', value: 0.91, labels: { node: 'b' } })) as unknown as Evaluation;
+    const other = (await alertManager.evaluate({
+      metric: 'cpu',
+      value: 0.91,
+      labels: { node: 'b' },
+    })) as unknown as Evaluation;
     expect(other.raised.map((a) => a.labels)).toEqual([{ node: 'b' }]);
     // Boundaries: gt 0.9 does not fire at 0.9; gte 0.85 does at 0.85 (checked above).
-    const edge = (await alertManager.evaluate({ metric: 'cpu', value: 0.9, labels: { node: 'c' } })) as unknown as Evaluation;
+    const edge = (await alertManager.evaluate({
+      metric: 'cpu',
+      value: 0.9,
+      labels: { node: 'c' },
+    })) as unknown as Evaluation;
     expect(edge.raised).toEqual([]);
 
     const active = (await alertManager.active()) as unknown as Array<{ policy: string }>;
-    expect(active.map((a) => a.policy)).toEqual(['high_cpu', 'high_cpu', 'high_memory', 'low_disk', 'few_cluster_members']);
-    const cleared = (await alertManager.evaluate({ metric: 'cpu', value: 0.1, labels: { node: 'a' } })) as unknown as Evaluation;
+    expect(active.map((a) => a.policy)).toEqual([
+      'high_cpu',
+      'high_cpu',
+      'high_memory',
+      'low_disk',
+      'few_cluster_members',
+    ]);
+    const cleared = (await alertManager.evaluate({
+      metric: 'cpu',
+      value: 0.1,
+      labels: { node: 'a' },
+    })) as unknown as Evaluation;
     expect(cleared.resolved.map((a) => a.policy)).toEqual(['high_cpu']);
     expect(((await alertManager.active()) as unknown as unknown[]).length).toBe(4);
     // Flapping back within the window is still deduplicated.
-    const flap = (await alertManager.evaluate({ metric: 'cpu', value: 0.99, labels: { node: 'a' } })) as unknown as Evaluation;
+    const flap = (await alertManager.evaluate({
+      metric: 'cpu',
+      value: 0.99,
+      labels: { node: 'a' },
+    })) as unknown as Evaluation;
     expect(flap).toMatchObject({ raised: [], deduplicated: 1 });
   });
 
@@ -74,8 +106,14 @@ describe('metrics_collector and trace_handler', () => {
     metricsCollector.set('tenants', 42, {});
     metricsCollector.observe('decision_seconds', 0.02, { governor: 'quota' });
     metricsCollector.inc('bad name', {}, 1); // refused (a cast: dropped, the server keeps running)
-    const snap = (await metricsCollector.snapshot()) as unknown as Array<{ name: string; labels: Record<string, string>; value?: number; count?: number }>;
-    const find = (name: string, labels: Record<string, string>) => snap.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels));
+    const snap = (await metricsCollector.snapshot()) as unknown as Array<{
+      name: string;
+      labels: Record<string, string>;
+      value?: number;
+      count?: number;
+    }>;
+    const find = (name: string, labels: Record<string, string>) =>
+      snap.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels));
     expect(find('governor_events', { tenant: 't1' })?.value).toBe(3);
     expect(find('governor_events', { tenant: 't2' })?.value).toBe(1);
     expect(find('tenants', {})?.value).toBe(42);
@@ -90,21 +128,42 @@ describe('metrics_collector and trace_handler', () => {
     await entitlementGovernor.suspend(a, 'x');
     await entitlementGovernor.suspend(b, 'x');
     await entitlementGovernor.revoke(b, 'y');
-    const snap = (await metricsCollector.snapshot()) as unknown as Array<{ name: string; labels: Record<string, string>; value?: number }>;
-    expect(snap.find((s) => s.name === 'entitlement_suspensions')).toMatchObject({ labels: { machine: 'entitlement_governor' }, value: 2 });
-    expect(snap.find((s) => s.name === 'entitlement_revocations')).toMatchObject({ labels: { machine: 'entitlement_governor' }, value: 1 });
+    const snap = (await metricsCollector.snapshot()) as unknown as Array<{
+      name: string;
+      labels: Record<string, string>;
+      value?: number;
+    }>;
+    expect(snap.find((s) => s.name === 'entitlement_suspensions')).toMatchObject({
+      labels: { machine: 'entitlement_governor' },
+      value: 2,
+    });
+    expect(snap.find((s) => s.name === 'entitlement_revocations')).toMatchObject({
+      labels: { machine: 'entitlement_governor' },
+      value: 1,
+    });
   });
 
   it('keeps spans with parent links, attributes and status', async () => {
     const root = await traceHandler.startSpan('tenant.onboard', { attributes: { tenant: 't1' } });
-    const child = await traceHandler.startSpan('entitlement.activate', { parent: { traceId: root.traceId, spanId: root.spanId } });
+    const child = await traceHandler.startSpan('entitlement.activate', {
+      parent: { traceId: root.traceId, spanId: root.spanId },
+    });
     expect(child.traceId).toBe(root.traceId);
     expect(await traceHandler.endSpan(child.spanId, 'ok')).toBe('ok');
     expect(await traceHandler.endSpan(root.spanId, 'error')).toBe('ok');
     expect(await refusal(traceHandler.endSpan(root.spanId, 'ok'))).toBe('invalid_metric');
     expect(await refusal(traceHandler.endSpan('0000000000000000', 'ok'))).toBe('span_not_found');
-    expect(await traceHandler.getSpan(child.spanId)).toMatchObject({ parentSpanId: root.spanId, status: 'ok', name: 'entitlement.activate' });
-    const tree = (await traceHandler.getTrace(root.traceId)) as unknown as Array<{ spanId: string; status: string; attributes: Record<string, unknown>; children: Array<{ spanId: string }> }>;
+    expect(await traceHandler.getSpan(child.spanId)).toMatchObject({
+      parentSpanId: root.spanId,
+      status: 'ok',
+      name: 'entitlement.activate',
+    });
+    const tree = (await traceHandler.getTrace(root.traceId)) as unknown as Array<{
+      spanId: string;
+      status: string;
+      attributes: Record<string, unknown>;
+      children: Array<{ spanId: string }>;
+    }>;
     expect(tree).toHaveLength(1);
     expect(tree[0]).toMatchObject({ spanId: root.spanId, status: 'error', attributes: { tenant: 't1' } });
     expect(tree[0]!.children.map((c) => c.spanId)).toEqual([child.spanId]);
@@ -114,7 +173,11 @@ describe('metrics_collector and trace_handler', () => {
 
 describe('node_monitor', () => {
   it('reports cpu, memory and process count graded healthy/degraded/critical against the spec thresholds', async () => {
-    const r = (await nodeMonitor.check()) as unknown as { health: string; sample: { cpu: number; memory: number; processes: number }; metrics: Record<string, string> };
+    const r = (await nodeMonitor.check()) as unknown as {
+      health: string;
+      sample: { cpu: number; memory: number; processes: number };
+      metrics: Record<string, string>;
+    };
     expect(['healthy', 'degraded', 'critical']).toContain(r.health);
     expect(Object.keys(r.metrics).sort()).toEqual(['cpu', 'memory', 'processes']);
     // The tree alone is well under the 50,000-process degraded threshold.

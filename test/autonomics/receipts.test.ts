@@ -7,7 +7,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MemorySink, exit, whereis, type Receipt as StoredReceipt, type Sink } from '../../packages/runtime/src/index.js';
+import {
+  MemorySink,
+  exit,
+  whereis,
+  type Receipt as StoredReceipt,
+  type Sink,
+} from '../../packages/runtime/src/index.js';
 import { receiptPublisher, receiptStore, type Receipt } from '../../generated/autonomics/index.js';
 import { boot, refusal, until, type Running } from './helpers.js';
 
@@ -18,7 +24,13 @@ afterEach(async () => {
   run = undefined;
 });
 
-const input = (i: number, tenant = `t${i % 3}`) => ({ executionId: `exec-${i}`, tenant, timestamp: 1_000 + i, kind: 'governor.decision', payload: { i, verdict: i % 2 ? 'allow' : 'deny' } });
+const input = (i: number, tenant = `t${i % 3}`) => ({
+  executionId: `exec-${i}`,
+  tenant,
+  timestamp: 1_000 + i,
+  kind: 'governor.decision',
+  payload: { i, verdict: i % 2 ? 'allow' : 'deny' },
+});
 
 describe('receipt_store', () => {
   it('deduplicates by execution id, durably', async () => {
@@ -27,7 +39,10 @@ describe('receipt_store', () => {
     expect(first.inserted).toBe(true);
     expect(first.receipt.digest).toMatch(/^[0-9a-f]{64}$/);
     const again = await receiptStore.storeReceipt({ ...input(1), payload: { different: true } });
-    expect(again).toMatchObject({ inserted: false, receipt: { executionId: 'exec-1', payload: { i: 1, verdict: 'allow' } } });
+    expect(again).toMatchObject({
+      inserted: false,
+      receipt: { executionId: 'exec-1', payload: { i: 1, verdict: 'allow' } },
+    });
     expect(await receiptStore.count()).toBe(1);
     // A restart of the whole tree on the same directory keeps it, and still deduplicates.
     const dir = run.dataDir;
@@ -58,10 +73,18 @@ describe('receipt_store', () => {
     expect(range.receipts.map((r) => r.timestamp)).toEqual([1005, 1006, 1007, 1008, 1009, 1010, 1011]);
     const ranged = await receiptStore.queryByTimeRange(1_000, 1_030, { tenant: 't2', limit: 3 });
     expect(ranged.receipts.map((r) => r.executionId)).toEqual(['exec-2', 'exec-5', 'exec-8']);
-    const next = await receiptStore.queryByTimeRange(1_000, 1_030, { tenant: 't2', limit: 3, cursor: ranged.nextCursor });
+    const next = await receiptStore.queryByTimeRange(1_000, 1_030, {
+      tenant: 't2',
+      limit: 3,
+      cursor: ranged.nextCursor,
+    });
     expect(next.receipts.map((r) => r.executionId)).toEqual(['exec-11', 'exec-14', 'exec-17']);
 
-    expect(await receiptStore.getByExecutionId('exec-17')).toMatchObject({ tenant: 't2', timestamp: 1017, payload: { i: 17, verdict: 'allow' } });
+    expect(await receiptStore.getByExecutionId('exec-17')).toMatchObject({
+      tenant: 't2',
+      timestamp: 1017,
+      payload: { i: 17, verdict: 'allow' },
+    });
     expect(await refusal(receiptStore.getByExecutionId('exec-999'))).toBe('receipt_not_found');
   });
 
@@ -70,8 +93,13 @@ describe('receipt_store', () => {
     const bytes = readFileSync(new URL('../../receipts/latest.json', import.meta.url));
     const digest = createHash('sha256').update(bytes).digest('hex');
     const stored = await receiptStore.ingestStatement(bytes.toString('utf8'), { tenant: 'ggen', timestamp: 5 });
-    expect(stored).toMatchObject({ inserted: true, receipt: { executionId: `sha256:${digest}`, digest, kind: 'in-toto-statement' } });
-    expect((await receiptStore.ingestStatement(bytes.toString('utf8'), { tenant: 'ggen', timestamp: 6 })).inserted).toBe(false);
+    expect(stored).toMatchObject({
+      inserted: true,
+      receipt: { executionId: `sha256:${digest}`, digest, kind: 'in-toto-statement' },
+    });
+    expect(
+      (await receiptStore.ingestStatement(bytes.toString('utf8'), { tenant: 'ggen', timestamp: 6 })).inserted,
+    ).toBe(false);
     const found = await receiptStore.getByDigest(`sha256:${digest}`.slice(7));
     expect(found.map((r) => r.executionId)).toEqual([`sha256:${digest}`]);
     expect((found[0]!.payload as { _type: string })._type).toBe('https://in-toto.io/Statement/v1');
@@ -82,9 +110,15 @@ describe('receipt_store', () => {
     const pid = whereis('receipt_store');
     expect(await refusal(receiptStore.storeReceipt({ ...input(1), executionId: '' }))).toBe('invalid_receipt');
     expect(await refusal(receiptStore.storeReceipt({ ...input(1), timestamp: -1 }))).toBe('invalid_receipt');
-    expect(await refusal(receiptStore.storeReceipt({ ...input(1), kind: 'in-toto-statement' }))).toBe('invalid_receipt');
-    expect(await refusal(receiptStore.ingestStatement('{"_type":"nope"}', { tenant: 'a', timestamp: 1 }))).toBe('invalid_statement');
-    expect(await refusal(receiptStore.ingestStatement('not json', { tenant: 'a', timestamp: 1 }))).toBe('invalid_statement');
+    expect(await refusal(receiptStore.storeReceipt({ ...input(1), kind: 'in-toto-statement' }))).toBe(
+      'invalid_receipt',
+    );
+    expect(await refusal(receiptStore.ingestStatement('{"_type":"nope"}', { tenant: 'a', timestamp: 1 }))).toBe(
+      'invalid_statement',
+    );
+    expect(await refusal(receiptStore.ingestStatement('not json', { tenant: 'a', timestamp: 1 }))).toBe(
+      'invalid_statement',
+    );
     expect(await refusal(receiptStore.queryByTimeRange(10, 5, {}))).toBe('invalid_range');
     expect(await refusal(receiptStore.queryByTenant('t1', { cursor: 'garbage' }))).toBe('invalid_cursor');
     expect(await refusal(receiptStore.queryByTenant('t1', { limit: 0 }))).toBe('invalid_cursor');

@@ -34,7 +34,13 @@ const def: MachineDefinition = {
   ],
   events: [{ name: 'go', kind: 'call', params: [{ name: 'level', type: 'number' }] }],
   transitions: [
-    { from: 'a', event: 'go', to: 'c', priority: 0, guards: [{ left: 'event.level', comparator: 'gte', right: 'data.limit' }] },
+    {
+      from: 'a',
+      event: 'go',
+      to: 'c',
+      priority: 0,
+      guards: [{ left: 'event.level', comparator: 'gte', right: 'data.limit' }],
+    },
     { from: 'a', event: 'go', to: 'b', priority: 1, guards: [{ left: 'data.n', comparator: 'eq', rightValue: 2 }] },
   ],
   unhandledError: { code: 'nope', message: 'not accepted' },

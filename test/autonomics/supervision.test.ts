@@ -26,7 +26,10 @@ const TENANTS = 20;
 
 /** Running children in start order (whichChildren lists the newest first, as OTP does). */
 async function children(sup: string): Promise<Pid[]> {
-  return (await Supervisor.whichChildren(sup)).map((c) => c.pid).filter((p): p is Pid => p instanceof Pid).reverse();
+  return (await Supervisor.whichChildren(sup))
+    .map((c) => c.pid)
+    .filter((p): p is Pid => p instanceof Pid)
+    .reverse();
 }
 
 describe('tenant isolation', () => {
@@ -49,7 +52,10 @@ describe('tenant isolation', () => {
       const entSup = whereis('entitlement_sup')!;
       const victim = 7;
       exit(ents[victim]!, how === 'kill' ? 'kill' : new Error('tenant 7 governor crashed'));
-      await until(async () => !(await children('entitlement_sup')).includes(ents[victim]!), 'the crashed machine to leave its supervisor');
+      await until(
+        async () => !(await children('entitlement_sup')).includes(ents[victim]!),
+        'the crashed machine to leave its supervisor',
+      );
 
       expect(isProcessAlive(ents[victim]!)).toBe(false);
       // temporary: not restarted; the supervisor itself is unaffected.
@@ -75,13 +81,22 @@ describe('escalation', () => {
     const tenant = await startEntitlementGovernorChild('tenant-x');
     const top = new Map((await Supervisor.whichChildren('autonomics_sup')).map((c) => [c.id, c.pid]));
     const rootPid = whereis('autonomics_sup');
-    await receiptStore.storeReceipt({ executionId: 'before-escalation', tenant: 'tenant-x', timestamp: 1, kind: 'decision', payload: null });
+    await receiptStore.storeReceipt({
+      executionId: 'before-escalation',
+      tenant: 'tenant-x',
+      timestamp: 1,
+      kind: 'decision',
+      payload: null,
+    });
     // receipt_ledger_sup allows 5 restarts in 60 s; the 6th kill of receipt_store escalates.
     for (let i = 0; i < 6; i++) {
       const pid = whereis('receipt_store');
       if (pid === undefined) break;
       exit(pid, 'kill');
-      await until(() => whereis('receipt_store') !== undefined && whereis('receipt_store') !== pid, `receipt_store to come back (kill ${i + 1})`);
+      await until(
+        () => whereis('receipt_store') !== undefined && whereis('receipt_store') !== pid,
+        `receipt_store to come back (kill ${i + 1})`,
+      );
     }
     await until(async () => {
       const now = await Supervisor.whichChildren('autonomics_sup').catch(() => []);
@@ -89,7 +104,12 @@ describe('escalation', () => {
     }, 'the root to restart all four children');
     expect(whereis('autonomics_sup')).toBe(rootPid);
     const after = await Supervisor.whichChildren('autonomics_sup');
-    expect(after.map((c) => c.id)).toEqual(['observability_sup', 'cluster_sup', 'receipt_ledger_sup', 'governance_sup']);
+    expect(after.map((c) => c.id)).toEqual([
+      'observability_sup',
+      'cluster_sup',
+      'receipt_ledger_sup',
+      'governance_sup',
+    ]);
     for (const c of after) expect(c.pid, `${String(c.id)} restarted`).not.toBe(top.get(c.id));
     // Everything under the old governance_sup went with it, tenants included; the new tree works.
     expect(isProcessAlive(tenant)).toBe(false);

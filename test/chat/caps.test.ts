@@ -22,7 +22,7 @@ describe('chat connection caps from the spec', () => {
     // Another user is unaffected, and bob may connect again once one of his sessions ends.
     await run.login('carol');
     eight[0]?.terminate();
-    await eventually(() => run?.app.hub.connectionsOf('bob') === 7, 'one of bob\'s sessions to end');
+    await eventually(() => run?.app.hub.connectionsOf('bob') === 7, "one of bob's sessions to end");
     const again = await run.login('bob');
     again.send({ type: 'join_room', roomId: 'lobby' });
     await again.next('joined');

@@ -35,7 +35,14 @@ describe('login, then chat', () => {
     alice.send({ type: 'send_message', roomId: 'lobby', body: 'hello bob', clientMsgId: 'm1' });
     expect(await alice.next('ack')).toEqual({ type: 'ack', clientMsgId: 'm1', seq: 1, duplicate: false });
     const got = await bob.next('message');
-    expect(got).toMatchObject({ type: 'message', roomId: 'lobby', seq: 1, senderId: claims.sub, body: 'hello bob', clientMsgId: 'm1' });
+    expect(got).toMatchObject({
+      type: 'message',
+      roomId: 'lobby',
+      seq: 1,
+      senderId: claims.sub,
+      body: 'hello bob',
+      clientMsgId: 'm1',
+    });
     expect(typeof got.ts).toBe('number');
 
     // A retry with the same clientMsgId is acknowledged as a duplicate and not delivered again.
@@ -47,7 +54,11 @@ describe('login, then chat', () => {
 
     bob.send({ type: 'history', roomId: 'lobby' });
     const page = await bob.next('history_page');
-    expect(page).toMatchObject({ type: 'history_page', roomId: 'lobby', messages: [{ seq: 1, body: 'hello bob', senderId: claims.sub }] });
+    expect(page).toMatchObject({
+      type: 'history_page',
+      roomId: 'lobby',
+      messages: [{ seq: 1, body: 'hello bob', senderId: claims.sub }],
+    });
     expect(await messageStore.lastSeq('lobby')).toBe(1);
   });
 
@@ -66,7 +77,9 @@ describe('login, then chat', () => {
     // The budget belongs to the phone: neither the right code nor a new one helps until the window passes.
     await expect(authServer.verifyCode('+15550000002', c2)).rejects.toMatchObject({ code: 'too_many_attempts' });
     await expect(authServer.requestCode('+15550000002')).rejects.toMatchObject({ code: 'too_many_attempts' });
-    await expect(authServer.requestCode('+15550000003')).resolves.toMatchObject({ code: expect.stringMatching(/^[0-9]{6}$/) });
+    await expect(authServer.requestCode('+15550000003')).resolves.toMatchObject({
+      code: expect.stringMatching(/^[0-9]{6}$/),
+    });
     await expect(authServer.requestCode('+15550000003')).rejects.toMatchObject({ code: 'resend_too_soon' });
   });
 });
@@ -106,7 +119,8 @@ describe('broadcast order', () => {
     }
     const perSender = 25;
     members.forEach((m, i) => {
-      for (let k = 0; k < perSender; k++) m.send({ type: 'send_message', roomId: 'order', body: `u${i + 1}:${k}`, clientMsgId: `c${i}-${k}` });
+      for (let k = 0; k < perSender; k++)
+        m.send({ type: 'send_message', roomId: 'order', body: `u${i + 1}:${k}`, clientMsgId: `c${i}-${k}` });
     });
     const total = perSender * members.length;
     for (const m of members) await m.until(() => m.all('message').length === total, `${total} messages`, 10_000);

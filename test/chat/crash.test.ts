@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest';
 import { messageStore } from '../../generated/chat/index.js';
 import { Client, boot, tokenFor } from './helpers.js';
 
-
 // the child process runs the compiled app
 compiled('dist/generated/chat/index.js');
 
@@ -18,10 +17,14 @@ describe('crash durability', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ggen-chat-crash-'));
     const clients: Client[] = [];
     try {
-      const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/server.mjs', import.meta.url)), dataDir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env },
-      });
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('./fixtures/server.mjs', import.meta.url)), dataDir],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env },
+        },
+      );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
@@ -51,7 +54,9 @@ describe('crash durability', () => {
       // Four writers keep 16 messages each in flight until the kill.
       let n = 0;
       const pump = setInterval(() => {
-        for (const c of clients) for (let k = 0; k < 16; k++) c.send({ type: 'send_message', roomId: 'crash', body: 'x', clientMsgId: `c${n++}` });
+        for (const c of clients)
+          for (let k = 0; k < 16; k++)
+            c.send({ type: 'send_message', roomId: 'crash', body: 'x', clientMsgId: `c${n++}` });
       }, 2);
       await clients[0]!.until(() => acked.size >= 400, '400 acks', 15_000);
       child.kill('SIGKILL');
@@ -68,8 +73,15 @@ describe('crash durability', () => {
         const stored = new Map<string, number>();
         let before = '';
         for (;;) {
-          reader.send(before === '' ? { type: 'history', roomId: 'crash', limit: 200 } : { type: 'history', roomId: 'crash', before, limit: 200 });
-          const page = (await reader.next('history_page')) as unknown as { messages: { clientMsgId: string }[]; nextCursor?: string };
+          reader.send(
+            before === ''
+              ? { type: 'history', roomId: 'crash', limit: 200 }
+              : { type: 'history', roomId: 'crash', before, limit: 200 },
+          );
+          const page = (await reader.next('history_page')) as unknown as {
+            messages: { clientMsgId: string }[];
+            nextCursor?: string;
+          };
           for (const m of page.messages) stored.set(m.clientMsgId, (stored.get(m.clientMsgId) ?? 0) + 1);
           if (!page.nextCursor) break;
           before = page.nextCursor;

@@ -1,6 +1,15 @@
 // Bad input, crashes and restarts against the generated chat backend on real sockets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TokenService, Supervisor, call, currentState, exit, isProcessAlive, whereis, type Pid } from '../../packages/runtime/src/index.js';
+import {
+  TokenService,
+  Supervisor,
+  call,
+  currentState,
+  exit,
+  isProcessAlive,
+  whereis,
+  type Pid,
+} from '../../packages/runtime/src/index.js';
 import { gateway } from '../../generated/chat/index.js';
 import { Client, SECRET, boot, eventually, tokenFor, type Running } from './helpers.js';
 
@@ -13,7 +22,9 @@ afterEach(async () => {
 });
 
 async function sessions(): Promise<Pid[]> {
-  return (await Supervisor.whichChildren('session_sup')).map((c) => c.pid).filter((p): p is Pid => p !== undefined && p !== 'restarting');
+  return (await Supervisor.whichChildren('session_sup'))
+    .map((c) => c.pid)
+    .filter((p): p is Pid => p !== undefined && p !== 'restarting');
 }
 
 async function sessionOf(userId: string): Promise<Pid> {
@@ -74,8 +85,14 @@ describe('bad frames', () => {
 
   it('refuses bad, forged, expired and refresh tokens with invalid_token, and then accepts a good one', async () => {
     const c = await run.connect();
-    const forged = new TokenService({ secret: 'another-secret-0123456789abcdef-xyz', issuer: 'ggen-chat' }).issueTokens('mallory').accessToken;
-    const expired = new TokenService({ secret: SECRET, issuer: 'ggen-chat', now: () => Date.now() - 2 * 3600_000 }).issueTokens('old').accessToken;
+    const forged = new TokenService({ secret: 'another-secret-0123456789abcdef-xyz', issuer: 'ggen-chat' }).issueTokens(
+      'mallory',
+    ).accessToken;
+    const expired = new TokenService({
+      secret: SECRET,
+      issuer: 'ggen-chat',
+      now: () => Date.now() - 2 * 3600_000,
+    }).issueTokens('old').accessToken;
     const refresh = new TokenService({ secret: SECRET, issuer: 'ggen-chat' }).issueTokens('r').refreshToken;
     for (const token of ['', 'not.a.jwt', forged, expired, refresh]) {
       c.send({ type: 'auth', token });
@@ -143,7 +160,10 @@ describe('session processes', () => {
     a!.send({ type: 'send_message', roomId: 'k', body: 'still here', clientMsgId: 'x1' });
     expect(await c!.next('message')).toMatchObject({ body: 'still here', senderId: 'a' });
     expect(await a!.next('ack')).toMatchObject({ clientMsgId: 'x1' });
-    await eventually(async () => ((await call('rooms_server', ['members', 'k'])) as string[]).length === 2, 'b’s membership to go');
+    await eventually(
+      async () => ((await call('rooms_server', ['members', 'k'])) as string[]).length === 2,
+      'b’s membership to go',
+    );
     expect(await sessions()).toHaveLength(2);
   });
 });

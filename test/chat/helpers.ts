@@ -105,17 +105,21 @@ export class Client {
   /** The next unread frame of `type` (frames of other types before it are skipped and stay readable by type). */
   async next(type: string, timeoutMs = 3000): Promise<Frame> {
     let found: Frame | undefined;
-    await this.until(() => {
-      for (let i = this.read; i < this.frames.length; i++) {
-        const f = this.frames[i] as Frame;
-        if (f.type === type && !(f as { consumed?: boolean }).consumed) {
-          Object.defineProperty(f, 'consumed', { value: true, enumerable: false });
-          found = f;
-          return true;
+    await this.until(
+      () => {
+        for (let i = this.read; i < this.frames.length; i++) {
+          const f = this.frames[i] as Frame;
+          if (f.type === type && !(f as { consumed?: boolean }).consumed) {
+            Object.defineProperty(f, 'consumed', { value: true, enumerable: false });
+            found = f;
+            return true;
+          }
         }
-      }
-      return false;
-    }, `a "${type}" frame`, timeoutMs);
+        return false;
+      },
+      `a "${type}" frame`,
+      timeoutMs,
+    );
     return found as Frame;
   }
 
@@ -126,7 +130,10 @@ export class Client {
 
   until(pred: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${what}; frames: ${JSON.stringify(this.frames.slice(-5))}`)),
+        timeoutMs,
+      );
       const check = (): void => {
         if (pred()) {
           clearTimeout(timer);
@@ -154,7 +161,11 @@ export class Client {
 }
 
 /** Polls a server-side condition; bounded. */
-export async function eventually(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
+export async function eventually(
+  pred: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 3000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await pred())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -11,7 +11,9 @@ afterEach(async () => {
 });
 
 async function onlySession(): Promise<Pid> {
-  const pids = (await Supervisor.whichChildren('session_sup')).map((c) => c.pid).filter((p): p is Pid => p !== undefined && p !== 'restarting');
+  const pids = (await Supervisor.whichChildren('session_sup'))
+    .map((c) => c.pid)
+    .filter((p): p is Pid => p !== undefined && p !== 'restarting');
   expect(pids).toHaveLength(1);
   return pids[0]!;
 }
@@ -56,26 +58,54 @@ describe('ticket lifecycle', () => {
     const id = created.ticketId as string;
 
     const t = await ticketServer.getTicket(id);
-    expect(t).toMatchObject({ ticketId: id, subject: 'cannot log in', requesterId: 'customer', roomId: 'support', status: 'open', agentId: null });
+    expect(t).toMatchObject({
+      ticketId: id,
+      subject: 'cannot log in',
+      requesterId: 'customer',
+      roomId: 'support',
+      status: 'open',
+      agentId: null,
+    });
     expect(typeof t.sessionId).toBe('string');
     expect(t.updatedAt).toBeGreaterThanOrEqual(t.createdAt);
 
-    await expect(ticketServer.applyEvent(id, 'resolve', { resolution: 'x' })).rejects.toMatchObject({ code: 'transition_refused' });
+    await expect(ticketServer.applyEvent(id, 'resolve', { resolution: 'x' })).rejects.toMatchObject({
+      code: 'transition_refused',
+    });
     await expect(ticketServer.applyEvent(id, 'assign', {})).rejects.toMatchObject({ code: 'transition_refused' });
-    expect(await ticketServer.applyEvent(id, 'assign', { agentId: 'agent-7' })).toMatchObject({ status: 'assigned', agentId: 'agent-7' });
+    expect(await ticketServer.applyEvent(id, 'assign', { agentId: 'agent-7' })).toMatchObject({
+      status: 'assigned',
+      agentId: 'agent-7',
+    });
     expect(await ticketServer.applyEvent(id, 'start', {})).toMatchObject({ status: 'in_progress' });
     expect(await ticketServer.applyEvent(id, 'request_info', {})).toMatchObject({ status: 'waiting_on_customer' });
     expect(await ticketServer.applyEvent(id, 'customer_replied', {})).toMatchObject({ status: 'in_progress' });
-    expect(await ticketServer.applyEvent(id, 'resolve', { resolution: 'reset the code' })).toMatchObject({ status: 'resolved', resolution: 'reset the code' });
-    expect(await ticketServer.applyEvent(id, 'reopen', {})).toMatchObject({ status: 'open', reopens: 1, resolution: null });
+    expect(await ticketServer.applyEvent(id, 'resolve', { resolution: 'reset the code' })).toMatchObject({
+      status: 'resolved',
+      resolution: 'reset the code',
+    });
+    expect(await ticketServer.applyEvent(id, 'reopen', {})).toMatchObject({
+      status: 'open',
+      reopens: 1,
+      resolution: null,
+    });
     expect(await ticketServer.applyEvent(id, 'close', {})).toMatchObject({ status: 'closed' });
     await expect(ticketServer.applyEvent(id, 'reopen', {})).rejects.toMatchObject({ code: 'transition_refused' });
     await expect(ticketServer.applyEvent(id, 'explode', {})).rejects.toMatchObject({ code: 'transition_refused' });
     await expect(ticketServer.getTicket('no-such-ticket')).rejects.toMatchObject({ code: 'ticket_not_found' });
-    await expect(ticketServer.applyEvent('no-such-ticket', 'close', {})).rejects.toMatchObject({ code: 'ticket_not_found' });
+    await expect(ticketServer.applyEvent('no-such-ticket', 'close', {})).rejects.toMatchObject({
+      code: 'ticket_not_found',
+    });
 
     const direct = await ticketServer.createTicket('walk-in', 'printer', '');
-    expect(direct).toMatchObject({ requesterId: 'walk-in', description: '', status: 'open', sessionId: null, roomId: null, agentId: null });
+    expect(direct).toMatchObject({
+      requesterId: 'walk-in',
+      description: '',
+      status: 'open',
+      sessionId: null,
+      roomId: null,
+      agentId: null,
+    });
   });
 
   it('tickets are durable across a restart of the whole application', async () => {

@@ -57,7 +57,10 @@ describe('signed receipts', () => {
   it('a key that is not ed25519 is invalid input', () => {
     const dir = project();
     const rsa = path.join(dir, 'rsa.pem');
-    writeFileSync(rsa, generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(
+      rsa,
+      generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    );
     const r = ggen(dir, ['sync', '--signing-key', rsa]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/ed25519/);
@@ -106,20 +109,30 @@ describe('start-up stays light', () => {
   it('--help and a no-op sync load no RDF, template or formatter library', () => {
     const dir = project();
     expect(ggen(dir, ['sync']).code).toBe(0);
-    writeFileSync(path.join(dir, 'hook.mjs'), `export async function resolve(s, c, next) {
+    writeFileSync(
+      path.join(dir, 'hook.mjs'),
+      `export async function resolve(s, c, next) {
   const r = await next(s, c);
   const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(r.url);
   if (m) process.stderr.write('LOADED ' + m[1] + '\\n');
   return r;
-}\n`);
-    writeFileSync(path.join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister(new URL('./hook.mjs', import.meta.url));\n");
+}\n`,
+    );
+    writeFileSync(
+      path.join(dir, 'register.mjs'),
+      "import { register } from 'node:module';\nregister(new URL('./hook.mjs', import.meta.url));\n",
+    );
     const loaded = (args: string[]): string[] => {
-      const r = spawnSync(process.execPath, ['--import', './register.mjs', cliPath, ...args], { cwd: dir, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, ['--import', './register.mjs', cliPath, ...args], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(0);
       return [...new Set([...r.stderr.matchAll(/LOADED (\S+)/g)].map((m) => m[1]!))].sort();
     };
     expect(loaded(['--help'])).toEqual(['commander']);
     const noop = loaded(['sync']);
-    for (const heavy of ['n3', '@comunica/query-sparql-rdfjs-lite', 'nunjucks', 'prettier']) expect(noop).not.toContain(heavy);
+    for (const heavy of ['n3', '@comunica/query-sparql-rdfjs-lite', 'nunjucks', 'prettier'])
+      expect(noop).not.toContain(heavy);
   });
 });

@@ -11,7 +11,8 @@ beforeAll(() => {
   expect(ggen(synced, ['sync']).code).toBe(0);
 });
 
-const edit = (dir: string, rel: string, f: (s: string) => string): void => writeFileSync(path.join(dir, rel), f(readFileSync(path.join(dir, rel), 'utf8')));
+const edit = (dir: string, rel: string, f: (s: string) => string): void =>
+  writeFileSync(path.join(dir, rel), f(readFileSync(path.join(dir, rel), 'utf8')));
 
 /** Runs sync on a fresh copy and on an already-synced copy; in both, a failure must write nothing. */
 function failsClosed(breakIt: (dir: string) => void): { code: number; stderr: string } {
@@ -32,7 +33,9 @@ function failsClosed(breakIt: (dir: string) => void): { code: number; stderr: st
 
 describe('ggen sync fails closed (exit 2, file:line, nothing written)', () => {
   it('malformed Turtle names the line', () => {
-    const r = failsClosed((d) => edit(d, 'specs/domain.ttl', (s) => s.replace('rdfs:label "Call router" ;', 'rdfs:label "Call router ;')));
+    const r = failsClosed((d) =>
+      edit(d, 'specs/domain.ttl', (s) => s.replace('rdfs:label "Call router" ;', 'rdfs:label "Call router ;')),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^specs\/domain\.ttl:\d+(:\d+)?: /m);
   });
@@ -44,13 +47,19 @@ describe('ggen sync fails closed (exit 2, file:line, nothing written)', () => {
   });
 
   it('an undefined template variable names template:line', () => {
-    const r = failsClosed((d) => edit(d, 'templates/service.ts.njk', (s) => s.replace('name: {{ row.label | tsString }},', 'name: {{ row.nmae | tsString }},')));
+    const r = failsClosed((d) =>
+      edit(d, 'templates/service.ts.njk', (s) =>
+        s.replace('name: {{ row.label | tsString }},', 'name: {{ row.nmae | tsString }},'),
+      ),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^templates\/service\.ts\.njk:10:\d+: undefined variable/m);
   });
 
   it('a `to` that escapes the output directory is refused', () => {
-    const r = failsClosed((d) => writeFileSync(path.join(d, 'templates/evil.ts.njk'), '---\nto: ../../escape.ts\n---\nexport {};\n'));
+    const r = failsClosed((d) =>
+      writeFileSync(path.join(d, 'templates/evil.ts.njk'), '---\nto: ../../escape.ts\n---\nexport {};\n'),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^templates\/evil\.ts\.njk:2: to: "\.\.\/\.\.\/escape\.ts" escapes the output directory/m);
   });
@@ -69,13 +78,19 @@ describe('ggen sync fails closed (exit 2, file:line, nothing written)', () => {
   });
 
   it('generated code that does not parse is refused before anything is written', () => {
-    const r = failsClosed((d) => edit(d, 'templates/service.ts.njk', (s) => s.replace('export const', 'export const const')));
+    const r = failsClosed((d) =>
+      edit(d, 'templates/service.ts.njk', (s) => s.replace('export const', 'export const const')),
+    );
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^templates\/service\.ts\.njk: generated generated\/services\/billing\.ts:\d+:\d+ is not valid/m);
+    expect(r.stderr).toMatch(
+      /^templates\/service\.ts\.njk: generated generated\/services\/billing\.ts:\d+:\d+ is not valid/m,
+    );
   });
 
-  it('rows that break a template\'s JSON Schema are refused, naming the schema', () => {
-    const r = failsClosed((d) => edit(d, 'schemas/services.json', (s) => s.replace('"minLength": 1', '"minLength": 100')));
+  it("rows that break a template's JSON Schema are refused, naming the schema", () => {
+    const r = failsClosed((d) =>
+      edit(d, 'schemas/services.json', (s) => s.replace('"minLength": 1', '"minLength": 100')),
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/^schemas\/services\.json/m);
   });

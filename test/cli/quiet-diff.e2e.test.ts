@@ -31,7 +31,11 @@ function files(dir: string): Map<string, { ino: bigint; mtime: bigint; text: str
       if (e.isDirectory()) walk(p);
       else {
         const st = statSync(p, { bigint: true });
-        out.set(path.relative(dir, p).split(path.sep).join('/'), { ino: st.ino, mtime: st.mtimeNs, text: readFileSync(p, 'utf8') });
+        out.set(path.relative(dir, p).split(path.sep).join('/'), {
+          ino: st.ino,
+          mtime: st.mtimeNs,
+          text: readFileSync(p, 'utf8'),
+        });
       }
     }
   };
@@ -52,7 +56,8 @@ describe('quiet diffs (end to end, this repo)', () => {
       const app = p.split('/')[1]!;
       const named = /from (.*)\. DO NOT EDIT\./.exec(f.text.split('\n')[0]!)![1]!.split(', ');
       expect(named, p).toContain(`specs/${app}.ttl`);
-      for (const other of ['telecom', 'chat', 'autonomics'].filter((a) => a !== app)) expect(named, p).not.toContain(`specs/${other}.ttl`);
+      for (const other of ['telecom', 'chat', 'autonomics'].filter((a) => a !== app))
+        expect(named, p).not.toContain(`specs/${other}.ttl`);
     }
 
     const spec = path.join(dir, 'specs/telecom.ttl');
@@ -64,8 +69,14 @@ describe('quiet diffs (end to end, this repo)', () => {
     const doc = JSON.parse(r.stdout) as { outputs: Array<{ path: string; action: string }> };
     const after = files(dir);
 
-    const changed = [...after].filter(([p, f]) => before.get(p)?.text !== f.text).map(([p]) => p).sort();
-    const written = doc.outputs.filter((o) => o.action === 'update' || o.action === 'create').map((o) => o.path).sort();
+    const changed = [...after]
+      .filter(([p, f]) => before.get(p)?.text !== f.text)
+      .map(([p]) => p)
+      .sort();
+    const written = doc.outputs
+      .filter((o) => o.action === 'update' || o.action === 'create')
+      .map((o) => o.path)
+      .sort();
     expect(written).toEqual(changed);
     expect(changed).toContain('generated/telecom/billing-engine.ts');
     expect(changed.every((p) => p.startsWith('generated/telecom/'))).toBe(true);

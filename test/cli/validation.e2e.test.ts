@@ -68,7 +68,12 @@ describe('SHACL during sync', () => {
     expect(existsSync(path.join(dir, '.ggen/cache'))).toBe(false);
     // Fixing the spec is enough: nothing stale was cached.
     const spec = path.join(dir, 'specs/domain.ttl');
-    writeFileSync(spec, readFileSync(spec, 'utf8').replace(/ex:Dup[^\n]*\n/, '').replace('rdfs:label "Lonely" .', 'rdfs:label "Lonely" ; rdfs:comment "Alone." .'));
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8')
+        .replace(/ex:Dup[^\n]*\n/, '')
+        .replace('rdfs:label "Lonely" .', 'rdfs:label "Lonely" ; rdfs:comment "Alone." .'),
+    );
     expect(ggen(dir, ['sync']).code).toBe(0);
   });
 });

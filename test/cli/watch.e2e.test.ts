@@ -26,7 +26,10 @@ interface Watching {
 }
 
 function watchIn(dir: string): Watching {
-  const child = spawn(process.execPath, [cliPath, 'sync', '--watch'], { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
+  const child = spawn(process.execPath, [cliPath, 'sync', '--watch'], {
+    cwd: dir,
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   children.push(child);
   let out = '';
   let err = '';
@@ -55,7 +58,8 @@ function watchIn(dir: string): Watching {
 }
 
 const runs = (w: Watching): number => (w.out().match(/^watching \d+ director/gm) ?? []).length;
-const read = (dir: string, rel: string): string => (existsSync(path.join(dir, rel)) ? readFileSync(path.join(dir, rel), 'utf8') : '');
+const read = (dir: string, rel: string): string =>
+  existsSync(path.join(dir, rel)) ? readFileSync(path.join(dir, rel), 'utf8') : '';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function leftovers(dir: string): string[] {
@@ -86,7 +90,10 @@ describe('ggen sync --watch (end to end)', () => {
 
     const spec = path.join(dir, 'specs/domain.ttl');
     writeFileSync(spec, readFileSync(spec, 'utf8').replace('Routes calls.', 'Routes every call.'));
-    await w.until(() => read(dir, 'generated/services/call-router.ts').includes("comment: 'Routes every call.'"), 'the edited output');
+    await w.until(
+      () => read(dir, 'generated/services/call-router.ts').includes("comment: 'Routes every call.'"),
+      'the edited output',
+    );
     await w.until(() => runs(w) === 2, 'the second run to finish');
     expect(w.out()).toMatch(/watch\s+specs\/domain\.ttl changed/);
     expect(w.out()).toMatch(/^write\s+0 created, 1 updated/m);
@@ -112,7 +119,10 @@ describe('ggen sync --watch (end to end)', () => {
     expect(w.child.exitCode).toBe(null);
 
     writeFileSync(spec, good.replace('Routes calls.', 'Routes fixed calls.'));
-    await w.until(() => read(dir, 'generated/services/call-router.ts').includes("comment: 'Routes fixed calls.'"), 'recovery');
+    await w.until(
+      () => read(dir, 'generated/services/call-router.ts').includes("comment: 'Routes fixed calls.'"),
+      'recovery',
+    );
     await w.until(() => runs(w) === 3, 'the third run to finish');
 
     // A template error is reported the same way, at the template's line.
@@ -122,8 +132,17 @@ describe('ggen sync --watch (end to end)', () => {
     await w.until(() => /templates\/service\.ts\.njk:\d+:\d+: .*undefined/.test(w.err()), 'the template error');
     await w.until(() => runs(w) === 4, 'the failed template run to finish');
     expect(read(dir, 'generated/services/call-router.ts')).toContain("comment: 'Routes fixed calls.'");
-    writeFileSync(template, body.replace('comment: {{ row.comment | tsString }},', 'comment: {{ row.comment | tsString }}, label: {{ row.label | tsString }},'));
-    await w.until(() => read(dir, 'generated/services/call-router.ts').includes("label: 'Call router'"), 'recovery from the template error');
+    writeFileSync(
+      template,
+      body.replace(
+        'comment: {{ row.comment | tsString }},',
+        'comment: {{ row.comment | tsString }}, label: {{ row.label | tsString }},',
+      ),
+    );
+    await w.until(
+      () => read(dir, 'generated/services/call-router.ts').includes("label: 'Call router'"),
+      'recovery from the template error',
+    );
     w.child.kill('SIGINT');
     expect(await w.exited).toBe(0);
   }, 300_000);

@@ -50,7 +50,11 @@ describe('ClusterManager (in one process)', () => {
     const sock = createSocket('udp4');
     await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
     sock.send(Buffer.from('not json'), pa.port, pa.host);
-    sock.send(Buffer.from(JSON.stringify({ v: 2, cluster: 'c1', type: 'heartbeat', id: 0, peers: [] })), pa.port, pa.host);
+    sock.send(
+      Buffer.from(JSON.stringify({ v: 2, cluster: 'c1', type: 'heartbeat', id: 0, peers: [] })),
+      pa.port,
+      pa.host,
+    );
     await until(() => a.stats().rejected >= 4, 'junk and foreign heartbeats to be rejected');
     sock.close();
     expect(a.members()).toEqual([1]);
@@ -61,7 +65,9 @@ describe('ClusterManager (in one process)', () => {
     const base = { nodeId: 1, cluster: 'c', heartbeatMs: 50, failureAfterMs: 300 };
     expect(() => new ClusterManager({ ...base, failureAfterMs: 100 })).toThrow(/must exceed 2 × heartbeatMs/);
     expect(() => new ClusterManager({ ...base, heartbeatMs: 0 })).toThrow(/heartbeatMs must be > 0/);
-    expect(() => new ClusterManager({ ...base, nodeId: 1.5 })).toThrow(/nodeId must be a safe integer or a non-empty string/);
+    expect(() => new ClusterManager({ ...base, nodeId: 1.5 })).toThrow(
+      /nodeId must be a safe integer or a non-empty string/,
+    );
     expect(() => new ClusterManager({ ...base, cluster: '' })).toThrow(/cluster name/);
     expect(() => new ClusterManager({ ...base, seeds: [{ host: '127.0.0.1', port: 0 }] })).toThrow(/seed must be/);
   });
@@ -70,9 +76,22 @@ describe('ClusterManager (in one process)', () => {
 describe('protocol', () => {
   const key = Buffer.from('k'.repeat(32));
   it('round-trips heartbeats and leaves; rejects other versions, clusters, keys and shapes', () => {
-    const hb = { v: 2 as const, cluster: 'c', type: 'heartbeat' as const, id: 3, seq: 1, peers: [{ host: '127.0.0.1', port: 9 }] };
+    const hb = {
+      v: 2 as const,
+      cluster: 'c',
+      type: 'heartbeat' as const,
+      id: 3,
+      seq: 1,
+      peers: [{ host: '127.0.0.1', port: 9 }],
+    };
     expect(decode(encode(hb, key), 'c', key)).toEqual(hb);
-    expect(decode(encode({ v: 2, cluster: 'c', type: 'leave', id: 'x', seq: 2 }, key), 'c', key)).toEqual({ v: 2, cluster: 'c', type: 'leave', id: 'x', seq: 2 });
+    expect(decode(encode({ v: 2, cluster: 'c', type: 'leave', id: 'x', seq: 2 }, key), 'c', key)).toEqual({
+      v: 2,
+      cluster: 'c',
+      type: 'leave',
+      id: 'x',
+      seq: 2,
+    });
     expect(decode(encode(hb, key), 'other', key)).toBeUndefined();
     expect(decode(encode(hb, key), 'c', Buffer.from('j'.repeat(32)))).toBeUndefined();
     const tampered = encode(hb, key);
@@ -82,7 +101,13 @@ describe('protocol', () => {
     expect(decode(encode({ ...hb, id: null } as never, key), 'c', key)).toBeUndefined();
     expect(decode(encode({ ...hb, type: 'elect' } as never, key), 'c', key)).toBeUndefined();
     expect(decode(encode({ ...hb, seq: 0 }, key), 'c', key)).toBeUndefined();
-    expect(decode(encode({ ...hb, peers: Array.from({ length: 65 }, (_, i) => ({ host: 'h', port: i + 1 })) }, key), 'c', key)).toBeUndefined();
+    expect(
+      decode(
+        encode({ ...hb, peers: Array.from({ length: 65 }, (_, i) => ({ host: 'h', port: i + 1 })) }, key),
+        'c',
+        key,
+      ),
+    ).toBeUndefined();
     expect(decode(Buffer.from('[]'), 'c', key)).toBeUndefined();
   });
 });

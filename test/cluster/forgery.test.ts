@@ -15,7 +15,14 @@ afterEach(async () => {
 });
 
 function node(nodeId: NodeId, extra: Record<string, unknown> = {}): ClusterManager {
-  const n = new ClusterManager({ nodeId, cluster: 'c1', heartbeatMs: 20, failureAfterMs: 5000, key: KEY, ...extra } as ConstructorParameters<typeof ClusterManager>[0]);
+  const n = new ClusterManager({
+    nodeId,
+    cluster: 'c1',
+    heartbeatMs: 20,
+    failureAfterMs: 5000,
+    key: KEY,
+    ...extra,
+  } as ConstructorParameters<typeof ClusterManager>[0]);
   running.push(n);
   return n;
 }
@@ -51,7 +58,11 @@ describe('cluster protocol under forgery (issue #14, finding 4)', () => {
     const victim = await udp();
     const rejected = a.stats().rejected;
     for (const v of [1, 2]) {
-      attacker.sock.send(plain({ v, cluster: 'c1', type: 'heartbeat', id: 0, peers: [{ host: '127.0.0.1', port: victim.port }] }), pa.port, pa.host);
+      attacker.sock.send(
+        plain({ v, cluster: 'c1', type: 'heartbeat', id: 0, peers: [{ host: '127.0.0.1', port: victim.port }] }),
+        pa.port,
+        pa.host,
+      );
       attacker.sock.send(plain({ v, cluster: 'c1', type: 'leave', id: 7 }), pa.port, pa.host);
       attacker.sock.send(plain({ v, cluster: 'c1', type: 'heartbeat', id: 7, peers: [] }), pa.port, pa.host);
     }
@@ -98,6 +109,8 @@ describe('cluster protocol under forgery (issue #14, finding 4)', () => {
   }, 20_000);
 
   it('refuses the development key when it listens beyond loopback', () => {
-    expect(() => new ClusterManager({ nodeId: 1, cluster: 'c', heartbeatMs: 50, failureAfterMs: 300, host: '0.0.0.0' })).toThrow(/development key/);
+    expect(
+      () => new ClusterManager({ nodeId: 1, cluster: 'c', heartbeatMs: 50, failureAfterMs: 300, host: '0.0.0.0' }),
+    ).toThrow(/development key/);
   });
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compareNodeIds, Membership, type MembershipEvent } from '../../packages/runtime/src/cluster/index.js';
 
 const at = (port: number) => ({ host: '127.0.0.1', port });
-const types = (es: MembershipEvent[]) => es.map((e) => (e.type === 'leaderChanged' ? `leader:${String(e.leader)}` : `${e.type}:${String(e.member.id)}`));
+const types = (es: MembershipEvent[]) =>
+  es.map((e) => (e.type === 'leaderChanged' ? `leader:${String(e.leader)}` : `${e.type}:${String(e.member.id)}`));
 
 describe('Membership', () => {
   it('elects self alone, then the lowest id as peers are heard', () => {

@@ -13,10 +13,22 @@ function monitorWith(sample: Omit<NodeSample, 'processes'>, processes = 10) {
 
 describe('NodeMonitor', () => {
   it('grades each metric at its thresholds (inclusive) and reports the worst as overall health', () => {
-    expect(monitorWith({ cpu: 0.1, memory: 0.1 }).check()).toMatchObject({ health: 'healthy', metrics: { cpu: 'healthy', memory: 'healthy', processes: 'healthy' } });
-    expect(monitorWith({ cpu: 0.7, memory: 0.1 }).check()).toMatchObject({ health: 'degraded', metrics: { cpu: 'degraded' } });
-    expect(monitorWith({ cpu: 0.75, memory: 0.95 }).check()).toMatchObject({ health: 'critical', metrics: { cpu: 'degraded', memory: 'critical' } });
-    expect(monitorWith({ cpu: 0, memory: 0 }, 50_000).check()).toMatchObject({ health: 'critical', metrics: { processes: 'critical' } });
+    expect(monitorWith({ cpu: 0.1, memory: 0.1 }).check()).toMatchObject({
+      health: 'healthy',
+      metrics: { cpu: 'healthy', memory: 'healthy', processes: 'healthy' },
+    });
+    expect(monitorWith({ cpu: 0.7, memory: 0.1 }).check()).toMatchObject({
+      health: 'degraded',
+      metrics: { cpu: 'degraded' },
+    });
+    expect(monitorWith({ cpu: 0.75, memory: 0.95 }).check()).toMatchObject({
+      health: 'critical',
+      metrics: { cpu: 'degraded', memory: 'critical' },
+    });
+    expect(monitorWith({ cpu: 0, memory: 0 }, 50_000).check()).toMatchObject({
+      health: 'critical',
+      metrics: { processes: 'critical' },
+    });
     expect(monitorWith({ cpu: 0, memory: 0 }, 9_999).check().health).toBe('healthy');
   });
 
@@ -32,11 +44,18 @@ describe('NodeMonitor', () => {
   });
 
   it('refuses incomplete or contradictory thresholds and bad process counts', () => {
-    const mk = (t: unknown, pc: () => number = () => 1) => () => new NodeMonitor({ thresholds: t as Thresholds, processCount: pc });
+    const mk =
+      (t: unknown, pc: () => number = () => 1) =>
+      () =>
+        new NodeMonitor({ thresholds: t as Thresholds, processCount: pc });
     expect(mk({ cpu: thresholds.cpu, memory: thresholds.memory })).toThrow(/thresholds.processes is required/);
-    expect(mk({ ...thresholds, cpu: { degraded: 0.9, critical: 0.5 } })).toThrow(/critical must be a finite number ≥ degraded/);
+    expect(mk({ ...thresholds, cpu: { degraded: 0.9, critical: 0.5 } })).toThrow(
+      /critical must be a finite number ≥ degraded/,
+    );
     expect(mk({ ...thresholds, memory: { degraded: 0.5, critical: 80 } })).toThrow(/fractions/);
     expect(mk({ ...thresholds, disk: { degraded: 1, critical: 2 } })).toThrow(/unknown threshold metric "disk"/);
-    expect(() => new NodeMonitor({ thresholds, processCount: () => Number.NaN }).check()).toThrow(/processCount returned NaN/);
+    expect(() => new NodeMonitor({ thresholds, processCount: () => Number.NaN }).check()).toThrow(
+      /processCount returned NaN/,
+    );
   });
 });

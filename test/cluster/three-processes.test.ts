@@ -29,13 +29,20 @@ afterAll(() => {
 });
 
 function spawnNode(id: number, cluster: string): Promise<Node> {
-  const child = fork(fixture, [pathToFileURL(distIndex).href, JSON.stringify(id), cluster, String(HEARTBEAT_MS), String(FAILURE_AFTER_MS)], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    fixture,
+    [pathToFileURL(distIndex).href, JSON.stringify(id), cluster, String(HEARTBEAT_MS), String(FAILURE_AFTER_MS)],
+    {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   children.push(child);
   return new Promise((resolve, reject) => {
     const node: Partial<Node> = { id, child };
-    const timer = setTimeout(() => reject(new Error(`node ${id} did not report its port within ${WAIT_MS} ms`)), WAIT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`node ${id} did not report its port within ${WAIT_MS} ms`)),
+      WAIT_MS,
+    );
     child.on('message', (m: { type: string; port?: number; leader?: number; members?: number[] }) => {
       if (m.type === 'listening') {
         node.port = m.port as number;
@@ -54,7 +61,9 @@ async function until(nodes: Node[], pred: () => boolean, what: string): Promise<
   const deadline = Date.now() + WAIT_MS;
   while (!pred()) {
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}; states: ${JSON.stringify(nodes.map((n) => ({ id: n.id, ...n.state })))}`);
+      throw new Error(
+        `timed out waiting for ${what}; states: ${JSON.stringify(nodes.map((n) => ({ id: n.id, ...n.state })))}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 20));
   }

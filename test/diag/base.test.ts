@@ -17,10 +17,16 @@ describe('processes no supervisor starts', () => {
   const LEFT_OUT = (spec: string) =>
     spec
       .replace(' :payment_sup.flow )', ' )')
-      .replace(':payment_sup.flow a otp:ChildSpec ;\n  otp:childId "flow" ; otp:start :flow ;\n  otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:worker .\n', '');
+      .replace(
+        ':payment_sup.flow a otp:ChildSpec ;\n  otp:childId "flow" ; otp:start :flow ;\n  otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:worker .\n',
+        '',
+      );
 
   it('are not warned about when the spec marks them started by hand', async () => {
-    const spec = LEFT_OUT(BASE).replace(':flow a otp:StateMachine ;', ':flow a otp:StateMachine ; otp:startedByHand true ;');
+    const spec = LEFT_OUT(BASE).replace(
+      ':flow a otp:StateMachine ;',
+      ':flow a otp:StateMachine ; otp:startedByHand true ;',
+    );
     expect(spec).not.toContain('otp:start :flow');
     const out = await run(makeProject(spec));
     expect(out.errors).toEqual([]);

@@ -71,18 +71,29 @@ const CASES: Case[] = [
     edits: [['otp:delegatesTo "book.balance"', 'otp:delegatesTo "book.debit"']],
     at: { needle: '"book.debit"' },
     rule: 'shacl/DelegateMethodShape',
-    message: ['operation "balance" delegates to "book.debit", but "book" is a Ledger, which has no method "debit"', '(the methods the ontology declares for a pattern are its otp:method values)'],
+    message: [
+      'operation "balance" delegates to "book.debit", but "book" is a Ledger, which has no method "debit"',
+      '(the methods the ontology declares for a pattern are its otp:method values)',
+    ],
   },
   {
     name: 'a ledger without its pool',
     edits: [['  otp:pool :pool ;\n', '']],
     at: { needle: ':book a otp:Ledger' },
     rule: 'shacl/RequiredPropertyShape',
-    message: [':book: Ledger "book" has no otp:pool, which the ontology requires of it', 'connection pool a pattern borrows connections from'],
+    message: [
+      ':book: Ledger "book" has no otp:pool, which the ontology requires of it',
+      'connection pool a pattern borrows connections from',
+    ],
   },
   {
     name: 'a transition out of a terminal state',
-    edits: [['otp:to :failed ] ;', 'otp:to :failed ] ,\n    [ a otp:Transition ; otp:from :paid ; otp:onEvent :fail ; otp:to :failed ] ;']],
+    edits: [
+      [
+        'otp:to :failed ] ;',
+        'otp:to :failed ] ,\n    [ a otp:Transition ; otp:from :paid ; otp:onEvent :fail ; otp:to :failed ] ;',
+      ],
+    ],
     at: { needle: ':paid ; otp:onEvent :fail' },
     rule: 'shacl/TerminalTransitionShape',
     message: ['[] at specs/payments.ttl:92:5: transition leaves state "paid", which is terminal', 'can never fire'],
@@ -91,7 +102,10 @@ const CASES: Case[] = [
     name: 'a state machine no supervisor starts (a warning; the run goes on)',
     edits: [
       [' :payment_sup.flow )', ' )'],
-      [':payment_sup.flow a otp:ChildSpec ;\n  otp:childId "flow" ; otp:start :flow ;\n  otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:worker .\n', ''],
+      [
+        ':payment_sup.flow a otp:ChildSpec ;\n  otp:childId "flow" ; otp:start :flow ;\n  otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:worker .\n',
+        '',
+      ],
     ],
     at: { needle: ':flow a otp:StateMachine' },
     rule: 'shacl/SupervisedProcessShape',
@@ -150,7 +164,12 @@ const CASES: Case[] = [
   // Supervisors and child specs.
   {
     name: 'an individual of the wrong enumeration',
-    edits: [['otp:restart otp:permanent ; otp:shutdown 5000 ; otp:childType otp:worker .\n\n:payment_sup.book', 'otp:restart otp:worker ; otp:shutdown 5000 ; otp:childType otp:worker .\n\n:payment_sup.book']],
+    edits: [
+      [
+        'otp:restart otp:permanent ; otp:shutdown 5000 ; otp:childType otp:worker .\n\n:payment_sup.book',
+        'otp:restart otp:worker ; otp:shutdown 5000 ; otp:childType otp:worker .\n\n:payment_sup.book',
+      ],
+    ],
     at: { needle: 'otp:worker' },
     rule: 'shacl/ChildSpecShape/restart',
     message: [':payment_sup.db otp:restart:', 'restart must be exactly one of permanent, transient, temporary'],
@@ -186,7 +205,12 @@ const CASES: Case[] = [
   },
   {
     name: 'a child type that contradicts the process',
-    edits: [['otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:worker', 'otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:supervisor']],
+    edits: [
+      [
+        'otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:worker',
+        'otp:restart otp:transient ; otp:shutdown 1000 ; otp:childType otp:supervisor',
+      ],
+    ],
     at: { needle: ':payment_sup.flow a otp:ChildSpec' },
     rule: 'shacl/ChildSpecShape_sparql1',
     message: ['child type is "supervisor" but it starts "flow", which is a "worker"'],
@@ -211,7 +235,9 @@ const CASES: Case[] = [
     edits: [['otp:delegatesTo "book.balance"', 'otp:delegatesTo "books.balance"']],
     at: { needle: ':book_keeper a otp:Server' },
     rule: 'shacl/ServerShape_sparql4',
-    message: ['server "book_keeper": operation "balance" delegates to "books.balance", but "books" is neither "state" nor the name of a pattern the server uses'],
+    message: [
+      'server "book_keeper": operation "balance" delegates to "books.balance", but "books" is neither "state" nor the name of a pattern the server uses',
+    ],
   },
   {
     name: 'a counter that is not a state field',
@@ -250,7 +276,12 @@ const CASES: Case[] = [
   },
   {
     name: 'an error code without a message',
-    edits: [[':unknown_account a otp:ErrorCode ; otp:name "unknown_account" ;\n  otp:errorMessage "no such account" .', ':unknown_account a otp:ErrorCode ; otp:name "unknown_account" .']],
+    edits: [
+      [
+        ':unknown_account a otp:ErrorCode ; otp:name "unknown_account" ;\n  otp:errorMessage "no such account" .',
+        ':unknown_account a otp:ErrorCode ; otp:name "unknown_account" .',
+      ],
+    ],
     at: { needle: ':unknown_account a otp:ErrorCode' },
     rule: 'shacl/ErrorCodeShape/errorMessage',
     message: [':unknown_account otp:errorMessage:'],
@@ -282,7 +313,9 @@ const CASES: Case[] = [
     edits: [['otp:field "attempts"', 'otp:field "attempt"']],
     at: { needle: '"attempt"' },
     rule: 'shacl/ActionFieldShape',
-    message: ['action changes data field "attempt", which state machine "flow" does not declare (its fields are its otp:dataField entries)'],
+    message: [
+      'action changes data field "attempt", which state machine "flow" does not declare (its fields are its otp:dataField entries)',
+    ],
   },
   // Syntax and gates.
   {
@@ -331,18 +364,22 @@ describe('the mistake corpus', () => {
   });
 
   for (const c of CASES) {
-    it(c.name, async () => {
-      const spec = c.edits.reduce((text, [find, replace]) => edit(text, find, replace), BASE);
-      const out = await run(makeProject(spec));
-      if (c.severity === 'warning') {
-        expect(out.errors).toEqual([]);
-        expectDiagnostic(out.result!.warnings, c, spec);
-        expect(out.written).toContain('generated/payments/app.ts');
-      } else {
-        expect(out.errors.length, 'the mistake must stop the run (exit 2)').toBeGreaterThan(0);
-        expectDiagnostic(out.errors, c, spec);
-        expect(out.written, 'nothing may be written').toEqual([]);
-      }
-    }, 120_000);
+    it(
+      c.name,
+      async () => {
+        const spec = c.edits.reduce((text, [find, replace]) => edit(text, find, replace), BASE);
+        const out = await run(makeProject(spec));
+        if (c.severity === 'warning') {
+          expect(out.errors).toEqual([]);
+          expectDiagnostic(out.result!.warnings, c, spec);
+          expect(out.written).toContain('generated/payments/app.ts');
+        } else {
+          expect(out.errors.length, 'the mistake must stop the run (exit 2)').toBeGreaterThan(0);
+          expectDiagnostic(out.errors, c, spec);
+          expect(out.written, 'nothing may be written').toEqual([]);
+        }
+      },
+      120_000,
+    );
   }
 });

@@ -2,7 +2,17 @@
  * A throwaway project around test/fixtures/diag/payments.ttl with this repo's ontology, shapes and
  * inference rules, run through the real `sync` in process: what a user with their own spec gets.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +24,9 @@ export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BASE = readFileSync(path.join(ROOT, 'test/fixtures/diag/payments.ttl'), 'utf8');
 export const SPEC = 'specs/payments.ttl';
 
-const RULES = readdirSync(path.join(ROOT, 'packs/otp/queries/inference')).filter((f) => f.endsWith('.rq')).sort();
+const RULES = readdirSync(path.join(ROOT, 'packs/otp/queries/inference'))
+  .filter((f) => f.endsWith('.rq'))
+  .sort();
 
 export const MANIFEST = [
   '[project]',
@@ -60,7 +72,12 @@ export function makeProject(spec: string, extra: Record<string, string> = {}): s
   mkdirSync(path.join(dir, 'shapes'));
   cpSync(path.join(ROOT, 'packs/otp/shapes/otp.shapes.ttl'), path.join(dir, 'shapes/otp.shapes.ttl'));
   cpSync(path.join(ROOT, 'packs/otp/queries/inference'), path.join(dir, 'rules'), { recursive: true });
-  const files: Record<string, string> = { 'ggen.toml': MANIFEST, [SPEC]: spec, 'templates/app.ts.njk': APP_TEMPLATE, ...extra };
+  const files: Record<string, string> = {
+    'ggen.toml': MANIFEST,
+    [SPEC]: spec,
+    'templates/app.ts.njk': APP_TEMPLATE,
+    ...extra,
+  };
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
     writeFileSync(path.join(dir, rel), text);

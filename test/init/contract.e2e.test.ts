@@ -21,11 +21,18 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'ggen-contract-'));
 const app = path.join(work, 'app');
 const timings: Record<string, number> = {};
 // The child tools must not think they run inside this vitest.
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'));
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !k.startsWith('VITEST') && k !== 'NODE_OPTIONS' && k !== 'TEST'),
+);
 
 function step(name: string, cmd: string, args: string[], cwd = app): string {
   const t0 = performance.now();
-  const r = spawnSync(cmd, args, { cwd, env: { ...env, NO_COLOR: '1' }, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    env: { ...env, NO_COLOR: '1' },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   timings[name] = Math.round(performance.now() - t0);
   if (r.status !== 0) throw new Error(`${name}: ${cmd} ${args.join(' ')} exited ${r.status}\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
@@ -41,8 +48,15 @@ describe('ggen init: the end-to-end contract', () => {
 
   it('init, npm install (tarballs), sync, tsc --noEmit (skipLibCheck false) and the generated tests pass: minimal, then telecom', () => {
     // Both tarballs, as npm would publish them (dist/ is built by npm test before this runs).
-    step('pack', 'npm', ['pack', '--ignore-scripts', '--workspaces', '--include-workspace-root', '--pack-destination', work, '--silent'], repoRoot);
-    const tarballs = readdirSync(work).filter((f) => f.endsWith('.tgz')).sort();
+    step(
+      'pack',
+      'npm',
+      ['pack', '--ignore-scripts', '--workspaces', '--include-workspace-root', '--pack-destination', work, '--silent'],
+      repoRoot,
+    );
+    const tarballs = readdirSync(work)
+      .filter((f) => f.endsWith('.tgz'))
+      .sort();
     expect(tarballs).toEqual(['ggen-ts-0.1.0.tgz', 'ggen-ts-runtime-0.1.0.tgz']);
     const [ggenTgz, runtimeTgz] = tarballs.map((t) => path.join(work, t));
 
@@ -59,11 +73,15 @@ describe('ggen init: the end-to-end contract', () => {
     // better-sqlite3's install script would compile it; this checkout's build is the same version.
     const own = path.join(repoRoot, 'node_modules/better-sqlite3');
     const theirs = path.join(app, 'node_modules/better-sqlite3');
-    expect(JSON.parse(readFileSync(path.join(theirs, 'package.json'), 'utf8')).version).toBe(JSON.parse(readFileSync(path.join(own, 'package.json'), 'utf8')).version);
+    expect(JSON.parse(readFileSync(path.join(theirs, 'package.json'), 'utf8')).version).toBe(
+      JSON.parse(readFileSync(path.join(own, 'package.json'), 'utf8')).version,
+    );
     cpSync(path.join(own, 'build/Release/better_sqlite3.node'), path.join(theirs, 'build/Release/better_sqlite3.node'));
 
     // The app's production tree holds the runtime and what it needs, not the generator's libraries.
-    const prod = JSON.parse(step('npm-ls-prod', 'npm', ['ls', '--omit=dev', '--all', '--json'])) as { dependencies?: Record<string, { dependencies?: object }> };
+    const prod = JSON.parse(step('npm-ls-prod', 'npm', ['ls', '--omit=dev', '--all', '--json'])) as {
+      dependencies?: Record<string, { dependencies?: object }>;
+    };
     const names = new Set<string>();
     const walk = (deps: Record<string, { dependencies?: object }> | undefined): void => {
       for (const [name, d] of Object.entries(deps ?? {})) {
@@ -73,9 +91,12 @@ describe('ggen init: the end-to-end contract', () => {
     };
     walk(prod.dependencies);
     expect(names.has('@ggen-ts/runtime')).toBe(true);
-    for (const banned of ['ggen-ts', 'n3', 'prettier', 'nunjucks', '@comunica/query-sparql-rdfjs-lite']) expect(names.has(banned), banned).toBe(false);
+    for (const banned of ['ggen-ts', 'n3', 'prettier', 'nunjucks', '@comunica/query-sparql-rdfjs-lite'])
+      expect(names.has(banned), banned).toBe(false);
     expect([...names].filter((n) => n.startsWith('@comunica/'))).toEqual([]);
-    process.stdout.write(`${JSON.stringify({ workload: 'init-contract', productionDependencies: [...names].sort() })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ workload: 'init-contract', productionDependencies: [...names].sort() })}\n`,
+    );
 
     step('sync-minimal', 'npx', ['ggen', 'sync']);
     expect(existsSync(path.join(app, 'generated/hello/index.ts'))).toBe(true);

@@ -14,7 +14,10 @@ const tmp = (): string => {
   dirs.push(d);
   return d;
 };
-const own = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string; devDependencies: Record<string, string> };
+const own = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+  version: string;
+  devDependencies: Record<string, string>;
+};
 
 describe('ggen init', () => {
   beforeAll(() => ensureBuilt());
@@ -40,16 +43,30 @@ describe('ggen init', () => {
       expect(v, name).toMatch(/^\d+\.\d+\.\d+$/);
       if (name !== 'ggen-ts') expect(v, name).toBe(own.devDependencies[name]);
     }
-    expect(JSON.parse(read('tsconfig.json')).compilerOptions).toMatchObject({ skipLibCheck: false, strict: true, module: 'NodeNext' });
+    expect(JSON.parse(read('tsconfig.json')).compilerOptions).toMatchObject({
+      skipLibCheck: false,
+      strict: true,
+      module: 'NodeNext',
+    });
     expect(read('.gitignore').split('\n')).toContain('.ggen/');
   });
 
   it('starts from a domain example, with the client libraries its generated tests use', () => {
     const dir = tmp();
     expect(ggen(dir, ['init', '.', '--example', 'chat']).code).toBe(0);
-    expect(readFileSync(path.join(dir, 'specs/chat.ttl'), 'utf8')).toBe(readFileSync(path.join(repoRoot, 'specs/chat.ttl'), 'utf8'));
-    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies).toMatchObject({ ws: own.devDependencies.ws });
-    expect(initFiles(dir, 'telecom').map((f) => f.path)).toEqual(['ggen.toml', 'specs/telecom.ttl', 'package.json', 'tsconfig.json', '.gitignore']);
+    expect(readFileSync(path.join(dir, 'specs/chat.ttl'), 'utf8')).toBe(
+      readFileSync(path.join(repoRoot, 'specs/chat.ttl'), 'utf8'),
+    );
+    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies).toMatchObject({
+      ws: own.devDependencies.ws,
+    });
+    expect(initFiles(dir, 'telecom').map((f) => f.path)).toEqual([
+      'ggen.toml',
+      'specs/telecom.ttl',
+      'package.json',
+      'tsconfig.json',
+      '.gitignore',
+    ]);
   });
 
   it('refuses to overwrite existing files, lists them and writes nothing; --force overwrites', () => {
@@ -75,7 +92,9 @@ describe('ggen init', () => {
     const dir = tmp();
     const r = ggen(dir, ['init', '--example', 'payments']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--example: unknown example "payments" (choose one of minimal, telecom, chat, autonomics)');
+    expect(r.stderr).toContain(
+      '--example: unknown example "payments" (choose one of minimal, telecom, chat, autonomics)',
+    );
     expect(existsSync(path.join(dir, 'ggen.toml'))).toBe(false);
   });
 });

@@ -1,6 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryLogger, MetricsCollector, Supervisor, exited, isProcessAlive, resetRuntime, unwrapStart, type Pid } from '../../packages/runtime/src/index.js';
-import { DeclaredMachine, castEvent, currentState, sendEvent, type DroppedEvent, type MachineDefinition, type NotifyPayload } from '../../packages/runtime/src/machines/index.js';
+import {
+  MemoryLogger,
+  MetricsCollector,
+  Supervisor,
+  exited,
+  isProcessAlive,
+  resetRuntime,
+  unwrapStart,
+  type Pid,
+} from '../../packages/runtime/src/index.js';
+import {
+  DeclaredMachine,
+  castEvent,
+  currentState,
+  sendEvent,
+  type DroppedEvent,
+  type MachineDefinition,
+  type NotifyPayload,
+} from '../../packages/runtime/src/machines/index.js';
 import { entitlement, quotaSla, ticket } from './fixtures.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -33,7 +50,10 @@ describe('DeclaredMachine: entitlement governor', () => {
   it('takes every declared transition and answers calls with the new state', async () => {
     const m = new DeclaredMachine(entitlement);
     const a = unwrapStart(await m.start({ tenantId: 't1' }));
-    expect(await currentState(a)).toEqual({ state: 'pending', data: { suspensions: 0, maxSuspensions: 3, tenantId: 't1' } });
+    expect(await currentState(a)).toEqual({
+      state: 'pending',
+      data: { suspensions: 0, maxSuspensions: 3, tenantId: 't1' },
+    });
     expect(await sendEvent(a, 'activate')).toBe('active');
     expect(await sendEvent(a, 'suspend', { reason: 'abuse' })).toBe('suspended');
     expect(await sendEvent(a, 'reinstate')).toBe('active');
@@ -73,10 +93,20 @@ describe('DeclaredMachine: entitlement governor', () => {
       state: 'pending',
       event: 'reinstate',
     });
-    expect(await sendEvent(pid, 'launch')).toMatchObject({ error: 'event_not_accepted', message: expect.stringMatching(/launch is not an event of entitlement_governor/) });
+    expect(await sendEvent(pid, 'launch')).toMatchObject({
+      error: 'event_not_accepted',
+      message: expect.stringMatching(/launch is not an event of entitlement_governor/),
+    });
     await sendEvent(pid, 'activate');
-    expect(await sendEvent(pid, 'suspend')).toMatchObject({ error: 'event_not_accepted', state: 'active', message: expect.stringMatching(/missing parameter reason/) });
-    expect(await sendEvent(pid, 'suspend', { reason: 7 })).toMatchObject({ error: 'event_not_accepted', message: expect.stringMatching(/parameter reason must be a string/) });
+    expect(await sendEvent(pid, 'suspend')).toMatchObject({
+      error: 'event_not_accepted',
+      state: 'active',
+      message: expect.stringMatching(/missing parameter reason/),
+    });
+    expect(await sendEvent(pid, 'suspend', { reason: 7 })).toMatchObject({
+      error: 'event_not_accepted',
+      message: expect.stringMatching(/parameter reason must be a string/),
+    });
     expect(await currentState(pid)).toEqual({ state: 'active', data: before.data });
     expect(isProcessAlive(pid)).toBe(true);
     expect(m.stats.refused).toBe(4);
@@ -91,7 +121,15 @@ describe('DeclaredMachine: entitlement governor', () => {
     castEvent(pid, 'activate');
     expect((await currentState(pid)).state).toBe('active');
     expect(m.stats.dropped).toBe(1);
-    expect(dropped).toEqual([{ machine: 'entitlement_governor', state: 'pending', event: 'reinstate', reason: 'refused', error: expect.objectContaining({ error: 'event_not_accepted' }) }]);
+    expect(dropped).toEqual([
+      {
+        machine: 'entitlement_governor',
+        state: 'pending',
+        event: 'reinstate',
+        reason: 'refused',
+        error: expect.objectContaining({ error: 'event_not_accepted' }),
+      },
+    ]);
   });
 
   it('runs enter actions on the initial state and on every change, but not on keep-state transitions', async () => {
@@ -118,7 +156,15 @@ describe('DeclaredMachine: entitlement governor', () => {
     const def: MachineDefinition = {
       ...entitlement,
       transitions: entitlement.transitions.map((t) =>
-        t.event === 'activate' ? { ...t, actions: [{ kind: 'emit_metric', metric: 'activations' }, { kind: 'notify', topic: 'activating' }] } : t,
+        t.event === 'activate'
+          ? {
+              ...t,
+              actions: [
+                { kind: 'emit_metric', metric: 'activations' },
+                { kind: 'notify', topic: 'activating' },
+              ],
+            }
+          : t,
       ),
     };
     const pid = unwrapStart(await new DeclaredMachine(def, { notify, metrics }).start());
@@ -161,9 +207,23 @@ describe('DeclaredMachine: guards', () => {
     ],
     transitions: [
       ...comparators.flatMap((c) => [
-        { from: 's', event: `event_${c}`, to: 's', priority: 0, guards: [{ left: 'event.x' as const, comparator: c, right: 'data.y' as const }], actions: [{ kind: 'reply' as const, value: true }] },
+        {
+          from: 's',
+          event: `event_${c}`,
+          to: 's',
+          priority: 0,
+          guards: [{ left: 'event.x' as const, comparator: c, right: 'data.y' as const }],
+          actions: [{ kind: 'reply' as const, value: true }],
+        },
         { from: 's', event: `event_${c}`, to: 's', priority: 1, actions: [{ kind: 'reply' as const, value: false }] },
-        { from: 's', event: `data_${c}`, to: 's', priority: 0, guards: [{ left: 'data.y' as const, comparator: c, rightValue: 5 }], actions: [{ kind: 'reply' as const, value: true }] },
+        {
+          from: 's',
+          event: `data_${c}`,
+          to: 's',
+          priority: 0,
+          guards: [{ left: 'data.y' as const, comparator: c, rightValue: 5 }],
+          actions: [{ kind: 'reply' as const, value: true }],
+        },
         { from: 's', event: `data_${c}`, to: 's', priority: 1, actions: [{ kind: 'reply' as const, value: false }] },
       ]),
       { from: 's', event: 'set', to: 's', actions: [{ kind: 'set_field', field: 'y', fromParam: 'y' }] },
@@ -217,7 +277,8 @@ describe('DeclaredMachine: guards', () => {
     expect(await sendEvent(pid, 'event_lt', { x: 'a' })).toBe(true);
     expect(await sendEvent(pid, 'event_gt', { x: 'a' })).toBe(false);
     await sendEvent(pid, 'set', { y: 5 });
-    for (const c of ['gt', 'gte', 'lt', 'lte'] as const) expect(await sendEvent(pid, `event_${c}`, { x: '5' })).toBe(false);
+    for (const c of ['gt', 'gte', 'lt', 'lte'] as const)
+      expect(await sendEvent(pid, `event_${c}`, { x: '5' })).toBe(false);
     expect(await sendEvent(pid, 'event_eq', { x: '5' })).toBe(false);
     expect(await sendEvent(pid, 'event_ne', { x: '5' })).toBe(true);
     await sendEvent(pid, 'set', { y: { a: [1, 2] } });
@@ -290,7 +351,9 @@ describe('DeclaredMachine: quota and SLA governor', () => {
     const slow = unwrapStart(await new DeclaredMachine(timed, { timeoutOverrides: { a_expired: 60_000 } }).start());
     await sleep(90);
     expect((await currentState(slow)).state).toBe('a');
-    expect(() => new DeclaredMachine(timed, { timeoutOverrides: { a_expired: -1 } })).toThrow(/timeoutOverrides.a_expired/);
+    expect(() => new DeclaredMachine(timed, { timeoutOverrides: { a_expired: -1 } })).toThrow(
+      /timeoutOverrides.a_expired/,
+    );
   });
 
   it('keep-state transitions neither re-run enter actions nor re-arm the state timeout', async () => {
@@ -332,7 +395,15 @@ describe('DeclaredMachine: postpone', () => {
       { from: 'locked', event: 'use', to: 'locked', actions: [{ kind: 'postpone' }] },
       { from: 'locked', event: 'noop', to: 'locked' },
       { from: 'locked', event: 'unlock', to: 'open' },
-      { from: 'open', event: 'use', to: 'open', actions: [{ kind: 'increment_field', field: 'uses' }, { kind: 'reply', value: 'used' }] },
+      {
+        from: 'open',
+        event: 'use',
+        to: 'open',
+        actions: [
+          { kind: 'increment_field', field: 'uses' },
+          { kind: 'reply', value: 'used' },
+        ],
+      },
     ],
     unhandledError: NOT_ACCEPTED,
   };
@@ -375,7 +446,12 @@ describe('DeclaredMachine: invoke', () => {
         actions: [
           { kind: 'invoke', target: 'auth_server', op: 'verifyAccess', field: 'claims', args: [{ name: 'token' }] },
           { kind: 'set_field', field: 'userId', fromData: 'claims.sub' },
-          { kind: 'invoke', target: 'presence_server', op: 'connect', args: [{ name: 'userId' }, { name: 'connectionId' }] },
+          {
+            kind: 'invoke',
+            target: 'presence_server',
+            op: 'connect',
+            args: [{ name: 'userId' }, { name: 'connectionId' }],
+          },
           { kind: 'reply', value: 'auth_ok' },
         ],
       },
@@ -385,7 +461,13 @@ describe('DeclaredMachine: invoke', () => {
         event: 'send_message',
         to: 'active',
         actions: [
-          { kind: 'invoke', target: 'message_store', op: 'append', field: 'lastMessage', args: [{ name: 'roomId' }, { name: 'senderId', fromData: 'userId' }, { name: 'body' }] },
+          {
+            kind: 'invoke',
+            target: 'message_store',
+            op: 'append',
+            field: 'lastMessage',
+            args: [{ name: 'roomId' }, { name: 'senderId', fromData: 'userId' }, { name: 'body' }],
+          },
           { kind: 'increment_field', field: 'messagesSent' },
           { kind: 'emit_metric', metric: 'chat_messages' },
           { kind: 'reply', value: 'ack' },
@@ -393,7 +475,9 @@ describe('DeclaredMachine: invoke', () => {
       },
       { from: 'active', event: 'logout', to: 'closed' },
     ],
-    enterActions: { closed: [{ kind: 'invoke', target: 'presence_server', op: 'disconnect', args: [{ name: 'userId' }] }] },
+    enterActions: {
+      closed: [{ kind: 'invoke', target: 'presence_server', op: 'disconnect', args: [{ name: 'userId' }] }],
+    },
     unhandledError: NOT_ACCEPTED,
   };
 
@@ -435,11 +519,16 @@ describe('DeclaredMachine: invoke', () => {
   });
 
   it('an invoke error aborts the transition: no state or data change, later actions skipped, the caller gets the error', async () => {
-    const { calls, invoke } = services({ 'presence_server.connect': { error: 'presence_unavailable', message: 'try later' } });
+    const { calls, invoke } = services({
+      'presence_server.connect': { error: 'presence_unavailable', message: 'try later' },
+    });
     const m = new DeclaredMachine(session, { invoke });
     const pid = unwrapStart(await m.start());
     const before = await currentState(pid);
-    expect(await sendEvent(pid, 'auth', { token: 'tok' })).toEqual({ error: 'presence_unavailable', message: 'try later' });
+    expect(await sendEvent(pid, 'auth', { token: 'tok' })).toEqual({
+      error: 'presence_unavailable',
+      message: 'try later',
+    });
     expect(await currentState(pid)).toEqual(before);
     expect(calls).toHaveLength(2);
     expect(m.stats.aborted).toBe(1);
@@ -456,7 +545,9 @@ describe('DeclaredMachine: invoke', () => {
     expect(await sendEvent(pid, 'logout')).toBe('closed');
     expect((await currentState(pid)).state).toBe('closed');
     expect(m.stats.enterErrors).toBe(1);
-    expect(dropped).toEqual([expect.objectContaining({ reason: 'enter_aborted', state: 'closed', error: { error: 'gone' } })]);
+    expect(dropped).toEqual([
+      expect.objectContaining({ reason: 'enter_aborted', state: 'closed', error: { error: 'gone' } }),
+    ]);
   });
 
   it('a terminal state stops the process normally once its enter actions have run (otp:terminal)', async () => {
@@ -480,7 +571,9 @@ describe('DeclaredMachine: invoke', () => {
   });
 
   it('refuses to build a machine with invoke actions but no invoke function', () => {
-    expect(() => new DeclaredMachine(session)).toThrow(/chat_session: the definition has invoke actions, so options.invoke must be a function/);
+    expect(() => new DeclaredMachine(session)).toThrow(
+      /chat_session: the definition has invoke actions, so options.invoke must be a function/,
+    );
   });
 
   it('1,000 tenants under a simple_one_for_one supervisor: a throwing invoke kills only its own machine', async () => {
@@ -490,17 +583,24 @@ describe('DeclaredMachine: invoke', () => {
       return invoke(target, op, args);
     };
     const m = new DeclaredMachine(session, { invoke: throwing });
-    const sup = unwrapStart(await Supervisor.startLink({ strategy: 'simple_one_for_one', intensity: 10, period: 60 }, [m.childSpec()]));
+    const sup = unwrapStart(
+      await Supervisor.startLink({ strategy: 'simple_one_for_one', intensity: 10, period: 60 }, [m.childSpec()]),
+    );
     const pids: Pid[] = [];
-    for (let i = 0; i < 1000; i++) pids.push((await Supervisor.startChild(sup, [{ connectionId: `tenant-${i}` }]) as { ok: Pid }).ok);
+    for (let i = 0; i < 1000; i++)
+      pids.push(((await Supervisor.startChild(sup, [{ connectionId: `tenant-${i}` }])) as { ok: Pid }).ok);
     await Promise.all(pids.map((p, i) => (i === 500 ? undefined : sendEvent(p, 'auth', { token: `t${i}` }))));
     const victim = pids[500]!;
-    await expect(sendEvent(victim, 'auth', { token: 'poison' })).rejects.toMatchObject({ reason: expect.objectContaining({ message: 'auth backend exploded' }) });
+    await expect(sendEvent(victim, 'auth', { token: 'poison' })).rejects.toMatchObject({
+      reason: expect.objectContaining({ message: 'auth backend exploded' }),
+    });
     expect(isProcessAlive(victim)).toBe(false);
     expect(isProcessAlive(sup)).toBe(true);
     expect((await Supervisor.countChildren(sup)).active).toBe(999);
     const states = await Promise.all(pids.filter((p) => p !== victim).map((p) => currentState(p)));
-    expect(states.every((s, i) => s.state === 'authenticated' && s.data.connectionId === `tenant-${i < 500 ? i : i + 1}`)).toBe(true);
+    expect(
+      states.every((s, i) => s.state === 'authenticated' && s.data.connectionId === `tenant-${i < 500 ? i : i + 1}`),
+    ).toBe(true);
     expect(logger.ofKind('processCrashed')).toHaveLength(1);
   });
 });

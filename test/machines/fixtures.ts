@@ -1,7 +1,10 @@
 /** Definitions written the way templates emit them, modelled on specs/autonomics.ttl and specs/chat.ttl. */
 import type { MachineDefinition } from '../../packages/runtime/src/machines/index.js';
 
-const notAccepted = { code: 'event_not_accepted', message: 'the governor does not accept this event in its current state' };
+const notAccepted = {
+  code: 'event_not_accepted',
+  message: 'the governor does not accept this event in its current state',
+};
 
 export const entitlement = {
   name: 'entitlement_governor',
@@ -82,11 +85,25 @@ export function quotaSla(stepDownMs = 40): MachineDefinition {
       { name: 'usage_reported', kind: 'cast', params: [{ name: 'used', type: 'number' }] },
       { name: 'reset', kind: 'call', params: [], replyType: 'string' },
     ],
-    transitions: [...transitions, ...levels.map((from) => ({ from, event: 'reset', to: 'within_limits', actions: [{ kind: 'reset_field', field: 'used' }] as const }))],
+    transitions: [
+      ...transitions,
+      ...levels.map((from) => ({
+        from,
+        event: 'reset',
+        to: 'within_limits',
+        actions: [{ kind: 'reset_field', field: 'used' }] as const,
+      })),
+    ],
     enterActions: {
       warning: [{ kind: 'notify', topic: 'quota.warning' }],
-      throttled: [{ kind: 'notify', topic: 'quota.throttled' }, { kind: 'emit_metric', metric: 'quota_throttles' }],
-      blocked: [{ kind: 'notify', topic: 'quota.blocked' }, { kind: 'emit_metric', metric: 'quota_blocks' }],
+      throttled: [
+        { kind: 'notify', topic: 'quota.throttled' },
+        { kind: 'emit_metric', metric: 'quota_throttles' },
+      ],
+      blocked: [
+        { kind: 'notify', topic: 'quota.blocked' },
+        { kind: 'emit_metric', metric: 'quota_blocks' },
+      ],
     },
     stateTimeouts: [
       { inState: 'warning', timeoutMs: stepDownMs, event: 'warning_cleared', to: 'within_limits' },
@@ -124,13 +141,33 @@ export const ticket = {
     { name: 'reopen', kind: 'call', params: [], replyType: 'string' },
   ],
   transitions: [
-    { from: 'open', event: 'assign', to: 'assigned', actions: [{ kind: 'set_field', field: 'agentId', fromParam: 'agentId' }] },
-    { from: 'assigned', event: 'assign', to: 'assigned', actions: [{ kind: 'set_field', field: 'agentId', fromParam: 'agentId' }] },
+    {
+      from: 'open',
+      event: 'assign',
+      to: 'assigned',
+      actions: [{ kind: 'set_field', field: 'agentId', fromParam: 'agentId' }],
+    },
+    {
+      from: 'assigned',
+      event: 'assign',
+      to: 'assigned',
+      actions: [{ kind: 'set_field', field: 'agentId', fromParam: 'agentId' }],
+    },
     { from: 'assigned', event: 'start', to: 'in_progress' },
     { from: 'in_progress', event: 'request_info', to: 'waiting_on_customer' },
     { from: 'waiting_on_customer', event: 'customer_replied', to: 'in_progress' },
-    { from: 'in_progress', event: 'resolve', to: 'resolved', actions: [{ kind: 'set_field', field: 'resolution', fromParam: 'resolution' }] },
-    { from: 'waiting_on_customer', event: 'resolve', to: 'resolved', actions: [{ kind: 'set_field', field: 'resolution', fromParam: 'resolution' }] },
+    {
+      from: 'in_progress',
+      event: 'resolve',
+      to: 'resolved',
+      actions: [{ kind: 'set_field', field: 'resolution', fromParam: 'resolution' }],
+    },
+    {
+      from: 'waiting_on_customer',
+      event: 'resolve',
+      to: 'resolved',
+      actions: [{ kind: 'set_field', field: 'resolution', fromParam: 'resolution' }],
+    },
     { from: 'resolved', event: 'close', to: 'closed' },
     { from: 'open', event: 'close', to: 'closed' },
     {
@@ -158,5 +195,8 @@ export const ticket = {
     { inState: 'resolved', timeoutMs: 604800000, event: 'auto_close', to: 'closed' },
     { inState: 'waiting_on_customer', timeoutMs: 1209600000, event: 'customer_unresponsive', to: 'resolved' },
   ],
-  unhandledError: { code: 'transition_refused', message: 'the ticket does not accept this event in its current status' },
+  unhandledError: {
+    code: 'transition_refused',
+    message: 'the ticket does not accept this event in its current status',
+  },
 } as const satisfies MachineDefinition;

@@ -28,7 +28,15 @@ describe('applyEvent (pure)', () => {
       changed: true,
     });
     const a = applyEvent(ticket, t0, 'assign', { agentId: 'ag1' });
-    expect(a).toEqual({ ok: { state: 'assigned', data: { ...t0.data, agentId: 'ag1' }, effects: [{ kind: 'notify', topic: 'ticket.assigned' }], reply: 'assigned', changed: true } });
+    expect(a).toEqual({
+      ok: {
+        state: 'assigned',
+        data: { ...t0.data, agentId: 'ag1' },
+        effects: [{ kind: 'notify', topic: 'ticket.assigned' }],
+        reply: 'assigned',
+        changed: true,
+      },
+    });
     if (!('ok' in a)) throw new Error('refused');
     const again = applyEvent(ticket, a.ok, 'assign', { agentId: 'ag2' });
     expect(again).toMatchObject({ ok: { state: 'assigned', data: { agentId: 'ag2' }, effects: [], changed: false } });
@@ -39,11 +47,22 @@ describe('applyEvent (pure)', () => {
     const t0 = fresh();
     const before = structuredClone(t0.data);
     expect(applyEvent(ticket, t0, 'resolve', { resolution: 'x' })).toEqual({
-      error: { error: 'transition_refused', message: 'the ticket does not accept this event in its current status', state: 'open', event: 'resolve' },
+      error: {
+        error: 'transition_refused',
+        message: 'the ticket does not accept this event in its current status',
+        state: 'open',
+        event: 'resolve',
+      },
     });
-    expect(applyEvent(ticket, t0, 'assign', {})).toMatchObject({ error: { error: 'transition_refused', message: expect.stringMatching(/missing parameter agentId/) } });
-    expect(applyEvent(ticket, t0, 'explode')).toMatchObject({ error: { message: expect.stringMatching(/explode is not an event of ticket_lifecycle/) } });
-    expect(applyEvent(ticket, { state: 'limbo', data: t0.data }, 'close')).toMatchObject({ error: { message: expect.stringMatching(/limbo is not a state/) } });
+    expect(applyEvent(ticket, t0, 'assign', {})).toMatchObject({
+      error: { error: 'transition_refused', message: expect.stringMatching(/missing parameter agentId/) },
+    });
+    expect(applyEvent(ticket, t0, 'explode')).toMatchObject({
+      error: { message: expect.stringMatching(/explode is not an event of ticket_lifecycle/) },
+    });
+    expect(applyEvent(ticket, { state: 'limbo', data: t0.data }, 'close')).toMatchObject({
+      error: { message: expect.stringMatching(/limbo is not a state/) },
+    });
     expect(t0.data).toEqual(before);
   });
 
@@ -65,7 +84,9 @@ describe('applyEvent (pure)', () => {
   });
 
   it('guards on a counter: a ticket reopens at most 3 times', () => {
-    let e: { state: string; data: Record<string, unknown> } = applyOk(applyEvent(ticket, fresh(), 'assign', { agentId: 'a' }));
+    let e: { state: string; data: Record<string, unknown> } = applyOk(
+      applyEvent(ticket, fresh(), 'assign', { agentId: 'a' }),
+    );
     e = applyOk(applyEvent(ticket, e, 'start'));
     for (let i = 1; i <= 3; i++) {
       e = applyOk(applyEvent(ticket, e, 'resolve', { resolution: `r${i}` }));
@@ -75,15 +96,27 @@ describe('applyEvent (pure)', () => {
       e = applyOk(applyEvent(ticket, e, 'start'));
     }
     e = applyOk(applyEvent(ticket, e, 'resolve', { resolution: 'final' }));
-    expect(applyEvent(ticket, e, 'reopen')).toMatchObject({ error: { error: 'transition_refused', state: 'resolved', event: 'reopen' } });
+    expect(applyEvent(ticket, e, 'reopen')).toMatchObject({
+      error: { error: 'transition_refused', state: 'resolved', event: 'reopen' },
+    });
     expect(applyEvent(ticket, e, 'close')).toMatchObject({ ok: { state: 'closed' } });
   });
 
   it('refuses definitions with invoke or postpone explicitly', () => {
-    const withInvoke: MachineDefinition = { ...entitlement, transitions: [{ from: 'pending', event: 'activate', to: 'active', actions: [{ kind: 'invoke', target: 'a', op: 'b' }] }] };
+    const withInvoke: MachineDefinition = {
+      ...entitlement,
+      transitions: [
+        { from: 'pending', event: 'activate', to: 'active', actions: [{ kind: 'invoke', target: 'a', op: 'b' }] },
+      ],
+    };
     expect(() => validateLifecycleDefinition(withInvoke)).toThrow(MachineDefinitionError);
-    expect(() => applyEvent(withInvoke, { state: 'pending', data: {} }, 'activate')).toThrow(/invoke actions need a process/);
-    const withPostpone: MachineDefinition = { ...entitlement, transitions: [{ from: 'pending', event: 'activate', to: 'pending', actions: [{ kind: 'postpone' }] }] };
+    expect(() => applyEvent(withInvoke, { state: 'pending', data: {} }, 'activate')).toThrow(
+      /invoke actions need a process/,
+    );
+    const withPostpone: MachineDefinition = {
+      ...entitlement,
+      transitions: [{ from: 'pending', event: 'activate', to: 'pending', actions: [{ kind: 'postpone' }] }],
+    };
     expect(() => validateLifecycleDefinition(withPostpone)).toThrow(/postpone needs a mailbox/);
     expect(validateLifecycleDefinition(ticket)).toBe(ticket);
   });
@@ -120,13 +153,28 @@ describe('LifecycleStore', () => {
   it('creates, gets, applies valid and invalid events, and performs effects after commit', async () => {
     const notes: string[] = [];
     const metrics = new MetricsCollector();
-    const s = open({ notify: (topic) => notes.push(topic), metrics, notFound: { code: 'ticket_not_found', message: 'no such ticket' } });
+    const s = open({
+      notify: (topic) => notes.push(topic),
+      metrics,
+      notFound: { code: 'ticket_not_found', message: 'no such ticket' },
+    });
     const created = ok(await s.create('T-1', { agentId: '' }));
     expect(created).toMatchObject({ id: 'T-1', state: 'open', version: 1, dueAt: null });
-    expect(await s.create('T-1')).toEqual({ error: { error: 'already_exists', message: 'an entity with this id exists', id: 'T-1' } });
-    expect(ok(await s.apply('T-1', 'assign', { agentId: 'ag' }))).toMatchObject({ state: 'assigned', version: 2, reply: 'assigned', data: { agentId: 'ag' } });
-    expect(await s.apply('T-1', 'resolve', { resolution: 'x' })).toEqual({ error: expect.objectContaining({ error: 'transition_refused', state: 'assigned', event: 'resolve' }) });
-    expect(await s.apply('T-9', 'start')).toEqual({ error: { error: 'ticket_not_found', message: 'no such ticket', id: 'T-9' } });
+    expect(await s.create('T-1')).toEqual({
+      error: { error: 'already_exists', message: 'an entity with this id exists', id: 'T-1' },
+    });
+    expect(ok(await s.apply('T-1', 'assign', { agentId: 'ag' }))).toMatchObject({
+      state: 'assigned',
+      version: 2,
+      reply: 'assigned',
+      data: { agentId: 'ag' },
+    });
+    expect(await s.apply('T-1', 'resolve', { resolution: 'x' })).toEqual({
+      error: expect.objectContaining({ error: 'transition_refused', state: 'assigned', event: 'resolve' }),
+    });
+    expect(await s.apply('T-9', 'start')).toEqual({
+      error: { error: 'ticket_not_found', message: 'no such ticket', id: 'T-9' },
+    });
     expect(s.get('T-1')).toMatchObject({ state: 'assigned', version: 2 });
     expect(s.get('T-9')).toBeUndefined();
     ok(await s.apply('T-1', 'start'));
@@ -158,7 +206,9 @@ describe('LifecycleStore', () => {
     t = 2000;
     expect(ok(await s.apply('T-1', 'assign', { agentId: 'ag' })).data.updatedAt).toBe(2000);
     t = 3000;
-    expect(await s.apply('T-1', 'resolve', { resolution: 'x' })).toMatchObject({ error: { error: 'transition_refused' } });
+    expect(await s.apply('T-1', 'resolve', { resolution: 'x' })).toMatchObject({
+      error: { error: 'transition_refused' },
+    });
     expect(s.get('T-1')?.data.updatedAt).toBe(2000);
   });
 
@@ -168,7 +218,13 @@ describe('LifecycleStore', () => {
     ok(await s.apply('T-1', 'assign', { agentId: 'ag' }));
     await s.close();
     const again = open();
-    expect(again.get('T-1')).toEqual({ id: 'T-1', state: 'assigned', data: { agentId: 'ag', resolution: '', reopens: 0, maxReopens: 3 }, version: 2, dueAt: null });
+    expect(again.get('T-1')).toEqual({
+      id: 'T-1',
+      state: 'assigned',
+      data: { agentId: 'ag', resolution: '', reopens: 0, maxReopens: 3 },
+      version: 2,
+      dueAt: null,
+    });
     expect(ok(await again.apply('T-1', 'start'))).toMatchObject({ state: 'in_progress', version: 3 });
   });
 
@@ -226,7 +282,10 @@ describe('LifecycleStore', () => {
 
   it('rejects a bad table name and a definition a lifecycle cannot run', () => {
     expect(() => new LifecycleStore(ticket, { path, table: 'x; DROP TABLE y' })).toThrow(/table name/);
-    const withInvoke: MachineDefinition = { ...ticket, transitions: [{ from: 'open', event: 'start', to: 'open', actions: [{ kind: 'invoke', target: 'a', op: 'b' }] }] };
+    const withInvoke: MachineDefinition = {
+      ...ticket,
+      transitions: [{ from: 'open', event: 'start', to: 'open', actions: [{ kind: 'invoke', target: 'a', op: 'b' }] }],
+    };
     expect(() => new LifecycleStore(withInvoke, { path })).toThrow(MachineDefinitionError);
   });
 });

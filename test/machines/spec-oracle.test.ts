@@ -1,14 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { specCases, specExample, specOutcome, specRefusal, type SpecMachine } from '../../packages/runtime/src/testing/index.js';
+import {
+  specCases,
+  specExample,
+  specOutcome,
+  specRefusal,
+  type SpecMachine,
+} from '../../packages/runtime/src/testing/index.js';
 
 const spec: SpecMachine = {
   fields: { failed: 0, due: 10, name: 'a' },
   params: { pay: { amount: 'number' }, fail: {}, rename: { to: 'string' } },
   transitions: [
     { from: 'past_due', event: 'fail', priority: 1, to: 'past_due', guards: [] },
-    { from: 'past_due', event: 'fail', priority: 0, to: 'delinquent', guards: [{ left: 'data.failed', comparator: 'gte', rightValue: 2 }] },
-    { from: 'past_due', event: 'pay', priority: 0, to: 'current', guards: [{ left: 'event.amount', comparator: 'gte', right: 'data.due' }] },
-    { from: 's', event: 'rename', priority: 0, to: 't', guards: [{ left: 'event.to', comparator: 'ne', right: 'data.name' }] },
+    {
+      from: 'past_due',
+      event: 'fail',
+      priority: 0,
+      to: 'delinquent',
+      guards: [{ left: 'data.failed', comparator: 'gte', rightValue: 2 }],
+    },
+    {
+      from: 'past_due',
+      event: 'pay',
+      priority: 0,
+      to: 'current',
+      guards: [{ left: 'event.amount', comparator: 'gte', right: 'data.due' }],
+    },
+    {
+      from: 's',
+      event: 'rename',
+      priority: 0,
+      to: 't',
+      guards: [{ left: 'event.to', comparator: 'ne', right: 'data.name' }],
+    },
   ],
 };
 
@@ -21,7 +45,12 @@ describe('spec oracle', () => {
   it('gte holds at equality, gt does not', () => {
     expect(specOutcome(spec, 'past_due', 'pay', { due: 10 }, { amount: 10 })?.to).toBe('current');
     expect(specOutcome(spec, 'past_due', 'pay', { due: 10 }, { amount: 9 })).toBeUndefined();
-    const gt: SpecMachine = { ...spec, transitions: [{ from: 'a', event: 'e', priority: 0, to: 'b', guards: [{ left: 'data.x', comparator: 'gt', rightValue: 2 }] }] };
+    const gt: SpecMachine = {
+      ...spec,
+      transitions: [
+        { from: 'a', event: 'e', priority: 0, to: 'b', guards: [{ left: 'data.x', comparator: 'gt', rightValue: 2 }] },
+      ],
+    };
     expect(specOutcome(gt, 'a', 'e', { x: 2 }, {})).toBeUndefined();
     expect(specOutcome(gt, 'a', 'e', { x: 3 }, {})?.to).toBe('b');
   });

@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuthError, TokenService } from '../../packages/runtime/src/auth/index.js';
 import { MessageStore, PresenceTracker, RoomRegistry } from '../../packages/runtime/src/messaging/index.js';
-import { Protocol, startGateway, type Gateway, type GatewayConnection, type SessionHandler } from '../../packages/runtime/src/ws/index.js';
+import {
+  Protocol,
+  startGateway,
+  type Gateway,
+  type GatewayConnection,
+  type SessionHandler,
+} from '../../packages/runtime/src/ws/index.js';
 import { TestClient } from '../ws/fixtures.js';
 
 const protocol = new Protocol({
@@ -24,7 +30,14 @@ const protocol = new Protocol({
       ],
     },
     { type: 'authenticated', direction: 'server_to_client', fields: [{ name: 'user', type: 'string' }] },
-    { type: 'joined', direction: 'server_to_client', fields: [{ name: 'room', type: 'string' }, { name: 'lastSeq', type: 'integer' }] },
+    {
+      type: 'joined',
+      direction: 'server_to_client',
+      fields: [
+        { name: 'room', type: 'string' },
+        { name: 'lastSeq', type: 'integer' },
+      ],
+    },
     {
       type: 'message',
       direction: 'server_to_client',
@@ -35,8 +48,22 @@ const protocol = new Protocol({
         { name: 'body', type: 'string' },
       ],
     },
-    { type: 'ack', direction: 'server_to_client', fields: [{ name: 'clientMsgId', type: 'string' }, { name: 'seq', type: 'integer' }] },
-    { type: 'presence', direction: 'server_to_client', fields: [{ name: 'user', type: 'string' }, { name: 'status', type: 'string' }] },
+    {
+      type: 'ack',
+      direction: 'server_to_client',
+      fields: [
+        { name: 'clientMsgId', type: 'string' },
+        { name: 'seq', type: 'integer' },
+      ],
+    },
+    {
+      type: 'presence',
+      direction: 'server_to_client',
+      fields: [
+        { name: 'user', type: 'string' },
+        { name: 'status', type: 'string' },
+      ],
+    },
   ],
 });
 
@@ -104,7 +131,8 @@ async function startChat() {
           const clientMsgId = m.clientMsgId as string;
           return s.append({ roomId: room, senderId: from, body, clientMsgId }).then((r) => {
             conn.send({ type: 'ack', clientMsgId, seq: r.seq });
-            if (!r.duplicate) rooms.broadcast(room, protocol.encode({ type: 'message', room, seq: r.seq, from, body }), { seq: r.seq });
+            if (!r.duplicate)
+              rooms.broadcast(room, protocol.encode({ type: 'message', room, seq: r.seq, from, body }), { seq: r.seq });
           });
         }
       },
@@ -151,7 +179,8 @@ describe('chat flow over the real gateway', () => {
     expect(presence.onlineCount).toBe(10);
     const perSender = 10;
     members.slice(0, 5).forEach((c, i) => {
-      for (let k = 0; k < perSender; k++) c.send({ type: 'send', room: 'lobby', body: `hi ${i}.${k}`, clientMsgId: `m${k}` });
+      for (let k = 0; k < perSender; k++)
+        c.send({ type: 'send', room: 'lobby', body: `hi ${i}.${k}`, clientMsgId: `m${k}` });
     });
     // A retry of an already-sent message must not be delivered twice.
     members[0]?.send({ type: 'send', room: 'lobby', body: 'hi 0.0', clientMsgId: 'm0' });
@@ -169,7 +198,9 @@ describe('chat flow over the real gateway', () => {
     await members[0]!.until(() => members[0]!.frames.filter((f) => f.type === 'ack').length === perSender + 1, 'acks');
     const page = s.history('lobby', { limit: 100 });
     expect(page.messages.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => total - i));
-    expect(page.messages.map((m) => `${m.senderId}:${m.body}`).reverse()).toEqual(streams[0]?.map((f) => `${f.from}:${f.body}`));
+    expect(page.messages.map((m) => `${m.senderId}:${m.body}`).reverse()).toEqual(
+      streams[0]?.map((f) => `${f.from}:${f.body}`),
+    );
     expect(errors).toEqual([]);
   });
 
@@ -186,7 +217,10 @@ describe('chat flow over the real gateway', () => {
     presence.typing('l', 'r');
     await watcher.until(() => watcher.frames.some((f) => f.type === 'presence' && f.status === 'typing'), 'typing');
     leaver.terminate();
-    await watcher.until(() => watcher.frames.some((f) => f.type === 'presence' && f.status === 'stopped_typing'), 'stopped typing');
+    await watcher.until(
+      () => watcher.frames.some((f) => f.type === 'presence' && f.status === 'stopped_typing'),
+      'stopped typing',
+    );
     expect(rooms.memberCount('r')).toBe(1);
     expect(presence.isOnline('l')).toBe(false);
     expect(presence.isOnline('w')).toBe(true);

@@ -52,11 +52,15 @@ describe('MessageStore', () => {
     const clock = { t: 5_000 };
     const s = MessageStore.open(path, { now: () => clock.t });
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => s.append({ roomId: `r${i % 3}`, senderId: 'u', body: `m${i}`, clientMsgId: `c${i}` })),
+      Array.from({ length: 30 }, (_, i) =>
+        s.append({ roomId: `r${i % 3}`, senderId: 'u', body: `m${i}`, clientMsgId: `c${i}` }),
+      ),
     );
     expect(results.filter((r) => r.duplicate)).toEqual([]);
     for (const room of [0, 1, 2]) {
-      expect(results.filter((_, i) => i % 3 === room).map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect(results.filter((_, i) => i % 3 === room).map((r) => r.seq)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      );
     }
     expect(results[0]?.ts).toBe(5_000);
     await s.close();
@@ -84,7 +88,13 @@ describe('MessageStore', () => {
   it('validates input', async () => {
     const s = open();
     const ok = { roomId: 'r', senderId: 's', body: 'b', clientMsgId: 'c' };
-    for (const bad of [{ ...ok, roomId: '' }, { ...ok, senderId: 7 }, { ...ok, clientMsgId: 'x'.repeat(300) }, { ...ok, body: null }, null]) {
+    for (const bad of [
+      { ...ok, roomId: '' },
+      { ...ok, senderId: 7 },
+      { ...ok, clientMsgId: 'x'.repeat(300) },
+      { ...ok, body: null },
+      null,
+    ]) {
       expect(await storeError(s.append(bad as never))).toBe('invalid_message');
     }
     expect(s.count()).toBe(0);
@@ -107,7 +117,14 @@ describe('MessageStore', () => {
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => 25 - i));
     const exact = s.history('r', { limit: 25 });
     expect(exact.nextCursor).toBeNull();
-    expect(exact.messages[0]).toMatchObject({ roomId: 'r', seq: 25, body: 'm25', senderId: 's', clientMsgId: 'c25', ts: 1_000 });
+    expect(exact.messages[0]).toMatchObject({
+      roomId: 'r',
+      seq: 25,
+      body: 'm25',
+      senderId: 's',
+      clientMsgId: 'c25',
+      ts: 1_000,
+    });
     expect(s.history('empty')).toEqual({ messages: [], nextCursor: null });
   });
 
@@ -117,8 +134,12 @@ describe('MessageStore', () => {
     const cursor = s.history('r', { limit: 1 }).nextCursor as string;
     expect(await storeError(() => s.history('other', { before: cursor }))).toBe('bad_cursor');
     expect(await storeError(() => s.history('r', { before: 'not a cursor!' }))).toBe('bad_cursor');
-    expect(await storeError(() => s.history('r', { before: Buffer.from('c1\n0\nr').toString('base64url') }))).toBe('bad_cursor');
-    expect(await storeError(() => s.history('r', { before: Buffer.from('c1\n-1\nr').toString('base64url') }))).toBe('bad_cursor');
+    expect(await storeError(() => s.history('r', { before: Buffer.from('c1\n0\nr').toString('base64url') }))).toBe(
+      'bad_cursor',
+    );
+    expect(await storeError(() => s.history('r', { before: Buffer.from('c1\n-1\nr').toString('base64url') }))).toBe(
+      'bad_cursor',
+    );
     expect(await storeError(() => s.history('r', { limit: 0 }))).toBe('bad_limit');
     expect(await storeError(() => s.history('r', { limit: 1.5 }))).toBe('bad_limit');
   });
@@ -143,9 +164,14 @@ describe('MessageStore', () => {
     let stderr = '';
     let buf = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(signal ?? code)),
+    );
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child produced ${acked.length} acks in 15s; stderr: ${stderr}`)), 15_000);
+      const timer = setTimeout(
+        () => reject(new Error(`child produced ${acked.length} acks in 15s; stderr: ${stderr}`)),
+        15_000,
+      );
       child.stdout.on('data', (d: Buffer) => {
         buf += d.toString();
         let nl: number;
@@ -185,7 +211,12 @@ describe('MessageStore', () => {
       expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs.length - i));
     }
     const retry = acked[acked.length - 1]!;
-    const again = await s.append({ roomId: retry.roomId, senderId: retry.senderId, body: `body ${retry.clientMsgId.slice(1).replace('-', ' ')}`, clientMsgId: retry.clientMsgId });
+    const again = await s.append({
+      roomId: retry.roomId,
+      senderId: retry.senderId,
+      body: `body ${retry.clientMsgId.slice(1).replace('-', ' ')}`,
+      clientMsgId: retry.clientMsgId,
+    });
     expect(again).toMatchObject({ id: retry.id, duplicate: true });
     expect(s.count()).toBe(total);
   });

@@ -34,7 +34,9 @@ describe('AlertManager', () => {
     // Different labels are a different alert.
     expect(hot('b', 1 * MIN).raised).toHaveLength(1);
     // Clears, then flaps back inside the window: active again, but not re-notified.
-    expect(am.evaluate({ metric: 'cpu_ratio', value: 0.5, labels: { node: 'a' } }, 2 * MIN).resolved.map((a) => a.labels)).toEqual([{ node: 'a' }]);
+    expect(
+      am.evaluate({ metric: 'cpu_ratio', value: 0.5, labels: { node: 'a' } }, 2 * MIN).resolved.map((a) => a.labels),
+    ).toEqual([{ node: 'a' }]);
     expect(am.active().map((a) => a.labels.node)).toEqual(['b']);
     expect(hot('a', 3 * MIN).raised).toEqual([]);
     expect(am.active().map((a) => a.labels.node)).toEqual(['a', 'b']);
@@ -76,20 +78,31 @@ describe('AlertManager', () => {
     ]);
     const resolved = am.evaluate({ metric: 'cpu_ratio', value: 0.8, labels: { node: 'a' } }, 10).resolved;
     expect(resolved.map((a) => a.policy)).toEqual(['high_cpu']);
-    expect(am.active().filter((a) => a.labels.node === 'a').map((a) => a.policy)).toEqual(['warm_cpu']);
+    expect(
+      am
+        .active()
+        .filter((a) => a.labels.node === 'a')
+        .map((a) => a.policy),
+    ).toEqual(['warm_cpu']);
   });
 
   it('refuses bad policies and samples', () => {
     const p = policies[0]!;
-    expect(() => new AlertManager({ policies: [{ ...p, op: 'eq' as 'gt' }] })).toThrow(/op must be one of gt, gte, lt, lte, got "eq"/);
+    expect(() => new AlertManager({ policies: [{ ...p, op: 'eq' as 'gt' }] })).toThrow(
+      /op must be one of gt, gte, lt, lte, got "eq"/,
+    );
     expect(() => new AlertManager({ policies: [p, p] })).toThrow(/duplicate policy name "high_cpu"/);
-    expect(() => new AlertManager({ policies: [{ ...p, threshold: Number.NaN }] })).toThrow(/threshold must be a finite number/);
+    expect(() => new AlertManager({ policies: [{ ...p, threshold: Number.NaN }] })).toThrow(
+      /threshold must be a finite number/,
+    );
     expect(() => new AlertManager({ policies: [{ ...p, severity: 'page' as 'critical' }] })).toThrow(/severity/);
     expect(() => new AlertManager({ policies: [{ ...p, metric: 'cpu ratio' }] })).toThrow(/metric name/);
     expect(() => new AlertManager({ policies: [p], dedupWindowMs: -1 })).toThrow(/dedupWindowMs/);
     const am = new AlertManager({ policies: [p] });
     expect(() => am.evaluate({ metric: 'cpu_ratio', value: Number.NaN }, 0)).toThrow(/value must be a number/);
-    expect(() => am.evaluate({ metric: 'cpu_ratio', value: 1, labels: { n: 1 as unknown as string } }, 0)).toThrow(/label n must be a string/);
+    expect(() => am.evaluate({ metric: 'cpu_ratio', value: 1, labels: { n: 1 as unknown as string } }, 0)).toThrow(
+      /label n must be a string/,
+    );
     expect(am.active()).toEqual([]);
   });
 });

@@ -63,7 +63,9 @@ describe('MetricsCollector', () => {
     const m = new MetricsCollector({ histograms: { h: [1] } });
     expect(() => m.inc('9lives')).toThrow(/must match \[a-zA-Z_:\]/);
     expect(() => m.inc('has-dash')).toThrow(/metric name "has-dash"/);
-    expect(() => m.inc('ok_total', { code: 200 } as unknown as Labels)).toThrow(/label code must be a string, got number/);
+    expect(() => m.inc('ok_total', { code: 200 } as unknown as Labels)).toThrow(
+      /label code must be a string, got number/,
+    );
     expect(() => m.inc('ok_total', { 'bad-name': 'x' })).toThrow(/label name "bad-name"/);
     expect(() => m.inc('ok_total', {}, -1)).toThrow(/increment must be a finite number ≥ 0/);
     expect(() => m.set('g', Number.POSITIVE_INFINITY)).toThrow(/finite/);

@@ -29,10 +29,20 @@ describe('TraceHandler', () => {
     const tree = tr.trace(root.context.traceId);
     expect(tree).toHaveLength(1);
     const [r] = tree;
-    expect(r).toMatchObject({ name: 'handle_request', status: 'ok', startTime: 1000, endTime: 1005, attributes: { tenant: 'acme' } });
+    expect(r).toMatchObject({
+      name: 'handle_request',
+      status: 'ok',
+      startTime: 1000,
+      endTime: 1005,
+      attributes: { tenant: 'acme' },
+    });
     expect(r!.children.map((c) => c.name)).toEqual(['write_receipt', 'check_quota']);
     expect(r!.children[0]).toMatchObject({ status: 'error', message: 'disk full', parentSpanId: r!.spanId });
-    expect(r!.children[1]!.children[0]).toMatchObject({ name: 'sql', attributes: { rows: 3, cached: false }, status: 'ok' });
+    expect(r!.children[1]!.children[0]).toMatchObject({
+      name: 'sql',
+      attributes: { rows: 3, cached: false },
+      status: 'ok',
+    });
     expect(tr.getSpan(other.context.spanId)?.status).toBe('unset');
     expect(tr.trace('nope')).toEqual([]);
   });

@@ -3,12 +3,24 @@ import { CircuitBreaker, type CircuitBreakerOptions } from '../../packages/runti
 
 function fakeClock(start = 1_000_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => { t += ms; } };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 function breaker(overrides: Partial<CircuitBreakerOptions> = {}) {
   const clock = fakeClock();
-  const cb = new CircuitBreaker({ errorThreshold: 0.5, windowMs: 60_000, minRequests: 10, openMs: 5_000, now: clock.now, ...overrides });
+  const cb = new CircuitBreaker({
+    errorThreshold: 0.5,
+    windowMs: 60_000,
+    minRequests: 10,
+    openMs: 5_000,
+    now: clock.now,
+    ...overrides,
+  });
   return { cb, clock };
 }
 
@@ -159,7 +171,8 @@ describe('CircuitBreaker', () => {
   it('handles a large volume in bounded memory', () => {
     const { cb, clock } = breaker({ minRequests: 100 });
     for (let i = 0; i < 200_000; i++) {
-      if (i % 3 === 0) cb.recordFailure(); else cb.recordSuccess();
+      if (i % 3 === 0) cb.recordFailure();
+      else cb.recordSuccess();
       if (i % 1000 === 0) clock.advance(1);
     }
     expect(cb.state).toBe('closed');

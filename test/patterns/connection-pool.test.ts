@@ -10,7 +10,13 @@ afterEach(() => {
 
 function pool(size = 2, acquireTimeoutMs = 1_000): ConnectionPool {
   const t = tempDir('pool');
-  const p = new ConnectionPool({ path: join(t.dir, 'pool.db'), size, acquireTimeoutMs, journalMode: 'wal', synchronous: 'full' });
+  const p = new ConnectionPool({
+    path: join(t.dir, 'pool.db'),
+    size,
+    acquireTimeoutMs,
+    journalMode: 'wal',
+    synchronous: 'full',
+  });
   cleanups.push(() => {
     p.close();
     t.cleanup();
@@ -63,8 +69,14 @@ describe('ConnectionPool', () => {
     const p = pool(1);
     const first = await p.acquire();
     const order: number[] = [];
-    const w1 = p.acquire().then((c) => { order.push(1); return c; });
-    const w2 = p.acquire().then((c) => { order.push(2); return c; });
+    const w1 = p.acquire().then((c) => {
+      order.push(1);
+      return c;
+    });
+    const w2 = p.acquire().then((c) => {
+      order.push(2);
+      return c;
+    });
     expect(p.waiting).toBe(2);
     p.release(first);
     const c1 = await w1;
@@ -90,14 +102,23 @@ describe('ConnectionPool', () => {
   it('withConnection releases on success and on failure, and returns the result', async () => {
     const p = pool(1);
     expect(await p.withConnection((c) => c.prepare('SELECT 40 + 2').pluck().get())).toBe(42);
-    await expect(p.withConnection(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      p.withConnection(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(p.available).toBe(1);
   });
 
   it('rolls back a transaction left open by a borrower before reuse', async () => {
     const p = pool(1);
     await p.withConnection((c) => c.exec('CREATE TABLE t (x)'));
-    await expect(p.withConnection((c) => { c.exec('BEGIN; INSERT INTO t VALUES (1)'); throw new Error('left open'); })).rejects.toThrow('left open');
+    await expect(
+      p.withConnection((c) => {
+        c.exec('BEGIN; INSERT INTO t VALUES (1)');
+        throw new Error('left open');
+      }),
+    ).rejects.toThrow('left open');
     await p.withConnection((c) => {
       expect(c.inTransaction).toBe(false);
       expect(c.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
@@ -132,10 +153,29 @@ describe('ConnectionPool', () => {
     [{ acquireTimeoutMs: -1 }, /acquireTimeoutMs/],
     [{ acquireTimeoutMs: Number.POSITIVE_INFINITY }, /acquireTimeoutMs/],
   ])('rejects bad config %o', (bad, message) => {
-    expect(() => new ConnectionPool({ path: '/nonexistent/x.db', size: 1, acquireTimeoutMs: 1, journalMode: 'wal', synchronous: 'full', ...bad })).toThrow(message);
+    expect(
+      () =>
+        new ConnectionPool({
+          path: '/nonexistent/x.db',
+          size: 1,
+          acquireTimeoutMs: 1,
+          journalMode: 'wal',
+          synchronous: 'full',
+          ...bad,
+        }),
+    ).toThrow(message);
   });
 
   it('fails at construction when the file cannot be opened', () => {
-    expect(() => new ConnectionPool({ path: '/nonexistent-dir/x.db', size: 2, acquireTimeoutMs: 1, journalMode: 'wal', synchronous: 'full' })).toThrow();
+    expect(
+      () =>
+        new ConnectionPool({
+          path: '/nonexistent-dir/x.db',
+          size: 2,
+          acquireTimeoutMs: 1,
+          journalMode: 'wal',
+          synchronous: 'full',
+        }),
+    ).toThrow();
   });
 });

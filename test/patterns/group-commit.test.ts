@@ -15,18 +15,27 @@ function setup(): { db: SqliteDatabase; other: SqliteDatabase; path: string } {
   const db = openDatabase(path, { journalMode: 'wal', synchronous: 'full' });
   db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
   const other = openDatabase(path, { journalMode: 'wal', synchronous: 'full' });
-  cleanups.push(t.cleanup, () => db.close(), () => other.close());
+  cleanups.push(
+    t.cleanup,
+    () => db.close(),
+    () => other.close(),
+  );
   return { db, other, path };
 }
 
-const insert = (k: string, v: number) => (db: SqliteDatabase) => db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run(k, v).changes;
+const insert = (k: string, v: number) => (db: SqliteDatabase) =>
+  db.prepare('INSERT INTO t (k, v) VALUES (?, ?)').run(k, v).changes;
 const count = (db: SqliteDatabase) => db.prepare('SELECT count(*) FROM t').pluck().get() as number;
 
 describe('GroupCommit', () => {
   it('folds requests from one turn into one transaction and returns each result', async () => {
     const { db } = setup();
     const gc = new GroupCommit(db);
-    const results = await Promise.all([gc.submit(insert('a', 1)), gc.submit(insert('b', 2)), gc.submit(() => 'plain value')]);
+    const results = await Promise.all([
+      gc.submit(insert('a', 1)),
+      gc.submit(insert('b', 2)),
+      gc.submit(() => 'plain value'),
+    ]);
     expect(results).toEqual([1, 1, 'plain value']);
     expect(gc.batches).toBe(1);
     expect(gc.committed).toBe(3);
@@ -41,14 +50,19 @@ describe('GroupCommit', () => {
         insert('b', 2)(d);
         insert('a', 3)(d); // primary-key violation after a successful write in the same request
       }),
-      gc.submit(() => { throw new Error('plain failure'); }),
+      gc.submit(() => {
+        throw new Error('plain failure');
+      }),
       gc.submit(insert('c', 4)),
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
     expect(String((outcomes[1] as PromiseRejectedResult).reason)).toMatch(/UNIQUE constraint failed/);
     expect((outcomes[2] as PromiseRejectedResult).reason).toEqual(new Error('plain failure'));
     expect(gc.batches).toBe(1);
-    expect(other.prepare('SELECT k, v FROM t ORDER BY k').all()).toEqual([{ k: 'a', v: 1 }, { k: 'c', v: 4 }]);
+    expect(other.prepare('SELECT k, v FROM t ORDER BY k').all()).toEqual([
+      { k: 'a', v: 1 },
+      { k: 'c', v: 4 },
+    ]);
   });
 
   it('later requests in a batch see earlier ones (submission order)', async () => {
@@ -63,13 +77,15 @@ describe('GroupCommit', () => {
     const gc = new GroupCommit(db);
     let insideTransaction: boolean | undefined;
     const seenByOther: number[] = [];
-    const p = gc.submit((d) => {
-      insideTransaction = d.inTransaction;
-      return insert('a', 1)(d);
-    }).then(() => {
-      seenByOther.push(count(other));
-      return db.inTransaction;
-    });
+    const p = gc
+      .submit((d) => {
+        insideTransaction = d.inTransaction;
+        return insert('a', 1)(d);
+      })
+      .then(() => {
+        seenByOther.push(count(other));
+        return db.inTransaction;
+      });
     expect(count(other)).toBe(0);
     expect(await p).toBe(false);
     expect(insideTransaction).toBe(true);
@@ -94,7 +110,9 @@ describe('GroupCommit', () => {
 
   it('fails the whole batch with commit_failed when COMMIT cannot happen, and nothing lands', async () => {
     const { db, other } = setup();
-    db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)');
+    db.exec(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)',
+    );
     db.pragma('foreign_keys = ON');
     const gc = new GroupCommit(db);
     const outcomes = await Promise.allSettled([
@@ -117,7 +135,10 @@ describe('GroupCommit', () => {
     const path = join(t.dir, 'busy.db');
     const db = openDatabase(path, { journalMode: 'wal', synchronous: 'full', busyTimeoutMs: 0 });
     const holder = openDatabase(path, { journalMode: 'wal', synchronous: 'full' });
-    cleanups.push(() => db.close(), () => holder.close());
+    cleanups.push(
+      () => db.close(),
+      () => holder.close(),
+    );
     db.exec('CREATE TABLE t (k TEXT PRIMARY KEY, v INTEGER NOT NULL)');
     const gc = new GroupCommit(db);
     holder.exec('BEGIN IMMEDIATE');

@@ -32,12 +32,16 @@ interface Acked {
 /** Runs the child until it has acknowledged `target` charges, SIGKILLs it, and returns every acknowledgement it printed. */
 function runAndKill(dbPath: string, target: number): Promise<Acked> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [child, dbPath, String(CONCURRENCY), JSON.stringify(ACCOUNTS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [child, dbPath, String(CONCURRENCY), JSON.stringify(ACCOUNTS)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked: Acked = { charges: new Map(), refunds: new Set() };
     let buffer = '';
     let stderr = '';
     let killed = false;
-    proc.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    proc.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     proc.stdout.setEncoding('utf8').on('data', (d: string) => {
       buffer += d;
       let nl: number;
@@ -56,7 +60,8 @@ function runAndKill(dbPath: string, target: number): Promise<Acked> {
     });
     proc.on('error', reject);
     proc.on('close', (codeOrNull, signal) => {
-      if (signal !== 'SIGKILL') reject(new Error(`child exited on its own (code ${codeOrNull}, signal ${signal}): ${stderr}`));
+      if (signal !== 'SIGKILL')
+        reject(new Error(`child exited on its own (code ${codeOrNull}, signal ${signal}): ${stderr}`));
       else resolve(acked);
     });
   });
@@ -78,12 +83,22 @@ describe('Ledger crash durability (child process SIGKILLed mid-load)', () => {
     cleanups.push(() => db.close());
 
     const rows = new Map(
-      (db.prepare('SELECT txn_id, account, amount, balance_after, refund_audit_seq FROM ledger_txns').all() as Array<{ txn_id: string; account: string; amount: number; balance_after: number; refund_audit_seq: number | null }>)
-        .map((r) => [r.txn_id, r]),
+      (
+        db.prepare('SELECT txn_id, account, amount, balance_after, refund_audit_seq FROM ledger_txns').all() as Array<{
+          txn_id: string;
+          account: string;
+          amount: number;
+          balance_after: number;
+          refund_audit_seq: number | null;
+        }>
+      ).map((r) => [r.txn_id, r]),
     );
     const auditCounts = new Map(
-      (db.prepare("SELECT txn_id, kind, count(*) AS n FROM ledger_audit WHERE kind != 'open' GROUP BY txn_id, kind").all() as Array<{ txn_id: string; kind: string; n: number }>)
-        .map((r) => [`${r.kind}:${r.txn_id}`, r.n]),
+      (
+        db
+          .prepare("SELECT txn_id, kind, count(*) AS n FROM ledger_audit WHERE kind != 'open' GROUP BY txn_id, kind")
+          .all() as Array<{ txn_id: string; kind: string; n: number }>
+      ).map((r) => [`${r.kind}:${r.txn_id}`, r.n]),
     );
 
     for (const [txnId, ack] of acked.charges) {
@@ -102,7 +117,8 @@ describe('Ledger crash durability (child process SIGKILLed mid-load)', () => {
 
     for (const account of ACCOUNTS) {
       let expected = account.openingBalance;
-      for (const r of rows.values()) if (r.account === account.id) expected -= r.refund_audit_seq === null ? r.amount : 0;
+      for (const r of rows.values())
+        if (r.account === account.id) expected -= r.refund_audit_seq === null ? r.amount : 0;
       expect((await ledger.balance(account.id)).balance).toBe(expected);
     }
     expect(await ledger.verifyChain()).toMatchObject({ ok: true });

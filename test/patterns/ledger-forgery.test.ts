@@ -26,7 +26,14 @@ function freshPath(): string {
 
 async function open(path: string, overrides: Partial<LedgerConfig> = {}): Promise<Ledger> {
   let t = 1_700_000_000_000;
-  const ledger = await Ledger.open({ database: path, currency: 'USD', accounts: ACCOUNTS, floor: 0, now: () => t++, ...overrides });
+  const ledger = await Ledger.open({
+    database: path,
+    currency: 'USD',
+    accounts: ACCOUNTS,
+    floor: 0,
+    now: () => t++,
+    ...overrides,
+  });
   cleanups.push(() => ledger.close());
   return ledger;
 }
@@ -40,7 +47,18 @@ async function populated(overrides: Partial<LedgerConfig> = {}) {
   return { path, ledger };
 }
 
-interface Row { seq: number; kind: string; txn_id: string | null; account: string; amount: number; balance_after: number; reason: string | null; at: number; prev_hash: string; hash: string }
+interface Row {
+  seq: number;
+  kind: string;
+  txn_id: string | null;
+  account: string;
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  at: number;
+  prev_hash: string;
+  hash: string;
+}
 
 /** Rewrites T1 to 1 cent and re-hashes the whole chain with `hash`, keeping every derived table consistent. */
 function rewrite(path: string, hash: (prev: string, canonical: string) => string): void {
@@ -53,11 +71,26 @@ function rewrite(path: string, hash: (prev: string, canonical: string) => string
       let prev = '0'.repeat(64);
       for (const r of rows) {
         const before = running.get(r.account);
-        const after = r.kind === 'open' ? r.amount : r.kind === 'charge' ? (before as number) - r.amount : (before as number) + r.amount;
+        const after =
+          r.kind === 'open'
+            ? r.amount
+            : r.kind === 'charge'
+              ? (before as number) - r.amount
+              : (before as number) + r.amount;
         running.set(r.account, after);
         const h = hash(prev, JSON.stringify([r.seq, r.kind, r.txn_id, r.account, r.amount, after, r.reason, r.at]));
-        db.prepare('UPDATE ledger_audit SET balance_after = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(after, prev, h, r.seq);
-        if (r.txn_id !== null && r.kind === 'charge') db.prepare('UPDATE ledger_txns SET amount = ?, balance_after = ? WHERE txn_id = ?').run(r.amount, after, r.txn_id);
+        db.prepare('UPDATE ledger_audit SET balance_after = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(
+          after,
+          prev,
+          h,
+          r.seq,
+        );
+        if (r.txn_id !== null && r.kind === 'charge')
+          db.prepare('UPDATE ledger_txns SET amount = ?, balance_after = ? WHERE txn_id = ?').run(
+            r.amount,
+            after,
+            r.txn_id,
+          );
         prev = h;
       }
       for (const [id, b] of running) db.prepare('UPDATE ledger_accounts SET balance = ? WHERE id = ?').run(b, id);
@@ -120,8 +153,17 @@ describe('Ledger audit chain under forgery (issue #14, finding 9)', () => {
     let prev = '0'.repeat(64);
     for (const r of rows) {
       const after = r.txn_id === 'T2' ? r.balance_after + 150 : r.balance_after;
-      const h = createHmac('sha256', key).update(prev).update('\n').update(JSON.stringify([r.seq, r.kind, r.txn_id, r.account, r.amount, after, r.reason, r.at])).digest('hex');
-      db.prepare('UPDATE ledger_audit SET balance_after = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(after, prev, h, r.seq);
+      const h = createHmac('sha256', key)
+        .update(prev)
+        .update('\n')
+        .update(JSON.stringify([r.seq, r.kind, r.txn_id, r.account, r.amount, after, r.reason, r.at]))
+        .digest('hex');
+      db.prepare('UPDATE ledger_audit SET balance_after = ?, prev_hash = ?, hash = ? WHERE seq = ?').run(
+        after,
+        prev,
+        h,
+        r.seq,
+      );
       prev = h;
     }
     db.prepare("UPDATE ledger_txns SET balance_after = balance_after + 150 WHERE txn_id = 'T2'").run();

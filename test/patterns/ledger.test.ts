@@ -23,7 +23,14 @@ const ACCOUNTS = [
 
 async function open(overrides: Partial<LedgerConfig> = {}, path = freshPath()): Promise<Ledger> {
   let t = 1_700_000_000_000;
-  const ledger = await Ledger.open({ database: path, currency: 'USD', accounts: ACCOUNTS, floor: 0, now: () => t++, ...overrides });
+  const ledger = await Ledger.open({
+    database: path,
+    currency: 'USD',
+    accounts: ACCOUNTS,
+    floor: 0,
+    now: () => t++,
+    ...overrides,
+  });
   cleanups.push(() => ledger.close());
   return ledger;
 }
@@ -48,7 +55,12 @@ describe('Ledger', () => {
   it('seeds opening balances and charges debit them', async () => {
     const ledger = await open();
     expect(await ledger.balance('ACC-001')).toEqual({ balance: 10_000, currency: 'USD' });
-    expect(await ledger.charge('T1', 'ACC-001', 100)).toEqual({ txnId: 'T1', account: 'ACC-001', amount: 100, balance: 9_900 });
+    expect(await ledger.charge('T1', 'ACC-001', 100)).toEqual({
+      txnId: 'T1',
+      account: 'ACC-001',
+      amount: 100,
+      balance: 9_900,
+    });
     expect(await ledger.balance('ACC-001')).toEqual({ balance: 9_900, currency: 'USD' });
   });
 
@@ -83,11 +95,14 @@ describe('Ledger', () => {
     expect((await ledger.balance('ACC-002')).balance).toBe(500);
   });
 
-  it.each([0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '10', null])('rejects amount %s as invalid_amount', async (amount) => {
-    const ledger = await open();
-    expect(await code(ledger.charge('T1', 'ACC-001', amount as number))).toBe('invalid_amount');
-    expect((await ledger.balance('ACC-001')).balance).toBe(10_000);
-  });
+  it.each([0, -5, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53, '10', null])(
+    'rejects amount %s as invalid_amount',
+    async (amount) => {
+      const ledger = await open();
+      expect(await code(ledger.charge('T1', 'ACC-001', amount as number))).toBe('invalid_amount');
+      expect((await ledger.balance('ACC-001')).balance).toBe(10_000);
+    },
+  );
 
   it('rejects bad ids and unknown accounts', async () => {
     const ledger = await open();
@@ -118,16 +133,26 @@ describe('Ledger', () => {
 
   it('in one batch, concurrent charges serialise against the floor', async () => {
     const ledger = await open();
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => ledger.charge(`T${i}`, 'ACC-002', 100)));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => ledger.charge(`T${i}`, 'ACC-002', 100)),
+    );
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code)).toEqual(['insufficient_funds', 'insufficient_funds', 'insufficient_funds']);
+    expect(
+      outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.code),
+    ).toEqual(['insufficient_funds', 'insufficient_funds', 'insufficient_funds']);
     expect((await ledger.balance('ACC-002')).balance).toBe(0);
   });
 
   it('refunds credit the amount back, once', async () => {
     const ledger = await open();
     await ledger.charge('T1', 'ACC-001', 300);
-    expect(await ledger.refund('T1', 'Customer request')).toEqual({ txnId: 'T1', account: 'ACC-001', amount: 300, balance: 10_000, reason: 'Customer request' });
+    expect(await ledger.refund('T1', 'Customer request')).toEqual({
+      txnId: 'T1',
+      account: 'ACC-001',
+      amount: 300,
+      balance: 10_000,
+      reason: 'Customer request',
+    });
     expect(await code(ledger.refund('T1', 'again'))).toBe('already_refunded');
     expect(await code(ledger.refund('NOPE', 'x'))).toBe('unknown_transaction');
     expect(await code(ledger.refund('T1', ''))).toBe('invalid_reason');
@@ -141,14 +166,22 @@ describe('Ledger', () => {
   it('concurrent refunds of one transaction: exactly one wins', async () => {
     const ledger = await open();
     await ledger.charge('T1', 'ACC-001', 300);
-    const outcomes = await Promise.allSettled([ledger.refund('T1', 'a'), ledger.refund('T1', 'b'), ledger.refund('T1', 'c')]);
+    const outcomes = await Promise.allSettled([
+      ledger.refund('T1', 'a'),
+      ledger.refund('T1', 'b'),
+      ledger.refund('T1', 'c'),
+    ]);
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
     expect((await ledger.balance('ACC-001')).balance).toBe(10_000);
   });
 
   it('keeps balance = opening - charges + refunds, and an ordered audit log', async () => {
     const ledger = await open();
-    await Promise.all([ledger.charge('A', 'ACC-001', 10), ledger.charge('B', 'ACC-001', 20), ledger.charge('C', 'ACC-002', 5)]);
+    await Promise.all([
+      ledger.charge('A', 'ACC-001', 10),
+      ledger.charge('B', 'ACC-001', 20),
+      ledger.charge('C', 'ACC-002', 5),
+    ]);
     await ledger.refund('B', 'oops');
     await ledger.charge('D', 'ACC-001', 40);
     const log = await ledger.auditLog('ACC-001');
@@ -188,7 +221,15 @@ describe('Ledger', () => {
     [{ accounts: [{ id: 'A', openingBalance: 1.5 }] }, /openingBalance/],
     [{ accounts: [{ id: '', openingBalance: 1 }] }, /account id/],
     [{ accounts: [{ id: 'A', openingBalance: -1 }] }, /below the floor/],
-    [{ accounts: [{ id: 'A', openingBalance: 1 }, { id: 'A', openingBalance: 1 }] }, /listed twice/],
+    [
+      {
+        accounts: [
+          { id: 'A', openingBalance: 1 },
+          { id: 'A', openingBalance: 1 },
+        ],
+      },
+      /listed twice/,
+    ],
     [{ accounts: 'A' as unknown as [] }, /accounts must be an array/],
     [{ floor: 0.5 }, /floor/],
     [{ database: '' }, /database/],
@@ -200,7 +241,9 @@ describe('Ledger', () => {
   });
 
   it('refuses an in-memory database (WAL cannot be enabled)', async () => {
-    await expect(Ledger.open({ database: ':memory:', currency: 'USD', accounts: [] })).rejects.toThrow(/journal_mode = wal did not take effect/);
+    await expect(Ledger.open({ database: ':memory:', currency: 'USD', accounts: [] })).rejects.toThrow(
+      /journal_mode = wal did not take effect/,
+    );
   });
 
   it('works on a connection borrowed from a pool, returns it on close, and refuses a non-durable pool', async () => {
@@ -210,20 +253,34 @@ describe('Ledger', () => {
     const ledger = await Ledger.open({ database: pool, currency: 'USD', accounts: ACCOUNTS });
     expect(pool.available).toBe(1);
     await ledger.charge('T1', 'ACC-001', 1);
-    const seen = await pool.withConnection((c) => c.prepare('SELECT balance FROM ledger_accounts WHERE id = ?').pluck().get('ACC-001'));
+    const seen = await pool.withConnection((c) =>
+      c.prepare('SELECT balance FROM ledger_accounts WHERE id = ?').pluck().get('ACC-001'),
+    );
     expect(seen).toBe(9_999);
     await ledger.close();
     expect(pool.available).toBe(2);
     expect(await code(ledger.charge('T2', 'ACC-001', 1))).toBe('closed');
 
-    const lax = new ConnectionPool({ path: freshPath(), size: 1, acquireTimeoutMs: 100, journalMode: 'wal', synchronous: 'normal' });
+    const lax = new ConnectionPool({
+      path: freshPath(),
+      size: 1,
+      acquireTimeoutMs: 100,
+      journalMode: 'wal',
+      synchronous: 'normal',
+    });
     cleanups.push(() => lax.close());
     expect(await code(Ledger.open({ database: lax, currency: 'USD', accounts: [] }))).toBe('invalid_config');
     expect(lax.available).toBe(1);
   });
 
   it('reports a storage failure as storage_error, not as a business error', async () => {
-    const pool = new ConnectionPool({ path: freshPath(), size: 1, acquireTimeoutMs: 100, journalMode: 'wal', synchronous: 'full' });
+    const pool = new ConnectionPool({
+      path: freshPath(),
+      size: 1,
+      acquireTimeoutMs: 100,
+      journalMode: 'wal',
+      synchronous: 'full',
+    });
     const ledger = await Ledger.open({ database: pool, currency: 'USD', accounts: ACCOUNTS });
     pool.close();
     const err = await ledger.charge('T1', 'ACC-001', 1).catch((e: unknown) => e);
@@ -237,7 +294,9 @@ describe('Ledger', () => {
     const reader = raw(path);
     const balances: number[] = [];
     await ledger.charge('T1', 'ACC-001', 1).then(() => {
-      balances.push(reader.prepare('SELECT balance FROM ledger_accounts WHERE id = ?').pluck().get('ACC-001') as number);
+      balances.push(
+        reader.prepare('SELECT balance FROM ledger_accounts WHERE id = ?').pluck().get('ACC-001') as number,
+      );
     });
     expect(balances).toEqual([9_999]);
   });
@@ -288,11 +347,21 @@ describe('Ledger', () => {
 
     it('detects an entry re-hashed with plain SHA-256 (the chain is keyed)', async () => {
       const { ledger, db } = await populated();
-      const row = db.prepare("SELECT * FROM ledger_audit WHERE txn_id = 'T1'").get() as { seq: number; prev_hash: string; at: number };
+      const row = db.prepare("SELECT * FROM ledger_audit WHERE txn_id = 'T1'").get() as {
+        seq: number;
+        prev_hash: string;
+        at: number;
+      };
       const { createHash } = await import('node:crypto');
-      const forged = createHash('sha256').update(row.prev_hash).update('\n')
-        .update(JSON.stringify([row.seq, 'charge', 'T1', 'ACC-001', 1, 9_999, null, row.at])).digest('hex');
-      db.prepare('UPDATE ledger_audit SET amount = 1, balance_after = 9999, hash = ? WHERE seq = ?').run(forged, row.seq);
+      const forged = createHash('sha256')
+        .update(row.prev_hash)
+        .update('\n')
+        .update(JSON.stringify([row.seq, 'charge', 'T1', 'ACC-001', 1, 9_999, null, row.at]))
+        .digest('hex');
+      db.prepare('UPDATE ledger_audit SET amount = 1, balance_after = 9999, hash = ? WHERE seq = ?').run(
+        forged,
+        row.seq,
+      );
       db.prepare("UPDATE ledger_txns SET amount = 1, balance_after = 9999 WHERE txn_id = 'T1'").run();
       expect(await ledger.verifyTransaction('T1')).toBe('tampered');
       expect(await ledger.verifyChain()).toMatchObject({ ok: false, seq: row.seq, reason: /hash does not match/ });

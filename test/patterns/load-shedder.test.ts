@@ -33,7 +33,9 @@ describe('LoadShedder', () => {
   });
 
   it('rejects a non-function queueLength and a non-numeric reading', () => {
-    expect(() => new LoadShedder({ maxQueueLength: 1, queueLength: 3 as unknown as () => number })).toThrow(/queueLength/);
+    expect(() => new LoadShedder({ maxQueueLength: 1, queueLength: 3 as unknown as () => number })).toThrow(
+      /queueLength/,
+    );
     const shedder = new LoadShedder({ maxQueueLength: 1, queueLength: () => undefined as unknown as number });
     expect(() => shedder.admit()).toThrow(/queueLength\(\) returned undefined/);
   });

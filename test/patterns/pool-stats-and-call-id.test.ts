@@ -7,7 +7,13 @@ import { tempDir } from './tmp.js';
 describe('ConnectionPool.stats', () => {
   it('counts idle, lent and queued borrowers', async () => {
     const t = tempDir('stats');
-    const p = new ConnectionPool({ path: join(t.dir, 'p.db'), size: 2, acquireTimeoutMs: 1000, journalMode: 'wal', synchronous: 'full' });
+    const p = new ConnectionPool({
+      path: join(t.dir, 'p.db'),
+      size: 2,
+      acquireTimeoutMs: 1000,
+      journalMode: 'wal',
+      synchronous: 'full',
+    });
     try {
       expect(p.stats()).toEqual({ size: 2, idle: 2, inUse: 0, waiting: 0 });
       const a = await p.acquire();

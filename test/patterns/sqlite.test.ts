@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DurabilityConfigError, durabilitySettings, openDatabase, type OpenDatabaseOptions } from '../../packages/runtime/src/patterns/sqlite.js';
+import {
+  DurabilityConfigError,
+  durabilitySettings,
+  openDatabase,
+  type OpenDatabaseOptions,
+} from '../../packages/runtime/src/patterns/sqlite.js';
 import { tempDir } from './tmp.js';
 
 const cleanups: Array<() => void> = [];
@@ -37,7 +42,9 @@ describe('openDatabase', () => {
   });
 
   it('fails loudly when SQLite silently refuses WAL (in-memory database)', () => {
-    expect(() => openDatabase(':memory:', { journalMode: 'wal', synchronous: 'full' })).toThrow(/journal_mode = wal did not take effect \(SQLite reports memory\)/);
+    expect(() => openDatabase(':memory:', { journalMode: 'wal', synchronous: 'full' })).toThrow(
+      /journal_mode = wal did not take effect \(SQLite reports memory\)/,
+    );
   });
 
   it('fails when a read-only connection finds a different journal mode', () => {
@@ -45,7 +52,9 @@ describe('openDatabase', () => {
     const rw = openDatabase(path, { journalMode: 'delete', synchronous: 'full' });
     rw.exec('CREATE TABLE t (x)');
     rw.close();
-    expect(() => openDatabase(path, { journalMode: 'wal', synchronous: 'full', readonly: true })).toThrow(/journal_mode is delete, expected wal/);
+    expect(() => openDatabase(path, { journalMode: 'wal', synchronous: 'full', readonly: true })).toThrow(
+      /journal_mode is delete, expected wal/,
+    );
     const ro = openDatabase(path, { journalMode: 'delete', synchronous: 'full', readonly: true });
     expect(() => ro.exec('INSERT INTO t VALUES (1)')).toThrow(/readonly/);
     ro.close();

@@ -67,7 +67,7 @@ describe('setBinding', () => {
     setBinding(row, 'v', { termType: 'Literal', value: '', datatype: { value: XSD + 'decimal' } });
     expect(row).toEqual({ v: '' });
   });
-  it('IRIs get a local name, blank nodes lose Comunica\'s source scope, unbound is null', () => {
+  it("IRIs get a local name, blank nodes lose Comunica's source scope, unbound is null", () => {
     const row: Row = {};
     setBinding(row, 'i', { termType: 'NamedNode', value: 'https://e.org/a/b#C' });
     setBinding(row, 'b', { termType: 'BlankNode', value: 'bc_12_c14n3' });
@@ -75,6 +75,14 @@ describe('setBinding', () => {
     setBinding(row, 'u', undefined);
     setBinding(row, 'l', { termType: 'Literal', value: '5' });
     setBinding(row, 'q', { termType: 'Quad', value: 'q' });
-    expect(row).toEqual({ i: 'https://e.org/a/b#C', i_local: 'C', b: '_:c14n3', c: '_:xbc_1_n', u: null, l: '5', q: 'q' });
+    expect(row).toEqual({
+      i: 'https://e.org/a/b#C',
+      i_local: 'C',
+      b: '_:c14n3',
+      c: '_:xbc_1_n',
+      u: null,
+      l: '5',
+      q: 'q',
+    });
   });
 });

@@ -11,7 +11,12 @@ import { PAYLOAD_TYPE, pae, signEnvelope, verifyEnvelope } from '../../src/pipel
 /** PAE exactly as the DSSE spec writes it: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body, LEN in bytes. */
 function specPae(type: string, body: Buffer): Buffer {
   const typeBytes = Buffer.from(new TextEncoder().encode(type));
-  return Buffer.concat([Buffer.from(`DSSEv1 ${typeBytes.byteLength} `, 'ascii'), typeBytes, Buffer.from(` ${body.byteLength} `, 'ascii'), body]);
+  return Buffer.concat([
+    Buffer.from(`DSSEv1 ${typeBytes.byteLength} `, 'ascii'),
+    typeBytes,
+    Buffer.from(` ${body.byteLength} `, 'ascii'),
+    body,
+  ]);
 }
 
 describe('PAE counts bytes, not characters', () => {
@@ -42,7 +47,10 @@ describe('PAE counts bytes, not characters', () => {
 
 describe('a signed non-ASCII receipt verifies with a standard DSSE verifier', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const payload = Buffer.from(`${JSON.stringify({ subject: [{ name: 'generated/naïve-ü/日本.ts' }] }, null, 2)}\n`, 'utf8');
+  const payload = Buffer.from(
+    `${JSON.stringify({ subject: [{ name: 'generated/naïve-ü/日本.ts' }] }, null, 2)}\n`,
+    'utf8',
+  );
 
   it('the signature is over the spec PAE of the exact payload bytes', () => {
     const env = signEnvelope(payload, privateKey);
@@ -54,7 +62,10 @@ describe('a signed non-ASCII receipt verifies with a standard DSSE verifier', ()
 
   it('verifyEnvelope accepts a signature made by a standard signer over the spec PAE', () => {
     const sig = sign(null, specPae(PAYLOAD_TYPE, payload), privateKey).toString('base64');
-    const res = verifyEnvelope({ payload: payload.toString('base64'), payloadType: PAYLOAD_TYPE, signatures: [{ keyid: '', sig }] }, publicKey);
+    const res = verifyEnvelope(
+      { payload: payload.toString('base64'), payloadType: PAYLOAD_TYPE, signatures: [{ keyid: '', sig }] },
+      publicKey,
+    );
     expect(res.ok).toBe(true);
     expect(res.ok && res.payload.equals(payload)).toBe(true);
   });
@@ -64,7 +75,10 @@ describe('a signed non-ASCII receipt verifies with a standard DSSE verifier', ()
     const wrong = Buffer.from(`DSSEv1 ${PAYLOAD_TYPE.length} ${PAYLOAD_TYPE} ${text.length} ${text}`, 'utf8');
     expect(wrong.equals(specPae(PAYLOAD_TYPE, payload))).toBe(false);
     const sig = sign(null, wrong, privateKey).toString('base64');
-    const res = verifyEnvelope({ payload: payload.toString('base64'), payloadType: PAYLOAD_TYPE, signatures: [{ keyid: '', sig }] }, publicKey);
+    const res = verifyEnvelope(
+      { payload: payload.toString('base64'), payloadType: PAYLOAD_TYPE, signatures: [{ keyid: '', sig }] },
+      publicKey,
+    );
     expect(res).toEqual({ ok: false, reason: 'no signature verifies with the given public key' });
   });
 });
@@ -73,16 +87,33 @@ describe('verifyEnvelope refuses malformed envelopes with a reason', () => {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const env = signEnvelope(Buffer.from('{}'), privateKey);
   it('another payloadType, or none', () => {
-    expect(verifyEnvelope({ ...env, payloadType: 'text/plain' }, publicKey)).toEqual({ ok: false, reason: `payloadType is not ${PAYLOAD_TYPE}` });
-    expect(verifyEnvelope(null as never, publicKey)).toEqual({ ok: false, reason: `payloadType is not ${PAYLOAD_TYPE}` });
+    expect(verifyEnvelope({ ...env, payloadType: 'text/plain' }, publicKey)).toEqual({
+      ok: false,
+      reason: `payloadType is not ${PAYLOAD_TYPE}`,
+    });
+    expect(verifyEnvelope(null as never, publicKey)).toEqual({
+      ok: false,
+      reason: `payloadType is not ${PAYLOAD_TYPE}`,
+    });
   });
   it('a payload that is not a string, or signatures that are not a list', () => {
-    expect(verifyEnvelope({ ...env, payload: 1 as never }, publicKey)).toEqual({ ok: false, reason: 'not a DSSE envelope' });
-    expect(verifyEnvelope({ ...env, signatures: {} as never }, publicKey)).toEqual({ ok: false, reason: 'not a DSSE envelope' });
+    expect(verifyEnvelope({ ...env, payload: 1 as never }, publicKey)).toEqual({
+      ok: false,
+      reason: 'not a DSSE envelope',
+    });
+    expect(verifyEnvelope({ ...env, signatures: {} as never }, publicKey)).toEqual({
+      ok: false,
+      reason: 'not a DSSE envelope',
+    });
   });
   it('skips signature entries without a string sig and still finds the good one', () => {
     const good = env.signatures[0]!;
-    expect(verifyEnvelope({ ...env, signatures: [null as never, { keyid: '', sig: 5 as never }, good] }, publicKey).ok).toBe(true);
-    expect(verifyEnvelope({ ...env, signatures: [null as never, { keyid: '' } as never] }, publicKey)).toEqual({ ok: false, reason: 'no signature verifies with the given public key' });
+    expect(
+      verifyEnvelope({ ...env, signatures: [null as never, { keyid: '', sig: 5 as never }, good] }, publicKey).ok,
+    ).toBe(true);
+    expect(verifyEnvelope({ ...env, signatures: [null as never, { keyid: '' } as never] }, publicKey)).toEqual({
+      ok: false,
+      reason: 'no signature verifies with the given public key',
+    });
   });
 });

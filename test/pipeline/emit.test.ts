@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { extractTemplateData, loadTemplates, render, type EmitEngine } from '../../src/pipeline/emit/index.js';
-import { camelCase, constantCase, kebabCase, pascalCase, snakeCase, tsIdent, tsString, groupBy, sortBy, where } from '../../src/pipeline/emit/filters.js';
+import {
+  camelCase,
+  constantCase,
+  kebabCase,
+  pascalCase,
+  snakeCase,
+  tsIdent,
+  tsString,
+  groupBy,
+  sortBy,
+  where,
+} from '../../src/pipeline/emit/filters.js';
 import { InputError } from '../../src/pipeline/errors.js';
 import type { Manifest, QueryText, Row } from '../../src/pipeline/types.js';
 import { tempProject } from '../support/project.js';
@@ -63,10 +74,17 @@ describe('case filters', () => {
     expect(() => tsIdent('---')).toThrow(/cannot make/);
   });
   it('row helpers', () => {
-    const rows = [{ k: 'b', n: 2 }, { k: 'a', n: 1 }, { k: 'b', n: 3 }];
+    const rows = [
+      { k: 'b', n: 2 },
+      { k: 'a', n: 1 },
+      { k: 'b', n: 3 },
+    ];
     expect(where(rows, 'k', 'b')).toHaveLength(2);
     expect(sortBy(rows, 'k').map((r) => r.n)).toEqual([1, 2, 3]);
-    expect(groupBy(rows, 'k').map((g) => [g.key, g.rows.length])).toEqual([['b', 2], ['a', 1]]);
+    expect(groupBy(rows, 'k').map((g) => [g.key, g.rows.length])).toEqual([
+      ['b', 2],
+      ['a', 1],
+    ]);
   });
 });
 
@@ -77,7 +95,8 @@ describe('emit', () => {
       'templates/thing.ts.njk':
         '---\nto: "things/{{ row.name | kebabCase }}.ts"\nquery: q/things.rq\nfor_each: true\n---\n{% include "_partials/head.njk" %}export const {{ row.name | camelCase }} = {{ row.name | tsString }};\n',
       'templates/_partials/head.njk': '// {{ vars.pkg }} {{ graph.digest }}\n',
-      'templates/index.ts.njk': '---\nto: index.ts\nquery: |\n  ROWS [{"name":"Alpha"}]\n---\n{% for r in rows %}export * from "./things/{{ r.name | kebabCase }}";\n{% endfor %}',
+      'templates/index.ts.njk':
+        '---\nto: index.ts\nquery: |\n  ROWS [{"name":"Alpha"}]\n---\n{% for r in rows %}export * from "./things/{{ r.name | kebabCase }}";\n{% endfor %}',
     });
     const res = await run(m);
     expect(res.files.map((f) => f.path)).toEqual(['index.ts', 'things/alpha.ts', 'things/beta-two.ts']);
@@ -90,7 +109,8 @@ describe('emit', () => {
 
   it('named queries, when, skip_empty and create_once', async () => {
     const m = project({
-      'templates/a.njk': '---\nto: a.md\nqueries:\n  xs: ROWS [{"v":1}]\n  ys: ROWS []\n---\n{{ data.xs[0].v }}{{ data.ys | length }}',
+      'templates/a.njk':
+        '---\nto: a.md\nqueries:\n  xs: ROWS [{"v":1}]\n  ys: ROWS []\n---\n{{ data.xs[0].v }}{{ data.ys | length }}',
       'templates/b.njk': '---\nto: b.md\nwhen: ASK false\n---\nb',
       'templates/c.njk': '---\nto: c.md\nquery: ROWS []\nskip_empty: true\n---\nc',
       'templates/d.njk': '---\nto: d.ts\nmode: create_once\n---\nd',
@@ -119,14 +139,16 @@ describe('emit', () => {
   });
 
   it('refuses unknown keys, missing to, escaping paths and duplicate outputs', async () => {
-    expect((await inputError(run(project({ 'templates/x.njk': '---\nto: x\nfor_eahc: true\n---\n' })))).message).toMatch(
-      /^templates\/x\.njk:3:1: unknown frontmatter key "for_eahc"/,
-    );
+    expect(
+      (await inputError(run(project({ 'templates/x.njk': '---\nto: x\nfor_eahc: true\n---\n' })))).message,
+    ).toMatch(/^templates\/x\.njk:3:1: unknown frontmatter key "for_eahc"/);
     expect((await inputError(run(project({ 'templates/x.njk': 'no frontmatter' })))).message).toMatch(/no frontmatter/);
     expect((await inputError(run(project({ 'templates/x.njk': '---\nto: ../../etc/x\n---\n' })))).message).toMatch(
       /^templates\/x\.njk:2: to: "..\/..\/etc\/x" escapes the output directory/,
     );
-    const dup = await inputError(run(project({ 'templates/a.njk': '---\nto: same.ts\n---\n', 'templates/b.njk': '---\nto: same.ts\n---\n' })));
+    const dup = await inputError(
+      run(project({ 'templates/a.njk': '---\nto: same.ts\n---\n', 'templates/b.njk': '---\nto: same.ts\n---\n' })),
+    );
     expect(dup.message).toMatch(/templates\/b\.njk.*same\.ts.*templates\/a\.njk/);
   });
 
@@ -150,9 +172,14 @@ describe('emit', () => {
 
 describe('strict undefined through filters', () => {
   it('a misspelt field given to a filter names template:line', async () => {
-    const m = project({ 'templates/x.ts.njk': '---\nto: x.ts\nquery: ROWS [{"name":"a"}]\nfor_each: true\n---\nok\n  const x = {{ row.nmae | tsString }};\n' });
+    const m = project({
+      'templates/x.ts.njk':
+        '---\nto: x.ts\nquery: ROWS [{"name":"a"}]\nfor_each: true\n---\nok\n  const x = {{ row.nmae | tsString }};\n',
+    });
     const err = await inputError(run(m));
-    expect(err.message).toMatch(/^templates\/x\.ts\.njk:7:\d+: undefined variable: the value given to filter "tsString"/);
+    expect(err.message).toMatch(
+      /^templates\/x\.ts\.njk:7:\d+: undefined variable: the value given to filter "tsString"/,
+    );
   });
   it('default still accepts undefined', async () => {
     const m = project({ 'templates/x.njk': '---\nto: x\n---\n{{ nope | default("d") | upper }}' });
@@ -178,6 +205,8 @@ describe('positions after an include', () => {
       'templates/x.njk': '---\nto: x\n---\n{% include "_p/a.njk" %}\n\n{{ nope | tsString }}\n',
       'templates/_p/a.njk': 'fine {{ vars.pkg | upper }}\n',
     });
-    expect((await inputError(run(f))).message).toMatch(/^templates\/x\.njk:6:\d+: undefined variable: the value given to filter "tsString"/);
+    expect((await inputError(run(f))).message).toMatch(
+      /^templates\/x\.njk:6:\d+: undefined variable: the value given to filter "tsString"/,
+    );
   });
 });

@@ -29,39 +29,50 @@ async function both(manifest: Manifest): Promise<Array<{ engine: QueryEngine; gr
 }
 
 describe('Oxigraph and Comunica answer alike', () => {
-  it('on this repo: same graph after inference and SHACL, same rows for every query', { timeout: 240_000 }, async () => {
-    const manifest = await loadManifest(path.join(ROOT, 'ggen.toml'));
-    const [ox, co] = await both(manifest);
-    expect(ox!.graph.digest).toBe(co!.graph.digest);
-    expect(ox!.graph.tripleCount).toBe(co!.graph.tripleCount);
-    expect(ox!.graph.inferredTriples).toBeGreaterThan(0);
-    expect(ox!.graph.inferredTriples).toBe(co!.graph.inferredTriples);
-    expect(ox!.graph.rounds).toBe(co!.graph.rounds);
+  it(
+    'on this repo: same graph after inference and SHACL, same rows for every query',
+    { timeout: 240_000 },
+    async () => {
+      const manifest = await loadManifest(path.join(ROOT, 'ggen.toml'));
+      const [ox, co] = await both(manifest);
+      expect(ox!.graph.digest).toBe(co!.graph.digest);
+      expect(ox!.graph.tripleCount).toBe(co!.graph.tripleCount);
+      expect(ox!.graph.inferredTriples).toBeGreaterThan(0);
+      expect(ox!.graph.inferredTriples).toBe(co!.graph.inferredTriples);
+      expect(ox!.graph.rounds).toBe(co!.graph.rounds);
 
-    const queries: QueryText[] = readdirSync(path.join(ROOT, 'packs/otp/queries'))
-      .filter((f) => f.endsWith('.rq'))
-      .sort()
-      .map((f) => ({ text: readFileSync(path.join(ROOT, 'packs/otp/queries', f), 'utf8'), file: `packs/otp/queries/${f}`, line: 1, column: 1 }));
-    expect(queries.length).toBeGreaterThan(25);
-    const templates = await loadTemplates(manifest);
-    const guards: QueryText[] = [];
-    for (const t of templates.templates) {
-      for (const q of t.queries) if (!queries.some((x) => x.text === q.query.text)) queries.push(q.query);
-      if (t.when) guards.push(t.when);
-    }
-    let nonEmpty = 0;
-    for (const q of queries) {
-      const a = await ox!.engine.select(ox!.graph.store, q);
-      const b = await co!.engine.select(co!.graph.store, q);
-      expect(a.variables, q.file).toEqual(b.variables);
-      expect(a.rows, q.file).toEqual(b.rows);
-      if (a.rows.length > 0) nonEmpty++;
-    }
-    expect(nonEmpty).toBeGreaterThan(queries.length / 2);
-    for (const q of [...guards, ...manifest.validation.ask.map((g) => g.ask)]) {
-      expect(await ox!.engine.ask(ox!.graph.store, q), `${q.file}:${q.line}`).toBe(await co!.engine.ask(co!.graph.store, q));
-    }
-  });
+      const queries: QueryText[] = readdirSync(path.join(ROOT, 'packs/otp/queries'))
+        .filter((f) => f.endsWith('.rq'))
+        .sort()
+        .map((f) => ({
+          text: readFileSync(path.join(ROOT, 'packs/otp/queries', f), 'utf8'),
+          file: `packs/otp/queries/${f}`,
+          line: 1,
+          column: 1,
+        }));
+      expect(queries.length).toBeGreaterThan(25);
+      const templates = await loadTemplates(manifest);
+      const guards: QueryText[] = [];
+      for (const t of templates.templates) {
+        for (const q of t.queries) if (!queries.some((x) => x.text === q.query.text)) queries.push(q.query);
+        if (t.when) guards.push(t.when);
+      }
+      let nonEmpty = 0;
+      for (const q of queries) {
+        const a = await ox!.engine.select(ox!.graph.store, q);
+        const b = await co!.engine.select(co!.graph.store, q);
+        expect(a.variables, q.file).toEqual(b.variables);
+        expect(a.rows, q.file).toEqual(b.rows);
+        if (a.rows.length > 0) nonEmpty++;
+      }
+      expect(nonEmpty).toBeGreaterThan(queries.length / 2);
+      for (const q of [...guards, ...manifest.validation.ask.map((g) => g.ask)]) {
+        expect(await ox!.engine.ask(ox!.graph.store, q), `${q.file}:${q.line}`).toBe(
+          await co!.engine.ask(co!.graph.store, q),
+        );
+      }
+    },
+  );
 
   it('on a synthetic spec of 2,000 triples', { timeout: 120_000 }, async () => {
     const dir = syntheticProject(2_000);
@@ -74,7 +85,11 @@ describe('Oxigraph and Comunica answer alike', () => {
     expect(a.rows).toHaveLength(200);
     expect(a.rows).toEqual((await co!.engine.select(co!.graph.store, q)).rows);
     // Ties under ORDER BY are broken by the projected variables, the same way on both engines.
-    const tie: QueryText = { text: 'SELECT ?e ?tier WHERE { ?e ex:tier ?tier } ORDER BY ?tier', file: '<tie>', line: 1 };
+    const tie: QueryText = {
+      text: 'SELECT ?e ?tier WHERE { ?e ex:tier ?tier } ORDER BY ?tier',
+      file: '<tie>',
+      line: 1,
+    };
     const ta = await ox!.engine.select(ox!.graph.store, tie);
     expect(ta.rows.map((r) => r.e)).toEqual((await co!.engine.select(co!.graph.store, tie)).rows.map((r) => r.e));
     expect(ta.rows[0]).toEqual({ e: 'https://example.org/bench#Entity0', e_local: 'Entity0', tier: 0 });
@@ -97,7 +112,8 @@ describe('Oxigraph and Comunica answer alike', () => {
       line: 1,
     };
     const results = [];
-    for (const name of ['oxigraph', 'comunica'] as const) results.push((await (await createQueryEngine({}, name)).select(store, q)).rows);
+    for (const name of ['oxigraph', 'comunica'] as const)
+      results.push((await (await createQueryEngine({}, name)).select(store, q)).rows);
     expect(results[0]).toEqual(results[1]);
     expect(results[0]!.find((r) => r.n === 2.5)?.o).toMatch(/^_:/);
     expect(results[0]!.find((r) => r.p === 'http://e/big')?.o).toBe('99999999999999999999');

@@ -43,21 +43,36 @@ async function inputError(p: Promise<unknown>): Promise<InputError> {
 
 describe('select', () => {
   it('returns plain JSON rows in ORDER BY order', async () => {
-    const { variables, rows } = await runQuery(manifest, path.join(BASIC, 'queries/select/workers.rq'), { engine, graph: { store } as never });
+    const { variables, rows } = await runQuery(manifest, path.join(BASIC, 'queries/select/workers.rq'), {
+      engine,
+      graph: { store } as never,
+    });
     expect(variables).toEqual(['w', 'name', 'order', 'weight', 'label', 'enabled', 'missing']);
     expect(rows).toEqual([
       {
-        w: 'https://example.org/app#logger', w_local: 'logger', name: 'logger', order: 1,
-        weight: null, label: null, enabled: false, missing: null,
+        w: 'https://example.org/app#logger',
+        w_local: 'logger',
+        name: 'logger',
+        order: 1,
+        weight: null,
+        label: null,
+        enabled: false,
+        missing: null,
       },
       {
-        w: 'https://example.org/app#cart', w_local: 'cart', name: 'cart', order: 2,
-        weight: 3.5, label: 'Warenkorb', enabled: true, missing: null,
+        w: 'https://example.org/app#cart',
+        w_local: 'cart',
+        name: 'cart',
+        order: 2,
+        weight: 3.5,
+        label: 'Warenkorb',
+        enabled: true,
+        missing: null,
       },
     ]);
   });
 
-  it('names a blank node from the data by its own label, without Comunica\'s source scope', async () => {
+  it("names a blank node from the data by its own label, without Comunica's source scope", async () => {
     const { Parser, Store: N3Store } = await import('n3');
     const data = new N3Store(new Parser().parse('<https://e/a> <https://e/p> [ <https://e/q> 1 ] .'));
     const label = data.getQuads(null, null, null, null).find((x) => x.subject.termType === 'BlankNode')!.subject.value;
@@ -66,19 +81,26 @@ describe('select', () => {
   });
 
   it('follows descending order too', async () => {
-    const { rows } = await engine.select(store, q('SELECT ?n WHERE { ?w a otp:Worker ; otp:name ?n } ORDER BY DESC(?n)'));
+    const { rows } = await engine.select(
+      store,
+      q('SELECT ?n WHERE { ?w a otp:Worker ; otp:name ?n } ORDER BY DESC(?n)'),
+    );
     expect(rows.map((r) => r.n)).toEqual(['logger', 'cart']);
   });
 
   it('rejects a SELECT without ORDER BY, naming file, line and column', async () => {
-    const err = await inputError(engine.select(store, q('# workers\nSELECT ?w WHERE { ?w a otp:Worker }', 'queries/w.rq')));
+    const err = await inputError(
+      engine.select(store, q('# workers\nSELECT ?w WHERE { ?w a otp:Worker }', 'queries/w.rq')),
+    );
     expect(err.message).toBe('queries/w.rq:2:1: SELECT query has no ORDER BY: add one so that row order is defined');
   });
 
   it('refuses a variable that would collide with the local name added for an IRI', async () => {
     const text = 'SELECT ?w ?w_local WHERE { ?w a otp:Worker ; otp:name ?w_local } ORDER BY ?w';
     const err = await inputError(engine.select(store, q(text, 'queries/clash.rq')));
-    expect(err.message).toBe('queries/clash.rq:1:1: ?w_local clashes with the local name ggen adds for the IRI in ?w; rename the variable');
+    expect(err.message).toBe(
+      'queries/clash.rq:1:1: ?w_local clashes with the local name ggen adds for the IRI in ?w; rename the variable',
+    );
   });
 
   it('does not accept an ORDER BY that only a subquery has', async () => {
@@ -89,13 +111,17 @@ describe('select', () => {
   });
 
   it('reports a SPARQL syntax error at file:line:col', async () => {
-    const err = await inputError(engine.select(store, q('SELECT ?w\nWHERE {\n  ?w a otp:Worker ) .\n}\nORDER BY ?w', 'queries/bad.rq')));
+    const err = await inputError(
+      engine.select(store, q('SELECT ?w\nWHERE {\n  ?w a otp:Worker ) .\n}\nORDER BY ?w', 'queries/bad.rq')),
+    );
     expect(err.diagnostics[0]).toMatchObject({ file: 'queries/bad.rq', line: 3, col: 19 });
     expect(err.message).toMatch(/^queries\/bad\.rq:3:\d+: SPARQL syntax error: /);
   });
 
   it('offsets errors in inline text by where it starts in its file', async () => {
-    const err = await inputError(engine.select(store, q('SELECT ?w WHERE { ?w a nope:Worker } ORDER BY ?w', 'ggen.toml', 7, 10)));
+    const err = await inputError(
+      engine.select(store, q('SELECT ?w WHERE { ?w a nope:Worker } ORDER BY ?w', 'ggen.toml', 7, 10)),
+    );
     expect(err.message).toBe('ggen.toml:7:33: SPARQL syntax error: unknown prefix "nope:"');
     const lexer = await inputError(engine.select(store, q('SELECT ?w\nWHERE { ?w ` }', 'ggen.toml', 7, 10)));
     expect(lexer.diagnostics[0]).toMatchObject({ line: 8, col: 12 });
@@ -127,7 +153,10 @@ describe('ask and construct', () => {
     expect(await engine.ask(store, q('ASK { ex:cart a otp:Worker }'))).toBe(true);
     expect(await engine.ask(store, q('ASK { ex:cart a otp:Supervisor }'))).toBe(false);
     const quads = await engine.construct(store, q('CONSTRUCT { ?w a otp:Thing } WHERE { ?w a otp:Worker }'));
-    expect(quads.map((x) => x.subject.value).sort()).toEqual(['https://example.org/app#cart', 'https://example.org/app#logger']);
+    expect(quads.map((x) => x.subject.value).sort()).toEqual([
+      'https://example.org/app#cart',
+      'https://example.org/app#logger',
+    ]);
   });
 
   it('accept the prefixes Comunica predeclares, as Comunica does', async () => {
@@ -138,7 +167,9 @@ describe('ask and construct', () => {
     expect((await inputError(engine.ask(store, q('SELECT * WHERE { ?s ?p ?o } ORDER BY ?s')))).message).toBe(
       'q.rq:1:1: expected a SPARQL ASK query, got SELECT',
     );
-    expect((await inputError(engine.construct(store, q('ASK {}')))).message).toBe('q.rq:1:1: expected a SPARQL CONSTRUCT query, got ASK');
+    expect((await inputError(engine.construct(store, q('ASK {}')))).message).toBe(
+      'q.rq:1:1: expected a SPARQL CONSTRUCT query, got ASK',
+    );
   });
 });
 
@@ -152,7 +183,9 @@ describe('runQuery', () => {
   it('resolves a query file relative to the project root', async () => {
     const { rows } = await runQuery(manifest, 'queries/select/workers.rq', { engine, graph: { store } as never });
     expect(rows).toHaveLength(2);
-    await expect(runQuery(manifest, 'queries/none.rq', { engine })).rejects.toThrow('query file not found: queries/none.rq');
+    await expect(runQuery(manifest, 'queries/none.rq', { engine })).rejects.toThrow(
+      'query file not found: queries/none.rq',
+    );
   });
 
   it('names the query file in errors', async () => {
@@ -163,11 +196,16 @@ describe('runQuery', () => {
 
 describe('formatTable', () => {
   it('aligns columns and counts rows', () => {
-    const out = formatTable(['name', 'n', 'ok'], [
-      { name: 'cart', n: 2, ok: true },
-      { name: 'a\nb', n: null, ok: false },
-    ]);
-    expect(out).toBe(['name | n | ok', '-----+---+------', 'cart | 2 | true', 'a\\nb |   | false', '(2 rows)', ''].join('\n'));
+    const out = formatTable(
+      ['name', 'n', 'ok'],
+      [
+        { name: 'cart', n: 2, ok: true },
+        { name: 'a\nb', n: null, ok: false },
+      ],
+    );
+    expect(out).toBe(
+      ['name | n | ok', '-----+---+------', 'cart | 2 | true', 'a\\nb |   | false', '(2 rows)', ''].join('\n'),
+    );
     expect(formatTable(['x'], [])).toBe('x\n-\n(0 rows)\n');
   });
 });
@@ -210,7 +248,11 @@ describe('validateRows', () => {
 
   it('lists every row that does not match, naming the schema file', () => {
     try {
-      validateRows([{ name: 'a', order: 1 }, { name: 3, order: null }, { order: 2 }], rowSchema, 'templates/x.schema.json');
+      validateRows(
+        [{ name: 'a', order: 1 }, { name: 3, order: null }, { order: 2 }],
+        rowSchema,
+        'templates/x.schema.json',
+      );
       throw new Error('expected a failure');
     } catch (err) {
       expect(err).toBeInstanceOf(InputError);
@@ -224,8 +266,12 @@ describe('validateRows', () => {
 
   it('validates the whole list when the schema is an array schema', () => {
     const listSchema = { type: 'array', minItems: 1, items: rowSchema };
-    expect(() => validateRows([], listSchema, 's.json')).toThrow('s.json: query rows do not match the schema: rows: must NOT have fewer than 1 items');
-    expect(() => validateRows([{ name: 'a', order: 'x' }], listSchema, 's.json')).toThrow('rows[0].order: must be integer');
+    expect(() => validateRows([], listSchema, 's.json')).toThrow(
+      's.json: query rows do not match the schema: rows: must NOT have fewer than 1 items',
+    );
+    expect(() => validateRows([{ name: 'a', order: 'x' }], listSchema, 's.json')).toThrow(
+      'rows[0].order: must be integer',
+    );
   });
 
   it('reports an invalid schema', () => {

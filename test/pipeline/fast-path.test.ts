@@ -29,7 +29,8 @@ async function setup() {
   const discovered = await discoverInputs(m);
   const inputs = new Map<string, { sha256: string; role: string }>();
   const { readFileSync } = await import('node:fs');
-  for (const d of discovered) inputs.set(d.path, { sha256: sha256(readFileSync(path.join(root, d.path))), role: d.role });
+  for (const d of discovered)
+    inputs.set(d.path, { sha256: sha256(readFileSync(path.join(root, d.path))), role: d.role });
   inputs.set('queries/q.rq', { sha256: sha256('q\n'), role: 'query' });
   const view = {
     subjects: new Map([['gen/out.ts', sha256('out\n')]]),
@@ -56,7 +57,10 @@ describe('checkUpToDate', () => {
     const { m, view } = await setup();
     const [first] = packageVersions();
     view.packages.set(first!.name, '0.0.0-old');
-    expect(await checkUpToDate(m, view)).toEqual({ upToDate: false, reason: `${first!.name} is now ${first!.version}` });
+    expect(await checkUpToDate(m, view)).toEqual({
+      upToDate: false,
+      reason: `${first!.name} is now ${first!.version}`,
+    });
   });
 
   it('a new input file', async () => {
@@ -86,10 +90,16 @@ describe('checkUpToDate', () => {
   it('an output edited by hand or deleted', async () => {
     const a = await setup();
     writeFileSync(path.join(a.root, 'gen/out.ts'), 'edited\n');
-    expect(await checkUpToDate(a.m, a.view)).toEqual({ upToDate: false, reason: 'gen/out.ts differs from the receipt' });
+    expect(await checkUpToDate(a.m, a.view)).toEqual({
+      upToDate: false,
+      reason: 'gen/out.ts differs from the receipt',
+    });
     const b = await setup();
     unlinkSync(path.join(b.root, 'gen/out.ts'));
-    expect(await checkUpToDate(b.m, b.view)).toEqual({ upToDate: false, reason: 'gen/out.ts differs from the receipt' });
+    expect(await checkUpToDate(b.m, b.view)).toEqual({
+      upToDate: false,
+      reason: 'gen/out.ts differs from the receipt',
+    });
   });
 
   it('a create_once file may be edited but not missing', async () => {

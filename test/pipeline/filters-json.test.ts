@@ -10,7 +10,17 @@ import { json } from '../../src/pipeline/emit/filters.js';
 import type { Manifest, Row } from '../../src/pipeline/types.js';
 import { tempProject } from '../support/project.js';
 
-const HOSTILE = ['</script><script>alert(1)</script>', '<!-- x -->', 'line\u2028sep', 'para\u2029sep', 'a\nb\r\nc', 'q"uo\'te`${x}`\\', '\u0000\u001f', '> <', 'naïve 日本'];
+const HOSTILE = [
+  '</script><script>alert(1)</script>',
+  '<!-- x -->',
+  'line\u2028sep',
+  'para\u2029sep',
+  'a\nb\r\nc',
+  'q"uo\'te`${x}`\\',
+  '\u0000\u001f',
+  '> <',
+  'naïve 日本',
+];
 
 function project(template: string): Manifest {
   return tempProject('ggen-json-', { 'templates/out.ts.njk': `---\nto: out.ts\nquery: "ROWS"\n---\n${template}` });
@@ -32,10 +42,26 @@ async function renderWith(template: string, rows: Row[]): Promise<string> {
 }
 
 const CONTEXTS: Array<[string, string, (code: string) => unknown]> = [
-  ['an object literal value', 'export const o = { value: {{ rows[0].v | json }} };\n', (c) => new Function(`${c.replace('export ', '')}; return o.value;`)()],
-  ['a call argument', 'f({{ rows[0].v | json }});\n', (c) => new Function(`let got; const f = (x) => { got = x; };\n${c}; return got;`)()],
-  ['the right side of ??', 'const v = env.x ?? {{ rows[0].v | json }};\n', (c) => new Function(`const env = {};\n${c}; return v;`)()],
-  ['an initializer followed by a line comment', 'const v = {{ rows[0].v | json }}; // spec value\nconst after = 1;\n', (c) => new Function(`${c}; return [v, after];`)()],
+  [
+    'an object literal value',
+    'export const o = { value: {{ rows[0].v | json }} };\n',
+    (c) => new Function(`${c.replace('export ', '')}; return o.value;`)(),
+  ],
+  [
+    'a call argument',
+    'f({{ rows[0].v | json }});\n',
+    (c) => new Function(`let got; const f = (x) => { got = x; };\n${c}; return got;`)(),
+  ],
+  [
+    'the right side of ??',
+    'const v = env.x ?? {{ rows[0].v | json }};\n',
+    (c) => new Function(`const env = {};\n${c}; return v;`)(),
+  ],
+  [
+    'an initializer followed by a line comment',
+    'const v = {{ rows[0].v | json }}; // spec value\nconst after = 1;\n',
+    (c) => new Function(`${c}; return [v, after];`)(),
+  ],
   ['with an indent argument', 'const v = {{ rows[0].v | json(2) }};\n', (c) => new Function(`${c}; return v;`)()],
 ];
 

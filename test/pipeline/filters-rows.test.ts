@@ -1,6 +1,17 @@
 /** Filter edge cases the mutation run found untested: word splitting, null inputs, identifiers, local names, row helpers' order and errors. */
 import { describe, expect, it } from 'vitest';
-import { camelCase, groupBy, kebabCase, localName, pascalCase, sortBy, tsIdent, tsString, where, words } from '../../src/pipeline/emit/filters.js';
+import {
+  camelCase,
+  groupBy,
+  kebabCase,
+  localName,
+  pascalCase,
+  sortBy,
+  tsIdent,
+  tsString,
+  where,
+  words,
+} from '../../src/pipeline/emit/filters.js';
 
 describe('case filters', () => {
   it('split at acronym boundaries and every run of non-alphanumerics, dropping empties', () => {
@@ -43,7 +54,12 @@ describe('localName filter', () => {
 });
 
 describe('row helpers', () => {
-  const rows = [{ k: 'b', n: 10 }, { k: null, n: 2 }, { k: 'a', n: 9 }, { k: 'b', n: null }];
+  const rows = [
+    { k: 'b', n: 10 },
+    { k: null, n: 2 },
+    { k: 'a', n: 9 },
+    { k: 'b', n: null },
+  ];
   it('where with two arguments keeps truthy values; with three, equal ones', () => {
     expect(where(rows, 'n').map((r) => r.n)).toEqual([10, 2, 9]);
     expect(where(rows, 'k', null).map((r) => r.n)).toEqual([2]);
@@ -51,12 +67,20 @@ describe('row helpers', () => {
   it('sortBy puts null first, orders numbers numerically and strings by code unit, stably', () => {
     expect(sortBy(rows, 'n').map((r) => r.n)).toEqual([null, 2, 9, 10]);
     expect(sortBy(rows, 'k').map((r) => r.k)).toEqual([null, 'a', 'b', 'b']);
-    expect(sortBy(rows, 'k').filter((r) => r.k === 'b').map((r) => r.n)).toEqual([10, null]);
+    expect(
+      sortBy(rows, 'k')
+        .filter((r) => r.k === 'b')
+        .map((r) => r.n),
+    ).toEqual([10, null]);
     expect(sortBy([{ s: 'b' }, { s: 'B' }, { s: 'a' }], 's').map((r) => r.s)).toEqual(['B', 'a', 'b']);
     expect(sortBy([{ v: 'x' }, { v: 1 }], 'v').map((r) => r.v)).toEqual([1, 'x']);
   });
   it('groupBy keeps first-seen order and groups null keys', () => {
-    expect(groupBy(rows, 'k').map((g) => [g.key, g.rows.length])).toEqual([['b', 2], [null, 1], ['a', 1]]);
+    expect(groupBy(rows, 'k').map((g) => [g.key, g.rows.length])).toEqual([
+      ['b', 2],
+      [null, 1],
+      ['a', 1],
+    ]);
   });
   it('refuse what is not a list, naming the filter', () => {
     expect(() => where('x', 'k')).toThrow('where: expected a list of rows, got string');

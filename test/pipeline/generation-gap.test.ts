@@ -13,10 +13,17 @@ import { ensureBuilt, ggen, repoRoot } from '../cli/helpers.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ggen-gap-'));
 const stub = path.join(dir, 'generated/payments/handlers/payment-validator-checks.ts');
 const spec = path.join(dir, 'specs/payments.ttl');
-const luhn = readFileSync(path.join(repoRoot, 'test/fixtures/payments/handwritten/payment-validator-checks.ts'), 'utf8');
+const luhn = readFileSync(
+  path.join(repoRoot, 'test/fixtures/payments/handwritten/payment-validator-checks.ts'),
+  'utf8',
+);
 
 function tsc(): { code: number | null; out: string } {
-  const r = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
+    { cwd: dir, encoding: 'utf8' },
+  );
   return { code: r.status, out: r.stdout + r.stderr };
 }
 function sync(): void {
@@ -34,7 +41,16 @@ beforeAll(() => {
   writeFileSync(
     path.join(dir, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+      compilerOptions: {
+        target: 'ES2022',
+        lib: ['ES2023'],
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+      },
       include: ['generated/**/*.ts'],
       exclude: ['generated/**/*.test.ts'],
     }),
@@ -49,13 +65,17 @@ describe('generation gap: hand-written operations', { timeout: 600_000 }, () => 
     const iface = readFileSync(path.join(dir, 'generated/payments/payment-validator-checks.ts'), 'utf8');
     expect(iface).toContain('export interface PaymentValidatorChecks {');
     expect(iface).toContain('luhnValid(cardNumber: string): boolean | Promise<boolean>;');
-    expect(readFileSync(stub, 'utf8')).toContain("throw new Error(\n      'not implemented: payment_validator.validateCard");
+    expect(readFileSync(stub, 'utf8')).toContain(
+      "throw new Error(\n      'not implemented: payment_validator.validateCard",
+    );
     const server = readFileSync(path.join(dir, 'generated/payments/payment-validator.ts'), 'utf8');
     expect(server).toContain("import { checks as checksHandlers } from './handlers/payment-validator-checks.js';");
     expect(server).toContain('this.checks.luhnValid(cardNumber)');
     // The stub is the user's: a byproduct of the receipt, not a subject that verify would hold to the generator's bytes.
     const receipt = JSON.parse(readFileSync(path.join(dir, 'receipts/latest.json'), 'utf8'));
-    expect(receipt.subject.map((s: { name: string }) => s.name)).not.toContain('generated/payments/handlers/payment-validator-checks.ts');
+    expect(receipt.subject.map((s: { name: string }) => s.name)).not.toContain(
+      'generated/payments/handlers/payment-validator-checks.ts',
+    );
     expect(tsc()).toEqual({ code: 0, out: '' });
   });
 
@@ -90,7 +110,13 @@ describe('generation gap: hand-written operations', { timeout: 600_000 }, () => 
   });
 
   it('a parameter type changed in the spec makes tsc flag the hand-written code', () => {
-    writeFileSync(spec, readFileSync(spec, 'utf8').replace('otp:name "cardNumber" ; otp:valueType otp:String ; otp:minLength 12 ; otp:maxLength 19 ; otp:pattern "^[0-9]+$" ;', 'otp:name "cardNumber" ; otp:valueType otp:Integer ;'));
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8').replace(
+        'otp:name "cardNumber" ; otp:valueType otp:String ; otp:minLength 12 ; otp:maxLength 19 ; otp:pattern "^[0-9]+$" ;',
+        'otp:name "cardNumber" ; otp:valueType otp:Integer ;',
+      ),
+    );
     sync();
     expect(readFileSync(stub, 'utf8')).toBe(luhn);
     const r = tsc();
@@ -110,7 +136,9 @@ describe('generation gap: hand-written operations', { timeout: 600_000 }, () => 
     const r = tsc();
     expect(r.code).not.toBe(0);
     // The check in the regenerated interface file fails: the implementation takes fewer parameters.
-    expect(r.out).toMatch(/generated\/payments\/payment-validator-checks\.ts\(\d+,\d+\): error TS2322: Type 'true' is not assignable to type 'false'/);
+    expect(r.out).toMatch(
+      /generated\/payments\/payment-validator-checks\.ts\(\d+,\d+\): error TS2322: Type 'true' is not assignable to type 'false'/,
+    );
   });
 
   it('never deletes the stub, even when the spec no longer has the hand-written handle', () => {
@@ -121,7 +149,10 @@ describe('generation gap: hand-written operations', { timeout: 600_000 }, () => 
         .replace('otp:uses :checks ;\n', '')
         .replace('otp:operation :payment_validator.validateCard .', 'otp:operation :payment_validator.validateCard .\n')
         .replace('otp:delegatesTo "checks.luhnValid" ;', 'otp:delegatesTo "state.snapshot" ;')
-        .replace(':checks a otp:HandWritten ;\n  otp:name "checks" ;\n  rdfs:comment "Card checks the spec cannot say: the Luhn check digit." .\n', ''),
+        .replace(
+          ':checks a otp:HandWritten ;\n  otp:name "checks" ;\n  rdfs:comment "Card checks the spec cannot say: the Luhn check digit." .\n',
+          '',
+        ),
     );
     const r = ggen(dir, ['sync']);
     expect(r.code, r.stderr).toBe(0);

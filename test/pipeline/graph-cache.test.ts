@@ -28,7 +28,9 @@ function copyOfBasic(): string {
 
 const load = (root: string) => loadManifest(path.join(root, 'ggen.toml'));
 const quadsOf = (g: NormalizedGraph) =>
-  g.store.getQuads(null, null, null, null).map((q) => `${q.subject.termType}:${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`);
+  g.store
+    .getQuads(null, null, null, null)
+    .map((q) => `${q.subject.termType}:${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`);
 // No ORDER BY key separates the rows: their order is the store's iteration order.
 const ALL = { text: 'SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p', file: '<test>', line: 1 };
 
@@ -47,7 +49,9 @@ describe('graph cache', () => {
     expect(hitMeta).toEqual(coldMeta);
     expect(quadsOf(second.graph)).toEqual(quadsOf(first.graph));
     expect(quadsOf(second.graph).some((q) => q.startsWith('BlankNode:'))).toBe(true);
-    expect((await engine.select(second.graph.store, ALL)).rows).toEqual((await engine.select(first.graph.store, ALL)).rows);
+    expect((await engine.select(second.graph.store, ALL)).rows).toEqual(
+      (await engine.select(first.graph.store, ALL)).rows,
+    );
   });
 
   it('misses when a spec, a rule or the manifest changes, and is not written before save', async () => {
@@ -86,7 +90,10 @@ describe('graph cache', () => {
 
   it('never stores a graph that fails validation', async () => {
     const root = copyOfBasic();
-    writeFileSync(path.join(root, 'specs/app.ttl'), `${readFileSync(path.join(root, 'specs/app.ttl'), 'utf8')}\nex:bad a otp:Worker .\n`);
+    writeFileSync(
+      path.join(root, 'specs/app.ttl'),
+      `${readFileSync(path.join(root, 'specs/app.ttl'), 'utf8')}\nex:bad a otp:Worker .\n`,
+    );
     await expect(normalizeCached(await load(root), engine)).rejects.toBeInstanceOf(InputError);
     expect(() => readFileSync(path.join(root, GRAPH_CACHE_FILE))).toThrow();
   });

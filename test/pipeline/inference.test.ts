@@ -23,7 +23,10 @@ beforeAll(async () => {
   engine = await createQueryEngine(PREFIXES);
 });
 
-const rule = (name: string, text: string): InferenceRule => ({ name, construct: { text, file: `${name}.rq`, line: 1 } });
+const rule = (name: string, text: string): InferenceRule => ({
+  name,
+  construct: { text, file: `${name}.rq`, line: 1 },
+});
 
 function storeOf(...texts: string[]): Store {
   const store = new Store();
@@ -32,14 +35,24 @@ function storeOf(...texts: string[]): Store {
 }
 
 /** The plain fixpoint: every rule, every round, with the same fresh blank node labels. */
-async function plainFixpoint(store: Store, rules: InferenceRule[], maxRounds: number): Promise<{ inferred: number; rounds: number }> {
+async function plainFixpoint(
+  store: Store,
+  rules: InferenceRule[],
+  maxRounds: number,
+): Promise<{ inferred: number; rounds: number }> {
   let inferred = 0;
   for (let round = 1; round <= maxRounds; round++) {
     let added = 0;
     for (const [index, r] of rules.entries()) {
-      const fresh = (t: Quad['subject'] | Quad['object']) => (t.termType === 'BlankNode' ? DataFactory.blankNode(`i${index}r${round}_${t.value}`) : t);
+      const fresh = (t: Quad['subject'] | Quad['object']) =>
+        t.termType === 'BlankNode' ? DataFactory.blankNode(`i${index}r${round}_${t.value}`) : t;
       for (const q of await engine.construct(store, r.construct)) {
-        const f = DataFactory.quad(fresh(q.subject) as Quad['subject'], q.predicate, fresh(q.object) as Quad['object'], q.graph);
+        const f = DataFactory.quad(
+          fresh(q.subject) as Quad['subject'],
+          q.predicate,
+          fresh(q.object) as Quad['object'],
+          q.graph,
+        );
         if (!store.has(f)) {
           store.addQuad(f);
           added++;
@@ -58,7 +71,12 @@ const dump = (s: Store) =>
     .map((q) => `${q.subject.termType}:${q.subject.value} ${q.predicate.value} ${q.object.termType}:${q.object.value}`)
     .sort();
 
-async function expectSameAsPlain(texts: string[], rules: InferenceRule[], maxRounds = 16, lists = false): Promise<{ inferred: number; rounds: number }> {
+async function expectSameAsPlain(
+  texts: string[],
+  rules: InferenceRule[],
+  maxRounds = 16,
+  lists = false,
+): Promise<{ inferred: number; rounds: number }> {
   const a = storeOf(...texts);
   if (lists) indexLists(a);
   const b = new Store(a.getQuads(null, null, null, null));
@@ -75,7 +93,9 @@ describe('inference fixpoint', () => {
       .filter((f) => f.endsWith('.rq'))
       .sort()
       .map((f) => rule(f, read(`packs/otp/queries/inference/${f}`)));
-    const specs = ['packs/otp/ontology/otp.ttl', 'specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'].map(read);
+    const specs = ['packs/otp/ontology/otp.ttl', 'specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'].map(
+      read,
+    );
     // As ggen.toml runs them: after the list index, which the rules read lists through.
     const got = await expectSameAsPlain(specs, rules, 16, true);
     const withoutIndex = await expectSameAsPlain(specs, rules);
@@ -91,7 +111,8 @@ describe('inference fixpoint', () => {
       rule('mark', 'CONSTRUCT { ?a a otp:Far } WHERE { ?a otp:reaches ex:n4 }'),
       rule('unrelated', 'CONSTRUCT { ?a otp:seen true } WHERE { ?a otp:label ?l }'),
     ];
-    const spec = '@prefix otp: <https://ggen.dev/otp#> . @prefix ex: <https://example.org/app#> .\nex:n0 otp:next ex:n1 . ex:n1 otp:next ex:n2 . ex:n2 otp:next ex:n3 . ex:n3 otp:next ex:n4 . ex:n0 otp:label "zero" .\n';
+    const spec =
+      '@prefix otp: <https://ggen.dev/otp#> . @prefix ex: <https://example.org/app#> .\nex:n0 otp:next ex:n1 . ex:n1 otp:next ex:n2 . ex:n2 otp:next ex:n3 . ex:n3 otp:next ex:n4 . ex:n0 otp:label "zero" .\n';
     const got = await expectSameAsPlain([spec], rules);
     expect(got.rounds).toBeGreaterThanOrEqual(3);
   });
@@ -102,14 +123,17 @@ describe('inference fixpoint', () => {
       rule('any', 'CONSTRUCT { ?s a otp:HasCopy } WHERE { ?s ?p ?o FILTER(?p = otp:copied) }'),
       rule('nps', 'CONSTRUCT { ?s a otp:Linked } WHERE { ?s !(otp:next|otp:label) ?o . ?o a otp:Node }'),
     ];
-    const spec = '@prefix otp: <https://ggen.dev/otp#> . @prefix ex: <https://example.org/app#> .\nex:a otp:next ex:b . ex:b a otp:Node .\n';
+    const spec =
+      '@prefix otp: <https://ggen.dev/otp#> . @prefix ex: <https://example.org/app#> .\nex:a otp:next ex:b . ex:b a otp:Node .\n';
     await expectSameAsPlain([spec], rules);
   });
 
   it('still fails on a rule that mints a blank node every round', async () => {
     const rules = [rule('grow', 'CONSTRUCT { ?w otp:meta [ otp:k "x" ] } WHERE { ?w a otp:Worker }')];
     const store = storeOf('@prefix otp: <https://ggen.dev/otp#> . <https://example.org/app#w> a otp:Worker .\n');
-    await expect(runInference(store, rules, 4, engine, 'ggen.toml')).rejects.toThrow(/did not reach a fixpoint in 4 rounds; rules still adding triples in the last round: grow/);
+    await expect(runInference(store, rules, 4, engine, 'ggen.toml')).rejects.toThrow(
+      /did not reach a fixpoint in 4 rounds; rules still adding triples in the last round: grow/,
+    );
   });
 });
 

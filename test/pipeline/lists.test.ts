@@ -15,7 +15,11 @@ beforeAll(async () => {
 
 function storeOf(ttl: string): Store {
   const store = new Store();
-  store.addQuads(new Parser().parse(`@prefix ex: <https://example.org/#> .\n@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n${ttl}`));
+  store.addQuads(
+    new Parser().parse(
+      `@prefix ex: <https://example.org/#> .\n@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n${ttl}`,
+    ),
+  );
   return store;
 }
 
@@ -25,7 +29,13 @@ const ORDERED = `
   } ORDER BY ?owner ?i`;
 
 async function rows(store: Store, text: string) {
-  return (await engine.select(store, { text: `PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n${text}`, file: 'q.rq', line: 1 })).rows;
+  return (
+    await engine.select(store, {
+      text: `PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n${text}`,
+      file: 'q.rq',
+      line: 1,
+    })
+  ).rows;
 }
 
 describe('indexLists', () => {
@@ -46,7 +56,10 @@ describe('indexLists', () => {
     const store = storeOf(`ex:a ex:items (ex:p ex:q ex:p) . ex:b ex:items (ex:r) .`);
     indexLists(store);
     const viaIndex = await rows(store, 'SELECT DISTINCT ?o ?m WHERE { ?o ex:items/ggen:member ?m } ORDER BY ?o ?m');
-    const viaPath = await rows(store, 'SELECT DISTINCT ?o ?m WHERE { ?o ex:items/rdf:rest*/rdf:first ?m } ORDER BY ?o ?m');
+    const viaPath = await rows(
+      store,
+      'SELECT DISTINCT ?o ?m WHERE { ?o ex:items/rdf:rest*/rdf:first ?m } ORDER BY ?o ?m',
+    );
     expect(viaIndex).toEqual(viaPath);
     expect(viaIndex.length).toBe(3);
   });
@@ -54,7 +67,10 @@ describe('indexLists', () => {
   it('indexes nested lists on their own', async () => {
     const store = storeOf(`ex:a ex:items ((ex:p ex:q) ex:r) .`);
     indexLists(store);
-    const nested = await rows(store, 'SELECT ?i ?m WHERE { ?o ex:items/rdf:first ?inner . ?c ggen:inList ?inner ; ggen:listIndex ?i ; rdf:first ?m } ORDER BY ?i');
+    const nested = await rows(
+      store,
+      'SELECT ?i ?m WHERE { ?o ex:items/rdf:first ?inner . ?c ggen:inList ?inner ; ggen:listIndex ?i ; rdf:first ?m } ORDER BY ?i',
+    );
     expect(nested.map((r) => [r.i, r.m_local])).toEqual([
       [1, 'p'],
       [2, 'q'],

@@ -5,7 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
 import { expandGlob, globToRegExp } from '../../src/pipeline/fs/glob.js';
 import { readFileSync } from 'node:fs';
-import { checkRelative, createAjv, loadManifest, resolveSources, schemaPath } from '../../src/pipeline/manifest/index.js';
+import {
+  checkRelative,
+  createAjv,
+  loadManifest,
+  resolveSources,
+  schemaPath,
+} from '../../src/pipeline/manifest/index.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -115,7 +121,11 @@ describe('loadManifest', () => {
     });
     const m = await loadManifest(path.join(root, 'ggen.toml'));
     expect(m.project).toEqual({ name: 'ggen-ts', version: '0.1.0', description: 'demo' });
-    expect(m.ontology).toEqual({ sources: ['specs/a.ttl'], baseIri: 'https://ggen.dev/', prefixes: { otp: 'https://ggen.dev/otp#' } });
+    expect(m.ontology).toEqual({
+      sources: ['specs/a.ttl'],
+      baseIri: 'https://ggen.dev/',
+      prefixes: { otp: 'https://ggen.dev/otp#' },
+    });
     expect(m.inference.maxRounds).toBe(4);
     expect(m.inference.rules[0]).toEqual({
       name: 'from-file',
@@ -151,7 +161,9 @@ describe('loadManifest', () => {
 
   it('rejects unknown keys, naming their key path, and lists every error', async () => {
     const root = await project({
-      'ggen.toml': MINIMAL + 'colour = "red"\n[generation]\noutput_dir = 3\nflavour = 1\n[[inference.rules]]\nname = "r"\nconstrut = "x.rq"\n',
+      'ggen.toml':
+        MINIMAL +
+        'colour = "red"\n[generation]\noutput_dir = 3\nflavour = 1\n[[inference.rules]]\nname = "r"\nconstrut = "x.rq"\n',
     });
     const err = await loadError(root);
     const lines = err.message.split('\n');
@@ -163,7 +175,9 @@ describe('loadManifest', () => {
   });
 
   it('names missing required keys and wrong types', async () => {
-    const root = await project({ 'ggen.toml': '[project]\nversion = 1\n[ontology]\nsources = "specs/a.ttl"\n[inference]\nmax_rounds = 0\n' });
+    const root = await project({
+      'ggen.toml': '[project]\nversion = 1\n[ontology]\nsources = "specs/a.ttl"\n[inference]\nmax_rounds = 0\n',
+    });
     const lines = (await loadError(root)).message.split('\n');
     expect(lines).toContain('ggen.toml: project.name: is required');
     expect(lines).toContain('ggen.toml: project.version: must be string');
@@ -173,7 +187,9 @@ describe('loadManifest', () => {
 
   it('rejects a rule with both construct and query, and a rule file with the wrong extension', async () => {
     const root = await project({
-      'ggen.toml': MINIMAL + '[[inference.rules]]\nname = "r"\nconstruct = "a.rq"\nquery = "CONSTRUCT {} WHERE {}"\n[[inference.rules]]\nname = "s"\nconstruct = "a.txt"\n',
+      'ggen.toml':
+        MINIMAL +
+        '[[inference.rules]]\nname = "r"\nconstruct = "a.rq"\nquery = "CONSTRUCT {} WHERE {}"\n[[inference.rules]]\nname = "s"\nconstruct = "a.txt"\n',
     });
     const lines = (await loadError(root)).message.split('\n');
     expect(lines).toContain('ggen.toml: inference.rules[0]: needs exactly one of `construct` (a file) or `query`');
@@ -182,7 +198,8 @@ describe('loadManifest', () => {
 
   it('rejects paths that escape the project root', async () => {
     const root = await project({
-      'ggen.toml': '[project]\nname = "x"\n[ontology]\nsources = ["../outside/*.ttl"]\n[generation]\noutput_dir = "gen/../../x"\n[receipt]\npath = "/etc/receipt.json"\n',
+      'ggen.toml':
+        '[project]\nname = "x"\n[ontology]\nsources = ["../outside/*.ttl"]\n[generation]\noutput_dir = "gen/../../x"\n[receipt]\npath = "/etc/receipt.json"\n',
     });
     const lines = (await loadError(root)).message.split('\n');
     expect(lines).toContain('ggen.toml: ontology.sources[0]: escapes the project root: ../outside/*.ttl');
@@ -191,8 +208,12 @@ describe('loadManifest', () => {
   });
 
   it('reports a missing rule file with its key path', async () => {
-    const root = await project({ 'ggen.toml': MINIMAL + '[[inference.rules]]\nname = "r"\nconstruct = "queries/missing.rq"\n' });
-    expect((await loadError(root)).message).toBe('ggen.toml: inference.rules[0].construct: file not found: queries/missing.rq');
+    const root = await project({
+      'ggen.toml': MINIMAL + '[[inference.rules]]\nname = "r"\nconstruct = "queries/missing.rq"\n',
+    });
+    expect((await loadError(root)).message).toBe(
+      'ggen.toml: inference.rules[0].construct: file not found: queries/missing.rq',
+    );
   });
 
   it('reports a missing manifest', async () => {
@@ -217,7 +238,8 @@ describe('resolveSources', () => {
 
   it('fails on a glob that matches nothing and on a missing file, naming both', async () => {
     const root = await project({
-      'ggen.toml': '[project]\nname = "x"\n[ontology]\nsources = ["specs/*.ttl", "nothing/*.ttl", "specs/missing.ttl"]\n',
+      'ggen.toml':
+        '[project]\nname = "x"\n[ontology]\nsources = ["specs/*.ttl", "nothing/*.ttl", "specs/missing.ttl"]\n',
       'specs/a.ttl': '',
     });
     const m = await loadManifest(path.join(root, 'ggen.toml'));

@@ -48,7 +48,12 @@ describe('normalize on the basic fixture', () => {
       'specs/shapes/otp.shapes.ttl',
     ]);
     for (const i of g.inputs) expect(i.sha256).toMatch(/^[0-9a-f]{64}$/);
-    const descendant = g.store.getQuads('https://example.org/app#rootSup', 'https://ggen.dev/otp#descendant', null, null);
+    const descendant = g.store.getQuads(
+      'https://example.org/app#rootSup',
+      'https://ggen.dev/otp#descendant',
+      null,
+      null,
+    );
     expect(descendant.map((q) => q.object.value)).toEqual(['https://example.org/app#cart']);
   });
 
@@ -108,7 +113,9 @@ describe('digest', () => {
 
   it('labels RDF lists whose cells look alike, as the domain specs use for ordered children', async () => {
     const { Parser } = await import('n3');
-    const lists = Array.from({ length: 12 }, (_, i) => `<http://x/s${i}> <http://x/p> ("a" "a" "a" "b" "a") .`).join('\n');
+    const lists = Array.from({ length: 12 }, (_, i) => `<http://x/s${i}> <http://x/p> ("a" "a" "a" "b" "a") .`).join(
+      '\n',
+    );
     const quads = new Parser().parse(lists);
     const first = await canonicalDigest(quads);
     const again = await canonicalDigest(new Parser().parse(lists.split('\n').reverse().join('\n')));
@@ -180,8 +187,7 @@ describe('validation', () => {
     const root = await writeProject({
       'ggen.toml': manifest('[validation]\nshacl = ["shapes/w.ttl"]'),
       'specs/a.ttl': PREFIXES + 'ex:good a otp:Worker ; otp:name "g" ; otp:order 1 .\n',
-      'specs/b.ttl':
-        PREFIXES + 'ex:bad a otp:Worker ; otp:order "one" ; otp:meta [ otp:note "1", "2" ] .\n',
+      'specs/b.ttl': PREFIXES + 'ex:bad a otp:Worker ; otp:order "one" ; otp:meta [ otp:note "1", "2" ] .\n',
       'shapes/w.ttl': shapes,
     });
     const err = await failure(root);
@@ -203,12 +209,15 @@ describe('validation', () => {
     });
     const report = await validateProject(await loadManifest(path.join(root, 'ggen.toml')), engine);
     expect(report.ok).toBe(false);
-    expect(report.violations).toEqual([{ rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' }]);
+    expect(report.violations).toEqual([
+      { rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' },
+    ]);
   });
 
   it('reports SHACL warnings without failing', async () => {
     const warn =
-      '@prefix sh: <http://www.w3.org/ns/shacl#> .\n' + PREFIXES +
+      '@prefix sh: <http://www.w3.org/ns/shacl#> .\n' +
+      PREFIXES +
       'otp:W a sh:NodeShape ; sh:targetClass otp:Worker ; sh:severity sh:Warning ;\n' +
       '  sh:property [ sh:path otp:name ; sh:minCount 1 ; sh:severity sh:Warning ] .\n';
     const root = await writeProject({
@@ -218,7 +227,14 @@ describe('validation', () => {
     });
     const g = await run(root);
     expect(g.warnings).toEqual([
-      { severity: 'warning', rule: 'shacl/W/name', file: 'specs/b.ttl', line: 4, col: 1, message: 'ex:bad otp:name: Less than 1 values' },
+      {
+        severity: 'warning',
+        rule: 'shacl/W/name',
+        file: 'specs/b.ttl',
+        line: 4,
+        col: 1,
+        message: 'ex:bad otp:name: Less than 1 values',
+      },
     ]);
   });
 
@@ -244,7 +260,9 @@ describe('inference', () => {
     );
     const root = await writeProject({ 'ggen.toml': toml, 'specs/a.ttl': PREFIXES + 'ex:a a otp:Worker .\n' });
     const err = await failure(root);
-    expect(err.message).toMatch(/^ggen\.toml: inference\.max_rounds: inference did not reach a fixpoint in 3 rounds; rules still adding triples in the last round: grow \(\+1\)/);
+    expect(err.message).toMatch(
+      /^ggen\.toml: inference\.max_rounds: inference did not reach a fixpoint in 3 rounds; rules still adding triples in the last round: grow \(\+1\)/,
+    );
     expect(err.message).not.toContain('quiet');
   });
 
@@ -256,7 +274,9 @@ describe('inference', () => {
       'specs/a.ttl': PREFIXES + 'ex:w a otp:Worker .\n',
     });
     const g = await run(root);
-    const metas = g.store.getQuads('https://example.org/app#w', 'https://ggen.dev/otp#meta', null, null).map((q) => q.object.value);
+    const metas = g.store
+      .getQuads('https://example.org/app#w', 'https://ggen.dev/otp#meta', null, null)
+      .map((q) => q.object.value);
     expect(new Set(metas).size).toBe(2);
     expect(g.inferredTriples).toBe(4);
     expect(g.rounds).toBe(2);
@@ -266,7 +286,10 @@ describe('inference', () => {
     const toml = manifest(
       `[[inference.rules]]\nname = "flag-meta"\nquery = '''CONSTRUCT { ?m otp:flagged true } WHERE { ?w otp:meta ?m }'''\n`,
     );
-    const root = await writeProject({ 'ggen.toml': toml, 'specs/a.ttl': PREFIXES + 'ex:w otp:meta [ otp:note "n" ] .\n' });
+    const root = await writeProject({
+      'ggen.toml': toml,
+      'specs/a.ttl': PREFIXES + 'ex:w otp:meta [ otp:note "n" ] .\n',
+    });
     const g = await run(root);
     const flagged = g.store.getQuads(null, 'https://ggen.dev/otp#flagged', null, null).map((q) => q.subject);
     expect(flagged).toHaveLength(1);
@@ -275,7 +298,9 @@ describe('inference', () => {
   });
 
   it('reports a SPARQL syntax error in an inline rule at its manifest line', async () => {
-    const toml = manifest('[[inference.rules]]\nname = "bad"\nquery = """\nCONSTRUCT { ?s a otp:X }\nWHERE { ?s a otp:Worker . ?? }"""\n');
+    const toml = manifest(
+      '[[inference.rules]]\nname = "bad"\nquery = """\nCONSTRUCT { ?s a otp:X }\nWHERE { ?s a otp:Worker . ?? }"""\n',
+    );
     const root = await writeProject({ 'ggen.toml': toml, 'specs/a.ttl': PREFIXES + 'ex:a a otp:Worker .\n' });
     const err = await failure(root);
     expect(err.diagnostics[0]).toMatchObject({ file: 'ggen.toml', line: 12, col: 27 });

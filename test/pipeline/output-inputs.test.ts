@@ -4,7 +4,13 @@
  */
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extractTemplateData, loadTemplates, mentionedFiles, render, type EmitEngine } from '../../src/pipeline/emit/index.js';
+import {
+  extractTemplateData,
+  loadTemplates,
+  mentionedFiles,
+  render,
+  type EmitEngine,
+} from '../../src/pipeline/emit/index.js';
 import type { Manifest, RenderedFile, Row, SpecMentions } from '../../src/pipeline/types.js';
 import { tempProject } from '../support/project.js';
 
@@ -68,7 +74,10 @@ const base = (): Record<string, Row[]> => ({
 });
 
 describe('per-output inputs', () => {
-  const m = project({ 'templates/t.ts.njk': TEMPLATE, 'templates/_p/m.njk': '{% macro lit(s) %}{{ s | tsString }}{% endmacro %}' });
+  const m = project({
+    'templates/t.ts.njk': TEMPLATE,
+    'templates/_p/m.njk': '{% macro lit(s) %}{{ s | tsString }}{% endmacro %}',
+  });
 
   it("changes an output's digest only when a value it read changes", async () => {
     rows = base();
@@ -97,9 +106,15 @@ describe('per-output inputs', () => {
   it('changes every digest of a template when its body, a partial it imports or a query changes', async () => {
     rows = base();
     const before = await run(m);
-    const partial = project({ 'templates/t.ts.njk': TEMPLATE, 'templates/_p/m.njk': '{% macro lit(s) %}{{ s | tsString }}{% endmacro %}{# v2 #}' });
+    const partial = project({
+      'templates/t.ts.njk': TEMPLATE,
+      'templates/_p/m.njk': '{% macro lit(s) %}{{ s | tsString }}{% endmacro %}{# v2 #}',
+    });
     const p = await run(partial);
-    const body = project({ 'templates/t.ts.njk': `${TEMPLATE}\n{# v2 #}`, 'templates/_p/m.njk': '{% macro lit(s) %}{{ s | tsString }}{% endmacro %}' });
+    const body = project({
+      'templates/t.ts.njk': `${TEMPLATE}\n{# v2 #}`,
+      'templates/_p/m.njk': '{% macro lit(s) %}{{ s | tsString }}{% endmacro %}',
+    });
     const b = await run(body);
     // Output text is the same in all three; the digests are not.
     for (const k of ['alpha/one.ts', 'beta/two.ts']) {
@@ -131,7 +146,10 @@ describe('per-output inputs', () => {
     const more = { ...g, mentions: { ...mentions, literals: { ...mentions.literals, one: 0 } } };
     expect(mentionedFiles([{ x: 'alpha', y: 'one', z: 'stray' }], more)).toEqual(['specs/a.ttl']);
     // An IRI always counts for the files about it.
-    expect(mentionedFiles([{ x: 'alpha', y: 'one', it: 'https://x/b1' }], more)).toEqual(['specs/a.ttl', 'specs/b.ttl']);
+    expect(mentionedFiles([{ x: 'alpha', y: 'one', it: 'https://x/b1' }], more)).toEqual([
+      'specs/a.ttl',
+      'specs/b.ttl',
+    ]);
     // No index (an old graph cache): every spec file.
     expect(mentionedFiles([{ x: 'alpha' }], { ...g, mentions: undefined })).toEqual(FILES);
   });

@@ -30,7 +30,8 @@ function write(root: string, files: Record<string, string>): string {
   return root;
 }
 
-const PEOPLE = '@prefix ex: <https://example.org/greet#> .\nex:ada a ex:Person ; ex:name "Ada" .\nex:bob a ex:Person ; ex:name "Bob" .\n';
+const PEOPLE =
+  '@prefix ex: <https://example.org/greet#> .\nex:ada a ex:Person ; ex:name "Ada" .\nex:bob a ex:Person ; ex:name "Bob" .\n';
 const manifest = (packs: string[], extra = ''): string =>
   `packs = ${JSON.stringify(packs)}\n[project]\nname = "demo"\n[ontology]\nsources = ["specs/*.ttl"]\n${extra}`;
 
@@ -57,7 +58,14 @@ describe('packs: resolution and merge', () => {
     const m = await loadManifest(path.join(root, 'ggen.toml'));
     const otp = path.relative(root, path.join(repo, 'packs/otp')).split(path.sep).join('/');
     expect(m.packs).toEqual([
-      expect.objectContaining({ name: 'otp', version: '0.1.0', dir: otp, manifestFile: `${otp}/pack.toml`, templates: `${otp}/templates`, sources: [`${otp}/ontology/otp.ttl`] }),
+      expect.objectContaining({
+        name: 'otp',
+        version: '0.1.0',
+        dir: otp,
+        manifestFile: `${otp}/pack.toml`,
+        templates: `${otp}/templates`,
+        sources: [`${otp}/ontology/otp.ttl`],
+      }),
     ]);
     expect(m.inference.listIndex).toBe(true);
     expect(m.inference.rules.map((r) => r.name)).toEqual([
@@ -80,15 +88,22 @@ describe('packs: resolution and merge', () => {
     cpSync(greeter, path.join(outer, 'node_modules/greeter'), { recursive: true });
     const root = write(path.join(outer, 'apps/one'), { 'ggen.toml': manifest(['greeter']), 'specs/p.ttl': PEOPLE });
     const m = await loadManifest(path.join(root, 'ggen.toml'));
-    expect(m.packs.map((p) => [p.name, p.version, p.dir])).toEqual([['greeter', '1.2.3', '../../node_modules/greeter']]);
-    expect(m.inference.rules.map((r) => [r.name, r.construct.file])).toEqual([['greeter:greetable', '../../node_modules/greeter/rules/greetable.rq']]);
+    expect(m.packs.map((p) => [p.name, p.version, p.dir])).toEqual([
+      ['greeter', '1.2.3', '../../node_modules/greeter'],
+    ]);
+    expect(m.inference.rules.map((r) => [r.name, r.construct.file])).toEqual([
+      ['greeter:greetable', '../../node_modules/greeter/rules/greetable.rq'],
+    ]);
   });
 
   it('resolves a path from the project root, and the project rules run after the pack rules', async () => {
     const root = tmp();
     cpSync(greeter, path.join(root, 'vendor/greeter'), { recursive: true });
     write(root, {
-      'ggen.toml': manifest(['./vendor/greeter'], '[[inference.rules]]\nname = "mine"\nquery = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"\n'),
+      'ggen.toml': manifest(
+        ['./vendor/greeter'],
+        '[[inference.rules]]\nname = "mine"\nquery = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"\n',
+      ),
       'specs/p.ttl': PEOPLE,
     });
     const m = await loadManifest(path.join(root, 'ggen.toml'));
@@ -103,13 +118,18 @@ describe('packs: resolution and merge', () => {
       'ggen.toml: packs[1]: unknown pack "no-such-pack": not found in the packs that ship with ggen (otp), nor node_modules/no-such-pack/pack.toml from the project root upward',
     );
     const byPath = write(tmp(), { 'ggen.toml': manifest(['./packs/missing']), 'specs/a.ttl': '' });
-    expect(await loadError(byPath)).toBe('ggen.toml: packs[0]: unknown pack "./packs/missing": not found in packs/missing');
+    expect(await loadError(byPath)).toBe(
+      'ggen.toml: packs[0]: unknown pack "./packs/missing": not found in packs/missing',
+    );
   });
 
   it('rejects an invalid pack manifest, naming the pack file and the key', async () => {
     const root = greeterProject();
     const file = path.join(root, 'node_modules/greeter/pack.toml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('ggen = ">=0.1.0"\n', '').replace('version = "1.2.3"', 'version = "one"'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('ggen = ">=0.1.0"\n', '').replace('version = "1.2.3"', 'version = "one"'),
+    );
     const message = await loadError(root);
     expect(message).toContain('node_modules/greeter/pack.toml: invalid pack manifest:');
     expect(message).toMatch(/ggen/);
@@ -117,24 +137,41 @@ describe('packs: resolution and merge', () => {
     writeFileSync(file, 'name = "greeter"\nversion = "1.0.0"\nggen = "*"\ntemplate = "x"\n');
     expect(await loadError(root)).toMatch(/^node_modules\/greeter\/pack\.toml: invalid pack manifest: .*template/);
     writeFileSync(file, 'name = "greeter"\nversion = "1.0.0"\nggen = "not a range!"\n');
-    expect(await loadError(root)).toBe('node_modules/greeter/pack.toml: invalid pack manifest: ggen: not a semver range: not a range!');
+    expect(await loadError(root)).toBe(
+      'node_modules/greeter/pack.toml: invalid pack manifest: ggen: not a semver range: not a range!',
+    );
   });
 
   it('rejects a pack that does not support this ggen version', async () => {
     const root = greeterProject();
     const file = path.join(root, 'node_modules/greeter/pack.toml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('ggen = ">=0.1.0"', 'ggen = ">=9.0.0"'));
-    expect(await loadError(root)).toMatch(/^ggen\.toml: packs\[0\]: pack greeter 1\.2\.3 supports ggen >=9\.0\.0, but this is ggen \d+\.\d+\.\d+/);
+    expect(await loadError(root)).toMatch(
+      /^ggen\.toml: packs\[0\]: pack greeter 1\.2\.3 supports ggen >=9\.0\.0, but this is ggen \d+\.\d+\.\d+/,
+    );
   });
 
   it('rejects a pack file that leaves the pack, and a project prefix that rebinds a pack prefix', async () => {
     const root = greeterProject();
     const file = path.join(root, 'node_modules/greeter/pack.toml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('shacl = ["shapes/person.shapes.ttl"]', 'shacl = ["../../secret.ttl"]'));
-    expect(await loadError(root)).toBe('node_modules/greeter/pack.toml: validation.shacl[0]: must stay inside the pack: ../../secret.ttl');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('shacl = ["shapes/person.shapes.ttl"]', 'shacl = ["../../secret.ttl"]'),
+    );
+    expect(await loadError(root)).toBe(
+      'node_modules/greeter/pack.toml: validation.shacl[0]: must stay inside the pack: ../../secret.ttl',
+    );
     const clash = greeterProject({}, ['greeter'], '[ontology.prefixes]\nex = "https://other.example/#"\n');
-    writeFileSync(path.join(clash, 'ggen.toml'), manifest(['greeter']).replace('sources = ["specs/*.ttl"]\n', 'sources = ["specs/*.ttl"]\n[ontology.prefixes]\nex = "https://other.example/#"\n'));
-    expect(await loadError(clash)).toBe('ggen.toml: ontology.prefixes.ex: https://other.example/# rebinds a prefix a pack uses (https://example.org/greet#)');
+    writeFileSync(
+      path.join(clash, 'ggen.toml'),
+      manifest(['greeter']).replace(
+        'sources = ["specs/*.ttl"]\n',
+        'sources = ["specs/*.ttl"]\n[ontology.prefixes]\nex = "https://other.example/#"\n',
+      ),
+    );
+    expect(await loadError(clash)).toBe(
+      'ggen.toml: ontology.prefixes.ex: https://other.example/# rebinds a prefix a pack uses (https://example.org/greet#)',
+    );
   });
 });
 
@@ -142,7 +179,8 @@ describe('packs: templates', () => {
   it('project templates override a pack template of the same path, add new ones, and exclusion leaves one out', async () => {
     const root = greeterProject(
       {
-        'templates/greet/hello.ts.njk': '---\nto: hello.ts\nquery: queries/mine.rq\n---\nexport const mine = {{ rows | length }};\n',
+        'templates/greet/hello.ts.njk':
+          '---\nto: hello.ts\nquery: queries/mine.rq\n---\nexport const mine = {{ rows | length }};\n',
         'queries/mine.rq': 'PREFIX ex: <https://example.org/greet#>\nSELECT ?p WHERE { ?p a ex:Person } ORDER BY ?p\n',
         'templates/own.ts.njk': '---\nto: own.ts\n---\nexport const own = 1;\n',
       },
@@ -153,7 +191,9 @@ describe('packs: templates', () => {
     const found = await discoverTemplateFiles(m);
     expect(found.templates).toEqual(['templates/greet/hello.ts.njk', 'templates/own.ts.njk']);
     expect(found.partials).toEqual(['node_modules/greeter/templates/_greet/line.njk']);
-    expect(found.excluded).toEqual([{ template: 'node_modules/greeter/templates/greet/extra.ts.njk', pack: 'greeter', name: 'greet/extra.ts.njk' }]);
+    expect(found.excluded).toEqual([
+      { template: 'node_modules/greeter/templates/greet/extra.ts.njk', pack: 'greeter', name: 'greet/extra.ts.njk' },
+    ]);
     // The project's template reads its query from the project root, not from the pack.
     const set = await loadTemplates(m);
     expect(set.templates[0]!.deps).toEqual(['queries/mine.rq']);
@@ -170,7 +210,11 @@ describe('packs: templates', () => {
   });
 
   it('rejects the exclusion of a template that no pack has, listing the pack templates', async () => {
-    const root = greeterProject({}, ['greeter'], '[generation]\nexclude = ["greet/extra.ts.njk", "greet/nope.ts.njk", "_greet/line.njk"]\n');
+    const root = greeterProject(
+      {},
+      ['greeter'],
+      '[generation]\nexclude = ["greet/extra.ts.njk", "greet/nope.ts.njk", "_greet/line.njk"]\n',
+    );
     const m = await loadManifest(path.join(root, 'ggen.toml'));
     await expect(discoverTemplateFiles(m)).rejects.toThrow(
       [
@@ -190,14 +234,22 @@ describe('packs: sync (end to end)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { skipped: Array<{ template: string; outcome?: string }> };
-    expect(doc.skipped).toEqual([expect.objectContaining({ template: 'node_modules/greeter/templates/greet/extra.ts.njk', outcome: 'excluded' })]);
+    expect(doc.skipped).toEqual([
+      expect.objectContaining({ template: 'node_modules/greeter/templates/greet/extra.ts.njk', outcome: 'excluded' }),
+    ]);
     // The rule made both people greetable; the partial came from the pack.
     expect(readFileSync(path.join(root, 'generated/hello.ts'), 'utf8')).toContain("export const ada = 'hello Ada';");
     expect(existsSync(path.join(root, 'generated/extra.ts'))).toBe(false);
 
     const receipt = JSON.parse(readFileSync(path.join(root, 'receipts/latest.json'), 'utf8'));
-    expect(receipt.predicate.buildDefinition.internalParameters.packs).toEqual([{ name: 'greeter', version: '1.2.3', path: 'node_modules/greeter' }]);
-    const deps = receipt.predicate.buildDefinition.resolvedDependencies as Array<{ uri: string; digest?: { sha256: string }; annotations?: Record<string, string> }>;
+    expect(receipt.predicate.buildDefinition.internalParameters.packs).toEqual([
+      { name: 'greeter', version: '1.2.3', path: 'node_modules/greeter' },
+    ]);
+    const deps = receipt.predicate.buildDefinition.resolvedDependencies as Array<{
+      uri: string;
+      digest?: { sha256: string };
+      annotations?: Record<string, string>;
+    }>;
     const packFiles = deps.filter((d) => d.annotations?.pack === 'greeter');
     expect(packFiles.map((d) => [d.uri, d.annotations!.role])).toEqual([
       ['file:node_modules/greeter/ontology/greet.ttl', 'spec'],

@@ -62,7 +62,10 @@ describe('receipt statement', () => {
     ]);
     expect(s.predicate.buildDefinition.externalParameters.command).toBe('ggen sync');
     expect(s.predicate.runDetails.byproducts[0]).toMatchObject({ name: 'graph', digest: { sha256: h('9') } });
-    expect(s.predicate.runDetails.byproducts[1]).toMatchObject({ name: 'generated/user.ts', annotations: { mode: 'create_once' } });
+    expect(s.predicate.runDetails.byproducts[1]).toMatchObject({
+      name: 'generated/user.ts',
+      annotations: { mode: 'create_once' },
+    });
   });
 
   it('serializes byte for byte the same, with no timestamp', () => {
@@ -116,7 +119,9 @@ describe('DSSE', () => {
   });
 
   it('refuses non-ed25519 keys', () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .privateKey.export({ type: 'pkcs8', format: 'pem' })
+      .toString();
     expect(() => loadPrivateKey(rsa)).toThrow(/ed25519/);
   });
 });

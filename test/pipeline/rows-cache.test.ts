@@ -57,7 +57,11 @@ describe('rows cache', () => {
 
   it.each([
     ['another graph digest', { ...graph, digest: 'g2' }, prefixes],
-    ['another input text (same graph, e.g. statements reordered)', { ...graph, inputs: [{ path: 'specs/a.ttl', sha256: 'bbb' }] }, prefixes],
+    [
+      'another input text (same graph, e.g. statements reordered)',
+      { ...graph, inputs: [{ path: 'specs/a.ttl', sha256: 'bbb' }] },
+      prefixes,
+    ],
     ['other prefixes', graph, { ex: 'https://example.org/other#' }],
   ])('runs the query again for %s', async (_why, g, p) => {
     const r = root();
@@ -86,7 +90,9 @@ describe('rows cache', () => {
     expect(await c.select(q('SELECT a'), sel.run)).toEqual([{ x: 3 }]);
     expect(sel.calls()).toBe(1);
     c.save();
-    const entries = (JSON.parse(readFileSync(path.join(r, ROWS_CACHE_FILE), 'utf8')) as { entries: Record<string, unknown> }).entries;
+    const entries = (
+      JSON.parse(readFileSync(path.join(r, ROWS_CACHE_FILE), 'utf8')) as { entries: Record<string, unknown> }
+    ).entries;
     expect(Object.values(entries)).toEqual([{ rows: [{ x: 3 }] }]);
   });
 

@@ -22,7 +22,10 @@ function project(select: string, extra = ''): string {
     path.join(dir, 'specs/shapes.ttl'),
     `@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://e/> .\n\nex:S a sh:NodeShape ;\n  sh:targetSubjectsOf ex:p ;\n  sh:sparql [\n    sh:message "bad {?v}" ;\n    sh:select """\nSELECT $this ?v WHERE {\n  ${select}\n}""" ] .\n${extra}`,
   );
-  writeFileSync(path.join(dir, 'ggen.toml'), `[project]\nname = "t"\n[ontology]\nsources = ["specs/data.ttl"]\n[ontology.prefixes]\nex = "http://e/"\n[validation]\nshacl = ["specs/shapes.ttl"]\n`);
+  writeFileSync(
+    path.join(dir, 'ggen.toml'),
+    `[project]\nname = "t"\n[ontology]\nsources = ["specs/data.ttl"]\n[ontology.prefixes]\nex = "http://e/"\n[validation]\nshacl = ["specs/shapes.ttl"]\n`,
+  );
   return dir;
 }
 
@@ -38,7 +41,9 @@ async function outcome(dir: string, engine: 'oxigraph' | 'comunica') {
 
 describe.each(['oxigraph', 'comunica'] as const)('SHACL-SPARQL on %s', (engine) => {
   it('reports rows as violations, with the manifest prefixes available', async () => {
-    const r = (await outcome(project('$this ex:p ?v . FILTER (?v > 1)'), engine)) as { violations: Array<{ message: string }> };
+    const r = (await outcome(project('$this ex:p ?v . FILTER (?v > 1)'), engine)) as {
+      violations: Array<{ message: string }>;
+    };
     expect(r.violations.map((v) => v.message)).toEqual(['ex:b: bad "2"^^<http://www.w3.org/2001/XMLSchema#integer>']);
   });
 
@@ -58,7 +63,13 @@ describe.each(['oxigraph', 'comunica'] as const)('SHACL-SPARQL on %s', (engine) 
   });
 
   it('checks a shape that has no focus node too', async () => {
-    const d = (await outcome(project('$this ex:p ?v', 'ex:T a sh:NodeShape ; sh:targetClass ex:Nothing ; sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ] .\n'), engine)) as { message: string };
+    const d = (await outcome(
+      project(
+        '$this ex:p ?v',
+        'ex:T a sh:NodeShape ; sh:targetClass ex:Nothing ; sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ] .\n',
+      ),
+      engine,
+    )) as { message: string };
     expect(d.message).toMatch(/unsupported SHACL-SPARQL query: VALUES/);
   });
 });

@@ -3,7 +3,12 @@
  * with our SLSA provenance v1 predicate, and refuses every other shape with a reason.
  */
 import { describe, expect, it } from 'vitest';
-import { buildStatement, parseStatement, serializeStatement, type ReceiptInput } from '../../src/pipeline/receipt/index.js';
+import {
+  buildStatement,
+  parseStatement,
+  serializeStatement,
+  type ReceiptInput,
+} from '../../src/pipeline/receipt/index.js';
 import type { Manifest } from '../../src/pipeline/types.js';
 
 const h = (c: string): string => c.repeat(64);
@@ -31,14 +36,21 @@ describe('parseStatement refuses what is not our receipt', () => {
   });
 
   it('a statement with another predicateType', () => {
-    for (const predicateType of ['https://slsa.dev/provenance/v0.2', 'https://in-toto.io/attestation/vulns/v0.1', '', undefined]) {
+    for (const predicateType of [
+      'https://slsa.dev/provenance/v0.2',
+      'https://in-toto.io/attestation/vulns/v0.1',
+      '',
+      undefined,
+    ]) {
       const s = { ...good(), predicateType };
       expect(() => parseStatement(text(s))).toThrow('predicateType is not https://slsa.dev/provenance/v1');
     }
   });
 
   it('a statement of another _type, or no object at all', () => {
-    expect(() => parseStatement(text({ ...good(), _type: 'https://in-toto.io/Statement/v0.1' }))).toThrow('_type is not https://in-toto.io/Statement/v1');
+    expect(() => parseStatement(text({ ...good(), _type: 'https://in-toto.io/Statement/v0.1' }))).toThrow(
+      '_type is not https://in-toto.io/Statement/v1',
+    );
     expect(() => parseStatement('null')).toThrow(/_type/);
     expect(() => parseStatement('[]')).toThrow(/_type/);
     expect(() => parseStatement('not json')).toThrow(SyntaxError);
@@ -46,7 +58,15 @@ describe('parseStatement refuses what is not our receipt', () => {
 
   it('subjects must be a list of names with a sha256 of 64 lower-case hex digits', () => {
     expect(() => parseStatement(text({ ...good(), subject: {} }))).toThrow('subject is not a list');
-    for (const sub of [{ name: 'a' }, { digest: { sha256: h('a') } }, { name: 1, digest: { sha256: h('a') } }, { name: 'a', digest: { sha256: h('A') } }, { name: 'a', digest: { sha256: 'a'.repeat(63) } }, { name: 'a', digest: { sha256: `${h('a')}\n` } }, null]) {
+    for (const sub of [
+      { name: 'a' },
+      { digest: { sha256: h('a') } },
+      { name: 1, digest: { sha256: h('a') } },
+      { name: 'a', digest: { sha256: h('A') } },
+      { name: 'a', digest: { sha256: 'a'.repeat(63) } },
+      { name: 'a', digest: { sha256: `${h('a')}\n` } },
+      null,
+    ]) {
       expect(() => parseStatement(text({ ...good(), subject: [sub] }))).toThrow('a subject lacks a name or sha256');
     }
   });

@@ -8,12 +8,22 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
-import { buildStatement, serializeEnvelope, serializeStatement, signEnvelope } from '../../src/pipeline/receipt/index.js';
+import {
+  buildStatement,
+  serializeEnvelope,
+  serializeStatement,
+  signEnvelope,
+} from '../../src/pipeline/receipt/index.js';
 import type { Manifest } from '../../src/pipeline/types.js';
 import { verify } from '../../src/pipeline/verify.js';
 import { sha256 } from '../../src/pipeline/write/hash.js';
 
-const manifest = { root: '/p', path: 'ggen.toml', raw: {}, generation: { templates: 'templates', outputDir: 'gen', vars: {} } } as unknown as Manifest;
+const manifest = {
+  root: '/p',
+  path: 'ggen.toml',
+  raw: {},
+  generation: { templates: 'templates', outputDir: 'gen', vars: {} },
+} as unknown as Manifest;
 
 function put(root: string, rel: string, text: string): void {
   mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
@@ -23,7 +33,13 @@ function put(root: string, rel: string, text: string): void {
 /** A project with two outputs, one create_once file, two inputs, and its receipt. */
 function project(receiptRel = 'receipts/latest.json'): { root: string; receipt: Buffer } {
   const root = mkdtempSync(path.join(tmpdir(), 'ggen-verify-'));
-  const files = { 'gen/a.ts': 'a\n', 'gen/sub/b.ts': 'b\n', 'gen/mine.ts': 'user\n', 'specs/x.ttl': 'spec\n', 'ggen.toml': 'toml\n' };
+  const files = {
+    'gen/a.ts': 'a\n',
+    'gen/sub/b.ts': 'b\n',
+    'gen/mine.ts': 'user\n',
+    'specs/x.ttl': 'spec\n',
+    'ggen.toml': 'toml\n',
+  };
   for (const [p, t] of Object.entries(files)) put(root, p, t);
   const statement = buildStatement({
     manifest,
@@ -47,7 +63,14 @@ function project(receiptRel = 'receipts/latest.json'): { root: string; receipt: 
 describe('verify', () => {
   it('a project as its receipt says is ok, with counts and no signature check', async () => {
     const { root } = project();
-    expect(await verify({ root })).toEqual({ ok: true, receipt: 'receipts/latest.json', subjects: 2, inputs: 2, signature: 'not-checked', problems: [] });
+    expect(await verify({ root })).toEqual({
+      ok: true,
+      receipt: 'receipts/latest.json',
+      subjects: 2,
+      inputs: 2,
+      signature: 'not-checked',
+      problems: [],
+    });
   });
 
   it('reports every kind of problem, sorted by kind then path', async () => {
@@ -69,7 +92,9 @@ describe('verify', () => {
       ['input-missing', 'ggen.toml'],
     ]);
     expect(r.problems.find((p) => p.kind === 'input-modified')!.detail).toMatch(/^spec changed since the receipt/);
-    expect(r.problems.find((p) => p.kind === 'input-missing')!.detail).toMatch(/^manifest file listed in the receipt is missing/);
+    expect(r.problems.find((p) => p.kind === 'input-missing')!.detail).toMatch(
+      /^manifest file listed in the receipt is missing/,
+    );
   });
 
   it('the create_once file is known, not extra, even after the user edits it', async () => {
@@ -88,9 +113,17 @@ describe('verify', () => {
   it('a missing or foreign receipt is invalid input naming the receipt', async () => {
     const { root } = project();
     await expect(verify({ root, receiptPath: 'receipts/none.json' })).rejects.toThrow(InputError);
-    await expect(verify({ root, receiptPath: 'receipts/none.json' })).rejects.toThrow(/receipts\/none\.json.*receipt not found/);
-    put(root, 'receipts/bad.json', JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', predicateType: 'other' }));
-    await expect(verify({ root, receiptPath: 'receipts/bad.json' })).rejects.toThrow(/receipts\/bad\.json.*not a valid ggen receipt: predicateType/);
+    await expect(verify({ root, receiptPath: 'receipts/none.json' })).rejects.toThrow(
+      /receipts\/none\.json.*receipt not found/,
+    );
+    put(
+      root,
+      'receipts/bad.json',
+      JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', predicateType: 'other' }),
+    );
+    await expect(verify({ root, receiptPath: 'receipts/bad.json' })).rejects.toThrow(
+      /receipts\/bad\.json.*not a valid ggen receipt: predicateType/,
+    );
   });
 
   describe('with a public key', () => {
@@ -118,7 +151,11 @@ describe('verify', () => {
       expect(await failing()).toEqual(['signature', 'receipts/latest.dsse.json', 'not JSON']);
       const other = generateKeyPairSync('ed25519').privateKey;
       put(root, 'receipts/latest.dsse.json', serializeEnvelope(signEnvelope(receipt, other)));
-      expect(await failing()).toEqual(['signature', 'receipts/latest.dsse.json', 'no signature verifies with the given public key']);
+      expect(await failing()).toEqual([
+        'signature',
+        'receipts/latest.dsse.json',
+        'no signature verifies with the given public key',
+      ]);
       const otherBytes = Buffer.concat([receipt, Buffer.from(' ')]);
       put(root, 'receipts/latest.dsse.json', serializeEnvelope(signEnvelope(otherBytes, privateKey)));
       expect(await failing()).toEqual(['signature', 'receipts/latest.json', 'receipt differs from the signed payload']);
@@ -135,7 +172,9 @@ describe('verify', () => {
 
     it('a key that is not ed25519 is invalid input', async () => {
       const { root } = project();
-      const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+        .publicKey.export({ type: 'spki', format: 'pem' })
+        .toString();
       await expect(verify({ root, key: rsa })).rejects.toThrow(InputError);
       rmSync(root, { recursive: true, force: true });
     });

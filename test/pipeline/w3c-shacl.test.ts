@@ -36,7 +36,11 @@ interface Case {
 
 function ttlFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? ttlFiles(path.join(dir, e.name)) : e.name.endsWith('.ttl') && e.name !== 'manifest.ttl' ? [path.join(dir, e.name)] : [],
+    e.isDirectory()
+      ? ttlFiles(path.join(dir, e.name))
+      : e.name.endsWith('.ttl') && e.name !== 'manifest.ttl'
+        ? [path.join(dir, e.name)]
+        : [],
   );
 }
 
@@ -58,7 +62,10 @@ function cases(area: 'core' | 'sparql'): Case[] {
         failure,
         conforms: !failure && store.getObjects(result, n(`${SH}conforms`), null)[0]?.value === 'true',
         results: results.length,
-        focusNodes: results.flatMap((r) => store.getObjects(r, n(`${SH}focusNode`), null)).filter((f) => f.termType === 'NamedNode').map((f) => f.value),
+        focusNodes: results
+          .flatMap((r) => store.getObjects(r, n(`${SH}focusNode`), null))
+          .filter((f) => f.termType === 'NamedNode')
+          .map((f) => f.value),
       });
     }
   }
@@ -103,12 +110,24 @@ function judge(c: Case, verdict: { results: string[] } | { refused: string }, al
   expect(verdict.results.length, `${c.name} results: ${JSON.stringify(verdict.results)}`).toBe(c.results);
   // A result names its focus node as the data file writes it: a prefixed name where a prefix fits, else <iri>.
   const prefixes: Record<string, string> = {};
-  new Parser({ baseIRI: pathToFileURL(c.dataFile).href }).parse(readFileSync(c.dataFile, 'utf8'), null, (prefix, iri) => {
-    prefixes[prefix] = iri.value;
-  });
+  new Parser({ baseIRI: pathToFileURL(c.dataFile).href }).parse(
+    readFileSync(c.dataFile, 'utf8'),
+    null,
+    (prefix, iri) => {
+      prefixes[prefix] = iri.value;
+    },
+  );
   for (const focus of c.focusNodes) {
-    const names = [`<${focus}>`, ...Object.entries(prefixes).filter(([, ns]) => focus.startsWith(ns)).map(([p, ns]) => `${p}:${focus.slice(ns.length)}`)];
-    expect(verdict.results.some((m) => names.some((name) => m.startsWith(`${name} `) || m.startsWith(`${name}:`))), `${c.name}: no result on ${focus}`).toBe(true);
+    const names = [
+      `<${focus}>`,
+      ...Object.entries(prefixes)
+        .filter(([, ns]) => focus.startsWith(ns))
+        .map(([p, ns]) => `${p}:${focus.slice(ns.length)}`),
+    ];
+    expect(
+      verdict.results.some((m) => names.some((name) => m.startsWith(`${name} `) || m.startsWith(`${name}:`))),
+      `${c.name}: no result on ${focus}`,
+    ).toBe(true);
   }
 }
 

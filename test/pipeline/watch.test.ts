@@ -26,7 +26,8 @@ function manifestAt(root: string): Manifest {
 function tree(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'ggen-watch-'));
   dirs.push(root);
-  for (const d of ['specs/sub', 'extra', 'templates/_p', 'generated', 'receipts', '.ggen']) mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['specs/sub', 'extra', 'templates/_p', 'generated', 'receipts', '.ggen'])
+    mkdirSync(path.join(root, d), { recursive: true });
   writeFileSync(path.join(root, 'ggen.toml'), '');
   writeFileSync(path.join(root, 'extra/one.ttl'), '');
   return root;
@@ -46,9 +47,18 @@ describe('watch set', () => {
   it("ignores ggen's own writes and editors' scratch files", () => {
     const root = tree();
     const own = ownWrites(manifestAt(root), 'receipts/latest.dsse.json');
-    for (const p of ['generated/a.ts', 'generated', '.ggen/sync.lock', 'receipts/latest.json', 'receipts/latest.dsse.json']) expect(own(path.join(root, p)), p).toBe(true);
-    for (const p of ['specs/a.ttl', 'receipts/other.json', 'generated-notes.md']) expect(own(path.join(root, p)), p).toBe(false);
-    for (const n of ['a.ttl~', '.a.ttl.swp', '4913', '.a.ts.123.tmp', '#a.ttl#', '.#a.ttl']) expect(isScratch(n), n).toBe(true);
+    for (const p of [
+      'generated/a.ts',
+      'generated',
+      '.ggen/sync.lock',
+      'receipts/latest.json',
+      'receipts/latest.dsse.json',
+    ])
+      expect(own(path.join(root, p)), p).toBe(true);
+    for (const p of ['specs/a.ttl', 'receipts/other.json', 'generated-notes.md'])
+      expect(own(path.join(root, p)), p).toBe(false);
+    for (const n of ['a.ttl~', '.a.ttl.swp', '4913', '.a.ts.123.tmp', '#a.ttl#', '.#a.ttl'])
+      expect(isScratch(n), n).toBe(true);
     for (const n of ['a.ttl', 'server.ts.njk', 'tmp.ttl']) expect(isScratch(n), n).toBe(false);
   });
 });
@@ -58,7 +68,10 @@ describe('InputWatcher', () => {
     const root = tree();
     const m = manifestAt(root);
     const bursts: string[][] = [];
-    const w = new InputWatcher((p) => bursts.push(p.map((x) => path.relative(root, x))), { debounceMs: 400, ignore: ownWrites(m, 'receipts/latest.dsse.json') });
+    const w = new InputWatcher((p) => bursts.push(p.map((x) => path.relative(root, x))), {
+      debounceMs: 400,
+      ignore: ownWrites(m, 'receipts/latest.dsse.json'),
+    });
     try {
       const set = watchSetFor(m, ['extra/one.ttl']);
       // The output dir is watched too here (as if an input lived there), to prove the filter drops it.

@@ -12,9 +12,19 @@ import { applyPlan, PathEscape, planWrites, sha256 } from '../../src/pipeline/wr
 import { OutputRoot } from '../../src/pipeline/write/paths.js';
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'ggen-contain-'));
-const file = (p: string, content: string): RenderedFile => ({ path: p, content, template: 'templates/t.njk', mode: 'overwrite' });
+const file = (p: string, content: string): RenderedFile => ({
+  path: p,
+  content,
+  template: 'templates/t.njk',
+  mode: 'overwrite',
+});
 const receipt = (subjects: Record<string, string>): ReceiptView =>
-  ({ subjects: new Map(Object.entries(subjects).map(([k, v]) => [k, sha256(v)])), createOnce: [], inputs: new Map(), packages: new Map() }) as unknown as ReceiptView;
+  ({
+    subjects: new Map(Object.entries(subjects).map(([k, v]) => [k, sha256(v)])),
+    createOnce: [],
+    inputs: new Map(),
+    packages: new Map(),
+  }) as unknown as ReceiptView;
 function put(abs: string, text: string): void {
   mkdirSync(path.dirname(abs), { recursive: true });
   writeFileSync(abs, text);
@@ -25,7 +35,13 @@ describe('output paths stay inside the output directory', () => {
     const root = tmp();
     mkdirSync(path.join(root, 'gen'));
     mkdirSync(path.join(root, 'gen-evil'));
-    const plan = planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('../gen-evil/x.ts', 'x')] });
+    const plan = planWrites({
+      root,
+      outputDir: 'gen',
+      previous: null,
+      force: false,
+      files: [file('../gen-evil/x.ts', 'x')],
+    });
     await expect(plan).rejects.toThrow(PathEscape);
     await expect(plan).rejects.toThrow(/\.\.\/gen-evil\/x\.ts escapes the output directory/);
     expect(existsSync(path.join(root, 'gen-evil/x.ts'))).toBe(false);
@@ -33,7 +49,15 @@ describe('output paths stay inside the output directory', () => {
 
   it('refuses the sibling also when the output directory is given with a trailing separator', async () => {
     const root = tmp();
-    await expect(planWrites({ root, outputDir: `gen${path.sep}`, previous: null, force: false, files: [file('../gen2/x.ts', 'x')] })).rejects.toThrow(PathEscape);
+    await expect(
+      planWrites({
+        root,
+        outputDir: `gen${path.sep}`,
+        previous: null,
+        force: false,
+        files: [file('../gen2/x.ts', 'x')],
+      }),
+    ).rejects.toThrow(PathEscape);
   });
 
   it('refuses a symlink into a sibling whose name starts with the output directory name', async () => {
@@ -41,18 +65,30 @@ describe('output paths stay inside the output directory', () => {
     mkdirSync(path.join(root, 'gen'));
     mkdirSync(path.join(root, 'gen-evil'));
     symlinkSync(path.join(root, 'gen-evil'), path.join(root, 'gen', 'link'));
-    await expect(planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('link/x.ts', 'x')] })).rejects.toThrow(/through a symlink/);
+    await expect(
+      planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('link/x.ts', 'x')] }),
+    ).rejects.toThrow(/through a symlink/);
   });
 
   it('refuses the output directory itself as an output', async () => {
     const root = tmp();
-    await expect(planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('.', 'x')] })).rejects.toThrow(PathEscape);
-    await expect(planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('a/..', 'x')] })).rejects.toThrow(PathEscape);
+    await expect(
+      planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('.', 'x')] }),
+    ).rejects.toThrow(PathEscape);
+    await expect(
+      planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('a/..', 'x')] }),
+    ).rejects.toThrow(PathEscape);
   });
 
   it('accepts nested paths and names that merely contain dots', async () => {
     const root = tmp();
-    const plan = await planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [file('a/b/c.ts', 'x'), file('..a.ts', 'y')] });
+    const plan = await planWrites({
+      root,
+      outputDir: 'gen',
+      previous: null,
+      force: false,
+      files: [file('a/b/c.ts', 'x'), file('..a.ts', 'y')],
+    });
     expect(plan.entries.map((e) => [e.path, e.action])).toEqual([
       ['gen/..a.ts', 'create'],
       ['gen/a/b/c.ts', 'create'],
@@ -77,7 +113,13 @@ describe('orphan deletion never leaves the project', () => {
     const viaDots = path.relative(root, victim).split(path.sep).join('/');
     expect(viaDots.startsWith('../')).toBe(true);
     const prev = receipt({ [viaDots]: 'keep me\n', [victim]: 'keep me\n' });
-    const plan = await planWrites({ root, outputDir: 'gen', previous: prev, force: false, files: [file('a.ts', 'a\n')] });
+    const plan = await planWrites({
+      root,
+      outputDir: 'gen',
+      previous: prev,
+      force: false,
+      files: [file('a.ts', 'a\n')],
+    });
     expect(plan.entries.map((e) => [e.path, e.action])).toEqual([['gen/a.ts', 'create']]);
     await applyPlan(plan, path.join(root, 'gen'));
     expect(readFileSync(victim, 'utf8')).toBe('keep me\n');
@@ -110,7 +152,13 @@ describe('orphan deletion never leaves the project', () => {
   it('an orphan inside the project is still deleted (the check is not a blanket refusal)', async () => {
     const root = tmp();
     put(path.join(root, 'gen', 'old.ts'), 'old\n');
-    const plan = await planWrites({ root, outputDir: 'gen', previous: receipt({ 'gen/old.ts': 'old\n' }), force: false, files: [] });
+    const plan = await planWrites({
+      root,
+      outputDir: 'gen',
+      previous: receipt({ 'gen/old.ts': 'old\n' }),
+      force: false,
+      files: [],
+    });
     expect(plan.entries.map((e) => [e.path, e.action])).toEqual([['gen/old.ts', 'delete']]);
     await applyPlan(plan, path.join(root, 'gen'));
     expect(existsSync(path.join(root, 'gen', 'old.ts'))).toBe(false);

@@ -148,7 +148,15 @@ describe('GenServer', () => {
     GenServer.cast(pid, 'queued');
     await Promise.all([c1, c2]);
     await GenServer.call(pid, 'last');
-    expect(trace).toEqual(['init', 'continue:warmup', 'call:first', 'call:again', 'continue:more', 'cast:queued', 'call:last']);
+    expect(trace).toEqual([
+      'init',
+      'continue:warmup',
+      'call:first',
+      'call:again',
+      'continue:more',
+      'cast:queued',
+      'call:last',
+    ]);
   });
 
   it('init may stop, ignore or throw; start reports each', async () => {
@@ -170,7 +178,10 @@ describe('GenServer', () => {
   });
 
   it('fails a start whose init outlasts the start timeout, and kills the process', async () => {
-    const r = await GenServer.start({ init: () => new Promise<never>(() => {}) }, null, { name: 'slowpoke', timeout: 20 });
+    const r = await GenServer.start({ init: () => new Promise<never>(() => {}) }, null, {
+      name: 'slowpoke',
+      timeout: 20,
+    });
     expect(r).toEqual({ error: 'timeout' });
     expect(whereis('slowpoke')).toBeUndefined();
   });
@@ -248,7 +259,8 @@ describe('GenServer', () => {
     const terminated: unknown[] = [];
     const b: GenServerBehaviour<string, string> = {
       init: (s) => ({ ok: s }),
-      handleCall: (req, _f, s) => (req === 'stop' ? { stop: 'shutdown', reply: 'stopping', state: s } : { reply: s, state: s }),
+      handleCall: (req, _f, s) =>
+        req === 'stop' ? { stop: 'shutdown', reply: 'stopping', state: s } : { reply: s, state: s },
       handleCast: () => {
         throw new Error('cast crash');
       },

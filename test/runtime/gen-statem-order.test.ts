@@ -5,7 +5,13 @@
  * lib/stdlib/src/gen_statem.erl inserts the next events in front of the retried postponed ones.)
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MemoryLogger, StateMachine, resetRuntime, type EventType, type StateMachineBehaviour } from '../../packages/runtime/src/index.js';
+import {
+  MemoryLogger,
+  StateMachine,
+  resetRuntime,
+  type EventType,
+  type StateMachineBehaviour,
+} from '../../packages/runtime/src/index.js';
 import { ok } from './helpers.js';
 
 beforeEach(() => {

@@ -90,7 +90,10 @@ describe('StateMachine', () => {
   });
 
   it('repeat_state re-runs the enter call without a state change', async () => {
-    const { behaviour, trace } = scripted((type) => (type === 'enter' ? 'keep_state_and_data' : 'repeat_state_and_data'), { enter: true });
+    const { behaviour, trace } = scripted(
+      (type) => (type === 'enter' ? 'keep_state_and_data' : 'repeat_state_and_data'),
+      { enter: true },
+    );
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'again');
     await StateMachine.stop(pid);
@@ -98,7 +101,9 @@ describe('StateMachine', () => {
   });
 
   it('an enter call may not change the state', async () => {
-    const { behaviour } = scripted((type) => (type === 'enter' ? { nextState: 'elsewhere' } : { nextState: 'next' }), { enter: true });
+    const { behaviour } = scripted((type) => (type === 'enter' ? { nextState: 'elsewhere' } : { nextState: 'next' }), {
+      enter: true,
+    });
     const r = await StateMachine.start(behaviour, null);
     const pid = ok(r);
     const reason = await exited(pid);
@@ -106,14 +111,17 @@ describe('StateMachine', () => {
   });
 
   it('retries postponed events only after the state changes, oldest first', async () => {
-    const { behaviour, trace } = scripted((_type, event, state) => {
-      if (state === 'locked') {
-        if (event === 'unlock') return { nextState: 'open' };
-        if (event === 'noop') return 'keep_state_and_data';
-        return { keepStateAndData: true, actions: ['postpone'] };
-      }
-      return 'keep_state_and_data';
-    }, { initState: 'locked' });
+    const { behaviour, trace } = scripted(
+      (_type, event, state) => {
+        if (state === 'locked') {
+          if (event === 'unlock') return { nextState: 'open' };
+          if (event === 'noop') return 'keep_state_and_data';
+          return { keepStateAndData: true, actions: ['postpone'] };
+        }
+        return 'keep_state_and_data';
+      },
+      { initState: 'locked' },
+    );
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'op1');
     StateMachine.cast(pid, 'op2');
@@ -152,7 +160,14 @@ describe('StateMachine', () => {
     StateMachine.cast(pid, 'go');
     StateMachine.cast(pid, 'queued');
     await StateMachine.stop(pid);
-    expect(trace).toEqual(['idle:enter:idle', 'idle:cast:go', 'busy:enter:idle', 'busy:internal:first', 'busy:cast:second', 'busy:cast:queued']);
+    expect(trace).toEqual([
+      'idle:enter:idle',
+      'idle:cast:go',
+      'busy:enter:idle',
+      'busy:internal:first',
+      'busy:cast:second',
+      'busy:cast:queued',
+    ]);
   });
 
   it('fires an event timeout when no event arrives, and any event cancels it', async () => {
@@ -182,7 +197,13 @@ describe('StateMachine', () => {
     StateMachine.cast(pid, 'arm-and-sentinel');
     StateMachine.cast(pid, 'poke');
     await finished;
-    expect(trace).toEqual(['idle:cast:arm', 'idle:timeout:idle-timeout', 'idle:cast:arm-and-sentinel', 'idle:cast:poke', 'idle:timeout:sentinel:end']);
+    expect(trace).toEqual([
+      'idle:cast:arm',
+      'idle:timeout:idle-timeout',
+      'idle:cast:arm-and-sentinel',
+      'idle:cast:poke',
+      'idle:timeout:sentinel:end',
+    ]);
     await StateMachine.stop(pid);
   });
 
@@ -246,7 +267,13 @@ describe('StateMachine', () => {
     StateMachine.cast(pid, 'arm');
     StateMachine.cast(pid, 'adjust');
     await finished;
-    expect(trace).toEqual(['idle:cast:arm', 'idle:cast:adjust', 'moved:timeout:a:a1', 'moved:timeout:c:c2', 'moved:timeout:end:end']);
+    expect(trace).toEqual([
+      'idle:cast:arm',
+      'idle:cast:adjust',
+      'moved:timeout:a:a1',
+      'moved:timeout:c:c2',
+      'moved:timeout:end:end',
+    ]);
     await StateMachine.stop(pid);
   });
 
@@ -262,7 +289,10 @@ describe('StateMachine', () => {
   });
 
   it('init actions run after the initial enter call', async () => {
-    const { behaviour, trace } = scripted(() => 'keep_state_and_data', { enter: true, initActions: [['next_event', 'internal', 'boot']] });
+    const { behaviour, trace } = scripted(() => 'keep_state_and_data', {
+      enter: true,
+      initActions: [['next_event', 'internal', 'boot']],
+    });
     const pid = ok(await StateMachine.start(behaviour, null));
     await StateMachine.stop(pid);
     expect(trace).toEqual(['idle:enter:idle', 'idle:internal:boot']);
@@ -275,7 +305,13 @@ describe('StateMachine', () => {
         {
           init: () => ({ ok: 'running', data: { n: 1 } }),
           handleEvent: (type, _e, _s, data: { n: number }) =>
-            done(type) ? { stopAndReply: 'normal', replies: [['reply', (type as { call: never }).call, 'bye']], data: { n: data.n + 1 } } : 'keep_state_and_data',
+            done(type)
+              ? {
+                  stopAndReply: 'normal',
+                  replies: [['reply', (type as { call: never }).call, 'bye']],
+                  data: { n: data.n + 1 },
+                }
+              : 'keep_state_and_data',
           terminate: (reason, state, data) => {
             terminated.push(reason, state, data);
           },
@@ -307,15 +343,32 @@ describe('StateMachine', () => {
   });
 
   it('rejects bad return values and bad actions', async () => {
-    const a = ok(await StateMachine.start({ init: () => ({ ok: 's', data: null }), handleEvent: () => 'nonsense' as never }, null));
+    const a = ok(
+      await StateMachine.start({ init: () => ({ ok: 's', data: null }), handleEvent: () => 'nonsense' as never }, null),
+    );
     StateMachine.cast(a, 'x');
     expect(await exited(a)).toEqual({ badReturnFromStateFunction: 'nonsense' });
     const b = ok(
-      await StateMachine.start({ init: () => ({ ok: 's', data: null }), handleEvent: () => ({ keepStateAndData: true, actions: [['fly', 1] as never] }) }, null),
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: null }),
+          handleEvent: () => ({ keepStateAndData: true, actions: [['fly', 1] as never] }),
+        },
+        null,
+      ),
     );
     StateMachine.cast(b, 'x');
     expect(await exited(b)).toEqual({ badAction: ['fly', 1] });
-    expect(await StateMachine.start({ callbackMode: 'state_functions' as never, init: () => ({ ok: 's', data: null }), handleEvent: () => 'keep_state_and_data' }, null)).toEqual({
+    expect(
+      await StateMachine.start(
+        {
+          callbackMode: 'state_functions' as never,
+          init: () => ({ ok: 's', data: null }),
+          handleEvent: () => 'keep_state_and_data',
+        },
+        null,
+      ),
+    ).toEqual({
       error: { badCallbackMode: 'state_functions' },
     });
   });

@@ -3,7 +3,14 @@
  * event loop. The LoopMonitor names the process and how long it blocked.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GenServer, LoopMonitor, MemoryLogger, monitorLoop, resetRuntime, type LoopBlock } from '../../packages/runtime/src/index.js';
+import {
+  GenServer,
+  LoopMonitor,
+  MemoryLogger,
+  monitorLoop,
+  resetRuntime,
+  type LoopBlock,
+} from '../../packages/runtime/src/index.js';
 import { ok, sleep, waitFor } from './helpers.js';
 
 let logger: MemoryLogger;

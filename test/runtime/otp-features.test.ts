@@ -60,7 +60,12 @@ describe('sys (gen_server_SUITE get_state, replace_state, sys1)', () => {
   });
 
   it('get_state of a gen_statem is [state, data]; replace_state replaces both', async () => {
-    const pid = ok(await StateMachine.start({ init: () => ({ ok: 'idle', data: { n: 1 } }), handleEvent: () => 'keep_state_and_data' }, null));
+    const pid = ok(
+      await StateMachine.start(
+        { init: () => ({ ok: 'idle', data: { n: 1 } }), handleEvent: () => 'keep_state_and_data' },
+        null,
+      ),
+    );
     expect(await Sys.getState(pid)).toEqual(['idle', { n: 1 }]);
     expect(await Sys.replaceState(pid, () => ['busy', { n: 2 }])).toEqual(['busy', { n: 2 }]);
     expect(await Sys.getState(pid)).toEqual(['busy', { n: 2 }]);
@@ -120,7 +125,13 @@ describe('hibernate (gen_server_SUITE hibernate)', () => {
           init: () => ({ ok: 's', data: null }),
           handleEvent: (type: unknown, ev: unknown) =>
             typeof type === 'object' && type !== null && 'call' in type
-              ? { keepStateAndData: true as const, actions: [['reply', (type as { call: From }).call, ev], ...(ev === 'sleep' ? (['hibernate'] as const) : [])] }
+              ? {
+                  keepStateAndData: true as const,
+                  actions: [
+                    ['reply', (type as { call: From }).call, ev],
+                    ...(ev === 'sleep' ? (['hibernate'] as const) : []),
+                  ],
+                }
               : 'keep_state_and_data',
         },
         null,
@@ -161,7 +172,11 @@ describe('supervisor (supervisor_SUITE extra_return, sup_start_ignore_child)', (
   });
 
   it('simple_one_for_one: which_children lists the newest child first', async () => {
-    const sup = ok(await Supervisor.start({ strategy: 'simple_one_for_one' }, [{ id: 'w', start: () => GenServer.startLink(counter, 0) }]));
+    const sup = ok(
+      await Supervisor.start({ strategy: 'simple_one_for_one' }, [
+        { id: 'w', start: () => GenServer.startLink(counter, 0) },
+      ]),
+    );
     const a = (await Supervisor.startChild(sup, [])) as { ok: Pid };
     const b = (await Supervisor.startChild(sup, [])) as { ok: Pid };
     expect((await Supervisor.whichChildren(sup)).map((c) => c.pid)).toEqual([b.ok, a.ok]);

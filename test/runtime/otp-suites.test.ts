@@ -58,7 +58,9 @@ describe('supervisor_SUITE', () => {
       const r = await Supervisor.start({ strategy: 'simple_one_for_one', autoShutdown }, [
         { id: 'c', start: () => GenServer.start({ init: () => ({ ok: null }) }, null), restart: 'transient' },
       ]);
-      expect(r).toEqual({ error: { supervisorData: { badCombination: { strategy: 'simple_one_for_one', autoShutdown } } } });
+      expect(r).toEqual({
+        error: { supervisorData: { badCombination: { strategy: 'simple_one_for_one', autoShutdown } } },
+      });
     }
     // 'never' stays allowed.
     const r = await Supervisor.start({ strategy: 'simple_one_for_one', autoShutdown: 'never' }, [
@@ -208,7 +210,8 @@ describe('gen_statem_SUITE', () => {
     let repeats = 0;
     const { behaviour, trace } = scripted(
       (type, event, state) => {
-        if (type === 'enter') return state === 'busy' && repeats++ === 0 ? 'repeat_state_and_data' : 'keep_state_and_data';
+        if (type === 'enter')
+          return state === 'busy' && repeats++ === 0 ? 'repeat_state_and_data' : 'keep_state_and_data';
         if (event === 'go') return { nextState: 'busy' };
         return 'keep_state_and_data';
       },
@@ -227,9 +230,18 @@ describe('gen_statem_SUITE', () => {
     const { behaviour, trace } = scripted(
       (type, event, state) => {
         if (type === 'enter') {
-          return state === 'busy' ? { keepStateAndData: true, actions: [['state_timeout', 0, 'from_enter']] } : 'keep_state_and_data';
+          return state === 'busy'
+            ? { keepStateAndData: true, actions: [['state_timeout', 0, 'from_enter']] }
+            : 'keep_state_and_data';
         }
-        if (event === 'go') return { nextState: 'busy', actions: [['state_timeout', 0, 'from_event'], ['timeout', 0, 'event_timeout']] };
+        if (event === 'go')
+          return {
+            nextState: 'busy',
+            actions: [
+              ['state_timeout', 0, 'from_event'],
+              ['timeout', 0, 'event_timeout'],
+            ],
+          };
         return 'keep_state_and_data';
       },
       { enter: true },
@@ -237,7 +249,13 @@ describe('gen_statem_SUITE', () => {
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'go');
     await sleep(30);
-    expect(trace).toEqual(['idle:enter:idle', 'idle:cast:go', 'busy:enter:idle', 'busy:timeout:event_timeout', 'busy:state_timeout:from_enter']);
+    expect(trace).toEqual([
+      'idle:enter:idle',
+      'idle:cast:go',
+      'busy:enter:idle',
+      'busy:timeout:event_timeout',
+      'busy:state_timeout:from_enter',
+    ]);
   });
 
   // issue 15, divergence 6
@@ -263,7 +281,15 @@ describe('gen_statem_SUITE', () => {
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'start');
     await waitFor(() => trace.length >= 7, 'inserted events');
-    expect(trace).toEqual(['idle:cast:start', 'idle:internal:i', 'idle:timeout:t', 'idle:state_timeout:s', 'idle:timeout:g:g', 'idle:info:n', 'idle:cast:c']);
+    expect(trace).toEqual([
+      'idle:cast:start',
+      'idle:internal:i',
+      'idle:timeout:t',
+      'idle:state_timeout:s',
+      'idle:timeout:g:g',
+      'idle:info:n',
+      'idle:cast:c',
+    ]);
     expect(pid.proc.alive).toBe(true);
   });
 
@@ -273,7 +299,14 @@ describe('gen_statem_SUITE', () => {
   it('event_order: a zero event timeout goes ahead of waiting external messages', async () => {
     const { behaviour, trace } = scripted((_type, event) => {
       if (event === 'arm') return { keepStateAndData: true, actions: [['timeout', 0, 't']] };
-      if (event === 'arm_with_next') return { keepStateAndData: true, actions: [['next_event', 'internal', 'x'], ['timeout', 0, 'cancelled']] };
+      if (event === 'arm_with_next')
+        return {
+          keepStateAndData: true,
+          actions: [
+            ['next_event', 'internal', 'x'],
+            ['timeout', 0, 'cancelled'],
+          ],
+        };
       return 'keep_state_and_data';
     });
     const pid = ok(await StateMachine.start(behaviour, null));
@@ -284,7 +317,14 @@ describe('gen_statem_SUITE', () => {
     StateMachine.cast(pid, 'after');
     await waitFor(() => trace.length >= 6, 'events');
     await sleep(10);
-    expect(trace).toEqual(['idle:cast:arm', 'idle:timeout:t', 'idle:cast:later', 'idle:cast:arm_with_next', 'idle:internal:x', 'idle:cast:after']);
+    expect(trace).toEqual([
+      'idle:cast:arm',
+      'idle:timeout:t',
+      'idle:cast:later',
+      'idle:cast:arm_with_next',
+      'idle:internal:x',
+      'idle:cast:after',
+    ]);
   });
 
   // issue 15, divergence 8
@@ -294,11 +334,29 @@ describe('gen_statem_SUITE', () => {
   it('generic_timers: the last timeout action of a type in one action list wins', async () => {
     const { behaviour, trace } = scripted((_type, event) => {
       if (event === 'two_zero')
-        return { keepStateAndData: true, actions: [['timeout', 0, 'a'], ['timeout', 0, 'b']] };
+        return {
+          keepStateAndData: true,
+          actions: [
+            ['timeout', 0, 'a'],
+            ['timeout', 0, 'b'],
+          ],
+        };
       if (event === 'zero_then_50')
-        return { keepStateAndData: true, actions: [['state_timeout', 0, 'a'], ['state_timeout', 50, 'b']] };
+        return {
+          keepStateAndData: true,
+          actions: [
+            ['state_timeout', 0, 'a'],
+            ['state_timeout', 50, 'b'],
+          ],
+        };
       if (event === 'zero_then_infinity')
-        return { keepStateAndData: true, actions: [[{ timeout: 'g' }, 0, 'a'], [{ timeout: 'g' }, 'infinity']] };
+        return {
+          keepStateAndData: true,
+          actions: [
+            [{ timeout: 'g' }, 0, 'a'],
+            [{ timeout: 'g' }, 'infinity'],
+          ],
+        };
       return 'keep_state_and_data';
     });
     const pid = ok(await StateMachine.start(behaviour, null));
@@ -321,11 +379,12 @@ describe('gen_statem_SUITE', () => {
   // init may return actions; a postpone action there is ignored (there is no event to
   // postpone), so the start succeeds.
   it('start: a postpone action returned from init is ignored', async () => {
-    const { behaviour, trace } = scripted(() => 'keep_state_and_data', { initActions: ['postpone', ['postpone', true]] });
+    const { behaviour, trace } = scripted(() => 'keep_state_and_data', {
+      initActions: ['postpone', ['postpone', true]],
+    });
     const pid = ok(await StateMachine.start(behaviour, null));
     StateMachine.cast(pid, 'x');
     await waitFor(() => trace.length >= 1, 'cast');
     expect(trace).toEqual(['idle:cast:x']);
   });
 });
-

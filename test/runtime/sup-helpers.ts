@@ -1,4 +1,13 @@
-import { GenServer, Supervisor, Pid, processFlag, type ChildSpec, type ExitReason, type ServerRef, type StartResult } from '../../packages/runtime/src/index.js';
+import {
+  GenServer,
+  Supervisor,
+  Pid,
+  processFlag,
+  type ChildSpec,
+  type ExitReason,
+  type ServerRef,
+  type StartResult,
+} from '../../packages/runtime/src/index.js';
 
 export interface WorkerOpts {
   trap?: boolean;

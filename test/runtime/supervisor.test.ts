@@ -50,9 +50,25 @@ describe('Supervisor: flags and child specs', () => {
     ['bad shutdown word', [{ id: 'a', start, shutdown: 'soon' }], { invalidShutdown: 'soon' }],
     ['bad restart', [{ id: 'a', start, restart: 'sometimes' }], { invalidRestartType: 'sometimes' }],
     ['bad type', [{ id: 'a', start, type: 'manager' }], { invalidChildType: 'manager' }],
-    ['duplicate ids', [{ id: 'a', start }, { id: 'a', start }], { duplicateChildName: 'a' }],
-    ['significant permanent', [{ id: 'a', start, significant: true }], { badCombination: { restart: 'permanent', significant: true } }, 'any_significant'],
-    ['significant without autoShutdown', [{ id: 'a', start, restart: 'transient', significant: true }], { badCombination: { autoShutdown: 'never', significant: true } }],
+    [
+      'duplicate ids',
+      [
+        { id: 'a', start },
+        { id: 'a', start },
+      ],
+      { duplicateChildName: 'a' },
+    ],
+    [
+      'significant permanent',
+      [{ id: 'a', start, significant: true }],
+      { badCombination: { restart: 'permanent', significant: true } },
+      'any_significant',
+    ],
+    [
+      'significant without autoShutdown',
+      [{ id: 'a', start, restart: 'transient', significant: true }],
+      { badCombination: { autoShutdown: 'never', significant: true } },
+    ],
   ])('rejects child specs: %s', async (_name, specs, reason, autoShutdown) => {
     const r = await Supervisor.start({ autoShutdown: (autoShutdown ?? 'never') as never }, specs as ChildSpec[]);
     expect(r).toEqual({ error: { startSpec: reason } });
@@ -66,7 +82,9 @@ describe('Supervisor: flags and child specs', () => {
 
   it("applies OTP's defaults", async () => {
     const sup = ok(await Supervisor.start({}, [trace.spec('w'), trace.spec('s', { type: 'supervisor' })]));
-    expect(await Supervisor.getChildspec(sup, 'w')).toMatchObject({ ok: { id: 'w', restart: 'permanent', shutdown: 5000, type: 'worker', significant: false } });
+    expect(await Supervisor.getChildspec(sup, 'w')).toMatchObject({
+      ok: { id: 'w', restart: 'permanent', shutdown: 5000, type: 'worker', significant: false },
+    });
     expect(await Supervisor.getChildspec(sup, 's')).toMatchObject({ ok: { shutdown: 'infinity', type: 'supervisor' } });
     // default intensity 1 within 5 s: the second quick restart takes the supervisor down
     await makeExit(await runningPid(sup, 'w'), 'boom');
@@ -77,7 +95,9 @@ describe('Supervisor: flags and child specs', () => {
   it('rejects a bad spec given to startChild with the plain reason', async () => {
     const sup = ok(await Supervisor.start({}, []));
     expect(await Supervisor.startChild(sup, { start } as never)).toEqual({ error: 'missing_id' });
-    expect(await Supervisor.startChild(sup, { id: 'x', start, shutdown: 'never' } as never)).toEqual({ error: { invalidShutdown: 'never' } });
+    expect(await Supervisor.startChild(sup, { id: 'x', start, shutdown: 'never' } as never)).toEqual({
+      error: { invalidShutdown: 'never' },
+    });
   });
 });
 
@@ -119,7 +139,9 @@ describe('Supervisor: restart types', () => {
 
 describe('Supervisor: strategies', () => {
   it('one_for_one restarts only the failed child', async () => {
-    const sup = ok(await Supervisor.start({ strategy: 'one_for_one', intensity: 5 }, [trace.spec('a'), trace.spec('b')]));
+    const sup = ok(
+      await Supervisor.start({ strategy: 'one_for_one', intensity: 5 }, [trace.spec('a'), trace.spec('b')]),
+    );
     const a = await runningPid(sup, 'a');
     await makeExit(await runningPid(sup, 'b'), 'boom');
     expect(await runningPid(sup, 'a')).toBe(a);
@@ -148,7 +170,9 @@ describe('Supervisor: strategies', () => {
   });
 
   it.each(['one_for_all', 'rest_for_one'] as const)('%s drops temporary bystanders it stops', async (strategy) => {
-    const sup = ok(await Supervisor.start({ strategy, intensity: 5 }, [trace.spec('a'), trace.spec('t', { restart: 'temporary' })]));
+    const sup = ok(
+      await Supervisor.start({ strategy, intensity: 5 }, [trace.spec('a'), trace.spec('t', { restart: 'temporary' })]),
+    );
     const t = await runningPid(sup, 't');
     await makeExit(await runningPid(sup, 'a'), 'boom');
     expect(await exited(t)).toBe('shutdown');
@@ -156,34 +180,37 @@ describe('Supervisor: strategies', () => {
     expect(trace.starts('t')).toBe(1);
   });
 
-  it.each(['one_for_all', 'rest_for_one'] as const)('%s retries a sibling that fails to restart, showing it as restarting', async (strategy) => {
-    let failNext = false;
-    const hold = gate();
-    const sibling: ChildSpec = {
-      id: 'c',
-      start: async () => {
-        if (failNext) {
-          failNext = false;
-          await hold.promise;
-          return { error: 'not_yet' };
-        }
-        return trace.startWorker('c');
-      },
-    };
-    const sup = ok(await Supervisor.start({ strategy, intensity: 10 }, [trace.spec('a'), trace.spec('b'), sibling]));
-    failNext = true;
-    await makeExit(await runningPid(sup, 'b'), 'boom');
-    const during = Supervisor.whichChildren(sup); // queued behind the EXIT, ahead of the retry
-    hold.open();
-    expect((await during).map((c) => [c.id, c.pid instanceof Pid ? 'pid' : c.pid])).toEqual([
-      ['c', 'restarting'],
-      ['b', 'pid'],
-      ['a', 'pid'],
-    ]);
-    const after = await Supervisor.whichChildren(sup);
-    expect(after.every((c) => c.pid instanceof Pid && c.pid.proc.alive)).toBe(true);
-    expect(logger.ofKind('startError')).toMatchObject([{ id: 'c', reason: 'not_yet' }]);
-  });
+  it.each(['one_for_all', 'rest_for_one'] as const)(
+    '%s retries a sibling that fails to restart, showing it as restarting',
+    async (strategy) => {
+      let failNext = false;
+      const hold = gate();
+      const sibling: ChildSpec = {
+        id: 'c',
+        start: async () => {
+          if (failNext) {
+            failNext = false;
+            await hold.promise;
+            return { error: 'not_yet' };
+          }
+          return trace.startWorker('c');
+        },
+      };
+      const sup = ok(await Supervisor.start({ strategy, intensity: 10 }, [trace.spec('a'), trace.spec('b'), sibling]));
+      failNext = true;
+      await makeExit(await runningPid(sup, 'b'), 'boom');
+      const during = Supervisor.whichChildren(sup); // queued behind the EXIT, ahead of the retry
+      hold.open();
+      expect((await during).map((c) => [c.id, c.pid instanceof Pid ? 'pid' : c.pid])).toEqual([
+        ['c', 'restarting'],
+        ['b', 'pid'],
+        ['a', 'pid'],
+      ]);
+      const after = await Supervisor.whichChildren(sup);
+      expect(after.every((c) => c.pid instanceof Pid && c.pid.proc.alive)).toBe(true);
+      expect(logger.ofKind('startError')).toMatchObject([{ id: 'c', reason: 'not_yet' }]);
+    },
+  );
 
   it('simple_one_for_one appends start arguments and restarts with the same ones', async () => {
     const seen: unknown[][] = [];
@@ -199,7 +226,10 @@ describe('Supervisor: strategies', () => {
     const r1 = await Supervisor.startChild(sup, [1]);
     const r2 = await Supervisor.startChild(sup, [2]);
     const p1 = (r1 as { ok: Pid }).ok;
-    expect(seen).toEqual([['base', 1], ['base', 2]]);
+    expect(seen).toEqual([
+      ['base', 1],
+      ['base', 2],
+    ]);
     await makeExit(p1, 'boom');
     const kids = await Supervisor.whichChildren(sup);
     expect(kids).toHaveLength(2);
@@ -216,7 +246,9 @@ describe('Supervisor: strategies', () => {
 
 describe('Supervisor: restart intensity', () => {
   it('exits with shutdown after more than intensity restarts within the period', async () => {
-    const sup = ok(await Supervisor.start({ intensity: 2, period: 60 }, [trace.spec('a'), trace.spec('b', {}, { trap: true })]));
+    const sup = ok(
+      await Supervisor.start({ intensity: 2, period: 60 }, [trace.spec('a'), trace.spec('b', {}, { trap: true })]),
+    );
     for (let i = 0; i < 3; i++) await makeExit(await runningPid(sup, 'a'), 'boom');
     expect(await exited(sup)).toBe('shutdown');
     // 'a' ran its own terminate when it stopped; then the supervisor stopped 'b' on its way out.
@@ -295,7 +327,11 @@ describe('Supervisor: shutdown', () => {
     for (const id of ['a', 'b', 'c']) void exited(await runningPid(sup, id)).then(() => order.push(id));
     await Supervisor.stop(sup);
     expect(order).toEqual(['c', 'b', 'a']);
-    expect(trace.events.filter((e) => e.startsWith('terminate'))).toEqual(['terminate:c', 'terminate:b', 'terminate:a']);
+    expect(trace.events.filter((e) => e.startsWith('terminate'))).toEqual([
+      'terminate:c',
+      'terminate:b',
+      'terminate:a',
+    ]);
   });
 
   it('kills a child whose terminate outlasts its shutdown time, and reports it', async () => {
@@ -327,7 +363,9 @@ describe('Supervisor: shutdown', () => {
 
   it('runs terminate of a trapping worker on shutdown', async () => {
     const reasons: unknown[] = [];
-    const sup = ok(await Supervisor.start({}, [trace.spec('t', {}, { trap: true, onTerminate: (r) => reasons.push(r) })]));
+    const sup = ok(
+      await Supervisor.start({}, [trace.spec('t', {}, { trap: true, onTerminate: (r) => reasons.push(r) })]),
+    );
     await Supervisor.stop(sup);
     expect(reasons).toEqual(['shutdown']);
   });
@@ -489,7 +527,10 @@ describe('Supervisor: administration', () => {
 describe('Supervisor: significant children', () => {
   it('any_significant: a significant child exiting on its own shuts the supervisor down', async () => {
     const sup = ok(
-      await Supervisor.start({ autoShutdown: 'any_significant' }, [trace.spec('a', {}, { trap: true }), trace.spec('s', { restart: 'transient', significant: true })]),
+      await Supervisor.start({ autoShutdown: 'any_significant' }, [
+        trace.spec('a', {}, { trap: true }),
+        trace.spec('s', { restart: 'transient', significant: true }),
+      ]),
     );
     await makeExit(await runningPid(sup, 's'), 'normal');
     expect(await exited(sup)).toBe('shutdown');
@@ -510,14 +551,22 @@ describe('Supervisor: significant children', () => {
   });
 
   it('a significant transient child that crashes is restarted, not an auto shutdown', async () => {
-    const sup = ok(await Supervisor.start({ autoShutdown: 'any_significant', intensity: 3 }, [trace.spec('s', { restart: 'transient', significant: true })]));
+    const sup = ok(
+      await Supervisor.start({ autoShutdown: 'any_significant', intensity: 3 }, [
+        trace.spec('s', { restart: 'transient', significant: true }),
+      ]),
+    );
     await makeExit(await runningPid(sup, 's'), 'boom');
     expect(await runningPid(sup, 's')).toBeInstanceOf(Pid);
     expect(isProcessAlive(sup)).toBe(true);
   });
 
   it('terminateChild of a significant child never triggers auto shutdown', async () => {
-    const sup = ok(await Supervisor.start({ autoShutdown: 'any_significant' }, [trace.spec('s', { restart: 'transient', significant: true })]));
+    const sup = ok(
+      await Supervisor.start({ autoShutdown: 'any_significant' }, [
+        trace.spec('s', { restart: 'transient', significant: true }),
+      ]),
+    );
     expect(await Supervisor.terminateChild(sup, 's')).toBe('ok');
     await Supervisor.whichChildren(sup);
     expect(isProcessAlive(sup)).toBe(true);

@@ -52,7 +52,7 @@ describe('TimerHeap (the single deadline structure)', () => {
     expect(heap.liveCount).toBe(0);
   });
 
-  it('holds deadlines beyond setTimeout\'s 32-bit range without spinning or firing early', async () => {
+  it("holds deadlines beyond setTimeout's 32-bit range without spinning or firing early", async () => {
     const heap = new TimerHeap();
     const warnings: string[] = [];
     const onWarning = (w: Error) => warnings.push(w.name);
@@ -60,7 +60,9 @@ describe('TimerHeap (the single deadline structure)', () => {
     try {
       const fired: string[] = [];
       heap.schedule(entry(fired, 'in-40-days'), 40 * 24 * 3600 * 1000);
-      const soon = new Promise<void>((resolve) => heap.schedule({ deadline: 0, seq: 0, armed: false, onDeadline: () => resolve() }, 20));
+      const soon = new Promise<void>((resolve) =>
+        heap.schedule({ deadline: 0, seq: 0, armed: false, onDeadline: () => resolve() }, 20),
+      );
       await soon;
       await new Promise((r) => setTimeout(r, 20));
       expect(fired).toEqual([]);

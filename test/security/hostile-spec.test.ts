@@ -54,8 +54,10 @@ const PAYLOAD = [
 const hostile = (original: string, id: number): string => `${original} #h${id}#${PAYLOAD}`;
 const original = (value: string): string => value.replace(/ #h\d+#[^]*$/, '');
 
-const parse = (rel: string): Quad[] => new Parser({ baseIRI: 'https://ggen.dev/' }).parse(readFileSync(path.join(repoRoot, rel), 'utf8'));
-const isString = (t: Term): boolean => t.termType === 'Literal' && (t.datatype.value === XSD_STRING || t.datatype.value === LANG_STRING);
+const parse = (rel: string): Quad[] =>
+  new Parser({ baseIRI: 'https://ggen.dev/' }).parse(readFileSync(path.join(repoRoot, rel), 'utf8'));
+const isString = (t: Term): boolean =>
+  t.termType === 'Literal' && (t.datatype.value === XSD_STRING || t.datatype.value === LANG_STRING);
 
 /** The string-valued properties: declared so in the ontology, or given a string by a spec. */
 function stringProperties(specs: Quad[][]): { declared: Set<string>; all: Set<string> } {
@@ -64,7 +66,12 @@ function stringProperties(specs: Quad[][]): { declared: Set<string>; all: Set<st
   // text, not a spec's: no spec uses it, so it is not counted here.
   const usedByOntology = new Set(ontology.map((q) => q.predicate.value));
   const declared = new Set(
-    ontology.filter((q) => q.predicate.value === RDFS_RANGE && q.object.value === XSD_STRING && !usedByOntology.has(q.subject.value)).map((q) => q.subject.value),
+    ontology
+      .filter(
+        (q) =>
+          q.predicate.value === RDFS_RANGE && q.object.value === XSD_STRING && !usedByOntology.has(q.subject.value),
+      )
+      .map((q) => q.subject.value),
   );
   const all = new Set(declared);
   for (const q of specs.flat()) if (isString(q.object)) all.add(q.predicate.value);
@@ -87,7 +94,10 @@ async function refusedByShapes(specs: Quad[][], hostileQuads: Quad[]): Promise<S
   const hostileKeys = new Set(hostileQuads.map((q) => key(q.subject, q.predicate, q.object)));
   const data = new Store([...parse(ONTOLOGY), ...specs.flat()]);
   indexLists(data);
-  const factory = { ...DataFactory, dataset: (quads?: Iterable<unknown>) => new Store(quads ? ([...quads] as never) : undefined) };
+  const factory = {
+    ...DataFactory,
+    dataset: (quads?: Iterable<unknown>) => new Store(quads ? ([...quads] as never) : undefined),
+  };
   const engine = await createQueryEngine({ otp: 'https://ggen.dev/otp#' });
   const validator = new Validator(new Store(parse(SHAPES)), { factory, ...sparqlPlugins(engine) } as never);
   const report = await validator.validate({ dataset: data });
@@ -98,7 +108,12 @@ async function refusedByShapes(specs: Quad[][], hostileQuads: Quad[]): Promise<S
     const preds = r.path?.length === 1 ? (r.path[0]!.predicates ?? []) : [];
     const k = focus && value && preds.length === 1 ? key(focus, preds[0]!, value) : '';
     if (hostileKeys.has(k)) refused.add(k);
-    else for (const q of quadsTagged(hostileQuads, `${value?.value ?? ''} ${(r.message ?? []).map((m) => m.value).join('; ')}`)) refused.add(key(q.subject, q.predicate, q.object));
+    else
+      for (const q of quadsTagged(
+        hostileQuads,
+        `${value?.value ?? ''} ${(r.message ?? []).map((m) => m.value).join('; ')}`,
+      ))
+        refused.add(key(q.subject, q.predicate, q.object));
   }
   return refused;
 }
@@ -131,7 +146,8 @@ beforeAll(async () => {
   mkdirSync(dir, { recursive: true });
   mkdirSync(path.join(dir, 'specs'), { recursive: true });
   for (const rel of ['ggen.toml', 'schema']) {
-    if (existsSync(path.join(repoRoot, rel))) cpSync(path.join(repoRoot, rel), path.join(dir, rel), { recursive: true });
+    if (existsSync(path.join(repoRoot, rel)))
+      cpSync(path.join(repoRoot, rel), path.join(dir, rel), { recursive: true });
   }
 
   const parsed = DOMAIN_SPECS.map(parse);
@@ -140,7 +156,11 @@ beforeAll(async () => {
   // Every string value of a string-valued property, made hostile.
   let id = 0;
   let specs = parsed.map((quads) =>
-    quads.map((q) => (all.has(q.predicate.value) && isString(q.object) ? DataFactory.quad(q.subject, q.predicate, DataFactory.literal(hostile(q.object.value, id++)), q.graph) : q)),
+    quads.map((q) =>
+      all.has(q.predicate.value) && isString(q.object)
+        ? DataFactory.quad(q.subject, q.predicate, DataFactory.literal(hostile(q.object.value, id++)), q.graph)
+        : q,
+    ),
   );
   const hostileNow = (): Quad[] => specs.flat().filter((q) => isString(q.object) && q.object.value.endsWith(PAYLOAD));
   const putBack = (refused: Set<string>): void => {
@@ -165,16 +185,26 @@ beforeAll(async () => {
   process.env.GGEN_FORMAT_WORKERS = '0'; // the worker runs compiled only; this test runs the sources
   try {
     for (let round = 0; ; round++) {
-      DOMAIN_SPECS.forEach((rel, i) => writeFileSync(path.join(dir, rel), new Writer({ format: 'Turtle' }).quadsToString(specs[i]!)));
+      DOMAIN_SPECS.forEach((rel, i) =>
+        writeFileSync(path.join(dir, rel), new Writer({ format: 'Turtle' }).quadsToString(specs[i]!)),
+      );
       try {
         await sync({ manifestPath: path.join(dir, 'ggen.toml'), noFastPath: true });
         break;
       } catch (err) {
         // The error names the first value refused; the others of its property would be refused alike.
-        const props = new Set((err instanceof InputError ? quadsTagged(hostileNow(), err.message) : []).map((q) => q.predicate.value));
+        const props = new Set(
+          (err instanceof InputError ? quadsTagged(hostileNow(), err.message) : []).map((q) => q.predicate.value),
+        );
         if (props.size === 0 || round >= 5) throw err;
         generatorRefused.push(...props);
-        putBack(new Set(hostileNow().filter((q) => props.has(q.predicate.value)).map((q) => key(q.subject, q.predicate, q.object))));
+        putBack(
+          new Set(
+            hostileNow()
+              .filter((q) => props.has(q.predicate.value))
+              .map((q) => key(q.subject, q.predicate, q.object)),
+          ),
+        );
       }
     }
   } finally {
@@ -229,17 +259,24 @@ describe('hostile text in every string-valued property of the specs', () => {
     const diagnostics = ts
       .getPreEmitDiagnostics(program)
       .filter((d) => d.file && d.file.fileName.startsWith(dir))
-      .map((d) => `${path.relative(dir, d.file!.fileName)}:${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      .map(
+        (d) =>
+          `${path.relative(dir, d.file!.fileName)}:${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`,
+      );
     expect(diagnostics.slice(0, 20)).toEqual([]);
 
     const asCode: string[] = [];
     for (const file of files) {
       const sf = program.getSourceFile(file)!;
       const visit = (node: ts.Node): void => {
-        if ((ts.isIdentifier(node) && node.text === 'ggenPwned') || (ts.isPropertyAccessExpression(node) && node.name.text === 'ggenPwned')) {
+        if (
+          (ts.isIdentifier(node) && node.text === 'ggenPwned') ||
+          (ts.isPropertyAccessExpression(node) && node.name.text === 'ggenPwned')
+        ) {
           asCode.push(`${path.relative(dir, file)}:${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1}`);
         }
-        if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) asCode.push(`${path.relative(dir, file)}: import()`);
+        if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+          asCode.push(`${path.relative(dir, file)}: import()`);
         ts.forEachChild(node, visit);
       };
       visit(sf);

@@ -33,14 +33,19 @@ describe('leftover temporary files after a killed sync', () => {
     const lookalikes = [path.join(gen, 'notes.tmp'), path.join(gen, '.index.ts.NOTHEX0123456789.tmp')];
     for (const f of lookalikes) writeFileSync(f, 'mine');
     const before = await verify({ root });
-    expect(before.problems.filter((p) => p.kind === 'extra').map((p) => p.path).sort()).toEqual(
-      [...leftovers, ...lookalikes].map((f) => path.relative(root, f).split(path.sep).join('/')).sort(),
-    );
+    expect(
+      before.problems
+        .filter((p) => p.kind === 'extra')
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual([...leftovers, ...lookalikes].map((f) => path.relative(root, f).split(path.sep).join('/')).sort());
 
     await sync({ manifestPath, noFastPath: true });
     for (const f of leftovers) expect(existsSync(f), f).toBe(false);
     for (const f of lookalikes) expect(existsSync(f), f).toBe(true);
     const after = await verify({ root });
-    expect(after.problems.map((p) => p.path).sort()).toEqual(lookalikes.map((f) => path.relative(root, f).split(path.sep).join('/')).sort());
+    expect(after.problems.map((p) => p.path).sort()).toEqual(
+      lookalikes.map((f) => path.relative(root, f).split(path.sep).join('/')).sort(),
+    );
   }, 120_000);
 });

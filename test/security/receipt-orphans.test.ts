@@ -19,14 +19,25 @@ const put = (root: string, rel: string, text: string): void => {
   writeFileSync(path.join(root, rel), text);
 };
 const view = (subjects: Record<string, string>): ReceiptView =>
-  ({ subjects: new Map(Object.entries(subjects).map(([k, v]) => [k, sha256(v)])), createOnce: [], inputs: new Map(), packages: new Map() }) as unknown as ReceiptView;
+  ({
+    subjects: new Map(Object.entries(subjects).map(([k, v]) => [k, sha256(v)])),
+    createOnce: [],
+    inputs: new Map(),
+    packages: new Map(),
+  }) as unknown as ReceiptView;
 
 describe('orphans are deleted only inside the output directory', () => {
   it('a receipt naming a project file outside output_dir does not get it deleted', async () => {
     const root = tmp();
     put(root, 'src/keep.ts', 'precious\n');
     put(root, 'gen/orphan.ts', 'o\n');
-    const plan = await planWrites({ root, outputDir: 'gen', previous: view({ 'src/keep.ts': 'precious\n', 'gen/orphan.ts': 'o\n' }), force: false, files: [] });
+    const plan = await planWrites({
+      root,
+      outputDir: 'gen',
+      previous: view({ 'src/keep.ts': 'precious\n', 'gen/orphan.ts': 'o\n' }),
+      force: false,
+      files: [],
+    });
     expect(plan.entries.map((e) => [e.path, e.action])).toEqual([['gen/orphan.ts', 'delete']]);
     await applyPlan(plan, path.join(root, 'gen'));
     expect(readFileSync(path.join(root, 'src/keep.ts'), 'utf8')).toBe('precious\n');
@@ -39,7 +50,13 @@ describe('orphans are deleted only inside the output directory', () => {
     mkdirSync(path.join(root, 'gen'));
     const { symlinkSync } = await import('node:fs');
     symlinkSync(path.join(root, 'src'), path.join(root, 'gen', 'link'));
-    const plan = await planWrites({ root, outputDir: 'gen', previous: view({ 'gen/link/keep.ts': 'precious\n' }), force: false, files: [] });
+    const plan = await planWrites({
+      root,
+      outputDir: 'gen',
+      previous: view({ 'gen/link/keep.ts': 'precious\n' }),
+      force: false,
+      files: [],
+    });
     expect(plan.entries.filter((e) => e.action === 'delete')).toEqual([]);
   });
 });
@@ -47,7 +64,20 @@ describe('orphans are deleted only inside the output directory', () => {
 describe('parseStatement refuses names that leave the project', () => {
   const base = JSON.parse(readFileSync(path.join(repoRoot, 'receipts/latest.json'), 'utf8'));
   const digest = { sha256: 'a'.repeat(64) };
-  const bad = ['../outside.ts', '/etc/passwd', 'generated/../../x', 'generated\\..\\x', 'C:/x', 'c:x', '//server/share/x', 'gen/\0x', '', '.', 'gen//x', 'gen/./x'];
+  const bad = [
+    '../outside.ts',
+    '/etc/passwd',
+    'generated/../../x',
+    'generated\\..\\x',
+    'C:/x',
+    'c:x',
+    '//server/share/x',
+    'gen/\0x',
+    '',
+    '.',
+    'gen//x',
+    'gen/./x',
+  ];
 
   for (const name of bad) {
     it(`subject ${JSON.stringify(name)}`, () => {
@@ -57,7 +87,11 @@ describe('parseStatement refuses names that leave the project', () => {
     });
     it(`input file:${JSON.stringify(name)}`, () => {
       const r = structuredClone(base);
-      r.predicate.buildDefinition.resolvedDependencies.push({ uri: `file:${name}`, digest, annotations: { role: 'spec' } });
+      r.predicate.buildDefinition.resolvedDependencies.push({
+        uri: `file:${name}`,
+        digest,
+        annotations: { role: 'spec' },
+      });
       expect(() => parseStatement(JSON.stringify(r))).toThrow(/input/);
     });
     it(`create_once byproduct ${JSON.stringify(name)}`, () => {
@@ -115,6 +149,9 @@ describe('the no-op fast path', () => {
     const manifest = await loadManifest(path.join(repoRoot, 'ggen.toml'));
     const previous = parseStatement(readFileSync(path.join(repoRoot, 'receipts/latest.json'), 'utf8'));
     previous.subjects.set('package.json', sha256(readFileSync(path.join(repoRoot, 'package.json'))));
-    expect(await checkUpToDate(manifest, previous)).toEqual({ upToDate: false, reason: 'package.json is not in generated' });
+    expect(await checkUpToDate(manifest, previous)).toEqual({
+      upToDate: false,
+      reason: 'package.json is not in generated',
+    });
   });
 });

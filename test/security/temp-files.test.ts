@@ -2,7 +2,17 @@
  * Temporary files are created exclusively, with random names, never through a symlink; ggen's
  * own folders (receipts/, .ggen/, .ggen/cache/) are refused when symlinked (issue #14, Medium 7).
  */
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +50,13 @@ describe('temporary files never follow planted symlinks', () => {
   it('the asynchronous output writes of applyPlan', async () => {
     const root = tmp();
     const outside = plant(path.join(root, 'gen'), path.join(root, 'gen/a.ts'));
-    const plan = await planWrites({ root, outputDir: 'gen', previous: null, force: false, files: [{ path: 'a.ts', content: 'a\n', template: 't.njk', mode: 'overwrite' }] });
+    const plan = await planWrites({
+      root,
+      outputDir: 'gen',
+      previous: null,
+      force: false,
+      files: [{ path: 'a.ts', content: 'a\n', template: 't.njk', mode: 'overwrite' }],
+    });
     await applyPlan(plan, path.join(root, 'gen'));
     expect(readFileSync(outside, 'utf8')).toBe('untouched\n');
     expect(readFileSync(path.join(root, 'gen/a.ts'), 'utf8')).toBe('a\n');
@@ -53,7 +69,10 @@ describe('temporary files never follow planted symlinks', () => {
     cache.keep('k', 1);
     cache.save();
     expect(readFileSync(outside, 'utf8')).toBe('untouched\n');
-    expect(JSON.parse(readFileSync(path.join(root, '.ggen/cache/x.json'), 'utf8'))).toEqual({ salt: 'salt', entries: { k: 1 } });
+    expect(JSON.parse(readFileSync(path.join(root, '.ggen/cache/x.json'), 'utf8'))).toEqual({
+      salt: 'salt',
+      entries: { k: 1 },
+    });
   });
 
   it('temporary names are random: two writes of one file in one process use different names, and none is left', () => {
@@ -84,17 +103,21 @@ describe('sync refuses symlinked receipts/, .ggen/ and .ggen/cache/', () => {
   formatInProcess();
 
   for (const link of ['receipts', '.ggen', '.ggen/cache']) {
-    it(link, async () => {
-      const root = tmp();
-      cpSync(path.join(repoRoot, 'test/fixtures/cli/basic'), root, { recursive: true });
-      const elsewhere = tmp();
-      mkdirSync(path.dirname(path.join(root, link)), { recursive: true });
-      symlinkSync(elsewhere, path.join(root, link));
-      const err = await sync({ manifestPath: path.join(root, 'ggen.toml') }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(InputError);
-      expect((err as Error).message).toMatch(/symlink/);
-      expect(readdirSync(elsewhere)).toEqual([]);
-      expect(existsSync(path.join(root, 'generated'))).toBe(false);
-    }, 60_000);
+    it(
+      link,
+      async () => {
+        const root = tmp();
+        cpSync(path.join(repoRoot, 'test/fixtures/cli/basic'), root, { recursive: true });
+        const elsewhere = tmp();
+        mkdirSync(path.dirname(path.join(root, link)), { recursive: true });
+        symlinkSync(elsewhere, path.join(root, link));
+        const err = await sync({ manifestPath: path.join(root, 'ggen.toml') }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InputError);
+        expect((err as Error).message).toMatch(/symlink/);
+        expect(readdirSync(elsewhere)).toEqual([]);
+        expect(existsSync(path.join(root, 'generated'))).toBe(false);
+      },
+      60_000,
+    );
   }
 });

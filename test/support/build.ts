@@ -15,7 +15,12 @@ const STAMP = path.join(root, 'dist', '.build-stamp');
 const ENTRY = path.join(root, 'dist', 'src', 'cli', 'main.js');
 /** What tsconfig.json compiles, and the files that change how it compiles. */
 const SOURCE_DIRS = ['src', 'generated', 'bench', 'packages/runtime/src'];
-const SOURCE_FILES = ['tsconfig.json', 'package.json', 'packages/runtime/tsconfig.json', 'packages/runtime/package.json'];
+const SOURCE_FILES = [
+  'tsconfig.json',
+  'package.json',
+  'packages/runtime/tsconfig.json',
+  'packages/runtime/package.json',
+];
 
 function newest(dir: string): number {
   let t = 0;
@@ -38,7 +43,10 @@ export function buildNeeded(): string | undefined {
   if (!existsSync(ENTRY)) return 'dist/ is missing';
   if (!existsSync(STAMP)) return 'dist/ was not built by the test setup';
   const built = statSync(STAMP).mtimeMs;
-  const src = Math.max(...SOURCE_DIRS.map((d) => newest(path.join(root, d))), ...SOURCE_FILES.map((f) => statSync(path.join(root, f)).mtimeMs));
+  const src = Math.max(
+    ...SOURCE_DIRS.map((d) => newest(path.join(root, d))),
+    ...SOURCE_FILES.map((f) => statSync(path.join(root, f)).mtimeMs),
+  );
   return src > built ? 'sources are newer than dist/' : undefined;
 }
 

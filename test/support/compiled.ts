@@ -12,6 +12,7 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Absolute path of a compiled file (relative to the repo); throws when the build did not produce it. */
 export function compiled(rel: string): string {
   const abs = join(repoRoot, rel);
-  if (!existsSync(abs)) throw new Error(`${rel} is missing although the test setup builds dist/ first (test/support/build.ts)`);
+  if (!existsSync(abs))
+    throw new Error(`${rel} is missing although the test setup builds dist/ first (test/support/build.ts)`);
   return abs;
 }

@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Manifest } from '../../src/pipeline/types.js';
 
-export function tempProject(prefix: string, files: Record<string, string>, vars: Record<string, unknown> = {}): Manifest {
+export function tempProject(
+  prefix: string,
+  files: Record<string, string>,
+  vars: Record<string, unknown> = {},
+): Manifest {
   const root = mkdtempSync(path.join(tmpdir(), prefix));
   for (const [rel, text] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });

@@ -1,5 +1,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { billingEngine, callRouter, OperationError, UnavailableError, type ChargeResult } from '../../generated/telecom/index.js';
+import {
+  billingEngine,
+  callRouter,
+  OperationError,
+  UnavailableError,
+  type ChargeResult,
+} from '../../generated/telecom/index.js';
 import { cascadeFailure, killRandomWorker, verifyRecovery } from '../../generated/telecom/chaos.js';
 import { boot, OPENING, seeded, verifyChain, type Running } from './helpers.js';
 
@@ -86,7 +92,10 @@ describe('chaos: 100 random kills under routeCall and chargeAccount load', () =>
     // Each balance is its opening balance plus its ledger.
     for (const [account, opening] of Object.entries(OPENING)) {
       const entries = await billingEngine.getAuditLog(account);
-      const net = entries.reduce((sum, e) => sum + (e.kind === 'charge' ? -e.amount : e.kind === 'refund' ? e.amount : 0), 0);
+      const net = entries.reduce(
+        (sum, e) => sum + (e.kind === 'charge' ? -e.amount : e.kind === 'refund' ? e.amount : 0),
+        0,
+      );
       expect((await billingEngine.getAccountBalance(account)).balance, account).toBe(opening + net);
     }
     expect((await billingEngine.getAccountBalance('ACC-001')).balance).toBe(OPENING['ACC-001']! - acknowledged.size);

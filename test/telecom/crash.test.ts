@@ -8,7 +8,6 @@ import { describe, expect, it } from 'vitest';
 import { billingEngine } from '../../generated/telecom/index.js';
 import { boot, OPENING, verifyChain } from './helpers.js';
 
-
 // the child process (fixtures/charger.mjs) runs the compiled app
 compiled('dist/generated/telecom/index.js');
 
@@ -16,7 +15,11 @@ describe('crash durability', () => {
   it('after SIGKILL mid-load, every acknowledged charge is present exactly once and the audit chain verifies', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ggen-telecom-crash-'));
     try {
-      const child = spawn(process.execPath, [fileURLToPath(new URL('./fixtures/charger.mjs', import.meta.url)), dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [fileURLToPath(new URL('./fixtures/charger.mjs', import.meta.url)), dataDir],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       const acked: string[] = [];
       let stderr = '';
       let buffer = '';

@@ -54,7 +54,11 @@ export function seeded(seed: number): () => number {
   };
 }
 
-export async function until<T>(fn: () => Promise<T | undefined> | T | undefined, what: string, tries = 3000): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  tries = 3000,
+): Promise<T> {
   for (let i = 0; i < tries; i++) {
     const v = await fn();
     if (v !== undefined) return v;

@@ -35,9 +35,19 @@ describe('call_router', () => {
     expect(await callRouter.addRoute('1-800-CUSTOM', 'sip:custom@example.com')).toBe('ok');
     expect(await callRouter.routeCall('CALL-003', '1-800-CUSTOM')).toBe('sip:custom@example.com');
     expect(await code(callRouter.addRoute('1-800-BAD', 'http://example.com'))).toBe('invalid_target');
-    expect(await callRouter.getMetrics()).toEqual({ routed: before.routed + 1, failed: before.failed, dropped: 0, circuitBreaks: 0 });
+    expect(await callRouter.getMetrics()).toEqual({
+      routed: before.routed + 1,
+      failed: before.failed,
+      dropped: 0,
+      circuitBreaks: 0,
+    });
     expect(await code(callRouter.routeCall('CALL-004', '1-800-NOBODY'))).toBe('no_route');
-    expect(await callRouter.getMetrics()).toEqual({ routed: before.routed + 1, failed: before.failed + 1, dropped: 0, circuitBreaks: 0 });
+    expect(await callRouter.getMetrics()).toEqual({
+      routed: before.routed + 1,
+      failed: before.failed + 1,
+      dropped: 0,
+      circuitBreaks: 0,
+    });
   });
 
   it('once enabled, the breaker opens after a failure-dominated window and says circuit_open', async () => {
@@ -58,7 +68,8 @@ describe('billing_engine', () => {
   });
 
   it('refuses negative, zero and fractional amounts', async () => {
-    for (const amount of [-1, 0, 1.5, Number.NaN]) expect(await code(billingEngine.chargeAccount(`TXN-A${amount}`, 'ACC-001', amount))).toBe('invalid_amount');
+    for (const amount of [-1, 0, 1.5, Number.NaN])
+      expect(await code(billingEngine.chargeAccount(`TXN-A${amount}`, 'ACC-001', amount))).toBe('invalid_amount');
   });
 
   it('refuses an unknown account on every operation that takes one', async () => {
@@ -88,7 +99,6 @@ describe('billing_engine', () => {
     expect(log.map((e) => e.kind)).toEqual(['open', 'charge', 'refund']);
     expect(log.at(-1)!.balanceAfter).toBe((await billingEngine.getAccountBalance('ACC-001')).balance);
   });
-
 });
 
 describe('refusals', () => {

@@ -32,7 +32,14 @@ describe('telecom_sup (rest_for_one)', () => {
     expect(after.call_router).not.toBe(before.call_router);
     expect(after.billing_engine).not.toBe(before.billing_engine);
     expect(await callRouter.routeCall('c', '911')).toBe('sips:emergency@psap.telecom.example.com');
-    await until(() => billingEngine.getAccountBalance('ACC-001').then((b) => b, () => undefined), 'billing to answer');
+    await until(
+      () =>
+        billingEngine.getAccountBalance('ACC-001').then(
+          (b) => b,
+          () => undefined,
+        ),
+      'billing to answer',
+    );
   });
 
   it('killing db_pool restarts all three', async () => {
@@ -40,7 +47,10 @@ describe('telecom_sup (rest_for_one)', () => {
     const before = pids();
     exit(before.db_pool!, 'kill');
     const after = await afterRestartOf('db_pool', before.db_pool!);
-    await until(() => (whereis('billing_engine') !== before.billing_engine && whereis('billing_engine') ? true : undefined), 'billing restart');
+    await until(
+      () => (whereis('billing_engine') !== before.billing_engine && whereis('billing_engine') ? true : undefined),
+      'billing restart',
+    );
     for (const n of NAMES) expect(whereis(n), n).not.toBe(before[n]);
     expect(after.db_pool).not.toBe(before.db_pool);
     // The new billing engine borrowed a connection from the new pool and its ledger still holds the data.
@@ -54,7 +64,11 @@ describe('telecom_sup (rest_for_one)', () => {
     for (let i = 0; i < 11; i++) {
       const victim = await until(() => whereis('call_router'), 'call_router');
       exit(victim, 'kill');
-      if (i < 10) await until(() => (whereis('call_router') && whereis('call_router') !== victim ? true : undefined), `restart ${i + 1}`);
+      if (i < 10)
+        await until(
+          () => (whereis('call_router') && whereis('call_router') !== victim ? true : undefined),
+          `restart ${i + 1}`,
+        );
     }
     expect(await down).toBe('shutdown');
     expect(isProcessAlive(root)).toBe(false);

@@ -15,8 +15,22 @@ export const CHAT_SPEC: ProtocolSpec = {
         { name: 'priority', type: 'integer', required: false },
       ],
     },
-    { type: 'typing', direction: 'client_to_server', fields: [{ name: 'room', type: 'string' }, { name: 'on', type: 'boolean' }] },
-    { type: 'message', direction: 'server_to_client', fields: [{ name: 'room', type: 'string' }, { name: 'seq', type: 'integer' }] },
+    {
+      type: 'typing',
+      direction: 'client_to_server',
+      fields: [
+        { name: 'room', type: 'string' },
+        { name: 'on', type: 'boolean' },
+      ],
+    },
+    {
+      type: 'message',
+      direction: 'server_to_client',
+      fields: [
+        { name: 'room', type: 'string' },
+        { name: 'seq', type: 'integer' },
+      ],
+    },
   ],
 };
 

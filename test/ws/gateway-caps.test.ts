@@ -2,7 +2,14 @@
 // Every attack runs on 127.0.0.1, bounded in count and time.
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, DEFAULT_GATEWAY_LIMITS, Protocol, startGateway, type Gateway, type GatewayOptions } from '../../packages/runtime/src/ws/index.js';
+import {
+  CloseCode,
+  DEFAULT_GATEWAY_LIMITS,
+  Protocol,
+  startGateway,
+  type Gateway,
+  type GatewayOptions,
+} from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC, TestClient, eventually } from './fixtures.js';
 
 const protocol = new Protocol(CHAT_SPEC);
@@ -20,7 +27,13 @@ afterEach(async () => {
 });
 
 async function start(extra: Partial<GatewayOptions> = {}): Promise<Gateway> {
-  const gw = await startGateway({ port: 0, protocol, onConnect: () => ({ onMessage: () => undefined, onClose: () => undefined }), onError: () => undefined, ...extra });
+  const gw = await startGateway({
+    port: 0,
+    protocol,
+    onConnect: () => ({ onMessage: () => undefined, onClose: () => undefined }),
+    onError: () => undefined,
+    ...extra,
+  });
   gateways.push(gw);
   return gw;
 }

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseCode, Protocol, startGateway, type Gateway, type GatewayConnection, type GatewayOptions, type SessionHandler } from '../../packages/runtime/src/ws/index.js';
+import {
+  CloseCode,
+  Protocol,
+  startGateway,
+  type Gateway,
+  type GatewayConnection,
+  type GatewayOptions,
+  type SessionHandler,
+} from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC, TestClient, eventually } from './fixtures.js';
 
 // Issue #14 finding 3: one connection that floods frames (before or after auth) grew the server's
@@ -72,13 +80,16 @@ describe('gateway limits per connection', () => {
 
   it('keeps every frame, in order, when the session catches up (reading pauses, nothing is dropped)', async () => {
     const got: string[] = [];
-    const gw = await start(() => ({
-      async onMessage(m) {
-        await new Promise((r) => setTimeout(r, 1));
-        got.push(m.body as string);
-      },
-      onClose: () => undefined,
-    }), { maxInFlight: 64, messagesPerSecond: 1e6, messageBurst: 1e6 });
+    const gw = await start(
+      () => ({
+        async onMessage(m) {
+          await new Promise((r) => setTimeout(r, 1));
+          got.push(m.body as string);
+        },
+        onClose: () => undefined,
+      }),
+      { maxInFlight: 64, messagesPerSecond: 1e6, messageBurst: 1e6 },
+    );
     const c = await client(gw.port);
     for (let i = 0; i < 40; i++) c.send(frame(i));
     await eventually(() => got.length === 40, '40 frames handled', 5000);
@@ -88,7 +99,10 @@ describe('gateway limits per connection', () => {
 
   it('closes a connection that exceeds its message rate with 1008, whether or not its session ever authenticated', async () => {
     let handled = 0;
-    const gw = await start(() => ({ onMessage: () => void handled++, onClose: () => undefined }), { messagesPerSecond: 20, messageBurst: 40 });
+    const gw = await start(() => ({ onMessage: () => void handled++, onClose: () => undefined }), {
+      messagesPerSecond: 20,
+      messageBurst: 40,
+    });
     const flooder = await client(gw.port);
     const polite = await client(gw.port);
     for (let i = 0; i < 2000; i++) flooder.send(frame(i));

@@ -27,7 +27,12 @@ function attempt(url: string): Promise<'open' | string> {
 
 describe('startGateway path', () => {
   it('accepts upgrades on its path only', async () => {
-    gw = await startGateway({ port: 0, path: '/ws', protocol: new Protocol(CHAT_SPEC), onConnect: () => ({ onMessage: () => undefined, onClose: () => undefined }) });
+    gw = await startGateway({
+      port: 0,
+      path: '/ws',
+      protocol: new Protocol(CHAT_SPEC),
+      onConnect: () => ({ onMessage: () => undefined, onClose: () => undefined }),
+    });
     expect(await attempt(`ws://127.0.0.1:${gw.port}/ws`)).toBe('open');
     expect(await attempt(`ws://127.0.0.1:${gw.port}/other`)).toMatch(/400/);
   });

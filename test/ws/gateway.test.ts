@@ -52,7 +52,8 @@ function echoHandler(conn: GatewayConnection, rec: Recorder): SessionHandler {
   return {
     onMessage(message) {
       rec.received.push({ conn: conn.id, message });
-      if (message.type === 'send') conn.send({ type: 'message', room: message.room as string, seq: rec.received.length });
+      if (message.type === 'send')
+        conn.send({ type: 'message', room: message.room as string, seq: rec.received.length });
     },
     onClose(code, reason) {
       rec.closes.push({ conn: conn.id, code, reason });
@@ -139,7 +140,10 @@ describe('startGateway', () => {
     c.send({ type: 'send', room: 'r', body: 'ok' });
     expect(await c.nextFrame()).toMatchObject({ type: 'message' });
     await eventually(() => rec.errors.filter((e) => e.where === 'onClose').length === 2, 'onClose errors reported');
-    expect(rec.errors.filter((e) => e.where === 'session').map((e) => (e.error as Error).message)).toEqual(['boom', 'async boom']);
+    expect(rec.errors.filter((e) => e.where === 'session').map((e) => (e.error as Error).message)).toEqual([
+      'boom',
+      'async boom',
+    ]);
   });
 
   it('contains onConnect that throws, rejects or returns garbage', async () => {
@@ -238,9 +242,9 @@ describe('startGateway', () => {
 
   it('rejects when the port is taken', async () => {
     const { gw } = await start();
-    await expect(startGateway({ port: gw.port, protocol, onConnect: () => echoHandler({} as GatewayConnection, {} as Recorder) })).rejects.toThrow(
-      /EADDRINUSE/,
-    );
+    await expect(
+      startGateway({ port: gw.port, protocol, onConnect: () => echoHandler({} as GatewayConnection, {} as Recorder) }),
+    ).rejects.toThrow(/EADDRINUSE/);
   });
 
   it('terminates peers that stop answering pings', async () => {
@@ -276,7 +280,10 @@ describe('startGateway', () => {
     expect(idle).toHaveLength(1);
     clock.t = 120_000;
     gw.sweepIdle();
-    expect(idle).toEqual([{ conn: 1, ms: 60_000 }, { conn: 1, ms: 60_000 }]);
+    expect(idle).toEqual([
+      { conn: 1, ms: 60_000 },
+      { conn: 1, ms: 60_000 },
+    ]);
 
     const plain = await start(echoHandler, { idleTimeoutMs: 1000, now: () => clock.t });
     const d = await client(plain.gw.port);

@@ -48,6 +48,8 @@ describe('ConnectionInbox', () => {
   });
 
   it('refuses a max below 1', () => {
-    expect(() => new ConnectionInbox(0, { deliver: () => 0, failed: () => 0, pause: () => 0, resume: () => 0 })).toThrow(/max/);
+    expect(
+      () => new ConnectionInbox(0, { deliver: () => 0, failed: () => 0, pause: () => 0, resume: () => 0 }),
+    ).toThrow(/max/);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { Protocol } from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC } from './fixtures.js';
 
-
 describe('Protocol', () => {
   const p = new Protocol(CHAT_SPEC);
 
@@ -44,20 +43,53 @@ describe('Protocol', () => {
   });
 
   it('encodes server messages and refuses invalid ones', () => {
-    expect(JSON.parse(p.encode({ type: 'message', room: 'r', seq: 3 }))).toEqual({ type: 'message', room: 'r', seq: 3 });
+    expect(JSON.parse(p.encode({ type: 'message', room: 'r', seq: 3 }))).toEqual({
+      type: 'message',
+      room: 'r',
+      seq: 3,
+    });
     expect(() => p.encode({ type: 'message', room: 'r' })).toThrow(/missing_field/);
     expect(() => p.encode({ type: 'send', room: 'r', body: 'b' })).toThrow(/wrong_direction/);
-    expect(JSON.parse(p.errorFrame('unknown_type', 'no'))).toEqual({ type: 'error', code: 'unknown_type', message: 'no' });
+    expect(JSON.parse(p.errorFrame('unknown_type', 'no'))).toEqual({
+      type: 'error',
+      code: 'unknown_type',
+      message: 'no',
+    });
     expect(p.typesFor('client_to_server')).toEqual(['auth', 'send', 'typing']);
   });
 
   it('refuses bad specs', () => {
     const base = { maxFrameBytes: 1024 };
-    expect(() => new Protocol({ ...base, messages: [{ type: 'a', direction: 'client_to_server', fields: [] }, { type: 'a', direction: 'client_to_server', fields: [] }] })).toThrow(/twice/);
-    expect(() => new Protocol({ ...base, messages: [{ type: 'error', direction: 'server_to_client', fields: [] }] })).toThrow(/built in/);
-    expect(() => new Protocol({ ...base, messages: [{ type: 'a', direction: 'sideways' as never, fields: [] }] })).toThrow(/direction/);
-    expect(() => new Protocol({ ...base, messages: [{ type: 'a', direction: 'client_to_server', fields: [{ name: 'x', type: 'date' as never }] }] })).toThrow(/unknown type/);
-    expect(() => new Protocol({ ...base, messages: [{ type: 'a', direction: 'client_to_server', fields: [{ name: 'type', type: 'string' }] }] })).toThrow(/field name/);
+    expect(
+      () =>
+        new Protocol({
+          ...base,
+          messages: [
+            { type: 'a', direction: 'client_to_server', fields: [] },
+            { type: 'a', direction: 'client_to_server', fields: [] },
+          ],
+        }),
+    ).toThrow(/twice/);
+    expect(
+      () => new Protocol({ ...base, messages: [{ type: 'error', direction: 'server_to_client', fields: [] }] }),
+    ).toThrow(/built in/);
+    expect(
+      () => new Protocol({ ...base, messages: [{ type: 'a', direction: 'sideways' as never, fields: [] }] }),
+    ).toThrow(/direction/);
+    expect(
+      () =>
+        new Protocol({
+          ...base,
+          messages: [{ type: 'a', direction: 'client_to_server', fields: [{ name: 'x', type: 'date' as never }] }],
+        }),
+    ).toThrow(/unknown type/);
+    expect(
+      () =>
+        new Protocol({
+          ...base,
+          messages: [{ type: 'a', direction: 'client_to_server', fields: [{ name: 'type', type: 'string' }] }],
+        }),
+    ).toThrow(/field name/);
     expect(() => new Protocol({ maxFrameBytes: 0, messages: [] })).toThrow(/maxFrameBytes/);
   });
 });

@@ -15,7 +15,13 @@ import {
   type StateMachineBehaviour,
 } from '../../packages/runtime/src/index.js';
 import { AuthError, TokenService } from '../../packages/runtime/src/auth/index.js';
-import { Protocol, startGateway, type Gateway, type GatewayConnection, type ProtocolMessage } from '../../packages/runtime/src/ws/index.js';
+import {
+  Protocol,
+  startGateway,
+  type Gateway,
+  type GatewayConnection,
+  type ProtocolMessage,
+} from '../../packages/runtime/src/ws/index.js';
 import { CHAT_SPEC, TestClient, eventually } from './fixtures.js';
 
 type State = 'connecting' | 'authenticated' | 'active' | 'idle';
@@ -33,7 +39,8 @@ const session: StateMachineBehaviour<State, Data, GatewayConnection> = {
   init: (conn) => ({ ok: 'connecting', data: { conn, user: null } }),
   handleEvent(type: EventType, event: any, state: State, data: Data): EventResult<State, Data> {
     if (event === 'socket_closed') return { stop: 'normal' };
-    if (type === 'timeout' && state === 'active') return { nextState: 'idle', actions: [['state_timeout', IDLE_CLOSE_MS, 'close']] };
+    if (type === 'timeout' && state === 'active')
+      return { nextState: 'idle', actions: [['state_timeout', IDLE_CLOSE_MS, 'close']] };
     if (type === 'state_timeout' && state === 'idle') return { stop: { shutdown: 'idle timeout' } };
     const m = (event as { frame: ProtocolMessage }).frame;
     if (state === 'connecting') {
@@ -63,7 +70,11 @@ beforeEach(async () => {
   resetRuntime({ logger: new MemoryLogger() });
   sup = unwrapStart(
     await Supervisor.start({ strategy: 'simple_one_for_one', intensity: 0, period: 1 }, [
-      { id: 'session', start: (conn: GatewayConnection) => StateMachine.startLink(session, conn), restart: 'temporary' },
+      {
+        id: 'session',
+        start: (conn: GatewayConnection) => StateMachine.startLink(session, conn),
+        restart: 'temporary',
+      },
     ]),
   );
   gw = await startGateway({
@@ -72,10 +83,19 @@ beforeEach(async () => {
     onError: () => {},
     onConnect: async (conn) => {
       const started = await Supervisor.startChild(sup, [conn]);
-      if (!('ok' in started) || started.ok === undefined) throw new Error(`session did not start: ${formatReason(started)}`);
+      if (!('ok' in started) || started.ok === undefined)
+        throw new Error(`session did not start: ${formatReason(started)}`);
       const pid = started.ok;
-      void exited(pid).then((reason) => conn.sessionEnded(formatReason(reason), reason === 'normal' || (typeof reason === 'object' && reason !== null && 'shutdown' in reason)));
-      return { onMessage: (m) => StateMachine.cast(pid, { frame: m }), onClose: () => StateMachine.cast(pid, 'socket_closed') };
+      void exited(pid).then((reason) =>
+        conn.sessionEnded(
+          formatReason(reason),
+          reason === 'normal' || (typeof reason === 'object' && reason !== null && 'shutdown' in reason),
+        ),
+      );
+      return {
+        onMessage: (m) => StateMachine.cast(pid, { frame: m }),
+        onClose: () => StateMachine.cast(pid, 'socket_closed'),
+      };
     },
   });
 });

@@ -34,7 +34,8 @@ export interface VerifyOptions {
   probe?: (worker: TreeWorker) => Promise<unknown> | unknown;
 }
 
-export type RecoveryVerdict = { ok: true; workers: number; elapsedMs: number } | { ok: false; reason: string; elapsedMs: number };
+export type RecoveryVerdict =
+  { ok: true; workers: number; elapsedMs: number } | { ok: false; reason: string; elapsedMs: number };
 
 function supervisorPid(sup: ServerRef): Pid {
   const proc = resolveRef(sup);
@@ -98,7 +99,8 @@ export async function verifyRecovery(sup: ServerRef, opts: VerifyOptions = {}): 
     const proc = resolveRef(sup);
     if (!proc) return { ok: false, reason: `supervisor ${String(sup)} is not running`, elapsedMs };
     last = await check(proc.pid, opts.probe);
-    if (last === '') return { ok: true, workers: (await treeWorkers(proc.pid)).length, elapsedMs: performance.now() - started };
+    if (last === '')
+      return { ok: true, workers: (await treeWorkers(proc.pid)).length, elapsedMs: performance.now() - started };
     if (elapsedMs >= timeoutMs) return { ok: false, reason: last, elapsedMs };
     await new Promise((r) => setTimeout(r, intervalMs));
   }
@@ -115,7 +117,8 @@ async function check(root: Pid, probe: VerifyOptions['probe']): Promise<string> 
       return `supervisor ${s.toString()} did not answer: ${String((err as ExitError).reason ?? err)}`;
     }
     for (const c of children) {
-      if (!(c.pid instanceof Pid) || !isProcessAlive(c.pid)) return `child ${JSON.stringify(c.id)} of ${s.toString()} is ${c.pid === 'restarting' ? 'restarting' : 'not running'}`;
+      if (!(c.pid instanceof Pid) || !isProcessAlive(c.pid))
+        return `child ${JSON.stringify(c.id)} of ${s.toString()} is ${c.pid === 'restarting' ? 'restarting' : 'not running'}`;
       if (c.type === 'supervisor') {
         const why = await walk(c.pid);
         if (why !== '') return why;

@@ -31,7 +31,9 @@ export type NormalizedFlags = Required<SupFlags>;
  * A child's start function: OTP's MFA. Returns {ok: pid} | {ok: pid, info} | 'ignore' | {error: reason}
  * (a bare pid is accepted too), or throws. OTP's {ok, Pid, Info}: startChild and restartChild resolve {ok: pid, info}.
  */
-export type StartFunction = (...args: any[]) => StartResult | { ok: Pid; info: unknown } | Pid | Promise<StartResult | { ok: Pid; info: unknown } | Pid>;
+export type StartFunction = (
+  ...args: any[]
+) => StartResult | { ok: Pid; info: unknown } | Pid | Promise<StartResult | { ok: Pid; info: unknown } | Pid>;
 
 export interface ChildSpec {
   id: unknown;
@@ -74,10 +76,12 @@ export function checkFlags(flags: unknown): Checked<NormalizedFlags> {
   const autoShutdown = f.autoShutdown ?? 'never';
   if (!STRATEGIES.includes(strategy)) return { error: { invalidStrategy: strategy } };
   if (!Number.isInteger(intensity) || intensity < 0) return { error: { invalidIntensity: intensity } };
-  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0) return { error: { invalidPeriod: period } };
+  if (typeof period !== 'number' || !Number.isFinite(period) || period <= 0)
+    return { error: { invalidPeriod: period } };
   if (!AUTO_SHUTDOWNS.includes(autoShutdown)) return { error: { invalidAutoShutdown: autoShutdown } };
   // OTP refuses automatic shutdown for simple_one_for_one: {bad_combination, [{strategy, ...}, {auto_shutdown, ...}]}.
-  if (strategy === 'simple_one_for_one' && autoShutdown !== 'never') return { error: { badCombination: { strategy, autoShutdown } } };
+  if (strategy === 'simple_one_for_one' && autoShutdown !== 'never')
+    return { error: { badCombination: { strategy, autoShutdown } } };
   return { ok: { strategy, intensity, period, autoShutdown } };
 }
 
@@ -93,12 +97,18 @@ export function checkChildSpec(spec: unknown, autoShutdown: AutoShutdown): Check
   if (!RESTARTS.includes(restart)) return { error: { invalidRestartType: restart } };
   const significant = s.significant ?? false;
   if (typeof significant !== 'boolean') return { error: { invalidSignificant: significant } };
-  if (significant && autoShutdown === 'never') return { error: { badCombination: { autoShutdown: 'never', significant: true } } };
-  if (significant && restart === 'permanent') return { error: { badCombination: { restart: 'permanent', significant: true } } };
+  if (significant && autoShutdown === 'never')
+    return { error: { badCombination: { autoShutdown: 'never', significant: true } } };
+  if (significant && restart === 'permanent')
+    return { error: { badCombination: { restart: 'permanent', significant: true } } };
   const type = s.type ?? 'worker';
   if (!TYPES.includes(type)) return { error: { invalidChildType: type } };
   const shutdown = s.shutdown ?? (type === 'worker' ? 5000 : 'infinity');
-  if (!(shutdown === 'brutal_kill' || shutdown === 'infinity' || (Number.isInteger(shutdown) && (shutdown as number) >= 0))) {
+  if (!(
+    shutdown === 'brutal_kill' ||
+    shutdown === 'infinity' ||
+    (Number.isInteger(shutdown) && (shutdown as number) >= 0)
+  )) {
     return { error: { invalidShutdown: shutdown } };
   }
   return { ok: { id: s.id, start: s.start, args, restart, shutdown, type, significant } };

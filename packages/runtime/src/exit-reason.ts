@@ -8,15 +8,7 @@
  * A crash carries the thrown value itself (usually an Error) as its reason.
  */
 export type ExitReason =
-  | 'normal'
-  | 'shutdown'
-  | 'killed'
-  | 'kill'
-  | 'noproc'
-  | 'timeout'
-  | ShutdownTuple
-  | Error
-  | unknown;
+  'normal' | 'shutdown' | 'killed' | 'kill' | 'noproc' | 'timeout' | ShutdownTuple | Error | unknown;
 
 export interface ShutdownTuple {
   shutdown: unknown;
@@ -43,7 +35,13 @@ export function formatReason(reason: unknown): string {
   if (typeof reason === 'string') return reason;
   if (reason instanceof Error) return `${reason.name}: ${reason.message}`;
   try {
-    return JSON.stringify(reason, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : typeof v === 'object' && v !== null && 'id' in v && v.constructor?.name === 'Pid' ? String(v) : v));
+    return JSON.stringify(reason, (_k, v: unknown) =>
+      v instanceof Error
+        ? `${v.name}: ${v.message}`
+        : typeof v === 'object' && v !== null && 'id' in v && v.constructor?.name === 'Pid'
+          ? String(v)
+          : v,
+    );
   } catch {
     return String(reason);
   }

@@ -16,7 +16,24 @@
  * message is waiting (OTP's `receive ... after 0`).
  */
 import type { ExitReason } from './exit-reason.js';
-import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import {
+  Call,
+  Cast,
+  InitError,
+  StopRequest,
+  call,
+  cast,
+  endProcess,
+  instantiate,
+  isPromiseLike,
+  reply,
+  startGen,
+  stop,
+  type From,
+  type GenHandler,
+  type StartOptions,
+  type StartResult,
+} from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
 import { SysControl, SysRequest, type SysTarget } from './sys.js';
@@ -32,9 +49,7 @@ export interface Continuation {
 
 export type InitResult<S> = ({ ok: S } & Continuation) | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type CallResult<S, R = unknown> =
-  | ({ reply: R; state: S } & Continuation)
-  | ({ noreply: S } & Continuation)
-  | { stop: ExitReason; reply?: R; state: S };
+  ({ reply: R; state: S } & Continuation) | ({ noreply: S } & Continuation) | { stop: ExitReason; reply?: R; state: S };
 export type NoReplyResult<S> = ({ noreply: S } & Continuation) | { stop: ExitReason; state: S };
 
 export interface GenServerBehaviour<S = any, A = any, Req = any, Rep = any, Msg = any> {
@@ -128,8 +143,12 @@ export class GenServerHandler implements GenHandler, SysTarget {
 
   handle(msg: unknown): unknown {
     if (msg instanceof Call) {
-      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false)) return undefined;
-    } else if (this.sys.suspended && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || this.fromParent(msg))) {
+      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false))
+        return undefined;
+    } else if (
+      this.sys.suspended &&
+      this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || this.fromParent(msg))
+    ) {
       return undefined;
     }
     if (this.hibernating) this.hibernating = false;
@@ -160,7 +179,11 @@ export class GenServerHandler implements GenHandler, SysTarget {
     } catch (err) {
       return this.crash(err);
     }
-    if (isPromiseLike(r)) return r.then((res) => this.applyCall(c, res), (err) => this.crash(err));
+    if (isPromiseLike(r))
+      return r.then(
+        (res) => this.applyCall(c, res),
+        (err) => this.crash(err),
+      );
     return this.applyCall(c, r);
   }
 
@@ -196,7 +219,11 @@ export class GenServerHandler implements GenHandler, SysTarget {
     } catch (err) {
       return this.crash(err);
     }
-    if (isPromiseLike(r)) return r.then((res) => this.applyNoreply(res, what), (err) => this.crash(err));
+    if (isPromiseLike(r))
+      return r.then(
+        (res) => this.applyNoreply(res, what),
+        (err) => this.crash(err),
+      );
     return this.applyNoreply(r, what);
   }
 
@@ -225,8 +252,7 @@ export class GenServerHandler implements GenHandler, SysTarget {
       // timeout never fires; with an empty mailbox it fires at once.
       if (opts.timeout <= 0) {
         if (this.proc.mailbox.size === 0) this.proc.deliver(IDLE_TIMEOUT);
-      }
-      else this.proc.runtime.timers.schedule((this.idle = new IdleTimeout(this.proc)), opts.timeout);
+      } else this.proc.runtime.timers.schedule((this.idle = new IdleTimeout(this.proc)), opts.timeout);
     }
     return undefined;
   }
@@ -251,17 +277,30 @@ export class GenServerHandler implements GenHandler, SysTarget {
   }
 }
 
-function startServer(behaviour: BehaviourLike<GenServerBehaviour>, args: unknown, opts: StartOptions, link: boolean): Promise<StartResult> {
+function startServer(
+  behaviour: BehaviourLike<GenServerBehaviour>,
+  args: unknown,
+  opts: StartOptions,
+  link: boolean,
+): Promise<StartResult> {
   return startGen(new GenServerHandler(instantiate(behaviour), args), opts, link);
 }
 
 export const GenServer = {
   /** Starts a server not linked to the caller. */
-  start<S, A>(behaviour: BehaviourLike<GenServerBehaviour<S, A>>, args: A, opts: StartOptions = {}): Promise<StartResult> {
+  start<S, A>(
+    behaviour: BehaviourLike<GenServerBehaviour<S, A>>,
+    args: A,
+    opts: StartOptions = {},
+  ): Promise<StartResult> {
     return startServer(behaviour as BehaviourLike<GenServerBehaviour>, args, opts, false);
   },
   /** Starts a server linked to the calling process (if called from one). */
-  startLink<S, A>(behaviour: BehaviourLike<GenServerBehaviour<S, A>>, args: A, opts: StartOptions = {}): Promise<StartResult> {
+  startLink<S, A>(
+    behaviour: BehaviourLike<GenServerBehaviour<S, A>>,
+    args: A,
+    opts: StartOptions = {},
+  ): Promise<StartResult> {
     return startServer(behaviour as BehaviourLike<GenServerBehaviour>, args, opts, true);
   },
   call<R = unknown>(ref: ServerRef, request: unknown, timeoutMs: Timeout = 5000): Promise<R> {

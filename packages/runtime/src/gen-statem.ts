@@ -18,7 +18,24 @@
  */
 import { ExitError, type ExitReason } from './exit-reason.js';
 import { termEqual } from './equal.js';
-import { Call, Cast, InitError, StopRequest, call, cast, endProcess, instantiate, isPromiseLike, reply, startGen, stop, type From, type GenHandler, type StartOptions, type StartResult } from './gen.js';
+import {
+  Call,
+  Cast,
+  InitError,
+  StopRequest,
+  call,
+  cast,
+  endProcess,
+  instantiate,
+  isPromiseLike,
+  reply,
+  startGen,
+  stop,
+  type From,
+  type GenHandler,
+  type StartOptions,
+  type StartResult,
+} from './gen.js';
 import { runAs, type Process, type ServerRef } from './process.js';
 import { Exit } from './signals.js';
 import { SysControl, SysRequest, type SysTarget } from './sys.js';
@@ -26,7 +43,8 @@ import type { DeadlineEntry, Timeout } from './timers.js';
 
 type MaybePromise<T> = T | Promise<T>;
 
-export type EventType = { call: From } | 'cast' | 'info' | 'internal' | 'enter' | 'timeout' | 'state_timeout' | { timeout: unknown };
+export type EventType =
+  { call: From } | 'cast' | 'info' | 'internal' | 'enter' | 'timeout' | 'state_timeout' | { timeout: unknown };
 export type Time = number | 'infinity';
 export type ReplyAction = ['reply', From, unknown];
 export type TimeoutSpec = [Time, unknown?] | ['cancel'] | ['update', unknown];
@@ -34,14 +52,19 @@ export type Action =
   | 'postpone'
   | ['postpone', boolean]
   | ReplyAction
-  | ['next_event', 'internal' | 'cast' | 'info' | 'timeout' | 'state_timeout' | { timeout: unknown } | { call: From }, unknown]
+  | [
+      'next_event',
+      'internal' | 'cast' | 'info' | 'timeout' | 'state_timeout' | { timeout: unknown } | { call: From },
+      unknown,
+    ]
   | ['timeout', ...TimeoutSpec]
   | ['state_timeout', ...TimeoutSpec]
   | [{ timeout: unknown }, ...TimeoutSpec]
   | 'hibernate'
   | ['hibernate', boolean];
 
-export type StateInitResult<S, D> = { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | { error: ExitReason } | 'ignore';
+export type StateInitResult<S, D> =
+  { ok: S; data: D; actions?: readonly Action[] } | { stop: ExitReason } | { error: ExitReason } | 'ignore';
 export type EventResult<S, D> =
   | { nextState: S; data?: D; actions?: readonly Action[] }
   | { keepState: D; actions?: readonly Action[] }
@@ -116,7 +139,13 @@ class StatemHandler implements GenHandler, SysTarget {
     const modeRaw = this.b.callbackMode;
     const mode = typeof modeRaw === 'function' ? modeRaw.call(this.b) : (modeRaw ?? 'handle_event_function');
     if (mode === 'handle_event_function') this.stateEnter = false;
-    else if (Array.isArray(mode) && mode[0] === 'handle_event_function' && mode[1] === 'state_enter' && mode.length === 2) this.stateEnter = true;
+    else if (
+      Array.isArray(mode) &&
+      mode[0] === 'handle_event_function' &&
+      mode[1] === 'state_enter' &&
+      mode.length === 2
+    )
+      this.stateEnter = true;
     else return { error: { badCallbackMode: mode } };
     let r: unknown = this.b.init(this.args);
     if (isPromiseLike(r)) r = await r;
@@ -167,8 +196,18 @@ class StatemHandler implements GenHandler, SysTarget {
 
   handle(msg: unknown): unknown {
     if (msg instanceof Call) {
-      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false)) return undefined;
-    } else if (this.sys.suspended && this.sys.intercept(msg, this.proc, this, msg instanceof StopRequest || (msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid))) {
+      if ((msg.request instanceof SysRequest || this.sys.suspended) && this.sys.intercept(msg, this.proc, this, false))
+        return undefined;
+    } else if (
+      this.sys.suspended &&
+      this.sys.intercept(
+        msg,
+        this.proc,
+        this,
+        msg instanceof StopRequest ||
+          (msg instanceof Exit && this.parent !== undefined && msg.from === this.parent.pid),
+      )
+    ) {
       return undefined;
     }
     if (this.hibernating) this.hibernating = false;
@@ -307,7 +346,15 @@ class StatemHandler implements GenHandler, SysTarget {
   private parseActions(
     actions: readonly Action[],
     isEnter: boolean,
-  ): Crash | { replies: [From, unknown][]; postpone: boolean; nextEvents: Ev[]; timeouts: [EventType, unknown[]][]; hibernate: boolean } {
+  ):
+    | Crash
+    | {
+        replies: [From, unknown][];
+        postpone: boolean;
+        nextEvents: Ev[];
+        timeouts: [EventType, unknown[]][];
+        hibernate: boolean;
+      } {
     const replies: [From, unknown][] = [];
     const nextEvents: Ev[] = [];
     const timeouts: [EventType, unknown[]][] = [];
@@ -325,7 +372,11 @@ class StatemHandler implements GenHandler, SysTarget {
       } else if (Array.isArray(a) && a[0] === 'next_event' && a.length === 3 && isInsertableType(a[1])) {
         if (isEnter) return new Crash({ badStateEnterAction: a });
         nextEvents.push({ type: a[1] as EventType, content: a[2] });
-      } else if (Array.isArray(a) && (a[0] === 'timeout' || a[0] === 'state_timeout' || isGenericName(a[0])) && isTimeoutSpec(a.slice(1))) {
+      } else if (
+        Array.isArray(a) &&
+        (a[0] === 'timeout' || a[0] === 'state_timeout' || isGenericName(a[0])) &&
+        isTimeoutSpec(a.slice(1))
+      ) {
         timeouts.push([a[0] as EventType, a.slice(1)]);
       } else {
         return new Crash({ badAction: a });
@@ -427,7 +478,13 @@ function sameTimeoutType(a: EventType, b: EventType): boolean {
 }
 
 function isGenericName(head: unknown): boolean {
-  return typeof head === 'object' && head !== null && !Array.isArray(head) && 'timeout' in head && Object.keys(head).length === 1;
+  return (
+    typeof head === 'object' &&
+    head !== null &&
+    !Array.isArray(head) &&
+    'timeout' in head &&
+    Object.keys(head).length === 1
+  );
 }
 
 function isTimeoutSpec(spec: unknown[]): boolean {
@@ -448,10 +505,18 @@ export function genericTimeoutName(type: EventType): unknown {
 }
 
 export const StateMachine = {
-  start<S, D, A>(behaviour: StateMachineBehaviour<S, D, A> | (new () => StateMachineBehaviour<S, D, A>), args: A, opts: StartOptions = {}): Promise<StartResult> {
+  start<S, D, A>(
+    behaviour: StateMachineBehaviour<S, D, A> | (new () => StateMachineBehaviour<S, D, A>),
+    args: A,
+    opts: StartOptions = {},
+  ): Promise<StartResult> {
     return startGen(new StatemHandler(instantiate(behaviour) as StateMachineBehaviour, args), opts, false);
   },
-  startLink<S, D, A>(behaviour: StateMachineBehaviour<S, D, A> | (new () => StateMachineBehaviour<S, D, A>), args: A, opts: StartOptions = {}): Promise<StartResult> {
+  startLink<S, D, A>(
+    behaviour: StateMachineBehaviour<S, D, A> | (new () => StateMachineBehaviour<S, D, A>),
+    args: A,
+    opts: StartOptions = {},
+  ): Promise<StartResult> {
     return startGen(new StatemHandler(instantiate(behaviour) as StateMachineBehaviour, args), opts, true);
   },
   /** The default timeout is 'infinity', as in OTP's gen_statem. */

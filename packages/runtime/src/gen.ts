@@ -4,7 +4,19 @@
  */
 import { ExitError, isCleanExit, type ExitReason } from './exit-reason.js';
 import type { DeadlineEntry, Timeout } from './timers.js';
-import { currentProcess, getRuntime, Pid, resolveRef, runAs, type MessageHandler, type PendingCall, type Process, type ServerRef, exited, registerProc } from './process.js';
+import {
+  currentProcess,
+  getRuntime,
+  Pid,
+  resolveRef,
+  runAs,
+  type MessageHandler,
+  type PendingCall,
+  type Process,
+  type ServerRef,
+  exited,
+  registerProc,
+} from './process.js';
 import { termEqual } from './equal.js';
 
 /**
@@ -126,7 +138,11 @@ export function cast(ref: ServerRef, msg: unknown): void {
  * exits. Resolves once it is dead; rejects 'noproc' if it was not alive, or with
  * the actual reason if it exited with another one.
  */
-export async function stop(ref: ServerRef, reason: ExitReason = 'normal', timeout: Timeout = 'infinity'): Promise<void> {
+export async function stop(
+  ref: ServerRef,
+  reason: ExitReason = 'normal',
+  timeout: Timeout = 'infinity',
+): Promise<void> {
   const proc = resolveRef(ref);
   if (!proc) throw new ExitError('noproc', 'stop');
   const done = exited(proc.pid);
@@ -222,7 +238,12 @@ export function isPromiseLike(x: unknown): x is PromiseLike<unknown> {
  * `reason`, or with the callback's own error if it throws or rejects. Abnormal exits are
  * reported. Returns the callback's promise when it is async, so the caller can await it.
  */
-export function endProcess(proc: Process, reason: ExitReason, callback: (() => unknown) | undefined, lastMessage?: unknown): unknown {
+export function endProcess(
+  proc: Process,
+  reason: ExitReason,
+  callback: (() => unknown) | undefined,
+  lastMessage?: unknown,
+): unknown {
   if (!proc.alive) return undefined;
   let final = reason;
   const finish = (): void => {

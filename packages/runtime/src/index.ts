@@ -44,10 +44,26 @@ export {
   type SpawnOptions,
   type RuntimeOptions,
 } from './process.js';
-export { call, cast, reply, stop, unwrapStart, isStartOk, type From, type StartResult, type StartOptions } from './gen.js';
+export {
+  call,
+  cast,
+  reply,
+  stop,
+  unwrapStart,
+  isStartOk,
+  type From,
+  type StartResult,
+  type StartOptions,
+} from './gen.js';
 export * from './gen-server.js';
 export { Sys, type SysStatus } from './sys.js';
-export { LoopMonitor, monitorLoop, type LoopBlock, type LoopMonitorOptions, type LoopDelayStats } from './loop-monitor.js';
+export {
+  LoopMonitor,
+  monitorLoop,
+  type LoopBlock,
+  type LoopMonitorOptions,
+  type LoopDelayStats,
+} from './loop-monitor.js';
 export { RequestId, sendRequest, receiveResponse, waitResponse, checkResponse, type Response } from './request.js';
 export * from './child-spec.js';
 export { Supervisor, type ChildInfo, type ChildCounts, type StartChildResult, type AdminResult } from './supervisor.js';

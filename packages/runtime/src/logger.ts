@@ -41,7 +41,10 @@ export const stderrLogger: Logger = {
     if (!isErrorEvent(event)) return;
     const { kind, ...rest } = event;
     const fields = Object.entries(rest)
-      .map(([k, v]) => `${k}=${v instanceof Error ? (v.stack ?? String(v)) : typeof v === 'object' && v !== null ? safeJson(v) : String(v)}`)
+      .map(
+        ([k, v]) =>
+          `${k}=${v instanceof Error ? (v.stack ?? String(v)) : typeof v === 'object' && v !== null ? safeJson(v) : String(v)}`,
+      )
       .join(' ');
     process.stderr.write(`[runtime] ${kind} ${fields}\n`);
   },
@@ -49,7 +52,9 @@ export const stderrLogger: Logger = {
 
 function safeJson(v: object): string {
   try {
-    return typeof (v as { toString?: unknown }).toString === 'function' && (v as object).constructor?.name === 'Pid' ? String(v) : JSON.stringify(v);
+    return typeof (v as { toString?: unknown }).toString === 'function' && (v as object).constructor?.name === 'Pid'
+      ? String(v)
+      : JSON.stringify(v);
   } catch {
     return String(v);
   }

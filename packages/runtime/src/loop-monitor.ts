@@ -57,7 +57,8 @@ export class LoopMonitor {
 
   constructor(opts: LoopMonitorOptions = {}) {
     const bound = opts.boundMs ?? 100;
-    if (!(typeof bound === 'number' && Number.isFinite(bound) && bound > 0)) throw new RangeError(`LoopMonitor: boundMs must be a positive number, got ${String(bound)}`);
+    if (!(typeof bound === 'number' && Number.isFinite(bound) && bound > 0))
+      throw new RangeError(`LoopMonitor: boundMs must be a positive number, got ${String(bound)}`);
     this.boundMs = bound;
     this.runtime = opts.runtime ?? getRuntime();
     this.onBlocked = opts.onBlocked;
@@ -74,7 +75,8 @@ export class LoopMonitor {
       const now = performance.now();
       const late = now - this.expected;
       this.expected = now + tick;
-      if (late > this.boundMs && now - late > this.attributedUntil) this.report({ pid: undefined, name: undefined, ms: Math.round(late) });
+      if (late > this.boundMs && now - late > this.attributedUntil)
+        this.report({ pid: undefined, name: undefined, ms: Math.round(late) });
     }, tick);
     this.drift.unref();
     return this;
@@ -90,7 +92,12 @@ export class LoopMonitor {
   stats(): LoopDelayStats {
     const h = this.histogram;
     const ms = (ns: number): number => (Number.isFinite(ns) ? ns / 1e6 : 0);
-    return { meanMs: h ? ms(h.mean) : 0, p99Ms: h ? ms(h.percentile(99)) : 0, maxMs: h ? ms(h.max) : 0, blocks: this.blocks };
+    return {
+      meanMs: h ? ms(h.mean) : 0,
+      p99Ms: h ? ms(h.percentile(99)) : 0,
+      maxMs: h ? ms(h.max) : 0,
+      blocks: this.blocks,
+    };
   }
 
   /** @internal Called by the scheduler after a handler ran for `ms`. */

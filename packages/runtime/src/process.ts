@@ -424,7 +424,9 @@ export interface ProcessContext {
 
 class FunctionHandler implements MessageHandler {
   private readonly buffer = new Mailbox<unknown>();
-  private waiter: { match: ((m: unknown) => boolean) | undefined; resolve: (m: unknown) => void; reject: (e: unknown) => void } | undefined;
+  private waiter:
+    | { match: ((m: unknown) => boolean) | undefined; resolve: (m: unknown) => void; reject: (e: unknown) => void }
+    | undefined;
   private static readonly NONE = Symbol('none');
 
   handle(msg: unknown): void {

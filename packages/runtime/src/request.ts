@@ -77,12 +77,18 @@ export function checkResponse<R = unknown>(id: RequestId): Response<R> | 'no_rep
 }
 
 /** Waits up to `timeout` ms for the response; on timeout the request is abandoned (OTP's receive_response/2). */
-export function receiveResponse<R = unknown>(id: RequestId, timeout: Timeout = 'infinity'): Promise<Response<R> | 'timeout'> {
+export function receiveResponse<R = unknown>(
+  id: RequestId,
+  timeout: Timeout = 'infinity',
+): Promise<Response<R> | 'timeout'> {
   return waitFor<R>(id, timeout, true);
 }
 
 /** Like receiveResponse, but a timeout leaves the request pending (OTP's wait_response/2). */
-export function waitResponse<R = unknown>(id: RequestId, timeout: Timeout = 'infinity'): Promise<Response<R> | 'timeout'> {
+export function waitResponse<R = unknown>(
+  id: RequestId,
+  timeout: Timeout = 'infinity',
+): Promise<Response<R> | 'timeout'> {
   return waitFor<R>(id, timeout, false);
 }
 
@@ -95,10 +101,13 @@ function waitFor<R>(id: RequestId, timeout: Timeout, abandonOnTimeout: boolean):
   if (id.abandoned || timeout === 0) return Promise.resolve(giveUp());
   return new Promise((resolve) => {
     const timers = (id.call?.owner?.runtime ?? getRuntime()).timers;
-    const timer = timeout === 'infinity' ? undefined : timers.after(timeout, () => {
-      id.offSettle(done);
-      resolve(giveUp());
-    });
+    const timer =
+      timeout === 'infinity'
+        ? undefined
+        : timers.after(timeout, () => {
+            id.offSettle(done);
+            resolve(giveUp());
+          });
     const done = (): void => {
       if (timer) timers.cancel(timer);
       resolve(id.outcome as Response<R>);

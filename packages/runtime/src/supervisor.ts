@@ -7,7 +7,16 @@
  * shows as 'restarting' meanwhile), shutdown in reverse start order, parallel
  * shutdown of simple_one_for_one children, and significant children.
  */
-import { checkChildSpec, checkFlags, checkStartSpec, type ChildSpec, type ChildType, type NormalizedChildSpec, type NormalizedFlags, type Shutdown } from './child-spec.js';
+import {
+  checkChildSpec,
+  checkFlags,
+  checkStartSpec,
+  type ChildSpec,
+  type ChildType,
+  type NormalizedChildSpec,
+  type NormalizedFlags,
+  type Shutdown,
+} from './child-spec.js';
 import { termEqual } from './equal.js';
 import { isCleanExit, isShutdownTuple, type ExitReason } from './exit-reason.js';
 import { call, cast, isPromiseLike, startGen, stop, type From, type StartOptions, type StartResult } from './gen.js';
@@ -116,7 +125,8 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     if (req === 'whichChildren') return this.whichChildren();
     if (req === 'countChildren') return this.countChildren();
     const simple = this.dynSpec !== undefined;
-    if ('startChild' in req) return simple ? this.startDynamic(req.startChild as unknown[]) : this.startStatic(req.startChild);
+    if ('startChild' in req)
+      return simple ? this.startDynamic(req.startChild as unknown[]) : this.startStatic(req.startChild);
     if ('terminateChild' in req) {
       const ref = req.terminateChild;
       if (simple) {
@@ -169,7 +179,8 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     if ('error' in c) return c;
     const spec = c.ok;
     const existing = this.find(spec.id);
-    if (existing) return existing.pid instanceof Pid ? { error: { alreadyStarted: existing.pid } } : { error: 'already_present' };
+    if (existing)
+      return existing.pid instanceof Pid ? { error: { alreadyStarted: existing.pid } } : { error: 'already_present' };
     const r = await this.startOne(spec, []);
     if ('error' in r) return r;
     if (r.ok !== undefined || spec.restart !== 'temporary') this.children.push({ spec, pid: r.ok });
@@ -243,10 +254,13 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
   }
 
   private async childExited(pid: Pid, reason: ExitReason): Promise<Outcome> {
-    const child: StaticChild | DynChild | undefined = this.dynSpec ? this.dynByPid.get(pid) : this.children.find((c) => c.pid === pid);
+    const child: StaticChild | DynChild | undefined = this.dynSpec
+      ? this.dynByPid.get(pid)
+      : this.children.find((c) => c.pid === pid);
     if (!child) return 'ok';
     const spec = this.specOf(child);
-    const report = (): void => this.report({ kind: 'childTerminated', supervisor: this.me.pid, id: this.idOf(child), pid, reason });
+    const report = (): void =>
+      this.report({ kind: 'childTerminated', supervisor: this.me.pid, id: this.idOf(child), pid, reason });
     if (spec.restart === 'permanent') {
       report();
       return this.restart(child);
@@ -284,7 +298,12 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
 
   private async restart(child: StaticChild | DynChild): Promise<Outcome> {
     if (!this.addRestart()) {
-      this.report({ kind: 'intensityExceeded', supervisor: this.me.pid, id: this.idOf(child), reason: 'reached_max_restart_intensity' });
+      this.report({
+        kind: 'intensityExceeded',
+        supervisor: this.me.pid,
+        id: this.idOf(child),
+        reason: 'reached_max_restart_intensity',
+      });
       this.delChild(child);
       return 'shutdown';
     }
@@ -360,8 +379,7 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
     else if (typeof r === 'object' && r !== null && 'ok' in r && (r as { ok: unknown }).ok instanceof Pid) {
       pid = (r as { ok: Pid }).ok;
       if ('info' in r) info = { info: (r as { info: unknown }).info };
-    }
-    else if (typeof r === 'object' && r !== null && 'error' in r) return { error: (r as { error: unknown }).error };
+    } else if (typeof r === 'object' && r !== null && 'error' in r) return { error: (r as { error: unknown }).error };
     else return { error: r };
     if (!this.me.alive) return { error: 'killed' };
     if (pid.proc.alive) {
@@ -400,7 +418,8 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
       this.me.unlink(pid.proc);
       return exited(pid);
     });
-    for (const pid of pids) runAs(this.me, () => pid.proc.exitSignal(this.me, mode === 'brutal_kill' ? 'kill' : 'shutdown', false));
+    for (const pid of pids)
+      runAs(this.me, () => pid.proc.exitSignal(this.me, mode === 'brutal_kill' ? 'kill' : 'shutdown', false));
     const timer =
       typeof mode === 'number'
         ? rt.timers.after(mode, () => {
@@ -415,14 +434,18 @@ class SupervisorServer implements GenServerBehaviour<SupervisorServer, InitArgs>
         (mode === 'brutal_kill' && reason === 'killed') ||
         reason === 'shutdown' ||
         (!permanent && (reason === 'normal' || isShutdownTuple(reason)));
-      if (!okReason) this.report({ kind: 'shutdownError', supervisor: this.me.pid, id: spec.id, pid: pids[i]!, reason });
+      if (!okReason)
+        this.report({ kind: 'shutdownError', supervisor: this.me.pid, id: spec.id, pid: pids[i]!, reason });
     });
   }
 
   async terminate(_reason: ExitReason): Promise<void> {
     if (!this.me) return;
     if (this.dynSpec) {
-      const pids = [...this.dyn].filter((d) => !d.restarting).map((d) => d.pid).filter((p): p is Pid => p !== undefined);
+      const pids = [...this.dyn]
+        .filter((d) => !d.restarting)
+        .map((d) => d.pid)
+        .filter((p): p is Pid => p !== undefined);
       await this.shutdownPids(pids, this.dynSpec);
       return;
     }
@@ -475,10 +498,18 @@ function startSupervisor(flags: unknown, specs: unknown, opts: StartOptions, lin
 
 export const Supervisor = {
   /** Starts a supervisor linked to the calling process. Resolves {ok: pid} or {error: reason}. */
-  startLink(flags: import('./child-spec.js').SupFlags, childSpecs: readonly ChildSpec[], opts: StartOptions = {}): Promise<StartResult> {
+  startLink(
+    flags: import('./child-spec.js').SupFlags,
+    childSpecs: readonly ChildSpec[],
+    opts: StartOptions = {},
+  ): Promise<StartResult> {
     return startSupervisor(flags, childSpecs, opts, true);
   },
-  start(flags: import('./child-spec.js').SupFlags, childSpecs: readonly ChildSpec[], opts: StartOptions = {}): Promise<StartResult> {
+  start(
+    flags: import('./child-spec.js').SupFlags,
+    childSpecs: readonly ChildSpec[],
+    opts: StartOptions = {},
+  ): Promise<StartResult> {
     return startSupervisor(flags, childSpecs, opts, false);
   },
   /** A child spec, or for simple_one_for_one the extra arguments appended to the spec's args. */

@@ -1,6 +1,9 @@
 import { reportError } from '../output.js';
 
-export async function queryCommand(query: string, flags: { manifest: string; json?: boolean; engine?: 'oxigraph' | 'comunica' }): Promise<void> {
+export async function queryCommand(
+  query: string,
+  flags: { manifest: string; json?: boolean; engine?: 'oxigraph' | 'comunica' },
+): Promise<void> {
   const json = Boolean(flags.json);
   try {
     const { loadManifest } = await import('../../pipeline/manifest/index.js');

@@ -30,7 +30,13 @@ export function syncJson(r: SyncResult, exitCode: number): object {
     status: r.status,
     exitCode,
     graph: r.graph ?? null,
-    outputs: r.entries.map((e) => ({ path: e.path, action: e.action, reason: e.reason, template: e.template ?? null, ...(e.diff ? { diff: e.diff } : {}) })),
+    outputs: r.entries.map((e) => ({
+      path: e.path,
+      action: e.action,
+      reason: e.reason,
+      template: e.template ?? null,
+      ...(e.diff ? { diff: e.diff } : {}),
+    })),
     receipt: r.receipt,
     skipped: r.skipped,
     warnings: r.warnings.map(diagnosticJson),
@@ -78,19 +84,37 @@ export async function syncCommand(flags: SyncFlags): Promise<void> {
 
 function printHuman(r: SyncResult): void {
   const out = (s = ''): boolean => process.stdout.write(`${s}\n`);
-  for (const w of r.warnings) process.stderr.write(`${formatDiagnostic({ ...w, severity: undefined, message: `${yellow('warning', process.stderr)}: ${w.message}` })}\n`);
+  for (const w of r.warnings)
+    process.stderr.write(
+      `${formatDiagnostic({ ...w, severity: undefined, message: `${yellow('warning', process.stderr)}: ${w.message}` })}\n`,
+    );
   if (r.status === 'differences' || r.status === 'clean') {
     const changed = r.entries.filter((e) => e.diff !== undefined);
     for (const e of changed) {
       out(`${ACTION_COLOR[e.action]!(e.action.padEnd(9))} ${e.path}  ${dim(`(${e.reason})`)}`);
-      out(e.diff!.split('\n').map((l) => `    ${l}`).join('\n'));
+      out(
+        e
+          .diff!.split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      );
     }
     if (r.receipt.action !== 'unchanged') {
       out(`${yellow(r.receipt.action.padEnd(9))} ${r.receipt.path}  ${dim('(receipt)')}`);
-      if (r.receipt.diff) out(r.receipt.diff.split('\n').map((l) => `    ${l}`).join('\n'));
+      if (r.receipt.diff)
+        out(
+          r.receipt.diff
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n'),
+        );
     }
     const n = changed.length + (r.receipt.action !== 'unchanged' ? 1 : 0);
-    out(r.status === 'clean' ? green('check: everything is up to date') : red(`check: ${n} file${n === 1 ? '' : 's'} would change; run ggen sync`));
+    out(
+      r.status === 'clean'
+        ? green('check: everything is up to date')
+        : red(`check: ${n} file${n === 1 ? '' : 's'} would change; run ggen sync`),
+    );
     return;
   }
   if (r.status === 'dry_run') {

@@ -1,7 +1,11 @@
 import { EXIT_INPUT, EXIT_OK, diagnosticJson, formatDiagnostic } from '../../pipeline/errors.js';
 import { green, red, reportError, stageLine, yellow } from '../output.js';
 
-export async function validateCommand(flags: { manifest: string; json?: boolean; engine?: 'oxigraph' | 'comunica' }): Promise<void> {
+export async function validateCommand(flags: {
+  manifest: string;
+  json?: boolean;
+  engine?: 'oxigraph' | 'comunica';
+}): Promise<void> {
   const json = Boolean(flags.json);
   try {
     const t0 = performance.now();
@@ -13,19 +17,32 @@ export async function validateCommand(flags: { manifest: string; json?: boolean;
     const ms = Math.round(performance.now() - t0);
     process.exitCode = r.ok ? EXIT_OK : EXIT_INPUT;
     if (json) {
-      process.stdout.write(`${JSON.stringify({ command: 'validate', status: r.ok ? 'ok' : 'invalid', exitCode: process.exitCode, ...r, violations: r.violations.map(diagnosticJson), warnings: r.warnings.map(diagnosticJson), timings: { total: ms } }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ command: 'validate', status: r.ok ? 'ok' : 'invalid', exitCode: process.exitCode, ...r, violations: r.violations.map(diagnosticJson), warnings: r.warnings.map(diagnosticJson), timings: { total: ms } }, null, 2)}\n`,
+      );
       return;
     }
     for (const v of r.violations) process.stderr.write(`${formatDiagnostic(v)}\n`);
-    for (const w of r.warnings) process.stderr.write(`${formatDiagnostic({ ...w, severity: undefined, message: `${yellow('warning', process.stderr)}: ${w.message}` })}\n`);
+    for (const w of r.warnings)
+      process.stderr.write(
+        `${formatDiagnostic({ ...w, severity: undefined, message: `${yellow('warning', process.stderr)}: ${w.message}` })}\n`,
+      );
     if (r.digest === '') {
       // Unknown vocabulary terms stop normalize before inference and SHACL: there is no graph to describe.
-      process.stdout.write(`${stageLine('normalize', 'stopped: the specs use terms their vocabulary does not declare', ms)}\n`);
+      process.stdout.write(
+        `${stageLine('normalize', 'stopped: the specs use terms their vocabulary does not declare', ms)}\n`,
+      );
     } else {
-      process.stdout.write(`${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}`, ms)}\n`);
+      process.stdout.write(
+        `${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}`, ms)}\n`,
+      );
       process.stdout.write(`graph sha256:${r.digest} from ${r.specFiles.join(', ')}\n`);
     }
-    process.stdout.write(r.ok ? `${green('valid')}\n` : `${red(`${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`)}\n`);
+    process.stdout.write(
+      r.ok
+        ? `${green('valid')}\n`
+        : `${red(`${r.violations.length} violation${r.violations.length === 1 ? '' : 's'}`)}\n`,
+    );
   } catch (err) {
     reportError('validate', err, json);
   }

@@ -23,7 +23,9 @@ export async function verifyCommand(flags: VerifyFlags): Promise<void> {
     const r = await verify({ root, receiptPath, key: flags.key });
     process.exitCode = r.ok ? EXIT_OK : EXIT_DIFFERENCES;
     if (json) {
-      process.stdout.write(`${JSON.stringify({ command: 'verify', status: r.ok ? 'ok' : 'differences', exitCode: process.exitCode, ...r }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ command: 'verify', status: r.ok ? 'ok' : 'differences', exitCode: process.exitCode, ...r }, null, 2)}\n`,
+      );
       return;
     }
     for (const p of r.problems) process.stdout.write(`${red(p.kind.padEnd(15))} ${p.path}: ${p.detail}\n`);

@@ -18,14 +18,19 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const [{ sync, dssePathFor, readPreviousReceipt }, { SyncSession }, { InputWatcher, ownWrites, watchSetFor }, { loadManifest }, { discoverInputs }] =
-    await Promise.all([
-      import('../../pipeline/sync.js'),
-      import('../../pipeline/sync/session.js'),
-      import('../../pipeline/sync/watch.js'),
-      import('../../pipeline/manifest/index.js'),
-      import('../../pipeline/sync/inputs.js'),
-    ]);
+  const [
+    { sync, dssePathFor, readPreviousReceipt },
+    { SyncSession },
+    { InputWatcher, ownWrites, watchSetFor },
+    { loadManifest },
+    { discoverInputs },
+  ] = await Promise.all([
+    import('../../pipeline/sync.js'),
+    import('../../pipeline/sync/session.js'),
+    import('../../pipeline/sync/watch.js'),
+    import('../../pipeline/manifest/index.js'),
+    import('../../pipeline/sync/inputs.js'),
+  ]);
   const session = new SyncSession();
   let root = path.resolve(path.dirname(flags.manifest));
   let running: Promise<void> | undefined;
@@ -52,7 +57,10 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
     } catch {
       // A manifest that does not load: keep watching what was watched, and the manifest itself.
       const manifestAbs = path.resolve(flags.manifest);
-      watcher.update({ files: [manifestAbs, ...watched.files.filter((f) => f !== manifestAbs)], openDirs: watched.openDirs });
+      watcher.update({
+        files: [manifestAbs, ...watched.files.filter((f) => f !== manifestAbs)],
+        openDirs: watched.openDirs,
+      });
     }
   };
 
@@ -69,7 +77,11 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
       });
       fullOnce = false;
       for (const w of result.warnings) process.stderr.write(`${yellow('warning', process.stderr)}: ${w}\n`);
-      out(result.status === 'up_to_date' ? green(`up to date (${result.timings.total ?? 0} ms)`) : bold(`done (${result.timings.total ?? 0} ms)`));
+      out(
+        result.status === 'up_to_date'
+          ? green(`up to date (${result.timings.total ?? 0} ms)`)
+          : bold(`done (${result.timings.total ?? 0} ms)`),
+      );
     } catch (err) {
       const code = process.exitCode;
       reportError('sync', err, false);
@@ -78,7 +90,11 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
       out(dim('nothing was written; fix the input and save again'));
     }
     await refreshWatchSet();
-    out(dim(`watching ${watcher.watchedDirs} director${watcher.watchedDirs === 1 ? 'y' : 'ies'} for changes; Ctrl-C to stop`));
+    out(
+      dim(
+        `watching ${watcher.watchedDirs} director${watcher.watchedDirs === 1 ? 'y' : 'ies'} for changes; Ctrl-C to stop`,
+      ),
+    );
   };
 
   const trigger = (paths: string[]): void => {

@@ -38,7 +38,10 @@ export class FormatCache {
   }
 
   private key(file: string, body: string): string {
-    return createHash('sha256').update(`${this.salt}\0${parserFor(file) ?? ''}\0${file}\0`).update(body).digest('hex');
+    return createHash('sha256')
+      .update(`${this.salt}\0${parserFor(file) ?? ''}\0${file}\0`)
+      .update(body)
+      .digest('hex');
   }
 
   /** The formatted text of `banner` + `body`, if an earlier run formatted `body` (under any banner). */

@@ -15,8 +15,14 @@ export const PRETTIER_OPTIONS = { printWidth: 100, singleQuote: true, trailingCo
 const FALLBACK: Record<string, string> = { 'babel-ts': 'typescript' };
 
 const PARSERS: Record<string, string> = {
-  ts: 'babel-ts', mts: 'babel-ts', cts: 'babel-ts', tsx: 'babel-ts',
-  js: 'babel', mjs: 'babel', cjs: 'babel', jsx: 'babel',
+  ts: 'babel-ts',
+  mts: 'babel-ts',
+  cts: 'babel-ts',
+  tsx: 'babel-ts',
+  js: 'babel',
+  mjs: 'babel',
+  cjs: 'babel',
+  jsx: 'babel',
   json: 'json',
   md: 'markdown',
 };
@@ -30,7 +36,9 @@ let loaded: Promise<Prettier> | undefined;
 
 export class FormatterMissing extends Error {
   constructor(cause: unknown) {
-    super(`prettier could not be loaded (${(cause as Error)?.message ?? cause}); ggen does not write unformatted output. Reinstall dependencies (npm ci).`);
+    super(
+      `prettier could not be loaded (${(cause as Error)?.message ?? cause}); ggen does not write unformatted output. Reinstall dependencies (npm ci).`,
+    );
     this.name = 'FormatterMissing';
   }
 }
@@ -59,23 +67,36 @@ export interface FormatFailure {
 }
 
 /** Formats one file; a syntax error in the generated text is returned, not thrown. */
-export async function formatOne(file: string, text: string): Promise<{ ok: true; text: string } | { ok: false; error: FormatFailure }> {
+export async function formatOne(
+  file: string,
+  text: string,
+): Promise<{ ok: true; text: string } | { ok: false; error: FormatFailure }> {
   const parser = parserFor(file);
   if (!parser) return { ok: true, text: normalizeText(text) };
   const prettier = await loadPrettier();
   const fallback = FALLBACK[parser];
   if (fallback) {
     try {
-      return { ok: true, text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser, filepath: file })) };
+      return {
+        ok: true,
+        text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser, filepath: file })),
+      };
     } catch {
       // fall through to the reference parser
     }
   }
   try {
-    return { ok: true, text: normalizeText(await prettier.format(text, { ...PRETTIER_OPTIONS, parser: fallback ?? parser, filepath: file })) };
+    return {
+      ok: true,
+      text: normalizeText(
+        await prettier.format(text, { ...PRETTIER_OPTIONS, parser: fallback ?? parser, filepath: file }),
+      ),
+    };
   } catch (err) {
     const e = err as { message?: string; loc?: { start?: { line?: number; column?: number } } };
-    const message = String(e.message ?? err).split('\n')[0]!.replace(/\s*\(\d+:\d+\)$/, '');
+    const message = String(e.message ?? err)
+      .split('\n')[0]!
+      .replace(/\s*\(\d+:\d+\)$/, '');
     return { ok: false, error: { line: e.loc?.start?.line, col: e.loc?.start?.column, message } };
   }
 }

@@ -46,7 +46,12 @@ export async function canonicalize(
 export class Canonicalizer {
   private readonly results = new Map<string, Promise<FormatResult>>();
   /** Without a pool, formatting waits for `finish` (the main thread is busy until then anyway). */
-  private readonly deferred: Array<{ path: string; text: string; settle(r: FormatResult): void; fail(e: unknown): void }> = [];
+  private readonly deferred: Array<{
+    path: string;
+    text: string;
+    settle(r: FormatResult): void;
+    fail(e: unknown): void;
+  }> = [];
   private done = 0;
   private submitted = 0;
   private started: FormatPool | undefined;
@@ -66,7 +71,10 @@ export class Canonicalizer {
     const jobs: Array<{ path: string; text: string }> = [];
     const slots: Array<{ settle(r: FormatResult): void; fail(e: unknown): void }> = [];
     for (const f of files) {
-      const head = banner(f.path, f.mode, { ...(f.inputs ?? { digest: this.graph.digest, specFiles: this.graph.specFiles }), template: f.template });
+      const head = banner(f.path, f.mode, {
+        ...(f.inputs ?? { digest: this.graph.digest, specFiles: this.graph.specFiles }),
+        template: f.template,
+      });
       const text = head + f.content;
       this.submitted++;
       const hit = parserFor(f.path) ? this.opts.cache?.get(f.path, head, f.content) : undefined;
@@ -111,7 +119,11 @@ export class Canonicalizer {
       const workers = workerCount(queued.length);
       let fresh: FormatResult[];
       try {
-        if (workers > 0) fresh = await formatInWorkers(queued.map(({ path, text }) => ({ path, text })), workers);
+        if (workers > 0)
+          fresh = await formatInWorkers(
+            queued.map(({ path, text }) => ({ path, text })),
+            workers,
+          );
         else {
           if (queued.some((j) => parserFor(j.path))) await loadPrettier();
           fresh = [];
@@ -131,7 +143,10 @@ export class Canonicalizer {
       const res = await pending;
       if (res.ok) out.push({ ...f, content: res.text });
       else {
-        const where = res.error.line !== undefined ? `:${res.error.line}${res.error.col !== undefined ? `:${res.error.col}` : ''}` : '';
+        const where =
+          res.error.line !== undefined
+            ? `:${res.error.line}${res.error.col !== undefined ? `:${res.error.col}` : ''}`
+            : '';
         const shown = this.opts.outputDir ? `${this.opts.outputDir}/${f.path}` : f.path;
         errors.push({ file: f.template, message: `generated ${shown}${where} is not valid: ${res.error.message}` });
       }

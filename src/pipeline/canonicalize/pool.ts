@@ -18,8 +18,7 @@ export interface FormatJob {
 
 /** Worker → main. */
 export type WorkerReply =
-  | { kind: 'done'; out: Array<{ i: number; res: FormatResult }> }
-  | { kind: 'failed'; message: string };
+  { kind: 'done'; out: Array<{ i: number; res: FormatResult }> } | { kind: 'failed'; message: string };
 /** Main → worker. */
 export type WorkerRequest = { kind: 'jobs'; jobs: Array<FormatJob & { i: number }> };
 
@@ -97,7 +96,12 @@ export class FormatPool {
     if (this.closed) return Promise.reject(new Error('format pool is closed'));
     if (jobs.length === 0) return Promise.resolve([]);
     return new Promise<FormatResult[]>((resolve, reject) => {
-      const owner: Pending = { resolve: () => resolve(owner.results), reject, results: new Array(jobs.length), left: jobs.length };
+      const owner: Pending = {
+        resolve: () => resolve(owner.results),
+        reject,
+        results: new Array(jobs.length),
+        left: jobs.length,
+      };
       // Largest first: a big file started last would leave one worker running alone at the end.
       const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.text.length - jobs[a]!.text.length || a - b);
       for (const i of order) this.queue.push({ job: jobs[i]!, i, owner });
@@ -110,13 +114,23 @@ export class FormatPool {
     // Small batches keep the workers evenly loaded; one message per file costs little next to Prettier.
     const batch = this.queue.splice(0, 2);
     slot.busy = true;
-    this.inFlight.set(slot, batch.map(({ i, owner }) => ({ i, owner })));
-    slot.worker.postMessage({ kind: 'jobs', jobs: batch.map(({ job }, k) => ({ ...job, i: k })) } satisfies WorkerRequest);
+    this.inFlight.set(
+      slot,
+      batch.map(({ i, owner }) => ({ i, owner })),
+    );
+    slot.worker.postMessage({
+      kind: 'jobs',
+      jobs: batch.map(({ job }, k) => ({ ...job, i: k })),
+    } satisfies WorkerRequest);
   }
 
   private onReply(slot: Slot, msg: WorkerReply): void {
     if (msg.kind === 'failed') {
-      this.fail(msg.message.startsWith('prettier could not be loaded') ? new FormatterMissing(msg.message) : new Error(msg.message));
+      this.fail(
+        msg.message.startsWith('prettier could not be loaded')
+          ? new FormatterMissing(msg.message)
+          : new Error(msg.message),
+      );
       return;
     }
     const sent = this.inFlight.get(slot) ?? [];
@@ -137,7 +151,10 @@ export class FormatPool {
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    const owners = new Set<Pending>([...this.queue.map((q) => q.owner), ...[...this.inFlight.values()].flat().map((x) => x.owner)]);
+    const owners = new Set<Pending>([
+      ...this.queue.map((q) => q.owner),
+      ...[...this.inFlight.values()].flat().map((x) => x.owner),
+    ]);
     this.queue.length = 0;
     this.inFlight.clear();
     for (const owner of owners) owner.reject(err);

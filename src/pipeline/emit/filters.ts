@@ -21,9 +21,18 @@ export const camelCase = (s: unknown): string => {
   const p = pascalCase(s);
   return p.charAt(0).toLowerCase() + p.slice(1);
 };
-export const kebabCase = (s: unknown): string => words(s).map((w) => w.toLowerCase()).join('-');
-export const snakeCase = (s: unknown): string => words(s).map((w) => w.toLowerCase()).join('_');
-export const constantCase = (s: unknown): string => words(s).map((w) => w.toUpperCase()).join('_');
+export const kebabCase = (s: unknown): string =>
+  words(s)
+    .map((w) => w.toLowerCase())
+    .join('-');
+export const snakeCase = (s: unknown): string =>
+  words(s)
+    .map((w) => w.toLowerCase())
+    .join('_');
+export const constantCase = (s: unknown): string =>
+  words(s)
+    .map((w) => w.toUpperCase())
+    .join('_');
 
 /**
  * Any value → a double-quoted TypeScript string literal that cannot break out of
@@ -65,7 +74,9 @@ export function regex(value: unknown): string {
   try {
     new RegExp(s);
   } catch (err) {
-    throw new Error(`regex: ${JSON.stringify(s)} is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: .*: /, '')})`);
+    throw new Error(
+      `regex: ${JSON.stringify(s)} is not a valid regular expression (${(err as Error).message.replace(/^Invalid regular expression: .*: /, '')})`,
+    );
   }
   return tsString(s);
 }
@@ -124,7 +135,8 @@ const RESERVED = new Set(
 export function tsIdent(value: unknown): string {
   const raw = String(value ?? '');
   let id = raw.replace(/[^A-Za-z0-9_$]+/g, '_');
-  if (!/[A-Za-z0-9$]/.test(id)) throw new Error(`tsIdent: cannot make a TypeScript identifier from ${JSON.stringify(raw)}`);
+  if (!/[A-Za-z0-9$]/.test(id))
+    throw new Error(`tsIdent: cannot make a TypeScript identifier from ${JSON.stringify(raw)}`);
   if (/^[0-9]/.test(id)) id = `_${id}`;
   if (RESERVED.has(id)) id = `${id}_`;
   return id;

@@ -62,7 +62,8 @@ function whyMissing(missing: string[], outcomes: TemplateOutcome[]): string {
 export function checkGeneratedImports(input: ImportCheckInput): Diagnostic[] {
   const outputs = new Set(input.files.map((f) => f.path));
   const orphans = new Set(input.previousOutputs ?? []);
-  const onDisk = (c: string) => !orphans.has(path.posix.join(input.outputDir, c)) && existsSync(path.join(input.root, input.outputDir, c));
+  const onDisk = (c: string) =>
+    !orphans.has(path.posix.join(input.outputDir, c)) && existsSync(path.join(input.root, input.outputDir, c));
   const problems: Diagnostic[] = [];
   for (const f of input.files) {
     if (!CODE.test(f.path)) continue;

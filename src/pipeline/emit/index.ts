@@ -96,7 +96,11 @@ export function createExtractor(
 const RENDER_ERROR = /\(([^()\n]+)\) \[Line (\d+), Column (\d+)\]/g;
 
 /** Nunjucks error text → `file:line:col: message`, with lines shifted past the frontmatter. */
-export function mapNunjucksError(err: unknown, fallback: { file: string; line?: number }, offsets: Map<string, number>): InputError {
+export function mapNunjucksError(
+  err: unknown,
+  fallback: { file: string; line?: number },
+  offsets: Map<string, number>,
+): InputError {
   if (err instanceof InputError) return err;
   const text = String((err as Error)?.message ?? err);
   const matches = [...text.matchAll(RENDER_ERROR)].filter((m) => m[1] !== 'unknown path');
@@ -105,7 +109,12 @@ export function mapNunjucksError(err: unknown, fallback: { file: string; line?: 
     text
       .slice(last ? last.index! + last[0].length : 0)
       .split('\n')
-      .map((l) => l.trim().replace(/^(Template render error: \([^)]*\)|Error: )/, '').trim())
+      .map((l) =>
+        l
+          .trim()
+          .replace(/^(Template render error: \([^)]*\)|Error: )/, '')
+          .trim(),
+      )
       .filter((l) => l && !/^\([^)]*\)$/.test(l))
       .join(' ') || text;
   const message = /attempted to output null or undefined value/.test(detail)
@@ -113,7 +122,13 @@ export function mapNunjucksError(err: unknown, fallback: { file: string; line?: 
     : detail;
   const point = firstFailure;
   firstFailure = undefined;
-  if (point) return new InputError({ file: point.file, line: point.line + (offsets.get(point.file) ?? 0), col: point.col, message });
+  if (point)
+    return new InputError({
+      file: point.file,
+      line: point.line + (offsets.get(point.file) ?? 0),
+      col: point.col,
+      message,
+    });
   if (last) {
     const file = last[1]!;
     return new InputError({ file, line: Number(last[2]) + (offsets.get(file) ?? 0), col: Number(last[3]), message });
@@ -124,7 +139,11 @@ export function mapNunjucksError(err: unknown, fallback: { file: string; line?: 
 /** What emit needs of the graph: the digest and spec files (templates' `graph`) and who mentions what (banners). */
 export type EmitGraph = Pick<NormalizedGraph, 'digest' | 'specFiles' | 'mentions'>;
 
-export async function render(manifest: Manifest, graph: EmitGraph, extracted: ExtractedTemplate[]): Promise<EmitResult> {
+export async function render(
+  manifest: Manifest,
+  graph: EmitGraph,
+  extracted: ExtractedTemplate[],
+): Promise<EmitResult> {
   const renderer = await createRenderer(manifest, graph);
   for (const x of extracted) renderer.add(x);
   return renderer.result();
@@ -198,7 +217,8 @@ export async function createRenderer(
       let src: string | undefined;
       for (const templatesDir of templatesDirs) {
         const candidate = path.resolve(templatesDir, name);
-        if (path.relative(templatesDir, candidate).startsWith('..')) throw new Error(`include "${name}" is outside the templates directory`);
+        if (path.relative(templatesDir, candidate).startsWith('..'))
+          throw new Error(`include "${name}" is outside the templates directory`);
         try {
           src = readFileSync(candidate, 'utf8');
           abs = candidate;
@@ -288,7 +308,14 @@ export async function createRenderer(
   const add = (x: ExtractedTemplate): RenderedFile[] => {
     const t = x.template;
     const mine: RenderedFile[] = [];
-    const outcome: TemplateOutcome = { template: t.file, kind: 'rendered', reason: '', to: t.to, toLine: t.toLine, outputs: [] };
+    const outcome: TemplateOutcome = {
+      template: t.file,
+      kind: 'rendered',
+      reason: '',
+      to: t.to,
+      toLine: t.toLine,
+      outputs: [],
+    };
     outcomes.push(outcome);
     if (!x.active) {
       skipped.push({ template: t.file, reason: x.reason ?? 'inactive' });
@@ -312,14 +339,25 @@ export async function createRenderer(
     try {
       to = compile(t.to, `${t.file}#to`);
     } catch (err) {
-      throw new InputError({ file: t.file, line: t.toLine, message: `to: ${String((err as Error).message).split('\n').pop()!.trim()}` });
+      throw new InputError({
+        file: t.file,
+        line: t.toLine,
+        message: `to: ${String((err as Error).message)
+          .split('\n')
+          .pop()!
+          .trim()}`,
+      });
     }
     const closure = closureDigest(t);
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     for (const [index, row] of each.entries()) {
       // Each output reads through its own log: its digest and spec files are its own (reads.ts).
       const log = new ReadLog();
-      const c: Record<string, unknown> = { vars: log.wrap(base.vars), project: log.wrap(base.project), graph: log.wrap(base.graph) };
+      const c: Record<string, unknown> = {
+        vars: log.wrap(base.vars),
+        project: log.wrap(base.project),
+        graph: log.wrap(base.graph),
+      };
       if (t.single) c.rows = log.wrap(x.data.rows);
       else c.data = log.wrap(x.data);
       if (row) c.row = log.wrap(row);
@@ -337,7 +375,10 @@ export async function createRenderer(
         throw new InputError({
           file: t.file,
           line: t.toLine,
-          message: prev === t.file ? `renders ${out} more than once (make \`to\` unique per row)` : `renders ${out}, which ${prev} also renders`,
+          message:
+            prev === t.file
+              ? `renders ${out} more than once (make \`to\` unique per row)`
+              : `renders ${out}, which ${prev} also renders`,
         });
       }
       owner.set(out, t.file);
@@ -349,7 +390,13 @@ export async function createRenderer(
         throw mapNunjucksError(err, { file: t.file }, offsets);
       }
       const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
-      mine.push({ path: out, content, template: t.file, mode: t.mode, inputs: { digest, specFiles: mentionedFiles(log.touched, graph) } });
+      mine.push({
+        path: out,
+        content,
+        template: t.file,
+        mode: t.mode,
+        inputs: { digest, specFiles: mentionedFiles(log.touched, graph) },
+      });
       outcome.outputs.push(
         row && t.forEach
           ? { path: out, row: { query: t.forEach, index, values: row } }
@@ -361,7 +408,11 @@ export async function createRenderer(
   };
   return {
     add,
-    result: () => ({ files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), skipped: [...skipped], outcomes: [...outcomes] }),
+    result: () => ({
+      files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      skipped: [...skipped],
+      outcomes: [...outcomes],
+    }),
   };
 }
 
@@ -386,7 +437,10 @@ export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): str
     const most = Math.max(0, ...votes.values());
     for (const [i, n] of votes) if (n === most) found.add(i);
   }
-  return [...found].sort((a, b) => a - b).map((i) => graph.specFiles[i]!).filter((f) => f !== undefined);
+  return [...found]
+    .sort((a, b) => a - b)
+    .map((i) => graph.specFiles[i]!)
+    .filter((f) => f !== undefined);
 }
 
 function readIfFile(file: string): string | null {
@@ -410,7 +464,8 @@ function listTemplateFiles(templatesDir: string, all: boolean): string[] {
     for (const e of entries) {
       const abs = path.join(dir, e.name);
       if (e.isDirectory()) walk(abs, inPartials || e.name.startsWith('_'));
-      else if ((all || inPartials) && e.isFile() && e.name.endsWith('.njk')) out.push(toPosix(path.relative(templatesDir, abs)));
+      else if ((all || inPartials) && e.isFile() && e.name.endsWith('.njk'))
+        out.push(toPosix(path.relative(templatesDir, abs)));
     }
   };
   walk(templatesDir, false);
@@ -425,7 +480,8 @@ function strictFilters(env: { filters: Record<string, (...a: unknown[]) => unkno
   for (const [name, fn] of Object.entries(env.filters)) {
     if (name === 'default' || name === 'd' || (fn as { strict?: boolean }).strict) continue;
     const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-      if (args[0] === undefined) throw new Error(`undefined variable: the value given to filter "${name}" is not defined (strict undefined)`);
+      if (args[0] === undefined)
+        throw new Error(`undefined variable: the value given to filter "${name}" is not defined (strict undefined)`);
       return fn.apply(this, args);
     };
     (wrapped as { strict?: boolean }).strict = true;
@@ -512,7 +568,8 @@ function checkOutputPath(rel: string, t: TemplateSpec): string {
   };
   if (rel === '') fail('is empty');
   if (rel.includes('\0')) fail('contains a NUL byte');
-  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || rel.startsWith('\\')) fail('must be relative to the output directory');
+  if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || rel.startsWith('\\'))
+    fail('must be relative to the output directory');
   const norm = path.posix.normalize(rel.replace(/\\/g, '/'));
   if (norm === '..' || norm.startsWith('../')) fail('escapes the output directory');
   if (norm === '.' || norm.endsWith('/')) fail('names a directory, not a file');

@@ -47,7 +47,10 @@ export function excludedOutcome(template: string, to: string, reason: string): T
  * their frontmatter, so a missing import can still name the template that would have made it; an
  * excluded template that does not parse is not this run's business (its `to` reads as empty).
  */
-export async function excludedOutcomes(root: string, excluded: Array<{ template: string; pack: string; name: string }>): Promise<TemplateOutcome[]> {
+export async function excludedOutcomes(
+  root: string,
+  excluded: Array<{ template: string; pack: string; name: string }>,
+): Promise<TemplateOutcome[]> {
   const { splitFrontmatter } = await import('./templates.js');
   const { parse } = await import('yaml');
   return Promise.all(

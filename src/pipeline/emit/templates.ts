@@ -78,7 +78,12 @@ export interface TemplateFiles {
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-async function walkTemplates(root: string, dirRel: string, missingOk: boolean, onMissing: () => never): Promise<Array<{ name: string; partial: boolean }>> {
+async function walkTemplates(
+  root: string,
+  dirRel: string,
+  missingOk: boolean,
+  onMissing: () => never,
+): Promise<Array<{ name: string; partial: boolean }>> {
   const dir = path.resolve(root, dirRel);
   const found: Array<{ name: string; partial: boolean }> = [];
   const walk = async (abs: string, inPartials: boolean): Promise<void> => {
@@ -95,7 +100,8 @@ async function walkTemplates(root: string, dirRel: string, missingOk: boolean, o
     for (const e of entries) {
       const child = path.join(abs, e.name);
       if (e.isDirectory()) await walk(child, inPartials || e.name.startsWith('_'));
-      else if (e.isFile() && e.name.endsWith('.njk')) found.push({ name: toPosix(path.relative(dir, child)), partial: inPartials });
+      else if (e.isFile() && e.name.endsWith('.njk'))
+        found.push({ name: toPosix(path.relative(dir, child)), partial: inPartials });
     }
   };
   await walk(dir, false);
@@ -113,10 +119,17 @@ export async function discoverTemplateFiles(manifest: Manifest): Promise<Templat
   const packNames = new Set<string>();
   for (const pack of manifest.packs ?? []) {
     const found = await walkTemplates(manifest.root, pack.templates, false, () => {
-      throw new InputError({ file: pack.manifestFile, message: `templates directory ${pack.templates} does not exist` });
+      throw new InputError({
+        file: pack.manifestFile,
+        message: `templates directory ${pack.templates} does not exist`,
+      });
     });
     for (const f of found) {
-      byName.set(f.name, { file: toPosix(path.posix.join(pack.templates, f.name)), origin: { name: f.name, base: pack.dir, pack: pack.name }, partial: f.partial });
+      byName.set(f.name, {
+        file: toPosix(path.posix.join(pack.templates, f.name)),
+        origin: { name: f.name, base: pack.dir, pack: pack.name },
+        partial: f.partial,
+      });
       if (!f.partial) packNames.add(f.name);
     }
   }
@@ -136,11 +149,23 @@ export async function discoverTemplateFiles(manifest: Manifest): Promise<Templat
     byName.delete(name);
   }
   if (problems.length > 0) throw new InputError(problems);
-  const own = await walkTemplates(manifest.root, manifest.generation.templates, (manifest.packs ?? []).length > 0, () => {
-    throw new InputError({ file: manifest.path, message: `templates directory ${manifest.generation.templates} does not exist` });
-  });
+  const own = await walkTemplates(
+    manifest.root,
+    manifest.generation.templates,
+    (manifest.packs ?? []).length > 0,
+    () => {
+      throw new InputError({
+        file: manifest.path,
+        message: `templates directory ${manifest.generation.templates} does not exist`,
+      });
+    },
+  );
   for (const f of own) {
-    byName.set(f.name, { file: toPosix(path.posix.join(manifest.generation.templates, f.name)), origin: { name: f.name, base: '.' }, partial: f.partial });
+    byName.set(f.name, {
+      file: toPosix(path.posix.join(manifest.generation.templates, f.name)),
+      origin: { name: f.name, base: '.' },
+      partial: f.partial,
+    });
   }
   const templates: string[] = [];
   const partials: string[] = [];
@@ -176,7 +201,13 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   const base = origin?.base ?? '.';
   const src = await readFile(path.resolve(manifest.root, file), 'utf8');
   const fm = splitFrontmatter(src);
-  if (!fm) throw new InputError({ file, line: 1, col: 1, message: 'template has no frontmatter (a first line `---`, YAML with at least `to:`, then `---`)' });
+  if (!fm)
+    throw new InputError({
+      file,
+      line: 1,
+      col: 1,
+      message: 'template has no frontmatter (a first line `---`, YAML with at least `to:`, then `---`)',
+    });
 
   const lc = new LineCounter();
   const doc = parseDocument(fm.yaml, { lineCounter: lc, uniqueKeys: true });
@@ -184,17 +215,28 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   const colOf = (offset: number | undefined): number => (offset === undefined ? 1 : lc.linePos(offset).col);
   if (doc.errors.length > 0) {
     throw new InputError(
-      doc.errors.map((e) => ({ file, line: (e.linePos?.[0]?.line ?? 0) + 1, col: e.linePos?.[0]?.col, message: `frontmatter: ${e.message.split('\n')[0]}` })),
+      doc.errors.map((e) => ({
+        file,
+        line: (e.linePos?.[0]?.line ?? 0) + 1,
+        col: e.linePos?.[0]?.col,
+        message: `frontmatter: ${e.message.split('\n')[0]}`,
+      })),
     );
   }
-  if (!isMap(doc.contents)) throw new InputError({ file, line: 2, col: 1, message: 'frontmatter must be a YAML mapping' });
+  if (!isMap(doc.contents))
+    throw new InputError({ file, line: 2, col: 1, message: 'frontmatter must be a YAML mapping' });
 
   const pairs = new Map<string, Pair<YamlNode, YamlNode>>();
   for (const item of doc.contents.items as Array<Pair<YamlNode, YamlNode>>) {
     const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
     const at = (item.key as YamlNode | null)?.range?.[0];
     if (!KEYS.has(key)) {
-      throw new InputError({ file, line: lineOf(at), col: colOf(at), message: `unknown frontmatter key "${key}" (allowed: ${[...KEYS].join(', ')})` });
+      throw new InputError({
+        file,
+        line: lineOf(at),
+        col: colOf(at),
+        message: `unknown frontmatter key "${key}" (allowed: ${[...KEYS].join(', ')})`,
+      });
     }
     pairs.set(key, item);
   }
@@ -213,7 +255,8 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
 
   const deps: string[] = [];
   const readQuery = async (key: string, text: unknown, node: YamlNode | undefined | null): Promise<QueryText> => {
-    if (typeof text !== 'string' || text.trim() === '') return fail(key, `${key} must be a query file (.rq/.sparql) or inline SPARQL text`);
+    if (typeof text !== 'string' || text.trim() === '')
+      return fail(key, `${key} must be a query file (.rq/.sparql) or inline SPARQL text`);
     const at = node?.range?.[0];
     if (isQueryFile(text)) {
       const rel = toPosix(path.join(base, text.trim()));
@@ -222,7 +265,12 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
         deps.push(rel);
         return { text: body, file: rel, line: 1 };
       } catch {
-        throw new InputError({ file, line: lineOf(at), col: colOf(at), message: `query file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})` });
+        throw new InputError({
+          file,
+          line: lineOf(at),
+          col: colOf(at),
+          message: `query file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})`,
+        });
       }
     }
     const block = node instanceof Scalar && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
@@ -230,7 +278,13 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   };
 
   const to = value('to');
-  if (typeof to !== 'string' || to.trim() === '') throw new InputError({ file, line: 2, col: 1, message: 'frontmatter needs `to:` (the output path, a Nunjucks string relative to the output directory)' });
+  if (typeof to !== 'string' || to.trim() === '')
+    throw new InputError({
+      file,
+      line: 2,
+      col: 1,
+      message: 'frontmatter needs `to:` (the output path, a Nunjucks string relative to the output directory)',
+    });
 
   const queries: TemplateQuery[] = [];
   let single = false;
@@ -257,7 +311,8 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
       if (fe !== true && fe !== false) fail('for_each', 'with a single `query`, `for_each` is true or false');
       if (fe === true) forEach = 'rows';
     } else if (queries.length > 0) {
-      if (typeof fe !== 'string' || !queries.some((q) => q.name === fe)) fail('for_each', `for_each must name one of the queries (${queries.map((q) => q.name).join(', ')})`);
+      if (typeof fe !== 'string' || !queries.some((q) => q.name === fe))
+        fail('for_each', `for_each must name one of the queries (${queries.map((q) => q.name).join(', ')})`);
       forEach = fe as string;
     } else fail('for_each', '`for_each` needs a `query` or `queries`');
   }
@@ -269,23 +324,33 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   const mode = value('mode') ?? 'overwrite';
   if (mode !== 'overwrite' && mode !== 'create_once') fail('mode', '`mode` must be `overwrite` or `create_once`');
   const description = value('description');
-  if (description !== undefined && typeof description !== 'string') fail('description', '`description` must be a string');
+  if (description !== undefined && typeof description !== 'string')
+    fail('description', '`description` must be a string');
 
   const schemas: TemplateSpec['schemas'] = [];
   if (pairs.has('schema')) {
     const s = value('schema');
     const entries: Array<[string, unknown]> =
-      typeof s === 'string' ? [[forEach ?? queries[0]?.name ?? '', s]] : s && typeof s === 'object' && !Array.isArray(s) ? Object.entries(s) : [];
-    if (entries.length === 0) fail('schema', '`schema` must be a JSON Schema file path, or a map of query names to files');
+      typeof s === 'string'
+        ? [[forEach ?? queries[0]?.name ?? '', s]]
+        : s && typeof s === 'object' && !Array.isArray(s)
+          ? Object.entries(s)
+          : [];
+    if (entries.length === 0)
+      fail('schema', '`schema` must be a JSON Schema file path, or a map of query names to files');
     for (const [q, f] of entries) {
-      if (!queries.some((x) => x.name === q)) fail('schema', q ? `schema names unknown query "${q}"` : '`schema` needs a query');
+      if (!queries.some((x) => x.name === q))
+        fail('schema', q ? `schema names unknown query "${q}"` : '`schema` needs a query');
       if (typeof f !== 'string') fail('schema', 'schema file must be a path');
       const rel = toPosix(path.join(base, f as string));
       let text: string;
       try {
         text = await readFile(path.resolve(manifest.root, rel), 'utf8');
       } catch {
-        return fail('schema', `schema file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})`);
+        return fail(
+          'schema',
+          `schema file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})`,
+        );
       }
       let schema: object;
       try {

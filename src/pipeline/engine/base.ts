@@ -41,7 +41,9 @@ export interface Prepared {
 /** N-Triples-like sort key of a quad, for a stable CONSTRUCT order. */
 export function quadKey(q: Quad): string {
   const t = (x: PlainTerm): string =>
-    x.termType === 'Literal' ? `"${x.value}"@${x.language ?? ''}^^${x.datatype?.value ?? ''}` : `${x.termType[0]}${x.value}`;
+    x.termType === 'Literal'
+      ? `"${x.value}"@${x.language ?? ''}^^${x.datatype?.value ?? ''}`
+      : `${x.termType[0]}${x.value}`;
   return `${t(q.subject)} ${t(q.predicate)} ${t(q.object)} ${t(q.graph)}`;
 }
 
@@ -64,7 +66,13 @@ export abstract class BaseQueryEngine implements QueryEngine {
     if (hit) return hit;
     const ast = await checkQuery(query, this.checkPrefixes, form, this.parser, locatingContext(this.parser));
     const body = form === 'select' ? withTieBreakers(query.text, ast) : query.text;
-    const prepared: Prepared = { query, form, ast, text: withPrefixes(body, this.checkPrefixes), prefixes: this.checkPrefixes };
+    const prepared: Prepared = {
+      query,
+      form,
+      ast,
+      text: withPrefixes(body, this.checkPrefixes),
+      prefixes: this.checkPrefixes,
+    };
     this.checked.set(key, prepared);
     return prepared;
   }
@@ -86,16 +94,25 @@ export abstract class BaseQueryEngine implements QueryEngine {
     } catch (err) {
       if (err instanceof InputError) throw err;
       // Evaluation errors (unknown functions, bad casts...) belong to the query, not to ggen.
-      throw new InputError(fileDiagnostic(query, 1, 1, `SPARQL evaluation failed: ${(err as Error).message.split('\n')[0]}`));
+      throw new InputError(
+        fileDiagnostic(query, 1, 1, `SPARQL evaluation failed: ${(err as Error).message.split('\n')[0]}`),
+      );
     } finally {
       if (TRACE) trace(started, `${this.name} ${query.file}:${query.line}`);
     }
   }
 
-  protected abstract selectRaw(store: Store, p: Prepared): Promise<{ variables: string[]; rows: Array<(name: string) => PlainTerm | undefined> }>;
+  protected abstract selectRaw(
+    store: Store,
+    p: Prepared,
+  ): Promise<{ variables: string[]; rows: Array<(name: string) => PlainTerm | undefined> }>;
   protected abstract askRaw(store: Store, p: Prepared): Promise<boolean>;
   protected abstract constructRaw(store: Store, p: Prepared): Promise<Quad[]>;
-  abstract selectTerms(dataset: unknown, query: string, preBound?: Record<string, RdfTerm>): Promise<Array<Map<string, RdfTerm>>>;
+  abstract selectTerms(
+    dataset: unknown,
+    query: string,
+    preBound?: Record<string, RdfTerm>,
+  ): Promise<Array<Map<string, RdfTerm>>>;
   abstract changed(store: Store, added?: Quad[]): void;
 
   async select(store: Store, query: QueryText): Promise<SelectResult> {
@@ -106,7 +123,12 @@ export abstract class BaseQueryEngine implements QueryEngine {
       for (const name of variables) {
         if (projected.has(`${name}_local`)) {
           throw new InputError(
-            fileDiagnostic(query, 1, 1, `?${name}_local clashes with the local name ggen adds for the IRI in ?${name}; rename the variable`),
+            fileDiagnostic(
+              query,
+              1,
+              1,
+              `?${name}_local clashes with the local name ggen adds for the IRI in ?${name}; rename the variable`,
+            ),
           );
         }
       }

@@ -14,7 +14,10 @@ interface ComunicaBindings {
   [Symbol.iterator](): Iterator<[{ value: string }, unknown]>;
 }
 interface ComunicaEngine {
-  query(query: string | object, context: object): Promise<{
+  query(
+    query: string | object,
+    context: object,
+  ): Promise<{
     resultType: string;
     metadata(): Promise<{ variables: Array<{ value?: string; variable?: { value: string } }> }>;
     execute(): Promise<{ toArray(): Promise<ComunicaBindings[]> }>;
@@ -34,7 +37,9 @@ interface ComunicaParseActor {
  */
 function comunicaParseActor(engine: unknown): ComunicaParseActor | undefined {
   const e = engine as {
-    actorInitQuery?: { mediatorQueryProcess?: { bus?: { actors?: Array<{ mediatorQueryParse?: { bus?: { actors?: unknown[] } } }> } } };
+    actorInitQuery?: {
+      mediatorQueryProcess?: { bus?: { actors?: Array<{ mediatorQueryParse?: { bus?: { actors?: unknown[] } } }> } };
+    };
   };
   for (const processor of e.actorInitQuery?.mediatorQueryProcess?.bus?.actors ?? []) {
     for (const actor of processor.mediatorQueryParse?.bus?.actors ?? []) {
@@ -76,7 +81,12 @@ class ComunicaQueryEngine extends BaseQueryEngine {
       op = text;
       if (this.toAlgebra) {
         try {
-          op = this.toAlgebra.convert(ast(), { quads: true, prefixes, blankToVariable: true, dataFactory: this.toAlgebra.dataFactory });
+          op = this.toAlgebra.convert(ast(), {
+            quads: true,
+            prefixes,
+            blankToVariable: true,
+            dataFactory: this.toAlgebra.dataFactory,
+          });
         } catch {
           op = text; // Comunica parses it, and reports any problem, as before
         }
@@ -87,7 +97,12 @@ class ComunicaQueryEngine extends BaseQueryEngine {
   }
 
   private op(p: Prepared): object | string {
-    return this.operation(`${p.form}\n${p.query.text}`, p.text, () => (p.form === 'select' ? addTieBreakers(p.ast) : p.ast), p.prefixes);
+    return this.operation(
+      `${p.form}\n${p.query.text}`,
+      p.text,
+      () => (p.form === 'select' ? addTieBreakers(p.ast) : p.ast),
+      p.prefixes,
+    );
   }
 
   protected async selectRaw(store: Store, p: Prepared) {
@@ -108,7 +123,9 @@ class ComunicaQueryEngine extends BaseQueryEngine {
     // store label back, as Oxigraph does. Template blank nodes (g_0...) are fresh per query.
     const { DataFactory } = await import('n3');
     const unscope = <T extends Quad['subject'] | Quad['object']>(t: T): T =>
-      (t.termType === 'BlankNode' && SOURCE_SCOPE.test(t.value) ? DataFactory.blankNode(t.value.replace(SOURCE_SCOPE, '')) : t) as T;
+      (t.termType === 'BlankNode' && SOURCE_SCOPE.test(t.value)
+        ? DataFactory.blankNode(t.value.replace(SOURCE_SCOPE, ''))
+        : t) as T;
     return quads.map((q) =>
       q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode'
         ? (DataFactory.quad(unscope(q.subject), q.predicate, unscope(q.object), q.graph) as Quad)
@@ -120,7 +137,11 @@ class ComunicaQueryEngine extends BaseQueryEngine {
 
   private readonly shaclAsts = new Map<string, unknown>();
 
-  async selectTerms(dataset: unknown, query: string, preBound: Record<string, RdfTerm> = {}): Promise<Array<Map<string, RdfTerm>>> {
+  async selectTerms(
+    dataset: unknown,
+    query: string,
+    preBound: Record<string, RdfTerm> = {},
+  ): Promise<Array<Map<string, RdfTerm>>> {
     const context: Record<string, unknown> = { sources: [dataset] };
     const entries = Object.entries(preBound);
     const { DataFactory } = await import('n3');
@@ -133,7 +154,8 @@ class ComunicaQueryEngine extends BaseQueryEngine {
         ? (() => {
             const full = withPrefixes(query, this.checkPrefixes);
             let ast = this.shaclAsts.get(full);
-            if (ast === undefined) this.shaclAsts.set(full, (ast = this.parser.parse(full, { ...locatingContext(this.parser) })));
+            if (ast === undefined)
+              this.shaclAsts.set(full, (ast = this.parser.parse(full, { ...locatingContext(this.parser) })));
             return substitute(full, ast, values as Record<string, string>);
           })()
         : undefined;
@@ -143,15 +165,28 @@ class ComunicaQueryEngine extends BaseQueryEngine {
         const { BindingsFactory } = await import('@comunica/utils-bindings-factory');
         this.bindingsFactory = new BindingsFactory(DataFactory as never) as never;
       }
-      context.initialBindings = this.bindingsFactory!.bindings(entries.map(([name, term]) => [DataFactory.variable(name), term]));
+      context.initialBindings = this.bindingsFactory!.bindings(
+        entries.map(([name, term]) => [DataFactory.variable(name), term]),
+      );
     }
     const started = TRACE ? performance.now() : 0;
-    const op = this.operation(`shacl\n${text}`, text, () => this.parser.parse(text, { prefixes: { ...this.checkPrefixes } }), this.checkPrefixes);
+    const op = this.operation(
+      `shacl\n${text}`,
+      text,
+      () => this.parser.parse(text, { prefixes: { ...this.checkPrefixes } }),
+      this.checkPrefixes,
+    );
     const result = await this.engine.query(op, context);
     const bindings = await (await result.execute()).toArray();
-    if (TRACE) trace(started, `comunica shacl ${entries.length > 0 ? '(per focus node) ' : ''}${query.replace(/\s+/g, ' ').trim().slice(0, 100)}`);
+    if (TRACE)
+      trace(
+        started,
+        `comunica shacl ${entries.length > 0 ? '(per focus node) ' : ''}${query.replace(/\s+/g, ' ').trim().slice(0, 100)}`,
+      );
     const unscope = (t: RdfTerm): RdfTerm =>
-      t.termType === 'BlankNode' && SOURCE_SCOPE.test(t.value) ? (DataFactory.blankNode(t.value.replace(SOURCE_SCOPE, '')) as unknown as RdfTerm) : t;
+      t.termType === 'BlankNode' && SOURCE_SCOPE.test(t.value)
+        ? (DataFactory.blankNode(t.value.replace(SOURCE_SCOPE, '')) as unknown as RdfTerm)
+        : t;
     return bindings.map((b) => new Map([...b].map(([k, v]) => [k.value, unscope(v as RdfTerm)])));
   }
 
@@ -167,7 +202,10 @@ export async function createComunicaEngine(prefixes: Record<string, string>): Pr
   const parser = actor?.parser ?? (await standaloneParser());
   let toAlgebra: { convert: ToAlgebra; dataFactory: object } | undefined;
   try {
-    const [{ toAlgebra: convert }, { DataFactory }] = await Promise.all([import('@traqula/algebra-sparql-1-2'), import('rdf-data-factory')]);
+    const [{ toAlgebra: convert }, { DataFactory }] = await Promise.all([
+      import('@traqula/algebra-sparql-1-2'),
+      import('rdf-data-factory'),
+    ]);
     toAlgebra = { convert: convert as unknown as ToAlgebra, dataFactory: new DataFactory() };
   } catch {
     toAlgebra = undefined; // Comunica parses the text itself

@@ -94,7 +94,12 @@ class OxigraphQueryEngine extends BaseQueryEngine {
         return ox.blankNode(id);
       }
       case 'Literal':
-        return t.language ? ox.literal(t.value, t.language) : ox.literal(t.value, this.toOx({ termType: 'NamedNode', value: t.datatype?.value ?? XSD_STRING }, m) as never);
+        return t.language
+          ? ox.literal(t.value, t.language)
+          : ox.literal(
+              t.value,
+              this.toOx({ termType: 'NamedNode', value: t.datatype?.value ?? XSD_STRING }, m) as never,
+            );
       default:
         return ox.defaultGraph();
     }
@@ -135,12 +140,17 @@ class OxigraphQueryEngine extends BaseQueryEngine {
         lines = [];
       }
     };
-    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) push(`${term(q.subject)} ${term(q.predicate)} ${term(q.object)} .\n`);
+    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>)
+      push(`${term(q.subject)} ${term(q.predicate)} ${term(q.object)} .\n`);
     for (const [label, b] of blanks) push(`${b} <${LABEL}> "${escapeLiteral(label)}" .\n`);
     chunks.push(lines.join(''));
     ox.load(chunks, { format: 'application/n-triples', no_transaction: true });
     if (blanks.size > 0) {
-      const r = JSON.parse(ox.query(`SELECT ?b ?l WHERE { ?b <${LABEL}> ?l }`, { results_format: 'application/sparql-results+json' }) as string) as JsonResults;
+      const r = JSON.parse(
+        ox.query(`SELECT ?b ?l WHERE { ?b <${LABEL}> ?l }`, {
+          results_format: 'application/sparql-results+json',
+        }) as string,
+      ) as JsonResults;
       for (const b of r.results.bindings) {
         m.fromOx.set(b.b!.value, b.l!.value);
         m.toOx.set(b.l!.value, b.b!.value);
@@ -152,7 +162,14 @@ class OxigraphQueryEngine extends BaseQueryEngine {
 
   private addAll(m: Mirror, quads: Iterable<Quad>): void {
     for (const q of quads) {
-      m.ox.add(this.ox.quad(this.toOx(q.subject, m) as never, this.toOx(q.predicate, m) as never, this.toOx(q.object, m) as never, this.ox.defaultGraph()));
+      m.ox.add(
+        this.ox.quad(
+          this.toOx(q.subject, m) as never,
+          this.toOx(q.predicate, m) as never,
+          this.toOx(q.object, m) as never,
+          this.ox.defaultGraph(),
+        ),
+      );
     }
   }
 
@@ -189,7 +206,10 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       case 'BlankNode':
         return DataFactory.blankNode(t.value);
       case 'Literal':
-        return DataFactory.literal(t.value, t.language ? t.language : DataFactory.namedNode(t.datatype?.value ?? XSD_STRING));
+        return DataFactory.literal(
+          t.value,
+          t.language ? t.language : DataFactory.namedNode(t.datatype?.value ?? XSD_STRING),
+        );
       default:
         return DataFactory.defaultGraph() as never;
     }
@@ -198,9 +218,12 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   /** SELECT results as SPARQL JSON (one string across the WASM boundary), blank nodes under their n3 labels. */
   private json(store: Store, text: string): JsonResults {
     const m = this.mirror(store);
-    const r = JSON.parse(m.ox.query(text, { results_format: 'application/sparql-results+json' }) as string) as JsonResults;
+    const r = JSON.parse(
+      m.ox.query(text, { results_format: 'application/sparql-results+json' }) as string,
+    ) as JsonResults;
     if (m.fromOx.size > 0) {
-      for (const b of r.results.bindings) for (const v of Object.values(b)) if (v.type === 'bnode') v.value = m.fromOx.get(v.value) ?? v.value;
+      for (const b of r.results.bindings)
+        for (const v of Object.values(b)) if (v.type === 'bnode') v.value = m.fromOx.get(v.value) ?? v.value;
     }
     return r;
   }
@@ -218,8 +241,16 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const { DataFactory } = this.N3;
     const m = this.mirror(store);
     const out = m.ox.query(p.text) as Array<{ subject: OxTerm; predicate: OxTerm; object: OxTerm }>;
-    const back = (t: OxTerm): OxTerm => (t.termType === 'BlankNode' ? { termType: 'BlankNode', value: m.fromOx.get(t.value) ?? t.value } : t);
-    return out.map((q) => DataFactory.quad(this.toN3(back(q.subject)) as never, this.toN3(q.predicate) as never, this.toN3(back(q.object))) as Quad);
+    const back = (t: OxTerm): OxTerm =>
+      t.termType === 'BlankNode' ? { termType: 'BlankNode', value: m.fromOx.get(t.value) ?? t.value } : t;
+    return out.map(
+      (q) =>
+        DataFactory.quad(
+          this.toN3(back(q.subject)) as never,
+          this.toN3(q.predicate) as never,
+          this.toN3(back(q.object)),
+        ) as Quad,
+    );
   }
 
   /** SHACL queries by text: the parsed AST (with offsets), for the pre-binding rewrites. */
@@ -227,7 +258,11 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   /** Results of a query run with a blank node's variable left free, by query text and variable. */
   private readonly fallbacks = new Map<string, Array<Record<string, JsonTerm>>>();
 
-  async selectTerms(dataset: unknown, query: string, preBound: Record<string, RdfTerm> = {}): Promise<Array<Map<string, RdfTerm>>> {
+  async selectTerms(
+    dataset: unknown,
+    query: string,
+    preBound: Record<string, RdfTerm> = {},
+  ): Promise<Array<Map<string, RdfTerm>>> {
     const store = dataset as Store;
     const started = TRACE ? performance.now() : 0;
     const text = withPrefixes(query, this.checkPrefixes);
@@ -247,7 +282,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     if (blanks.length === 0) {
       // Substitution needs every occurrence's position; without them, a VALUES block opening the
       // WHERE clause pre-binds at the top level only.
-      const bound = Object.keys(values).length === 0 ? text : (substitute(text, ast, values) ?? withValues(text, ast, values));
+      const bound =
+        Object.keys(values).length === 0 ? text : (substitute(text, ast, values) ?? withValues(text, ast, values));
       if (bound === undefined) throw new Error(`cannot pre-bind variables in this SHACL query: ${query.slice(0, 200)}`);
       bindings = this.json(store, bound).results.bindings;
     } else {
@@ -257,19 +293,34 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       let all = this.fallbacks.get(key);
       if (!all) {
         let free: string | undefined = withValues(text, ast, values);
-        for (const [name] of blanks) free = free === undefined ? undefined : withProjected(free, free === text ? ast : this.parser.parse(free, { ...locatingContext(this.parser) }), name);
+        for (const [name] of blanks)
+          free =
+            free === undefined
+              ? undefined
+              : withProjected(
+                  free,
+                  free === text ? ast : this.parser.parse(free, { ...locatingContext(this.parser) }),
+                  name,
+                );
         if (free === undefined) throw new Error('cannot pre-bind a blank node in this SHACL query');
         all = this.json(store, free).results.bindings;
         this.fallbacks.set(key, all);
       }
-      bindings = all.filter((b) => blanks.every(([name, term]) => b[name]?.type === 'bnode' && b[name]!.value === term.value));
+      bindings = all.filter((b) =>
+        blanks.every(([name, term]) => b[name]?.type === 'bnode' && b[name]!.value === term.value),
+      );
     }
-    if (TRACE) trace(started, `oxigraph shacl ${Object.keys(preBound).length > 0 ? '(per focus node) ' : ''}${query.replace(/\s+/g, ' ').trim().slice(0, 100)}`);
+    if (TRACE)
+      trace(
+        started,
+        `oxigraph shacl ${Object.keys(preBound).length > 0 ? '(per focus node) ' : ''}${query.replace(/\s+/g, ' ').trim().slice(0, 100)}`,
+      );
     const projected = new Set(Object.keys(preBound));
     return bindings.map((b) => {
       const row = new Map<string, RdfTerm>();
       for (const [k, v] of Object.entries(b)) row.set(k, this.toN3(fromJson(v)!) as unknown as RdfTerm);
-      for (const [name, term] of Object.entries(preBound)) if (!row.has(name) && projected.has(name)) row.set(name, term);
+      for (const [name, term] of Object.entries(preBound))
+        if (!row.has(name) && projected.has(name)) row.set(name, term);
       return row;
     });
   }
@@ -277,5 +328,10 @@ class OxigraphQueryEngine extends BaseQueryEngine {
 
 export async function createOxigraphEngine(prefixes: Record<string, string>): Promise<OxigraphQueryEngine> {
   const [ox, N3, parser] = await Promise.all([import('oxigraph'), import('n3'), standaloneParser()]);
-  return new OxigraphQueryEngine((ox as unknown as { default?: Ox }).default ?? (ox as Ox), N3, { ...prefixes }, parser);
+  return new OxigraphQueryEngine(
+    (ox as unknown as { default?: Ox }).default ?? (ox as Ox),
+    N3,
+    { ...prefixes },
+    parser,
+  );
 }

@@ -31,7 +31,9 @@ export function locatingContext(parser: SparqlParser): Record<string, unknown> {
 }
 
 const offsets = (loc: Loc | undefined): { start: number; end: number } | undefined =>
-  loc?.sourceLocationType === 'source' && typeof loc.start === 'number' && typeof loc.end === 'number' ? { start: loc.start, end: loc.end } : undefined;
+  loc?.sourceLocationType === 'source' && typeof loc.start === 'number' && typeof loc.end === 'number'
+    ? { start: loc.start, end: loc.end }
+    : undefined;
 
 /** Projected variable names, or undefined for `SELECT *`. */
 export function projectedVariables(ast: unknown): string[] | undefined {
@@ -56,7 +58,9 @@ export function withTieBreakers(text: string, ast: unknown): string {
   const projected = projectedVariables(ast);
   if (!at || !projected) return text;
   const sorted = new Set(
-    (order?.orderDefs ?? []).map((d) => (d.expression?.subType === 'variable' ? String(d.expression.value) : undefined)).filter(Boolean),
+    (order?.orderDefs ?? [])
+      .map((d) => (d.expression?.subType === 'variable' ? String(d.expression.value) : undefined))
+      .filter(Boolean),
   );
   const extra = projected.filter((v) => !sorted.has(v));
   if (extra.length === 0) return text;
@@ -69,7 +73,9 @@ export function addTieBreakers(ast: unknown): unknown {
   const order = a.solutionModifiers?.order;
   const projected = projectedVariables(ast);
   if (!order?.orderDefs || !projected) return ast;
-  const sorted = new Set(order.orderDefs.map((d) => (d.expression?.subType === 'variable' ? String(d.expression.value) : undefined)));
+  const sorted = new Set(
+    order.orderDefs.map((d) => (d.expression?.subType === 'variable' ? String(d.expression.value) : undefined)),
+  );
   const extra = projected.filter((v) => !sorted.has(v));
   if (extra.length === 0) return ast;
   const loc = { sourceLocationType: 'autoGenerate' };
@@ -81,7 +87,11 @@ export function addTieBreakers(ast: unknown): unknown {
         ...order,
         orderDefs: [
           ...order.orderDefs,
-          ...extra.map((v) => ({ expression: { type: 'term', subType: 'variable', value: v, loc }, descending: false, loc })),
+          ...extra.map((v) => ({
+            expression: { type: 'term', subType: 'variable', value: v, loc },
+            descending: false,
+            loc,
+          })),
         ],
       },
     },
@@ -96,7 +106,10 @@ interface Literalish {
 }
 
 const escapeString = (s: string) =>
-  s.replace(/[\\"\n\r\t\b\f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' })[c]!);
+  s.replace(
+    /[\\"\n\r\t\b\f]/g,
+    (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' })[c]!,
+  );
 
 /** A term as SPARQL text; undefined for a blank node (SPARQL cannot name one). */
 export function termToSparql(term: Literalish): string | undefined {
@@ -149,7 +162,12 @@ export function substitute(text: string, ast: unknown, bound: Record<string, str
     if (!ok || x === null || typeof x !== 'object') return;
     if (Array.isArray(x)) return x.forEach(walk);
     const n = x as AstNode & { operator?: string; args?: AstNode[] };
-    if (n.type === 'expression' && n.operator === 'bound' && n.args?.[0]?.subType === 'variable' && String(n.args[0].value) in bound) {
+    if (
+      n.type === 'expression' &&
+      n.operator === 'bound' &&
+      n.args?.[0]?.subType === 'variable' &&
+      String(n.args[0].value) in bound
+    ) {
       const o = offsets(n.loc);
       if (!o) ok = false;
       else edits.push({ ...o, text: '(true)' });

@@ -33,7 +33,10 @@ export interface QueryEngine {
   /** CONSTRUCT results sorted by their N-Triples form (engines return them in no stable order). */
   construct(store: Store, query: QueryText): Promise<Quad[]>;
   /** The checked AST of `query` (traqula's) and the prefixes it was parsed with. */
-  parse(query: QueryText, form: 'select' | 'ask' | 'construct'): Promise<{ ast: unknown; prefixes: Record<string, string> }>;
+  parse(
+    query: QueryText,
+    form: 'select' | 'ask' | 'construct',
+  ): Promise<{ ast: unknown; prefixes: Record<string, string> }>;
   /** Checks a SHACL-SPARQL SELECT (no ORDER BY needed); syntax errors are InputErrors at its file:line. */
   parseShacl(query: QueryText): Promise<unknown>;
   /**
@@ -42,7 +45,11 @@ export interface QueryEngine {
    * required, so callers must not let row order reach an output. `query` is checked first
    * (checkShaclQuery) by the caller.
    */
-  selectTerms(dataset: unknown, query: string, preBound?: Record<string, RdfTerm>): Promise<Array<Map<string, RdfTerm>>>;
+  selectTerms(
+    dataset: unknown,
+    query: string,
+    preBound?: Record<string, RdfTerm>,
+  ): Promise<Array<Map<string, RdfTerm>>>;
   /**
    * `store` was changed in place without going through the engine (blank nodes relabelled, quads
    * added by list indexing or inference): an engine that mirrors it must refresh its copy.

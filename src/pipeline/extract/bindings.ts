@@ -7,9 +7,19 @@ const XSD = 'http://www.w3.org/2001/XMLSchema#';
 
 const INTEGER_TYPES = new Set(
   [
-    'integer', 'int', 'long', 'short', 'byte',
-    'nonNegativeInteger', 'positiveInteger', 'nonPositiveInteger', 'negativeInteger',
-    'unsignedLong', 'unsignedInt', 'unsignedShort', 'unsignedByte',
+    'integer',
+    'int',
+    'long',
+    'short',
+    'byte',
+    'nonNegativeInteger',
+    'positiveInteger',
+    'nonPositiveInteger',
+    'negativeInteger',
+    'unsignedLong',
+    'unsignedInt',
+    'unsignedShort',
+    'unsignedByte',
   ].map((t) => XSD + t),
 );
 const DECIMAL_TYPES = new Set(['decimal', 'double', 'float'].map((t) => XSD + t));

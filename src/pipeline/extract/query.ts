@@ -24,7 +24,11 @@ export interface RunQueryOptions {
   graph?: NormalizedGraph;
 }
 
-export async function runQuery(manifest: Manifest, queryTextOrFile: string, options: RunQueryOptions = {}): Promise<SelectResult> {
+export async function runQuery(
+  manifest: Manifest,
+  queryTextOrFile: string,
+  options: RunQueryOptions = {},
+): Promise<SelectResult> {
   const query = await resolveQueryArgument(manifest, queryTextOrFile);
   const { createQueryEngine } = await import('../engine/index.js');
   const engine = options.engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine));

@@ -22,7 +22,12 @@ export class RowsCache {
   private constructor(private readonly file: CacheFile<Entry>) {}
 
   /** `read: false` starts empty (sync --full), still saving what this run computes. */
-  static open(root: string, graph: Pick<NormalizedGraph, 'digest' | 'inputs'>, prefixes: Record<string, string>, options: { read?: boolean } = {}): RowsCache {
+  static open(
+    root: string,
+    graph: Pick<NormalizedGraph, 'digest' | 'inputs'>,
+    prefixes: Record<string, string>,
+    options: { read?: boolean } = {},
+  ): RowsCache {
     const salt = createHash('sha256')
       .update(JSON.stringify([FORMAT, graph.digest, graph.inputs, prefixes, packageVersions(), codeDigest()]))
       .digest('hex');

@@ -39,7 +39,8 @@ function compile(schema: object, schemaFile: string): AjvValidate {
 }
 
 function describe(e: AjvError): string {
-  if (e.keyword === 'additionalProperties') return `${keyPath(e.instancePath, String(e.params.additionalProperty))}: unexpected column`;
+  if (e.keyword === 'additionalProperties')
+    return `${keyPath(e.instancePath, String(e.params.additionalProperty))}: unexpected column`;
   if (e.keyword === 'required') return `${keyPath(e.instancePath, String(e.params.missingProperty))}: is required`;
   return `${keyPath(e.instancePath)}: ${e.message ?? e.keyword}`;
 }
@@ -53,7 +54,8 @@ export function validateRows(rows: Row[], schema: object, schemaFile: string): v
   const wholeList = (schema as { type?: unknown }).type === 'array';
   const problems: string[] = [];
   if (wholeList) {
-    if (!validate(rows)) for (const e of validate.errors ?? []) problems.push(`rows${describe(e).replace(/^\(top level\)/, '')}`);
+    if (!validate(rows))
+      for (const e of validate.errors ?? []) problems.push(`rows${describe(e).replace(/^\(top level\)/, '')}`);
   } else {
     rows.forEach((row, i) => {
       if (validate(row)) return;
@@ -63,5 +65,8 @@ export function validateRows(rows: Row[], schema: object, schemaFile: string): v
       }
     });
   }
-  if (problems.length > 0) throw new InputError(problems.map((p) => ({ file: schemaFile, message: `query rows do not match the schema: ${p}` })));
+  if (problems.length > 0)
+    throw new InputError(
+      problems.map((p) => ({ file: schemaFile, message: `query rows do not match the schema: ${p}` })),
+    );
 }

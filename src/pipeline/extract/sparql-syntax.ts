@@ -51,7 +51,8 @@ export function locateSparqlError(text: string, message: string): { line: number
     return { ...end, reason: `unexpected end of query: ${lines.slice(1).join(' ')}` };
   }
   const lexer = /^unexpected character: ->(.*)<- at offset: (\d+)/s.exec(message);
-  if (lexer) return { ...positionOfOffset(text, Number(lexer[2])), reason: `unexpected character ${JSON.stringify(lexer[1])}` };
+  if (lexer)
+    return { ...positionOfOffset(text, Number(lexer[2])), reason: `unexpected character ${JSON.stringify(lexer[1])}` };
   const prefix = /^Unknown prefix: (.*)$/.exec(message);
   if (prefix) {
     const name = prefix[1] ?? '';
@@ -105,7 +106,12 @@ export async function checkQuery(
   if (ast.subType !== form) {
     const at = positionOfOffset(q.text, keywordOffset(q.text, ast.subType ?? ''));
     throw new InputError(
-      fileDiagnostic(q, at.line, at.col, `expected a SPARQL ${form.toUpperCase()} query, got ${String(ast.subType).toUpperCase()}`),
+      fileDiagnostic(
+        q,
+        at.line,
+        at.col,
+        `expected a SPARQL ${form.toUpperCase()} query, got ${String(ast.subType).toUpperCase()}`,
+      ),
     );
   }
   if (form === 'select' && requireOrder && !(ast.solutionModifiers?.order?.orderDefs?.length ?? 0)) {

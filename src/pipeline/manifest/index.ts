@@ -66,12 +66,13 @@ async function manifestValidator(): Promise<ValidateFunction> {
 /** A relative path that stays inside the root, with POSIX separators; otherwise a reason. */
 export function checkRelative(p: string): { ok: true; path: string } | { ok: false; reason: string } {
   const posix = p.replace(/\\/g, '/');
-  if (path.posix.isAbsolute(posix) || path.win32.isAbsolute(p)) return { ok: false, reason: `must be relative to the project root: ${p}` };
+  if (path.posix.isAbsolute(posix) || path.win32.isAbsolute(p))
+    return { ok: false, reason: `must be relative to the project root: ${p}` };
   const normalized = path.posix.normalize(posix);
-  if (normalized === '..' || normalized.startsWith('../')) return { ok: false, reason: `escapes the project root: ${p}` };
+  if (normalized === '..' || normalized.startsWith('../'))
+    return { ok: false, reason: `escapes the project root: ${p}` };
   return { ok: true, path: normalized === '.' ? '.' : normalized.replace(/\/$/, '') };
 }
-
 
 export async function loadManifest(manifestPath: string): Promise<Manifest> {
   const abs = path.resolve(manifestPath);
@@ -81,7 +82,10 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
   try {
     text = await readFile(abs, 'utf8');
   } catch (err) {
-    throw new InputError({ file: manifestPath, message: `cannot read manifest: ${(err as NodeJS.ErrnoException).code ?? String(err)}` });
+    throw new InputError({
+      file: manifestPath,
+      message: `cannot read manifest: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    });
   }
 
   const parsed = await parseToml(text, rel);
@@ -108,7 +112,10 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
       return { text: body, file: relPath, line: 1, column: 1 };
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      problems.push({ file: rel, message: `${key}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code})`}: ${file}` });
+      problems.push({
+        file: rel,
+        message: `${key}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code})`}: ${file}`,
+      });
       return { text: '', file: relPath, line: 1, column: 1 };
     }
   };
@@ -134,7 +141,10 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
   }
 
   const validation = (raw.validation ?? {}) as Toml;
-  const shacl = [...packed.shacl, ...((validation.shacl ?? []) as string[]).map((s, i) => inside(s, `validation.shacl[${i}]`))];
+  const shacl = [
+    ...packed.shacl,
+    ...((validation.shacl ?? []) as string[]).map((s, i) => inside(s, `validation.shacl[${i}]`)),
+  ];
   const ask: AskGate[] = [...packed.ask];
   for (const [i, g] of ((validation.ask ?? []) as Toml[]).entries()) {
     const query =
@@ -187,7 +197,10 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
   };
   for (const [prefix, iri] of Object.entries((ontology.prefixes ?? {}) as Record<string, string>)) {
     if (packed.prefixes[prefix] !== undefined && packed.prefixes[prefix] !== iri) {
-      problems.push({ file: rel, message: `ontology.prefixes.${prefix}: ${iri} rebinds a prefix a pack uses (${packed.prefixes[prefix]})` });
+      problems.push({
+        file: rel,
+        message: `ontology.prefixes.${prefix}: ${iri} rebinds a prefix a pack uses (${packed.prefixes[prefix]})`,
+      });
     }
   }
   if (manifest.generation.outputDir === '.') {
@@ -210,7 +223,8 @@ export async function resolveSources(manifest: Manifest): Promise<string[]> {
     }
     if (hasGlobMagic(checked.path)) {
       const matches = await expandGlob(manifest.root, checked.path);
-      if (matches.length === 0) problems.push({ file: manifest.path, message: `${key}: glob matched no file: ${source}` });
+      if (matches.length === 0)
+        problems.push({ file: manifest.path, message: `${key}: glob matched no file: ${source}` });
       for (const m of matches) found.add(m);
       continue;
     }

@@ -41,20 +41,24 @@ const toPosix = (p: string): string => p.split(path.sep).join('/');
 export function builtinPacksDir(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    if (existsSync(path.join(dir, 'schema', 'pack.schema.json')) && existsSync(path.join(dir, 'packs'))) return path.join(dir, 'packs');
+    if (existsSync(path.join(dir, 'schema', 'pack.schema.json')) && existsSync(path.join(dir, 'packs')))
+      return path.join(dir, 'packs');
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error('packs/ not found next to the ggen-ts package');
     dir = parent;
   }
 }
 
-export const isPathSpec = (spec: string): boolean => spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || spec === '.' || spec === '..';
+export const isPathSpec = (spec: string): boolean =>
+  spec.startsWith('./') || spec.startsWith('../') || spec.startsWith('/') || spec === '.' || spec === '..';
 
 /** Where a `packs` entry lives (absolute), or the places that were searched. */
 export function resolvePackDir(spec: string, root: string): { dir: string } | { searched: string[] } {
   if (isPathSpec(spec)) {
     const dir = path.resolve(root, spec);
-    return existsSync(path.join(dir, PACK_MANIFEST)) ? { dir } : { searched: [toPosix(path.relative(root, dir)) || '.'] };
+    return existsSync(path.join(dir, PACK_MANIFEST))
+      ? { dir }
+      : { searched: [toPosix(path.relative(root, dir)) || '.'] };
   }
   const searched: string[] = [];
   if (/^[a-z0-9][a-z0-9._-]*$/.test(spec)) {
@@ -88,9 +92,13 @@ async function validator(): Promise<ValidateFunction> {
   return packValidator;
 }
 
-
 /** Loads every pack named in `specs` (ggen.toml `packs`), in order, and merges what they bring. */
-export async function loadPacks(specs: string[], root: string, manifestFile: string, ggenVersion = ownPackage().version): Promise<LoadedPacks> {
+export async function loadPacks(
+  specs: string[],
+  root: string,
+  manifestFile: string,
+  ggenVersion = ownPackage().version,
+): Promise<LoadedPacks> {
   const out: LoadedPacks = { packs: [], prefixes: {}, listIndex: false, rules: [], shacl: [], ask: [] };
   const problems: Diagnostic[] = [];
   const seen = new Map<string, string>();
@@ -98,7 +106,10 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
     const key = `packs[${i}]`;
     const found = resolvePackDir(spec, root);
     if (!('dir' in found)) {
-      problems.push({ file: manifestFile, message: `${key}: unknown pack "${spec}": not found in ${found.searched.join(', nor ')}` });
+      problems.push({
+        file: manifestFile,
+        message: `${key}: unknown pack "${spec}": not found in ${found.searched.join(', nor ')}`,
+      });
       continue;
     }
     const dirRel = toPosix(path.relative(root, found.dir)) || '.';
@@ -113,7 +124,8 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
     const raw = parsed.raw;
     const validate = await validator();
     if (!validate(raw)) {
-      for (const message of formatSchemaErrors(validate.errors ?? [])) problems.push({ file, message: `invalid pack manifest: ${message}` });
+      for (const message of formatSchemaErrors(validate.errors ?? []))
+        problems.push({ file, message: `invalid pack manifest: ${message}` });
       continue;
     }
     const { satisfies, validRange } = (await import('semver')).default;
@@ -122,11 +134,17 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
       continue;
     }
     if (!satisfies(ggenVersion, raw.ggen as string, { includePrerelease: true })) {
-      problems.push({ file: manifestFile, message: `${key}: pack ${raw.name as string} ${raw.version as string} supports ggen ${raw.ggen as string}, but this is ggen ${ggenVersion}` });
+      problems.push({
+        file: manifestFile,
+        message: `${key}: pack ${raw.name as string} ${raw.version as string} supports ggen ${raw.ggen as string}, but this is ggen ${ggenVersion}`,
+      });
       continue;
     }
     if (seen.has(raw.name as string)) {
-      problems.push({ file: manifestFile, message: `${key}: pack ${raw.name as string} is named twice (also at ${seen.get(raw.name as string)})` });
+      problems.push({
+        file: manifestFile,
+        message: `${key}: pack ${raw.name as string} is named twice (also at ${seen.get(raw.name as string)})`,
+      });
       continue;
     }
     seen.set(raw.name as string, key);
@@ -146,12 +164,19 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
       const p = inside(s, `ontology.sources[${j}]`);
       if (!p) continue;
       const matches = hasGlobMagic(p) ? await expandGlob(found.dir, p) : existsSync(path.join(found.dir, p)) ? [p] : [];
-      if (matches.length === 0) problems.push({ file, message: `ontology.sources[${j}]: ${hasGlobMagic(p) ? 'glob matched no file' : 'file not found'}: ${s}` });
+      if (matches.length === 0)
+        problems.push({
+          file,
+          message: `ontology.sources[${j}]: ${hasGlobMagic(p) ? 'glob matched no file' : 'file not found'}: ${s}`,
+        });
       for (const m of matches) sources.push(rel(m));
     }
     for (const [prefix, iri] of Object.entries((ontology.prefixes ?? {}) as Record<string, string>)) {
       if (out.prefixes[prefix] !== undefined && out.prefixes[prefix] !== iri) {
-        problems.push({ file, message: `ontology.prefixes.${prefix}: ${iri} clashes with ${out.prefixes[prefix]} from an earlier pack` });
+        problems.push({
+          file,
+          message: `ontology.prefixes.${prefix}: ${iri} clashes with ${out.prefixes[prefix]} from an earlier pack`,
+        });
       }
       out.prefixes[prefix] ??= iri;
     }
@@ -162,7 +187,10 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
       if (!p) continue;
       try {
         const body = await readFile(path.join(found.dir, p), 'utf8');
-        out.rules.push({ name: `${raw.name as string}:${r.name as string}`, construct: { text: body, file: rel(p), line: 1, column: 1 } });
+        out.rules.push({
+          name: `${raw.name as string}:${r.name as string}`,
+          construct: { text: body, file: rel(p), line: 1, column: 1 },
+        });
       } catch {
         problems.push({ file, message: `inference.rules[${j}].construct: file not found: ${r.construct as string}` });
       }
@@ -171,7 +199,8 @@ export async function loadPacks(specs: string[], root: string, manifestFile: str
     for (const [j, s] of ((validation.shacl ?? []) as string[]).entries()) {
       const p = inside(s, `validation.shacl[${j}]`);
       if (!p) continue;
-      if (!existsSync(path.join(found.dir, p))) problems.push({ file, message: `validation.shacl[${j}]: file not found: ${s}` });
+      if (!existsSync(path.join(found.dir, p)))
+        problems.push({ file, message: `validation.shacl[${j}]: file not found: ${s}` });
       else out.shacl.push(rel(p));
     }
     for (const [j, g] of ((validation.ask ?? []) as Toml[]).entries()) {

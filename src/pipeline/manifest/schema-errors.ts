@@ -3,7 +3,10 @@ import type { ErrorObject } from 'ajv';
 
 /** `/inference/rules/0/name` → `inference.rules[0].name`. */
 export function keyPath(instancePath: string, child?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (child !== undefined) parts.push(child);
   let out = '';
   for (const part of parts) {
@@ -28,7 +31,10 @@ function describe(err: ErrorObject): { where: string; message: string } {
     case 'pattern':
       return { where: keyPath(err.instancePath), message: `${err.message ?? 'invalid'}` };
     case 'propertyNames':
-      return { where: keyPath(err.instancePath), message: `invalid prefix name ${JSON.stringify(params.propertyName)}` };
+      return {
+        where: keyPath(err.instancePath),
+        message: `invalid prefix name ${JSON.stringify(params.propertyName)}`,
+      };
     default:
       return { where: keyPath(err.instancePath), message: err.message ?? err.keyword };
   }

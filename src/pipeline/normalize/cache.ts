@@ -49,7 +49,11 @@ export function codeDigest(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   for (const dir of [here, path.join(here, '../extract'), path.join(here, '../engine')]) {
     for (const f of readdirSync(dir).sort(compareCodeUnits)) {
-      if (f.endsWith('.js') || f.endsWith('.ts')) h.update(f).update('\0').update(readFileSync(path.join(dir, f))).update('\0');
+      if (f.endsWith('.js') || f.endsWith('.ts'))
+        h.update(f)
+          .update('\0')
+          .update(readFileSync(path.join(dir, f)))
+          .update('\0');
     }
   }
   ownCode = h.digest('hex');
@@ -66,10 +70,21 @@ export async function graphCacheKey(manifest: Manifest): Promise<string | undefi
     part(`ggen-graph-cache/${FORMAT}`);
     part(codeDigest());
     part(JSON.stringify(packageVersions()));
-    part(JSON.stringify({ ontology: manifest.ontology, inference: manifest.inference, validation: manifest.validation, manifest: manifest.path }));
+    part(
+      JSON.stringify({
+        ontology: manifest.ontology,
+        inference: manifest.inference,
+        validation: manifest.validation,
+        manifest: manifest.path,
+      }),
+    );
     for (const file of [...specFiles.map((f) => `spec:${f}`), ...shapes.map((f) => `shapes:${f}`)]) {
       part(file);
-      part(createHash('sha256').update(await readFile(path.join(manifest.root, file.slice(file.indexOf(':') + 1)))).digest('hex'));
+      part(
+        createHash('sha256')
+          .update(await readFile(path.join(manifest.root, file.slice(file.indexOf(':') + 1))))
+          .digest('hex'),
+      );
     }
     return h.digest('hex');
   } catch {
@@ -102,7 +117,8 @@ export function readGraphCache(manifest: Manifest, key: string, N3: typeof impor
     return t;
   };
   const q = entry.quads;
-  for (let i = 0; i < q.length; i += 4) store.addQuad(term(q[i]!) as never, term(q[i + 1]!) as never, term(q[i + 2]!) as never, term(q[i + 3]!) as never);
+  for (let i = 0; i < q.length; i += 4)
+    store.addQuad(term(q[i]!) as never, term(q[i + 1]!) as never, term(q[i + 2]!) as never, term(q[i + 3]!) as never);
   if (store.size !== entry.graph.tripleCount) return undefined;
   return { ...entry.graph, store };
 }
@@ -111,10 +127,17 @@ export function readGraphCache(manifest: Manifest, key: string, N3: typeof impor
 export function writeGraphCache(manifest: Manifest, key: string, graph: NormalizedGraph): void {
   try {
     const internals = (graph.store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
-    const numeric = (graph.store as unknown as { _termToNumericId(t: unknown): number | undefined })._termToNumericId.bind(graph.store);
+    const numeric = (
+      graph.store as unknown as { _termToNumericId(t: unknown): number | undefined }
+    )._termToNumericId.bind(graph.store);
     const quads: number[] = [];
     for (const x of graph.store.readQuads(null, null, null, null)) {
-      const ids = [numeric(x.subject), numeric(x.predicate), numeric(x.object), x.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(x.graph)];
+      const ids = [
+        numeric(x.subject),
+        numeric(x.predicate),
+        numeric(x.object),
+        x.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(x.graph),
+      ];
       if (ids.some((id) => id === undefined)) return;
       quads.push(...(ids as number[]));
     }

@@ -7,7 +7,9 @@
 export function editDistance(a: string, b: string): number {
   const rows = a.length + 1;
   const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: rows }, (_, i) =>
+    Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i < rows; i++) {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -32,7 +34,8 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d > limit) continue;
     const exact = editDistance(word, c);
-    if (!best || d < best.d || (d === best.d && (exact < best.exact || (exact === best.exact && c < best.name)))) best = { name: c, d, exact };
+    if (!best || d < best.d || (d === best.d && (exact < best.exact || (exact === best.exact && c < best.name))))
+      best = { name: c, d, exact };
   }
   return best?.name;
 }

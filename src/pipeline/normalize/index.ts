@@ -53,7 +53,10 @@ async function readInputs(manifest: Manifest, files: string[], key: string): Pro
         texts.set(file, await readFile(path.join(manifest.root, file), 'utf8'));
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        problems.push({ file: manifest.path, message: `${key}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code})`}: ${file}` });
+        problems.push({
+          file: manifest.path,
+          message: `${key}: ${code === 'ENOENT' ? 'file not found' : `cannot read (${code})`}: ${file}`,
+        });
       }
     }),
   );
@@ -117,7 +120,13 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   }
 
   const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
-  const { inferred: ruled, rounds } = await runInference(store, manifest.inference.rules, manifest.inference.maxRounds, engine, manifest.path);
+  const { inferred: ruled, rounds } = await runInference(
+    store,
+    manifest.inference.rules,
+    manifest.inference.maxRounds,
+    engine,
+    manifest.path,
+  );
   const inferred = indexed + ruled;
 
   const quads: Quad[] = [];
@@ -206,7 +215,10 @@ export async function normalize(manifest: Manifest, engine: QueryEngine): Promis
  */
 export async function validateProject(manifest: Manifest, engine?: QueryEngine): Promise<ValidationReport> {
   const { createQueryEngine } = await import('../engine/index.js');
-  const { graph, violations, warnings, specFiles } = await build(manifest, engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)));
+  const { graph, violations, warnings, specFiles } = await build(
+    manifest,
+    engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)),
+  );
   return {
     ok: violations.length === 0,
     specFiles,

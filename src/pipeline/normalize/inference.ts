@@ -55,14 +55,22 @@ export async function runInference(
         if (t.termType !== 'BlankNode') return t;
         let r = resolved.get(t.value);
         if (r === undefined) {
-          r = store.countQuads(t, null, null, null) > 0 || store.countQuads(null, null, t, null) > 0 ? t : DataFactory.blankNode(`i${index}r${round}_${resolved.size}`);
+          r =
+            store.countQuads(t, null, null, null) > 0 || store.countQuads(null, null, t, null) > 0
+              ? t
+              : DataFactory.blankNode(`i${index}r${round}_${resolved.size}`);
           resolved.set(t.value, r);
         }
         return r;
       };
       const quads = (await engine.construct(store, rule.construct)).map((q) =>
         q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode'
-          ? DataFactory.quad(fresh(q.subject) as Quad['subject'], q.predicate, fresh(q.object) as Quad['object'], q.graph)
+          ? DataFactory.quad(
+              fresh(q.subject) as Quad['subject'],
+              q.predicate,
+              fresh(q.object) as Quad['object'],
+              q.graph,
+            )
           : q,
       );
       const added: Quad[] = [];

@@ -35,10 +35,15 @@ export class MentionCollector {
   }
 
   result(): SpecMentions {
-    const sorted = <T>(m: Map<string, T>): Array<[string, T]> => [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const sorted = <T>(m: Map<string, T>): Array<[string, T]> =>
+      [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return {
       subjects: Object.fromEntries(sorted(this.subjects).map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
-      literals: Object.fromEntries(sorted(this.literals).filter(([, v]) => v.size === 1).map(([k, v]) => [k, [...v][0]!])),
+      literals: Object.fromEntries(
+        sorted(this.literals)
+          .filter(([, v]) => v.size === 1)
+          .map(([k, v]) => [k, [...v][0]!]),
+      ),
     };
   }
 }

@@ -45,7 +45,8 @@ interface Written {
   pos: TriplePosition;
 }
 
-const same = (a: AnyTerm, b: AnyTerm): boolean => a.termType === b.termType && a.value === b.value && termKey(a) === termKey(b);
+const same = (a: AnyTerm, b: AnyTerm): boolean =>
+  a.termType === b.termType && a.value === b.value && termKey(a) === termKey(b);
 
 export class SourceIndex {
   /** Triples as written, by subject (kept cheap: parsing records every triple, lookups happen only for diagnostics). */
@@ -122,7 +123,8 @@ export class SourceIndex {
       if (t.language) return `${JSON.stringify(t.value)}@${t.language}`;
       const dt = t.datatype?.value;
       if (dt && dt !== 'http://www.w3.org/2001/XMLSchema#string') {
-        if (/#(integer|decimal|boolean)$/.test(dt) && dt.startsWith('http://www.w3.org/2001/XMLSchema#')) return t.value;
+        if (/#(integer|decimal|boolean)$/.test(dt) && dt.startsWith('http://www.w3.org/2001/XMLSchema#'))
+          return t.value;
         return `${JSON.stringify(t.value)}^^${compactIri(dt, prefixes)}`;
       }
       return JSON.stringify(t.value);

@@ -44,15 +44,22 @@ export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleR
   }
 
   const iri = (term: Node): string => {
-    if (term.type !== 'term' || term.subType !== 'namedNode' || typeof term.value !== 'string') throw new AllPredicates();
-    const full = term.prefix !== undefined ? (known[term.prefix] === undefined ? undefined : known[term.prefix] + term.value) : term.value;
+    if (term.type !== 'term' || term.subType !== 'namedNode' || typeof term.value !== 'string')
+      throw new AllPredicates();
+    const full =
+      term.prefix !== undefined
+        ? known[term.prefix] === undefined
+          ? undefined
+          : known[term.prefix] + term.value
+        : term.value;
     if (full === undefined || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(full)) throw new AllPredicates();
     return full;
   };
   const predicates = new Set<string>();
   const addPath = (p: Node): void => {
     if (p.type === 'term') predicates.add(iri(p));
-    else if (p.type === 'path' && p.subType !== '!' && Array.isArray(p.items)) for (const item of p.items) addPath(item as Node);
+    else if (p.type === 'path' && p.subType !== '!' && Array.isArray(p.items))
+      for (const item of p.items) addPath(item as Node);
     else throw new AllPredicates();
   };
 
@@ -65,7 +72,8 @@ export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleR
     if (x === null || typeof x !== 'object') return;
     const n = x as Node;
     if (inTemplate && n.type === 'term' && n.subType === 'blankNode') fresh = true;
-    if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase())) fresh = true;
+    if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase()))
+      fresh = true;
     if (n.type === 'pattern' && n.subType === 'service') throw new AllPredicates();
     if (!inTemplate && n.type === 'triple') addPath(n.predicate as Node);
     for (const [k, v] of Object.entries(n)) if (k !== 'loc' && k !== 'predicate') walk(v, inTemplate);
@@ -82,7 +90,8 @@ export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleR
       if (Array.isArray(x)) return x.forEach(scan);
       if (x === null || typeof x !== 'object') return;
       const n = x as Node;
-      if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase())) fresh = true;
+      if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase()))
+        fresh = true;
       for (const v of Object.values(n)) scan(v);
     };
     scan(root.where);

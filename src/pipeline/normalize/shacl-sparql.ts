@@ -64,7 +64,11 @@ export function pathToSparql(path: PathStep[]): string {
 }
 
 /** `PREFIX p: <ns>` for every sh:declare of `ontologies` and of what they owl:import. */
-function declaredPrefixes(ontologies: Ptr, seen = new Set<string>(), out: Record<string, string> = {}): Record<string, string> {
+function declaredPrefixes(
+  ontologies: Ptr,
+  seen = new Set<string>(),
+  out: Record<string, string> = {},
+): Record<string, string> {
   for (const term of ontologies.terms) {
     const key = `${term.termType}|${term.value}`;
     if (seen.has(key)) continue;
@@ -116,11 +120,13 @@ export function preBindingProblem(ast: unknown, preBound: string[]): string | un
     if (n.type === 'pattern' && n.subType === 'minus' && mentions(n, preBound)) problem = `MINUS ${around}`;
     else if (n.type === 'pattern' && n.subType === 'values') problem = 'VALUES';
     else if (n.type === 'pattern' && n.subType === 'service') problem = 'SERVICE (federated query)';
-    else if (n.type === 'pattern' && n.subType === 'bind' && preBound.includes(String(n.variable?.value))) problem = `BIND (... AS ?${String(n.variable?.value)})`;
+    else if (n.type === 'pattern' && n.subType === 'bind' && preBound.includes(String(n.variable?.value)))
+      problem = `BIND (... AS ?${String(n.variable?.value)})`;
     else if (!root && n.type === 'query') {
       const vars = n.variables ?? [];
       const projects = (name: string) => vars.some((v) => v.value === name || v.variable?.value === name);
-      if (preBound.some((p) => !projects(p))) problem = `a sub-SELECT that does not return ${preBound.map((p) => `$${p}`).join(', ')} by name`;
+      if (preBound.some((p) => !projects(p)))
+        problem = `a sub-SELECT that does not return ${preBound.map((p) => `$${p}`).join(', ')} by name`;
     }
     if (problem) return;
     for (const [k, v] of Object.entries(n)) if (k !== 'loc') walk(v, false);
@@ -147,28 +153,39 @@ export function sparqlPlugins(
   };
 
   /** The text to run: prefixes on the first line, $PATH substituted; checked. */
-  const prepare = async (constraint: Ptr, select: string, path: PathStep[] | null | undefined, preBound: string[]): Promise<string> => {
+  const prepare = async (
+    constraint: Ptr,
+    select: string,
+    path: PathStep[] | null | undefined,
+    preBound: string[],
+  ): Promise<string> => {
     const q = locate(constraint.terms[0]!, select);
     const unsupported = UNSUPPORTED_VARS.exec(select);
-    if (unsupported) fail(q, `unsupported SHACL-SPARQL feature: $${unsupported[1]} is not pre-bound by ggen; rewrite the query without it`);
+    if (unsupported)
+      fail(
+        q,
+        `unsupported SHACL-SPARQL feature: $${unsupported[1]} is not pre-bound by ggen; rewrite the query without it`,
+      );
     const prefixes = { ...(options.prefixes ?? {}), ...declaredPrefixes(constraint.out([sh('prefixes')])) };
     let text = select;
     if (path && path.length > 0) text = text.split('$PATH').join(pathToSparql(path));
     const ast = await engine.parseShacl({ ...q, text: withPrefixes(text, prefixes) });
     const problem = preBindingProblem(ast, preBound);
-    if (problem) fail(q, `unsupported SHACL-SPARQL query: ${problem} (SHACL 1.0 §5.3.1 forbids it with pre-bound variables)`);
+    if (problem)
+      fail(q, `unsupported SHACL-SPARQL query: ${problem} (SHACL 1.0 §5.3.1 forbids it with pre-bound variables)`);
     return withPrefixes(text, prefixes);
   };
 
   const compileSparql = (shape: Shape) => {
-    const checks: Array<Promise<{ query: string; message: RdfTerm[]; source: RdfTerm[] } | undefined>> = shape.sparql.terms.map(async (term) => {
-      const constraint = shape.sparql.node([term]);
-      const deactivated = constraint.out([sh('deactivated')]).value;
-      const select = constraint.out([sh('select')]).value;
-      if (deactivated === 'true' || !select) return undefined;
-      const query = await prepare(constraint, select, shape.path, ['this']);
-      return { query, message: constraint.out([sh('message')]).terms, source: [term] };
-    });
+    const checks: Array<Promise<{ query: string; message: RdfTerm[]; source: RdfTerm[] } | undefined>> =
+      shape.sparql.terms.map(async (term) => {
+        const constraint = shape.sparql.node([term]);
+        const deactivated = constraint.out([sh('deactivated')]).value;
+        const select = constraint.out([sh('select')]).value;
+        if (deactivated === 'true' || !select) return undefined;
+        const query = await prepare(constraint, select, shape.path, ['this']);
+        return { query, message: constraint.out([sh('message')]).terms, source: [term] };
+      });
     const compiled = Promise.all(checks);
     // An error in a query surfaces at the first validation, before any result is reported.
     compiled.catch(() => {});
@@ -182,8 +199,17 @@ export function sparqlPlugins(
             const args = Object.fromEntries([...row].map(([k, v]) => [k, k.endsWith('Raw') ? v.value : v]));
             const value = context.focusNode.node([row.get('value') ?? context.focusNode.term]);
             const p = row.get('path');
-            const path = p && p.termType === 'NamedNode' ? [{ start: 'subject', end: 'object', predicates: [p], quantifier: 'one' }] : undefined;
-            context.violation(sh('SPARQLConstraintComponent'), { args, message: c.message, source: c.source, value, ...(path ? { path } : {}) });
+            const path =
+              p && p.termType === 'NamedNode'
+                ? [{ start: 'subject', end: 'object', predicates: [p], quantifier: 'one' }]
+                : undefined;
+            context.violation(sh('SPARQLConstraintComponent'), {
+              args,
+              message: c.message,
+              source: c.source,
+              value,
+              ...(path ? { path } : {}),
+            });
           }
           if (rows.length === 0) context.debug(sh('SPARQLConstraintComponent'), { source: c.source });
         }
@@ -214,7 +240,11 @@ function ptrOf(store: N3Like, terms: RdfTerm[]): Ptr {
     terms,
     term: terms[0],
     value: terms[0]?.value,
-    out: (predicates) => ptrOf(store, terms.flatMap((t) => predicates.flatMap((p) => store.getQuads(t, p, null, null).map((q) => q.object)))),
+    out: (predicates) =>
+      ptrOf(
+        store,
+        terms.flatMap((t) => predicates.flatMap((p) => store.getQuads(t, p, null, null).map((q) => q.object))),
+      ),
     node: (ts) => ptrOf(store, ts),
   };
 }
@@ -228,7 +258,11 @@ function ptrOf(store: N3Like, terms: RdfTerm[]): Ptr {
 export async function checkShapesSparql(
   shapes: N3Like,
   engine: QueryEngine,
-  options: { prefixes?: Record<string, string>; locate?: LocateQuery; locateNode?: (t: RdfTerm) => { file?: string; line?: number } } = {},
+  options: {
+    prefixes?: Record<string, string>;
+    locate?: LocateQuery;
+    locateNode?: (t: RdfTerm) => { file?: string; line?: number };
+  } = {},
 ): Promise<void> {
   const named = (iri: string) => DataFactory.namedNode(iri) as unknown as RdfTerm;
   // Any node with a validator is a SPARQL-based constraint component, whatever (sub)class it declares.
@@ -243,8 +277,12 @@ export async function checkShapesSparql(
       });
     }
   }
-  const plugins = sparqlPlugins(engine, options) as unknown as { prepare: (c: Ptr, select: string, path: PathStep[] | undefined, preBound: string[]) => Promise<string> };
-  const dummyPath: PathStep[] = [{ start: 'subject', end: 'object', predicates: [named('urn:ggen:check:path')], quantifier: 'one' }];
+  const plugins = sparqlPlugins(engine, options) as unknown as {
+    prepare: (c: Ptr, select: string, path: PathStep[] | undefined, preBound: string[]) => Promise<string>;
+  };
+  const dummyPath: PathStep[] = [
+    { start: 'subject', end: 'object', predicates: [named('urn:ggen:check:path')], quantifier: 'one' },
+  ];
   for (const q of shapes.getQuads(null, sh('sparql'), null, null)) {
     const constraint = ptrOf(shapes, [q.object]);
     const select = constraint.out([sh('select')]).value;

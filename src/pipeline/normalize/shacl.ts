@@ -74,7 +74,8 @@ function shapeName(shapes: Store, shape: Term | undefined): string | undefined {
     const p = shapes.getObjects(shape as never, `${SH}path`, null)[0];
     return `${localName(parent.value)}${p?.termType === 'NamedNode' ? `/${localName(p.value)}` : ''}`;
   }
-  for (const parent of shapes.getSubjects(`${SH}sparql`, shape as never, null)) if (parent.termType === 'NamedNode') return localName(parent.value);
+  for (const parent of shapes.getSubjects(`${SH}sparql`, shape as never, null))
+    if (parent.termType === 'NamedNode') return localName(parent.value);
   return undefined;
 }
 
@@ -85,8 +86,15 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
     import('./shacl-sparql.js'),
   ]);
   // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
-  const factory = { ...DataFactory, dataset: (quads?: Iterable<unknown>) => new N3Store(quads ? ([...quads] as never) : undefined) };
-  const options = { prefixes: input.prefixes, ...(input.locate ? { locate: input.locate } : {}), ...(input.locateNode ? { locateNode: input.locateNode } : {}) };
+  const factory = {
+    ...DataFactory,
+    dataset: (quads?: Iterable<unknown>) => new N3Store(quads ? ([...quads] as never) : undefined),
+  };
+  const options = {
+    prefixes: input.prefixes,
+    ...(input.locate ? { locate: input.locate } : {}),
+    ...(input.locateNode ? { locateNode: input.locateNode } : {}),
+  };
   await checkShapesSparql(input.shapes as never, input.engine, options);
   const validator = new Validator(input.shapes, { factory, ...sparqlPlugins(input.engine, options) } as never);
   const report = await validator.validate({ dataset: input.data });
@@ -95,13 +103,23 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
     const focus = r.focusNode?.term;
     const value = r.value?.term;
     const step = r.path?.[0];
-    const first = step && step.start !== 'object' && (!step.quantifier || step.quantifier === 'one') && step.predicates?.length === 1 ? step.predicates[0] : undefined;
+    const first =
+      step &&
+      step.start !== 'object' &&
+      (!step.quantifier || step.quantifier === 'one') &&
+      step.predicates?.length === 1
+        ? step.predicates[0]
+        : undefined;
     const single = r.path?.length === 1 ? first : undefined;
     // Most precise place first: the offending value's triple, the property on the focus, the focus itself.
     let pos: Position | undefined;
     if (focus && single && value) pos = input.positions.triple(focus, single, value)?.object;
     if (focus && !r.path?.length && value && !pos) pos = input.positions.withObject(focus, value)?.object;
-    if (focus && first && !pos) for (const t of input.positions.withPredicate(focus, first)) { pos = t.predicate; break; }
+    if (focus && first && !pos)
+      for (const t of input.positions.withPredicate(focus, first)) {
+        pos = t.predicate;
+        break;
+      }
     if (focus && !pos) pos = input.positions.subject(focus);
     const shapeTerm = r.shape?.ptr?.term;
     const shapePos = shapeTerm ? input.shapePositions.subject(shapeTerm) : undefined;
@@ -126,9 +144,15 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
       ...(pos ? { line: pos.line, col: pos.col } : shapePos && !pos ? { line: shapePos.line, col: shapePos.col } : {}),
       message: `${where}: ${message}`,
     };
-    if (pos === undefined && shapePos) d.hint = `the node has no place in the specs (it was inferred); the shape is at ${at(shapePos)}`;
+    if (pos === undefined && shapePos)
+      d.hint = `the node has no place in the specs (it was inferred); the shape is at ${at(shapePos)}`;
     if (!r.severity || r.severity.value === `${SH}Violation`) out.violations.push(d);
-    else out.warnings.push({ ...d, severity: 'warning', message: r.severity.value === `${SH}Info` ? `${d.message} [Info]` : d.message });
+    else
+      out.warnings.push({
+        ...d,
+        severity: 'warning',
+        message: r.severity.value === `${SH}Info` ? `${d.message} [Info]` : d.message,
+      });
   }
   return out;
 }

@@ -10,7 +10,12 @@ interface Term {
 export function compactIri(iri: string, prefixes: Record<string, string>): string {
   let best: [string, string] | undefined;
   for (const [prefix, ns] of Object.entries(prefixes)) {
-    if (ns && iri.startsWith(ns) && /^[A-Za-z_][\w.-]*$|^$/.test(iri.slice(ns.length)) && (!best || ns.length > best[1].length)) {
+    if (
+      ns &&
+      iri.startsWith(ns) &&
+      /^[A-Za-z_][\w.-]*$|^$/.test(iri.slice(ns.length)) &&
+      (!best || ns.length > best[1].length)
+    ) {
       best = [prefix, ns];
     }
   }

@@ -10,7 +10,10 @@ interface N3ErrorContext {
 }
 
 /** Where an n3 error points: the offending token when there is one, else the text the lexer choked on. */
-export function turtleErrorPosition(text: string, err: Error & { context?: N3ErrorContext }): { line?: number; col?: number } {
+export function turtleErrorPosition(
+  text: string,
+  err: Error & { context?: N3ErrorContext },
+): { line?: number; col?: number } {
   const ctx = err.context;
   const line = ctx?.token?.line ?? ctx?.line;
   if (line === undefined) return {};
@@ -22,7 +25,8 @@ export function turtleErrorPosition(text: string, err: Error & { context?: N3Err
     const at = lineText.indexOf(issue.slice(0, 10), from);
     if (at >= 0) return { line, col: at + 1 };
   }
-  if (ctx?.previousToken?.line === line && ctx.previousToken.end !== undefined) return { line, col: ctx.previousToken.end + 1 };
+  if (ctx?.previousToken?.line === line && ctx.previousToken.end !== undefined)
+    return { line, col: ctx.previousToken.end + 1 };
   return { line, col: 1 };
 }
 
@@ -63,7 +67,13 @@ export async function parseTurtleInto(
   if (failure) {
     const { line, col } = turtleErrorPosition(text, failure);
     const message = failure.message.replace(/ on line \d+\.$/, '');
-    throw new InputError({ rule: 'turtle/syntax', file, ...(line !== undefined ? { line } : {}), ...(col !== undefined ? { col } : {}), message });
+    throw new InputError({
+      rule: 'turtle/syntax',
+      file,
+      ...(line !== undefined ? { line } : {}),
+      ...(col !== undefined ? { col } : {}),
+      message,
+    });
   }
   return count;
 }

@@ -15,7 +15,12 @@ const RDFS = 'http://www.w3.org/2000/01/rdf-schema#';
 const OWL = 'http://www.w3.org/2002/07/owl#';
 const VANN_NS = 'http://purl.org/vocab/vann/preferredNamespaceUri';
 const CLASS_TYPES = new Set([`${RDFS}Class`, `${OWL}Class`]);
-const PROPERTY_TYPES = new Set([`${RDF}Property`, `${OWL}ObjectProperty`, `${OWL}DatatypeProperty`, `${OWL}AnnotationProperty`]);
+const PROPERTY_TYPES = new Set([
+  `${RDF}Property`,
+  `${OWL}ObjectProperty`,
+  `${OWL}DatatypeProperty`,
+  `${OWL}AnnotationProperty`,
+]);
 
 interface Vocabulary {
   namespace: string;
@@ -31,7 +36,14 @@ interface Vocabulary {
 export function closedVocabularies(store: Store, positions: SourceIndex): Vocabulary[] {
   const out: Vocabulary[] = [];
   for (const q of store.readQuads(null, VANN_NS as never, null, null) as Iterable<Quad>) {
-    if (!store.has({ subject: q.subject, predicate: { termType: 'NamedNode', value: `${RDF}type` }, object: { termType: 'NamedNode', value: `${OWL}Ontology` } } as never)) continue;
+    if (
+      !store.has({
+        subject: q.subject,
+        predicate: { termType: 'NamedNode', value: `${RDF}type` },
+        object: { termType: 'NamedNode', value: `${OWL}Ontology` },
+      } as never)
+    )
+      continue;
     const file = positions.subject(q.subject)?.file;
     if (!file) continue;
     const namespace = q.object.value;
@@ -54,7 +66,11 @@ type Role = 'class' | 'property' | 'term';
 const PLURAL: Record<Role, string> = { class: 'classes', property: 'properties', term: 'terms' };
 
 /** One error per undeclared term and place, sorted by place. */
-export function checkVocabulary(store: Store, positions: SourceIndex, fallbackPrefixes: Record<string, string>): Diagnostic[] {
+export function checkVocabulary(
+  store: Store,
+  positions: SourceIndex,
+  fallbackPrefixes: Record<string, string>,
+): Diagnostic[] {
   const vocabs = closedVocabularies(store, positions);
   if (vocabs.length === 0) return [];
   const found = new Map<string, Diagnostic>();
@@ -67,7 +83,10 @@ export function checkVocabulary(store: Store, positions: SourceIndex, fallbackPr
     const show = (x: string) => positions.show({ termType: 'NamedNode', value: x }, pos.file, fallbackPrefixes);
     const pool = role === 'class' ? v.classes : role === 'property' ? v.properties : v.all;
     const local = iri.slice(v.namespace.length);
-    const near = closest(local, [...pool].map((x) => x.slice(v.namespace.length)));
+    const near = closest(
+      local,
+      [...pool].map((x) => x.slice(v.namespace.length)),
+    );
     const kind = role === 'term' ? 'term' : role;
     found.set(key, {
       rule: `vocabulary/unknown-${kind}`,

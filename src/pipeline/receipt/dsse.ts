@@ -28,7 +28,8 @@ export class KeyError extends Error {
 }
 
 function ed25519(key: KeyObject, what: string): KeyObject {
-  if (key.asymmetricKeyType !== 'ed25519') throw new KeyError(`${what} is a ${key.asymmetricKeyType} key; ggen signs with ed25519`);
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new KeyError(`${what} is a ${key.asymmetricKeyType} key; ggen signs with ed25519`);
   return key;
 }
 
@@ -51,7 +52,9 @@ export function loadPublicKey(spec: string): KeyObject {
 }
 
 export function keyId(pub: KeyObject): string {
-  return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(pub.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function signEnvelope(payload: Buffer, privateKey: KeyObject): Envelope {
@@ -68,13 +71,18 @@ export function serializeEnvelope(env: Envelope): string {
 }
 
 /** Verifies at least one signature by `publicKey`; returns the payload, or a reason. */
-export function verifyEnvelope(env: Envelope, publicKey: KeyObject): { ok: true; payload: Buffer } | { ok: false; reason: string } {
+export function verifyEnvelope(
+  env: Envelope,
+  publicKey: KeyObject,
+): { ok: true; payload: Buffer } | { ok: false; reason: string } {
   if (env?.payloadType !== PAYLOAD_TYPE) return { ok: false, reason: `payloadType is not ${PAYLOAD_TYPE}` };
-  if (typeof env.payload !== 'string' || !Array.isArray(env.signatures)) return { ok: false, reason: 'not a DSSE envelope' };
+  if (typeof env.payload !== 'string' || !Array.isArray(env.signatures))
+    return { ok: false, reason: 'not a DSSE envelope' };
   const payload = Buffer.from(env.payload, 'base64');
   const message = pae(env.payloadType, payload);
   for (const s of env.signatures) {
-    if (typeof s?.sig === 'string' && verify(null, message, publicKey, Buffer.from(s.sig, 'base64'))) return { ok: true, payload };
+    if (typeof s?.sig === 'string' && verify(null, message, publicKey, Buffer.from(s.sig, 'base64')))
+      return { ok: true, payload };
   }
   return { ok: false, reason: 'no signature verifies with the given public key' };
 }

@@ -18,7 +18,9 @@ import type { Manifest, PackInfo } from '../types.js';
 
 /** The pack a root-relative file belongs to, if any. */
 export function packOf(packs: PackInfo[], file: string): PackInfo | undefined {
-  return packs.find((p) => file === p.dir || file.startsWith(`${p.dir}/`) || (p.dir === '.' && !file.startsWith('../')));
+  return packs.find(
+    (p) => file === p.dir || file.startsWith(`${p.dir}/`) || (p.dir === '.' && !file.startsWith('../')),
+  );
 }
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';
@@ -44,7 +46,11 @@ export interface Statement {
     buildDefinition: {
       buildType: string;
       externalParameters: { command: string; manifest: { path: string; content: unknown } };
-      internalParameters: { outputDir: string; templates: string; packs?: Array<{ name: string; version: string; path: string }> };
+      internalParameters: {
+        outputDir: string;
+        templates: string;
+        packs?: Array<{ name: string; version: string; path: string }>;
+      };
       resolvedDependencies: ResourceDescriptor[];
     };
     runDetails: {
@@ -107,7 +113,9 @@ export function buildStatement(input: ReceiptInput): Statement {
         internalParameters: {
           outputDir: input.manifest.generation.outputDir,
           templates: input.manifest.generation.templates,
-          ...(input.manifest.packs?.length ? { packs: input.manifest.packs.map((p) => ({ name: p.name, version: p.version, path: p.dir })) } : {}),
+          ...(input.manifest.packs?.length
+            ? { packs: input.manifest.packs.map((p) => ({ name: p.name, version: p.version, path: p.dir })) }
+            : {}),
         },
         resolvedDependencies: [
           ...input.inputs
@@ -119,7 +127,9 @@ export function buildStatement(input: ReceiptInput): Statement {
               return { uri: `file:${f.path}`, digest: { sha256: f.sha256 }, annotations };
             })
             .sort(byKey((d) => d.uri!)),
-          ...[...input.packages].sort(byKey((p) => (p.name === 'ggen-ts' ? '' : p.name))).map((p): ResourceDescriptor => ({ uri: purl(p.name, p.version) })),
+          ...[...input.packages]
+            .sort(byKey((p) => (p.name === 'ggen-ts' ? '' : p.name)))
+            .map((p): ResourceDescriptor => ({ uri: purl(p.name, p.version) })),
         ],
       },
       runDetails: {
@@ -128,12 +138,20 @@ export function buildStatement(input: ReceiptInput): Statement {
           {
             name: 'graph',
             digest: { sha256: input.graph.digest },
-            annotations: { triples: input.graph.tripleCount, inferred: input.graph.inferredTriples, rounds: input.graph.rounds },
+            annotations: {
+              triples: input.graph.tripleCount,
+              inferred: input.graph.inferredTriples,
+              rounds: input.graph.rounds,
+            },
           },
           ...input.outputs
             .filter((o) => o.mode === 'create_once')
             .sort(byKey((o) => o.path))
-            .map((o): ResourceDescriptor => ({ name: o.path, uri: `file:${o.path}`, annotations: { mode: 'create_once' } })),
+            .map((o): ResourceDescriptor => ({
+              name: o.path,
+              uri: `file:${o.path}`,
+              annotations: { mode: 'create_once' },
+            })),
         ],
       },
     },
@@ -185,15 +203,19 @@ export function parseStatement(text: string): ReceiptView {
   if (!Array.isArray(s.subject)) throw new Error('subject is not a list');
   const subjects = new Map<string, string>();
   for (const sub of s.subject) {
-    if (typeof sub?.name !== 'string' || !isHex(sub.digest?.sha256)) throw new Error('a subject lacks a name or sha256');
-    if (!isRecordedPath(sub.name)) throw new Error(`subject ${JSON.stringify(sub.name)} is not a relative path inside the project`);
+    if (typeof sub?.name !== 'string' || !isHex(sub.digest?.sha256))
+      throw new Error('a subject lacks a name or sha256');
+    if (!isRecordedPath(sub.name))
+      throw new Error(`subject ${JSON.stringify(sub.name)} is not a relative path inside the project`);
     subjects.set(sub.name, sub.digest.sha256);
   }
   const outputDir: unknown = s.predicate?.buildDefinition?.internalParameters?.outputDir;
-  if (outputDir !== undefined && !insideProject(outputDir)) throw new Error(`outputDir ${JSON.stringify(outputDir)} is not a relative path inside the project`);
+  if (outputDir !== undefined && !insideProject(outputDir))
+    throw new Error(`outputDir ${JSON.stringify(outputDir)} is not a relative path inside the project`);
   const deps = s.predicate?.buildDefinition?.resolvedDependencies;
   const byproducts = s.predicate?.runDetails?.byproducts;
-  if (!Array.isArray(deps) || !Array.isArray(byproducts)) throw new Error('predicate lacks resolvedDependencies or byproducts');
+  if (!Array.isArray(deps) || !Array.isArray(byproducts))
+    throw new Error('predicate lacks resolvedDependencies or byproducts');
   const inputs = new Map<string, { sha256: string; role: string }>();
   const packages = new Map<string, string>();
   for (const d of deps) {
@@ -202,14 +224,19 @@ export function parseStatement(text: string): ReceiptView {
       const p = d.uri.slice(5);
       // A pack's files may sit above the project (ggen-ts hoisted to a workspace root's node_modules).
       const packFile = typeof d.annotations?.pack === 'string' && isRecordedPath(p.replace(/^(\.\.\/)+/, ''));
-      if (!isRecordedPath(p) && !packFile) throw new Error(`input ${JSON.stringify(d.uri)} is not a relative path inside the project`);
+      if (!isRecordedPath(p) && !packFile)
+        throw new Error(`input ${JSON.stringify(d.uri)} is not a relative path inside the project`);
       inputs.set(p, { sha256: d.digest.sha256, role: String(d.annotations?.role ?? '') });
     }
     const m = /^pkg:npm\/(.+)@([^@]+)$/.exec(d.uri);
     if (m) packages.set(m[1]!.replace(/^%40/, '@'), m[2]!);
   }
-  const createOnce = byproducts.filter((b) => b?.annotations?.mode === 'create_once' && typeof b.name === 'string').map((b) => b.name!);
-  for (const p of createOnce) if (!isRecordedPath(p)) throw new Error(`create_once byproduct ${JSON.stringify(p)} is not a relative path inside the project`);
+  const createOnce = byproducts
+    .filter((b) => b?.annotations?.mode === 'create_once' && typeof b.name === 'string')
+    .map((b) => b.name!);
+  for (const p of createOnce)
+    if (!isRecordedPath(p))
+      throw new Error(`create_once byproduct ${JSON.stringify(p)} is not a relative path inside the project`);
   const graphDigest = byproducts.find((b) => b?.name === 'graph')?.digest?.sha256;
   return { statement: s, subjects, createOnce, inputs, packages, graphDigest };
 }

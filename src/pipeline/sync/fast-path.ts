@@ -35,10 +35,16 @@ export async function checkUpToDate(manifest: Manifest, previous: ReceiptView): 
   for (const [p, rec] of previous.inputs) {
     if (DISCOVERABLE_ROLES.has(rec.role) && !now.has(p)) return no(`input ${p} is gone`);
   }
-  const checks = await Promise.all([...previous.inputs].map(async ([p, rec]) => ((await hashFile(path.join(manifest.root, p))) === rec.sha256 ? null : p)));
+  const checks = await Promise.all(
+    [...previous.inputs].map(async ([p, rec]) =>
+      (await hashFile(path.join(manifest.root, p))) === rec.sha256 ? null : p,
+    ),
+  );
   const changed = checks.find((c) => c !== null);
   if (changed) return no(`${changed} changed`);
-  const subjects = await Promise.all([...previous.subjects].map(async ([p, d]) => ((await hashFile(path.join(manifest.root, p))) === d ? null : p)));
+  const subjects = await Promise.all(
+    [...previous.subjects].map(async ([p, d]) => ((await hashFile(path.join(manifest.root, p))) === d ? null : p)),
+  );
   const drift = subjects.find((s) => s !== null);
   if (drift) return no(`${drift} differs from the receipt`);
   for (const p of previous.createOnce) if (!existsSync(path.join(manifest.root, p))) return no(`${p} is missing`);

@@ -18,15 +18,25 @@ export interface InputEntry {
 }
 
 /** Roles whose file set is found from the manifest and the templates directory alone. */
-export const DISCOVERABLE_ROLES: ReadonlySet<string> = new Set(['manifest', 'pack', 'spec', 'shapes', 'rule', 'template', 'partial']);
+export const DISCOVERABLE_ROLES: ReadonlySet<string> = new Set([
+  'manifest',
+  'pack',
+  'spec',
+  'shapes',
+  'rule',
+  'template',
+  'partial',
+]);
 
 export async function discoverInputs(manifest: Manifest): Promise<InputEntry[]> {
   const list: InputEntry[] = [{ path: manifest.path, role: 'manifest' }];
   for (const p of manifest.packs ?? []) list.push({ path: p.manifestFile, role: 'pack' });
   for (const s of await resolveSources(manifest)) list.push({ path: s, role: 'spec' });
   for (const s of manifest.validation.shacl) list.push({ path: s, role: 'shapes' });
-  for (const r of manifest.inference.rules) if (r.construct.file !== manifest.path) list.push({ path: r.construct.file, role: 'rule' });
-  for (const g of manifest.validation.ask) if (g.ask.file !== manifest.path) list.push({ path: g.ask.file, role: 'rule' });
+  for (const r of manifest.inference.rules)
+    if (r.construct.file !== manifest.path) list.push({ path: r.construct.file, role: 'rule' });
+  for (const g of manifest.validation.ask)
+    if (g.ask.file !== manifest.path) list.push({ path: g.ask.file, role: 'rule' });
   const t = await discoverTemplateFiles(manifest);
   for (const p of t.templates) list.push({ path: p, role: 'template' });
   for (const p of t.partials) list.push({ path: p, role: 'partial' });

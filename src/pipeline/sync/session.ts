@@ -16,8 +16,15 @@ export class SyncSession {
   readonly renderer: RendererCache = { key: '', compiled: new Map() };
 
   /** The warm engine for this engine name and prefix set (either can change between runs: `ggen.toml` is watched). */
-  engine(name: string | undefined, prefixes: Record<string, string>, create: () => Promise<QueryEngine>): Promise<QueryEngine> {
-    const key = JSON.stringify([name ?? null, Object.entries(prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
+  engine(
+    name: string | undefined,
+    prefixes: Record<string, string>,
+    create: () => Promise<QueryEngine>,
+  ): Promise<QueryEngine> {
+    const key = JSON.stringify([
+      name ?? null,
+      Object.entries(prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    ]);
     let e = this.engines.get(key);
     if (!e) {
       e = create();

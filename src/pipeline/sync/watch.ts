@@ -55,7 +55,10 @@ export function watchSetFor(manifest: Manifest, inputs: string[]): WatchSet {
   for (const source of manifest.ontology.sources) {
     if (!hasGlobMagic(source)) continue;
     const segs = source.split('/');
-    const fixed = segs.slice(0, segs.findIndex((s) => hasGlobMagic(s)));
+    const fixed = segs.slice(
+      0,
+      segs.findIndex((s) => hasGlobMagic(s)),
+    );
     const base = path.resolve(root, ...fixed);
     openDirs.add(base);
     if (source.includes('**')) for (const d of subdirs(base)) openDirs.add(d);
@@ -65,7 +68,10 @@ export function watchSetFor(manifest: Manifest, inputs: string[]): WatchSet {
     openDirs.add(templates);
     for (const d of subdirs(templates)) openDirs.add(d);
   }
-  return { files: [...new Set([manifest.path, ...inputs].map((p) => path.resolve(root, p)))].sort(), openDirs: [...openDirs].sort() };
+  return {
+    files: [...new Set([manifest.path, ...inputs].map((p) => path.resolve(root, p)))].sort(),
+    openDirs: [...openDirs].sort(),
+  };
 }
 
 function subdirs(dir: string): string[] {
@@ -118,7 +124,9 @@ export class InputWatcher {
     for (const dir of dirs) {
       if (this.handles.has(dir) || !existsSync(dir)) continue;
       try {
-        const h = watch(dir, { persistent: true }, (_event, name) => this.event(dir, name === null ? null : String(name)));
+        const h = watch(dir, { persistent: true }, (_event, name) =>
+          this.event(dir, name === null ? null : String(name)),
+        );
         h.on('error', () => {
           h.close();
           if (this.handles.get(dir) === h) this.handles.delete(dir);

@@ -5,7 +5,19 @@
  * a symlink: a planted file or link at a guessable name cannot redirect the write.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmdirSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { refuseSymlinks } from './paths.js';
 
@@ -59,7 +71,8 @@ export function removeLeftoverTemps(dir: string): string[] {
   return removed;
 }
 
-export const tempPathFor = (abs: string): string => path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(8).toString('hex')}.tmp`);
+export const tempPathFor = (abs: string): string =>
+  path.join(path.dirname(abs), `.${path.basename(abs)}.${randomBytes(8).toString('hex')}.tmp`);
 
 /**
  * Writes `abs` atomically. With `within` (a directory above it), every directory between the two

@@ -4,7 +4,12 @@
  */
 const MAX_CELLS = 4_000_000;
 
-export function unifiedDiff(oldText: string, newText: string, name: string, opts: { context?: number; maxLines?: number } = {}): string {
+export function unifiedDiff(
+  oldText: string,
+  newText: string,
+  name: string,
+  opts: { context?: number; maxLines?: number } = {},
+): string {
   const context = opts.context ?? 2;
   const maxLines = opts.maxLines ?? 40;
   const a = oldText === '' ? [] : oldText.replace(/\n$/, '').split('\n');
@@ -28,7 +33,10 @@ export function unifiedDiff(oldText: string, newText: string, name: string, opts
     const lcs = new Uint32Array((n + 1) * (m + 1));
     for (let i = n - 1; i >= 0; i--) {
       for (let j = m - 1; j >= 0; j--) {
-        lcs[i * (m + 1) + j] = am[i] === bm[j] ? lcs[(i + 1) * (m + 1) + j + 1]! + 1 : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!);
+        lcs[i * (m + 1) + j] =
+          am[i] === bm[j]
+            ? lcs[(i + 1) * (m + 1) + j + 1]! + 1
+            : Math.max(lcs[(i + 1) * (m + 1) + j]!, lcs[i * (m + 1) + j + 1]!);
       }
     }
     ops = [];
@@ -39,7 +47,8 @@ export function unifiedDiff(oldText: string, newText: string, name: string, opts
         ops.push([' ', am[i]!]);
         i++;
         j++;
-      } else if (i < n && (j === m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!)) ops.push(['-', am[i++]!]);
+      } else if (i < n && (j === m || lcs[(i + 1) * (m + 1) + j]! >= lcs[i * (m + 1) + j + 1]!))
+        ops.push(['-', am[i++]!]);
       else ops.push(['+', bm[j++]!]);
     }
   }
@@ -83,11 +92,14 @@ export function unifiedDiff(oldText: string, newText: string, name: string, opts
     const hunk = full.slice(start, end);
     const oStart = oldNo - back;
     const nStart = newNo - back;
-    lines.push(`@@ -${oStart},${hunk.filter((o) => o.k !== '+').length} +${nStart},${hunk.filter((o) => o.k !== '-').length} @@`);
+    lines.push(
+      `@@ -${oStart},${hunk.filter((o) => o.k !== '+').length} +${nStart},${hunk.filter((o) => o.k !== '-').length} @@`,
+    );
     for (const o of hunk) lines.push(o.k + o.l);
     for (let j = i; j < end; j++) advance(full[j]!);
     i = end;
   }
-  const shown = lines.length > maxLines ? [...lines.slice(0, maxLines), `... ${lines.length - maxLines} more lines`] : lines;
+  const shown =
+    lines.length > maxLines ? [...lines.slice(0, maxLines), `... ${lines.length - maxLines} more lines`] : lines;
   return [...header, ...shown].join('\n');
 }

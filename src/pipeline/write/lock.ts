@@ -69,7 +69,9 @@ export async function acquireLock(root: string, waitMs = 60_000): Promise<() => 
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new LockBusy(`another ggen sync (pid ${owner}) holds ${path.relative(root, file)}; wait for it to finish, or delete the file if that process is gone`);
+      throw new LockBusy(
+        `another ggen sync (pid ${owner}) holds ${path.relative(root, file)}; wait for it to finish, or delete the file if that process is gone`,
+      );
     }
     await sleep(50);
   }

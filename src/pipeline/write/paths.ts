@@ -9,7 +9,8 @@ export class PathEscape extends Error {
   override readonly name = 'PathEscape';
 }
 
-const inside = (dir: string, p: string): boolean => p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
+const inside = (dir: string, p: string): boolean =>
+  p === dir || p.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep);
 
 export class OutputRoot {
   readonly abs: string;
@@ -75,7 +76,8 @@ export function refuseSymlinks(root: string, rel: string): void {
       throw err;
     }
     const shown = path.relative(root, at).split(path.sep).join('/');
-    if (st.isSymbolicLink()) throw new PathEscape(`${shown} is a symlink; ggen does not write through symlinks (make it a real directory)`);
+    if (st.isSymbolicLink())
+      throw new PathEscape(`${shown} is a symlink; ggen does not write through symlinks (make it a real directory)`);
     if (!st.isDirectory()) throw new PathEscape(`${shown} is not a directory`);
   }
 }

@@ -79,11 +79,17 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
     else if (!prevSubjects.has(rel)) {
       [action, reason] = input.force
         ? ['update', 'exists but no receipt lists it; overwritten (--force)']
-        : ['conflict', 'exists but no previous receipt lists it (not written by ggen, or the receipt is missing); use --force to overwrite'];
+        : [
+            'conflict',
+            'exists but no previous receipt lists it (not written by ggen, or the receipt is missing); use --force to overwrite',
+          ];
     } else if (prevSubjects.get(rel) !== sha256(disk)) {
       [action, reason] = input.force
         ? ['update', 'edited by hand since the last sync; overwritten (--force)']
-        : ['conflict', 'edited by hand since the last sync (it no longer matches the receipt); use --force to overwrite'];
+        : [
+            'conflict',
+            'edited by hand since the last sync (it no longer matches the receipt); use --force to overwrite',
+          ];
     } else [action, reason] = ['update', 'specs or templates changed'];
     entries.push({ ...base, action, reason });
   }
@@ -97,8 +103,24 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
     const disk = await readIfExists(abs);
     if (!disk) continue;
     const old = disk.toString('utf8');
-    if (sha256(disk) === recorded) entries.push({ path: rel, abs, action: 'delete', reason: 'orphan: no template produces it any more', mode: 'overwrite', old });
-    else entries.push({ path: rel, abs, action: 'keep', reason: 'orphan edited by hand since the last sync; kept, and no longer tracked', mode: 'overwrite', old });
+    if (sha256(disk) === recorded)
+      entries.push({
+        path: rel,
+        abs,
+        action: 'delete',
+        reason: 'orphan: no template produces it any more',
+        mode: 'overwrite',
+        old,
+      });
+    else
+      entries.push({
+        path: rel,
+        abs,
+        action: 'keep',
+        reason: 'orphan edited by hand since the last sync; kept, and no longer tracked',
+        mode: 'overwrite',
+        old,
+      });
   }
 
   entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
@@ -113,7 +135,9 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
   const { writeAtomicAsync, removeFile, removeLeftoverTemps } = await import('./atomic.js');
   const { mkdirSync } = await import('node:fs');
-  const writes = plan.entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined);
+  const writes = plan.entries.filter(
+    (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
+  );
   for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) mkdirSync(dir, { recursive: true });
   // fsync dominates for thousands of files; a bounded number in flight overlaps them.
   let next = 0;

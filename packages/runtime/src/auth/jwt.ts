@@ -156,8 +156,22 @@ export class TokenService {
     }
     const iat = Math.floor(this.now() / 1000);
     return {
-      accessToken: this.sign({ sub: subject, typ: 'access', iat, exp: iat + this.accessTtlSeconds, jti: randomUUID(), fam: family }),
-      refreshToken: this.sign({ sub: subject, typ: 'refresh', iat, exp: iat + this.refreshTtlSeconds, jti: randomUUID(), fam: family }),
+      accessToken: this.sign({
+        sub: subject,
+        typ: 'access',
+        iat,
+        exp: iat + this.accessTtlSeconds,
+        jti: randomUUID(),
+        fam: family,
+      }),
+      refreshToken: this.sign({
+        sub: subject,
+        typ: 'refresh',
+        iat,
+        exp: iat + this.refreshTtlSeconds,
+        jti: randomUUID(),
+        fam: family,
+      }),
       tokenType: 'Bearer',
       expiresIn: this.accessTtlSeconds,
       refreshExpiresIn: this.refreshTtlSeconds,
@@ -170,7 +184,12 @@ export class TokenService {
    * same subject as long as the secret is the same; the value cannot be read back from it.
    */
   opaqueSubject(namespace: string, value: string): string {
-    const mac = createHmac('sha256', this.key).update('ggen-subject\0').update(namespace).update('\0').update(value).digest();
+    const mac = createHmac('sha256', this.key)
+      .update('ggen-subject\0')
+      .update(namespace)
+      .update('\0')
+      .update(value)
+      .digest();
     return `u_${mac.subarray(0, 16).toString('base64url')}`;
   }
 
@@ -209,7 +228,9 @@ export class TokenService {
   }
 
   private familyRevoked(fam: string): boolean {
-    return this.consumed.isFamilyRevoked !== undefined ? this.consumed.isFamilyRevoked(fam) : this.revokedHere.isFamilyRevoked(fam);
+    return this.consumed.isFamilyRevoked !== undefined
+      ? this.consumed.isFamilyRevoked(fam)
+      : this.revokedHere.isFamilyRevoked(fam);
   }
 
   private sign(claims: TokenClaims): string {
@@ -223,7 +244,8 @@ export class TokenService {
   }
 
   private verify(token: string, expected: TokenType): TokenClaims {
-    if (typeof token !== 'string' || token.length > 8192) throw new AuthError('malformed_token', 'token is not a string of sane length');
+    if (typeof token !== 'string' || token.length > 8192)
+      throw new AuthError('malformed_token', 'token is not a string of sane length');
     const parts = token.split('.');
     if (parts.length !== 3) throw new AuthError('malformed_token', 'token must have three segments');
     const [h, p, s] = parts as [string, string, string];
@@ -231,7 +253,8 @@ export class TokenService {
     if (header.alg !== 'HS256') {
       throw new AuthError('unsupported_algorithm', `token alg must be HS256, got ${JSON.stringify(header.alg)}`);
     }
-    if (header.typ !== undefined && header.typ !== 'JWT') throw new AuthError('malformed_token', 'token header typ must be JWT');
+    if (header.typ !== undefined && header.typ !== 'JWT')
+      throw new AuthError('malformed_token', 'token header typ must be JWT');
     if (header.crit !== undefined) throw new AuthError('malformed_token', 'token header crit is not supported');
     // Only the canonical encoding: base64url decoding ignores the last character's unused bits,
     // which would make several strings carry one signature.
@@ -247,15 +270,18 @@ export class TokenService {
     if (!isNumericDate(c.iat) || !isNumericDate(c.exp)) throw new AuthError('malformed_token', 'token iat/exp missing');
     if (c.nbf !== undefined && !isNumericDate(c.nbf)) throw new AuthError('malformed_token', 'token nbf is not a date');
     if (c.typ !== 'access' && c.typ !== 'refresh') throw new AuthError('malformed_token', 'token typ claim missing');
-    if (this.issuer !== undefined && c.iss !== this.issuer) throw new AuthError('malformed_token', 'token issuer does not match');
+    if (this.issuer !== undefined && c.iss !== this.issuer)
+      throw new AuthError('malformed_token', 'token issuer does not match');
     if (c.typ !== expected) throw new AuthError('wrong_token_type', `expected a ${expected} token, got ${c.typ}`);
     const nowS = this.now() / 1000;
     if (nowS >= c.exp + this.leeway) throw new AuthError('token_expired', 'token has expired');
     if (c.iat > nowS + this.leeway || (c.nbf !== undefined && c.nbf > nowS + this.leeway)) {
       throw new AuthError('token_not_yet_valid', 'token is not valid yet');
     }
-    if (c.fam !== undefined && (typeof c.fam !== 'string' || c.fam.length === 0)) throw new AuthError('malformed_token', 'token fam is not a string');
-    if (typeof c.fam === 'string' && this.familyRevoked(c.fam)) throw new AuthError('token_revoked', 'token was revoked (logout or refresh-token reuse)');
+    if (c.fam !== undefined && (typeof c.fam !== 'string' || c.fam.length === 0))
+      throw new AuthError('malformed_token', 'token fam is not a string');
+    if (typeof c.fam === 'string' && this.familyRevoked(c.fam))
+      throw new AuthError('token_revoked', 'token was revoked (logout or refresh-token reuse)');
     const claims: TokenClaims = { sub: c.sub, typ: c.typ, iat: c.iat, exp: c.exp, jti: c.jti };
     if (c.nbf !== undefined) claims.nbf = c.nbf;
     if (typeof c.iss === 'string') claims.iss = c.iss;

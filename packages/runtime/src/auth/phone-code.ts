@@ -120,15 +120,28 @@ export class PhoneCodeLogin {
     }
     this.resendIntervalSeconds = settings.resendIntervalSeconds ?? 30;
     if (!Number.isSafeInteger(this.resendIntervalSeconds) || this.resendIntervalSeconds < 0) {
-      throw new Error(`PhoneCodeLogin: resendIntervalSeconds must be an integer >= 0, got ${this.resendIntervalSeconds}`);
+      throw new Error(
+        `PhoneCodeLogin: resendIntervalSeconds must be an integer >= 0, got ${this.resendIntervalSeconds}`,
+      );
     }
-    this.maxResendIntervalSeconds = nonNegativeInt(settings.maxResendIntervalSeconds ?? 3600, 'maxResendIntervalSeconds');
+    this.maxResendIntervalSeconds = nonNegativeInt(
+      settings.maxResendIntervalSeconds ?? 3600,
+      'maxResendIntervalSeconds',
+    );
     this.attemptWindowSeconds = positiveInt(settings.attemptWindowSeconds ?? 3600, 'attemptWindowSeconds');
     this.maxLiveCodes = positiveInt(settings.maxLiveCodes ?? 3, 'maxLiveCodes');
     this.maxPending = positiveInt(settings.maxPending ?? 10_000, 'maxPending');
     this.now = settings.now ?? Date.now;
-    this.globalRate = new FixedWindowCounter(positiveInt(settings.globalRequestsPerMinute ?? 600, 'globalRequestsPerMinute'), 60_000, this.now);
-    this.sourceRate = new FixedWindowCounter(positiveInt(settings.sourceRequestsPerMinute ?? 20, 'sourceRequestsPerMinute'), 60_000, this.now);
+    this.globalRate = new FixedWindowCounter(
+      positiveInt(settings.globalRequestsPerMinute ?? 600, 'globalRequestsPerMinute'),
+      60_000,
+      this.now,
+    );
+    this.sourceRate = new FixedWindowCounter(
+      positiveInt(settings.sourceRequestsPerMinute ?? 20, 'sourceRequestsPerMinute'),
+      60_000,
+      this.now,
+    );
     this.rand = settings.randomInt ?? randomInt;
     this.subjectFor = settings.subjectFor ?? ((p) => tokens.opaqueSubject('phone', p));
   }
@@ -147,17 +160,20 @@ export class PhoneCodeLogin {
     if (st !== undefined) this.rollWindow(st, t);
     if (st === undefined) {
       if (this.phones.size >= this.maxPending) this.sweep();
-      if (this.phones.size >= this.maxPending) throw new AuthError('rate_limited', 'too many pending codes; try again later');
+      if (this.phones.size >= this.maxPending)
+        throw new AuthError('rate_limited', 'too many pending codes; try again later');
       st = { codes: [], lastRequestAt: -Infinity, requests: 0, failures: 0, windowStart: t };
       this.phones.set(phone, st);
     }
-    if (st.failures >= this.maxAttempts) throw new AuthError('too_many_attempts', 'too many wrong codes for this phone; try again later', 0);
+    if (st.failures >= this.maxAttempts)
+      throw new AuthError('too_many_attempts', 'too many wrong codes for this phone; try again later', 0);
     const wait = this.resendWaitMs(st);
     if (t < st.lastRequestAt + wait) {
       throw new AuthError('resend_too_soon', `a code was sent less than ${Math.ceil(wait / 1000)}s ago`);
     }
     const n = this.rand(0, 10 ** this.digits);
-    if (!Number.isSafeInteger(n) || n < 0 || n >= 10 ** this.digits) throw new Error('PhoneCodeLogin: randomInt out of range');
+    if (!Number.isSafeInteger(n) || n < 0 || n >= 10 ** this.digits)
+      throw new Error('PhoneCodeLogin: randomInt out of range');
     const code = String(n).padStart(this.digits, '0');
     const expiresAt = t + this.ttlSeconds * 1000;
     st.codes = st.codes.filter((c) => t < c.expiresAt);
@@ -176,7 +192,8 @@ export class PhoneCodeLogin {
     if (st === undefined) throw new AuthError('no_pending_code', 'no code was requested for this phone');
     const t = this.now();
     this.rollWindow(st, t);
-    if (st.failures >= this.maxAttempts) throw new AuthError('too_many_attempts', 'too many wrong codes for this phone; try again later', 0);
+    if (st.failures >= this.maxAttempts)
+      throw new AuthError('too_many_attempts', 'too many wrong codes for this phone; try again later', 0);
     st.codes = st.codes.filter((c) => t < c.expiresAt);
     if (st.codes.length === 0) {
       if (st.failures === 0) this.phones.delete(phone);
@@ -214,12 +231,14 @@ export class PhoneCodeLogin {
     for (const [phone, st] of this.phones) {
       this.rollWindow(st, t);
       st.codes = st.codes.filter((c) => t < c.expiresAt);
-      if (st.codes.length === 0 && st.failures === 0 && t >= st.lastRequestAt + this.resendWaitMs(st)) this.phones.delete(phone);
+      if (st.codes.length === 0 && st.failures === 0 && t >= st.lastRequestAt + this.resendWaitMs(st))
+        this.phones.delete(phone);
     }
   }
 
   private limit(source: string | undefined): void {
-    if (source !== undefined && !this.sourceRate.hit(source)) throw new AuthError('rate_limited', 'too many requests from this source; try again later');
+    if (source !== undefined && !this.sourceRate.hit(source))
+      throw new AuthError('rate_limited', 'too many requests from this source; try again later');
     if (!this.globalRate.hit('*')) throw new AuthError('rate_limited', 'too many requests; try again later');
   }
 
@@ -244,7 +263,8 @@ export class PhoneCodeLogin {
 }
 
 function positiveInt(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new Error(`PhoneCodeLogin: ${name} must be a positive integer, got ${v}`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new Error(`PhoneCodeLogin: ${name} must be a positive integer, got ${v}`);
   return v;
 }
 

@@ -18,12 +18,22 @@ export class SqliteConsumedRefreshStore implements ConsumedRefreshStore {
   private constructor(db: SqliteDatabase, now: () => number) {
     this.db = db;
     this.now = now;
-    db.exec('CREATE TABLE IF NOT EXISTS auth_consumed_refresh (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT');
-    this.insert = db.prepare<[string, number]>('INSERT OR IGNORE INTO auth_consumed_refresh (jti, expires_at) VALUES (?, ?)');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS auth_consumed_refresh (jti TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT',
+    );
+    this.insert = db.prepare<[string, number]>(
+      'INSERT OR IGNORE INTO auth_consumed_refresh (jti, expires_at) VALUES (?, ?)',
+    );
     this.purge = db.prepare<[number]>('DELETE FROM auth_consumed_refresh WHERE expires_at <= ?');
-    db.exec('CREATE TABLE IF NOT EXISTS auth_revoked_family (fam TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT');
-    this.revoke = db.prepare<[string, number]>('INSERT INTO auth_revoked_family (fam, expires_at) VALUES (?, ?) ON CONFLICT (fam) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)');
-    this.isRevoked = db.prepare<[string, number], { one: number }>('SELECT 1 AS one FROM auth_revoked_family WHERE fam = ? AND expires_at > ?');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS auth_revoked_family (fam TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) STRICT',
+    );
+    this.revoke = db.prepare<[string, number]>(
+      'INSERT INTO auth_revoked_family (fam, expires_at) VALUES (?, ?) ON CONFLICT (fam) DO UPDATE SET expires_at = max(expires_at, excluded.expires_at)',
+    );
+    this.isRevoked = db.prepare<[string, number], { one: number }>(
+      'SELECT 1 AS one FROM auth_revoked_family WHERE fam = ? AND expires_at > ?',
+    );
     this.purgeRevoked = db.prepare<[number]>('DELETE FROM auth_revoked_family WHERE expires_at <= ?');
   }
 

@@ -94,20 +94,28 @@ export class ClusterManager extends EventEmitter<ClusterEvents> {
     super();
     if (!options || typeof options !== 'object') throw new ClusterConfigError('cluster: options required');
     this.nodeId = checkNodeId(options.nodeId);
-    if (typeof options.cluster !== 'string' || options.cluster.length === 0) throw new ClusterConfigError('cluster: cluster name must be a non-empty string');
+    if (typeof options.cluster !== 'string' || options.cluster.length === 0)
+      throw new ClusterConfigError('cluster: cluster name must be a non-empty string');
     const { heartbeatMs, failureAfterMs } = options;
-    if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0) throw new ClusterConfigError(`cluster: heartbeatMs must be > 0, got ${String(heartbeatMs)}`);
+    if (!Number.isFinite(heartbeatMs) || heartbeatMs <= 0)
+      throw new ClusterConfigError(`cluster: heartbeatMs must be > 0, got ${String(heartbeatMs)}`);
     if (!Number.isFinite(failureAfterMs) || failureAfterMs <= 2 * heartbeatMs) {
-      throw new ClusterConfigError(`cluster: failureAfterMs (${String(failureAfterMs)}) must exceed 2 × heartbeatMs (${heartbeatMs}), or one lost datagram drops a live peer`);
+      throw new ClusterConfigError(
+        `cluster: failureAfterMs (${String(failureAfterMs)}) must exceed 2 × heartbeatMs (${heartbeatMs}), or one lost datagram drops a live peer`,
+      );
     }
     const port = options.port ?? 0;
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ClusterConfigError(`cluster: port must be 0..65535, got ${String(port)}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new ClusterConfigError(`cluster: port must be 0..65535, got ${String(port)}`);
     const maxPeers = options.maxPeers ?? MAX_GOSSIP_PEERS;
     if (!Number.isSafeInteger(maxPeers) || maxPeers < 1 || maxPeers > MAX_GOSSIP_PEERS) {
-      throw new ClusterConfigError(`cluster: maxPeers must be an integer in 1..${MAX_GOSSIP_PEERS}, got ${String(maxPeers)}`);
+      throw new ClusterConfigError(
+        `cluster: maxPeers must be an integer in 1..${MAX_GOSSIP_PEERS}, got ${String(maxPeers)}`,
+      );
     }
     const maxClockSkewMs = options.maxClockSkewMs ?? Math.max(30_000, failureAfterMs);
-    if (!Number.isFinite(maxClockSkewMs) || maxClockSkewMs <= 0) throw new ClusterConfigError(`cluster: maxClockSkewMs must be > 0, got ${String(maxClockSkewMs)}`);
+    if (!Number.isFinite(maxClockSkewMs) || maxClockSkewMs <= 0)
+      throw new ClusterConfigError(`cluster: maxClockSkewMs must be > 0, got ${String(maxClockSkewMs)}`);
     this.options = {
       nodeId: this.nodeId,
       cluster: options.cluster,
@@ -122,10 +130,13 @@ export class ClusterManager extends EventEmitter<ClusterEvents> {
     };
     const configured = options.key ?? process.env[CLUSTER_KEY_ENV];
     const key = configured === undefined || configured === '' ? undefined : Buffer.from(configured);
-    if (key !== undefined && key.length < MIN_KEY_BYTES) throw new ClusterConfigError(`cluster: the key must be at least ${MIN_KEY_BYTES} bytes, got ${key.length}`);
+    if (key !== undefined && key.length < MIN_KEY_BYTES)
+      throw new ClusterConfigError(`cluster: the key must be at least ${MIN_KEY_BYTES} bytes, got ${key.length}`);
     this.usingDevelopmentKey = key === undefined;
     if (this.usingDevelopmentKey && !isLoopback(this.options.host)) {
-      throw new ClusterConfigError(`cluster: listening on ${this.options.host} needs a key (options.key or $${CLUSTER_KEY_ENV}); the built-in development key is public and only allowed on loopback`);
+      throw new ClusterConfigError(
+        `cluster: listening on ${this.options.host} needs a key (options.key or $${CLUSTER_KEY_ENV}); the built-in development key is public and only allowed on loopback`,
+      );
     }
     this.key = key ?? Buffer.from(INSECURE_DEVELOPMENT_CLUSTER_KEY);
     for (const s of options.seeds ?? []) this.addSeed(s);
@@ -161,15 +172,30 @@ export class ClusterManager extends EventEmitter<ClusterEvents> {
     this.timer = null;
     const socket = this.socket;
     if (!socket) return;
-    const bye = encode({ v: 2, cluster: this.options.cluster, type: 'leave', id: this.nodeId, seq: this.nextSeq() }, this.key);
-    await Promise.all(this.targets().map((t) => new Promise<void>((resolve) => socket.send(bye, t.port, t.host, () => resolve()))));
+    const bye = encode(
+      { v: 2, cluster: this.options.cluster, type: 'leave', id: this.nodeId, seq: this.nextSeq() },
+      this.key,
+    );
+    await Promise.all(
+      this.targets().map((t) => new Promise<void>((resolve) => socket.send(bye, t.port, t.host, () => resolve()))),
+    );
     this.socket = null;
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
   addSeed(addr: PeerAddress): void {
-    if (!addr || typeof addr.host !== 'string' || addr.host.length === 0 || !Number.isInteger(addr.port) || addr.port < 1 || addr.port > 65535) {
-      throw new ClusterConfigError(`cluster: seed must be {host, port 1..65535}, got ${JSON.stringify(addr)}`, 'invalid_peer');
+    if (
+      !addr ||
+      typeof addr.host !== 'string' ||
+      addr.host.length === 0 ||
+      !Number.isInteger(addr.port) ||
+      addr.port < 1 ||
+      addr.port > 65535
+    ) {
+      throw new ClusterConfigError(
+        `cluster: seed must be {host, port 1..65535}, got ${JSON.stringify(addr)}`,
+        'invalid_peer',
+      );
     }
     this.seeds.set(addrKey(addr), { host: addr.host, port: addr.port });
   }
@@ -244,7 +270,11 @@ export class ClusterManager extends EventEmitter<ClusterEvents> {
       this.counters.rejected++;
       return;
     }
-    if (msg.type === 'heartbeat' && !this.membership.has(msg.id) && this.membership.peerCount >= this.options.maxPeers) {
+    if (
+      msg.type === 'heartbeat' &&
+      !this.membership.has(msg.id) &&
+      this.membership.peerCount >= this.options.maxPeers
+    ) {
       this.counters.rejected++;
       return;
     }

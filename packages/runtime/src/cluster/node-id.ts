@@ -4,11 +4,16 @@ import { ClusterConfigError } from './errors.js';
 export type NodeId = number | string;
 
 export function isNodeId(v: unknown): v is NodeId {
-  return (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && v.length > 0 && v.length <= 256);
+  return (
+    (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && v.length > 0 && v.length <= 256)
+  );
 }
 
 export function checkNodeId(v: unknown, what = 'nodeId'): NodeId {
-  if (!isNodeId(v)) throw new ClusterConfigError(`${what} must be a safe integer or a non-empty string (≤ 256 chars), got ${JSON.stringify(v)}`);
+  if (!isNodeId(v))
+    throw new ClusterConfigError(
+      `${what} must be a safe integer or a non-empty string (≤ 256 chars), got ${JSON.stringify(v)}`,
+    );
   return v;
 }
 

@@ -44,20 +44,32 @@ const METRICS: readonly MonitoredMetric[] = ['cpu', 'memory', 'processes'];
 const RANK: Record<Health, number> = { healthy: 0, degraded: 1, critical: 2 };
 
 export function validateThresholds(t: unknown): Thresholds {
-  if (typeof t !== 'object' || t === null) throw new ClusterConfigError('node monitor: thresholds must be an object with cpu, memory and processes');
+  if (typeof t !== 'object' || t === null)
+    throw new ClusterConfigError('node monitor: thresholds must be an object with cpu, memory and processes');
   const out = {} as Thresholds;
   for (const m of METRICS) {
     const th = (t as Record<string, unknown>)[m] as Threshold | undefined;
-    if (!th || typeof th !== 'object') throw new ClusterConfigError(`node monitor: thresholds.${m} is required ({degraded, critical})`);
+    if (!th || typeof th !== 'object')
+      throw new ClusterConfigError(`node monitor: thresholds.${m} is required ({degraded, critical})`);
     const { degraded, critical } = th;
-    if (typeof degraded !== 'number' || !Number.isFinite(degraded) || degraded < 0) throw new ClusterConfigError(`node monitor: thresholds.${m}.degraded must be a finite number ≥ 0, got ${String(degraded)}`);
+    if (typeof degraded !== 'number' || !Number.isFinite(degraded) || degraded < 0)
+      throw new ClusterConfigError(
+        `node monitor: thresholds.${m}.degraded must be a finite number ≥ 0, got ${String(degraded)}`,
+      );
     if (typeof critical !== 'number' || !Number.isFinite(critical) || critical < degraded) {
-      throw new ClusterConfigError(`node monitor: thresholds.${m}.critical must be a finite number ≥ degraded (${degraded}), got ${String(critical)}`);
+      throw new ClusterConfigError(
+        `node monitor: thresholds.${m}.critical must be a finite number ≥ degraded (${degraded}), got ${String(critical)}`,
+      );
     }
-    if (m !== 'processes' && critical > 1) throw new ClusterConfigError(`node monitor: thresholds.${m} are fractions; critical ${critical} > 1 can never trigger`);
+    if (m !== 'processes' && critical > 1)
+      throw new ClusterConfigError(
+        `node monitor: thresholds.${m} are fractions; critical ${critical} > 1 can never trigger`,
+      );
     out[m] = { degraded, critical };
   }
-  for (const k of Object.keys(t)) if (!METRICS.includes(k as MonitoredMetric)) throw new ClusterConfigError(`node monitor: unknown threshold metric ${JSON.stringify(k)}`);
+  for (const k of Object.keys(t))
+    if (!METRICS.includes(k as MonitoredMetric))
+      throw new ClusterConfigError(`node monitor: unknown threshold metric ${JSON.stringify(k)}`);
   return out;
 }
 
@@ -81,14 +93,16 @@ export class NodeMonitor {
   constructor(options: NodeMonitorOptions) {
     if (!options || typeof options !== 'object') throw new ClusterConfigError('node monitor: options required');
     this.thresholds = validateThresholds(options.thresholds);
-    if (typeof options.processCount !== 'function') throw new ClusterConfigError('node monitor: processCount must be a function returning a number');
+    if (typeof options.processCount !== 'function')
+      throw new ClusterConfigError('node monitor: processCount must be a function returning a number');
     this.processCount = options.processCount;
     this.sampler = options.sampler ?? osSampler();
   }
 
   sample(): NodeSample {
     const processes = this.processCount();
-    if (!Number.isFinite(processes) || processes < 0) throw new ClusterConfigError(`node monitor: processCount returned ${String(processes)}`);
+    if (!Number.isFinite(processes) || processes < 0)
+      throw new ClusterConfigError(`node monitor: processCount returned ${String(processes)}`);
     return this.sampler(processes);
   }
 

@@ -34,7 +34,14 @@ export function encode(msg: ClusterMessage, key: Buffer): Buffer {
 function isAddress(v: unknown): v is PeerAddress {
   if (typeof v !== 'object' || v === null) return false;
   const a = v as Record<string, unknown>;
-  return typeof a.host === 'string' && a.host.length > 0 && a.host.length <= 255 && Number.isInteger(a.port) && (a.port as number) > 0 && (a.port as number) < 65536;
+  return (
+    typeof a.host === 'string' &&
+    a.host.length > 0 &&
+    a.host.length <= 255 &&
+    Number.isInteger(a.port) &&
+    (a.port as number) > 0 &&
+    (a.port as number) < 65536
+  );
 }
 
 /**
@@ -42,7 +49,12 @@ function isAddress(v: unknown): v is PeerAddress {
  * another cluster, or listing more than `maxPeers` peers yields undefined. (Replay is the
  * receiver's check: it knows which seqs it has seen.)
  */
-export function decode(buf: Buffer, cluster: string, key: Buffer, maxPeers = MAX_GOSSIP_PEERS): ClusterMessage | undefined {
+export function decode(
+  buf: Buffer,
+  cluster: string,
+  key: Buffer,
+  maxPeers = MAX_GOSSIP_PEERS,
+): ClusterMessage | undefined {
   if (buf.length > MAX_DATAGRAM || buf.length <= MAC_BYTES) return undefined;
   const body = buf.subarray(MAC_BYTES);
   if (!timingSafeEqual(buf.subarray(0, MAC_BYTES), mac(key, body))) return undefined;
@@ -58,7 +70,14 @@ export function decode(buf: Buffer, cluster: string, key: Buffer, maxPeers = MAX
   if (typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq <= 0) return undefined;
   if (o.type === 'leave') return { v: 2, cluster, type: 'leave', id: o.id, seq: o.seq };
   if (o.type === 'heartbeat' && Array.isArray(o.peers) && o.peers.length <= maxPeers && o.peers.every(isAddress)) {
-    return { v: 2, cluster, type: 'heartbeat', id: o.id, seq: o.seq, peers: o.peers.map((p) => ({ host: p.host, port: p.port })) };
+    return {
+      v: 2,
+      cluster,
+      type: 'heartbeat',
+      id: o.id,
+      seq: o.seq,
+      peers: o.peers.map((p) => ({ host: p.host, port: p.port })),
+    };
   }
   return undefined;
 }

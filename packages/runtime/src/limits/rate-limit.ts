@@ -15,8 +15,10 @@ export class TokenBucket {
     readonly perSecond: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!(capacity >= 1) || !Number.isFinite(capacity)) throw new Error(`TokenBucket: capacity must be a finite number >= 1, got ${capacity}`);
-    if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new Error(`TokenBucket: perSecond must be a finite number > 0, got ${perSecond}`);
+    if (!(capacity >= 1) || !Number.isFinite(capacity))
+      throw new Error(`TokenBucket: capacity must be a finite number >= 1, got ${capacity}`);
+    if (!(perSecond > 0) || !Number.isFinite(perSecond))
+      throw new Error(`TokenBucket: perSecond must be a finite number > 0, got ${perSecond}`);
     this.tokens = capacity;
     this.last = now();
   }
@@ -43,8 +45,10 @@ export class FixedWindowCounter {
     readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new Error(`FixedWindowCounter: limit must be an integer >= 1, got ${limit}`);
-    if (!Number.isSafeInteger(windowMs) || windowMs < 1) throw new Error(`FixedWindowCounter: windowMs must be an integer >= 1, got ${windowMs}`);
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw new Error(`FixedWindowCounter: limit must be an integer >= 1, got ${limit}`);
+    if (!Number.isSafeInteger(windowMs) || windowMs < 1)
+      throw new Error(`FixedWindowCounter: windowMs must be an integer >= 1, got ${windowMs}`);
   }
 
   /** Counts one event for `key`; false (not counted) when the key has reached its limit in this window. */

@@ -5,7 +5,16 @@
  * definition share every closure and keep only their own state and data.
  */
 import { termEqual } from '../equal.js';
-import type { ActionDef, Comparator, Effect, Literal, MachineDefinition, RefusedEvent, StateTimeoutDef, TransitionDef } from './definition.js';
+import type {
+  ActionDef,
+  Comparator,
+  Effect,
+  Literal,
+  MachineDefinition,
+  RefusedEvent,
+  StateTimeoutDef,
+  TransitionDef,
+} from './definition.js';
 import { validateDefinition } from './validate.js';
 
 export type MachineData = Record<string, unknown>;
@@ -77,7 +86,13 @@ export function compileDefinition(def: MachineDefinition): CompiledMachine {
     for (const a of list ?? []) {
       if (a.kind === 'invoke') usesInvoke = true;
       if (a.kind === 'postpone') usesPostpone = true;
-      if (a.kind === 'set_field' || a.kind === 'increment_field' || a.kind === 'reset_field' || (a.kind === 'invoke' && a.field !== undefined)) writes = true;
+      if (
+        a.kind === 'set_field' ||
+        a.kind === 'increment_field' ||
+        a.kind === 'reset_field' ||
+        (a.kind === 'invoke' && a.field !== undefined)
+      )
+        writes = true;
       actions.push(compileAction(a, initial));
     }
     return { actions, writes };
@@ -98,18 +113,35 @@ export function compileDefinition(def: MachineDefinition): CompiledMachine {
   for (const e of def.events) events.set(e.name, { kind: e.kind, check: compileParamCheck(e.params ?? []) });
 
   const enter = new Map<string, CompiledActions>();
-  for (const [state, list] of Object.entries(def.enterActions ?? {})) if (list.length > 0) enter.set(state, compileActions(list));
+  for (const [state, list] of Object.entries(def.enterActions ?? {}))
+    if (list.length > 0) enter.set(state, compileActions(list));
   const timeouts = new Map<string, StateTimeoutDef>();
   for (const st of def.stateTimeouts ?? []) timeouts.set(st.inState, st);
   const terminal = new Set(def.states.filter((s) => s.terminal === true).map((s) => s.name));
 
-  const compiled: CompiledMachine = { def, initial, table, events, enter, timeouts, terminal, usesInvoke, usesPostpone };
+  const compiled: CompiledMachine = {
+    def,
+    initial,
+    table,
+    events,
+    enter,
+    timeouts,
+    terminal,
+    usesInvoke,
+    usesPostpone,
+  };
   cache.set(def, compiled);
   return compiled;
 }
 
 /** @internal The first transition (by priority) from `state` on `event` whose guards all hold. */
-export function selectTransition(cm: CompiledMachine, state: string, event: string, params: EventParams, data: MachineData): CompiledTransition | undefined {
+export function selectTransition(
+  cm: CompiledMachine,
+  state: string,
+  event: string,
+  params: EventParams,
+  data: MachineData,
+): CompiledTransition | undefined {
   const list = cm.table.get(state)?.get(event);
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) {
@@ -168,8 +200,10 @@ function operand(op: string): Reader {
   return op.startsWith('event.') ? (params) => read(params) : (_params, data) => read(data);
 }
 
-const ordered = (a: unknown, b: unknown): boolean => (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
-const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && termEqual(a, b));
+const ordered = (a: unknown, b: unknown): boolean =>
+  (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+const same = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && termEqual(a, b));
 
 /** Values of different kinds are never ordered: gt/gte/lt/lte are false for them (fail closed). */
 const COMPARE: Readonly<Record<Comparator, (a: unknown, b: unknown) => boolean>> = {
@@ -181,7 +215,9 @@ const COMPARE: Readonly<Record<Comparator, (a: unknown, b: unknown) => boolean>>
   ne: (a, b) => !same(a, b),
 };
 
-function compileGuards(guards: readonly { left: string; comparator: Comparator; right?: string; rightValue?: Literal }[]): CompiledTransition['guard'] {
+function compileGuards(
+  guards: readonly { left: string; comparator: Comparator; right?: string; rightValue?: Literal }[],
+): CompiledTransition['guard'] {
   const fns = guards.map((g) => {
     const left = operand(g.left);
     const cmp = COMPARE[g.comparator];
@@ -208,7 +244,8 @@ function compileParamCheck(params: readonly { name: string; type?: string }[]): 
     for (const d of params) {
       const v = p[d.name];
       if (v === undefined) return `missing parameter ${d.name}`;
-      if (d.type !== undefined && PRIMITIVE.has(d.type) && typeof v !== d.type) return `parameter ${d.name} must be a ${d.type}`;
+      if (d.type !== undefined && PRIMITIVE.has(d.type) && typeof v !== d.type)
+        return `parameter ${d.name} must be a ${d.type}`;
     }
     return undefined;
   };
@@ -269,7 +306,8 @@ function compileAction(a: ActionDef, initial: Readonly<MachineData>): CompiledAc
       return (ctx) => {
         if (ctx.invoke === undefined) throw new Error(`invoke ${target}.${op}: no invoke function was supplied`);
         const r = ctx.invoke(target, op, args(ctx));
-        if (r !== null && typeof (r as { then?: unknown })?.then === 'function') return (r as Promise<unknown>).then((v) => store(ctx, v));
+        if (r !== null && typeof (r as { then?: unknown })?.then === 'function')
+          return (r as Promise<unknown>).then((v) => store(ctx, v));
         store(ctx, r);
         return undefined;
       };
@@ -277,7 +315,9 @@ function compileAction(a: ActionDef, initial: Readonly<MachineData>): CompiledAc
   }
 }
 
-function compileArgs(args: readonly { name: string; fromParam?: string; fromData?: string; value?: Literal }[] | undefined): (ctx: ActionContext) => Record<string, unknown> {
+function compileArgs(
+  args: readonly { name: string; fromParam?: string; fromData?: string; value?: Literal }[] | undefined,
+): (ctx: ActionContext) => Record<string, unknown> {
   if (args === undefined) return (ctx) => ({ ...ctx.params });
   const readers = args.map((arg): [string, (ctx: ActionContext) => unknown] => {
     const n = arg.name;

@@ -14,7 +14,15 @@
  */
 import type { ChildSpec, RestartType, Shutdown } from '../child-spec.js';
 import type { From, StartOptions, StartResult } from '../gen.js';
-import { isCallEvent, StateMachine, type Action, type EventResult, type EventType, type StateInitResult, type StateMachineBehaviour } from '../gen-statem.js';
+import {
+  isCallEvent,
+  StateMachine,
+  type Action,
+  type EventResult,
+  type EventType,
+  type StateInitResult,
+  type StateMachineBehaviour,
+} from '../gen-statem.js';
 import type { ServerRef } from '../process.js';
 import type { Timeout } from '../timers.js';
 import {
@@ -116,7 +124,9 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     this.cm = compileDefinition(def);
     this.definition = def;
     if (this.cm.usesInvoke && typeof opts.invoke !== 'function') {
-      throw new TypeError(`machine ${def.name}: the definition has invoke actions, so options.invoke must be a function`);
+      throw new TypeError(
+        `machine ${def.name}: the definition has invoke actions, so options.invoke must be a function`,
+      );
     }
     this.opts = opts;
     this.labels = Object.freeze({ machine: def.name });
@@ -124,7 +134,9 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
       // The runtime's deadline heap holds delays of any length (days-long timeouts included).
       const override = opts.timeoutOverrides?.[st.event];
       if (override !== undefined && (!Number.isSafeInteger(override) || override < 0)) {
-        throw new RangeError(`machine ${def.name}: timeoutOverrides.${st.event} must be a whole number of ms, got ${String(override)}`);
+        throw new RangeError(
+          `machine ${def.name}: timeoutOverrides.${st.event} must be a whole number of ms, got ${String(override)}`,
+        );
       }
       const action: Action = ['state_timeout', override ?? st.timeoutMs, st.event];
       this.timeoutActions.set(state, Object.freeze([action]));
@@ -136,23 +148,32 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     return { ok: this.definition.initialState, data };
   }
 
-  handleEvent(type: EventType, content: unknown, state: string, data: MachineData): EventResult<string, MachineData> | Promise<EventResult<string, MachineData>> {
+  handleEvent(
+    type: EventType,
+    content: unknown,
+    state: string,
+    data: MachineData,
+  ): EventResult<string, MachineData> | Promise<EventResult<string, MachineData>> {
     if (type === 'enter') return this.enter(state, data);
     if (type === 'state_timeout') return this.timeout(state, content);
     const from = isCallEvent(type) ? type.call : undefined;
     if (content === CURRENT_STATE) {
-      return from ? { keepStateAndData: true, actions: [['reply', from, { state, data } satisfies MachineSnapshot]] } : 'keep_state_and_data';
+      return from
+        ? { keepStateAndData: true, actions: [['reply', from, { state, data } satisfies MachineSnapshot]] }
+        : 'keep_state_and_data';
     }
     if (typeof content !== 'object' || content === null || typeof (content as MachineEvent).event !== 'string') {
       // ['$ping'] is what generated servers answer for health checks and chaos recovery; machines answer it too.
-      if (from && Array.isArray(content) && content[0] === '$ping') return { keepStateAndData: true, actions: [['reply', from, 'pong']] };
+      if (from && Array.isArray(content) && content[0] === '$ping')
+        return { keepStateAndData: true, actions: [['reply', from, 'pong']] };
       return this.refuse(from, state, '?', 'not an event ({event, params})');
     }
     const { event, params: given } = content as MachineEvent;
     const params = given ?? NO_PARAMS;
     const ev = this.cm.events.get(event);
     if (ev === undefined) return this.refuse(from, state, event, `${event} is not an event of ${this.definition.name}`);
-    if (typeof params !== 'object' || params === null) return this.refuse(from, state, event, 'params must be an object');
+    if (typeof params !== 'object' || params === null)
+      return this.refuse(from, state, event, 'params must be an object');
     const bad = ev.check(params);
     if (bad !== undefined) return this.refuse(from, state, event, bad);
     const t = selectTransition(this.cm, state, event, params, data);
@@ -192,7 +213,13 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     };
   }
 
-  private fire(t: CompiledTransition, ctx: ActionContext, from: From | undefined, state: string, event: string): EventResult<string, MachineData> {
+  private fire(
+    t: CompiledTransition,
+    ctx: ActionContext,
+    from: From | undefined,
+    state: string,
+    event: string,
+  ): EventResult<string, MachineData> {
     if (ctx.error !== undefined) {
       this.stats.aborted++;
       if (from) return { keepStateAndData: true, actions: [['reply', from, ctx.error]] };
@@ -209,7 +236,10 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     return actions ? { nextState: t.to, data: ctx.data, actions } : { nextState: t.to, data: ctx.data };
   }
 
-  private enter(state: string, data: MachineData): EventResult<string, MachineData> | Promise<EventResult<string, MachineData>> {
+  private enter(
+    state: string,
+    data: MachineData,
+  ): EventResult<string, MachineData> | Promise<EventResult<string, MachineData>> {
     const compiled = this.cm.enter.get(state);
     if (compiled === undefined) return this.entered(state, data);
     const ctx: ActionContext = {
@@ -251,7 +281,12 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
     return st.to === state ? 'keep_state_and_data' : { nextState: st.to };
   }
 
-  private refuse(from: From | undefined, state: string, event: string, detail: string | undefined): EventResult<string, MachineData> {
+  private refuse(
+    from: From | undefined,
+    state: string,
+    event: string,
+    detail: string | undefined,
+  ): EventResult<string, MachineData> {
     const err: RefusedEvent = refusal(this.definition, state, event, detail);
     if (from) {
       this.stats.refused++;
@@ -287,7 +322,12 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
 }
 
 /** Sends an event as a call; resolves with the transition's reply, the unhandled error, or an invoke's error. */
-export function sendEvent<R = unknown>(ref: ServerRef, event: string, params: EventParams = NO_PARAMS, timeout: Timeout = 'infinity'): Promise<R> {
+export function sendEvent<R = unknown>(
+  ref: ServerRef,
+  event: string,
+  params: EventParams = NO_PARAMS,
+  timeout: Timeout = 'infinity',
+): Promise<R> {
   return StateMachine.call<R>(ref, { event, params } satisfies MachineEvent, timeout);
 }
 
@@ -297,6 +337,9 @@ export function castEvent(ref: ServerRef, event: string, params: EventParams = N
 }
 
 /** The machine's current state and data (a built-in call, not an event of the definition). */
-export function currentState<D = MachineData>(ref: ServerRef, timeout: Timeout = 'infinity'): Promise<MachineSnapshot<D>> {
+export function currentState<D = MachineData>(
+  ref: ServerRef,
+  timeout: Timeout = 'infinity',
+): Promise<MachineSnapshot<D>> {
   return StateMachine.call<MachineSnapshot<D>>(ref, CURRENT_STATE, timeout);
 }

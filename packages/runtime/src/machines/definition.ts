@@ -58,7 +58,13 @@ export interface InvokeArgDef {
 
 export type ActionDef =
   /** Exactly one of value, fromParam, fromData. */
-  | { readonly kind: 'set_field'; readonly field: string; readonly value?: Literal; readonly fromParam?: string; readonly fromData?: string }
+  | {
+      readonly kind: 'set_field';
+      readonly field: string;
+      readonly value?: Literal;
+      readonly fromParam?: string;
+      readonly fromData?: string;
+    }
   | { readonly kind: 'increment_field'; readonly field: string }
   | { readonly kind: 'reset_field'; readonly field: string }
   | { readonly kind: 'reply'; readonly value: Literal }
@@ -70,7 +76,13 @@ export type ActionDef =
    * operation's params in order; when omitted the event's params are passed as they are.
    * A result `{error: string, ...}` aborts the transition; the reply is stored into `field`.
    */
-  | { readonly kind: 'invoke'; readonly target: string; readonly op: string; readonly field?: string; readonly args?: readonly InvokeArgDef[] };
+  | {
+      readonly kind: 'invoke';
+      readonly target: string;
+      readonly op: string;
+      readonly field?: string;
+      readonly args?: readonly InvokeArgDef[];
+    };
 
 export type ActionKind = ActionDef['kind'];
 

@@ -30,7 +30,11 @@ function defaultParam(type: string | undefined): unknown {
 }
 
 /** Candidate values per operand for the guards of (state, event), plus base data and params. */
-function space(def: MachineDefinition, state: string, event: string): { base: TransitionExample; operands: string[]; values: unknown[][] } {
+function space(
+  def: MachineDefinition,
+  state: string,
+  event: string,
+): { base: TransitionExample; operands: string[]; values: unknown[][] } {
   const group = def.transitions.filter((t) => t.from === state && t.event === event);
   const numbers = new Set<number>([0, 1]);
   const strings = new Set<string>(['x', 'y']);
@@ -73,7 +77,12 @@ function* assignments(values: unknown[][]): Generator<unknown[]> {
   }
 }
 
-function search(def: MachineDefinition, state: string, event: string, accept: (picked: TransitionDef | undefined) => boolean): TransitionExample | undefined {
+function search(
+  def: MachineDefinition,
+  state: string,
+  event: string,
+  accept: (picked: TransitionDef | undefined) => boolean,
+): TransitionExample | undefined {
   const cm = compileDefinition(def);
   const { base, operands, values } = space(def, state, event);
   let tries = 0;
@@ -92,7 +101,10 @@ function search(def: MachineDefinition, state: string, event: string, accept: (p
 
 /** Data and params under which `t` is the transition its (from, event) step selects; undefined if none was found (e.g. shadowed by a higher-priority transition). */
 export function transitionExample(def: MachineDefinition, t: TransitionDef): TransitionExample | undefined {
-  if (!def.transitions.includes(t)) throw new TypeError(`transitionExample: the transition is not one of ${def.name}'s (pass an element of definition.transitions)`);
+  if (!def.transitions.includes(t))
+    throw new TypeError(
+      `transitionExample: the transition is not one of ${def.name}'s (pass an element of definition.transitions)`,
+    );
   return search(def, t.from, t.event, (picked) => picked === t);
 }
 

@@ -99,12 +99,19 @@ export class LifecycleStore {
   constructor(def: MachineDefinition, opts: LifecycleStoreOptions) {
     compileLifecycle(def);
     const table = opts.table ?? `lifecycle_${def.name}`;
-    if (!IDENT.test(table)) throw new TypeError(`LifecycleStore(${def.name}): table name ${JSON.stringify(table)} must match ${IDENT.source}`);
+    if (!IDENT.test(table))
+      throw new TypeError(
+        `LifecycleStore(${def.name}): table name ${JSON.stringify(table)} must match ${IDENT.source}`,
+      );
     this.definition = def;
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.labels = Object.freeze({ machine: def.name });
-    this.db = openDatabase(opts.path, { journalMode: 'wal', synchronous: 'full', ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}) });
+    this.db = openDatabase(opts.path, {
+      journalMode: 'wal',
+      synchronous: 'full',
+      ...(opts.busyTimeoutMs !== undefined ? { busyTimeoutMs: opts.busyTimeoutMs } : {}),
+    });
     try {
       this.db.exec(`CREATE TABLE IF NOT EXISTS ${table} (
         id TEXT PRIMARY KEY NOT NULL,
@@ -120,10 +127,14 @@ export class LifecycleStore {
       this.stmt = {
         get: this.db.prepare(`SELECT ${cols} FROM ${table} WHERE id = ?`),
         insert: this.db.prepare(`INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (id) DO NOTHING`),
-        update: this.db.prepare(`UPDATE ${table} SET state = ?, data = ?, version = version + 1, due_at = ?, due_event = ? WHERE id = ? AND version = ?`),
+        update: this.db.prepare(
+          `UPDATE ${table} SET state = ?, data = ?, version = version + 1, due_at = ?, due_event = ? WHERE id = ? AND version = ?`,
+        ),
         list: this.db.prepare(`SELECT ${cols} FROM ${table} WHERE id > ? ORDER BY id LIMIT ?`),
         listState: this.db.prepare(`SELECT ${cols} FROM ${table} WHERE state = ? AND id > ? ORDER BY id LIMIT ?`),
-        due: this.db.prepare(`SELECT ${cols} FROM ${table} WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?`),
+        due: this.db.prepare(
+          `SELECT ${cols} FROM ${table} WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
+        ),
       };
       this.commits = new GroupCommit(this.db);
     } catch (err) {
@@ -140,7 +151,9 @@ export class LifecycleStore {
     this.touch(applied.data);
     const dueAt = applied.timeout ? this.now() + applied.timeout.afterMs : null;
     const inserted = await this.commits.submit(
-      () => this.stmt.insert.run(id, applied.state, JSON.stringify(applied.data), dueAt, applied.timeout?.event ?? null).changes === 1,
+      () =>
+        this.stmt.insert.run(id, applied.state, JSON.stringify(applied.data), dueAt, applied.timeout?.event ?? null)
+          .changes === 1,
     );
     if (!inserted) {
       const e = this.opts.alreadyExists ?? { code: 'already_exists', message: 'an entity with this id exists' };
@@ -156,7 +169,11 @@ export class LifecycleStore {
   }
 
   /** Applies an event atomically; resolves once the new state is durable. `reply` is the transition's reply. */
-  async apply(id: string, event: string, params?: EventParams): Promise<StoreResult<StoredEntity & { reply: unknown }>> {
+  async apply(
+    id: string,
+    event: string,
+    params?: EventParams,
+  ): Promise<StoreResult<StoredEntity & { reply: unknown }>> {
     const bad = this.checkId(id);
     if (bad) return bad;
     let outcome: { applied: Applied; entity: StoredEntity } | { error: RefusedEvent | StoreError };
@@ -164,7 +181,12 @@ export class LifecycleStore {
       outcome = await this.commits.submit(() => {
         const row = this.stmt.get.get(id) as Row | undefined;
         if (!row) return { error: this.notFound(id) };
-        const r = applyEvent(this.definition, { state: row.state, data: JSON.parse(row.data) as MachineData }, event, params);
+        const r = applyEvent(
+          this.definition,
+          { state: row.state, data: JSON.parse(row.data) as MachineData },
+          event,
+          params,
+        );
         if ('error' in r) return r;
         return { applied: r.ok, entity: this.write(row, r.ok) };
       });
@@ -180,9 +202,12 @@ export class LifecycleStore {
   /** Entities ordered by id, optionally in one state. */
   list(opts: ListOptions = {}): ListPage {
     const limit = opts.limit ?? 100;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new RangeError(`LifecycleStore.list: limit must be an integer in 1..1000, got ${String(limit)}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      throw new RangeError(`LifecycleStore.list: limit must be an integer in 1..1000, got ${String(limit)}`);
     const after = opts.cursor ?? '';
-    const rows = (opts.state === undefined ? this.stmt.list.all(after, limit) : this.stmt.listState.all(opts.state, after, limit)) as Row[];
+    const rows = (
+      opts.state === undefined ? this.stmt.list.all(after, limit) : this.stmt.listState.all(opts.state, after, limit)
+    ) as Row[];
     const items = rows.map(toEntity);
     return rows.length === limit ? { items, cursor: rows[rows.length - 1]!.id } : { items };
   }
@@ -196,7 +221,11 @@ export class LifecycleStore {
           // Re-read inside the transaction: an event may have moved the entity since the scan.
           const row = this.stmt.get.get(candidate.id) as Row | undefined;
           if (!row || row.due_at === null || row.due_at > now || row.due_event === null) return undefined;
-          const applied = applyTimeout(this.definition, { state: row.state, data: JSON.parse(row.data) as MachineData }, row.due_event);
+          const applied = applyTimeout(
+            this.definition,
+            { state: row.state, data: JSON.parse(row.data) as MachineData },
+            row.due_event,
+          );
           if (applied === undefined) {
             this.stmt.update.run(row.state, row.data, null, null, row.id, row.version);
             return undefined;
@@ -263,5 +292,11 @@ export class LifecycleStore {
 }
 
 function toEntity(row: Row): StoredEntity {
-  return { id: row.id, state: row.state, data: JSON.parse(row.data) as MachineData, version: row.version, dueAt: row.due_at };
+  return {
+    id: row.id,
+    state: row.state,
+    data: JSON.parse(row.data) as MachineData,
+    version: row.version,
+    dueAt: row.due_at,
+  };
 }

@@ -8,7 +8,16 @@
  * a state timeout carries `timeout` ({event, afterMs, to}) so a store can record the deadline, and
  * `applyTimeout` performs it when the deadline has passed (LifecycleStore.expireDue does both).
  */
-import { compileDefinition, refusal, runActions, selectTransition, type ActionContext, type CompiledMachine, type EventParams, type MachineData } from './compile.js';
+import {
+  compileDefinition,
+  refusal,
+  runActions,
+  selectTransition,
+  type ActionContext,
+  type CompiledMachine,
+  type EventParams,
+  type MachineData,
+} from './compile.js';
 import type { Effect, MachineDefinition, RefusedEvent } from './definition.js';
 import { MachineDefinitionError } from './validate.js';
 
@@ -46,8 +55,10 @@ export function compileLifecycle(def: MachineDefinition): CompiledMachine {
   const cm = compileDefinition(def);
   if (lifecycleChecked.has(cm)) return cm;
   const problems: string[] = [];
-  if (cm.usesInvoke) problems.push('invoke actions need a process; a lifecycle applied to stored entities cannot run them');
-  if (cm.usesPostpone) problems.push('postpone needs a mailbox; a lifecycle applied to stored entities cannot retry events');
+  if (cm.usesInvoke)
+    problems.push('invoke actions need a process; a lifecycle applied to stored entities cannot run them');
+  if (cm.usesPostpone)
+    problems.push('postpone needs a mailbox; a lifecycle applied to stored entities cannot retry events');
   if (problems.length > 0) throw new MachineDefinitionError(def.name, problems);
   lifecycleChecked.add(cm);
   return cm;
@@ -69,13 +80,20 @@ export function initialEntity(def: MachineDefinition, overrides?: Readonly<Machi
 }
 
 /** Applies one event. Refused events (undeclared, bad params, no transition whose guards hold) return the definition's unhandledError. */
-export function applyEvent(def: MachineDefinition, entity: LifecycleEntity, event: string, params: EventParams = NO_PARAMS): ApplyResult {
+export function applyEvent(
+  def: MachineDefinition,
+  entity: LifecycleEntity,
+  event: string,
+  params: EventParams = NO_PARAMS,
+): ApplyResult {
   const cm = compileLifecycle(def);
   const { state } = entity;
-  if (!def.states.some((s) => s.name === state)) return { error: refusal(def, state, event, `${state} is not a state of ${def.name}`) };
+  if (!def.states.some((s) => s.name === state))
+    return { error: refusal(def, state, event, `${state} is not a state of ${def.name}`) };
   const ev = cm.events.get(event);
   if (ev === undefined) return { error: refusal(def, state, event, `${event} is not an event of ${def.name}`) };
-  if (typeof params !== 'object' || params === null) return { error: refusal(def, state, event, 'params must be an object') };
+  if (typeof params !== 'object' || params === null)
+    return { error: refusal(def, state, event, 'params must be an object') };
   const bad = ev.check(params);
   if (bad !== undefined) return { error: refusal(def, state, event, bad) };
   const t = selectTransition(cm, state, event, params, entity.data as MachineData);
@@ -100,13 +118,23 @@ export function applyTimeout(def: MachineDefinition, entity: LifecycleEntity, ev
   const st = cm.timeouts.get(entity.state);
   if (st === undefined || st.event !== event) return undefined;
   const effects: Effect[] = [];
-  if (st.to === entity.state) return { state: entity.state, data: { ...entity.data }, effects, reply: st.to, changed: false };
+  if (st.to === entity.state)
+    return { state: entity.state, data: { ...entity.data }, effects, reply: st.to, changed: false };
   const data = enter(cm, st.to, { ...entity.data }, effects);
   return withTimeout(cm, { state: st.to, data, effects, reply: st.to, changed: true });
 }
 
 function context(params: EventParams, data: MachineData): ActionContext {
-  return { params, data, reply: undefined, replied: false, postpone: false, effects: undefined, error: undefined, invoke: undefined };
+  return {
+    params,
+    data,
+    reply: undefined,
+    replied: false,
+    postpone: false,
+    effects: undefined,
+    error: undefined,
+    invoke: undefined,
+  };
 }
 
 function enter(cm: CompiledMachine, state: string, data: MachineData, effects: Effect[]): MachineData {

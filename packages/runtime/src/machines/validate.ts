@@ -16,7 +16,16 @@ export class MachineDefinitionError extends Error {
 
 const COMPARATORS = new Set(['gt', 'gte', 'lt', 'lte', 'eq', 'ne']);
 const EVENT_KINDS = new Set(['call', 'cast', 'info']);
-const ACTION_KINDS = new Set(['set_field', 'increment_field', 'reset_field', 'reply', 'postpone', 'emit_metric', 'notify', 'invoke']);
+const ACTION_KINDS = new Set([
+  'set_field',
+  'increment_field',
+  'reset_field',
+  'reply',
+  'postpone',
+  'emit_metric',
+  'notify',
+  'invoke',
+]);
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
@@ -27,7 +36,8 @@ function isLiteral(x: unknown, depth = 0): x is Literal {
   if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
   if (typeof x === 'number') return Number.isFinite(x);
   if (Array.isArray(x)) return x.every((v) => isLiteral(v, depth + 1));
-  if (isObj(x) && Object.getPrototypeOf(x) === Object.prototype) return Object.values(x).every((v) => isLiteral(v, depth + 1));
+  if (isObj(x) && Object.getPrototypeOf(x) === Object.prototype)
+    return Object.values(x).every((v) => isLiteral(v, depth + 1));
   return false;
 }
 
@@ -50,10 +60,12 @@ export function definitionProblems(def: unknown): string[] {
     def.states.forEach((s: unknown, i: number) => {
       if (!isObj(s) || !isName(s.name)) return p.push(`states[${i}]: name must be a non-empty string`);
       if (states.has(s.name)) return p.push(`state ${q(s.name)} is declared twice`);
-      if (s.terminal !== undefined && typeof s.terminal !== 'boolean') p.push(`state ${s.name}: terminal must be a boolean`);
+      if (s.terminal !== undefined && typeof s.terminal !== 'boolean')
+        p.push(`state ${s.name}: terminal must be a boolean`);
       states.set(s.name, s.terminal === true);
     });
-  if (!isName(def.initialState) || !states.has(def.initialState)) p.push(`initialState ${q(def.initialState)} is not a declared state`);
+  if (!isName(def.initialState) || !states.has(def.initialState))
+    p.push(`initialState ${q(def.initialState)} is not a declared state`);
 
   const fields = new Map<string, unknown>();
   if (!Array.isArray(def.dataFields)) p.push('dataFields must be an array');
@@ -61,7 +73,8 @@ export function definitionProblems(def: unknown): string[] {
     def.dataFields.forEach((f: unknown, i: number) => {
       if (!isObj(f) || !isName(f.name)) return p.push(`dataFields[${i}]: name must be a non-empty string`);
       if (fields.has(f.name)) return p.push(`data field ${q(f.name)} is declared twice`);
-      if (!('initial' in f) || !isLiteral(f.initial)) p.push(`data field ${f.name}: initial must be a JSON literal, got ${q(f.initial)}`);
+      if (!('initial' in f) || !isLiteral(f.initial))
+        p.push(`data field ${f.name}: initial must be a JSON literal, got ${q(f.initial)}`);
       fields.set(f.name, f.initial);
     });
 
@@ -71,13 +84,15 @@ export function definitionProblems(def: unknown): string[] {
     def.events.forEach((e: unknown, i: number) => {
       if (!isObj(e) || !isName(e.name)) return p.push(`events[${i}]: name must be a non-empty string`);
       if (events.has(e.name)) return p.push(`event ${q(e.name)} is declared twice`);
-      if (!EVENT_KINDS.has(e.kind as string)) p.push(`event ${e.name}: kind must be call, cast or info, got ${q(e.kind)}`);
+      if (!EVENT_KINDS.has(e.kind as string))
+        p.push(`event ${e.name}: kind must be call, cast or info, got ${q(e.kind)}`);
       if (e.params !== undefined) {
         if (!Array.isArray(e.params)) p.push(`event ${e.name}: params must be an array`);
         else {
           const seen = new Set<string>();
           e.params.forEach((pa: unknown, j: number) => {
-            if (!isObj(pa) || !isName(pa.name)) return p.push(`event ${e.name}: params[${j}]: name must be a non-empty string`);
+            if (!isObj(pa) || !isName(pa.name))
+              return p.push(`event ${e.name}: params[${j}]: name must be a non-empty string`);
             if (seen.has(pa.name)) p.push(`event ${e.name}: param ${q(pa.name)} is declared twice`);
             seen.add(pa.name);
           });
@@ -87,23 +102,27 @@ export function definitionProblems(def: unknown): string[] {
     });
 
   const ue = def.unhandledError;
-  if (!isObj(ue) || !isName(ue.code) || typeof ue.message !== 'string') p.push('unhandledError must be {code: non-empty string, message: string}');
+  if (!isObj(ue) || !isName(ue.code) || typeof ue.message !== 'string')
+    p.push('unhandledError must be {code: non-empty string, message: string}');
 
   const paramsOf = (ev: string): Set<string> => new Set((events.get(ev)?.params ?? []).map((x) => x.name));
   const checkOperand = (where: string, op: unknown, ev: string | undefined): void => {
-    if (typeof op !== 'string') return void p.push(`${where}: operand must be "event.<param>" or "data.<field>", got ${q(op)}`);
+    if (typeof op !== 'string')
+      return void p.push(`${where}: operand must be "event.<param>" or "data.<field>", got ${q(op)}`);
     const [head, first] = op.split('.');
     if (head === 'data' && isName(first)) {
       if (!fields.has(first)) p.push(`${where}: ${op} reads unknown data field ${q(first)}`);
     } else if (head === 'event' && isName(first)) {
       if (ev === undefined) p.push(`${where}: ${op} reads an event param, but there is no event here`);
-      else if (events.has(ev) && !paramsOf(ev).has(first)) p.push(`${where}: ${op} reads param ${q(first)}, which event ${ev} does not declare`);
+      else if (events.has(ev) && !paramsOf(ev).has(first))
+        p.push(`${where}: ${op} reads param ${q(first)}, which event ${ev} does not declare`);
     } else p.push(`${where}: operand must be "event.<param>" or "data.<field>", got ${q(op)}`);
   };
   const checkGuard = (where: string, g: unknown, ev: string): void => {
     if (!isObj(g)) return void p.push(`${where}: guard must be an object`);
     checkOperand(`${where}: left`, g.left, ev);
-    if (!COMPARATORS.has(g.comparator as string)) p.push(`${where}: comparator must be one of gt, gte, lt, lte, eq, ne, got ${q(g.comparator)}`);
+    if (!COMPARATORS.has(g.comparator as string))
+      p.push(`${where}: comparator must be one of gt, gte, lt, lte, eq, ne, got ${q(g.comparator)}`);
     const hasRight = g.right !== undefined;
     const hasValue = 'rightValue' in g && g.rightValue !== undefined;
     if (hasRight === hasValue) p.push(`${where}: exactly one of right and rightValue is required`);
@@ -111,8 +130,8 @@ export function definitionProblems(def: unknown): string[] {
     if (hasValue && !isLiteral(g.rightValue)) p.push(`${where}: rightValue must be a JSON literal`);
   };
   const checkField = (where: string, f: unknown): boolean => {
-    if (!isName(f)) return p.push(`${where}: field must be a non-empty string`), false;
-    if (!fields.has(f)) return p.push(`${where}: unknown data field ${q(f)}`), false;
+    if (!isName(f)) return (p.push(`${where}: field must be a non-empty string`), false);
+    if (!fields.has(f)) return (p.push(`${where}: unknown data field ${q(f)}`), false);
     return true;
   };
   const checkDataPath = (where: string, path: unknown): void => {
@@ -123,19 +142,24 @@ export function definitionProblems(def: unknown): string[] {
   const checkParam = (where: string, name: unknown, ev: string | undefined): void => {
     if (!isName(name)) return void p.push(`${where}: fromParam must be a non-empty string`);
     if (ev === undefined) return void p.push(`${where}: fromParam ${q(name)} needs an event, and there is none here`);
-    if (events.has(ev) && !paramsOf(ev).has(name.split('.')[0]!)) p.push(`${where}: fromParam ${q(name)} is not a param of event ${ev}`);
+    if (events.has(ev) && !paramsOf(ev).has(name.split('.')[0]!))
+      p.push(`${where}: fromParam ${q(name)} is not a param of event ${ev}`);
   };
   const checkActions = (where: string, actions: unknown, ev: string | undefined): ActionDef[] => {
     if (actions === undefined) return [];
-    if (!Array.isArray(actions)) return p.push(`${where}: actions must be an array`), [];
+    if (!Array.isArray(actions)) return (p.push(`${where}: actions must be an array`), []);
     actions.forEach((a: unknown, i: number) => {
       const w = `${where}: action ${i + 1}`;
-      if (!isObj(a) || !ACTION_KINDS.has(a.kind as string)) return p.push(`${w}: kind must be one of ${[...ACTION_KINDS].join(', ')}, got ${q(isObj(a) ? a.kind : a)}`);
+      if (!isObj(a) || !ACTION_KINDS.has(a.kind as string))
+        return p.push(`${w}: kind must be one of ${[...ACTION_KINDS].join(', ')}, got ${q(isObj(a) ? a.kind : a)}`);
       switch (a.kind) {
         case 'set_field': {
           checkField(`${w} (set_field)`, a.field);
           const sources = ['value', 'fromParam', 'fromData'].filter((k) => a[k] !== undefined);
-          if (sources.length !== 1) p.push(`${w} (set_field ${String(a.field)}): exactly one of value, fromParam, fromData is required, got ${sources.length === 0 ? 'none' : sources.join(', ')}`);
+          if (sources.length !== 1)
+            p.push(
+              `${w} (set_field ${String(a.field)}): exactly one of value, fromParam, fromData is required, got ${sources.length === 0 ? 'none' : sources.join(', ')}`,
+            );
           if (a.value !== undefined && !isLiteral(a.value)) p.push(`${w} (set_field): value must be a JSON literal`);
           if (a.fromParam !== undefined) checkParam(`${w} (set_field)`, a.fromParam, ev);
           if (a.fromData !== undefined) checkDataPath(`${w} (set_field)`, a.fromData);
@@ -196,7 +220,8 @@ export function definitionProblems(def: unknown): string[] {
       if (!isName(t.to) || !states.has(t.to)) p.push(`${where}: unknown target state ${q(t.to)}`);
       if (!isName(t.event) || !events.has(t.event)) p.push(`${where}: unknown event ${q(t.event)}`);
       const priority = t.priority ?? 0;
-      if (!Number.isInteger(priority) || (priority as number) < 0) p.push(`${where}: priority must be an integer >= 0, got ${q(t.priority)}`);
+      if (!Number.isInteger(priority) || (priority as number) < 0)
+        p.push(`${where}: priority must be an integer >= 0, got ${q(t.priority)}`);
       const ev = isName(t.event) ? t.event : undefined;
       if (t.guards !== undefined && !Array.isArray(t.guards)) p.push(`${where}: guards must be an array`);
       else (t.guards as unknown[] | undefined)?.forEach((g, j) => checkGuard(`${where}: guard ${j + 1}`, g, ev ?? ''));
@@ -205,12 +230,17 @@ export function definitionProblems(def: unknown): string[] {
       const postpones = actions.filter((a) => isObj(a) && a.kind === 'postpone').length;
       if (replies > 1) p.push(`${where}: at most one reply action, got ${replies}`);
       if (postpones > 1) p.push(`${where}: at most one postpone action, got ${postpones}`);
-      if (replies > 0 && postpones > 0) p.push(`${where}: a postponed event cannot also reply (it is answered when retried)`);
+      if (replies > 0 && postpones > 0)
+        p.push(`${where}: a postponed event cannot also reply (it is answered when retried)`);
       const kind = ev !== undefined ? events.get(ev)?.kind : undefined;
-      if (replies > 0 && kind !== undefined && kind !== 'call') p.push(`${where}: reply action on ${kind} event ${ev}, which has no caller`);
+      if (replies > 0 && kind !== undefined && kind !== 'call')
+        p.push(`${where}: reply action on ${kind} event ${ev}, which has no caller`);
       const key = `${String(t.from)}\u0000${String(t.event)}`;
       const group = seenKeys.get(key) ?? [];
-      if (group.some((o) => (o.priority ?? 0) === priority)) p.push(`${where}: another transition from ${String(t.from)} on ${String(t.event)} has priority ${String(priority)}`);
+      if (group.some((o) => (o.priority ?? 0) === priority))
+        p.push(
+          `${where}: another transition from ${String(t.from)} on ${String(t.event)} has priority ${String(priority)}`,
+        );
       group.push(t as unknown as TransitionDef);
       seenKeys.set(key, group);
     });
@@ -220,7 +250,9 @@ export function definitionProblems(def: unknown): string[] {
     if (open >= 0 && open < sorted.length - 1) {
       const t = sorted[open]!;
       const shadowed = sorted.slice(open + 1).map((s) => `${s.to} (priority ${s.priority ?? 0})`);
-      p.push(`transition ${t.from} --${t.event}--> ${t.to}: has no guard at priority ${t.priority ?? 0}, so ${shadowed.join(', ')} can never fire`);
+      p.push(
+        `transition ${t.from} --${t.event}--> ${t.to}: has no guard at priority ${t.priority ?? 0}, so ${shadowed.join(', ')} can never fire`,
+      );
     }
   }
 
@@ -231,7 +263,8 @@ export function definitionProblems(def: unknown): string[] {
         const where = `enter actions of ${state}`;
         if (!states.has(state)) p.push(`${where}: unknown state ${q(state)}`);
         for (const a of checkActions(where, actions, undefined)) {
-          if (isObj(a) && (a.kind === 'reply' || a.kind === 'postpone')) p.push(`${where}: ${a.kind} is not allowed on enter (there is no event to answer or retry)`);
+          if (isObj(a) && (a.kind === 'reply' || a.kind === 'postpone'))
+            p.push(`${where}: ${a.kind} is not allowed on enter (there is no event to answer or retry)`);
         }
       }
   }
@@ -245,14 +278,15 @@ export function definitionProblems(def: unknown): string[] {
         const where = `state timeout ${String(st.event)} in ${String(st.inState)}`;
         if (!isName(st.inState) || !states.has(st.inState)) p.push(`${where}: unknown state ${q(st.inState)}`);
         else if (states.get(st.inState)) p.push(`${where}: ${st.inState} is terminal; no timeout may leave it`);
-        else if (seen.has(st.inState)) p.push(`${where}: ${st.inState} already has a state timeout (a state has one state timer)`);
+        else if (seen.has(st.inState))
+          p.push(`${where}: ${st.inState} already has a state timeout (a state has one state timer)`);
         if (isName(st.inState)) seen.add(st.inState);
         if (!isName(st.to) || !states.has(st.to)) p.push(`${where}: unknown target state ${q(st.to)}`);
         if (!isName(st.event)) p.push(`${where}: event must be a non-empty string`);
-        if (typeof st.timeoutMs !== 'number' || !Number.isInteger(st.timeoutMs) || st.timeoutMs <= 0) p.push(`${where}: timeoutMs must be an integer > 0, got ${q(st.timeoutMs)}`);
+        if (typeof st.timeoutMs !== 'number' || !Number.isInteger(st.timeoutMs) || st.timeoutMs <= 0)
+          p.push(`${where}: timeoutMs must be an integer > 0, got ${q(st.timeoutMs)}`);
       });
     }
   }
   return p;
 }
-

@@ -7,7 +7,13 @@
  * - MessageStore: SQLite (WAL, synchronous=full) through GroupCommit; append() resolves after
  *   COMMIT, idempotent by (senderId, clientMsgId); history() newest first with an opaque cursor.
  */
-export { RoomRegistry, RoomFullError, type MemberSink, type RoomRegistryOptions, type BroadcastOptions } from './rooms.js';
+export {
+  RoomRegistry,
+  RoomFullError,
+  type MemberSink,
+  type RoomRegistryOptions,
+  type BroadcastOptions,
+} from './rooms.js';
 export {
   PresenceTracker,
   type PresenceEvent,

@@ -1,7 +1,8 @@
 import { GroupCommit } from '../patterns/group-commit.js';
 import { durabilitySettings, openDatabase, type SqliteDatabase } from '../patterns/sqlite.js';
 
-export type MessageStoreErrorCode = 'invalid_message' | 'idempotency_conflict' | 'bad_cursor' | 'bad_limit' | 'closed' | 'storage_error';
+export type MessageStoreErrorCode =
+  'invalid_message' | 'idempotency_conflict' | 'bad_cursor' | 'bad_limit' | 'closed' | 'storage_error';
 
 export class MessageStoreError extends Error {
   readonly code: MessageStoreErrorCode;
@@ -83,7 +84,15 @@ CREATE TABLE IF NOT EXISTS chat_messages (
 const CURSOR_PREFIX = 'c1';
 
 function toMessage(r: Row): StoredMessage {
-  return { id: r.id, roomId: r.room_id, seq: r.seq, senderId: r.sender_id, clientMsgId: r.client_msg_id, body: r.body, ts: r.ts };
+  return {
+    id: r.id,
+    roomId: r.room_id,
+    seq: r.seq,
+    senderId: r.sender_id,
+    clientMsgId: r.client_msg_id,
+    body: r.body,
+    ts: r.ts,
+  };
 }
 
 /**
@@ -111,13 +120,19 @@ export class MessageStore {
     this.maxPage = options.maxPageSize ?? 500;
     db.exec(SCHEMA);
     this.q = {
-      byClientId: db.prepare<[string, string], Row>('SELECT * FROM chat_messages WHERE sender_id = ? AND client_msg_id = ?'),
+      byClientId: db.prepare<[string, string], Row>(
+        'SELECT * FROM chat_messages WHERE sender_id = ? AND client_msg_id = ?',
+      ),
       lastSeq: db.prepare<[string], { s: number | null }>('SELECT MAX(seq) AS s FROM chat_messages WHERE room_id = ?'),
       insert: db.prepare<[string, number, string, string, string, number]>(
         'INSERT INTO chat_messages (room_id, seq, sender_id, client_msg_id, body, ts) VALUES (?, ?, ?, ?, ?, ?)',
       ),
-      newest: db.prepare<[string, number], Row>('SELECT * FROM chat_messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?'),
-      before: db.prepare<[string, number, number], Row>('SELECT * FROM chat_messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?'),
+      newest: db.prepare<[string, number], Row>(
+        'SELECT * FROM chat_messages WHERE room_id = ? ORDER BY seq DESC LIMIT ?',
+      ),
+      before: db.prepare<[string, number, number], Row>(
+        'SELECT * FROM chat_messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+      ),
       count: db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM chat_messages'),
     };
     this.writer = new GroupCommit(db, options.maxBatch === undefined ? {} : { maxBatch: options.maxBatch });
@@ -145,7 +160,10 @@ export class MessageStore {
         const existing = this.q.byClientId.get(senderId, clientMsgId);
         if (existing !== undefined) {
           if (existing.room_id !== roomId || existing.body !== body) {
-            throw new MessageStoreError('idempotency_conflict', `clientMsgId ${clientMsgId} of ${senderId} was already used for a different message`);
+            throw new MessageStoreError(
+              'idempotency_conflict',
+              `clientMsgId ${clientMsgId} of ${senderId} was already used for a different message`,
+            );
           }
           return { id: existing.id, seq: existing.seq, ts: existing.ts, duplicate: true };
         }
@@ -173,7 +191,10 @@ export class MessageStore {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
-    return { messages: page.map(toMessage), nextCursor: more && last !== undefined ? encodeCursor(roomId, last.seq) : null };
+    return {
+      messages: page.map(toMessage),
+      nextCursor: more && last !== undefined ? encodeCursor(roomId, last.seq) : null,
+    };
   }
 
   findByClientId(senderId: string, clientMsgId: string): StoredMessage | null {
@@ -214,9 +235,11 @@ export class MessageStore {
     if (m === null || typeof m !== 'object') return 'message must be an object';
     for (const k of ['roomId', 'senderId', 'clientMsgId'] as const) {
       const v = m[k];
-      if (typeof v !== 'string' || v.length === 0 || v.length > this.maxId) return `${k} must be a non-empty string of at most ${this.maxId} characters`;
+      if (typeof v !== 'string' || v.length === 0 || v.length > this.maxId)
+        return `${k} must be a non-empty string of at most ${this.maxId} characters`;
     }
-    if (typeof m.body !== 'string' || m.body.length > this.maxBody) return `body must be a string of at most ${this.maxBody} characters`;
+    if (typeof m.body !== 'string' || m.body.length > this.maxBody)
+      return `body must be a string of at most ${this.maxBody} characters`;
     return null;
   }
 }
@@ -226,14 +249,17 @@ function encodeCursor(roomId: string, seq: number): string {
 }
 
 function decodeCursor(cursor: string, roomId: string): number {
-  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]{1,2048}$/.test(cursor)) throw new MessageStoreError('bad_cursor', 'cursor is malformed');
+  if (typeof cursor !== 'string' || !/^[A-Za-z0-9_-]{1,2048}$/.test(cursor))
+    throw new MessageStoreError('bad_cursor', 'cursor is malformed');
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const first = text.indexOf('\n');
   const second = text.indexOf('\n', first + 1);
-  if (first < 0 || second < 0 || text.slice(0, first) !== CURSOR_PREFIX) throw new MessageStoreError('bad_cursor', 'cursor is malformed');
+  if (first < 0 || second < 0 || text.slice(0, first) !== CURSOR_PREFIX)
+    throw new MessageStoreError('bad_cursor', 'cursor is malformed');
   const seqText = text.slice(first + 1, second);
   const seq = Number(seqText);
-  if (!/^[1-9][0-9]{0,15}$/.test(seqText) || !Number.isSafeInteger(seq)) throw new MessageStoreError('bad_cursor', 'cursor is malformed');
+  if (!/^[1-9][0-9]{0,15}$/.test(seqText) || !Number.isSafeInteger(seq))
+    throw new MessageStoreError('bad_cursor', 'cursor is malformed');
   if (text.slice(second + 1) !== roomId) throw new MessageStoreError('bad_cursor', 'cursor belongs to another room');
   return seq;
 }

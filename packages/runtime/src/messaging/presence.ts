@@ -63,7 +63,8 @@ export class PresenceTracker {
     this.now = options.now ?? Date.now;
     this.typingTimeoutMs = options.typingTimeoutMs ?? 5000;
     this.maxOfflineUsers = options.maxOfflineUsers ?? 10_000;
-    if (!Number.isSafeInteger(this.maxOfflineUsers) || this.maxOfflineUsers < 0) throw new Error(`PresenceTracker: maxOfflineUsers must be an integer >= 0, got ${this.maxOfflineUsers}`);
+    if (!Number.isSafeInteger(this.maxOfflineUsers) || this.maxOfflineUsers < 0)
+      throw new Error(`PresenceTracker: maxOfflineUsers must be an integer >= 0, got ${this.maxOfflineUsers}`);
     this.setTimer =
       options.setTimer ??
       ((fn, ms) => {
@@ -159,7 +160,11 @@ export class PresenceTracker {
   status(userId: string): PresenceStatus {
     const u = this.users.get(userId);
     if (u === undefined) return { online: false, lastSeen: this.offline.get(userId) ?? null, typingIn: [] };
-    return { online: u.connections.size > 0, lastSeen: u.lastSeen, typingIn: u.typing === null ? [] : [...u.typing.keys()] };
+    return {
+      online: u.connections.size > 0,
+      lastSeen: u.lastSeen,
+      typingIn: u.typing === null ? [] : [...u.typing.keys()],
+    };
   }
 
   typingIn(roomId: string): string[] {

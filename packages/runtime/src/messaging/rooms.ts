@@ -128,7 +128,9 @@ export class RoomRegistry<M = unknown> {
     let seq: number;
     if (options.seq !== undefined) {
       if (!Number.isSafeInteger(options.seq) || options.seq <= room.seq) {
-        throw new Error(`RoomRegistry.broadcast: seq ${options.seq} for room ${roomId} does not exceed last seq ${room.seq}`);
+        throw new Error(
+          `RoomRegistry.broadcast: seq ${options.seq} for room ${roomId} does not exceed last seq ${room.seq}`,
+        );
       }
       seq = options.seq;
     } else {
@@ -181,7 +183,8 @@ export class RoomRegistry<M = unknown> {
     let room = this.rooms.get(roomId);
     if (room === undefined) {
       const start = this.startSeq(roomId);
-      if (!Number.isSafeInteger(start) || start < 0) throw new Error(`RoomRegistry: startSeq(${roomId}) returned ${start}`);
+      if (!Number.isSafeInteger(start) || start < 0)
+        throw new Error(`RoomRegistry: startSeq(${roomId}) returned ${start}`);
       room = { seq: start, members: new Map(), queue: null };
       this.rooms.set(roomId, room);
     }

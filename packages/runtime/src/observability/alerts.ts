@@ -81,23 +81,40 @@ export class AlertManager {
   private readonly notifiedAt = new Map<string, number>();
 
   constructor(options: AlertManagerOptions) {
-    if (!options || !Array.isArray(options.policies)) throw new ObservabilityError('alert manager: policies must be an array');
+    if (!options || !Array.isArray(options.policies))
+      throw new ObservabilityError('alert manager: policies must be an array');
     const window = options.dedupWindowMs ?? 300_000;
-    if (!Number.isFinite(window) || window < 0) throw new ObservabilityError(`alert manager: dedupWindowMs must be ≥ 0, got ${String(window)}`);
+    if (!Number.isFinite(window) || window < 0)
+      throw new ObservabilityError(`alert manager: dedupWindowMs must be ≥ 0, got ${String(window)}`);
     this.dedupWindowMs = window;
     this.clock = options.clock ?? Date.now;
     const names = new Set<string>();
     this.policies = options.policies.map((p, i) => {
       const where = `alert policy[${i}]`;
       if (!p || typeof p !== 'object') throw new ObservabilityError(`${where} must be an object`);
-      if (typeof p.name !== 'string' || p.name.length === 0) throw new ObservabilityError(`${where}: name must be a non-empty string`);
+      if (typeof p.name !== 'string' || p.name.length === 0)
+        throw new ObservabilityError(`${where}: name must be a non-empty string`);
       if (names.has(p.name)) throw new ObservabilityError(`${where}: duplicate policy name ${JSON.stringify(p.name)}`);
       names.add(p.name);
       checkMetricName(p.metric);
-      if (!Object.hasOwn(OPS, p.op)) throw new ObservabilityError(`${where} (${p.name}): op must be one of gt, gte, lt, lte, got ${JSON.stringify(p.op)}`);
-      if (typeof p.threshold !== 'number' || !Number.isFinite(p.threshold)) throw new ObservabilityError(`${where} (${p.name}): threshold must be a finite number`);
-      if (!Object.hasOwn(SEVERITY_RANK, p.severity)) throw new ObservabilityError(`${where} (${p.name}): severity must be critical, warning or info, got ${JSON.stringify(p.severity)}`);
-      const c: Compiled = { name: p.name, metric: p.metric, op: p.op, threshold: p.threshold, severity: p.severity, match: normalizeLabels(p.match, where).labels };
+      if (!Object.hasOwn(OPS, p.op))
+        throw new ObservabilityError(
+          `${where} (${p.name}): op must be one of gt, gte, lt, lte, got ${JSON.stringify(p.op)}`,
+        );
+      if (typeof p.threshold !== 'number' || !Number.isFinite(p.threshold))
+        throw new ObservabilityError(`${where} (${p.name}): threshold must be a finite number`);
+      if (!Object.hasOwn(SEVERITY_RANK, p.severity))
+        throw new ObservabilityError(
+          `${where} (${p.name}): severity must be critical, warning or info, got ${JSON.stringify(p.severity)}`,
+        );
+      const c: Compiled = {
+        name: p.name,
+        metric: p.metric,
+        op: p.op,
+        threshold: p.threshold,
+        severity: p.severity,
+        match: normalizeLabels(p.match, where).labels,
+      };
       const list = this.byMetric.get(c.metric) ?? [];
       list.push(c);
       this.byMetric.set(c.metric, list);
@@ -106,20 +123,36 @@ export class AlertManager {
   }
 
   evaluate(samples: Sample | readonly Sample[], now: number = this.clock()): Evaluation {
-    if (!Number.isFinite(now)) throw new ObservabilityError(`alert manager: now must be a finite number, got ${String(now)}`);
+    if (!Number.isFinite(now))
+      throw new ObservabilityError(`alert manager: now must be a finite number, got ${String(now)}`);
     const list = Array.isArray(samples) ? (samples as readonly Sample[]) : [samples as Sample];
     const result: Evaluation = { raised: [], resolved: [], deduplicated: 0 };
     for (const s of list) {
-      if (!s || typeof s !== 'object') throw new ObservabilityError('alert manager: sample must be {metric, value, labels?}');
+      if (!s || typeof s !== 'object')
+        throw new ObservabilityError('alert manager: sample must be {metric, value, labels?}');
       checkMetricName(s.metric);
-      if (typeof s.value !== 'number' || Number.isNaN(s.value)) throw new ObservabilityError(`alert manager: sample ${s.metric} value must be a number, got ${String(s.value)}`);
+      if (typeof s.value !== 'number' || Number.isNaN(s.value))
+        throw new ObservabilityError(
+          `alert manager: sample ${s.metric} value must be a number, got ${String(s.value)}`,
+        );
       const { labels, key: labelKey } = normalizeLabels(s.labels, s.metric);
       for (const p of this.byMetric.get(s.metric) ?? []) {
         if (!Object.entries(p.match).every(([k, v]) => labels[k] === v)) continue;
         const key = JSON.stringify([p.name, labelKey]);
         const current = this.activeAlerts.get(key);
         if (OPS[p.op](s.value, p.threshold)) {
-          const alert: Alert = current ?? { policy: p.name, metric: p.metric, labels, severity: p.severity, op: p.op, threshold: p.threshold, value: s.value, since: now, lastSeen: now, occurrences: 0 };
+          const alert: Alert = current ?? {
+            policy: p.name,
+            metric: p.metric,
+            labels,
+            severity: p.severity,
+            op: p.op,
+            threshold: p.threshold,
+            value: s.value,
+            since: now,
+            lastSeen: now,
+            occurrences: 0,
+          };
           alert.value = s.value;
           alert.lastSeen = now;
           alert.occurrences++;
@@ -138,14 +171,20 @@ export class AlertManager {
       }
     }
     // Forget notification times that can no longer suppress anything, so memory stays bounded.
-    for (const [k, t] of this.notifiedAt) if (now - t >= this.dedupWindowMs && !this.activeAlerts.has(k)) this.notifiedAt.delete(k);
+    for (const [k, t] of this.notifiedAt)
+      if (now - t >= this.dedupWindowMs && !this.activeAlerts.has(k)) this.notifiedAt.delete(k);
     return result;
   }
 
   /** Active alerts: most severe first, then by policy name, then by labels. */
   active(): Alert[] {
     return [...this.activeAlerts.values()]
-      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || compareStrings(a.policy, b.policy) || compareStrings(JSON.stringify(a.labels), JSON.stringify(b.labels)))
+      .sort(
+        (a, b) =>
+          SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+          compareStrings(a.policy, b.policy) ||
+          compareStrings(JSON.stringify(a.labels), JSON.stringify(b.labels)),
+      )
       .map((a) => ({ ...a }));
   }
 }

@@ -52,7 +52,9 @@ interface Family {
 }
 
 /** Prometheus's default histogram bounds (seconds-scaled latencies); used when a spec declares none. */
-export const DEFAULT_HISTOGRAM_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+export const DEFAULT_HISTOGRAM_BUCKETS: readonly number[] = Object.freeze([
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
 
 /** Counters, gauges and histograms, each series keyed by name and its sorted label set. */
 export class MetricsCollector {
@@ -72,38 +74,56 @@ export class MetricsCollector {
 
   defineHistogram(name: string, bounds: readonly number[]): void {
     checkMetricName(name);
-    if (!Array.isArray(bounds) || bounds.length === 0) throw new ObservabilityError(`histogram ${name}: buckets must be a non-empty array`);
+    if (!Array.isArray(bounds) || bounds.length === 0)
+      throw new ObservabilityError(`histogram ${name}: buckets must be a non-empty array`);
     bounds.forEach((b, i) => {
-      if (typeof b !== 'number' || !Number.isFinite(b)) throw new ObservabilityError(`histogram ${name}: bucket ${i} must be a finite number`);
-      if (i > 0 && b <= (bounds[i - 1] as number)) throw new ObservabilityError(`histogram ${name}: buckets must be strictly increasing (${bounds[i - 1]} then ${b})`);
+      if (typeof b !== 'number' || !Number.isFinite(b))
+        throw new ObservabilityError(`histogram ${name}: bucket ${i} must be a finite number`);
+      if (i > 0 && b <= (bounds[i - 1] as number))
+        throw new ObservabilityError(
+          `histogram ${name}: buckets must be strictly increasing (${bounds[i - 1]} then ${b})`,
+        );
     });
     const existing = this.buckets.get(name);
-    if (existing && JSON.stringify(existing) !== JSON.stringify(bounds)) throw new ObservabilityError(`histogram ${name}: already defined with buckets ${JSON.stringify(existing)}`);
+    if (existing && JSON.stringify(existing) !== JSON.stringify(bounds))
+      throw new ObservabilityError(`histogram ${name}: already defined with buckets ${JSON.stringify(existing)}`);
     this.family(name, 'histogram');
     this.buckets.set(name, [...bounds]);
   }
 
   inc(name: string, labels?: Labels, by = 1): void {
-    if (typeof by !== 'number' || !Number.isFinite(by) || by < 0) throw new ObservabilityError(`counter ${name}: increment must be a finite number ≥ 0, got ${String(by)}`);
+    if (typeof by !== 'number' || !Number.isFinite(by) || by < 0)
+      throw new ObservabilityError(`counter ${name}: increment must be a finite number ≥ 0, got ${String(by)}`);
     const s = this.series(name, 'counter', labels, () => 0);
     s.value = (s.value as number) + by;
   }
 
   set(name: string, value: number, labels?: Labels): void {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ObservabilityError(`gauge ${name}: value must be a finite number, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new ObservabilityError(`gauge ${name}: value must be a finite number, got ${String(value)}`);
     this.series(name, 'gauge', labels, () => 0).value = value;
   }
 
   observe(name: string, value: number, labels?: Labels): void {
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new ObservabilityError(`histogram ${name}: observation must be a finite number, got ${String(value)}`);
+    if (typeof value !== 'number' || !Number.isFinite(value))
+      throw new ObservabilityError(`histogram ${name}: observation must be a finite number, got ${String(value)}`);
     let bounds = this.buckets.get(name);
     if (!bounds && this.defaultBuckets !== undefined && !this.families.has(name)) {
       this.defineHistogram(name, this.defaultBuckets);
       bounds = this.defaultBuckets;
     }
-    if (!bounds) throw new ObservabilityError(`histogram ${checkMetricName(name)}: no buckets configured; define it in the spec's histograms`);
-    const h = this.series(name, 'histogram', labels, () => ({ bounds, counts: new Array<number>(bounds.length + 1).fill(0), count: 0, sum: 0, min: Infinity, max: -Infinity }))
-      .value as HistogramState;
+    if (!bounds)
+      throw new ObservabilityError(
+        `histogram ${checkMetricName(name)}: no buckets configured; define it in the spec's histograms`,
+      );
+    const h = this.series(name, 'histogram', labels, () => ({
+      bounds,
+      counts: new Array<number>(bounds.length + 1).fill(0),
+      count: 0,
+      sum: 0,
+      min: Infinity,
+      max: -Infinity,
+    })).value as HistogramState;
     let i = 0;
     while (i < bounds.length && value > (bounds[i] as number)) i++;
     h.counts[i] = (h.counts[i] as number) + 1;
@@ -131,7 +151,8 @@ export class MetricsCollector {
       const f = this.families.get(name) as Family;
       for (const key of [...f.series.keys()].sort(compareStrings)) {
         const s = f.series.get(key) as Series;
-        if (f.type === 'histogram') out.push({ name, type: 'histogram', labels: s.labels, ...histogramValue(s.value as HistogramState) });
+        if (f.type === 'histogram')
+          out.push({ name, type: 'histogram', labels: s.labels, ...histogramValue(s.value as HistogramState) });
         else out.push({ name, type: f.type, labels: s.labels, value: s.value as number });
       }
     }

@@ -44,8 +44,10 @@ export const randomIds: IdSource = {
 };
 
 function checkAttribute(key: unknown, value: unknown): void {
-  if (typeof key !== 'string' || key.length === 0) throw new ObservabilityError('span attribute key must be a non-empty string');
-  const ok = typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  if (typeof key !== 'string' || key.length === 0)
+    throw new ObservabilityError('span attribute key must be a non-empty string');
+  const ok =
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
   if (!ok) throw new ObservabilityError(`span attribute ${key}: value must be a string, finite number or boolean`);
 }
 
@@ -73,8 +75,12 @@ export class Span {
 
   end(status: 'ok' | 'error' = 'ok', message?: string): void {
     this.assertOpen('end');
-    if (status !== 'ok' && status !== 'error') throw new ObservabilityError(`span ${this.record.name}: status must be 'ok' or 'error', got ${JSON.stringify(status)}`);
-    if (message !== undefined && typeof message !== 'string') throw new ObservabilityError(`span ${this.record.name}: message must be a string`);
+    if (status !== 'ok' && status !== 'error')
+      throw new ObservabilityError(
+        `span ${this.record.name}: status must be 'ok' or 'error', got ${JSON.stringify(status)}`,
+      );
+    if (message !== undefined && typeof message !== 'string')
+      throw new ObservabilityError(`span ${this.record.name}: message must be a string`);
     this.record.status = status;
     if (message !== undefined) this.record.message = message;
     this.record.endTime = this.clock();
@@ -96,17 +102,25 @@ export class TraceHandler {
 
   constructor(options: TraceHandlerOptions = {}) {
     const maxSpans = options.maxSpans ?? 10_000;
-    if (!Number.isSafeInteger(maxSpans) || maxSpans < 1) throw new ObservabilityError(`trace handler: maxSpans must be an integer ≥ 1, got ${String(maxSpans)}`);
+    if (!Number.isSafeInteger(maxSpans) || maxSpans < 1)
+      throw new ObservabilityError(`trace handler: maxSpans must be an integer ≥ 1, got ${String(maxSpans)}`);
     this.maxSpans = maxSpans;
     this.ids = options.ids ?? randomIds;
     this.clock = options.clock ?? Date.now;
   }
 
   /** Starts a span; with a parent (local span or remote context) it joins the parent's trace. */
-  startSpan(name: string, options: { parent?: Span | SpanContext; attributes?: Record<string, AttributeValue> } = {}): Span {
-    if (typeof name !== 'string' || name.length === 0) throw new ObservabilityError('span name must be a non-empty string');
+  startSpan(
+    name: string,
+    options: { parent?: Span | SpanContext; attributes?: Record<string, AttributeValue> } = {},
+  ): Span {
+    if (typeof name !== 'string' || name.length === 0)
+      throw new ObservabilityError('span name must be a non-empty string');
     const parent = options.parent instanceof Span ? options.parent.context : options.parent;
-    if (parent !== undefined && (typeof parent.traceId !== 'string' || !parent.traceId || typeof parent.spanId !== 'string' || !parent.spanId)) {
+    if (
+      parent !== undefined &&
+      (typeof parent.traceId !== 'string' || !parent.traceId || typeof parent.spanId !== 'string' || !parent.spanId)
+    ) {
       throw new ObservabilityError(`span ${name}: parent must be a Span or {traceId, spanId}`);
     }
     const attributes: Record<string, AttributeValue> = {};
@@ -115,7 +129,8 @@ export class TraceHandler {
       attributes[k] = v;
     }
     const spanId = this.ids.spanId();
-    if (this.spans.has(spanId)) throw new ObservabilityError(`span id ${spanId} is already in use; the id source repeats`);
+    if (this.spans.has(spanId))
+      throw new ObservabilityError(`span id ${spanId} is already in use; the id source repeats`);
     const record: SpanRecord = {
       traceId: parent?.traceId ?? this.ids.traceId(),
       spanId,
@@ -135,14 +150,16 @@ export class TraceHandler {
 
   /** startSpan for callers in another process: `parent` is a SpanContext; answers the new span's context. */
   open(name: string, options: { parent?: SpanContext; attributes?: Record<string, AttributeValue> } = {}): SpanContext {
-    if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ObservabilityError(`span ${String(name)}: options must be an object`);
+    if (typeof options !== 'object' || options === null || Array.isArray(options))
+      throw new ObservabilityError(`span ${String(name)}: options must be an object`);
     return this.startSpan(name, options).context;
   }
 
   /** Ends a span by id (Span.end for callers without the handle). Unknown or evicted: span_not_found; ended twice: refused. */
   endSpan(spanId: string, status: 'ok' | 'error' = 'ok', message?: string): void {
     const r = typeof spanId === 'string' ? this.spans.get(spanId) : undefined;
-    if (r === undefined) throw new ObservabilityError(`no span ${JSON.stringify(spanId)} (it may have been evicted)`, 'span_not_found');
+    if (r === undefined)
+      throw new ObservabilityError(`no span ${JSON.stringify(spanId)} (it may have been evicted)`, 'span_not_found');
     new Span(r, this.clock).end(status, message);
   }
 

@@ -69,12 +69,29 @@ export class CircuitBreaker {
     if (options === null || typeof options !== 'object') throw new TypeError('CircuitBreaker: options object required');
     this.threshold = requireNumber('errorThreshold', options.errorThreshold, (n) => n > 0 && n <= 1, 'in (0, 1]');
     const windowMs = requireNumber('windowMs', options.windowMs, (n) => n > 0, '> 0');
-    this.minRequests = requireNumber('minRequests', options.minRequests, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
+    this.minRequests = requireNumber(
+      'minRequests',
+      options.minRequests,
+      (n) => Number.isInteger(n) && n >= 1,
+      'an integer >= 1',
+    );
     this.openMs = requireNumber('openMs', options.openMs, (n) => n >= 0, '>= 0');
-    this.halfOpenProbes = requireNumber('halfOpenProbes', options.halfOpenProbes ?? 1, (n) => Number.isInteger(n) && n >= 1, 'an integer >= 1');
-    this.bucketCount = requireNumber('buckets', options.buckets ?? 10, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000, 'an integer in [1, 10000]');
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('CircuitBreaker: now must be a function');
-    if (options.enabled !== undefined && typeof options.enabled !== 'boolean') throw new TypeError('CircuitBreaker: enabled must be a boolean');
+    this.halfOpenProbes = requireNumber(
+      'halfOpenProbes',
+      options.halfOpenProbes ?? 1,
+      (n) => Number.isInteger(n) && n >= 1,
+      'an integer >= 1',
+    );
+    this.bucketCount = requireNumber(
+      'buckets',
+      options.buckets ?? 10,
+      (n) => Number.isInteger(n) && n >= 1 && n <= 10_000,
+      'an integer in [1, 10000]',
+    );
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new TypeError('CircuitBreaker: now must be a function');
+    if (options.enabled !== undefined && typeof options.enabled !== 'boolean')
+      throw new TypeError('CircuitBreaker: enabled must be a boolean');
     this.bucketMs = windowMs / this.bucketCount;
     this.now = options.now ?? Date.now;
     this.isEnabled = options.enabled ?? true;

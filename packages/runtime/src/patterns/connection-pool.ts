@@ -44,11 +44,16 @@ export class ConnectionPool {
   private closed = false;
 
   constructor(options: ConnectionPoolOptions) {
-    if (options === null || typeof options !== 'object') throw new PoolError('invalid_config', 'ConnectionPool: options object required');
+    if (options === null || typeof options !== 'object')
+      throw new PoolError('invalid_config', 'ConnectionPool: options object required');
     const { size, acquireTimeoutMs } = options;
-    if (!Number.isInteger(size) || size < 1) throw new PoolError('invalid_config', `ConnectionPool: size must be an integer >= 1, got ${String(size)}`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new PoolError('invalid_config', `ConnectionPool: size must be an integer >= 1, got ${String(size)}`);
     if (typeof acquireTimeoutMs !== 'number' || !Number.isFinite(acquireTimeoutMs) || acquireTimeoutMs < 0) {
-      throw new PoolError('invalid_config', `ConnectionPool: acquireTimeoutMs must be a finite number >= 0, got ${String(acquireTimeoutMs)}`);
+      throw new PoolError(
+        'invalid_config',
+        `ConnectionPool: acquireTimeoutMs must be a finite number >= 0, got ${String(acquireTimeoutMs)}`,
+      );
     }
     this.size = size;
     this.acquireTimeoutMs = acquireTimeoutMs;
@@ -96,7 +101,12 @@ export class ConnectionPool {
         timer: setTimeout(() => {
           const i = this.waiters.indexOf(waiter);
           if (i >= 0) this.waiters.splice(i, 1);
-          reject(new PoolError('acquire_timeout', `ConnectionPool: no connection free within ${this.acquireTimeoutMs} ms (size ${this.size})`));
+          reject(
+            new PoolError(
+              'acquire_timeout',
+              `ConnectionPool: no connection free within ${this.acquireTimeoutMs} ms (size ${this.size})`,
+            ),
+          );
         }, this.acquireTimeoutMs),
       };
       this.waiters.push(waiter);
@@ -107,7 +117,10 @@ export class ConnectionPool {
     if (!this.borrowed.has(conn)) {
       // After close() every connection is already closed; releasing one then is harmless.
       if (this.closed && this.all.includes(conn)) return;
-      throw new PoolError('not_borrowed', 'ConnectionPool: release() of a connection that is not borrowed from this pool');
+      throw new PoolError(
+        'not_borrowed',
+        'ConnectionPool: release() of a connection that is not borrowed from this pool',
+      );
     }
     this.borrowed.delete(conn);
     if (conn.inTransaction) {

@@ -45,16 +45,25 @@ export class GroupCommit {
   private drained: Array<() => void> = [];
   private batchCount = 0;
   private committedCount = 0;
-  private readonly stmts: Record<'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo', { run: () => unknown }>;
+  private readonly stmts: Record<
+    'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'rollbackTo',
+    { run: () => unknown }
+  >;
 
   constructor(db: SqliteDatabase, options: GroupCommitOptions = {}) {
     const maxBatch = options.maxBatch ?? 512;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) {
-      throw new GroupCommitError('invalid_config', `GroupCommit: maxBatch must be an integer >= 1, got ${String(maxBatch)}`);
+      throw new GroupCommitError(
+        'invalid_config',
+        `GroupCommit: maxBatch must be an integer >= 1, got ${String(maxBatch)}`,
+      );
     }
     const level = Number(db.pragma('synchronous', { simple: true }));
     if (level < 2 && options.allowNonDurable !== true) {
-      throw new GroupCommitError('not_durable', `GroupCommit: connection has synchronous=${level}; need full (2) or extra (3) for durable commits, or pass allowNonDurable`);
+      throw new GroupCommitError(
+        'not_durable',
+        `GroupCommit: connection has synchronous=${level}; need full (2) or extra (3) for durable commits, or pass allowNonDurable`,
+      );
     }
     this.db = db;
     this.maxBatch = maxBatch;
@@ -125,7 +134,9 @@ export class GroupCommit {
     try {
       begin.run();
     } catch (error) {
-      const failure = new GroupCommitError('commit_failed', `GroupCommit: BEGIN failed: ${(error as Error).message}`, { cause: error });
+      const failure = new GroupCommitError('commit_failed', `GroupCommit: BEGIN failed: ${(error as Error).message}`, {
+        cause: error,
+      });
       return batch.map(() => ({ ok: false, error: failure }));
     }
     const outcomes: Outcome[] = [];
@@ -136,7 +147,10 @@ export class GroupCommit {
         try {
           const value = request.work(this.db);
           if (value !== null && typeof (value as { then?: unknown })?.then === 'function') {
-            throw new GroupCommitError('async_work', 'GroupCommit: work returned a promise; it must be synchronous so it finishes inside the transaction');
+            throw new GroupCommitError(
+              'async_work',
+              'GroupCommit: work returned a promise; it must be synchronous so it finishes inside the transaction',
+            );
           }
           release.run();
           outcomes.push({ ok: true, value });
@@ -157,7 +171,11 @@ export class GroupCommit {
           // The connection already rolled back (e.g. SQLITE_FULL); the original error is the one to report.
         }
       }
-      const failure = new GroupCommitError('commit_failed', `GroupCommit: batch of ${batch.length} rolled back: ${(error as Error).message}`, { cause: error });
+      const failure = new GroupCommitError(
+        'commit_failed',
+        `GroupCommit: batch of ${batch.length} rolled back: ${(error as Error).message}`,
+        { cause: error },
+      );
       return batch.map(() => ({ ok: false, error: failure }));
     }
     this.batchCount++;

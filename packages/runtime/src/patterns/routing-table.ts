@@ -9,14 +9,20 @@ export class RoutingError extends Error {
 
 function checkNumber(number: unknown): string {
   if (typeof number !== 'string' || number.length === 0) {
-    throw new RoutingError('invalid_number', `RoutingTable: number must be a non-empty string, got ${JSON.stringify(number) ?? String(number)}`);
+    throw new RoutingError(
+      'invalid_number',
+      `RoutingTable: number must be a non-empty string, got ${JSON.stringify(number) ?? String(number)}`,
+    );
   }
   return number;
 }
 
 function checkTarget(target: unknown): string {
   if (typeof target !== 'string' || target.length === 0) {
-    throw new RoutingError('invalid_target', `RoutingTable: target must be a non-empty string, got ${JSON.stringify(target) ?? String(target)}`);
+    throw new RoutingError(
+      'invalid_target',
+      `RoutingTable: target must be a non-empty string, got ${JSON.stringify(target) ?? String(target)}`,
+    );
   }
   return target;
 }

@@ -35,23 +35,33 @@ export class DurabilityConfigError extends Error {
  * server that believes it is durable when it is not must not start.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions): SqliteDatabase {
-  if (typeof path !== 'string' || path.length === 0) throw new DurabilityConfigError('openDatabase: path must be a non-empty string');
-  if (options === null || typeof options !== 'object') throw new DurabilityConfigError('openDatabase: options object required');
+  if (typeof path !== 'string' || path.length === 0)
+    throw new DurabilityConfigError('openDatabase: path must be a non-empty string');
+  if (options === null || typeof options !== 'object')
+    throw new DurabilityConfigError('openDatabase: options object required');
   const { journalMode, synchronous } = options;
   if (!JOURNAL_MODES.includes(journalMode)) {
-    throw new DurabilityConfigError(`openDatabase: journalMode must be one of ${JOURNAL_MODES.join(', ')}, got ${String(journalMode)}`);
+    throw new DurabilityConfigError(
+      `openDatabase: journalMode must be one of ${JOURNAL_MODES.join(', ')}, got ${String(journalMode)}`,
+    );
   }
   if (!Object.hasOwn(SYNCHRONOUS_LEVELS, synchronous)) {
-    throw new DurabilityConfigError(`openDatabase: synchronous must be one of ${Object.keys(SYNCHRONOUS_LEVELS).join(', ')}, got ${String(synchronous)}`);
+    throw new DurabilityConfigError(
+      `openDatabase: synchronous must be one of ${Object.keys(SYNCHRONOUS_LEVELS).join(', ')}, got ${String(synchronous)}`,
+    );
   }
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   if (!Number.isInteger(busyTimeoutMs) || busyTimeoutMs < 0) {
-    throw new DurabilityConfigError(`openDatabase: busyTimeoutMs must be an integer >= 0, got ${String(busyTimeoutMs)}`);
+    throw new DurabilityConfigError(
+      `openDatabase: busyTimeoutMs must be an integer >= 0, got ${String(busyTimeoutMs)}`,
+    );
   }
 
   const autocheckpoint = options.walAutocheckpointPages;
   if (autocheckpoint !== undefined && (!Number.isInteger(autocheckpoint) || autocheckpoint < 0)) {
-    throw new DurabilityConfigError(`openDatabase: walAutocheckpointPages must be an integer >= 0, got ${String(autocheckpoint)}`);
+    throw new DurabilityConfigError(
+      `openDatabase: walAutocheckpointPages must be an integer >= 0, got ${String(autocheckpoint)}`,
+    );
   }
 
   const db = new Database(path, { readonly: options.readonly ?? false, timeout: busyTimeoutMs });
@@ -59,27 +69,36 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     if (options.readonly) {
       // A read-only connection cannot change the journal mode; it must find the one it was asked for.
       const actual = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
-      if (actual !== journalMode) throw new DurabilityConfigError(`openDatabase(${path}): journal_mode is ${actual}, expected ${journalMode}`);
+      if (actual !== journalMode)
+        throw new DurabilityConfigError(`openDatabase(${path}): journal_mode is ${actual}, expected ${journalMode}`);
     } else {
       const actual = String(db.pragma(`journal_mode = ${journalMode}`, { simple: true })).toLowerCase();
       if (actual !== journalMode) {
-        throw new DurabilityConfigError(`openDatabase(${path}): journal_mode = ${journalMode} did not take effect (SQLite reports ${actual})`);
+        throw new DurabilityConfigError(
+          `openDatabase(${path}): journal_mode = ${journalMode} did not take effect (SQLite reports ${actual})`,
+        );
       }
     }
     db.pragma(`synchronous = ${synchronous}`);
     const level = Number(db.pragma('synchronous', { simple: true }));
     if (level !== SYNCHRONOUS_LEVELS[synchronous]) {
-      throw new DurabilityConfigError(`openDatabase(${path}): synchronous = ${synchronous} did not take effect (SQLite reports ${level})`);
+      throw new DurabilityConfigError(
+        `openDatabase(${path}): synchronous = ${synchronous} did not take effect (SQLite reports ${level})`,
+      );
     }
     const timeout = Number(db.pragma('busy_timeout', { simple: true }));
     if (timeout !== busyTimeoutMs) {
-      throw new DurabilityConfigError(`openDatabase(${path}): busy_timeout = ${busyTimeoutMs} did not take effect (SQLite reports ${timeout})`);
+      throw new DurabilityConfigError(
+        `openDatabase(${path}): busy_timeout = ${busyTimeoutMs} did not take effect (SQLite reports ${timeout})`,
+      );
     }
     if (autocheckpoint !== undefined) {
       db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
       const actualPages = Number(db.pragma('wal_autocheckpoint', { simple: true }));
       if (actualPages !== autocheckpoint) {
-        throw new DurabilityConfigError(`openDatabase(${path}): wal_autocheckpoint = ${autocheckpoint} did not take effect (SQLite reports ${actualPages})`);
+        throw new DurabilityConfigError(
+          `openDatabase(${path}): wal_autocheckpoint = ${autocheckpoint} did not take effect (SQLite reports ${actualPages})`,
+        );
       }
     }
   } catch (error) {
@@ -93,7 +112,10 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
 export function durabilitySettings(db: SqliteDatabase): { journalMode: string; synchronous: SynchronousMode } {
   const journalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
   const level = Number(db.pragma('synchronous', { simple: true }));
-  const synchronous = (Object.keys(SYNCHRONOUS_LEVELS) as SynchronousMode[]).find((k) => SYNCHRONOUS_LEVELS[k] === level);
-  if (synchronous === undefined) throw new DurabilityConfigError(`durabilitySettings: unknown synchronous level ${level}`);
+  const synchronous = (Object.keys(SYNCHRONOUS_LEVELS) as SynchronousMode[]).find(
+    (k) => SYNCHRONOUS_LEVELS[k] === level,
+  );
+  if (synchronous === undefined)
+    throw new DurabilityConfigError(`durabilitySettings: unknown synchronous level ${level}`);
   return { journalMode, synchronous };
 }

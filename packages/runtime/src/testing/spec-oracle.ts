@@ -70,9 +70,25 @@ function holds(comparator: string, a: unknown, b: unknown): boolean {
 }
 
 /** What the spec says happens to `event` in `state` with this data and these params. */
-export function specOutcome(spec: SpecMachine, state: string, event: string, data: Record<string, unknown>, params: Record<string, unknown>): SpecTransition | undefined {
-  const group = spec.transitions.filter((t) => t.from === state && t.event === event).sort((x, y) => x.priority - y.priority);
-  return group.find((t) => t.guards.every((g) => holds(g.comparator, read(g.left, data, params), g.right !== undefined ? read(g.right, data, params) : g.rightValue)));
+export function specOutcome(
+  spec: SpecMachine,
+  state: string,
+  event: string,
+  data: Record<string, unknown>,
+  params: Record<string, unknown>,
+): SpecTransition | undefined {
+  const group = spec.transitions
+    .filter((t) => t.from === state && t.event === event)
+    .sort((x, y) => x.priority - y.priority);
+  return group.find((t) =>
+    t.guards.every((g) =>
+      holds(
+        g.comparator,
+        read(g.left, data, params),
+        g.right !== undefined ? read(g.right, data, params) : g.rightValue,
+      ),
+    ),
+  );
 }
 
 const sampleOf = (type: string | undefined): unknown => (type === 'number' ? 0 : type === 'boolean' ? false : 'x');
@@ -94,7 +110,9 @@ export function specCases(spec: SpecMachine, state: string, event: string, limit
   };
   Object.values(spec.fields).forEach(literal);
   for (const t of group) for (const g of t.guards) literal(g.rightValue);
-  const operands = [...new Set(group.flatMap((t) => t.guards.flatMap((g) => (g.right !== undefined ? [g.left, g.right] : [g.left]))))];
+  const operands = [
+    ...new Set(group.flatMap((t) => t.guards.flatMap((g) => (g.right !== undefined ? [g.left, g.right] : [g.left])))),
+  ];
   const choices = operands.map((op) => {
     const sample = read(op, spec.fields, baseParams);
     if (typeof sample === 'number') return [...new Set(numbers)].sort((a, b) => a - b);

@@ -292,7 +292,10 @@ class GatewayImpl implements Gateway {
     this.maxFrame = maxFrame;
     this.onConnect = options.onConnect;
     // Socket errors (resets, clients breaking the framing rules) are peer behaviour, not server faults; the default stays quiet about them.
-    this.onError = options.onError ?? ((e, where, id) => where === 'socket' || console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
+    this.onError =
+      options.onError ??
+      ((e, where, id) =>
+        where === 'socket' || console.error(`ws gateway: ${where}${id === undefined ? '' : ` #${id}`}:`, e));
     this.validateOutbound = options.validateOutbound ?? true;
     this.maxConnections = options.maxConnections ?? DEFAULT_GATEWAY_LIMITS.maxConnections;
     this.maxPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_GATEWAY_LIMITS.maxConnectionsPerAddress;
@@ -389,7 +392,12 @@ class GatewayImpl implements Gateway {
   }
 
   private attach(c: Connection, handler: SessionHandler): void {
-    if (handler === null || typeof handler !== 'object' || typeof handler.onMessage !== 'function' || typeof handler.onClose !== 'function') {
+    if (
+      handler === null ||
+      typeof handler !== 'object' ||
+      typeof handler.onMessage !== 'function' ||
+      typeof handler.onClose !== 'function'
+    ) {
       this.report(new Error('onConnect must return a SessionHandler { onMessage, onClose }'), 'onConnect', c.id);
       c.pending = null;
       c.close(CloseCode.internalError, 'session start failed');
@@ -576,11 +584,24 @@ function isPromise(v: unknown): v is Promise<unknown> {
 export function startGateway(options: GatewayOptions): Promise<Gateway> {
   const maxFrame = options.maxPayload ?? options.protocol.maxFrameBytes;
   if (!Number.isSafeInteger(maxFrame) || maxFrame <= 0 || maxFrame > options.protocol.maxFrameBytes) {
-    return Promise.reject(new Error(`startGateway: maxPayload must be a positive integer <= protocol.maxFrameBytes (${options.protocol.maxFrameBytes})`));
+    return Promise.reject(
+      new Error(
+        `startGateway: maxPayload must be a positive integer <= protocol.maxFrameBytes (${options.protocol.maxFrameBytes})`,
+      ),
+    );
   }
-  for (const k of ['maxInFlight', 'messagesPerSecond', 'messageBurst', 'maxConnections', 'maxConnectionsPerAddress', 'handshakeTimeoutMs', 'maxConnectionsPerUser'] as const) {
+  for (const k of [
+    'maxInFlight',
+    'messagesPerSecond',
+    'messageBurst',
+    'maxConnections',
+    'maxConnectionsPerAddress',
+    'handshakeTimeoutMs',
+    'maxConnectionsPerUser',
+  ] as const) {
     const v = options[k];
-    if (v !== undefined && (!Number.isFinite(v) || v < 1)) return Promise.reject(new Error(`startGateway: ${k} must be a finite number >= 1, got ${v}`));
+    if (v !== undefined && (!Number.isFinite(v) || v < 1))
+      return Promise.reject(new Error(`startGateway: ${k} must be a finite number >= 1, got ${v}`));
   }
   if (!Number.isSafeInteger(options.port) || options.port < 0 || options.port > 65535) {
     return Promise.reject(new Error(`startGateway: port must be an integer in 0..65535, got ${options.port}`));

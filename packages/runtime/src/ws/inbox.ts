@@ -32,7 +32,8 @@ export class ConnectionInbox<T> {
     readonly max: number,
     private readonly hooks: InboxHooks<T>,
   ) {
-    if (!Number.isSafeInteger(max) || max < 1) throw new Error(`ConnectionInbox: max must be an integer >= 1, got ${max}`);
+    if (!Number.isSafeInteger(max) || max < 1)
+      throw new Error(`ConnectionInbox: max must be an integer >= 1, got ${max}`);
     this.pauseAt = Math.max(1, Math.floor(max / 2));
   }
 

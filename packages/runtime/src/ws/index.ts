@@ -35,4 +35,9 @@ export {
 } from './gateway.js';
 export { SessionHub, type RoomMembership } from './hub.js';
 export { ConnectionInbox, type InboxHooks, type PushResult } from './inbox.js';
-export { openMachineSession, pick as pickSessionField, TOKEN_EXPIRED_CLOSE, type MachineSessionSpec } from './machine-session.js';
+export {
+  openMachineSession,
+  pick as pickSessionField,
+  TOKEN_EXPIRED_CLOSE,
+  type MachineSessionSpec,
+} from './machine-session.js';

@@ -40,7 +40,12 @@ export const TOKEN_EXPIRED_CLOSE = 1008;
  * connection closes then with 1008 'token expired'. The socket closes when the session process
  * ends, and the session gets 'socket_closed' when the socket does.
  */
-export async function openMachineSession(spec: MachineSessionSpec, hub: SessionHub, conn: GatewayConnection, connectionId: string): Promise<SessionHandler> {
+export async function openMachineSession(
+  spec: MachineSessionSpec,
+  hub: SessionHub,
+  conn: GatewayConnection,
+  connectionId: string,
+): Promise<SessionHandler> {
   hub.register(connectionId, conn);
   let pid: Pid;
   try {
@@ -53,7 +58,10 @@ export async function openMachineSession(spec: MachineSessionSpec, hub: SessionH
   }
   void exited(pid).then((reason) => {
     hub.unregister(connectionId);
-    const normal = reason === 'normal' || reason === 'shutdown' || (typeof reason === 'object' && reason !== null && 'shutdown' in reason);
+    const normal =
+      reason === 'normal' ||
+      reason === 'shutdown' ||
+      (typeof reason === 'object' && reason !== null && 'shutdown' in reason);
     conn.sessionEnded(normal ? 'session closed' : `session ended: ${formatReason(reason)}`, normal);
   });
   return {
@@ -97,11 +105,16 @@ async function deliver(spec: MachineSessionSpec, pid: Pid, conn: GatewayConnecti
 }
 
 /** An outbound field: the event's param of that name, else the session's data field, else a field of a record in its data. */
-export function pick(field: string, params: Readonly<Record<string, unknown>>, data: Readonly<Record<string, unknown>>): unknown {
+export function pick(
+  field: string,
+  params: Readonly<Record<string, unknown>>,
+  data: Readonly<Record<string, unknown>>,
+): unknown {
   if (params[field] !== undefined) return params[field];
   if (data[field] !== undefined) return data[field];
   for (const v of Object.values(data)) {
-    if (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Record<string, unknown>)[field] !== undefined) return (v as Record<string, unknown>)[field];
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as Record<string, unknown>)[field] !== undefined)
+      return (v as Record<string, unknown>)[field];
   }
   return undefined;
 }

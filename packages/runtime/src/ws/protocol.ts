@@ -131,8 +131,10 @@ export class Protocol {
     }
     this.maxFrameBytes = spec.maxFrameBytes;
     for (const m of spec.messages) {
-      if (typeof m.type !== 'string' || !NAME.test(m.type)) throw new Error(`Protocol: bad message type name ${JSON.stringify(m.type)}`);
-      if (m.type === ERROR_MESSAGE_TYPE) throw new Error(`Protocol: message type "error" is built in and cannot be declared`);
+      if (typeof m.type !== 'string' || !NAME.test(m.type))
+        throw new Error(`Protocol: bad message type name ${JSON.stringify(m.type)}`);
+      if (m.type === ERROR_MESSAGE_TYPE)
+        throw new Error(`Protocol: message type "error" is built in and cannot be declared`);
       if (this.types.has(m.type)) throw new Error(`Protocol: message type "${m.type}" declared twice`);
       if (m.direction !== 'client_to_server' && m.direction !== 'server_to_client') {
         throw new Error(`Protocol: message type "${m.type}" has bad direction ${JSON.stringify(m.direction)}`);
@@ -161,7 +163,8 @@ export class Protocol {
   /** Parses one text frame sent by a client (or, with `direction`, by the server). */
   parse(frame: string | Buffer, direction: Direction = 'client_to_server'): ParseResult {
     const bytes = typeof frame === 'string' ? Buffer.byteLength(frame, 'utf8') : frame.length;
-    if (bytes > this.maxFrameBytes) return fail('frame_too_large', `frame is ${bytes} bytes; the limit is ${this.maxFrameBytes}`);
+    if (bytes > this.maxFrameBytes)
+      return fail('frame_too_large', `frame is ${bytes} bytes; the limit is ${this.maxFrameBytes}`);
     let value: unknown;
     try {
       value = JSON.parse(typeof frame === 'string' ? frame : frame.toString('utf8'));
@@ -182,9 +185,11 @@ export class Protocol {
     if (typeof type !== 'string') return fail('bad_field_type', '"type" must be a string', undefined, 'type');
     const spec = this.types.get(type);
     if (spec === undefined) return fail('unknown_type', `unknown message type "${truncate(type)}"`);
-    if (spec.direction !== direction) return fail('wrong_direction', `"${type}" is not accepted in this direction`, type);
+    if (spec.direction !== direction)
+      return fail('wrong_direction', `"${type}" is not accepted in this direction`, type);
     for (const key of Object.keys(obj)) {
-      if (key !== 'type' && !spec.byName.has(key)) return fail('unknown_field', `"${type}" has no field "${truncate(key)}"`, type, key);
+      if (key !== 'type' && !spec.byName.has(key))
+        return fail('unknown_field', `"${type}" has no field "${truncate(key)}"`, type, key);
     }
     const out: ProtocolMessage = { type };
     for (const f of spec.fields) {
@@ -199,7 +204,13 @@ export class Protocol {
       if ((typeof v === 'string' || Array.isArray(v)) && v.length > f.maxLength) {
         return fail('field_too_long', `"${type}.${f.name}" is longer than ${f.maxLength}`, type, f.name);
       }
-      if (!wellFormed(v)) return fail('malformed_string', `"${type}.${f.name}" contains a lone surrogate (not well-formed Unicode)`, type, f.name);
+      if (!wellFormed(v))
+        return fail(
+          'malformed_string',
+          `"${type}.${f.name}" contains a lone surrogate (not well-formed Unicode)`,
+          type,
+          f.name,
+        );
       out[f.name] = v;
     }
     return { ok: true, message: out };
@@ -213,7 +224,11 @@ export class Protocol {
   }
 
   errorFrame(code: string, message: string, ref?: string): string {
-    return JSON.stringify(ref === undefined ? { type: ERROR_MESSAGE_TYPE, code, message } : { type: ERROR_MESSAGE_TYPE, code, message, ref });
+    return JSON.stringify(
+      ref === undefined
+        ? { type: ERROR_MESSAGE_TYPE, code, message }
+        : { type: ERROR_MESSAGE_TYPE, code, message, ref },
+    );
   }
 }
 
@@ -225,11 +240,17 @@ function compile(m: MessageTypeSpec): CompiledType {
       throw new Error(`Protocol: message type "${m.type}" has bad field name ${JSON.stringify(f.name)}`);
     }
     if (byName.has(f.name)) throw new Error(`Protocol: field "${m.type}.${f.name}" declared twice`);
-    if (!FIELD_TYPES.has(f.type)) throw new Error(`Protocol: field "${m.type}.${f.name}" has unknown type ${JSON.stringify(f.type)}`);
+    if (!FIELD_TYPES.has(f.type))
+      throw new Error(`Protocol: field "${m.type}.${f.name}" has unknown type ${JSON.stringify(f.type)}`);
     if (f.maxLength !== undefined && (!Number.isSafeInteger(f.maxLength) || f.maxLength < 0)) {
       throw new Error(`Protocol: field "${m.type}.${f.name}" has bad maxLength ${f.maxLength}`);
     }
-    const c: CompiledField = { name: f.name, type: f.type, required: f.required ?? true, maxLength: f.maxLength ?? Infinity };
+    const c: CompiledField = {
+      name: f.name,
+      type: f.type,
+      required: f.required ?? true,
+      maxLength: f.maxLength ?? Infinity,
+    };
     fields.push(c);
     byName.set(f.name, c);
   }
