@@ -21,3 +21,5 @@ export {
 } from './jwt.js';
 export { PhoneCodeLogin, isE164, type PhoneCodeSettings, type CodeRequest, type PhoneLogin } from './phone-code.js';
 export { SqliteConsumedRefreshStore } from './refresh-store.js';
+export { TokenAuth, type TokenAuthSettings } from './token-auth.js';
+export { PhoneCodeAuth, phoneCodeSettings, type PhoneCodeAuthSettings } from './phone-code-auth.js';

@@ -32,3 +32,7 @@ export {
   type HistoryPage,
   type MessageStoreOptions,
 } from './message-store.js';
+export { MembershipError, type MembershipErrorCode } from './errors.js';
+export { MemberMessageStore, type MemberAppend } from './member-store.js';
+export { HubRooms, type HubRoomsOptions, type FrameEncoder } from './hub-rooms.js';
+export { HubPresence, type HubPresenceOptions, type UserPresence } from './hub-presence.js';

@@ -41,3 +41,4 @@ export {
   TOKEN_EXPIRED_CLOSE,
   type MachineSessionSpec,
 } from './machine-session.js';
+export { SessionGateway, type SessionGatewayOptions } from './session-gateway.js';
