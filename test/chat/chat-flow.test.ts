@@ -14,9 +14,9 @@ afterEach(async () => {
 
 describe('login, then chat', () => {
   it('a phone-code login yields tokens the gateway accepts; messages reach the room, are acked and stored', async () => {
-    const { code } = await authServer.requestCode('+15551234567');
+    const { code } = await authServer.requestCode('+15551234567', '127.0.0.1');
     expect(code).toMatch(/^[0-9]{6}$/);
-    const login = await authServer.verifyCode('+15551234567', code);
+    const login = await authServer.verifyCode('+15551234567', code, '127.0.0.1');
     expect(login.tokens.tokenType).toBe('Bearer');
     expect(login.tokens.expiresIn).toBe(3600);
     expect(login.tokens.refreshExpiresIn).toBe(30 * 24 * 3600);
@@ -63,24 +63,36 @@ describe('login, then chat', () => {
   });
 
   it('a refresh token rotates once; a wrong phone code counts down to too_many_attempts', async () => {
-    const { code } = await authServer.requestCode('+15550000001');
-    const { tokens } = await authServer.verifyCode('+15550000001', code);
+    const { code } = await authServer.requestCode('+15550000001', '127.0.0.1');
+    const { tokens } = await authServer.verifyCode('+15550000001', code, '127.0.0.1');
     const next = await authServer.refresh(tokens.refreshToken);
     expect(next.accessToken).not.toBe(tokens.accessToken);
     await expect(authServer.refresh(tokens.refreshToken)).rejects.toMatchObject({ code: 'invalid_token' });
 
-    const { code: c2 } = await authServer.requestCode('+15550000002');
+    const { code: c2 } = await authServer.requestCode('+15550000002', '127.0.0.1');
     const wrong = c2 === '000000' ? '111111' : '000000';
-    await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'invalid_code' });
-    await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'invalid_code' });
-    await expect(authServer.verifyCode('+15550000002', wrong)).rejects.toMatchObject({ code: 'too_many_attempts' });
+    await expect(authServer.verifyCode('+15550000002', wrong, '127.0.0.1')).rejects.toMatchObject({
+      code: 'invalid_code',
+    });
+    await expect(authServer.verifyCode('+15550000002', wrong, '127.0.0.1')).rejects.toMatchObject({
+      code: 'invalid_code',
+    });
+    await expect(authServer.verifyCode('+15550000002', wrong, '127.0.0.1')).rejects.toMatchObject({
+      code: 'too_many_attempts',
+    });
     // The budget belongs to the phone: neither the right code nor a new one helps until the window passes.
-    await expect(authServer.verifyCode('+15550000002', c2)).rejects.toMatchObject({ code: 'too_many_attempts' });
-    await expect(authServer.requestCode('+15550000002')).rejects.toMatchObject({ code: 'too_many_attempts' });
-    await expect(authServer.requestCode('+15550000003')).resolves.toMatchObject({
+    await expect(authServer.verifyCode('+15550000002', c2, '127.0.0.1')).rejects.toMatchObject({
+      code: 'too_many_attempts',
+    });
+    await expect(authServer.requestCode('+15550000002', '127.0.0.1')).rejects.toMatchObject({
+      code: 'too_many_attempts',
+    });
+    await expect(authServer.requestCode('+15550000003', '127.0.0.1')).resolves.toMatchObject({
       code: expect.stringMatching(/^[0-9]{6}$/),
     });
-    await expect(authServer.requestCode('+15550000003')).rejects.toMatchObject({ code: 'resend_too_soon' });
+    await expect(authServer.requestCode('+15550000003', '127.0.0.1')).rejects.toMatchObject({
+      code: 'resend_too_soon',
+    });
   });
 });
 

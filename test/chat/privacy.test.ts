@@ -34,8 +34,8 @@ describe('room privacy', () => {
   it('a phone-code login gets an opaque, stable user id; the phone number is never broadcast', async () => {
     const phone = '+15557654321';
     const login = async () => {
-      const { code } = await authServer.requestCode(phone);
-      return authServer.verifyCode(phone, code);
+      const { code } = await authServer.requestCode(phone, '127.0.0.1');
+      return authServer.verifyCode(phone, code, '127.0.0.1');
     };
     const first = await login();
     const claims = await authServer.verifyAccess(first.tokens.accessToken);

@@ -346,7 +346,18 @@ describe('chat rows', () => {
     const settings = await rows('pattern_settings.rq');
     const of = (handle: string) => Object.fromEntries(settings.filter((r) => r.handle === handle).map((r) => [r.setting, r.value_name ?? r.value]));
     expect(of('tokens')).toMatchObject({ algorithm: 'HS256', accessTtlMs: 3600000, refreshTtlMs: 2592000000, secretEnv: 'CHAT_JWT_SECRET' });
-    expect(of('login')).toEqual({ codeLength: 6, codeTtlMs: 600000, maxAttempts: 3 });
+    expect(of('login')).toEqual({
+      codeLength: 6,
+      codeTtlMs: 600000,
+      maxAttempts: 3,
+      attemptWindowMs: 3600000,
+      resendIntervalMs: 30000,
+      maxResendIntervalMs: 3600000,
+      maxLiveCodes: 3,
+      maxPendingPhones: 10000,
+      requestsPerMinute: 600,
+      requestsPerMinutePerSource: 20,
+    });
     expect(of('ws')).toMatchObject({ port: 4001, wsPath: '/ws', maxPayloadBytes: 65536, protocol: 'chat_protocol', sessionSupervisor: 'session_sup', machine: 'chat_session' });
     expect(of('messages')).toMatchObject({ defaultPageSize: 50, maxPageSize: 200, store: 'messages_db' });
   });

@@ -236,6 +236,34 @@ describe('state machine rules', () => {
   });
 });
 
+describe('phone-code login limits', () => {
+  const CHAT = read('specs/chat.ttl');
+
+  it('rejects a per-source rate of 0 and one above the global rate', async () => {
+    let found = await violationsOf(edit(CHAT, 'otp:requestsPerMinutePerSource 20', 'otp:requestsPerMinutePerSource 0'));
+    expectViolation(found, 'login', 'otp:requestsPerMinutePerSource must be a single whole number >= 1');
+    found = await violationsOf(edit(CHAT, 'otp:requestsPerMinutePerSource 20', 'otp:requestsPerMinutePerSource 601'));
+    expectViolation(found, 'login', 'otp:requestsPerMinutePerSource must not exceed otp:requestsPerMinute');
+  });
+
+  it('rejects a resend interval above its cap, a negative one, and a fractional attempt window', async () => {
+    let found = await violationsOf(edit(CHAT, 'otp:resendIntervalMs 30000', 'otp:resendIntervalMs 7200000'));
+    expectViolation(found, 'login', 'otp:resendIntervalMs must not exceed otp:maxResendIntervalMs');
+    found = await violationsOf(edit(CHAT, 'otp:resendIntervalMs 30000', 'otp:resendIntervalMs -1'));
+    expectViolation(found, 'login', 'otp:resendIntervalMs must be a single whole number of milliseconds >= 0');
+    found = await violationsOf(edit(CHAT, 'otp:attemptWindowMs 3600000', 'otp:attemptWindowMs 1.5'));
+    expectViolation(found, 'login', 'otp:attemptWindowMs must be a single whole number of milliseconds >= 1000');
+  });
+
+  it('rejects no live codes and no pending phones', async () => {
+    const found = await violationsOf(
+      edit(edit(CHAT, 'otp:maxLiveCodes 3', 'otp:maxLiveCodes 0'), 'otp:maxPendingPhones 10000', 'otp:maxPendingPhones 0'),
+    );
+    expectViolation(found, 'login', 'otp:maxLiveCodes must be a single whole number from 1 to 100');
+    expectViolation(found, 'login', 'otp:maxPendingPhones must be a single whole number >= 1');
+  });
+});
+
 describe('list rules', () => {
   const RDF_FIRST = '<http://www.w3.org/1999/02/22-rdf-syntax-ns#first>';
   const RDF_REST = '<http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>';

@@ -12,7 +12,9 @@ export type AuthErrorCode =
   | 'too_many_attempts'
   | 'code_expired'
   | 'resend_too_soon'
-  | 'rate_limited';
+  | 'rate_limited'
+  /** TokenAuth's one answer to any failed verification or refresh (its cause is not told to the client). */
+  | 'invalid_token';
 
 /** Every failure of token verification or phone-code login; `code` is stable and safe to send to clients. */
 export class AuthError extends Error {

@@ -35,3 +35,4 @@ export {
   type ListOptions,
   type ListPage,
 } from './lifecycle-store.js';
+export { EntityLifecycle, LifecycleError, type EntityLifecycleOptions, type EntityRecord } from './entity-lifecycle.js';

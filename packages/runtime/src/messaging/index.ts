@@ -6,6 +6,8 @@
  *   timeout, last-seen; pushed to watchers of the user or room.
  * - MessageStore: SQLite (WAL, synchronous=full) through GroupCommit; append() resolves after
  *   COMMIT, idempotent by (senderId, clientMsgId); history() newest first with an opaque cursor.
+ * - MemberMessageStore, HubRooms, HubPresence: the three over a SessionHub's connections, as
+ *   generated chat servers configure them: members only, presence frames, typing from members.
  */
 export {
   RoomRegistry,
@@ -32,3 +34,7 @@ export {
   type HistoryPage,
   type MessageStoreOptions,
 } from './message-store.js';
+export { MembershipError, type MembershipErrorCode } from './errors.js';
+export { MemberMessageStore, type MemberAppend } from './member-store.js';
+export { HubRooms, type HubRoomsOptions, type FrameEncoder } from './hub-rooms.js';
+export { HubPresence, type HubPresenceOptions, type UserPresence } from './hub-presence.js';

@@ -8,6 +8,8 @@
  *   connection.sessionEnded(reason) when the process exits). Protocol errors get
  *   {type:'error', code, message}; oversized frames close with 1009; handler failures close
  *   that socket with 1011 and never reach ws's event loop.
+ * - SessionGateway: startGateway whose every connection is a declared session machine
+ *   (openMachineSession), configured by a generated gateway server with the spec's limits.
  */
 export {
   Protocol,
@@ -41,3 +43,4 @@ export {
   TOKEN_EXPIRED_CLOSE,
   type MachineSessionSpec,
 } from './machine-session.js';
+export { SessionGateway, type SessionGatewayOptions } from './session-gateway.js';
