@@ -265,7 +265,13 @@ export async function createRenderer(
     vars: manifest.generation.vars,
     project: manifest.project,
     graph: { digest: graph.digest, specFiles: graph.specFiles },
-    paths: { handwritten: fromOutput, output: path.posix.relative(handwrittenDir, outputDir) },
+    // The folders (from the project root), and each seen from the other (for relative imports).
+    paths: {
+      outputDir,
+      handwrittenDir,
+      handwritten: fromOutput,
+      output: path.posix.relative(handwrittenDir, outputDir),
+    },
   };
   const files: RenderedFile[] = [];
   const skipped: SkippedTemplate[] = [];
