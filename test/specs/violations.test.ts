@@ -241,6 +241,21 @@ describe('state machine rules', () => {
     expectViolation(stray, '_:', 'only a hand_written action (otp:actionKind otp:handWrittenAction) names a hand-written function');
   });
 
+  it('rejects hand-written code in a machine that a lifecycle pattern runs', async () => {
+    const chat = read('specs/chat.ttl');
+    const found = await violationsOf(
+      edit(chat, 'otp:guard [ a otp:Guard ; otp:left "data.reopens" ; otp:comparator otp:lt ; otp:right "data.maxReopens" ]', 'otp:guard [ a otp:Guard ; otp:handWritten "mayReopen" ]'),
+    );
+    expectViolation(found, 'ticket_lifecycle', 'has hand-written guards or actions', 'a lifecycle pattern or gateway session (otp:machine) runs it without them');
+  });
+
+  it('rejects actions on a state timeout, which would never run', async () => {
+    const found = await violationsOf(
+      edit(MACHINE, 'otp:timeoutEvent "auto_close" ; otp:to :closed ]', 'otp:timeoutEvent "auto_close" ; otp:to :closed ; otp:actions ( [ a otp:Action ; otp:actionKind otp:resetField ; otp:field "opens" ] ) ]'),
+    );
+    expectViolation(found, '_:', 'state timeout actions are not run');
+  });
+
   it('rejects an action that reads an event parameter the event lacks', async () => {
     const found = await violationsOf(edit(MACHINE, 'otp:field "opens" ] ) ] ,', 'otp:field "opens" ; otp:fromParam "count" ] ) ] ,'));
     expectViolation(found, 'door', 'an action on "closed" --"push"--> reads event parameter "count", which that event does not declare');
