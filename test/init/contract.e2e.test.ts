@@ -47,7 +47,7 @@ afterAll(() => {
 describe('ggen init: the end-to-end contract', () => {
   beforeAll(() => ensureBuilt());
 
-  it('init, npm install (tarballs), sync, tsc --noEmit (skipLibCheck false) and the generated tests pass: minimal, then telecom', () => {
+  it('init, npm install (tarballs), sync, tsc --noEmit (skipLibCheck false) and the generated tests pass: minimal, telecom, then payments (hand-written code)', () => {
     // Both tarballs, as npm would publish them (dist/ is built by npm test before this runs).
     step(
       'pack',
