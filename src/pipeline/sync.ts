@@ -314,6 +314,7 @@ async function run(
     plan = await planWrites({
       root: manifest.root,
       outputDir: manifest.generation.outputDir,
+      handwrittenDir: manifest.generation.handwrittenDir,
       files: formatted,
       previous: previous?.view ?? null,
       force: Boolean(opts.force),

@@ -41,6 +41,11 @@ export interface Manifest {
     templates: string;
     /** Output directory, relative to root. */
     outputDir: string;
+    /**
+     * The user's folder for hand-written code (the generation gap), relative to root, outside
+     * outputDir: templates with `root: handwritten` write their create_once stubs there.
+     */
+    handwrittenDir: string;
     /** Extra variables given to every template as `vars`. */
     vars: Record<string, unknown>;
     /** Pack templates left out, by path inside the pack's templates directory. */
@@ -140,12 +145,17 @@ export type Row = Record<string, JsonValue>;
 
 /** Output of stage 3 (before formatting) and stage 4 (after). */
 export interface RenderedFile {
-  /** Path relative to the output directory, POSIX separators. */
+  /**
+   * Path relative to the output directory, POSIX separators. A file of the hand-written folder
+   * (`root: 'handwritten'`) lies outside it, so its path starts with `../`.
+   */
   path: string;
   content: string;
   /** Template (relative to root) that produced it. */
   template: string;
   mode: 'overwrite' | 'create_once';
+  /** Set when the file goes to the hand-written folder (create_once only), not the output directory. */
+  root?: 'handwritten';
   /** What produced this file alone (its banner names these instead of the whole graph). */
   inputs?: OutputInputs;
 }

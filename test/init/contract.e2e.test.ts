@@ -3,7 +3,8 @@
  * tarballs, `ggen init`, `npm install` of the tarballs (other packages from the local npm
  * cache when it has them, else the registry), `npx ggen sync`, `npx tsc --noEmit` with
  * skipLibCheck false, then the generated tests; for the minimal example (a system that is
- * none of this repo's domains) and then for the telecom example in the same project.
+ * none of this repo's domains), then the telecom example in the same project, then the payments
+ * fixture (hand-written code: stubs in src/domains, the user's code put in, compiled and tested).
  *
  * Affordable: one install serves both examples, and better-sqlite3's native build is taken from
  * this checkout (the same pinned version, so the same binary) instead of being compiled again,
@@ -11,7 +12,7 @@
  * each step.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ afterAll(() => {
 describe('ggen init: the end-to-end contract', () => {
   beforeAll(() => ensureBuilt());
 
-  it('init, npm install (tarballs), sync, tsc --noEmit (skipLibCheck false) and the generated tests pass: minimal, then telecom', () => {
+  it('init, npm install (tarballs), sync, tsc --noEmit (skipLibCheck false) and the generated tests pass: minimal, telecom, then payments (hand-written code)', () => {
     // Both tarballs, as npm would publish them (dist/ is built by npm test before this runs).
     step(
       'pack',
@@ -59,6 +60,19 @@ describe('ggen init: the end-to-end contract', () => {
       .sort();
     expect(tarballs).toEqual(['ggen-ts-0.1.0.tgz', 'ggen-ts-runtime-0.1.0.tgz']);
     const [ggenTgz, runtimeTgz] = tarballs.map((t) => path.join(work, t));
+    // What a user downloads: each tarball's size and file count (printed for the record, not asserted).
+    process.stdout.write(
+      `${JSON.stringify({
+        workload: 'init-contract',
+        tarballs: tarballs.map((t) => ({
+          name: t,
+          bytes: statSync(path.join(work, t)).size,
+          files: step(`list-${t}`, 'tar', ['-tzf', path.join(work, t)], work)
+            .split('\n')
+            .filter((l) => l !== '' && !l.endsWith('/')).length,
+        })),
+      })}\n`,
+    );
 
     step('init', process.execPath, [cliPath, 'init', 'app'], work);
     // The pinned versions init wrote, pointed at the tarballs (nothing is published yet).
@@ -115,5 +129,21 @@ describe('ggen init: the end-to-end contract', () => {
     const telecom = step('test-telecom', 'npx', ['vitest', 'run']);
     expect(telecom).toMatch(/Tests\s+\d+ passed/);
     expect(telecom).not.toMatch(/failed/);
+
+    // Hand-written code (the generation gap): stubs land in src/domains, outside generated/; the
+    // user's code replaces them; it compiles with skipLibCheck false and the generated tests pass.
+    const fixture = path.join(repoRoot, 'test/fixtures/payments');
+    rmSync(path.join(app, 'specs/telecom.ttl'));
+    cpSync(path.join(fixture, 'specs/payments.ttl'), path.join(app, 'specs/payments.ttl'));
+    step('sync-payments', 'npx', ['ggen', 'sync']);
+    for (const f of ['payment-validator-checks.ts', 'payment.ts'])
+      expect(readFileSync(path.join(app, 'src/domains/payments', f), 'utf8')).toContain('not implemented');
+    step('tsc-payments-stubs', 'npx', ['tsc', '--noEmit']);
+    for (const f of ['payment-validator-checks.ts', 'payment.ts'])
+      cpSync(path.join(fixture, 'handwritten', f), path.join(app, 'src/domains/payments', f));
+    step('tsc-payments', 'npx', ['tsc', '--noEmit']);
+    const payments = step('test-payments', 'npx', ['vitest', 'run']);
+    expect(payments).toMatch(/Tests\s+\d+ passed/);
+    expect(payments).not.toMatch(/failed/);
   }, 1_800_000);
 });

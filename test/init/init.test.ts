@@ -31,6 +31,7 @@ describe('ggen init', () => {
     const read = (f: string): string => readFileSync(path.join(dir, f), 'utf8');
     expect(read('ggen.toml').split('\n')[0]).toBe('#:schema ./node_modules/ggen-ts/schema/ggen.schema.json');
     expect(read('ggen.toml')).toContain('packs = ["otp"]');
+    expect(read('ggen.toml')).toContain('handwritten_dir = "src/domains"');
     expect(read('specs/hello.ttl')).toBe(readFileSync(path.join(repoRoot, 'packs/otp/examples/minimal.ttl'), 'utf8'));
     const pkg = JSON.parse(read('package.json'));
     expect(pkg).toMatchObject({ name: 'my-app', type: 'module', private: true });

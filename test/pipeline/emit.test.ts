@@ -123,6 +123,32 @@ describe('emit', () => {
     expect(res.skipped.map((s) => s.template)).toEqual(['templates/b.njk', 'templates/c.njk']);
   });
 
+  it('root: handwritten puts a create_once stub in the hand-written folder, and paths lets each side import the other', async () => {
+    const m = project({
+      'templates/stub.njk':
+        '---\nto: app/x.ts\nmode: create_once\nroot: handwritten\n---\n{{ paths.output }}|{{ paths.handwrittenDir }}',
+      'templates/gen.njk': '---\nto: app/y.ts\n---\n{{ paths.handwritten }}|{{ paths.outputDir }}',
+    });
+    const res = await run(m);
+    expect(res.files.map((f) => [f.path, f.content, f.mode, f.root ?? 'output'])).toEqual([
+      ['../src/domains/app/x.ts', '../../generated|src/domains', 'create_once', 'handwritten'],
+      ['app/y.ts', '../src/domains|generated', 'overwrite', 'output'],
+    ]);
+    expect(
+      (await inputError(run(project({ 'templates/s.njk': '---\nto: x.ts\nroot: handwritten\n---\n' })))).message,
+    ).toMatch(/root: handwritten` writes into the user's folder, so it needs `mode: create_once`/);
+    expect(
+      (await inputError(run(project({ 'templates/s.njk': '---\nto: x.ts\nroot: elsewhere\n---\n' })))).message,
+    ).toMatch(/`root` must be `output` or `handwritten`/);
+    expect(
+      (
+        await inputError(
+          run(project({ 'templates/s.njk': '---\nto: ../x.ts\nmode: create_once\nroot: handwritten\n---\n' })),
+        )
+      ).message,
+    ).toMatch(/to: "..\/x.ts" escapes the hand-written folder/);
+  });
+
   it('an undefined variable names template:line (after the frontmatter)', async () => {
     const m = project({ 'templates/x.ts.njk': '---\nto: x.ts\n---\nline4\n\nline6 {{ nope }}\n' });
     const err = await inputError(run(m));

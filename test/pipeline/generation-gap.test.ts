@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ggen, repoRoot } from '../cli/helpers.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ggen-gap-'));
-const stub = path.join(dir, 'generated/payments/handlers/payment-validator-checks.ts');
+const stub = path.join(dir, 'src/domains/payments/payment-validator-checks.ts');
 const spec = path.join(dir, 'specs/payments.ttl');
 const luhn = readFileSync(
   path.join(repoRoot, 'test/fixtures/payments/handwritten/payment-validator-checks.ts'),
@@ -51,7 +51,7 @@ beforeAll(() => {
         skipLibCheck: true,
         types: ['node'],
       },
-      include: ['generated/**/*.ts'],
+      include: ['generated/**/*.ts', 'src/**/*.ts'],
       exclude: ['generated/**/*.test.ts'],
     }),
   );
@@ -69,12 +69,17 @@ describe('generation gap: hand-written operations', { timeout: 600_000 }, () => 
       "throw new Error(\n      'not implemented: payment_validator.validateCard",
     );
     const server = readFileSync(path.join(dir, 'generated/payments/payment-validator.ts'), 'utf8');
-    expect(server).toContain("import { checks as checksHandlers } from './handlers/payment-validator-checks.js';");
+    expect(server).toContain(
+      "import { checks as checksHandlers } from '../../src/domains/payments/payment-validator-checks.js';",
+    );
     expect(server).toContain('this.checks.luhnValid(cardNumber)');
     // The stub is the user's: a byproduct of the receipt, not a subject that verify would hold to the generator's bytes.
     const receipt = JSON.parse(readFileSync(path.join(dir, 'receipts/latest.json'), 'utf8'));
     expect(receipt.subject.map((s: { name: string }) => s.name)).not.toContain(
-      'generated/payments/handlers/payment-validator-checks.ts',
+      'src/domains/payments/payment-validator-checks.ts',
+    );
+    expect(receipt.predicate.runDetails.byproducts.map((b: { name: string }) => b.name)).toContain(
+      'src/domains/payments/payment-validator-checks.ts',
     );
     expect(tsc()).toEqual({ code: 0, out: '' });
   });
@@ -121,7 +126,7 @@ describe('generation gap: hand-written operations', { timeout: 600_000 }, () => 
     expect(readFileSync(stub, 'utf8')).toBe(luhn);
     const r = tsc();
     expect(r.code).not.toBe(0);
-    expect(r.out).toContain('generated/payments/handlers/payment-validator-checks.ts');
+    expect(r.out).toContain('src/domains/payments/payment-validator-checks.ts');
   });
 
   it('a parameter added in the spec makes tsc flag the implementation, though TypeScript accepts fewer parameters', () => {

@@ -68,7 +68,12 @@ describe('loadManifest', () => {
     expect(m.ontology).toEqual({ sources: ['specs/*.ttl'], prefixes: {} });
     expect(m.inference).toEqual({ maxRounds: 16, listIndex: false, rules: [] });
     expect(m.validation).toEqual({ shacl: [], ask: [] });
-    expect(m.generation).toEqual({ templates: 'templates', outputDir: 'generated', vars: {} });
+    expect(m.generation).toEqual({
+      templates: 'templates',
+      outputDir: 'generated',
+      handwrittenDir: 'src/domains',
+      vars: {},
+    });
     expect(m.receipt).toEqual({ path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' });
     expect(m.raw).toEqual({ project: { name: 'demo' }, ontology: { sources: ['specs/*.ttl'] } });
   });
@@ -145,7 +150,12 @@ describe('loadManifest', () => {
     });
     expect(m.validation.ask[1]).toMatchObject({ name: 'gate2', expect: false, ask: { file: 'queries/g.rq', line: 1 } });
     expect(m.validation.ask[1]!.message).toBe('');
-    expect(m.generation).toEqual({ templates: 'tpl', outputDir: 'out/gen', vars: { license: 'MIT' } });
+    expect(m.generation).toEqual({
+      templates: 'tpl',
+      outputDir: 'out/gen',
+      handwrittenDir: 'src/domains',
+      vars: { license: 'MIT' },
+    });
     expect(m.receipt).toEqual({ path: 'r.json', signingKeyEnv: 'KEY' });
   });
 

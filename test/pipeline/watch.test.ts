@@ -18,7 +18,7 @@ function manifestAt(root: string): Manifest {
     ontology: { sources: ['specs/**/*.ttl', 'extra/one.ttl'], prefixes: {} },
     inference: { maxRounds: 8, listIndex: false, rules: [] },
     validation: { shacl: [], ask: [] },
-    generation: { templates: 'templates', outputDir: 'generated', vars: {} },
+    generation: { templates: 'templates', outputDir: 'generated', handwrittenDir: 'src/domains', vars: {} },
     receipt: { path: 'receipts/latest.json', signingKeyEnv: 'K' },
   };
 }

@@ -29,7 +29,9 @@ const XSD_STRING = 'http://www.w3.org/2001/XMLSchema#string';
 const LANG_STRING = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#langString';
 const ONTOLOGY = 'packs/otp/ontology/otp.ttl';
 const SHAPES = 'packs/otp/shapes/otp.shapes.ttl';
-const DOMAIN_SPECS = ['specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl'];
+// The payments fixture brings hand-written code (otp:HandWritten, otp:handWritten), which no domain uses.
+const PAYMENTS = 'test/fixtures/payments/specs/payments.ttl';
+const DOMAIN_SPECS = ['specs/telecom.ttl', 'specs/autonomics.ttl', 'specs/chat.ttl', PAYMENTS];
 
 // Inside the repository (git-ignored /tmp/), so that generated code resolves `ws`, vitest and the runtime.
 const dir = path.join(repoRoot, 'tmp', `hostile-${process.pid}`);
@@ -145,10 +147,14 @@ beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   mkdirSync(path.join(dir, 'specs'), { recursive: true });
+  mkdirSync(path.join(dir, path.dirname(PAYMENTS)), { recursive: true });
   for (const rel of ['ggen.toml', 'schema']) {
     if (existsSync(path.join(repoRoot, rel)))
       cpSync(path.join(repoRoot, rel), path.join(dir, rel), { recursive: true });
   }
+  const manifest = readFileSync(path.join(dir, 'ggen.toml'), 'utf8');
+  expect(manifest).toContain('"specs/chat.ttl"]');
+  writeFileSync(path.join(dir, 'ggen.toml'), manifest.replace('"specs/chat.ttl"]', `"specs/chat.ttl", "${PAYMENTS}"]`));
 
   const parsed = DOMAIN_SPECS.map(parse);
   const { declared, all } = stringProperties(parsed);

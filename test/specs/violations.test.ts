@@ -214,6 +214,48 @@ describe('state machine rules', () => {
     expectViolation(found, '_:', 'comparator must be exactly one of gt, gte, lt, lte, eq, ne');
   });
 
+  it('accepts a hand-written guard and a hand_written action (the generation gap)', async () => {
+    let text = edit(MACHINE, 'otp:guard [ a otp:Guard ; otp:left "event.force" ; otp:comparator otp:eq ; otp:rightValue true ]', 'otp:guard [ a otp:Guard ; otp:handWritten "mayLock" ]');
+    text = edit(text, 'otp:actionKind otp:incrementField ; otp:field "opens" ]', 'otp:actionKind otp:handWrittenAction ; otp:handWritten "countOpen" ]');
+    expect(await validate(graphOf(text))).toEqual([]);
+  });
+
+  it('rejects a hand-written guard without a name, with a name that is no identifier, or with a comparison too', async () => {
+    const guard = 'otp:guard [ a otp:Guard ; otp:left "event.force" ; otp:comparator otp:eq ; otp:rightValue true ]';
+    const unnamed = await violationsOf(edit(MACHINE, guard, 'otp:guard [ a otp:Guard ]'));
+    expectViolation(unnamed, '_:', 'guard is either a comparison', 'or written by hand (otp:handWritten "<name>"');
+    const badName = await violationsOf(edit(MACHINE, guard, 'otp:guard [ a otp:Guard ; otp:handWritten "may lock" ]'));
+    expectViolation(badName, '_:', "a hand-written guard's otp:handWritten must be one name, an identifier");
+    const empty = await violationsOf(edit(MACHINE, guard, 'otp:guard [ a otp:Guard ; otp:handWritten "" ]'));
+    expectViolation(empty, '_:', "a hand-written guard's otp:handWritten must be one name, an identifier");
+    const both = await violationsOf(edit(MACHINE, guard, 'otp:guard [ a otp:Guard ; otp:handWritten "mayLock" ; otp:left "event.force" ; otp:comparator otp:eq ; otp:rightValue true ]'));
+    expectViolation(both, '_:', 'not both and not neither');
+    expectViolation(both, '_:', 'a hand-written guard (otp:handWritten) decides alone');
+  });
+
+  it('rejects a hand_written action without a name, and a name on an action of another kind', async () => {
+    const action = 'otp:actionKind otp:incrementField ; otp:field "opens" ]';
+    const unnamed = await violationsOf(edit(MACHINE, action, 'otp:actionKind otp:handWrittenAction ]'));
+    expectViolation(unnamed, '_:', 'a hand_written action needs otp:handWritten "<name>"');
+    const stray = await violationsOf(edit(MACHINE, action, 'otp:actionKind otp:incrementField ; otp:field "opens" ; otp:handWritten "countOpen" ]'));
+    expectViolation(stray, '_:', 'only a hand_written action (otp:actionKind otp:handWrittenAction) names a hand-written function');
+  });
+
+  it('rejects hand-written code in a machine that a lifecycle pattern runs', async () => {
+    const chat = read('specs/chat.ttl');
+    const found = await violationsOf(
+      edit(chat, 'otp:guard [ a otp:Guard ; otp:left "data.reopens" ; otp:comparator otp:lt ; otp:right "data.maxReopens" ]', 'otp:guard [ a otp:Guard ; otp:handWritten "mayReopen" ]'),
+    );
+    expectViolation(found, 'ticket_lifecycle', 'has hand-written guards or actions', 'a lifecycle pattern or gateway session (otp:machine) runs it without them');
+  });
+
+  it('rejects actions on a state timeout, which would never run', async () => {
+    const found = await violationsOf(
+      edit(MACHINE, 'otp:timeoutEvent "auto_close" ; otp:to :closed ]', 'otp:timeoutEvent "auto_close" ; otp:to :closed ; otp:actions ( [ a otp:Action ; otp:actionKind otp:resetField ; otp:field "opens" ] ) ]'),
+    );
+    expectViolation(found, '_:', 'state timeout actions are not run');
+  });
+
   it('rejects an action that reads an event parameter the event lacks', async () => {
     const found = await violationsOf(edit(MACHINE, 'otp:field "opens" ] ) ] ,', 'otp:field "opens" ; otp:fromParam "count" ] ) ] ,'));
     expectViolation(found, 'door', 'an action on "closed" --"push"--> reads event parameter "count", which that event does not declare');

@@ -26,7 +26,7 @@ export function tempProject(
     ontology: { sources: [], prefixes: {} },
     inference: { maxRounds: 8, listIndex: false, rules: [] },
     validation: { shacl: [], ask: [] },
-    generation: { templates: 'templates', outputDir: 'generated', vars },
+    generation: { templates: 'templates', outputDir: 'generated', handwrittenDir: 'src/domains', vars },
     receipt: { path: 'receipts/latest.json', signingKeyEnv: 'GGEN_SIGNING_KEY' },
   };
 }

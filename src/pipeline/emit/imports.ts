@@ -70,7 +70,12 @@ export function checkGeneratedImports(input: ImportCheckInput): Diagnostic[] {
     const dir = path.posix.dirname(f.path);
     for (const m of f.content.matchAll(SPECIFIER)) {
       const spec = m[2]!;
-      const target = path.posix.normalize(path.posix.join(dir, spec.split(/[?#]/)[0]!));
+      // Through the project root, so that a stub in the hand-written folder (`../src/domains/...`)
+      // importing `../../../generated/x.js` names the output as `x.js`, as every output path does.
+      const target = path.posix.relative(
+        input.outputDir,
+        path.posix.join(input.outputDir, dir, spec.split(/[?#]/)[0]!),
+      );
       const options = candidates(target);
       if (options.some((c) => outputs.has(c))) continue;
       if (options.some(onDisk)) continue;

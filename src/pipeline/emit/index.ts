@@ -257,10 +257,21 @@ export async function createRenderer(
     return t;
   };
 
+  const outputDir = manifest.generation.outputDir;
+  const handwrittenDir = manifest.generation.handwrittenDir;
+  /** The hand-written folder seen from the output directory, and back: what generated imports and stubs need. */
+  const fromOutput = path.posix.relative(outputDir, handwrittenDir);
   const base = {
     vars: manifest.generation.vars,
     project: manifest.project,
     graph: { digest: graph.digest, specFiles: graph.specFiles },
+    // The folders (from the project root), and each seen from the other (for relative imports).
+    paths: {
+      outputDir,
+      handwrittenDir,
+      handwritten: fromOutput,
+      output: path.posix.relative(handwrittenDir, outputDir),
+    },
   };
   const files: RenderedFile[] = [];
   const skipped: SkippedTemplate[] = [];
@@ -283,6 +294,7 @@ export async function createRenderer(
     const part = (s: string): void => void h.update(`${Buffer.byteLength(s)}:`).update(s);
     part('ggen-output-inputs/1');
     part(JSON.stringify([t.file, t.to, t.mode, t.single, t.forEach ?? null, t.skipEmpty]));
+    if (t.root === 'handwritten') part('root: handwritten');
     part(t.body);
     for (const q of t.queries) part(`${q.name}\0${q.query.text}`);
     part(t.when ? t.when.text : '');
@@ -357,6 +369,7 @@ export async function createRenderer(
         vars: log.wrap(base.vars),
         project: log.wrap(base.project),
         graph: log.wrap(base.graph),
+        paths: log.wrap(base.paths),
       };
       if (t.single) c.rows = log.wrap(x.data.rows);
       else c.data = log.wrap(x.data);
@@ -369,7 +382,8 @@ export async function createRenderer(
         const m = mapNunjucksError(err, { file: t.file }, offsets);
         throw new InputError({ file: t.file, line: t.toLine, message: `to: ${m.diagnostics[0]!.message}` });
       }
-      const out = checkOutputPath(rel, t);
+      const checked = checkOutputPath(rel, t);
+      const out = t.root === 'handwritten' ? path.posix.join(fromOutput, checked) : checked;
       const prev = owner.get(out);
       if (prev) {
         throw new InputError({
@@ -395,6 +409,7 @@ export async function createRenderer(
         content,
         template: t.file,
         mode: t.mode,
+        ...(t.root === 'handwritten' ? { root: 'handwritten' as const } : {}),
         inputs: { digest, specFiles: mentionedFiles(log.touched, graph) },
       });
       outcome.outputs.push(
@@ -569,9 +584,10 @@ function checkOutputPath(rel: string, t: TemplateSpec): string {
   if (rel === '') fail('is empty');
   if (rel.includes('\0')) fail('contains a NUL byte');
   if (path.isAbsolute(rel) || /^[A-Za-z]:/.test(rel) || rel.startsWith('\\'))
-    fail('must be relative to the output directory');
+    fail(`must be relative to the ${t.root === 'handwritten' ? 'hand-written folder' : 'output directory'}`);
   const norm = path.posix.normalize(rel.replace(/\\/g, '/'));
-  if (norm === '..' || norm.startsWith('../')) fail('escapes the output directory');
+  if (norm === '..' || norm.startsWith('../'))
+    fail(`escapes the ${t.root === 'handwritten' ? 'hand-written folder' : 'output directory'}`);
   if (norm === '.' || norm.endsWith('/')) fail('names a directory, not a file');
   return norm;
 }

@@ -35,6 +35,8 @@ export interface TemplateSpec {
   when?: QueryText;
   skipEmpty: boolean;
   mode: OutputMode;
+  /** Where `to` is relative to: the output directory, or the user's hand-written folder (create_once only). */
+  root: 'output' | 'handwritten';
   /** Query name → JSON Schema (parsed) and its file. */
   schemas: Array<{ query: string; file: string; schema: object }>;
   description?: string;
@@ -52,7 +54,18 @@ export interface TemplateSet {
   dirs: string[];
 }
 
-const KEYS = new Set(['to', 'query', 'queries', 'for_each', 'when', 'skip_empty', 'mode', 'schema', 'description']);
+const KEYS = new Set([
+  'to',
+  'query',
+  'queries',
+  'for_each',
+  'when',
+  'skip_empty',
+  'mode',
+  'root',
+  'schema',
+  'description',
+]);
 
 export const toPosix = (p: string): string => p.split(path.sep).join('/');
 
@@ -323,6 +336,13 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   if (typeof skipEmpty !== 'boolean') fail('skip_empty', '`skip_empty` must be true or false');
   const mode = value('mode') ?? 'overwrite';
   if (mode !== 'overwrite' && mode !== 'create_once') fail('mode', '`mode` must be `overwrite` or `create_once`');
+  const root = value('root') ?? 'output';
+  if (root !== 'output' && root !== 'handwritten') fail('root', '`root` must be `output` or `handwritten`');
+  if (root === 'handwritten' && mode !== 'create_once')
+    fail(
+      'root',
+      "`root: handwritten` writes into the user's folder, so it needs `mode: create_once` (never overwritten)",
+    );
   const description = value('description');
   if (description !== undefined && typeof description !== 'string')
     fail('description', '`description` must be a string');
@@ -375,6 +395,7 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
     when,
     skipEmpty: skipEmpty as boolean,
     mode: mode as OutputMode,
+    root: root as 'output' | 'handwritten',
     schemas,
     description: description as string | undefined,
     deps: [...new Set(deps)].sort(),

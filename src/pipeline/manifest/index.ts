@@ -19,6 +19,8 @@ export const DEFAULTS = {
   maxRounds: 16,
   templates: 'templates',
   outputDir: 'generated',
+  /** README has long promised hand-written domain code a home in src/domains/<app>/; this makes it true. */
+  handwrittenDir: 'src/domains',
   receiptPath: 'receipts/latest.json',
   signingKeyEnv: 'GGEN_SIGNING_KEY',
 } as const;
@@ -187,6 +189,10 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
     generation: {
       templates: inside((generation.templates as string | undefined) ?? DEFAULTS.templates, 'generation.templates'),
       outputDir: inside((generation.output_dir as string | undefined) ?? DEFAULTS.outputDir, 'generation.output_dir'),
+      handwrittenDir: inside(
+        (generation.handwritten_dir as string | undefined) ?? DEFAULTS.handwrittenDir,
+        'generation.handwritten_dir',
+      ),
       vars: { ...((generation.vars ?? {}) as Record<string, unknown>) },
       ...(generation.exclude !== undefined ? { exclude: [...(generation.exclude as string[])] } : {}),
     },
@@ -205,6 +211,19 @@ export async function loadManifest(manifestPath: string): Promise<Manifest> {
   }
   if (manifest.generation.outputDir === '.') {
     problems.push({ file: rel, message: 'generation.output_dir: must be a subdirectory, not the project root' });
+  }
+  const { outputDir, handwrittenDir } = manifest.generation;
+  const within = (dir: string, p: string): boolean => p === dir || p.startsWith(`${dir}/`);
+  if (handwrittenDir === '.') {
+    problems.push({
+      file: rel,
+      message: 'generation.handwritten_dir: must be a subdirectory, not the project root',
+    });
+  } else if (within(outputDir, handwrittenDir) || within(handwrittenDir, outputDir)) {
+    problems.push({
+      file: rel,
+      message: `generation.handwritten_dir: ${handwrittenDir} overlaps generation.output_dir (${outputDir}); hand-written code lives outside what ggen generates`,
+    });
   }
   if (problems.length > 0) throw new InputError(problems);
   return manifest;

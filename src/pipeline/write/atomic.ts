@@ -128,6 +128,32 @@ export function removeFile(abs: string, stopAt: string): void {
   }
 }
 
+/**
+ * Creates `abs` only if nothing is there, atomically: the content is written to a temporary file,
+ * then hard-linked to the target, which fails if any file (or symlink) appeared there meanwhile.
+ * Returns false, writing nothing, in that case. For create_once files: never overwritten.
+ */
+export async function createExclusiveAsync(abs: string, content: string): Promise<boolean> {
+  const { open, link, unlink } = await import('node:fs/promises');
+  const tmp = tempPathFor(abs);
+  const fh = await open(tmp, TEMP_FLAGS, 0o644);
+  try {
+    await fh.writeFile(content, 'utf8');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await link(tmp, abs);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
 /** Same protocol as writeAtomic, asynchronous, so many files can be fsynced concurrently. */
 export async function writeAtomicAsync(abs: string, content: string): Promise<void> {
   const { open, rename, unlink } = await import('node:fs/promises');

@@ -3,11 +3,12 @@
  * every file the previous receipt listed. Hand edits are detected by comparing
  * the disk with the PREVIOUS receipt's digests.
  */
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import type { ReceiptView } from '../receipt/statement.js';
 import type { RenderedFile } from '../types.js';
 import { readIfExists, sha256 } from './hash.js';
-import { OutputRoot, PathEscape } from './paths.js';
+import { OutputRoot, PathEscape, refuseSymlinks } from './paths.js';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'delete' | 'keep' | 'conflict';
 
@@ -36,6 +37,8 @@ export interface Plan {
 export interface PlanInput {
   root: string;
   outputDir: string;
+  /** The user's hand-written folder (relative to root): where `root: 'handwritten'` files are created, once. */
+  handwrittenDir?: string;
   files: RenderedFile[];
   previous: ReceiptView | null;
   force: boolean;
@@ -49,8 +52,17 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
   const entries: PlanEntry[] = [];
   const produced = new Set<string>();
   const outputs: Plan['outputs'] = [];
+  const hwDir = input.handwrittenDir;
+  const hw = hwDir !== undefined ? new OutputRoot(path.resolve(input.root, hwDir)) : undefined;
 
   for (const f of input.files) {
+    if (f.root === 'handwritten') {
+      entries.push(planHandwritten(f, input, hw));
+      const e = entries[entries.length - 1]!;
+      produced.add(e.path);
+      outputs.push({ path: e.path, sha256: e.sha256!, mode: 'create_once' });
+      continue;
+    }
     let abs: string;
     try {
       abs = out.resolve(f.path);
@@ -129,11 +141,59 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
 }
 
 /**
+ * A stub for the user's hand-written folder: created when nothing is at its path, otherwise kept
+ * untouched (whatever is there, a symlink included, is the user's and is not even read). The
+ * folders on the way must be real directories inside the hand-written folder: nothing is written
+ * through a symlink.
+ */
+function planHandwritten(f: RenderedFile, input: PlanInput, hw: OutputRoot | undefined): PlanEntry {
+  const fail = (why: string): never => {
+    throw new PathEscape(`${f.template}: to: ${why}`);
+  };
+  if (hw === undefined || input.handwrittenDir === undefined) return fail(`${f.path}: no hand-written folder is set`);
+  if (f.mode !== 'create_once') return fail(`${f.path}: files of the hand-written folder are create_once only`);
+  const inHw = path.posix.relative(input.handwrittenDir, path.posix.join(input.outputDir, f.path));
+  if (inHw === '' || inHw.startsWith('../') || path.posix.isAbsolute(inHw))
+    return fail(`${f.path} escapes the hand-written folder ${input.handwrittenDir}`);
+  let abs = '';
+  try {
+    refuseSymlinks(input.root, path.posix.join(input.handwrittenDir, path.posix.dirname(inHw)));
+    abs = hw.resolve(inHw);
+  } catch (err) {
+    if (err instanceof PathEscape) fail(err.message);
+    throw err;
+  }
+  const rel = posix(path.relative(input.root, abs));
+  let present = false;
+  try {
+    lstatSync(abs);
+    present = true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw err;
+  }
+  const hash = sha256(f.content);
+  return {
+    path: rel,
+    abs,
+    action: present ? 'keep' : 'create',
+    reason: present
+      ? 'create_once: the file exists in the hand-written folder and belongs to the user'
+      : 'create_once: a stub for hand-written code, not there yet',
+    mode: 'create_once',
+    template: f.template,
+    content: f.content,
+    sha256: hash,
+    old: null,
+  };
+}
+
+/**
  * Writes creates/updates atomically, deletes orphans, then removes temporary files a killed sync
  * left in the output directory. Call only after the whole plan is known to be sound.
  */
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
-  const { writeAtomicAsync, removeFile, removeLeftoverTemps } = await import('./atomic.js');
+  const { writeAtomicAsync, createExclusiveAsync, removeFile, removeLeftoverTemps } = await import('./atomic.js');
   const { mkdirSync } = await import('node:fs');
   const writes = plan.entries.filter(
     (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
@@ -144,7 +204,9 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
   const worker = async (): Promise<void> => {
     while (next < writes.length) {
       const e = writes[next++]!;
-      await writeAtomicAsync(e.abs, e.content!);
+      // A create_once file appears only where nothing is, even if something appeared since planning.
+      if (e.mode === 'create_once' && e.action === 'create') await createExclusiveAsync(e.abs, e.content!);
+      else await writeAtomicAsync(e.abs, e.content!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, writes.length) }, worker));

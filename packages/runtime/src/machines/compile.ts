@@ -5,15 +5,19 @@
  * definition share every closure and keep only their own state and data.
  */
 import { termEqual } from '../equal.js';
-import type {
-  ActionDef,
-  Comparator,
-  Effect,
-  Literal,
-  MachineDefinition,
-  RefusedEvent,
-  StateTimeoutDef,
-  TransitionDef,
+import {
+  isHandWrittenGuard,
+  type ActionDef,
+  type Effect,
+  type GuardDef,
+  type HandWrittenEvent,
+  type HandWrittenHooks,
+  type MachineDefinition,
+  type RefusedEvent,
+  type StateTimeoutDef,
+  type TransitionDef,
+  type Comparator,
+  type Literal,
 } from './definition.js';
 import { validateDefinition } from './validate.js';
 
@@ -34,16 +38,25 @@ export interface ActionContext {
   /** Set by an invoke whose result is an error; the remaining actions do not run. */
   error: unknown;
   invoke: InvokeFn | undefined;
+  /** The hand-written guards and actions (DeclaredMachineOptions.handWritten). */
+  hooks: HandWrittenHooks | undefined;
+  /** The trigger, as hand-written actions are told it: the event (or `$enter`) and the state. */
+  event: string;
+  state: string;
 }
+
+/** What enter actions are triggered by, as a hand-written action is told it. */
+export const ENTER_EVENT = '$enter';
 
 type CompiledAction = (ctx: ActionContext) => void | Promise<void>;
 type Reader = (params: EventParams, data: MachineData) => unknown;
+type Guard = (params: EventParams, data: MachineData, hooks: HandWrittenHooks | undefined) => boolean;
 
 /** @internal */
 export interface CompiledTransition {
   readonly def: TransitionDef;
   readonly to: string;
-  readonly guard: ((params: EventParams, data: MachineData) => boolean) | undefined;
+  readonly guard: Guard | undefined;
   readonly actions: readonly CompiledAction[];
   /** Whether any action writes data (the data is then copied before the actions run). */
   readonly writes: boolean;
@@ -66,6 +79,8 @@ export interface CompiledMachine {
   readonly terminal: ReadonlySet<string>;
   readonly usesInvoke: boolean;
   readonly usesPostpone: boolean;
+  /** The hand-written guards and actions the definition names (each must be supplied to run it). */
+  readonly handWritten: { readonly guards: ReadonlySet<string>; readonly actions: ReadonlySet<string> };
 }
 
 const cache = new WeakMap<MachineDefinition, CompiledMachine>();
@@ -80,13 +95,17 @@ export function compileDefinition(def: MachineDefinition): CompiledMachine {
   Object.freeze(initial);
   let usesInvoke = false;
   let usesPostpone = false;
+  const hwGuards = new Set<string>();
+  const hwActions = new Set<string>();
   const compileActions = (list: readonly ActionDef[] | undefined): CompiledActions => {
     const actions: CompiledAction[] = [];
     let writes = false;
     for (const a of list ?? []) {
       if (a.kind === 'invoke') usesInvoke = true;
       if (a.kind === 'postpone') usesPostpone = true;
+      if (a.kind === 'hand_written') hwActions.add(a.name);
       if (
+        a.kind === 'hand_written' ||
         a.kind === 'set_field' ||
         a.kind === 'increment_field' ||
         a.kind === 'reset_field' ||
@@ -106,7 +125,8 @@ export function compileDefinition(def: MachineDefinition): CompiledMachine {
     let list = byEvent.get(t.event);
     if (!list) byEvent.set(t.event, (list = []));
     const { actions, writes } = compileActions(t.actions);
-    list.push({ def: t, to: t.to, guard: compileGuards(t.guards ?? []), actions, writes });
+    for (const g of t.guards ?? []) if (isHandWrittenGuard(g)) hwGuards.add(g.handWritten);
+    list.push({ def: t, to: t.to, guard: compileGuards(t.guards ?? [], t.event, t.from), actions, writes });
   }
 
   const events = new Map<string, { kind: string; check: (params: EventParams) => string | undefined }>();
@@ -129,6 +149,7 @@ export function compileDefinition(def: MachineDefinition): CompiledMachine {
     terminal,
     usesInvoke,
     usesPostpone,
+    handWritten: { guards: hwGuards, actions: hwActions },
   };
   cache.set(def, compiled);
   return compiled;
@@ -141,12 +162,13 @@ export function selectTransition(
   event: string,
   params: EventParams,
   data: MachineData,
+  hooks?: HandWrittenHooks,
 ): CompiledTransition | undefined {
   const list = cm.table.get(state)?.get(event);
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) {
     const t = list[i]!;
-    if (t.guard === undefined || t.guard(params, data)) return t;
+    if (t.guard === undefined || t.guard(params, data, hooks)) return t;
   }
   return undefined;
 }
@@ -215,10 +237,26 @@ const COMPARE: Readonly<Record<Comparator, (a: unknown, b: unknown) => boolean>>
   ne: (a, b) => !same(a, b),
 };
 
-function compileGuards(
-  guards: readonly { left: string; comparator: Comparator; right?: string; rightValue?: Literal }[],
-): CompiledTransition['guard'] {
-  const fns = guards.map((g) => {
+/** The hook of that name, or a TypeError (the machine crashes: it cannot decide without it). */
+function hook<F>(table: { readonly [name: string]: F } | undefined, kind: string, name: string): F {
+  const fn = table !== undefined && Object.hasOwn(table, name) ? table[name] : undefined;
+  if (typeof fn !== 'function') throw new TypeError(`hand-written ${kind} ${name}: no implementation was supplied`);
+  return fn;
+}
+
+function compileGuards(guards: readonly GuardDef[], event: string, state: string): CompiledTransition['guard'] {
+  const fns = guards.map((g): Guard => {
+    if (isHandWrittenGuard(g)) {
+      const name = g.handWritten;
+      return (params, data, hooks) => {
+        const fn = hook(hooks?.guards, 'guard', name) as (d: unknown, e: HandWrittenEvent) => unknown;
+        const r = fn(Object.freeze({ ...data }), Object.freeze({ event, state, params }));
+        // Fail closed: only a real boolean decides (a Promise or a truthy string would always let it through).
+        if (typeof r !== 'boolean')
+          throw new TypeError(`hand-written guard ${name} returned ${r === null ? 'null' : typeof r}, not a boolean`);
+        return r;
+      };
+    }
     const left = operand(g.left);
     const cmp = COMPARE[g.comparator];
     if (g.right !== undefined) {
@@ -230,8 +268,8 @@ function compileGuards(
   });
   if (fns.length === 0) return undefined;
   if (fns.length === 1) return fns[0];
-  return (p, d) => {
-    for (const f of fns) if (!f(p, d)) return false;
+  return (p, d, h) => {
+    for (const f of fns) if (!f(p, d, h)) return false;
     return true;
   };
 }
@@ -306,6 +344,33 @@ function compileAction(a: ActionDef, initial: Readonly<MachineData>): CompiledAc
       return (ctx) => {
         if (ctx.invoke === undefined) throw new Error(`invoke ${target}.${op}: no invoke function was supplied`);
         const r = ctx.invoke(target, op, args(ctx));
+        if (r !== null && typeof (r as { then?: unknown })?.then === 'function')
+          return (r as Promise<unknown>).then((v) => store(ctx, v));
+        store(ctx, r);
+        return undefined;
+      };
+    }
+    case 'hand_written': {
+      const name = a.name;
+      const fields = new Set(Object.keys(initial));
+      const store = (ctx: ActionContext, r: unknown): void => {
+        if (r === undefined) return;
+        if (typeof r !== 'object' || r === null || Array.isArray(r))
+          throw new TypeError(
+            `hand-written action ${name} returned ${typeof r}; return the data fields to change, or nothing`,
+          );
+        for (const [k, v] of Object.entries(r)) {
+          if (!fields.has(k))
+            throw new TypeError(`hand-written action ${name} returned ${k}, which is not a data field`);
+          ctx.data[k] = v;
+        }
+      };
+      return (ctx) => {
+        const fn = hook(ctx.hooks?.actions, 'action', name) as (d: unknown, e: HandWrittenEvent) => unknown;
+        const r = fn(
+          Object.freeze({ ...ctx.data }),
+          Object.freeze({ event: ctx.event, state: ctx.state, params: ctx.params }),
+        );
         if (r !== null && typeof (r as { then?: unknown })?.then === 'function')
           return (r as Promise<unknown>).then((v) => store(ctx, v));
         store(ctx, r);

@@ -26,6 +26,7 @@ import {
 import type { ServerRef } from '../process.js';
 import type { Timeout } from '../timers.js';
 import {
+  ENTER_EVENT,
   compileDefinition,
   refusal,
   runActions,
@@ -37,7 +38,7 @@ import {
   type InvokeFn,
   type MachineData,
 } from './compile.js';
-import type { Effect, MachineDefinition, RefusedEvent } from './definition.js';
+import type { Effect, HandWrittenHooks, MachineDefinition, RefusedEvent } from './definition.js';
 
 /** Where emit_metric goes; MetricsCollector fits. */
 export interface MetricsSink {
@@ -66,6 +67,11 @@ export interface DroppedEvent {
 export interface DeclaredMachineOptions {
   /** Required when the definition has invoke actions. */
   invoke?: InvokeFn;
+  /**
+   * The hand-written guards and actions (otp:handWritten), by name; every one the definition names
+   * is required. Generated code passes the user's module (the generation gap) here.
+   */
+  handWritten?: HandWrittenHooks;
   metrics?: MetricsSink;
   notify?: Notifier;
   /** Called for every dropped cast/info and every failed enter action (they are counted in stats either way). */
@@ -128,6 +134,19 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
         `machine ${def.name}: the definition has invoke actions, so options.invoke must be a function`,
       );
     }
+    const missing = [
+      ...[...this.cm.handWritten.guards]
+        .filter((n) => typeof opts.handWritten?.guards?.[n] !== 'function')
+        .map((n) => `guard ${n}`),
+      ...[...this.cm.handWritten.actions]
+        .filter((n) => typeof opts.handWritten?.actions?.[n] !== 'function')
+        .map((n) => `action ${n}`),
+    ];
+    if (missing.length > 0) {
+      throw new TypeError(
+        `machine ${def.name}: the definition names hand-written ${missing.join(', ')}, so options.handWritten must supply ${missing.length === 1 ? 'it' : 'them'}`,
+      );
+    }
     this.opts = opts;
     this.labels = Object.freeze({ machine: def.name });
     for (const [state, st] of this.cm.timeouts) {
@@ -176,7 +195,7 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
       return this.refuse(from, state, event, 'params must be an object');
     const bad = ev.check(params);
     if (bad !== undefined) return this.refuse(from, state, event, bad);
-    const t = selectTransition(this.cm, state, event, params, data);
+    const t = selectTransition(this.cm, state, event, params, data, this.opts.handWritten);
     if (t === undefined) return this.refuse(from, state, event, undefined);
     const ctx: ActionContext = {
       params,
@@ -187,6 +206,9 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
       effects: undefined,
       error: undefined,
       invoke: this.opts.invoke,
+      hooks: this.opts.handWritten,
+      event,
+      state,
     };
     const r = runActions(t.actions, ctx);
     if (r !== undefined) return r.then(() => this.fire(t, ctx, from, state, event));
@@ -251,6 +273,9 @@ export class DeclaredMachine implements StateMachineBehaviour<string, MachineDat
       effects: undefined,
       error: undefined,
       invoke: this.opts.invoke,
+      hooks: this.opts.handWritten,
+      event: ENTER_EVENT,
+      state,
     };
     const r = runActions(compiled.actions, ctx);
     if (r !== undefined) return r.then(() => this.afterEnter(state, data, ctx));

@@ -40,13 +40,28 @@ export interface EventDef {
   readonly replyType?: string;
 }
 
-/** All guards of a transition must hold. Exactly one of `right` and `rightValue` is given. */
-export interface GuardDef {
+/** A declared comparison. Exactly one of `right` and `rightValue` is given. */
+export interface ComparisonGuardDef {
   readonly left: Operand;
   readonly comparator: Comparator;
   readonly right?: Operand;
   readonly rightValue?: Literal;
+  readonly handWritten?: undefined;
 }
+
+/**
+ * A guard implemented by hand (otp:handWritten, the generation gap): the function of that name in
+ * DeclaredMachineOptions.handWritten.guards decides, given the machine's data and the event.
+ */
+export interface HandWrittenGuardDef {
+  readonly handWritten: string;
+}
+
+/** All guards of a transition must hold. */
+export type GuardDef = ComparisonGuardDef | HandWrittenGuardDef;
+
+export const isHandWrittenGuard = (g: GuardDef): g is HandWrittenGuardDef =>
+  typeof (g as HandWrittenGuardDef).handWritten === 'string';
 
 /** One argument of an invoke; with no source it is taken by name from the event params, then from data. */
 export interface InvokeArgDef {
@@ -82,7 +97,12 @@ export type ActionDef =
       readonly op: string;
       readonly field?: string;
       readonly args?: readonly InvokeArgDef[];
-    };
+    }
+  /**
+   * Runs the function of that name in DeclaredMachineOptions.handWritten.actions (the generation
+   * gap). It is given the machine's data and the event; the data fields it returns are set.
+   */
+  | { readonly kind: 'hand_written'; readonly name: string };
 
 export type ActionKind = ActionDef['kind'];
 
@@ -120,6 +140,41 @@ export interface MachineDefinition {
   readonly enterActions?: { readonly [state: string]: readonly ActionDef[] };
   readonly stateTimeouts?: readonly StateTimeoutDef[];
   readonly unhandledError: UnhandledErrorDef;
+}
+
+/**
+ * What a hand-written guard or action is told about its trigger: the event (a transition's), or
+ * `$enter` for an enter action; the state the machine is in (the transition's source, or the state
+ * being entered); and the event's params (none on enter).
+ */
+export interface HandWrittenEvent<E extends string = string, P = Readonly<Record<string, unknown>>> {
+  readonly event: E;
+  readonly state: string;
+  readonly params: P;
+}
+
+/** A hand-written guard: true lets the transition fire. It must not change `data`. */
+export type HandWrittenGuard<D = Readonly<Record<string, unknown>>, E extends HandWrittenEvent = HandWrittenEvent> = (
+  data: D,
+  event: E,
+) => boolean;
+
+/**
+ * A hand-written action: returns the data fields to change (or nothing), possibly asynchronously.
+ * It must not change `data` itself. A throw (or rejection) crashes the machine, as any fault in a
+ * process does; its supervisor restarts it.
+ */
+export type HandWrittenAction<
+  D = Readonly<Record<string, unknown>>,
+  E extends HandWrittenEvent = HandWrittenEvent,
+  U = Record<string, unknown>,
+> = (data: D, event: E) => U | void | Promise<U | void>;
+
+/** The hand-written guards and actions a definition names, by name. */
+export interface HandWrittenHooks {
+  // Method-style members: a hook typed for one machine's data and events is accepted here.
+  readonly guards?: { readonly [name: string]: (data: never, event: never) => boolean };
+  readonly actions?: { readonly [name: string]: (data: never, event: never) => unknown };
 }
 
 /** What a refused event answers: the definition's unhandledError, with where it was refused. */

@@ -9,7 +9,13 @@
  * guards the machine runs, so an example is exactly what the interpreter accepts.
  */
 import { compileDefinition, selectTransition, type EventParams, type MachineData } from './compile.js';
-import type { Literal, MachineDefinition, TransitionDef } from './definition.js';
+import {
+  isHandWrittenGuard,
+  type HandWrittenHooks,
+  type Literal,
+  type MachineDefinition,
+  type TransitionDef,
+} from './definition.js';
 
 export interface TransitionExample {
   data: MachineData;
@@ -43,7 +49,7 @@ function space(
     else if (typeof v === 'string') strings.add(v);
   };
   for (const f of def.dataFields) addLiteral(f.initial);
-  for (const t of group) for (const g of t.guards ?? []) addLiteral(g.rightValue);
+  for (const t of group) for (const g of t.guards ?? []) if (!isHandWrittenGuard(g)) addLiteral(g.rightValue);
   const data: MachineData = {};
   for (const f of def.dataFields) data[f.name] = f.initial;
   const params: Record<string, unknown> = {};
@@ -52,6 +58,7 @@ function space(
   const operands: string[] = [];
   for (const t of group) {
     for (const g of t.guards ?? []) {
+      if (isHandWrittenGuard(g)) continue;
       for (const o of [g.left, g.right]) if (o !== undefined && !operands.includes(o)) operands.push(o);
     }
   }
@@ -82,6 +89,7 @@ function search(
   state: string,
   event: string,
   accept: (picked: TransitionDef | undefined) => boolean,
+  hooks: HandWrittenHooks | undefined,
 ): TransitionExample | undefined {
   const cm = compileDefinition(def);
   const { base, operands, values } = space(def, state, event);
@@ -94,21 +102,33 @@ function search(
       const [where, name] = o.split('.', 2) as [string, string];
       (where === 'event' ? params : data)[name] = a[i];
     });
-    if (accept(selectTransition(cm, state, event, params, data)?.def)) return { data, params };
+    if (accept(selectTransition(cm, state, event, params, data, hooks)?.def)) return { data, params };
   }
   return undefined;
 }
 
-/** Data and params under which `t` is the transition its (from, event) step selects; undefined if none was found (e.g. shadowed by a higher-priority transition). */
-export function transitionExample(def: MachineDefinition, t: TransitionDef): TransitionExample | undefined {
+/**
+ * Data and params under which `t` is the transition its (from, event) step selects; undefined if none was found (e.g. shadowed by a higher-priority transition).
+ * Hand-written guards are not searched: they are asked (`hooks`, as the machine is given them).
+ */
+export function transitionExample(
+  def: MachineDefinition,
+  t: TransitionDef,
+  hooks?: HandWrittenHooks,
+): TransitionExample | undefined {
   if (!def.transitions.includes(t))
     throw new TypeError(
       `transitionExample: the transition is not one of ${def.name}'s (pass an element of definition.transitions)`,
     );
-  return search(def, t.from, t.event, (picked) => picked === t);
+  return search(def, t.from, t.event, (picked) => picked === t, hooks);
 }
 
 /** Data and params under which `event` in `state` matches no transition (refused); undefined if some transition always fires. */
-export function refusalExample(def: MachineDefinition, state: string, event: string): TransitionExample | undefined {
-  return search(def, state, event, (picked) => picked === undefined);
+export function refusalExample(
+  def: MachineDefinition,
+  state: string,
+  event: string,
+  hooks?: HandWrittenHooks,
+): TransitionExample | undefined {
+  return search(def, state, event, (picked) => picked === undefined, hooks);
 }

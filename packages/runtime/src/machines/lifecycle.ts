@@ -59,6 +59,8 @@ export function compileLifecycle(def: MachineDefinition): CompiledMachine {
     problems.push('invoke actions need a process; a lifecycle applied to stored entities cannot run them');
   if (cm.usesPostpone)
     problems.push('postpone needs a mailbox; a lifecycle applied to stored entities cannot retry events');
+  if (cm.handWritten.guards.size + cm.handWritten.actions.size > 0)
+    problems.push('hand-written guards and actions run in a state machine process; a lifecycle cannot run them');
   if (problems.length > 0) throw new MachineDefinitionError(def.name, problems);
   lifecycleChecked.add(cm);
   return cm;
@@ -134,6 +136,9 @@ function context(params: EventParams, data: MachineData): ActionContext {
     effects: undefined,
     error: undefined,
     invoke: undefined,
+    hooks: undefined,
+    event: '',
+    state: '',
   };
 }
 

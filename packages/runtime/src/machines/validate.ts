@@ -25,7 +25,9 @@ const ACTION_KINDS = new Set([
   'emit_metric',
   'notify',
   'invoke',
+  'hand_written',
 ]);
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isName = (x: unknown): x is string => typeof x === 'string' && x.length > 0;
@@ -120,6 +122,13 @@ export function definitionProblems(def: unknown): string[] {
   };
   const checkGuard = (where: string, g: unknown, ev: string): void => {
     if (!isObj(g)) return void p.push(`${where}: guard must be an object`);
+    if (g.handWritten !== undefined) {
+      if (typeof g.handWritten !== 'string' || !IDENT.test(g.handWritten))
+        p.push(`${where}: handWritten must name a function (an identifier), got ${q(g.handWritten)}`);
+      const extra = ['left', 'comparator', 'right', 'rightValue'].filter((k) => g[k] !== undefined);
+      if (extra.length > 0) p.push(`${where}: a hand-written guard has no ${extra.join(', ')}`);
+      return;
+    }
     checkOperand(`${where}: left`, g.left, ev);
     if (!COMPARATORS.has(g.comparator as string))
       p.push(`${where}: comparator must be one of gt, gte, lt, lte, eq, ne, got ${q(g.comparator)}`);
@@ -178,6 +187,10 @@ export function definitionProblems(def: unknown): string[] {
           break;
         case 'emit_metric':
           if (!isName(a.metric)) p.push(`${w} (emit_metric): metric must be a non-empty string`);
+          break;
+        case 'hand_written':
+          if (typeof a.name !== 'string' || !IDENT.test(a.name))
+            p.push(`${w} (hand_written): name must name a function (an identifier), got ${q(a.name)}`);
           break;
         case 'notify':
           if (!isName(a.topic)) p.push(`${w} (notify): topic must be a non-empty string`);

@@ -9,11 +9,15 @@
  * ascending priority; the first whose guards all hold fires; none holding means the event is
  * refused. A guard compares `data.<field>` / `event.<param>` with another operand or a literal;
  * numbers are ordered with numbers, strings with strings, anything else is never ordered.
+ * A hand-written guard (`handWritten`) is code the spec cannot see: the cases try it both ways
+ * (`SpecCase.handWritten` says how it answers), and the test's machine is given guards that answer so.
  */
 
 export interface SpecGuard {
-  left: string;
-  comparator: string;
+  left?: string;
+  comparator?: string;
+  /** The name of a hand-written guard (then left and comparator are absent). */
+  handWritten?: string;
   right?: string;
   rightValue?: unknown;
 }
@@ -39,6 +43,8 @@ export interface SpecCase {
   params: Record<string, unknown>;
   /** The transition the spec says fires, or undefined when the spec says the event is refused. */
   fires: SpecTransition | undefined;
+  /** How each hand-written guard of the step answers in this case. */
+  handWritten: Record<string, boolean>;
 }
 
 function read(op: string, data: Record<string, unknown>, params: Record<string, unknown>): unknown {
@@ -76,17 +82,20 @@ export function specOutcome(
   event: string,
   data: Record<string, unknown>,
   params: Record<string, unknown>,
+  handWritten: Record<string, boolean> = {},
 ): SpecTransition | undefined {
   const group = spec.transitions
     .filter((t) => t.from === state && t.event === event)
     .sort((x, y) => x.priority - y.priority);
   return group.find((t) =>
     t.guards.every((g) =>
-      holds(
-        g.comparator,
-        read(g.left, data, params),
-        g.right !== undefined ? read(g.right, data, params) : g.rightValue,
-      ),
+      g.handWritten !== undefined
+        ? handWritten[g.handWritten] === true
+        : holds(
+            g.comparator!,
+            read(g.left!, data, params),
+            g.right !== undefined ? read(g.right, data, params) : g.rightValue,
+          ),
     ),
   );
 }
@@ -111,7 +120,16 @@ export function specCases(spec: SpecMachine, state: string, event: string, limit
   Object.values(spec.fields).forEach(literal);
   for (const t of group) for (const g of t.guards) literal(g.rightValue);
   const operands = [
-    ...new Set(group.flatMap((t) => t.guards.flatMap((g) => (g.right !== undefined ? [g.left, g.right] : [g.left])))),
+    ...new Set(
+      group.flatMap((t) =>
+        t.guards.flatMap((g) =>
+          g.handWritten !== undefined ? [] : g.right !== undefined ? [g.left!, g.right] : [g.left!],
+        ),
+      ),
+    ),
+  ];
+  const hand = [
+    ...new Set(group.flatMap((t) => t.guards.flatMap((g) => (g.handWritten !== undefined ? [g.handWritten] : [])))),
   ];
   const choices = operands.map((op) => {
     const sample = read(op, spec.fields, baseParams);
@@ -121,10 +139,23 @@ export function specCases(spec: SpecMachine, state: string, event: string, limit
     return [sample];
   });
   const cases: SpecCase[] = [];
+  const answer = (
+    j: number,
+    data: Record<string, unknown>,
+    params: Record<string, unknown>,
+    hw: Record<string, boolean>,
+  ): void => {
+    if (cases.length >= limit) return;
+    if (j === hand.length) {
+      cases.push({ data, params, fires: specOutcome(spec, state, event, data, params, hw), handWritten: hw });
+      return;
+    }
+    for (const v of [true, false]) answer(j + 1, data, params, { ...hw, [hand[j]!]: v });
+  };
   const pick = (i: number, data: Record<string, unknown>, params: Record<string, unknown>): void => {
     if (cases.length >= limit) return;
     if (i === operands.length) {
-      cases.push({ data, params, fires: specOutcome(spec, state, event, data, params) });
+      answer(0, data, params, {});
       return;
     }
     const [where, name] = operands[i]!.split('.') as [string, string];
