@@ -3,10 +3,17 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    alias: {
-      // Generated code imports the runtime by the package's name; tests run it from source.
-      '@ggen-ts/runtime': fileURLToPath(new URL('./packages/runtime/src/index.ts', import.meta.url)),
-    },
+    // Generated code imports the runtime by the package's name; tests run it from source.
+    alias: [
+      {
+        find: /^@ggen-ts\/runtime$/,
+        replacement: fileURLToPath(new URL('./packages/runtime/src/index.ts', import.meta.url)),
+      },
+      {
+        find: /^@ggen-ts\/runtime\/testing$/,
+        replacement: fileURLToPath(new URL('./packages/runtime/src/testing/index.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['test/**/*.test.ts', 'generated/**/*.test.ts'],

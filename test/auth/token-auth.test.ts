@@ -117,13 +117,13 @@ describe('PhoneCodeAuth', () => {
   });
 
   it('reads the token service only on first use (it may be opened later), and signs in with it', async () => {
-    let tokens: TokenAuth | undefined;
-    const login = new PhoneCodeAuth(() => tokens!.service, {
+    const opened: { tokens?: TokenAuth } = {};
+    const login = new PhoneCodeAuth(() => opened.tokens!.service, {
       codeLength: 6,
       codeTtlMs: 60_000,
       maxAttempts: 3,
     });
-    tokens = open();
+    const tokens = (opened.tokens = open());
     const { code } = login.requestCode('+15551234567', 'a');
     const { tokens: pair } = login.verifyCode('+15551234567', code, 'a');
     expect(tokens.verifyAccess(pair.accessToken).sub).toMatch(/^u_/);

@@ -344,7 +344,8 @@ const CASES: Case[] = [
 function expectDiagnostic(found: Diagnostic[], c: Case, spec: string): void {
   const file = c.at.file ?? SPEC;
   const text = file === SPEC ? spec : MANIFEST;
-  let { line, col } = locate(text, c.at.needle, c.at.nth);
+  const { line, col: at } = locate(text, c.at.needle, c.at.nth);
+  let col = at;
   // An ASK gate points at its query text, inside the quotes.
   if (c.at.file === 'ggen.toml') col += 'query = "'.length;
   const match = found.find((d) => d.rule === c.rule && c.message.every((m) => d.message.includes(m)));

@@ -13,10 +13,8 @@ import {
   exited,
   resetRuntime,
   self,
-  send,
   type Action,
   type EventType,
-  type StartResult,
   type StateMachineBehaviour,
 } from '../../packages/runtime/src/index.js';
 import { ok, sleep, waitFor } from './helpers.js';

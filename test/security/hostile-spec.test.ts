@@ -258,7 +258,10 @@ describe('hostile text in every string-valued property of the specs', () => {
       skipLibCheck: true,
       esModuleInterop: true,
       types: ['node'],
-      paths: { '@ggen-ts/runtime': [path.join(repoRoot, 'packages/runtime/src/index.ts')] },
+      paths: {
+        '@ggen-ts/runtime': [path.join(repoRoot, 'packages/runtime/src/index.ts')],
+        '@ggen-ts/runtime/testing': [path.join(repoRoot, 'packages/runtime/src/testing/index.ts')],
+      },
       noImplicitOverride: true,
       noFallthroughCasesInSwitch: true,
     });

@@ -137,3 +137,22 @@ async function check(root: Pid, probe: VerifyOptions['probe']): Promise<string> 
   }
   return '';
 }
+
+/** The chaos monkey bound to one application's tree: what a generated app's chaos module exports. */
+export interface BoundChaos {
+  /** Kills one worker of the tree, chosen by `opts.random`. */
+  killRandomWorker(opts?: ChaosOptions, root?: ServerRef): Promise<KillReport>;
+  /** Kills the first child of the root supervisor, which its later siblings depend on. */
+  cascadeFailure(root?: ServerRef): Promise<KillReport>;
+  /** Waits until every child of the tree runs and `probe` accepts every worker (default 5000 ms). */
+  verifyRecovery(opts?: { timeoutMs?: number }, root?: ServerRef): Promise<RecoveryVerdict>;
+}
+
+/** killRandomWorker, cascadeFailure and verifyRecovery over `root` (each may name another root), with `probe` as the recovery check. */
+export function bindChaos(root: ServerRef, probe: NonNullable<VerifyOptions['probe']>): BoundChaos {
+  return {
+    killRandomWorker: (opts = {}, at = root) => killRandomWorker(at, opts),
+    cascadeFailure: (at = root) => cascadeFailure(at),
+    verifyRecovery: (opts = {}, at = root) => verifyRecovery(at, { timeoutMs: opts.timeoutMs ?? 5000, probe }),
+  };
+}

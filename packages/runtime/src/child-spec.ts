@@ -32,6 +32,7 @@ export type NormalizedFlags = Required<SupFlags>;
  * (a bare pid is accepted too), or throws. OTP's {ok, Pid, Info}: startChild and restartChild resolve {ok: pid, info}.
  */
 export type StartFunction = (
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any start function, whatever its parameters (unknown[] would refuse them: parameters are contravariant)
   ...args: any[]
 ) => StartResult | { ok: Pid; info: unknown } | Pid | Promise<StartResult | { ok: Pid; info: unknown } | Pid>;
 

@@ -52,7 +52,7 @@ export type CallResult<S, R = unknown> =
   ({ reply: R; state: S } & Continuation) | ({ noreply: S } & Continuation) | { stop: ExitReason; reply?: R; state: S };
 export type NoReplyResult<S> = ({ noreply: S } & Continuation) | { stop: ExitReason; state: S };
 
-export interface GenServerBehaviour<S = any, A = any, Req = any, Rep = any, Msg = any> {
+export interface GenServerBehaviour<S = unknown, A = unknown, Req = unknown, Rep = unknown, Msg = unknown> {
   init(args: A): MaybePromise<InitResult<S>>;
   handleCall?(request: Req, from: From, state: S): MaybePromise<CallResult<S, Rep>>;
   handleCast?(msg: Msg, state: S): MaybePromise<NoReplyResult<S>>;
@@ -210,7 +210,7 @@ export class GenServerHandler implements GenHandler, SysTarget {
     return this.crash({ badReturnValue: r });
   }
 
-  private onNoreply(fn: ((msg: any, state: any) => unknown) | undefined, msg: unknown, what: string): unknown {
+  private onNoreply(fn: ((msg: unknown, state: unknown) => unknown) | undefined, msg: unknown, what: string): unknown {
     this.lastMessage = msg;
     if (!fn) return this.crash({ undef: what });
     let r: unknown;
@@ -221,13 +221,13 @@ export class GenServerHandler implements GenHandler, SysTarget {
     }
     if (isPromiseLike(r))
       return r.then(
-        (res) => this.applyNoreply(res, what),
+        (res) => this.applyNoreply(res),
         (err) => this.crash(err),
       );
-    return this.applyNoreply(r, what);
+    return this.applyNoreply(r);
   }
 
-  private applyNoreply(r: unknown, what: string): unknown {
+  private applyNoreply(r: unknown): unknown {
     if (typeof r === 'object' && r !== null) {
       if ('stop' in r) {
         const s = r as { stop: ExitReason; state: unknown };

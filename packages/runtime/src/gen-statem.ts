@@ -78,11 +78,11 @@ export type EventResult<S, D> =
 
 export type CallbackMode = 'handle_event_function' | readonly ['handle_event_function', 'state_enter'];
 
-export interface StateMachineBehaviour<S = any, D = any, A = any> {
+export interface StateMachineBehaviour<S = unknown, D = unknown, A = unknown> {
   /** default 'handle_event_function' (no state enter calls) */
   callbackMode?: CallbackMode | (() => CallbackMode);
   init(args: A): MaybePromise<StateInitResult<S, D>>;
-  handleEvent(eventType: EventType, event: any, state: S, data: D): MaybePromise<EventResult<S, D>>;
+  handleEvent(eventType: EventType, event: unknown, state: S, data: D): MaybePromise<EventResult<S, D>>;
   terminate?(reason: ExitReason, state: S, data: D): unknown;
 }
 

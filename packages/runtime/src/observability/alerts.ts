@@ -73,7 +73,6 @@ interface Compiled extends AlertPolicy {
  * active when the window has passed is raised again as a reminder.
  */
 export class AlertManager {
-  private readonly policies: Compiled[];
   private readonly byMetric = new Map<string, Compiled[]>();
   private readonly dedupWindowMs: number;
   private readonly clock: () => number;
@@ -89,7 +88,7 @@ export class AlertManager {
     this.dedupWindowMs = window;
     this.clock = options.clock ?? Date.now;
     const names = new Set<string>();
-    this.policies = options.policies.map((p, i) => {
+    options.policies.forEach((p, i) => {
       const where = `alert policy[${i}]`;
       if (!p || typeof p !== 'object') throw new ObservabilityError(`${where} must be an object`);
       if (typeof p.name !== 'string' || p.name.length === 0)
@@ -118,7 +117,6 @@ export class AlertManager {
       const list = this.byMetric.get(c.metric) ?? [];
       list.push(c);
       this.byMetric.set(c.metric, list);
-      return c;
     });
   }
 

@@ -1,3 +1,5 @@
+// @ggen-ts/runtime/testing: what the tests ggen generates from a spec share. Each helper reads the
+// spec's declarations (rendered into the test as data) and shares no code with what it tests.
 export {
   specOutcome,
   specCases,
@@ -8,3 +10,17 @@ export {
   type SpecGuard,
   type SpecCase,
 } from './spec-oracle.js';
+export { refusalCode, type CodedErrorClass } from './refusal.js';
+export { sampleMatching, validSample, badValues, refusalCases, type SpecParam, type RefusalCase } from './params.js';
+export { appFixture, TEST_ONLY_SECRET, type AppFixture, type Stoppable } from './app-fixture.js';
+export { childPids, waitForRestart, waitForRemoval, restartedBy, type RestartStrategy } from './supervision.js';
+export { machineStarter, type StartIn } from './machine.js';
+export {
+  wireSample,
+  wireMismatch,
+  validFrame,
+  directionsOf,
+  type WireType,
+  type SpecField,
+  type SpecMessageType,
+} from './protocol.js';
