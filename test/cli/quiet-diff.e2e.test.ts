@@ -16,7 +16,7 @@ beforeAll(() => ensureBuilt());
 function repoCopy(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ggen-quiet-'));
   dirs.push(dir);
-  for (const e of ['ggen.toml', 'specs', 'queries', 'templates', 'schema']) {
+  for (const e of ['ggen.toml', 'specs', 'queries', 'templates', 'schema', 'packs/otp/shapes']) {
     if (existsSync(path.join(repoRoot, e))) cpSync(path.join(repoRoot, e), path.join(dir, e), { recursive: true });
   }
   return dir;

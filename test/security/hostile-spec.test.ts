@@ -145,7 +145,7 @@ beforeAll(async () => {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   mkdirSync(path.join(dir, 'specs'), { recursive: true });
-  for (const rel of ['ggen.toml', 'schema']) {
+  for (const rel of ['ggen.toml', 'schema', 'packs/otp/shapes']) {
     if (existsSync(path.join(repoRoot, rel)))
       cpSync(path.join(repoRoot, rel), path.join(dir, rel), { recursive: true });
   }
