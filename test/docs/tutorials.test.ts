@@ -35,6 +35,8 @@ const tutorials = readdirSync(tutorialsDir)
   .sort();
 const work = mkdtempSync(path.join(os.tmpdir(), 'ggen-doc-tutorials-'));
 const timings: Record<string, number> = {};
+/** Each shell block's time, by tutorial:line, to see where a tutorial's time goes. */
+const stepsMs: Record<string, number> = {};
 let pkgs: LocalPackages;
 
 beforeAll(() => {
@@ -46,7 +48,7 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
-  process.stdout.write(`${JSON.stringify({ workload: 'doc-tutorials', ms: timings })}\n`);
+  process.stdout.write(`${JSON.stringify({ workload: 'doc-tutorials', ms: timings, stepsMs })}\n`);
   // Three projects' node_modules take minutes to delete on a loaded machine; let rm do it
   // after the run instead of holding the suite (the directory is ours, under the OS temp dir).
   spawn('rm', ['-rf', work], { detached: true, stdio: 'ignore' }).unref();
@@ -63,6 +65,7 @@ function run(file: string): void {
   for (const step of steps(md)) {
     switch (step.kind) {
       case 'shell': {
+        const t0 = performance.now();
         const r = spawnSync('bash', ['-eo', 'pipefail', '-c', `${step.code}\npwd > ${JSON.stringify(cwdFile)}`], {
           cwd,
           env: childEnv({ ...NPM_INSTALL_ENV, FORCE_COLOR: '0' }),
@@ -74,6 +77,7 @@ function run(file: string): void {
           throw new Error(
             `${where(step.line)}: the shell block exited ${r.status ?? r.signal}\n--- block\n${step.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`,
           );
+        stepsMs[`${file}:${step.line}`] = Math.round(performance.now() - t0);
         cwd = readFileSync(cwdFile, 'utf8').trim();
         last = { stdout: r.stdout, stderr: r.stderr, line: step.line };
         break;
