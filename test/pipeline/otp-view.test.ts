@@ -3,6 +3,7 @@
  * templates loop over out. Rows here are written as extract gives them (null when unbound).
  */
 import { describe, expect, it } from 'vitest';
+import { clientView } from '../../packs/otp/view/client.js';
 import { views } from '../../packs/otp/view/index.js';
 import { serverView } from '../../packs/otp/view/server.js';
 import { rowsBehind, VIEW_ROWS } from '../../src/pipeline/emit/views.js';
@@ -161,6 +162,19 @@ describe('otp view: server', () => {
     expect(v.releaseOnce).toBe(true);
   });
 
+  it('says what the module reads, so it declares nothing unused', () => {
+    // route may reply no_route when its delegate finds nothing; reload replies its value.
+    expect(v.operations.map((o) => o.usesValue)).toEqual([true, true]);
+    const ok = serverView({ ...data, ops: [op('ping', { reply_type_name: 'Ok' })] }, server).server;
+    expect(ok.operations[0]!.usesValue).toBe(false);
+    expect(v.usesEnv).toBe(true); // the pool's store is a file in env.dataDir
+    const bare = serverView({ ...data, patterns: [pattern('table', 'RoutingTable')] }, server).server;
+    expect(bare.usesEnv).toBe(false);
+    expect(bare.delegates).toBe(true);
+    const state = serverView({ ...data, ops: [op('get', { delegate_handle: 'state' })] }, server).server;
+    expect(state.delegates).toBe(false);
+  });
+
   it('names the rows behind each view object, so the banner finds their spec files', () => {
     const route = v.operations[0]!;
     const rows = new Set<object>(Object.values(data).flat());
@@ -177,5 +191,23 @@ describe('otp view: server', () => {
 
   it('is a function of the rows: the same data gives equal views', () => {
     expect(serverView({ ...data }, server)).toEqual(serverView(data, server));
+  });
+});
+
+describe('otp view: client', () => {
+  it('names each type its signatures use once, replies and parameters alike, sorted', () => {
+    const withReplies = {
+      ...data,
+      ops: [
+        op('route', { reply_ts_type: 'Route[]', reply_type_kind: 'record' }),
+        op('reload', { kind: 'cast', reply_ts_type: 'JsonValue', reply_type_kind: 'primitive' }),
+      ],
+    };
+    const c = clientView(withReplies, server).client;
+    expect(c.typeImports).toEqual(['CallKind', 'JsonValue', 'Route']);
+    expect(c.operations.map((o) => o.op_name)).toEqual(['route', 'reload']);
+    expect([c.hasCalls, c.hasCasts]).toEqual([true, true]);
+    const castsOnly = clientView({ ...withReplies, ops: [withReplies.ops[1]!] }, server).client;
+    expect([castsOnly.hasCalls, castsOnly.hasCasts]).toEqual([false, true]);
   });
 });

@@ -40,6 +40,9 @@ const STORES_IN_DATA_DIR: ReadonlySet<string> = new Set([
   'Lifecycle',
 ]);
 
+/** The init partials that read init()'s env. */
+const USES_ENV: ReadonlySet<string> = new Set(['ConnectionPool', 'ReceiptLedger', 'Batcher', 'ClusterMembership', 'bound']);
+
 /** How release() lets go of an instance, by pattern class. */
 const RELEASE: Readonly<Record<string, 'close' | 'awaitClose' | 'awaitStop'>> = {
   Ledger: 'awaitClose',
@@ -85,6 +88,8 @@ export interface PatternView {
 export interface OperationView extends Record<string, unknown> {
   op_name: string;
   params: readonly Row[];
+  /** Its Done handler reads the delegate's result: it replies it, or otp:onMissing checks it. */
+  usesValue: boolean;
   /** Codes it may reply: otp:raises, its parameters' invalidError, otp:onMissing; each once. */
   declared: readonly string[];
   /** Load shedders and circuit breakers that guard it. */
@@ -113,6 +118,10 @@ export interface ServerView {
   /** Named types and enums the parameters use (imported from ./types.js), sorted. */
   typeImports: readonly string[];
   enumImports: readonly string[];
+  /** init() reads its env: a store in env.dataDir, a cluster or sink setting, a binding. */
+  usesEnv: boolean;
+  /** Some operation delegates to a pattern (so it has a Failed handler: declaredFailure, exit). */
+  delegates: boolean;
   /** release() must run once only: some instance closes asynchronously. */
   releaseOnce: boolean;
   /** The server's pattern rows and setting rows as the query gave them (for _otp/chat-bindings.njk). */
@@ -230,6 +239,7 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
       {
       ...op,
       op_name: opName,
+      usesValue: op.on_missing != null || (op.reply_type_name !== 'Ok' && op.reply_type_name !== 'Void'),
       params: mine,
       declared: unique([
         ...errors.filter((e) => e.op_name === opName).map((e) => String(e.error_name)),
@@ -271,6 +281,8 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
       ),
       typeImports,
       enumImports,
+      usesEnv: patterns.some((p) => p.init !== null && USES_ENV.has(p.init)),
+      delegates: operations.some((o) => o.delegate_handle !== 'state'),
       releaseOnce: patterns.some((p) => p.kind === 'bound' || p.release === 'awaitStop' || p.pattern_class === 'ReceiptLedger'),
       patternRows,
       settingRows,
