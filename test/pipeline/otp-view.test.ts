@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clientView } from '../../packs/otp/view/client.js';
 import { views } from '../../packs/otp/view/index.js';
 import { serverView } from '../../packs/otp/view/server.js';
+import { typesView } from '../../packs/otp/view/types.js';
 import { rowsBehind, VIEW_ROWS } from '../../src/pipeline/emit/views.js';
 
 const server = { app_name: 'tel', server: 'https://x/router', name: 'router', comment: null };
@@ -209,5 +210,53 @@ describe('otp view: client', () => {
     expect([c.hasCalls, c.hasCasts]).toEqual([true, true]);
     const castsOnly = clientView({ ...withReplies, ops: [withReplies.ops[1]!] }, server).client;
     expect([castsOnly.hasCalls, castsOnly.hasCasts]).toEqual([false, true]);
+  });
+});
+
+describe('otp view: types', () => {
+  const app = { app_name: 'tel' };
+  const enumValue = (type_name: string, position: number, value: string) => ({
+    app_name: 'tel',
+    type_name,
+    position,
+    value,
+  });
+  const error = (owner_name: string, error_name: string, error_message: string, app_name = 'tel') => ({
+    app_name,
+    owner_name,
+    error_name,
+    error_message,
+  });
+  const types = typesView(
+    {
+      apps: [app],
+      enums: [enumValue('Kind', 1, 'voice'), enumValue('Kind', 2, 'sms'), enumValue('Kind', 3, 'voice')],
+      errors: [
+        error('billing', 'no_route', 'no route (billing)'),
+        error('billing', 'busy', 'busy'),
+        error('router', 'no_route', 'no route (router)'),
+        error('router', 'alien', 'other app', 'chat'),
+      ],
+      patterns: [{ app_name: 'tel', pattern_class: 'Batcher' }],
+      machines: [{ app_name: 'tel', usage: 'definition' }],
+      records: [],
+      gateways: [],
+    },
+    app,
+  ).types;
+
+  it('lists a union member once, in declared order', () => {
+    expect(types.enums).toEqual([{ name: 'Kind', values: ['voice', 'sms'] }]);
+  });
+
+  it("lists each of the application's error codes once, by code, with the first message", () => {
+    expect(types.errors).toEqual([
+      { code: 'busy', message: 'busy' },
+      { code: 'no_route', message: 'no route (billing)' },
+    ]);
+  });
+
+  it('offers in AppEnv only what the application uses', () => {
+    expect(types).toMatchObject({ hasBatcher: true, hasCluster: false, hasGateway: false, hasMachines: false });
   });
 });

@@ -4,8 +4,10 @@
  */
 import { clientView } from './client.js';
 import { serverView } from './server.js';
+import { typesView } from './types.js';
 
 export const views = {
   'otp/client.ts.njk': clientView,
   'otp/server.ts.njk': serverView,
+  'otp/types.ts.njk': typesView,
 };
