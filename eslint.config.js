@@ -3,12 +3,8 @@
 // runtime (packages/runtime/src), the benchmarks (bench/), the tests (test/) and the generated code
 // (generated/). `npm run lint` runs it and `npm test` runs `npm run lint`. The unused-locals/-parameters
 // gate is tsc's (noUnusedLocals/noUnusedParameters in tsconfig.check.json); this config agrees with it.
-import { readFileSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-
-/** TODO(issue #13, lane view): generated files still allowed unused names; see .ci/unused-todo.json. */
-const unusedTodo = JSON.parse(readFileSync(new URL('./.ci/unused-todo.json', import.meta.url), 'utf8')).files;
 
 /** Node's globals, for the plain .mjs child processes under test/ (ESLint does not know them). */
 const nodeGlobals = Object.fromEntries(
@@ -60,10 +56,5 @@ export default tseslint.config(
       // is the honest type there, and the code under test is held to the rule.
       '@typescript-eslint/no-explicit-any': 'off',
     },
-  },
-  {
-    // TODO(issue #13, lane view): these outputs' templates are being rewritten; only this rule is skipped.
-    files: unusedTodo,
-    rules: { '@typescript-eslint/no-unused-vars': 'off' },
   },
 );

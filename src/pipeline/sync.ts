@@ -336,6 +336,7 @@ async function run(
     dedupe([
       { path: manifest.path, role: 'manifest' },
       ...manifest.packs.map((p) => ({ path: p.manifestFile, role: 'pack' as const })),
+      ...manifest.packs.flatMap((p) => (p.viewFiles ?? []).map((f) => ({ path: f, role: 'pack' as const }))),
       ...graph.inputs.map((i) => ({
         path: i.path,
         role: specs.has(i.path) ? ('spec' as const) : shapes.has(i.path) ? ('shapes' as const) : ('rule' as const),

@@ -74,6 +74,10 @@ export interface PackInfo {
   templates: string;
   /** Its ontology files, expanded. */
   sources: string[];
+  /** Its view model module (pack.toml `view`), root-relative. */
+  view?: string;
+  /** The files of its view model (every module in the view's directory), root-relative, sorted: code of the pack, hashed into the receipt. */
+  viewFiles?: string[];
 }
 
 export interface QueryText {

@@ -1,4 +1,5 @@
 /** Filter edge cases the mutation run found untested: word splitting, null inputs, identifiers, local names, row helpers' order and errors. */
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import {
   camelCase,
@@ -9,6 +10,7 @@ import {
   sortBy,
   tsIdent,
   tsString,
+  tsTypeIdent,
   where,
   words,
 } from '../../src/pipeline/emit/filters.js';
@@ -86,5 +88,44 @@ describe('row helpers', () => {
     expect(() => where('x', 'k')).toThrow('where: expected a list of rows, got string');
     expect(() => sortBy(undefined, 'k')).toThrow('sortBy: expected a list of rows, got undefined');
     expect(() => groupBy({}, 'k')).toThrow('groupBy: expected a list of rows, got object');
+  });
+});
+
+describe('tsIdent keeps the names of the spec wherever TypeScript allows them', () => {
+  const CONTEXTUAL = ['number', 'string', 'type', 'from', 'of', 'get', 'set', 'any', 'boolean', 'symbol', 'module'];
+  const STRICT = ['class', 'let', 'static', 'yield', 'await', 'arguments', 'eval', 'undefined', 'constructor'];
+  /** Syntax errors of a module (strict mode) that uses `name` as a parameter, a variable and a class field. */
+  const errors = (name: string): string[] =>
+    (
+      ts.transpileModule(
+        `export function f(${name}: unknown): unknown { const ${name}2 = ${name}; return ${name}2; }\n` +
+          `export class C { ${name}: number = 1; }\nexport const g = (${name}: number) => ${name};\n`,
+        { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.ESNext, strict: true } },
+      ).diagnostics ?? []
+    ).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+
+  it('contextual keywords are valid parameter names: kept as written', () => {
+    for (const w of CONTEXTUAL) {
+      expect(tsIdent(w)).toBe(w);
+      expect(errors(tsIdent(w))).toEqual([]);
+    }
+  });
+
+  it('reserved and strict-mode names are renamed, and the renamed ones compile', () => {
+    for (const w of STRICT) {
+      expect(tsIdent(w)).toBe(`${w}_`);
+      expect(errors(tsIdent(w))).toEqual([]);
+    }
+    // The check itself catches a bad name (so the loops above could fail).
+    expect(errors('let').length + errors('class').length).toBeGreaterThan(0);
+  });
+
+  it('tsTypeIdent also renames built-in type names, which no interface or alias may take', () => {
+    for (const w of ['number', 'string', 'any', 'never', 'unknown', 'object', 'type'])
+      expect(tsTypeIdent(w)).toBe(`${w}_`);
+    expect(tsTypeIdent('Number')).toBe('Number');
+    expect(tsTypeIdent('CallKind')).toBe('CallKind');
+    expect(tsTypeIdent('class')).toBe('class_');
+    expect(() => tsTypeIdent('--')).toThrow('tsTypeIdent: cannot make');
   });
 });

@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const STAMP = path.join(root, 'dist', '.build-stamp');
 const ENTRY = path.join(root, 'dist', 'src', 'cli', 'main.js');
 /** What tsconfig.json compiles, and the files that change how it compiles. */
-const SOURCE_DIRS = ['src', 'generated', 'bench', 'packages/runtime/src'];
+const SOURCE_DIRS = ['src', 'packs', 'generated', 'bench', 'packages/runtime/src'];
 const SOURCE_FILES = [
   'tsconfig.json',
   'package.json',

@@ -56,6 +56,7 @@ export {
   type StartOptions,
 } from './gen.js';
 export * from './gen-server.js';
+export * from './operation-errors.js';
 export { Sys, type SysStatus } from './sys.js';
 export {
   LoopMonitor,

@@ -122,24 +122,47 @@ export function localName(iri: unknown): string {
   return i >= 0 ? s.slice(i + 1) : s;
 }
 
+/**
+ * Names a binding (variable, parameter, class member) may not take in a strict-mode module:
+ * reserved words, strict-mode reserved words, `arguments`/`eval`, the global values a name must
+ * not shadow, and `constructor` (a class field of that name is an error). Contextual keywords
+ * (`number`, `type`, `from`, `of`, `get`...) are valid binding names and are kept.
+ */
 const RESERVED = new Set(
   (
     'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
     'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
-    'implements interface let package private protected public static yield await any boolean constructor declare ' +
-    'get module require number set string symbol type from of undefined NaN Infinity arguments eval'
+    'implements interface let package private protected public static yield await constructor ' +
+    'undefined NaN Infinity arguments eval'
   ).split(' '),
 );
 
-/** A safe TypeScript identifier: kept as is when already valid, else made valid; throws if nothing usable is left. */
-export function tsIdent(value: unknown): string {
-  const raw = String(value ?? '');
+/** Names a type (interface, type alias) may not take, besides the reserved words: the built-in type names. */
+const RESERVED_TYPES = new Set(
+  'any unknown never object number string boolean symbol bigint undefined void null this type'.split(' '),
+);
+
+function identifier(raw: string, filter: string): string {
   let id = raw.replace(/[^A-Za-z0-9_$]+/g, '_');
   if (!/[A-Za-z0-9$]/.test(id))
-    throw new Error(`tsIdent: cannot make a TypeScript identifier from ${JSON.stringify(raw)}`);
+    throw new Error(`${filter}: cannot make a TypeScript identifier from ${JSON.stringify(raw)}`);
   if (/^[0-9]/.test(id)) id = `_${id}`;
-  if (RESERVED.has(id)) id = `${id}_`;
   return id;
+}
+
+/**
+ * A safe TypeScript identifier for a value (variable, parameter, member): kept as is when already
+ * valid, so the spec's names stay its own; else made valid; throws if nothing usable is left.
+ */
+export function tsIdent(value: unknown): string {
+  const id = identifier(String(value ?? ''), 'tsIdent');
+  return RESERVED.has(id) ? `${id}_` : id;
+}
+
+/** A safe TypeScript identifier for a type name (interface, type alias): tsIdent, and no built-in type name. */
+export function tsTypeIdent(value: unknown): string {
+  const id = identifier(String(value ?? ''), 'tsTypeIdent');
+  return RESERVED.has(id) || RESERVED_TYPES.has(id) ? `${id}_` : id;
 }
 
 function asRows(list: unknown, filter: string): Row[] {
@@ -194,6 +217,7 @@ export const FILTERS: Record<string, (...args: any[]) => unknown> = {
   regex,
   localName,
   tsIdent,
+  tsTypeIdent,
   where,
   sortBy,
   groupBy,

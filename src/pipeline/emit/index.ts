@@ -13,6 +13,7 @@ import { FILTERS } from './filters.js';
 import { ReadLog, scoped, withLog } from './reads.js';
 import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
+import { loadViews, rowsBehind } from './views.js';
 
 export { loadTemplates, discoverTemplateFiles, type TemplateSet, type TemplateSpec } from './templates.js';
 
@@ -261,6 +262,7 @@ export async function createRenderer(
   const handwrittenDir = manifest.generation.handwrittenDir;
   /** The hand-written folder seen from the output directory, and back: what generated imports and stubs need. */
   const fromOutput = path.posix.relative(outputDir, handwrittenDir);
+  const views = await loadViews(manifest.root, manifest.packs ?? []);
   const base = {
     vars: manifest.generation.vars,
     project: manifest.project,
@@ -298,6 +300,7 @@ export async function createRenderer(
     part(t.body);
     for (const q of t.queries) part(`${q.name}\0${q.query.text}`);
     part(t.when ? t.when.text : '');
+    part(t.name !== undefined && views.views.has(t.name) ? views.text : '');
     const seen = new Set<string>();
     let computed = false;
     const scan = (text: string): void => {
@@ -362,6 +365,10 @@ export async function createRenderer(
     }
     const closure = closureDigest(t);
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
+    const view = t.name !== undefined ? views.views.get(t.name) : undefined;
+    // With a view, the banner's spec files are those of the rows behind what the output read (not of
+    // the view's own labels, such as a pattern's kind).
+    const rowSet = view ? new Set<object>(Object.values(x.data).flat()) : undefined;
     for (const [index, row] of each.entries()) {
       // Each output reads through its own log: its digest and spec files are its own (reads.ts).
       const log = new ReadLog();
@@ -374,6 +381,8 @@ export async function createRenderer(
       if (t.single) c.rows = log.wrap(x.data.rows);
       else c.data = log.wrap(x.data);
       if (row) c.row = log.wrap(row);
+      // Built from the unwrapped rows: what the output reads of the view is what it depends on.
+      if (view) c.view = log.wrap(view(x.data, row));
       let rel: string;
       firstFailure = undefined;
       try {
@@ -410,7 +419,7 @@ export async function createRenderer(
         template: t.file,
         mode: t.mode,
         ...(t.root === 'handwritten' ? { root: 'handwritten' as const } : {}),
-        inputs: { digest, specFiles: mentionedFiles(log.touched, graph) },
+        inputs: { digest, specFiles: mentionedFiles(rowSet ? rowsBehind(log.touched, rowSet) : log.touched, graph) },
       });
       outcome.outputs.push(
         row && t.forEach

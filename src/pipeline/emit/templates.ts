@@ -21,6 +21,8 @@ export interface TemplateQuery {
 export interface TemplateSpec {
   /** Template file, relative to root, POSIX separators. */
   file: string;
+  /** Its name inside its templates directory (what a pack's view model is keyed by). */
+  name?: string;
   /** Body without frontmatter. */
   body: string;
   /** Lines taken by the frontmatter (added to Nunjucks line numbers). */
@@ -387,6 +389,7 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
     file,
     body: fm.body,
     bodyOffset: fm.offset,
+    ...(origin ? { name: origin.name } : {}),
     to: to as string,
     toLine: where('to').line,
     single,

@@ -92,6 +92,21 @@ async function validator(): Promise<ValidateFunction> {
   return packValidator;
 }
 
+/** The modules of a view model: every script under the directory of its entry (pack-relative, sorted). */
+function viewFiles(packDir: string, view: string): string[] {
+  const dir = path.posix.dirname(view);
+  let names: string[];
+  try {
+    names = readdirSync(path.join(packDir, dir), { recursive: true, encoding: 'utf8' });
+  } catch {
+    return [];
+  }
+  return names
+    .map((n) => toPosix(path.join(dir, n)))
+    .filter((n) => /\.(ts|js|mjs|cjs)$/.test(n) && !n.endsWith('.d.ts'))
+    .sort(compareCodeUnits);
+}
+
 /** Loads every pack named in `specs` (ggen.toml `packs`), in order, and merges what they bring. */
 export async function loadPacks(
   specs: string[],
@@ -213,6 +228,9 @@ export async function loadPacks(
       });
     }
     const templates = inside((raw.templates as string | undefined) ?? 'templates', 'templates');
+    const view = raw.view === undefined ? undefined : inside(raw.view as string, 'view');
+    if (view !== undefined && !existsSync(path.join(found.dir, view)))
+      problems.push({ file, message: `view: file not found: ${raw.view as string}` });
     out.packs.push({
       name: raw.name as string,
       version: raw.version as string,
@@ -222,6 +240,7 @@ export async function loadPacks(
       manifestFile: file,
       templates: templates ? rel(templates) : rel('templates'),
       sources: sources.sort(compareCodeUnits),
+      ...(view !== undefined ? { view: rel(view), viewFiles: viewFiles(found.dir, view).map(rel) } : {}),
     });
   }
   if (problems.length > 0) throw new InputError(problems);

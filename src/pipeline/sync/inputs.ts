@@ -30,7 +30,11 @@ export const DISCOVERABLE_ROLES: ReadonlySet<string> = new Set([
 
 export async function discoverInputs(manifest: Manifest): Promise<InputEntry[]> {
   const list: InputEntry[] = [{ path: manifest.path, role: 'manifest' }];
-  for (const p of manifest.packs ?? []) list.push({ path: p.manifestFile, role: 'pack' });
+  for (const p of manifest.packs ?? []) {
+    list.push({ path: p.manifestFile, role: 'pack' });
+    // The view model is code of the pack: its bytes change outputs as a template's do.
+    for (const f of p.viewFiles ?? []) list.push({ path: f, role: 'pack' });
+  }
   for (const s of await resolveSources(manifest)) list.push({ path: s, role: 'spec' });
   for (const s of manifest.validation.shacl) list.push({ path: s, role: 'shapes' });
   for (const r of manifest.inference.rules)

@@ -1,0 +1,13 @@
+/**
+ * The OTP pack's view model (pack.toml `view`): per template, the nested data it reads as `view`.
+ * Data only: each view is a pure function of the template's query rows and its for_each row.
+ */
+import { clientView } from './client.js';
+import { serverView } from './server.js';
+import { typesView } from './types.js';
+
+export const views = {
+  'otp/client.ts.njk': clientView,
+  'otp/server.ts.njk': serverView,
+  'otp/types.ts.njk': typesView,
+};

@@ -1,0 +1,262 @@
+/**
+ * The OTP pack's view model (packs/otp/view): flat rows in, the nested server shape the
+ * templates loop over out. Rows here are written as extract gives them (null when unbound).
+ */
+import { describe, expect, it } from 'vitest';
+import { clientView } from '../../packs/otp/view/client.js';
+import { views } from '../../packs/otp/view/index.js';
+import { serverView } from '../../packs/otp/view/server.js';
+import { typesView } from '../../packs/otp/view/types.js';
+import { rowsBehind, VIEW_ROWS } from '../../src/pipeline/emit/views.js';
+
+const server = { app_name: 'tel', server: 'https://x/router', name: 'router', comment: null };
+const other = { app_name: 'tel', server: 'https://x/pool', name: 'pool', comment: null };
+const op = (op_name: string, extra: Record<string, string | null> = {}) => ({
+  app_name: 'tel',
+  server_name: 'router',
+  op: `https://x/${op_name}`,
+  op_name,
+  kind: 'call',
+  on_missing: null,
+  ...extra,
+});
+const param = (
+  owner_name: string,
+  param_name: string,
+  position: number,
+  extra: Record<string, string | null> = {},
+) => ({
+  app_name: 'tel',
+  owner_kind: 'operation',
+  container_name: 'router',
+  owner_name,
+  position,
+  param_name,
+  type_name: 'String',
+  ts_type: 'string',
+  type_kind: 'primitive',
+  invalid_error: null,
+  ...extra,
+});
+const pattern = (handle: string, pattern_class: string, server_name = 'router') => ({
+  app_name: 'tel',
+  server_name,
+  pattern: `https://x/${handle}`,
+  handle,
+  pattern_class,
+});
+const setting = (
+  handle: string,
+  pattern_class: string,
+  name: string,
+  value: string | number | null,
+  value_name: string | null = null,
+) => ({
+  app_name: 'tel',
+  server_name: 'router',
+  handle,
+  pattern_class,
+  setting: name,
+  value,
+  value_name,
+  value_owner: null,
+});
+
+const data = {
+  servers: [other, server],
+  ops: [
+    op('route', { on_missing: 'no_route' }),
+    op('reload', { kind: 'cast' }),
+    { ...op('size'), server_name: 'pool' },
+  ],
+  params: [
+    param('route', 'number', 1, { invalid_error: 'no_route' }),
+    param('route', 'kind', 2, { type_name: 'CallKind', ts_type: 'CallKind', type_kind: 'enum', invalid_error: 'bad' }),
+    param('reload', 'table', 1, { type_name: 'Json', ts_type: 'JsonValue' }),
+    { ...param('other', 'x', 1), owner_kind: 'message' },
+  ],
+  opErrors: [
+    { app_name: 'tel', server_name: 'router', op_name: 'route', error_name: 'no_route' },
+    { app_name: 'tel', server_name: 'router', op_name: 'route', error_name: 'busy' },
+  ],
+  patterns: [
+    pattern('breaker', 'CircuitBreaker'),
+    pattern('store', 'DurableStore'),
+    pattern('pool', 'ConnectionPool'),
+    pattern('table', 'RoutingTable'),
+    pattern('tokens', 'JwtAuth'),
+    pattern('keys', 'Idempotency'),
+    pattern('meters', 'MetricsRegistry'),
+    pattern('mystery', 'Teleporter'),
+    pattern('elsewhere', 'LoadShedder', 'pool'),
+  ],
+  settings: [
+    setting('breaker', 'CircuitBreaker', 'errorThreshold', 5),
+    setting('breaker', 'CircuitBreaker', 'rejectError', null, 'busy'),
+    setting('pool', 'ConnectionPool', 'poolSize', 4),
+    setting('pool', 'ConnectionPool', 'store', null, 'store'),
+    setting('store', 'DurableStore', 'path', 'calls.db'),
+  ],
+  targets: [
+    { app_name: 'tel', server_name: 'router', handle: 'breaker', pattern_class: 'CircuitBreaker', op_name: 'route' },
+  ],
+  routes: [{ app_name: 'tel', server_name: 'router', handle: 'table', route_key: '+1', route_target: 'us' }],
+};
+
+describe('otp view: server', () => {
+  const v = serverView(data, server).server;
+
+  it('keeps only this server: its operations in query order, calls and casts apart', () => {
+    expect(v.name).toBe('router');
+    expect(v.operations.map((o) => o.op_name)).toEqual(['route', 'reload']);
+    expect(v.calls.map((o) => o.op_name)).toEqual(['route']);
+    expect(v.casts.map((o) => o.op_name)).toEqual(['reload']);
+    expect(serverView(data, other).server.operations.map((o) => o.op_name)).toEqual(['size']);
+  });
+
+  it("nests each operation's parameters (operation parameters only) in position order", () => {
+    expect(v.operations[0]!.params.map((p) => p.param_name)).toEqual(['number', 'kind']);
+    expect(v.operations[1]!.params.map((p) => p.param_name)).toEqual(['table']);
+  });
+
+  it('declares each error code once: raises, then invalidError, then onMissing', () => {
+    expect(v.operations[0]!.declared).toEqual(['no_route', 'busy', 'bad']);
+    expect(v.operations[1]!.declared).toEqual([]);
+  });
+
+  it('links the patterns guarding an operation, with their settings', () => {
+    const [breaker] = v.operations[0]!.breakers;
+    expect(breaker!.handle).toBe('breaker');
+    expect(breaker!.settings.by.rejectError!.value_name).toBe('busy');
+    expect(v.operations[0]!.shedders).toEqual([]);
+    expect(v.operations[1]!.breakers).toEqual([]);
+  });
+
+  it('classifies patterns and names the partial that creates each, or none', () => {
+    const by = Object.fromEntries(v.patterns.map((p) => [p.handle, p]));
+    expect(by.breaker).toMatchObject({ kind: 'runtime', init: 'CircuitBreaker', lendable: true, release: null });
+    expect(by.store).toMatchObject({ kind: 'settings', init: null, lendable: false });
+    expect(by.tokens).toMatchObject({ kind: 'bound', init: 'bound', release: 'awaitClose' });
+    expect(by.keys).toMatchObject({ kind: 'idempotency', init: null });
+    expect(by.meters).toMatchObject({ runtimeClass: 'MetricsCollector', init: 'MetricsRegistry' });
+    expect(by.mystery).toMatchObject({ kind: 'runtime', init: 'unsupported' });
+    expect(by.elsewhere).toBeUndefined();
+  });
+
+  it("resolves a pattern's store to the DurableStore's settings", () => {
+    const pool = v.patterns.find((p) => p.handle === 'pool')!;
+    expect(pool.store!.handle).toBe('store');
+    expect(pool.store!.by.path!.value).toBe('calls.db');
+    expect(pool.retry).toBeNull();
+    expect(pool.release).toBe('close');
+    expect(v.patterns.find((p) => p.handle === 'table')!.routes).toEqual([data.routes[0]]);
+  });
+
+  it('lists what the module imports once each, sorted', () => {
+    expect(v.classes).toEqual(['CircuitBreaker', 'ConnectionPool', 'RoutingTable', 'MetricsRegistry', 'Teleporter']);
+    expect(v.runtimeClasses).toContain('MetricsCollector');
+    expect(v.bound).toEqual(['JwtAuth']);
+    expect(v.typeImports).toEqual(['CallKind', 'JsonValue']);
+    expect(v.enumImports).toEqual(['CallKind']);
+    expect(v.needsDataDir).toBe(true);
+    expect(v.needsPool).toBe(false);
+    expect(v.releaseOnce).toBe(true);
+  });
+
+  it('says what the module reads, so it declares nothing unused', () => {
+    // route may reply no_route when its delegate finds nothing; reload replies its value.
+    expect(v.operations.map((o) => o.usesValue)).toEqual([true, true]);
+    const ok = serverView({ ...data, ops: [op('ping', { reply_type_name: 'Ok' })] }, server).server;
+    expect(ok.operations[0]!.usesValue).toBe(false);
+    expect(v.usesEnv).toBe(true); // the pool's store is a file in env.dataDir
+    const bare = serverView({ ...data, patterns: [pattern('table', 'RoutingTable')] }, server).server;
+    expect(bare.usesEnv).toBe(false);
+    expect(bare.delegates).toBe(true);
+    const state = serverView({ ...data, ops: [op('get', { delegate_handle: 'state' })] }, server).server;
+    expect(state.delegates).toBe(false);
+  });
+
+  it('names the rows behind each view object, so the banner finds their spec files', () => {
+    const route = v.operations[0]!;
+    const rows = new Set<object>(Object.values(data).flat());
+    expect(rowsBehind([route], rows)).toEqual([data.ops[0]]);
+    expect(Object.getOwnPropertyDescriptor(route, VIEW_ROWS)?.enumerable).toBe(false);
+    // A view's own labels (a pattern's kind) are not rows: they name no spec file.
+    expect(rowsBehind([{ kind: 'runtime' }], rows)).toEqual([]);
+  });
+
+  it('is the view the pack registers for otp/server.ts.njk, and needs its for_each row', () => {
+    expect(views['otp/server.ts.njk']).toBe(serverView);
+    expect(() => serverView(data, undefined)).toThrow(/for_each: servers/);
+  });
+
+  it('is a function of the rows: the same data gives equal views', () => {
+    expect(serverView({ ...data }, server)).toEqual(serverView(data, server));
+  });
+});
+
+describe('otp view: client', () => {
+  it('names each type its signatures use once, replies and parameters alike, sorted', () => {
+    const withReplies = {
+      ...data,
+      ops: [
+        op('route', { reply_ts_type: 'Route[]', reply_type_kind: 'record' }),
+        op('reload', { kind: 'cast', reply_ts_type: 'JsonValue', reply_type_kind: 'primitive' }),
+      ],
+    };
+    const c = clientView(withReplies, server).client;
+    expect(c.typeImports).toEqual(['CallKind', 'JsonValue', 'Route']);
+    expect(c.operations.map((o) => o.op_name)).toEqual(['route', 'reload']);
+    expect([c.hasCalls, c.hasCasts]).toEqual([true, true]);
+    const castsOnly = clientView({ ...withReplies, ops: [withReplies.ops[1]!] }, server).client;
+    expect([castsOnly.hasCalls, castsOnly.hasCasts]).toEqual([false, true]);
+  });
+});
+
+describe('otp view: types', () => {
+  const app = { app_name: 'tel' };
+  const enumValue = (type_name: string, position: number, value: string) => ({
+    app_name: 'tel',
+    type_name,
+    position,
+    value,
+  });
+  const error = (owner_name: string, error_name: string, error_message: string, app_name = 'tel') => ({
+    app_name,
+    owner_name,
+    error_name,
+    error_message,
+  });
+  const types = typesView(
+    {
+      apps: [app],
+      enums: [enumValue('Kind', 1, 'voice'), enumValue('Kind', 2, 'sms'), enumValue('Kind', 3, 'voice')],
+      errors: [
+        error('billing', 'no_route', 'no route (billing)'),
+        error('billing', 'busy', 'busy'),
+        error('router', 'no_route', 'no route (router)'),
+        error('router', 'alien', 'other app', 'chat'),
+      ],
+      patterns: [{ app_name: 'tel', pattern_class: 'Batcher' }],
+      machines: [{ app_name: 'tel', usage: 'definition' }],
+      records: [],
+      gateways: [],
+    },
+    app,
+  ).types;
+
+  it('lists a union member once, in declared order', () => {
+    expect(types.enums).toEqual([{ name: 'Kind', values: ['voice', 'sms'] }]);
+  });
+
+  it("lists each of the application's error codes once, by code, with the first message", () => {
+    expect(types.errors).toEqual([
+      { code: 'busy', message: 'busy' },
+      { code: 'no_route', message: 'no route (billing)' },
+    ]);
+  });
+
+  it('offers in AppEnv only what the application uses', () => {
+    expect(types).toMatchObject({ hasBatcher: true, hasCluster: false, hasGateway: false, hasMachines: false });
+  });
+});
