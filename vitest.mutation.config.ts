@@ -19,7 +19,7 @@ export default defineConfig({
       'test/pipeline/receipt.test.ts',
       'test/pipeline/dsse.test.ts',
       'test/pipeline/statement-*.test.ts',
-      'test/pipeline/verify.test.ts',
+      'test/pipeline/verify*.test.ts',
       'test/pipeline/fast-path.test.ts',
       'test/pipeline/bindings.test.ts',
       'test/pipeline/extract.test.ts',
