@@ -17,7 +17,7 @@ export default defineConfig({
       'test/pipeline/write.test.ts',
       'test/pipeline/write-*.test.ts',
       'test/pipeline/receipt.test.ts',
-      'test/pipeline/dsse.test.ts',
+      'test/pipeline/dsse*.test.ts',
       'test/pipeline/statement-*.test.ts',
       'test/pipeline/verify*.test.ts',
       'test/pipeline/fast-path.test.ts',
