@@ -32,6 +32,8 @@ export default defineConfig({
       'test/runtime/supervisor-*.test.ts',
       'test/runtime/gen-statem.test.ts',
       'test/runtime/gen-statem-*.test.ts',
+      // OTP's own suites (supervisor, gen_server, gen_statem cases) ported: they run the runtime in-process
+      'test/runtime/otp-*.test.ts',
     ],
     exclude: ['test/patterns/ledger-crash.test.ts', '**/node_modules/**'],
   },
