@@ -75,7 +75,7 @@ describe('supervisor administration, static children', () => {
     ['a rejected promise', () => Promise.reject(new Error('async bad')), { error: new Error('async bad') }],
   ])('a start function returning %s fails start_child and adds no child', async (_label, start, expected) => {
     const sup = ok(await Supervisor.start({ strategy: 'one_for_one' }, []));
-    expect(await Supervisor.startChild(sup, { id: 'x', start })).toEqual(expected);
+    expect(await Supervisor.startChild(sup, { id: 'x', start: start as never })).toEqual(expected);
     expect(await ids(sup)).toEqual([]);
   });
 
@@ -83,7 +83,7 @@ describe('supervisor administration, static children', () => {
     const sup = ok(await Supervisor.start({ strategy: 'one_for_one' }, []));
     const withInfo = await Supervisor.startChild(sup, {
       id: 'i',
-      start: async () => ({ ...(await trace.startWorker('i')), info: 'extra' }),
+      start: async () => ({ ok: ok(await trace.startWorker('i')), info: 'extra' }),
     });
     expect(withInfo).toEqual({ ok: await runningPid(sup, 'i'), info: 'extra' });
     const bare = await Supervisor.startChild(sup, { id: 'b', start: async () => ok(await trace.startWorker('b')) });
