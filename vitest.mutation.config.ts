@@ -21,7 +21,7 @@ export default defineConfig({
       'test/pipeline/statement-*.test.ts',
       'test/pipeline/verify*.test.ts',
       'test/pipeline/fast-path.test.ts',
-      'test/pipeline/bindings.test.ts',
+      'test/pipeline/bindings*.test.ts',
       'test/pipeline/extract.test.ts',
       'test/pipeline/emit.test.ts',
       'test/pipeline/filters-*.test.ts',
