@@ -25,6 +25,8 @@ export default defineConfig({
       'test/pipeline/extract.test.ts',
       'test/pipeline/emit.test.ts',
       'test/pipeline/filters-*.test.ts',
+      // the escaping filters' context tests (regex, comment, markdown) run in-process too
+      'test/security/filters.test.ts',
       'test/patterns/ledger.test.ts',
       'test/patterns/ledger-*.test.ts',
       'test/auth/*.test.ts',
