@@ -3,13 +3,13 @@
  * at once, checked entry by entry (action and the reason shown to the user), the receipt's outputs
  * (create_once records the user's file), the conflict list and the sort order; then --force.
  */
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ReceiptView } from '../../src/pipeline/receipt/statement.js';
 import type { RenderedFile } from '../../src/pipeline/types.js';
-import { PathEscape, planWrites, sha256 } from '../../src/pipeline/write/index.js';
+import { applyPlan, PathEscape, planWrites, sha256 } from '../../src/pipeline/write/index.js';
 
 const file = (p: string, content: string, mode: RenderedFile['mode'] = 'overwrite'): RenderedFile => ({
   path: p,
@@ -101,6 +101,20 @@ describe('planWrites', () => {
     });
     expect(byPath.get('gen/z-new.ts')?.old).toBeNull();
     expect(byPath.get('gen/h-orphan.ts')).toMatchObject({ old: 'orphan as written', mode: 'overwrite' });
+  });
+
+  it('applyPlan writes creates and updates only: kept, conflicting and unchanged files stay as they are', async () => {
+    const { root, previous, files } = project();
+    const plan = await planWrites({ root, outputDir: 'gen', files, previous, force: false });
+    await applyPlan(plan, path.join(root, 'gen'));
+    const read = (rel: string) => readFileSync(path.join(root, 'gen', rel), 'utf8');
+    expect(read('a-once.ts')).toBe('the user wrote this');
+    expect(read('d-unlisted.ts')).toBe('someone else');
+    expect(read('e-edited.ts')).toBe('edited by hand');
+    expect(read('i-orphan-edited.ts')).toBe('orphan, then edited');
+    expect(read('f-changed.ts')).toBe('new output');
+    expect(read('b-missing.ts')).toBe('b');
+    expect(existsSync(path.join(root, 'gen', 'h-orphan.ts'))).toBe(false);
   });
 
   it('with --force, overwrites the files it would otherwise refuse, and says why', async () => {
