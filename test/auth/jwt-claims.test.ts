@@ -171,14 +171,14 @@ describe('TokenService: the claims of a correctly signed token', () => {
 
   it('returns exactly the registered claims it checked, and no others', () => {
     const ts = service();
-    expect(ts.verifyAccess(forge(claims({ extra: 'x', admin: true })))).toEqual({
+    expect(ts.verifyAccess(forge(claims({ extra: 'x', admin: true })))).toStrictEqual({
       sub: 'alice',
       typ: 'access',
       iat: NOW_S - 10,
       exp: NOW_S + 3600,
       jti: 'j1',
     });
-    expect(ts.verifyAccess(forge(claims({ nbf: NOW_S - 5, iss: 'i', fam: 'f' })))).toEqual({
+    expect(ts.verifyAccess(forge(claims({ nbf: NOW_S - 5, iss: 'i', fam: 'f' })))).toStrictEqual({
       sub: 'alice',
       typ: 'access',
       iat: NOW_S - 10,
@@ -328,6 +328,15 @@ describe('TokenService: refresh and revocation bookkeeping', () => {
     ts.revokeAccess(ts.verifyAccess(pair.accessToken));
     expect(failure(() => ts.verifyRefresh(pair.refreshToken)).code).toBe('token_revoked');
     expect(ts.verifyAccess(ts.issueTokens('alice', 'G').accessToken).fam).toBe('G');
+  });
+});
+
+describe('AuthError', () => {
+  it('is named AuthError, and carries attemptsLeft when given', () => {
+    const plain = new AuthError('bad_signature', 'm');
+    expect(plain.name).toBe('AuthError');
+    expect(plain.attemptsLeft).toBeUndefined();
+    expect(new AuthError('invalid_code', 'm', 2).attemptsLeft).toBe(2);
   });
 });
 

@@ -101,6 +101,7 @@ describe('planWrites', () => {
     });
     expect(byPath.get('gen/z-new.ts')?.old).toBeNull();
     expect(byPath.get('gen/h-orphan.ts')).toMatchObject({ old: 'orphan as written', mode: 'overwrite' });
+    expect(byPath.get('gen/i-orphan-edited.ts')).toMatchObject({ old: 'orphan, then edited', mode: 'overwrite' });
   });
 
   it('applyPlan writes creates and updates only: kept, conflicting and unchanged files stay as they are', async () => {
@@ -131,6 +132,17 @@ describe('planWrites', () => {
     const plan = await planWrites({ root, outputDir: 'gen', files, previous: null, force: false });
     expect(plan.conflicts.map((e) => e.path)).toEqual(['gen/d-unlisted.ts', 'gen/e-edited.ts', 'gen/f-changed.ts']);
     expect(plan.entries.filter((e) => e.action === 'delete')).toEqual([]);
+  });
+
+  it('a receipt naming the output directory itself as a subject is not an orphan to read or delete', async () => {
+    const { root, files } = project();
+    const previous = {
+      subjects: new Map([['gen', sha256('x')]]),
+      createOnce: [],
+      inputs: new Map(),
+    } as unknown as ReceiptView;
+    const plan = await planWrites({ root, outputDir: 'gen', files, previous, force: true });
+    expect(plan.entries.filter((e) => e.path === 'gen')).toEqual([]);
   });
 
   it('names the template of an output that escapes the output directory', async () => {
