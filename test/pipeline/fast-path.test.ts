@@ -102,6 +102,18 @@ describe('checkUpToDate', () => {
     });
   });
 
+  it('an edited output that is not the first one recorded', async () => {
+    const a = await setup();
+    writeFileSync(path.join(a.root, 'gen/z.ts'), 'z\n');
+    a.view.subjects.set('gen/z.ts', sha256('z\n'));
+    expect(await checkUpToDate(a.m, a.view)).toEqual({ upToDate: true });
+    writeFileSync(path.join(a.root, 'gen/z.ts'), 'edited\n');
+    expect(await checkUpToDate(a.m, a.view)).toEqual({
+      upToDate: false,
+      reason: 'gen/z.ts differs from the receipt',
+    });
+  });
+
   it('a create_once file may be edited but not missing', async () => {
     const a = await setup();
     writeFileSync(path.join(a.root, 'gen/mine.ts'), 'edited\n');

@@ -112,11 +112,13 @@ export class SysControl {
         let next: unknown;
         try {
           next = req.fn!(target.getSysState());
+          // A state of the wrong shape (gen_statem: not [state, data]) fails like a throwing fn, as
+          // in OTP (sys:do_replace_state catches the behaviour's system_replace_state badmatch).
+          target.setSysState(next);
         } catch (err) {
           reply(from, new SysFailure({ callbackFailed: err }));
           return;
         }
-        target.setSysState(next);
         reply(from, next);
         return;
       }

@@ -53,16 +53,20 @@ export async function acquireLock(root: string, waitMs = 60_000): Promise<() => 
       if (code === 'ENOENT') continue;
       if (code !== 'EEXIST') throw err;
     }
-    let owner = NaN;
+    let held: string;
     try {
-      owner = Number(readFileSync(file, 'utf8').trim());
-    } catch {
-      continue;
+      held = readFileSync(file, 'utf8').trim();
+    } catch (err) {
+      // Gone since (released): try again. Anything else (.ggen is not a folder) would repeat forever.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
     }
+    const owner = Number(held);
     if (!alive(owner) && owner !== process.pid) {
-      // Stale: the owner died without releasing. Remove only if it still names that pid.
+      // Stale: the owner died without releasing (or the file names no pid at all). Remove it only
+      // if it still holds the same text (compared as text: a garbage pid is NaN, never equal to itself).
       try {
-        if (Number(readFileSync(file, 'utf8').trim()) === owner) unlinkSync(file);
+        if (readFileSync(file, 'utf8').trim() === held) unlinkSync(file);
       } catch {
         /* someone else took it over */
       }

@@ -1,0 +1,133 @@
+/**
+ * `ggen verify`: the exact detail of each problem, a receipt whose output directory is missing,
+ * empty or absent, and extra files found in file-system order but reported sorted.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors.js';
+import { buildStatement, serializeStatement } from '../../src/pipeline/receipt/index.js';
+import type { Manifest } from '../../src/pipeline/types.js';
+import { verify } from '../../src/pipeline/verify.js';
+import { sha256 } from '../../src/pipeline/write/hash.js';
+
+const manifest = {
+  root: '/p',
+  path: 'ggen.toml',
+  raw: {},
+  generation: { templates: 'templates', outputDir: 'gen', vars: {} },
+} as unknown as Manifest;
+
+function put(root: string, rel: string, text: string): void {
+  mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  writeFileSync(path.join(root, rel), text);
+}
+
+/** A project with two outputs, one create_once file, two inputs, and its receipt. */
+function project(receiptRel = 'receipts/latest.json'): { root: string; receipt: Buffer } {
+  const root = mkdtempSync(path.join(tmpdir(), 'ggen-verify-'));
+  const files = {
+    'gen/a.ts': 'a\n',
+    'gen/sub/b.ts': 'b\n',
+    'gen/mine.ts': 'user\n',
+    'specs/x.ttl': 'spec\n',
+    'ggen.toml': 'toml\n',
+  };
+  for (const [p, t] of Object.entries(files)) put(root, p, t);
+  const statement = buildStatement({
+    manifest,
+    outputs: [
+      { path: 'gen/a.ts', sha256: sha256('a\n'), mode: 'overwrite' },
+      { path: 'gen/sub/b.ts', sha256: sha256('b\n'), mode: 'overwrite' },
+      { path: 'gen/mine.ts', sha256: sha256('user\n'), mode: 'create_once' },
+    ],
+    inputs: [
+      { path: 'specs/x.ttl', sha256: sha256('spec\n'), role: 'spec' },
+      { path: 'ggen.toml', sha256: sha256('toml\n'), role: 'manifest' },
+    ],
+    packages: [{ name: 'ggen-ts', version: '0.1.0' }],
+    graph: { digest: sha256('g'), tripleCount: 1, inferredTriples: 0, rounds: 1 },
+  });
+  const receipt = Buffer.from(serializeStatement(statement));
+  put(root, receiptRel, receipt.toString());
+  return { root, receipt };
+}
+
+/** Rewrites the receipt's JSON. */
+function edit(root: string, change: (s: any) => void): void {
+  const p = path.join(root, 'receipts/latest.json');
+  const s = JSON.parse(readFileSync(p, 'utf8'));
+  change(s);
+  writeFileSync(p, JSON.stringify(s));
+}
+
+describe('verify details', () => {
+  it('words each problem exactly', async () => {
+    const { root } = project();
+    put(root, 'gen/sub/b.ts', 'edited\n');
+    unlinkSync(path.join(root, 'gen/a.ts'));
+    put(root, 'gen/extra.ts', 'x\n');
+    const r = await verify({ root });
+    expect(r.problems).toEqual([
+      { kind: 'modified', path: 'gen/sub/b.ts', detail: 'output differs from the receipt (edited by hand?)' },
+      { kind: 'missing', path: 'gen/a.ts', detail: 'output listed in the receipt is missing' },
+      { kind: 'extra', path: 'gen/extra.ts', detail: 'in the output directory but not in the receipt' },
+    ]);
+  });
+
+  it('an input recorded without a role is called an input', async () => {
+    const { root } = project();
+    edit(root, (s) => {
+      for (const d of s.predicate.buildDefinition.resolvedDependencies) delete d.annotations;
+    });
+    put(root, 'specs/x.ttl', 'changed\n');
+    unlinkSync(path.join(root, 'ggen.toml'));
+    expect((await verify({ root })).problems).toEqual([
+      {
+        kind: 'input-modified',
+        path: 'specs/x.ttl',
+        detail: 'input changed since the receipt was made (run ggen sync)',
+      },
+      { kind: 'input-missing', path: 'ggen.toml', detail: 'input file listed in the receipt is missing' },
+    ]);
+  });
+
+  it.each([
+    ['absent', (s: any) => delete s.predicate.buildDefinition.internalParameters.outputDir],
+    ['absent with its parameters', (s: any) => delete s.predicate.buildDefinition.internalParameters],
+    ['a folder that does not exist', (s: any) => (s.predicate.buildDefinition.internalParameters.outputDir = 'gone')],
+  ])('looks for extra files only in a recorded output directory: %s', async (_label, change) => {
+    const { root } = project();
+    edit(root, change);
+    put(root, 'gen/extra.ts', 'x\n');
+    const r = await verify({ root });
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+  });
+
+  it('refuses a receipt whose output directory is empty', async () => {
+    const { root } = project();
+    edit(root, (s) => (s.predicate.buildDefinition.internalParameters.outputDir = ''));
+    await expect(verify({ root })).rejects.toThrow('outputDir "" is not a relative path inside the project');
+  });
+
+  it('reports extra files sorted by path, whatever order the file system lists them in', async () => {
+    const { root } = project();
+    const names = Array.from({ length: 30 }, (_, i) => `gen/x${String((i * 17) % 30).padStart(2, '0')}.ts`);
+    for (const n of names) put(root, n, 'x\n');
+    const r = await verify({ root });
+    expect(r.problems.map((p) => p.path)).toEqual([...names].sort());
+  });
+
+  it('a key that is not ed25519 is invalid input that says so', async () => {
+    const { root } = project();
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })
+      .publicKey.export({ type: 'spki', format: 'pem' })
+      .toString();
+    const err = await verify({ root, key: rsa }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(/ed25519/);
+  });
+});
