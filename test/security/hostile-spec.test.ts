@@ -153,8 +153,8 @@ beforeAll(async () => {
       cpSync(path.join(repoRoot, rel), path.join(dir, rel), { recursive: true });
   }
   const manifest = readFileSync(path.join(dir, 'ggen.toml'), 'utf8');
-  expect(manifest).toContain('"specs/chat.ttl"]');
-  writeFileSync(path.join(dir, 'ggen.toml'), manifest.replace('"specs/chat.ttl"]', `"specs/chat.ttl", "${PAYMENTS}"]`));
+  expect(manifest).toContain('"specs/chat.ttl"');
+  writeFileSync(path.join(dir, 'ggen.toml'), manifest.replace('"specs/chat.ttl"', `"specs/chat.ttl", "${PAYMENTS}"`));
 
   const parsed = DOMAIN_SPECS.map(parse);
   const { declared, all } = stringProperties(parsed);
