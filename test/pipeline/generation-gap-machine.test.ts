@@ -6,55 +6,21 @@
  * through the runtime's DeclaredMachine; a spec change makes tsc flag the stub.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ggen, repoRoot } from '../cli/helpers.js';
+import { ggen, repoRoot } from '../cli/helpers.js';
+import { paymentsProject } from '../support/payments-project.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ggen-gap-machine-'));
+const project = paymentsProject('ggen-gap-machine-');
+const { dir, sync, tsc } = project;
 const stub = path.join(dir, 'src/domains/payments/payment.ts');
 const spec = path.join(dir, 'specs/payments.ttl');
 const mine = readFileSync(path.join(repoRoot, 'test/fixtures/payments/handwritten/payment.ts'), 'utf8');
 
-function tsc(): { code: number | null; out: string } {
-  const r = spawnSync(
-    process.execPath,
-    [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
-    { cwd: dir, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout + r.stderr };
-}
-function sync(): void {
-  const r = ggen(dir, ['sync']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-}
-
-beforeAll(() => {
-  ensureBuilt();
-  cpSync(path.join(repoRoot, 'test/fixtures/payments'), dir, { recursive: true });
-  rmSync(path.join(dir, 'handwritten'), { recursive: true });
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  writeFileSync(
-    path.join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        types: ['node'],
-      },
-      include: ['generated/**/*.ts', 'src/**/*.ts'],
-      exclude: ['generated/**/*.test.ts'],
-    }),
-  );
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => project.setUp());
+afterAll(() => project.remove());
 
 describe('generation gap: hand-written state machine guards and actions', { timeout: 600_000 }, () => {
   it('sync writes the typed interface and, once, a stub in src/domains that the machine imports; both compile', () => {

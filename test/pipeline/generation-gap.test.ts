@@ -3,14 +3,15 @@
  * (regenerated) and, once, a stub the user owns; the server calls the user's code. The payments
  * fixture's validator checks cards with a hand-written Luhn check, which no spec term can say.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, ggen, repoRoot } from '../cli/helpers.js';
+import { ggen, repoRoot } from '../cli/helpers.js';
+import { paymentsProject } from '../support/payments-project.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'ggen-gap-'));
+const project = paymentsProject('ggen-gap-');
+const { dir, sync, tsc } = project;
 const stub = path.join(dir, 'src/domains/payments/payment-validator-checks.ts');
 const spec = path.join(dir, 'specs/payments.ttl');
 const luhn = readFileSync(
@@ -18,45 +19,8 @@ const luhn = readFileSync(
   'utf8',
 );
 
-function tsc(): { code: number | null; out: string } {
-  const r = spawnSync(
-    process.execPath,
-    [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'],
-    { cwd: dir, encoding: 'utf8' },
-  );
-  return { code: r.status, out: r.stdout + r.stderr };
-}
-function sync(): void {
-  const r = ggen(dir, ['sync']);
-  expect(r.stderr).toBe('');
-  expect(r.code).toBe(0);
-}
-
-beforeAll(() => {
-  ensureBuilt();
-  cpSync(path.join(repoRoot, 'test/fixtures/payments'), dir, { recursive: true });
-  rmSync(path.join(dir, 'handwritten'), { recursive: true });
-  // The runtime resolves from this checkout's node_modules (its workspace link), as in an installed project.
-  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
-  writeFileSync(
-    path.join(dir, 'tsconfig.json'),
-    JSON.stringify({
-      compilerOptions: {
-        target: 'ES2022',
-        lib: ['ES2023'],
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        noEmit: true,
-        skipLibCheck: true,
-        types: ['node'],
-      },
-      include: ['generated/**/*.ts', 'src/**/*.ts'],
-      exclude: ['generated/**/*.test.ts'],
-    }),
-  );
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+beforeAll(() => project.setUp());
+afterAll(() => project.remove());
 
 // Each step runs the CLI and tsc; slow on a loaded machine.
 describe('generation gap: hand-written operations', { timeout: 600_000 }, () => {
