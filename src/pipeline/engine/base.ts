@@ -82,8 +82,30 @@ export abstract class BaseQueryEngine implements QueryEngine {
     return { ast: p.ast, prefixes: p.prefixes };
   }
 
+  /**
+   * SHACL queries' ASTs by text (with source offsets into that text): the shapes check, every
+   * shape compilation, every target resolution and the run itself would otherwise parse each
+   * query again (~10 ms a parse).
+   */
+  private readonly shaclTrees = new Map<string, unknown>();
+
   async parseShacl(query: QueryText): Promise<unknown> {
-    return checkQuery(query, this.checkPrefixes, 'select', this.parser, locatingContext(this.parser), false);
+    let ast = this.shaclTrees.get(query.text);
+    if (ast === undefined) {
+      ast = await checkQuery(query, this.checkPrefixes, 'select', this.parser, locatingContext(this.parser), false);
+      this.shaclTrees.set(query.text, ast);
+    }
+    return ast;
+  }
+
+  /** The AST of a SHACL query as parseShacl gives it, for the rewrites (located at the query's start). */
+  protected shaclAst(query: string): unknown {
+    let ast = this.shaclTrees.get(query);
+    if (ast === undefined) {
+      ast = this.parser.parse(query, { ...locatingContext(this.parser), prefixes: { ...this.checkPrefixes } });
+      this.shaclTrees.set(query, ast);
+    }
+    return ast;
   }
 
   /** Runs `work`, blaming evaluation errors on the query's file. */
@@ -114,6 +136,10 @@ export abstract class BaseQueryEngine implements QueryEngine {
     preBound?: Record<string, RdfTerm>,
   ): Promise<Array<Map<string, RdfTerm>>>;
   abstract changed(store: Store, added?: Quad[]): void;
+
+  relabelled(store: Store, _labels: ReadonlyMap<string, string>): void {
+    this.changed(store);
+  }
 
   async select(store: Store, query: QueryText): Promise<SelectResult> {
     const p = await this.prepare(query, 'select');

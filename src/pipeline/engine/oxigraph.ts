@@ -198,6 +198,23 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     }
   }
 
+  /** The copy keeps its blank nodes; only the n3 labels they answer to change. */
+  override relabelled(store: Store, labels: ReadonlyMap<string, string>): void {
+    const m = this.mirrors.get(store);
+    this.fallbacks.clear();
+    if (!m) return;
+    if (m.size !== store.size) {
+      this.mirrors.delete(store);
+      return;
+    }
+    m.toOx.clear();
+    for (const [id, label] of m.fromOx) {
+      const renamed = labels.get(label) ?? label;
+      m.fromOx.set(id, renamed);
+      m.toOx.set(renamed, id);
+    }
+  }
+
   private toN3(t: OxTerm): Quad['object'] {
     const { DataFactory } = this.N3;
     switch (t.termType) {
@@ -253,8 +270,6 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     );
   }
 
-  /** SHACL queries by text: the parsed AST (with offsets), for the pre-binding rewrites. */
-  private readonly shaclAsts = new Map<string, unknown>();
   /** Results of a query run with a blank node's variable left free, by query text and variable. */
   private readonly fallbacks = new Map<string, Array<Record<string, JsonTerm>>>();
 
@@ -265,12 +280,12 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   ): Promise<Array<Map<string, RdfTerm>>> {
     const store = dataset as Store;
     const started = TRACE ? performance.now() : 0;
-    const text = withPrefixes(query, this.checkPrefixes);
-    let ast = this.shaclAsts.get(text);
-    if (ast === undefined) {
-      ast = this.parser.parse(text, { ...locatingContext(this.parser) });
-      this.shaclAsts.set(text, ast);
-    }
+    // The rewrites work on the query as parseShacl parsed it; the prefixes it does not declare
+    // go in front afterwards (computed from the query itself, not from substituted values).
+    const ast = this.shaclAst(query);
+    const full = withPrefixes(query, this.checkPrefixes);
+    const head = full.slice(0, full.length - query.length);
+    const text = query;
     const values: Record<string, string> = {};
     const blanks: Array<[string, RdfTerm]> = [];
     for (const [name, term] of Object.entries(preBound)) {
@@ -285,7 +300,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       const bound =
         Object.keys(values).length === 0 ? text : (substitute(text, ast, values) ?? withValues(text, ast, values));
       if (bound === undefined) throw new Error(`cannot pre-bind variables in this SHACL query: ${query.slice(0, 200)}`);
-      bindings = this.json(store, bound).results.bindings;
+      bindings = this.json(store, head + bound).results.bindings;
     } else {
       // SPARQL cannot name a blank node: run the query with its variable free (once per query)
       // and keep the rows where it is the focus node.
@@ -299,11 +314,13 @@ class OxigraphQueryEngine extends BaseQueryEngine {
               ? undefined
               : withProjected(
                   free,
-                  free === text ? ast : this.parser.parse(free, { ...locatingContext(this.parser) }),
+                  free === text
+                    ? ast
+                    : this.parser.parse(free, { ...locatingContext(this.parser), prefixes: { ...this.checkPrefixes } }),
                   name,
                 );
         if (free === undefined) throw new Error('cannot pre-bind a blank node in this SHACL query');
-        all = this.json(store, free).results.bindings;
+        all = this.json(store, head + free).results.bindings;
         this.fallbacks.set(key, all);
       }
       bindings = all.filter((b) =>

@@ -56,4 +56,9 @@ export interface QueryEngine {
    * `added`, when given, are the only change: the mirror may just add them.
    */
   changed(store: Store, added?: Quad[]): void;
+  /**
+   * `store`'s blank nodes were renamed in place (old label → new label) and nothing else changed:
+   * an engine that mirrors it may rename its copy's labels instead of reloading it.
+   */
+  relabelled(store: Store, labels: ReadonlyMap<string, string>): void;
 }

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Quad, Store } from 'n3';
 import { InputError, type Diagnostic } from '../errors.js';
+import { TRACE, trace } from '../engine/base.js';
 import type { QueryEngine } from '../engine/index.js';
 import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
@@ -103,6 +104,13 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     readInputs(manifest, shapesFiles, 'validation.shacl'),
   ]);
 
+  let phase = TRACE ? performance.now() : 0;
+  const mark = (what: string) => {
+    if (!TRACE) return;
+    trace(phase, `normalize: ${what}`);
+    phase = performance.now();
+  };
+  mark('read');
   const store = new N3Store();
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
@@ -113,12 +121,14 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   const shapePositions = new SourceIndex();
   await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions);
 
+  mark('parse');
   // A term the vocabulary does not declare fails here, before a shape can misread it.
   const unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
   if (unknown.length > 0) {
     return { graph: undefined, violations: unknown.sort(byLocation), warnings: [], specFiles, positions };
   }
 
+  mark('vocabulary');
   const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
   const { inferred: ruled, rounds } = await runInference(
     store,
@@ -128,6 +138,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     manifest.path,
   );
   const inferred = indexed + ruled;
+  mark('list index and inference');
 
   const quads: Quad[] = [];
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
@@ -135,7 +146,8 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   await relabelBlankNodes(store, quads, blankNodeLabels);
   mentions.relabel(blankNodeLabels);
   positions.relabelled(blankNodeLabels);
-  if (blankNodeLabels.size > 0) engine.changed(store);
+  if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
+  mark('canonical digest');
 
   const violations: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -164,6 +176,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     violations.push(...outcome.violations.sort(byLocation));
     warnings.push(...outcome.warnings.sort(byLocation));
   }
+  mark('shacl');
   for (const gate of manifest.validation.ask) {
     const answer = await engine.ask(store, gate.ask);
     if (answer !== gate.expect) {
@@ -177,6 +190,7 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
     }
   }
 
+  mark('ask gates');
   const inputs = new Map<string, InputFile>();
   for (const [file, text] of [...specTexts, ...shapesTexts]) inputs.set(file, { path: file, sha256: sha256(text) });
   for (const q of [...manifest.inference.rules.map((r) => r.construct), ...manifest.validation.ask.map((g) => g.ask)]) {
