@@ -16,6 +16,7 @@ import {
 import {
   EventRefusedError,
   MachineClient,
+  fromEach,
   invokeServer,
   metricsServer,
   paramCheck,
@@ -243,5 +244,16 @@ describe('invokeServer and metricsServer: the defaults generated machines config
       ['inc', 'hits', { machine: 'm' }, 1],
       ['inc', 'misses', {}, 1],
     ]);
+  });
+});
+
+describe('fromEach: one transition declared for several source states', () => {
+  it('gives one TransitionDef per state, in order, each with the rest as given', () => {
+    const guards = [{ left: 'event.amount', comparator: 'gte', rightValue: 1 }] as const;
+    expect(fromEach(['a', 'b'], { event: 'go', to: 'c', priority: 2, guards })).toEqual([
+      { from: 'a', event: 'go', to: 'c', priority: 2, guards },
+      { from: 'b', event: 'go', to: 'c', priority: 2, guards },
+    ]);
+    expect(fromEach([], { event: 'go', to: 'c' })).toEqual([]);
   });
 });

@@ -39,6 +39,12 @@ export interface TransitionView {
   reply: Row | null;
 }
 
+/** One or more transitions that differ only in their source state: one entry of the definition. */
+export interface TransitionEntryView extends TransitionView {
+  /** The source states, in the spec's order. */
+  from: readonly string[];
+}
+
 export interface SharedActionsView {
   name: string;
   actions: readonly ActionView[];
@@ -71,6 +77,8 @@ export interface MachineView {
   events: readonly EventView[];
   dataFields: readonly Row[];
   transitions: readonly TransitionView[];
+  /** The transitions as the definition lists them: alike ones (but for the source state) grouped. */
+  entries: readonly TransitionEntryView[];
   sharedActions: readonly SharedActionsView[];
   /** Enter actions per state, in the states' order. */
   enterActions: readonly { state: string; actions: readonly ActionView[] }[];
@@ -163,6 +171,16 @@ function actionsKey(actions: readonly ActionView[]): string {
   return JSON.stringify(actions.map((a) => [cols(a.row, where), a.bindings.map((b) => cols(b, where))]));
 }
 
+/** A list worth a constant when repeated: more than one action, or an invoke (a long one). */
+const worthSharing = (t: TransitionView): boolean =>
+  t.actions.length > 1 || t.actions.some((a) => a.row.action_kind === 'invoke');
+
+/** What makes two transitions the same but for their source: event, target, priority, guards, actions. */
+function sameButFrom(t: TransitionView): string {
+  const g = t.guards.map((r) => [r.hand_written, r.left, r.comparator, r.right, r.right_value]);
+  return JSON.stringify([t.row.event_name, t.row.to_state, t.row.priority, g, actionsKey(t.actions)]);
+}
+
 function handWrittenUses(rows: readonly Row[], enters: readonly Row[]): HandWrittenUse[] {
   const names = unique([...rows, ...enters].map((r) => String(r.hand_written))).sort(byName);
   return names.map((name) => {
@@ -209,22 +227,35 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
       t,
     );
   });
-  // Action lists several transitions repeat (the same event handled alike in several states) are declared once.
+  // Transitions alike but for their source state (an event handled alike in several states) are
+  // declared once, from each of those states; action lists several of them repeat are declared once.
+  const entries: (TransitionEntryView & { from: string[] })[] = [];
+  const alike = new Map<string, TransitionEntryView & { from: string[] }>();
+  for (const t of transitions) {
+    const k = sameButFrom(t);
+    const e = alike.get(k);
+    if (e !== undefined) e.from.push(String(t.row.from_state));
+    else {
+      const entry = { ...t, from: [String(t.row.from_state)] };
+      alike.set(k, entry);
+      entries.push(entry);
+    }
+  }
+  const taken = new Set<string>();
   const sharedActions: SharedActionsView[] = [];
   const byList = groupBy(
-    transitions
-      .filter((t) => t.actions.length > 1)
-      .map((t) => ({ key: actionsKey(t.actions), event: String(t.row.event_name) }) as unknown as Row),
+    entries.filter(worthSharing).map((e) => ({ key: actionsKey(e.actions) }) as unknown as Row),
     'key',
   );
   for (const [k, same] of byList) {
     if (same.length < 2) continue;
-    const event = String(same[0]!.event);
-    const taken = sharedActions.filter((s) => s.name.startsWith(camel(event))).length;
-    const sname = `${camel(event)}Actions${taken > 0 ? String(taken + 1) : ''}`;
-    const first = transitions.find((t) => actionsKey(t.actions) === k)!;
-    sharedActions.push({ name: sname, actions: first.actions });
-    for (const t of transitions) if (actionsKey(t.actions) === k) t.shared = sname;
+    const users = entries.filter((e) => worthSharing(e) && actionsKey(e.actions) === k);
+    const base = `${camel(String(users[0]!.row.event_name))}Actions`;
+    let sname = base;
+    for (let n = 2; taken.has(sname); n++) sname = `${base}${n}`;
+    taken.add(sname);
+    sharedActions.push({ name: sname, actions: users[0]!.actions });
+    for (const e of users) e.shared = sname;
   }
 
   const enterRows = ix.enterActions.get(mk) ?? [];
@@ -275,6 +306,7 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
         events,
         dataFields,
         transitions,
+        entries,
         sharedActions,
         enterActions,
         timeouts: ix.timeouts.get(mk) ?? [],

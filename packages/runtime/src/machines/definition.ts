@@ -131,6 +131,14 @@ export interface TransitionDef {
   readonly actions?: readonly ActionDef[];
 }
 
+/**
+ * The same transition from each of `states`: how a definition says that several states handle an
+ * event alike (same target, priority, guards and actions). Plain data, one TransitionDef per state.
+ */
+export function fromEach(states: readonly string[], t: Omit<TransitionDef, 'from'>): TransitionDef[] {
+  return states.map((from) => ({ from, ...t }));
+}
+
 export interface StateTimeoutDef {
   readonly inState: string;
   readonly timeoutMs: number;
