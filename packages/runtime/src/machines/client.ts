@@ -61,6 +61,7 @@ export function metricsServer(server: string, op: string): MetricsSink {
   return { inc: (name, labels) => cast(server, [op, name, labels ?? {}, 1]) };
 }
 
+/** How a generated module configures its MachineClient: its application's error table and default hooks. */
 export interface MachineClientOptions {
   /** The application's error table (code -> the spec's message): what a refusal's code says. */
   readonly errors: Readonly<Record<string, string>>;
@@ -80,6 +81,7 @@ const isRefusal = (r: unknown): r is Refusal =>
 
 const NO_HOOKS: DeclaredMachineOptions = Object.freeze({});
 
+/** One declared machine's client: starts its instances (one DeclaredMachine per hook set) and sends its declared events. */
 export class MachineClient<D = MachineData> {
   /** Machines per hook set: every instance started with the same hooks shares one DeclaredMachine. */
   private readonly machines = new WeakMap<object, DeclaredMachine>();
