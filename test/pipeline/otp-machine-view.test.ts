@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { views } from '../../packs/otp/view/index.js';
 import { machineView, paramKind } from '../../packs/otp/view/machine.js';
+import type { Data } from '../../packs/otp/view/rows.js';
 
 const M = { app_name: 'shop', machine_name: 'order' };
 const machine = { app_name: 'shop', name: 'order', initial_state: 'new', unhandled_error: 'no', comment: null };
@@ -173,13 +174,47 @@ describe('otp view: machine', () => {
     };
     const v = machineView(twice, machine).machine;
     expect(v.sharedActions.map((s) => [s.name, s.actions.map((a) => a.row.action_kind)])).toEqual([
-      ['cancelActions', ['hand_written', 'reply']],
+      ['CANCEL_ACTIONS', ['hand_written', 'reply']],
     ]);
-    expect(v.entries.filter((e) => e.shared === 'cancelActions')).toHaveLength(2);
+    expect(v.entries.filter((e) => e.shared === 'CANCEL_ACTIONS')).toHaveLength(2);
     // One action that is not an invoke is not worth a constant: the single-action pay list stays inline.
     expect(v.entries.find((e) => e.row.event_name === 'pay')!.shared).toBeNull();
     // The reply a call answers is the last reply action.
     expect(v.transitions[1]!.reply?.value).toBe('cancelled');
+  });
+
+  it("names a shared list from its event as a safe constant, never one of the machine's own", () => {
+    const rename = (r: { event_name: string }) =>
+      r.event_name === 'cancel' ? { ...r, event_name: "1 o'clock; x" } : r;
+    const hostile = {
+      ...data,
+      transitions: [...data.transitions, t('gone', 'cancel', 'new')].map(rename),
+      actions: [
+        ...data.actions,
+        act('gone', 'cancel', 1, { action_kind: 'hand_written', hand_written: 'refund' }),
+        act('gone', 'cancel', 2, { action_kind: 'reply', value: 'cancelled' }),
+      ].map(rename),
+      guards: data.guards.map(rename),
+    };
+    expect(machineView(hostile, machine).machine.sharedActions.map((a) => a.name)).toEqual(['_1_O_CLOCK_X_ACTIONS']);
+    // A machine named like the constant keeps its own name: the list gets the next one.
+    const twice = {
+      ...data,
+      transitions: [...data.transitions, t('gone', 'cancel', 'new')],
+      actions: [
+        ...data.actions,
+        act('gone', 'cancel', 1, { action_kind: 'hand_written', hand_written: 'refund' }),
+        act('gone', 'cancel', 2, { action_kind: 'reply', value: 'cancelled' }),
+      ],
+    };
+    const moved: Data = Object.fromEntries(
+      Object.entries(twice).map(([q, rows]) => [
+        q,
+        (rows as Data[string]).map((r) => ('machine_name' in r ? { ...r, machine_name: 'cancel_actions' } : r)),
+      ]),
+    );
+    const v = machineView(moved, { ...machine, name: 'cancel_actions' }).machine;
+    expect(v.sharedActions.map((a) => a.name)).toEqual(['CANCEL_ACTIONS_2']);
   });
 
   it('is the view of every state-machine template, and needs its for_each row', () => {

@@ -104,7 +104,15 @@ export interface MachineView {
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** As the templates' `sort` filter ordered them: ignoring case. */
 const byName = (a: string, b: string): number => byCodeUnit(a.toLowerCase(), b.toLowerCase());
-const camel = (s: string): string => s.replace(/[_\-\s]+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
+/** A module constant's name for spec text: SCREAMING_SNAKE, letters, digits and underscores only (templates still pass it through tsIdent). */
+const constant = (s: string): string => {
+  const c = s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .toUpperCase();
+  return c === '' || /^[0-9]/.test(c) ? `_${c}` : c;
+};
 
 /** The runtime's ParamDef.kind of a spec type. */
 export function paramKind(p: Row): string | null {
@@ -241,7 +249,8 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
       entries.push(entry);
     }
   }
-  const taken = new Set<string>();
+  // Not the machine's own constants (its name and its states).
+  const taken = new Set<string>([constant(name), `${constant(name)}_STATES`]);
   const sharedActions: SharedActionsView[] = [];
   const byList = groupBy(
     entries.filter(worthSharing).map((e) => ({ key: actionsKey(e.actions) }) as unknown as Row),
@@ -250,9 +259,9 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
   for (const [k, same] of byList) {
     if (same.length < 2) continue;
     const users = entries.filter((e) => worthSharing(e) && actionsKey(e.actions) === k);
-    const base = `${camel(String(users[0]!.row.event_name))}Actions`;
+    const base = `${constant(String(users[0]!.row.event_name))}_ACTIONS`;
     let sname = base;
-    for (let n = 2; taken.has(sname); n++) sname = `${base}${n}`;
+    for (let n = 2; taken.has(sname); n++) sname = `${base}_${n}`;
     taken.add(sname);
     sharedActions.push({ name: sname, actions: users[0]!.actions });
     for (const e of users) e.shared = sname;
