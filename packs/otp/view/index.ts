@@ -3,6 +3,7 @@
  * Data only: each view is a pure function of the template's query rows and its for_each row.
  */
 import { clientView } from './client.js';
+import { machineView } from './machine.js';
 import { serverView } from './server.js';
 import { typesView } from './types.js';
 
@@ -10,4 +11,8 @@ export const views = {
   'otp/client.ts.njk': clientView,
   'otp/server.ts.njk': serverView,
   'otp/types.ts.njk': typesView,
+  'otp/state-machine.ts.njk': machineView,
+  'otp/state-machine.test.ts.njk': machineView,
+  'otp/state-machine-handwritten.ts.njk': machineView,
+  'otp/state-machine-handwritten-stub.ts.njk': machineView,
 };

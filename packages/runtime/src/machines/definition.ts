@@ -29,6 +29,21 @@ export interface ParamDef {
   readonly name: string;
   /** The param's TypeScript type (the query's ts_type); 'string', 'number' and 'boolean' are checked at dispatch. */
   readonly type?: string;
+  /*
+   * The declared constraints, which the machine's client (MachineClient) checks before it sends
+   * the event; a value that breaks them is refused with `error` (default: the unhandled error).
+   */
+  /** What the spec's type admits: a safe integer (Integer, MinorUnits, Timestamp), a finite number, a list of strings... */
+  readonly kind?: 'string' | 'integer' | 'number' | 'boolean' | 'strings' | 'list' | 'record' | 'enum' | 'any';
+  /** An enum's values. */
+  readonly values?: readonly string[];
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /** A regular expression the (string) value must match. */
+  readonly pattern?: string;
+  readonly error?: string;
 }
 
 export type EventKind = 'call' | 'cast' | 'info';
@@ -114,6 +129,14 @@ export interface TransitionDef {
   readonly priority?: number;
   readonly guards?: readonly GuardDef[];
   readonly actions?: readonly ActionDef[];
+}
+
+/**
+ * The same transition from each of `states`: how a definition says that several states handle an
+ * event alike (same target, priority, guards and actions). Plain data, one TransitionDef per state.
+ */
+export function fromEach(states: readonly string[], t: Omit<TransitionDef, 'from'>): TransitionDef[] {
+  return states.map((from) => ({ from, ...t }));
 }
 
 export interface StateTimeoutDef {

@@ -36,3 +36,5 @@ export {
   type ListPage,
 } from './lifecycle-store.js';
 export { EntityLifecycle, LifecycleError, type EntityLifecycleOptions, type EntityRecord } from './entity-lifecycle.js';
+export { paramCheck, type ParamCheck } from './params.js';
+export { MachineClient, EventRefusedError, invokeServer, metricsServer, type MachineClientOptions } from './client.js';

@@ -24,3 +24,4 @@ export {
   type SpecField,
   type SpecMessageType,
 } from './protocol.js';
+export { machineSuite, type SpecMachineSuite, type SuiteApi, type SuiteAssertion } from './machine-suite.js';
