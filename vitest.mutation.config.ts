@@ -6,6 +6,14 @@
 import { defineConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
+/**
+ * MUTATE_TESTS (comma-separated globs) narrows the suites to those covering the file being mutated,
+ * for per-file runs (e.g. gen_statem: MUTATE_TESTS='test/runtime/gen-statem*.test.ts,test/runtime/otp-*.test.ts').
+ */
+const only = process.env.MUTATE_TESTS?.split(',')
+  .map((g) => g.trim())
+  .filter((g) => g !== '');
+
 export default defineConfig({
   ...base,
   test: {
@@ -13,30 +21,32 @@ export default defineConfig({
     // no build: the suites below run source, and Stryker's sandbox holds instrumented source
     globalSetup: [],
     // replaces base's include (mergeConfig would append to it)
-    include: [
-      'test/pipeline/write.test.ts',
-      'test/pipeline/write-*.test.ts',
-      'test/pipeline/receipt.test.ts',
-      'test/pipeline/dsse*.test.ts',
-      'test/pipeline/statement-*.test.ts',
-      'test/pipeline/verify*.test.ts',
-      'test/pipeline/fast-path.test.ts',
-      'test/pipeline/bindings*.test.ts',
-      'test/pipeline/extract.test.ts',
-      'test/pipeline/emit.test.ts',
-      'test/pipeline/filters-*.test.ts',
-      // the escaping filters' context tests (regex, comment, markdown) run in-process too
-      'test/security/filters.test.ts',
-      'test/patterns/ledger.test.ts',
-      'test/patterns/ledger-*.test.ts',
-      'test/auth/*.test.ts',
-      'test/runtime/supervisor.test.ts',
-      'test/runtime/supervisor-*.test.ts',
-      'test/runtime/gen-statem.test.ts',
-      'test/runtime/gen-statem-*.test.ts',
-      // OTP's own suites (supervisor, gen_server, gen_statem cases) ported: they run the runtime in-process
-      'test/runtime/otp-*.test.ts',
-    ],
+    include: only?.length
+      ? only
+      : [
+          'test/pipeline/write.test.ts',
+          'test/pipeline/write-*.test.ts',
+          'test/pipeline/receipt.test.ts',
+          'test/pipeline/dsse*.test.ts',
+          'test/pipeline/statement-*.test.ts',
+          'test/pipeline/verify*.test.ts',
+          'test/pipeline/fast-path.test.ts',
+          'test/pipeline/bindings*.test.ts',
+          'test/pipeline/extract.test.ts',
+          'test/pipeline/emit.test.ts',
+          'test/pipeline/filters-*.test.ts',
+          // the escaping filters' context tests (regex, comment, markdown) run in-process too
+          'test/security/filters.test.ts',
+          'test/patterns/ledger.test.ts',
+          'test/patterns/ledger-*.test.ts',
+          'test/auth/*.test.ts',
+          'test/runtime/supervisor.test.ts',
+          'test/runtime/supervisor-*.test.ts',
+          'test/runtime/gen-statem.test.ts',
+          'test/runtime/gen-statem-*.test.ts',
+          // OTP's own suites (supervisor, gen_server, gen_statem cases) ported: they run the runtime in-process
+          'test/runtime/otp-*.test.ts',
+        ],
     exclude: ['test/patterns/ledger-crash.test.ts', '**/node_modules/**'],
   },
 });
