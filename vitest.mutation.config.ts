@@ -20,11 +20,13 @@ export default defineConfig({
     ...base.test,
     // no build: the suites below run source, and Stryker's sandbox holds instrumented source
     globalSetup: [],
-    // A mutant that loses a reply or a timer leaves a test waiting: failing it here after 5 s (each of
-    // these tests takes well under a second) is far cheaper than Stryker's timeout, which restarts the
-    // whole vitest worker. Mutants that spin synchronously still hit Stryker's timeout (timeoutMS).
-    testTimeout: 5_000,
-    hookTimeout: 5_000,
+    // A mutant that loses a reply or a timer leaves a test waiting: failing it here after 3 s (each of
+    // these tests takes well under a second; the dry run fails if one does not) is far cheaper than
+    // Stryker's timeout, which restarts the whole vitest worker. It must stay well below Stryker's
+    // timeout (net time x 1.5 + timeoutMS 8000), or Stryker kills the worker first. Mutants that
+    // spin synchronously still hit Stryker's timeout.
+    testTimeout: 3_000,
+    hookTimeout: 3_000,
     // replaces base's include (mergeConfig would append to it)
     include: only?.length
       ? only
