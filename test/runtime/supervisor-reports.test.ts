@@ -124,7 +124,7 @@ describe('supervisor reports', () => {
         },
       ]),
     );
-    const child = ok(await Supervisor.startChild(sup, []));
+    const child = ((await Supervisor.startChild(sup, [])) as { ok: Pid }).ok;
     fail = true;
     await crash(child);
     await waitFor(() => reports().some((e) => e.kind === 'childRestarted'), 'the restart');
