@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildStatement,
+  isRecordedPath,
   packOf,
   parseStatement,
   serializeStatement,
@@ -78,6 +79,36 @@ describe('parseStatement on a receipt of the wrong shape', () => {
     s.predicate.buildDefinition.internalParameters.outputDir = 'gen/a:b';
     const v = parseStatement(text(s));
     expect([...v.subjects.keys()]).toEqual(['gen/a:b.ts']);
+  });
+});
+
+describe('paths a receipt may record', () => {
+  it.each([5, null, undefined, '', ['a']])('isRecordedPath(%j) is false, whatever its type', (p) => {
+    expect(isRecordedPath(p)).toBe(false);
+  });
+
+  it.each(['', 5])('an outputDir of %j is refused with its reason', (outputDir) => {
+    const s = good();
+    s.predicate.buildDefinition.internalParameters.outputDir = outputDir;
+    expect(() => parseStatement(text(s))).toThrow(
+      new Error(`outputDir ${JSON.stringify(outputDir)} is not a relative path inside the project`),
+    );
+  });
+
+  it('a pack file above the project must be canonical below its ../ prefix', () => {
+    const s = good();
+    s.predicate.buildDefinition.resolvedDependencies = [
+      { uri: 'file:..//etc/passwd', digest: { sha256: h('e') }, annotations: { role: 'pack', pack: 'otp' } },
+    ];
+    expect(() => parseStatement(text(s))).toThrow(
+      new Error('input "file:..//etc/passwd" is not a relative path inside the project'),
+    );
+  });
+
+  it('a purl must end with its version: a trailing @ makes it no package', () => {
+    const s = good();
+    s.predicate.buildDefinition.resolvedDependencies = [{ uri: 'pkg:npm/a@1@' }, { uri: 'pkg:npm/b@2' }];
+    expect([...parseStatement(text(s)).packages]).toEqual([['b', '2']]);
   });
 });
 
