@@ -2,13 +2,15 @@
 /**
  * Merges per-file Stryker runs into the recorded incremental report.
  *
- *   node test/mutation/merge-incremental.mjs <run.json>... [--into test/mutation/stryker-incremental.json] [--min 80]
+ *   node test/mutation/merge-incremental.mjs <run.json>[=<file>,<file>]... [--into test/mutation/stryker-incremental.json] [--min 80]
  *
  * Each run is the incrementalFile of a `stryker run` over some of the scope (e.g. one file with
  * MUTATE_TESTS naming its suites). A file measured by a run replaces that file's entry; files no run
- * measured are kept. Test ids are per run, so every test is renumbered by (test file, test name)
- * and each mutant's killedBy/coveredBy follows; a test file's source comes from the newest run that
- * has it (later arguments win), which is what Stryker's incremental mode diffs against next time.
+ * measured are kept. An incremental run also carries the other files of the report it started from:
+ * name the files it measured after `=` to take only those. Test ids are per run, so every test is
+ * renumbered by (test file, test name) and each mutant's killedBy/coveredBy follows; a test file's
+ * source is the one on disk when a run saw that version, else the newest run's (later arguments
+ * win): Stryker's incremental mode diffs against it next time.
  * Refuses to write a report whose score is below --min (default: thresholds.break of
  * stryker.config.json), since .ci/mutate-changed would then fail on every change.
  */
@@ -30,7 +32,20 @@ if (args.length === 0) {
 }
 
 const base = JSON.parse(readFileSync(into, 'utf8'));
-const reports = [base, ...args.map((f) => JSON.parse(readFileSync(f, 'utf8')))];
+const reports = [
+  { report: base, only: undefined },
+  ...args.map((a) => {
+    const [f, only] = a.split('=');
+    return { report: JSON.parse(readFileSync(f, 'utf8')), only: only?.split(',') };
+  }),
+];
+const onDisk = (file) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+};
 
 const ids = new Map(); // `${file}\0${name}` -> new id
 const testFiles = {};
@@ -41,17 +56,19 @@ const idOf = (file, name) => {
 };
 
 const files = {};
-for (const r of reports) {
+for (const { report: r, only } of reports) {
   const local = new Map();
   for (const [file, tf] of Object.entries(r.testFiles ?? {})) {
     const tests = tf.tests.map((t) => ({ ...t, id: idOf(file, t.name) }));
     for (let i = 0; i < tf.tests.length; i++) local.set(tf.tests[i].id, tests[i].id);
     const known = new Map((testFiles[file]?.tests ?? []).map((t) => [t.id, t]));
     for (const t of tests) known.set(t.id, t);
-    testFiles[file] = { ...tf, tests: [...known.values()] };
+    const keepSource = testFiles[file] !== undefined && testFiles[file].source === onDisk(file);
+    testFiles[file] = { ...tf, source: keepSource ? testFiles[file].source : tf.source, tests: [...known.values()] };
   }
   const map = (list) => (list ?? []).map((id) => local.get(id)).filter((id) => id !== undefined);
   for (const [file, f] of Object.entries(r.files ?? {})) {
+    if (only && !only.includes(file)) continue;
     files[file] = {
       ...f,
       mutants: f.mutants.map((m) => ({ ...m, killedBy: map(m.killedBy), coveredBy: map(m.coveredBy) })),
