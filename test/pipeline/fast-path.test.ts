@@ -156,3 +156,12 @@ describe('checkUpToDate and the output directory (the receipt is untrusted)', ()
     expect(await checkUpToDate(withOutputDir(a.m, '.'), a.view)).toEqual({ upToDate: true });
   });
 });
+
+describe('checkUpToDate when the inputs cannot be listed', () => {
+  it('is not up to date, and says why, instead of failing', async () => {
+    const a = await setup();
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(a.root, 'templates'), { recursive: true });
+    expect(await checkUpToDate(a.m, a.view)).toEqual({ upToDate: false, reason: 'inputs could not be listed' });
+  });
+});
