@@ -150,6 +150,38 @@ describe('gen_statem infinity', () => {
   });
 });
 
+describe('gen_statem results', () => {
+  it('an object that is no event result is a bad return, not a repeat', async () => {
+    const pid = ok(
+      await StateMachine.start(
+        { init: () => ({ ok: 's', data: null }), handleEvent: () => ({ unexpected: 1 }) as never },
+        null,
+      ),
+    );
+    StateMachine.cast(pid, 'x');
+    expect(await exited(pid)).toEqual({ badReturnFromStateFunction: { unexpected: 1 } });
+  });
+
+  it('stop without data: terminate sees the data as it was; nextState with data replaces it', async () => {
+    const terminated: unknown[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: 'first' }),
+          handleEvent: (_type, event) =>
+            event === 'next' ? { nextState: 't', data: 'second' } : ({ stop: 'done' } as const),
+          terminate: (reason, state, data) => terminated.push([reason, state, data]),
+        },
+        null,
+      ),
+    );
+    StateMachine.cast(pid, 'next');
+    StateMachine.cast(pid, 'stop');
+    expect(await exited(pid)).toBe('done');
+    expect(terminated).toEqual([['done', 't', 'second']]);
+  });
+});
+
 describe('StateMachine helpers', () => {
   it('reply() answers a stored caller later; stop() stops with reason normal by default', async () => {
     let pending: From | undefined;
