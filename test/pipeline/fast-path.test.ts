@@ -122,3 +122,46 @@ describe('checkUpToDate', () => {
     expect(await checkUpToDate(a.m, a.view)).toEqual({ upToDate: false, reason: 'gen/mine.ts is missing' });
   });
 });
+
+describe('checkUpToDate and the output directory (the receipt is untrusted)', () => {
+  const withOutputDir = (m: Awaited<ReturnType<typeof setup>>['m'], outputDir: string) =>
+    ({ ...m, generation: { ...m.generation, outputDir } }) as typeof m;
+
+  it('a subject outside the output directory is not ours: not up to date, and named', async () => {
+    const a = await setup();
+    a.view.subjects.set('other/x.ts', sha256('x'));
+    expect(await checkUpToDate(a.m, a.view)).toEqual({ upToDate: false, reason: 'other/x.ts is not in gen' });
+    const b = await setup();
+    b.view.subjects.set('genx/y.ts', sha256('y'));
+    expect(await checkUpToDate(b.m, b.view)).toEqual({ upToDate: false, reason: 'genx/y.ts is not in gen' });
+  });
+
+  it.each(['gen/', './gen//', 'gen'])('output_dir written %j is the same folder', async (outputDir) => {
+    const a = await setup();
+    expect(await checkUpToDate(withOutputDir(a.m, outputDir), a.view)).toEqual({ upToDate: true });
+  });
+
+  it('a nested output_dir keeps its inner separator', async () => {
+    const a = await setup();
+    writeFileSync(path.join(a.root, 'gen/out.ts'), 'out\n');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(a.root, 'gen/sub'), { recursive: true });
+    writeFileSync(path.join(a.root, 'gen/sub/x.ts'), 'x\n');
+    a.view.subjects = new Map([['gen/sub/x.ts', sha256('x\n')]]);
+    expect(await checkUpToDate(withOutputDir(a.m, 'gen/sub/'), a.view)).toEqual({ upToDate: true });
+  });
+
+  it('with output_dir "." every subject is inside', async () => {
+    const a = await setup();
+    expect(await checkUpToDate(withOutputDir(a.m, '.'), a.view)).toEqual({ upToDate: true });
+  });
+});
+
+describe('checkUpToDate when the inputs cannot be listed', () => {
+  it('is not up to date, and says why, instead of failing', async () => {
+    const a = await setup();
+    const { rmSync } = await import('node:fs');
+    rmSync(path.join(a.root, 'templates'), { recursive: true });
+    expect(await checkUpToDate(a.m, a.view)).toEqual({ upToDate: false, reason: 'inputs could not be listed' });
+  });
+});

@@ -233,10 +233,18 @@ class StatemHandler implements GenHandler, SysTarget {
       if (this.stateTimer !== t) return false;
       this.stateTimer = undefined;
     } else {
-      if (this.generic.get(t.type.timeout) !== t) return false;
-      this.generic.delete(t.type.timeout);
+      const name = this.genericKey(t.type.timeout);
+      if (this.generic.get(name) !== t) return false;
+      this.generic.delete(name);
     }
     return true;
+  }
+
+  /** A generic timeout's name is a term: an equal name given by another object is the same timer. */
+  private genericKey(name: unknown): unknown {
+    if (typeof name !== 'object' || name === null) return name;
+    for (const k of this.generic.keys()) if (termEqual(k, name)) return k;
+    return name;
   }
 
   /** Runs queued events (enter calls, inserted and retried events) until none is left. */
@@ -449,14 +457,14 @@ class StatemHandler implements GenHandler, SysTarget {
   private slot(type: EventType): StatemTimer | undefined {
     if (type === 'timeout') return this.eventTimer;
     if (type === 'state_timeout') return this.stateTimer;
-    return this.generic.get((type as { timeout: unknown }).timeout);
+    return this.generic.get(this.genericKey((type as { timeout: unknown }).timeout));
   }
 
   private setSlot(type: EventType, t: StatemTimer | undefined): void {
     if (type === 'timeout') this.eventTimer = t;
     else if (type === 'state_timeout') this.stateTimer = t;
-    else if (t) this.generic.set((type as { timeout: unknown }).timeout, t);
-    else this.generic.delete((type as { timeout: unknown }).timeout);
+    else if (t) this.generic.set(this.genericKey((type as { timeout: unknown }).timeout), t);
+    else this.generic.delete(this.genericKey((type as { timeout: unknown }).timeout));
   }
 
   terminate(reason: ExitReason): unknown {

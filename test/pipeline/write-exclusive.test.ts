@@ -1,0 +1,66 @@
+/**
+ * createExclusiveAsync (create_once files) and writeAtomic's `within` and text handling, at the
+ * points the mutation run found untested (#16): it answers true when it created the file and false,
+ * writing nothing, when something is already there (a file or a symlink), and leaves no temporary
+ * file either way; writeAtomic refuses a symlinked folder between `within` and the file, and writes
+ * non-ASCII text as UTF-8 bytes.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createExclusiveAsync, writeAtomic } from '../../src/pipeline/write/atomic.js';
+import { PathEscape, refuseSymlinks } from '../../src/pipeline/write/paths.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'ggen-exclusive-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('createExclusiveAsync', () => {
+  it('creates a missing file and says so, leaving no temporary file', async () => {
+    expect(await createExclusiveAsync(join(dir, 'user.ts'), 'stub ✓\n')).toBe(true);
+    expect(readFileSync(join(dir, 'user.ts'), 'utf8')).toBe('stub ✓\n');
+    expect(readdirSync(dir)).toEqual(['user.ts']);
+  });
+
+  it('writes nothing where a file or a symlink already is, and says so', async () => {
+    writeFileSync(join(dir, 'user.ts'), 'mine\n');
+    symlinkSync(join(dir, 'nowhere'), join(dir, 'link.ts'));
+    expect(await createExclusiveAsync(join(dir, 'user.ts'), 'stub\n')).toBe(false);
+    expect(await createExclusiveAsync(join(dir, 'link.ts'), 'stub\n')).toBe(false);
+    expect(readFileSync(join(dir, 'user.ts'), 'utf8')).toBe('mine\n');
+    expect(readdirSync(dir).sort()).toEqual(['link.ts', 'user.ts']);
+  });
+});
+
+describe('writeAtomic', () => {
+  it('refuses a symlinked folder between `within` and the file, writing nothing', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'ggen-exclusive-elsewhere-'));
+    try {
+      symlinkSync(elsewhere, join(dir, 'receipts'));
+      expect(() => writeAtomic(join(dir, 'receipts', 'latest.json'), '{}', dir)).toThrow(PathEscape);
+      expect(readdirSync(elsewhere)).toEqual([]);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
+  it('writes text as UTF-8 bytes, non-ASCII included', () => {
+    const text = 'π ≈ 3.14159 — “quoted” 😀\n';
+    writeAtomic(join(dir, 'a', 'b.txt'), text, dir);
+    expect(readFileSync(join(dir, 'a', 'b.txt'))).toEqual(Buffer.from(text, 'utf8'));
+  });
+});
+
+describe('refuseSymlinks and its root', () => {
+  it('the root itself may be a symlink (only folders below it are checked)', () => {
+    mkdirSync(join(dir, 'real'));
+    symlinkSync(join(dir, 'real'), join(dir, 'root-link'));
+    const root = join(dir, 'root-link');
+    expect(() => refuseSymlinks(root, '.')).not.toThrow();
+    expect(() => refuseSymlinks(root, '')).not.toThrow();
+    expect(() => refuseSymlinks(root, '/.ggen')).not.toThrow();
+  });
+});
