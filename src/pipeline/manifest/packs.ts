@@ -11,7 +11,7 @@
  * Every pack path is kept relative to the project root (POSIX, `../` when the pack lives
  * outside it), so the rest of the pipeline reads pack files like any other input.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,9 +86,9 @@ let packValidator: ValidateFunction | undefined;
 
 async function validator(): Promise<ValidateFunction> {
   if (packValidator) return packValidator;
-  const { createAjv } = await import('./index.js');
+  const { schemaValidator } = await import('./schema-validators.js');
   const schemaFile = path.join(path.dirname(builtinPacksDir()), 'schema', 'pack.schema.json');
-  packValidator = (await createAjv()).compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
+  packValidator = (await schemaValidator('pack', schemaFile)).validate;
   return packValidator;
 }
 
