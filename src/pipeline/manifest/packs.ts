@@ -143,7 +143,11 @@ export async function loadPacks(
         problems.push({ file, message: `invalid pack manifest: ${message}` });
       continue;
     }
-    const { satisfies, validRange } = (await import('semver')).default;
+    // The two functions only, not semver's index (which loads all ~40 of its modules): this runs on every command.
+    const [{ default: satisfies }, { default: validRange }] = await Promise.all([
+      import('semver/functions/satisfies.js'),
+      import('semver/ranges/valid.js'),
+    ]);
     if (!validRange(raw.ggen as string)) {
       problems.push({ file, message: `invalid pack manifest: ggen: not a semver range: ${raw.ggen as string}` });
       continue;
