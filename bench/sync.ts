@@ -173,6 +173,21 @@ function copyRepoProject(): string | null {
   const skip = new Set(['node_modules', 'dist', '.git', 'generated', 'receipts', '.ggen', 'coverage']);
   for (const e of readdirSync(repo))
     if (!skip.has(e)) cpSync(path.join(repo, e), path.join(dir, e), { recursive: true });
+  // The copy renders its own copy of the otp pack (`./packs/otp`), not the one ggen ships, so that
+  // the template-edit workload can edit one of its templates without touching the worktree. A pack
+  // by path ships its view model as JavaScript: the compiled twin from dist/ is put beside the source.
+  const views = path.join(repo, 'dist/packs/otp/view');
+  const packToml = path.join(dir, 'packs/otp/pack.toml');
+  if (existsSync(views) && existsSync(packToml)) {
+    for (const f of readdirSync(views))
+      if (f.endsWith('.js')) cpSync(path.join(views, f), path.join(dir, 'packs/otp/view', f));
+    writeFileSync(
+      packToml,
+      readFileSync(packToml, 'utf8').replace(/^view = "view\/index\.ts"$/m, 'view = "view/index.js"'),
+    );
+    const manifest = path.join(dir, 'ggen.toml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^packs = \["otp"\]$/m, 'packs = ["./packs/otp"]'));
+  }
   return dir;
 }
 
@@ -301,7 +316,8 @@ function main(): void {
       // The same cold sync on the second engine (the outputs are identical), and `ggen validate`.
       measure('repo_cold_sync_comunica', own, ['sync', '--json', '--engine', 'comunica'], 3, () => clean(own));
       measure('repo_validate', own, ['validate', '--json'], 5);
-      const template = firstTemplate(path.join(own, 'templates'));
+      const template =
+        firstTemplate(path.join(own, 'templates')) ?? firstTemplate(path.join(own, 'packs/otp/templates'));
       if (template) {
         // A Nunjucks comment changes the template's bytes, not its output.
         let n = 0;
