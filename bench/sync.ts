@@ -13,6 +13,9 @@
  * (~10 triples per entity, one generated module per entity); a 1.5K-triple "new user" spec (cold
  * sync, validate); 1M triples (one summary output); the repo on `--engine comunica`; `ggen validate`. Every line carries node_start_ms,
  * the median of `node -e 0` in the same run.
+ *
+ * Select workloads with BENCH_ONLY=<regex> (e.g. `BENCH_ONLY='repo_(noop|template)' npm run bench:sync`)
+ * and cap run counts with BENCH_RUNS=<n>.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -113,8 +116,18 @@ function report(workload: string, samples: Sample[], extra: Record<string, unkno
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
+/**
+ * Workload selector: BENCH_ONLY is a regular expression (`BENCH_ONLY='noop|template'`); a bare
+ * argument (`node dist/bench/sync.js noop`) is the older substring form. Unselected workloads are
+ * not run, and their projects are not even built (the 1M-triple spec takes a while to write).
+ */
+const onlyArg = process.argv[2];
+const onlyRe = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+const selected = (workload: string): boolean =>
+  (onlyArg === undefined || workload.includes(onlyArg)) && (onlyRe === undefined || onlyRe.test(workload));
+const anySelected = (...workloads: string[]): boolean => workloads.some(selected);
+
 /** Runs `prepare` then the command `runs` times. */
-const only = process.argv[2];
 
 /** BENCH_RUNS caps every workload's run count (a quicker, noisier pass on a busy machine). */
 const cap = (runs: number): number => Math.max(1, Math.min(runs, Number(process.env.BENCH_RUNS) || runs));
@@ -127,7 +140,7 @@ function measure(
   prepare: () => void = () => {},
   extra: Record<string, unknown> = {},
 ): Sample[] {
-  if (only && !workload.includes(only)) return [];
+  if (!selected(workload)) return [];
   runs = cap(runs);
   const samples: Sample[] = [];
   for (let i = 0; i < runs; i++) {
@@ -160,6 +173,21 @@ function copyRepoProject(): string | null {
   const skip = new Set(['node_modules', 'dist', '.git', 'generated', 'receipts', '.ggen', 'coverage']);
   for (const e of readdirSync(repo))
     if (!skip.has(e)) cpSync(path.join(repo, e), path.join(dir, e), { recursive: true });
+  // The copy renders its own copy of the otp pack (`./packs/otp`), not the one ggen ships, so that
+  // the template-edit workload can edit one of its templates without touching the worktree. A pack
+  // by path ships its view model as JavaScript: the compiled twin from dist/ is put beside the source.
+  const views = path.join(repo, 'dist/packs/otp/view');
+  const packToml = path.join(dir, 'packs/otp/pack.toml');
+  if (existsSync(views) && existsSync(packToml)) {
+    for (const f of readdirSync(views))
+      if (f.endsWith('.js')) cpSync(path.join(views, f), path.join(dir, 'packs/otp/view', f));
+    writeFileSync(
+      packToml,
+      readFileSync(packToml, 'utf8').replace(/^view = "view\/index\.ts"$/m, 'view = "view/index.js"'),
+    );
+    const manifest = path.join(dir, 'ggen.toml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^packs = \["otp"\]$/m, 'packs = ["./packs/otp"]'));
+  }
   return dir;
 }
 
@@ -171,7 +199,7 @@ const LITERAL = /Charges and refunds in (integer|whole \d+) cents/;
  * (`written`: created or updated, from --json), which should be the few whose text shows it.
  */
 function literalEdit(dir: string, spec: string): void {
-  if (only && !'repo_spec_literal_edit_sync'.includes(only)) return;
+  if (!selected('repo_spec_literal_edit_sync')) return;
   if (!LITERAL.test(readFileSync(spec, 'utf8'))) return;
   let k = 0;
   const written: number[] = [];
@@ -195,7 +223,7 @@ function literalEdit(dir: string, spec: string): void {
  * edited output on disk (polled every 2 ms). Skipped when the CLI has no --watch.
  */
 function watchEdit(dir: string, spec: string): void {
-  if (only && !'repo_watch_spec_edit'.includes(only)) return;
+  if (!selected('repo_watch_spec_edit')) return;
   const help = spawnSync(process.execPath, [cli, 'sync', '--help'], { encoding: 'utf8' });
   if (!help.stdout.includes('--watch')) {
     process.stdout.write(
@@ -255,13 +283,30 @@ function main(): void {
   const scratch = mkdtempSync(path.join(tmpdir(), 'ggen-bench-empty-'));
   measure('help', scratch, ['--help'], 7);
 
-  const own = copyRepoProject();
-  if (!own)
+  const repoWorkloads = [
+    'repo_cold_sync',
+    'repo_noop_sync',
+    'repo_check',
+    'repo_full_resync',
+    'repo_cold_sync_comunica',
+    'repo_validate',
+    'repo_template_edit_sync',
+    'repo_spec_edit_sync',
+    'repo_spec_literal_edit_sync',
+    'repo_watch_spec_edit',
+  ];
+  const own = anySelected(...repoWorkloads) ? copyRepoProject() : null;
+  if (!anySelected(...repoWorkloads)) {
+    /* no repo workload selected */
+  } else if (!own)
     process.stdout.write(
       `${JSON.stringify({ workload: 'repo_cold_sync', skipped: 'this repo has no ggen.toml yet' })}\n`,
     );
   else {
-    const cold = measure('repo_cold_sync', own, ['sync', '--json'], 5, () => clean(own));
+    // The other repo workloads start from the cold sync's outputs: it runs (once, unreported) even when not selected.
+    const cold = selected('repo_cold_sync')
+      ? measure('repo_cold_sync', own, ['sync', '--json'], 5, () => clean(own))
+      : [runOnce(own, ['sync', '--json'])];
     if (cold.length > 0 && cold.every((s) => s.code === 0)) {
       measure('repo_noop_sync', own, ['sync', '--json'], 7);
       measure('repo_check', own, ['sync', '--check', '--json'], 7);
@@ -271,7 +316,8 @@ function main(): void {
       // The same cold sync on the second engine (the outputs are identical), and `ggen validate`.
       measure('repo_cold_sync_comunica', own, ['sync', '--json', '--engine', 'comunica'], 3, () => clean(own));
       measure('repo_validate', own, ['validate', '--json'], 5);
-      const template = firstTemplate(path.join(own, 'templates'));
+      const template =
+        firstTemplate(path.join(own, 'templates')) ?? firstTemplate(path.join(own, 'packs/otp/templates'));
       if (template) {
         // A Nunjucks comment changes the template's bytes, not its output.
         let n = 0;
@@ -297,14 +343,14 @@ function main(): void {
   }
 
   // A new user's first spec: ~1.5K triples, cold (no receipt, no caches), then validate.
-  {
+  if (anySelected('new_user_1500_cold_sync', 'new_user_1500_validate')) {
     const dir = syntheticProject(1_500);
     measure('new_user_1500_cold_sync', dir, ['sync', '--json'], 5, () => clean(dir), { triples: 1_500 });
     measure('new_user_1500_validate', dir, ['validate', '--json'], 5, () => {}, { triples: 1_500 });
     rmSync(dir, { recursive: true, force: true });
   }
   // 1M triples: parse, digest, load and query at that size (one summary output, not 100K modules).
-  {
+  if (selected('synthetic_1000000_cold_sync')) {
     const dir = syntheticProject(1_000_000, '', { perEntity: false });
     measure('synthetic_1000000_cold_sync', dir, ['sync', '--json'], 1, () => clean(dir), {
       triples: 1_000_000,
@@ -317,11 +363,14 @@ function main(): void {
     [10_000, 3],
     [100_000, 2],
   ] as const) {
+    if (!anySelected(`synthetic_${triples}_cold_sync`, `synthetic_${triples}_noop_sync`)) continue;
     const dir = syntheticProject(triples);
-    const samples = measure(`synthetic_${triples}_cold_sync`, dir, ['sync', '--json'], runs, () => clean(dir), {
-      triples,
-      modules: Math.round(triples / 10),
-    });
+    const samples = selected(`synthetic_${triples}_cold_sync`)
+      ? measure(`synthetic_${triples}_cold_sync`, dir, ['sync', '--json'], runs, () => clean(dir), {
+          triples,
+          modules: Math.round(triples / 10),
+        })
+      : [runOnce(dir, ['sync', '--json'])];
     if (samples.length > 0 && samples.every((s) => s.code === 0))
       measure(`synthetic_${triples}_noop_sync`, dir, ['sync', '--json'], 3, () => {}, { triples });
     rmSync(dir, { recursive: true, force: true });

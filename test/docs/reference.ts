@@ -41,7 +41,7 @@ function help(args: string[]): string {
 
 export function cliReference(): string {
   const out = [
-    HEADER('the commander definitions in src/cli/main.ts'),
+    HEADER('the commander definitions in src/cli/program.ts'),
     '# CLI reference',
     '',
     'Every command and flag of `ggen`, as `ggen <command> --help` prints it. Every command but `init`',

@@ -5,7 +5,6 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LineCounter, parseDocument, isMap, isScalar, Scalar } from 'yaml';
 import type { Pair, Node as YamlNode } from 'yaml';
 import { InputError } from '../errors.js';
 import type { Manifest, QueryText } from '../types.js';
@@ -224,6 +223,8 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
       message: 'template has no frontmatter (a first line `---`, YAML with at least `to:`, then `---`)',
     });
 
+  // yaml loads here, not at import: the no-op fast path lists templates (discoverTemplateFiles) without parsing them.
+  const { LineCounter, parseDocument, isMap, isScalar, Scalar } = await import('yaml');
   const lc = new LineCounter();
   const doc = parseDocument(fm.yaml, { lineCounter: lc, uniqueKeys: true });
   const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lc.linePos(offset).line) + 1;

@@ -1,10 +1,11 @@
 /**
  * Loads ggen.toml: TOML syntax (smol-toml), shape (ajv against schema/ggen.schema.json),
  * defaults, paths that must stay inside the project, and the query files the manifest names.
- * smol-toml and ajv are imported lazily so that merely importing this module stays cheap.
+ * smol-toml and ajv are imported lazily so that merely importing this module stays cheap, and the
+ * schema validator is precompiled by the build (schema-validators.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
@@ -39,29 +40,12 @@ export function schemaPath(): string {
 
 let validator: ValidateFunction | undefined;
 
-type AjvInstance = { compile(schema: object): ValidateFunction };
-type AjvCtor = new (opts: object) => AjvInstance;
-
-/**
- * ajv is CommonJS; under ESM interop its class may arrive as `default` or `default.default`.
- * At run time the shipped schema is trusted (the tests compile it in strict mode against the
- * meta-schema), which halves the compile cost on every command.
- */
-export async function createAjv(checkSchema = false): Promise<AjvInstance> {
-  const mod = (await import('ajv')) as unknown as { default: AjvCtor & { default?: AjvCtor } };
-  const AjvClass = mod.default.default ?? mod.default;
-  return new AjvClass(
-    checkSchema
-      ? { allErrors: true, strict: true, strictRequired: false }
-      : { allErrors: true, strict: false, validateSchema: false, code: { optimize: false } },
-  );
-}
+export { createAjv } from './schema-validators.js';
 
 async function manifestValidator(): Promise<ValidateFunction> {
   if (validator) return validator;
-  const schema = JSON.parse(readFileSync(schemaPath(), 'utf8')) as object;
-  const compiled = (await createAjv()).compile(schema);
-  validator = compiled;
+  const { schemaValidator } = await import('./schema-validators.js');
+  validator = (await schemaValidator('ggen', schemaPath())).validate;
   return validator;
 }
 

@@ -11,7 +11,7 @@
  * Every pack path is kept relative to the project root (POSIX, `../` when the pack lives
  * outside it), so the rest of the pipeline reads pack files like any other input.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,9 +86,9 @@ let packValidator: ValidateFunction | undefined;
 
 async function validator(): Promise<ValidateFunction> {
   if (packValidator) return packValidator;
-  const { createAjv } = await import('./index.js');
+  const { schemaValidator } = await import('./schema-validators.js');
   const schemaFile = path.join(path.dirname(builtinPacksDir()), 'schema', 'pack.schema.json');
-  packValidator = (await createAjv()).compile(JSON.parse(readFileSync(schemaFile, 'utf8')) as object);
+  packValidator = (await schemaValidator('pack', schemaFile)).validate;
   return packValidator;
 }
 
@@ -143,7 +143,11 @@ export async function loadPacks(
         problems.push({ file, message: `invalid pack manifest: ${message}` });
       continue;
     }
-    const { satisfies, validRange } = (await import('semver')).default;
+    // The two functions only, not semver's index (which loads all ~40 of its modules): this runs on every command.
+    const [{ default: satisfies }, { default: validRange }] = await Promise.all([
+      import('semver/functions/satisfies.js'),
+      import('semver/ranges/valid.js'),
+    ]);
     if (!validRange(raw.ggen as string)) {
       problems.push({ file, message: `invalid pack manifest: ggen: not a semver range: ${raw.ggen as string}` });
       continue;
