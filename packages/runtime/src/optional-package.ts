@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module';
 
+/** The packages the runtime loads only when a mechanism needs them (its optional peer dependencies). */
 export type OptionalPackage = 'better-sqlite3' | 'ws';
 
 /** The mechanisms each package serves, for the error message (the spec classes ggen's otp pack maps to it). */
@@ -17,6 +18,7 @@ const USED_BY: Readonly<Record<OptionalPackage, string>> = {
   ws: 'WebSocket patterns (otp:WebSocketGateway, otp:Protocol)',
 };
 
+/** An optional peer dependency a mechanism needs is not installed: names the package, what needed it, how to install it. */
 export class MissingPackageError extends Error {
   readonly code = 'GGEN_MISSING_PACKAGE';
   constructor(

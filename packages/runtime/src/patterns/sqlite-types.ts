@@ -6,11 +6,13 @@
  * build time that a better-sqlite3 Database is assignable to SqliteDatabase.
  */
 
+/** What a write statement reports: rows changed, and the last inserted rowid. */
 export interface SqliteRunResult {
   changes: number;
   lastInsertRowid: number | bigint;
 }
 
+/** A prepared statement; `Result` is the row type of get/all/iterate. */
 export interface SqliteStatement<BindParameters extends unknown[] = unknown[], Result = unknown> {
   readonly source: string;
   readonly reader: boolean;
@@ -37,6 +39,7 @@ export interface SqliteTransaction<F extends AnyFunction> {
   exclusive(...params: ArgumentsOf<F>): ReturnType<F>;
 }
 
+/** `simple: true` returns the first column of the first row instead of the rows. */
 export interface SqlitePragmaOptions {
   simple?: boolean | undefined;
 }
