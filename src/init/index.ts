@@ -1,12 +1,14 @@
 /**
  * `ggen init`: the files a new project starts from. A project made here generates with the
- * `otp` pack that ships with ggen, runs on @ggen-ts/runtime (its only production dependency),
- * and has scripts to generate, check and test. Nothing is overwritten unless `force` is set.
+ * `otp` pack that ships with ggen, runs on @ggen-ts/runtime plus only the npm packages its spec's
+ * patterns need (the pack's `npm_packages`, e.g. better-sqlite3 for a durable store), and has
+ * scripts to generate, check and test. Nothing is overwritten unless `force` is set.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { appPackages } from '../pipeline/app-packages.js';
 import { CheckFailed, InputError } from '../pipeline/errors.js';
-import { builtinPacksDir } from '../pipeline/manifest/packs.js';
+import { builtinPacksDir, loadPacks } from '../pipeline/manifest/packs.js';
 import { ownPackage } from '../pipeline/receipt/versions.js';
 
 export const EXAMPLES = ['minimal', 'telecom', 'chat', 'autonomics'] as const;
@@ -44,8 +46,6 @@ function toolVersions(): Record<string, string> {
     typescript: pick('typescript'),
     vitest: pick('vitest'),
     '@types/node': pick('@types/node'),
-    ws: pick('ws'),
-    '@types/ws': pick('@types/ws'),
   };
 }
 
@@ -72,19 +72,44 @@ export function packageName(dir: string): string {
   return base || 'ggen-app';
 }
 
-export function initFiles(dir: string, example: Example): InitFile[] {
+/**
+ * The npm packages the starter spec needs besides the runtime, as the otp pack declares them per
+ * class (pack.toml `npm_packages`), pinned: `ggen sync` applies the same rule and warns when one
+ * is missing later.
+ */
+async function specPackages(
+  dir: string,
+  spec: { file: string; text: string },
+): Promise<Record<'dependencies' | 'devDependencies', Record<string, string>>> {
+  const { packs, prefixes } = await loadPacks(['otp'], path.resolve(dir), 'ggen.toml');
+  const { Parser, Store } = (await import('n3')).default;
+  const store = new Store(new Parser({ baseIRI: `file:///${spec.file}` }).parse(spec.text));
+  const out = { dependencies: {} as Record<string, string>, devDependencies: {} as Record<string, string> };
+  for (const p of appPackages(packs, store, prefixes)) {
+    if (p.version === undefined)
+      throw new Error(`pack ${p.pack} needs ${p.name}, but neither it nor ggen-ts's package.json records a version`);
+    out[p.dev ? 'devDependencies' : 'dependencies'][p.name] = p.version;
+  }
+  return out;
+}
+
+const sorted = (o: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+export async function initFiles(dir: string, example: Example): Promise<InitFile[]> {
   const v = toolVersions();
   const name = packageName(dir);
   const spec = exampleSpec(example);
   const json = (o: unknown): string => `${JSON.stringify(o, null, 2)}\n`;
-  const devDependencies: Record<string, string> = {
+  const needs = await specPackages(dir, spec);
+  const dependencies = sorted({ '@ggen-ts/runtime': v.runtime!, ...needs.dependencies });
+  const devDependencies = sorted({
     '@types/node': v['@types/node']!,
     'ggen-ts': v.ggen!,
     typescript: v.typescript!,
     vitest: v.vitest!,
-  };
-  // The chat example's generated tests talk to its gateway with a real WebSocket client.
-  if (example === 'chat') Object.assign(devDependencies, { '@types/ws': v['@types/ws']!, ws: v.ws! });
+    ...needs.devDependencies,
+  });
   return [
     {
       path: 'ggen.toml',
@@ -123,7 +148,7 @@ export function initFiles(dir: string, example: Example): InitFile[] {
           check: 'ggen sync --check && tsc --noEmit',
           test: 'vitest run',
         },
-        dependencies: { '@ggen-ts/runtime': v.runtime },
+        dependencies,
         devDependencies,
       }),
     },
@@ -159,9 +184,9 @@ export function parseExample(example: string | undefined): Example {
 }
 
 /** Writes the starter files into `dir` (created if missing). Refuses, listing them, when any exists, unless `force`. */
-export function initProject(dir: string, opts: InitOptions = {}): { dir: string; files: string[] } {
+export async function initProject(dir: string, opts: InitOptions = {}): Promise<{ dir: string; files: string[] }> {
   const example = parseExample(opts.example);
-  const files = initFiles(dir, example);
+  const files = await initFiles(dir, example);
   const abs = path.resolve(dir);
   const existing = files.filter((f) => existsSync(path.join(abs, f.path))).map((f) => f.path);
   if (existing.length > 0 && !opts.force) {

@@ -233,6 +233,11 @@ async function run(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
       );
+      // The npm packages the spec's patterns need (pack.toml npm_packages): warned, never installed.
+      const { appPackages, missingAppPackages } = await import('./app-packages.js');
+      warnings.push(
+        ...missingAppPackages(appPackages(manifest.packs, graph.store, manifest.ontology.prefixes), manifest.root),
+      );
 
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.

@@ -78,6 +78,18 @@ export interface PackInfo {
   view?: string;
   /** The files of its view model (every module in the view's directory), root-relative, sorted: code of the pack, hashed into the receipt. */
   viewFiles?: string[];
+  /** npm packages its generated code needs when a spec uses certain classes (pack.toml `npm_packages`; see app-packages.ts). */
+  npmPackages?: PackNpmPackage[];
+}
+
+export interface PackNpmPackage {
+  name: string;
+  /** Exact version, when the pack pins one (else ggen-ts's own devDependency). */
+  version?: string;
+  types?: string;
+  typesVersion?: string;
+  /** Full IRIs. */
+  classes: string[];
 }
 
 export interface QueryText {

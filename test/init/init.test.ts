@@ -37,8 +37,10 @@ describe('ggen init', () => {
     expect(pkg).toMatchObject({ name: 'my-app', type: 'module', private: true });
     expect(Object.keys(pkg.scripts).sort()).toEqual(['check', 'generate', 'test']);
     expect(pkg.scripts.generate).toBe('ggen sync');
-    // The runtime is the only production dependency; the generator is a dev tool. Both pinned to this version.
+    // The runtime is the only production dependency (the minimal spec uses no pattern that needs
+    // ws or better-sqlite3); the generator is a dev tool. Both pinned to this version.
     expect(pkg.dependencies).toEqual({ '@ggen-ts/runtime': own.version });
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@types/node', 'ggen-ts', 'typescript', 'vitest']);
     expect(pkg.devDependencies['ggen-ts']).toBe(own.version);
     for (const [name, v] of Object.entries(pkg.devDependencies as Record<string, string>)) {
       expect(v, name).toMatch(/^\d+\.\d+\.\d+$/);
@@ -52,16 +54,20 @@ describe('ggen init', () => {
     expect(read('.gitignore').split('\n')).toContain('.ggen/');
   });
 
-  it('starts from a domain example, with the client libraries its generated tests use', () => {
+  it('starts from a domain example, with the npm packages its patterns need (ws for its gateway and protocol)', async () => {
     const dir = tmp();
     expect(ggen(dir, ['init', '.', '--example', 'chat']).code).toBe(0);
     expect(readFileSync(path.join(dir, 'specs/chat.ttl'), 'utf8')).toBe(
       readFileSync(path.join(repoRoot, 'specs/chat.ttl'), 'utf8'),
     );
-    expect(JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')).devDependencies).toMatchObject({
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    expect(pkg.dependencies).toEqual({
+      '@ggen-ts/runtime': own.version,
+      'better-sqlite3': own.devDependencies['better-sqlite3'],
       ws: own.devDependencies.ws,
     });
-    expect(initFiles(dir, 'telecom').map((f) => f.path)).toEqual([
+    expect(pkg.devDependencies['@types/ws']).toBe(own.devDependencies['@types/ws']);
+    expect((await initFiles(dir, 'telecom')).map((f) => f.path)).toEqual([
       'ggen.toml',
       'specs/telecom.ttl',
       'package.json',
@@ -69,6 +75,34 @@ describe('ggen init', () => {
       '.gitignore',
     ]);
   });
+
+  // pack.toml npm_packages, applied to each starter spec: only what its patterns need, pinned to
+  // the versions this repo tests with; nothing ggen-specific reaches dependencies.
+  const sqlite = { 'better-sqlite3': '' };
+  for (const [example, runtimeExtras, devExtras] of [
+    ['minimal', {}, {}],
+    ['telecom', sqlite, {}],
+    ['autonomics', sqlite, {}],
+    ['chat', { ...sqlite, ws: '' }, { '@types/ws': '' }],
+  ] as const) {
+    it(`${example}: package.json has exactly the optional packages its spec needs`, async () => {
+      const files = await initFiles(tmp(), example);
+      const pkg = JSON.parse(files.find((f) => f.path === 'package.json')!.content);
+      const pinned = (o: object): Record<string, string> =>
+        Object.fromEntries(Object.keys(o).map((k) => [k, own.devDependencies[k]!]));
+      expect(pkg.dependencies).toEqual({ '@ggen-ts/runtime': own.version, ...pinned(runtimeExtras) });
+      expect(pkg.devDependencies).toEqual({
+        '@types/node': own.devDependencies['@types/node'],
+        'ggen-ts': own.version,
+        typescript: own.devDependencies.typescript,
+        vitest: own.devDependencies.vitest,
+        ...pinned(devExtras),
+      });
+      // Keys sorted, as npm itself writes them.
+      expect(Object.keys(pkg.dependencies)).toEqual(Object.keys(pkg.dependencies).sort());
+      expect(Object.keys(pkg.devDependencies)).toEqual(Object.keys(pkg.devDependencies).sort());
+    });
+  }
 
   it('refuses to overwrite existing files, lists them and writes nothing; --force overwrites', () => {
     const dir = tmp();

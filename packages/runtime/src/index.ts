@@ -95,3 +95,4 @@ export * from './machines/index.js';
 // The spec oracle stays here for tests written before @ggen-ts/runtime/testing; the other test
 // helpers are only there, so that production code never pulls them in.
 export * from './testing/spec-oracle.js';
+export { MissingPackageError, type OptionalPackage } from './optional-package.js';

@@ -4,7 +4,7 @@ export async function initCommand(dir: string, flags: { example?: string; force?
   try {
     const t0 = performance.now();
     const { initProject } = await import('../../init/index.js');
-    const r = initProject(dir, flags);
+    const r = await initProject(dir, flags);
     for (const f of r.files) process.stdout.write(`create    ${f}\n`);
     const cd = dir === '.' ? '' : `cd ${dir} && `;
     process.stdout.write(

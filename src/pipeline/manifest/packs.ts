@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { ValidateFunction } from 'ajv';
 import { InputError, type Diagnostic } from '../errors.js';
 import { compareCodeUnits, expandGlob, hasGlobMagic } from '../fs/glob.js';
-import type { AskGate, InferenceRule, PackInfo } from '../types.js';
+import type { AskGate, InferenceRule, PackInfo, PackNpmPackage } from '../types.js';
 import { ownPackage } from '../receipt/versions.js';
 import { formatSchemaErrors } from './schema-errors.js';
 import { parseToml, type Toml } from './toml.js';
@@ -80,6 +80,15 @@ export function builtinNames(): string[] {
   return readdirSync(dir)
     .filter((n) => existsSync(path.join(dir, n, PACK_MANIFEST)))
     .sort(compareCodeUnits);
+}
+
+/** `<iri>` or `prefix:local` (with the pack's prefixes) as a full IRI; undefined if neither. */
+function expandClass(name: string, prefixes: Record<string, string>): string | undefined {
+  if (name.startsWith('<') && name.endsWith('>') && name.length > 2) return name.slice(1, -1);
+  const colon = name.indexOf(':');
+  if (colon < 0) return undefined;
+  const ns = prefixes[name.slice(0, colon)];
+  return ns === undefined ? undefined : ns + name.slice(colon + 1);
 }
 
 let packValidator: ValidateFunction | undefined;
@@ -235,6 +244,27 @@ export async function loadPacks(
     const view = raw.view === undefined ? undefined : inside(raw.view as string, 'view');
     if (view !== undefined && !existsSync(path.join(found.dir, view)))
       problems.push({ file, message: `view: file not found: ${raw.view as string}` });
+    const npmPackages: PackNpmPackage[] = [];
+    const packPrefixes = (ontology.prefixes ?? {}) as Record<string, string>;
+    for (const [j, n] of ((raw.npm_packages ?? []) as Toml[]).entries()) {
+      const classes: string[] = [];
+      for (const c of n.classes as string[]) {
+        const iri = expandClass(c, packPrefixes);
+        if (iri === undefined)
+          problems.push({
+            file,
+            message: `npm_packages[${j}].classes: ${c} is neither <iri> nor a prefixed name with a prefix of the pack's ontology.prefixes`,
+          });
+        else classes.push(iri);
+      }
+      npmPackages.push({
+        name: n.name as string,
+        ...(n.version !== undefined ? { version: n.version as string } : {}),
+        ...(n.types !== undefined ? { types: n.types as string } : {}),
+        ...(n.types_version !== undefined ? { typesVersion: n.types_version as string } : {}),
+        classes,
+      });
+    }
     out.packs.push({
       name: raw.name as string,
       version: raw.version as string,
@@ -245,6 +275,7 @@ export async function loadPacks(
       templates: templates ? rel(templates) : rel('templates'),
       sources: sources.sort(compareCodeUnits),
       ...(view !== undefined ? { view: rel(view), viewFiles: viewFiles(found.dir, view).map(rel) } : {}),
+      ...(npmPackages.length > 0 ? { npmPackages } : {}),
     });
   }
   if (problems.length > 0) throw new InputError(problems);

@@ -38,7 +38,11 @@ export class SqliteConsumedRefreshStore implements ConsumedRefreshStore {
   }
 
   static open(path: string, options: { now?: () => number } = {}): SqliteConsumedRefreshStore {
-    const db = openDatabase(path, { journalMode: 'wal', synchronous: 'full' });
+    const db = openDatabase(path, {
+      journalMode: 'wal',
+      synchronous: 'full',
+      neededBy: 'the refresh-token store (otp:JwtAuth)',
+    });
     try {
       return new SqliteConsumedRefreshStore(db, options.now ?? Date.now);
     } catch (e) {

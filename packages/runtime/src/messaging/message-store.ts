@@ -140,7 +140,11 @@ export class MessageStore {
 
   /** Opens (creating if needed) the store at `path` with WAL and synchronous=full. */
   static open(path: string, options: MessageStoreOptions = {}): MessageStore {
-    const db = openDatabase(path, { journalMode: 'wal', synchronous: 'full' });
+    const db = openDatabase(path, {
+      journalMode: 'wal',
+      synchronous: 'full',
+      neededBy: 'the message store (otp:MessageStore)',
+    });
     try {
       return new MessageStore(db, options);
     } catch (e) {

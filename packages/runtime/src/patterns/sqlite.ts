@@ -1,6 +1,14 @@
-import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { requireOptional } from '../optional-package.js';
+import type { SqliteDatabase } from './sqlite-types.js';
 
-export type SqliteDatabase = Database.Database;
+export type {
+  SqliteDatabase,
+  SqlitePragmaOptions,
+  SqliteRunResult,
+  SqliteStatement,
+  SqliteTransaction,
+} from './sqlite-types.js';
 export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
 export type SynchronousMode = 'off' | 'normal' | 'full' | 'extra';
 
@@ -17,6 +25,11 @@ export interface OpenDatabaseOptions {
    */
   walAutocheckpointPages?: number;
   readonly?: boolean;
+  /**
+   * What this connection serves, e.g. `otp:Ledger "ledger"`: named in the error when better-sqlite3
+   * (an optional peer dependency, loaded on the first open) is not installed.
+   */
+  neededBy?: string;
 }
 
 const JOURNAL_MODES: readonly JournalMode[] = ['wal', 'delete', 'truncate', 'persist', 'memory', 'off'];
@@ -64,7 +77,12 @@ export function openDatabase(path: string, options: OpenDatabaseOptions): Sqlite
     );
   }
 
-  const db = new Database(path, { readonly: options.readonly ?? false, timeout: busyTimeoutMs });
+  const Database = requireOptional<typeof BetterSqlite3>(
+    'better-sqlite3',
+    `openDatabase(${path})${options.neededBy ? ` for ${options.neededBy}` : ''}`,
+  );
+  // Assignment, not a cast: the build fails if better-sqlite3's Database stops matching the runtime's type.
+  const db: SqliteDatabase = new Database(path, { readonly: options.readonly ?? false, timeout: busyTimeoutMs });
   try {
     if (options.readonly) {
       // A read-only connection cannot change the journal mode; it must find the one it was asked for.

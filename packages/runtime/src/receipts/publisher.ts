@@ -1,7 +1,7 @@
 import { backoffDelay, DEFAULT_BACKOFF, validateBackoff, type BackoffOptions } from './backoff.js';
 import { ReceiptError } from './errors.js';
-import type { Statement } from 'better-sqlite3';
 import { GroupCommit } from '../patterns/group-commit.js';
+import type { SqliteStatement } from '../patterns/sqlite-types.js';
 import { openDurableDatabase, type SqliteDatabase } from './sqlite.js';
 import { realTimers, type Timers } from './timers.js';
 import type { Receipt } from './types.js';
@@ -68,7 +68,7 @@ export class ReceiptPublisher {
   private readonly timers: Timers;
   private readonly onDeliveryError: PublisherOptions['onDeliveryError'];
   private readonly commit: GroupCommit;
-  private readonly stmts: Record<'enqueue' | 'head' | 'remove' | 'count', Statement>;
+  private readonly stmts: Record<'enqueue' | 'head' | 'remove' | 'count', SqliteStatement>;
 
   private running = false;
   private inFlight: Promise<void> | null = null;
@@ -97,7 +97,7 @@ export class ReceiptPublisher {
     this.sink = options.sink;
     this.onDeliveryError = options.onDeliveryError;
     this.ownsDb = !options.db;
-    this.db = options.db ?? openDurableDatabase(options.path as string);
+    this.db = options.db ?? openDurableDatabase(options.path as string, 'the receipt publisher outbox (otp:ReceiptLedger)');
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS receipt_outbox (
         seq INTEGER PRIMARY KEY,

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+// Types only: `ws` is an optional peer dependency, loaded by startGateway (no exported declaration names its types).
+import type { RawData, WebSocket, WebSocketServer } from 'ws';
+import { requireOptional } from '../optional-package.js';
 import { TokenBucket } from '../limits/rate-limit.js';
 import { ConnectionInbox } from './inbox.js';
 import type { Protocol, ProtocolMessage } from './protocol.js';
@@ -127,6 +129,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** WebSocket readyState values (WHATWG WebSocket, the values of `ws`'s WebSocket.OPEN etc.). */
+const ReadyState = { OPEN: 1, CLOSING: 2, CLOSED: 3 } as const;
+
 const CONN = Symbol('ggen.connection');
 const HANDSHAKE = Symbol('ggen.handshakeTimer');
 type TaggedSocket = WebSocket & { [CONN]?: Connection };
@@ -161,7 +166,7 @@ class Connection implements GatewayConnection {
       failed: (e) => gw.crashed(this, e),
       pause: () => this.ws.pause(),
       resume: () => {
-        if (this.ws.readyState === WebSocket.OPEN) this.ws.resume();
+        if (this.ws.readyState === ReadyState.OPEN) this.ws.resume();
       },
     });
   }
@@ -172,7 +177,7 @@ class Connection implements GatewayConnection {
   }
 
   get isOpen(): boolean {
-    return !this.closed && this.ws.readyState === WebSocket.OPEN;
+    return !this.closed && this.ws.readyState === ReadyState.OPEN;
   }
 
   send(message: ProtocolMessage): boolean {
@@ -203,7 +208,7 @@ class Connection implements GatewayConnection {
   }
 
   close(code: number = CloseCode.normal, reason = ''): void {
-    if (this.ws.readyState === WebSocket.CLOSED || this.ws.readyState === WebSocket.CLOSING) return;
+    if (this.ws.readyState === ReadyState.CLOSED || this.ws.readyState === ReadyState.CLOSING) return;
     // A socket paused for back-pressure must read again, or the peer's close frame is never seen.
     if (this.ws.isPaused) this.ws.resume();
     try {
@@ -415,7 +420,7 @@ class GatewayImpl implements Gateway {
 
   frame(c: Connection, data: RawData, isBinary: boolean): void {
     try {
-      if (c.closed || c.ws.readyState !== WebSocket.OPEN) return;
+      if (c.closed || c.ws.readyState !== ReadyState.OPEN) return;
       c.alive = true;
       if (!c.rate.take()) {
         c.close(CloseCode.policyViolation, 'message rate exceeded');
@@ -607,6 +612,12 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     return Promise.reject(new Error(`startGateway: port must be an integer in 0..65535, got ${options.port}`));
   }
   const handshakeMs = options.handshakeTimeoutMs ?? DEFAULT_GATEWAY_LIMITS.handshakeTimeoutMs;
+  let ws: typeof import('ws');
+  try {
+    ws = requireOptional<typeof import('ws')>('ws', 'startGateway (otp:WebSocketGateway)');
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
   return new Promise<Gateway>((resolve, reject) => {
     // Our own HTTP server, so a client that connects and never completes the upgrade (or sends
     // its headers a byte at a time) is cut off after handshakeTimeoutMs, not Node's 60-90 s.
@@ -627,7 +638,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       if (sock[HANDSHAKE] !== undefined) clearTimeout(sock[HANDSHAKE]);
     });
     http.on('clientError', (_e, socket) => socket.destroy());
-    const wss = new WebSocketServer({
+    const wss = new ws.WebSocketServer({
       server: http,
       maxPayload: maxFrame,
       ...(options.path !== undefined ? { path: options.path } : {}),
