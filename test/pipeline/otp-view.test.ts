@@ -156,7 +156,8 @@ describe('otp view: server', () => {
     expect(v.classes).toEqual(['CircuitBreaker', 'ConnectionPool', 'RoutingTable', 'MetricsRegistry', 'Teleporter']);
     expect(v.runtimeClasses).toContain('MetricsCollector');
     expect(v.bound).toEqual(['JwtAuth']);
-    expect(v.typeImports).toEqual(['CallKind', 'JsonValue']);
+    // What the table's delegate calls cast to: JSON and records go `as never`, so they import nothing.
+    expect(v.typeImports).toEqual(['CallKind']);
     expect(v.enumImports).toEqual(['CallKind']);
     expect(v.needsDataDir).toBe(true);
     expect(v.needsPool).toBe(false);
@@ -174,6 +175,8 @@ describe('otp view: server', () => {
     expect(bare.delegates).toBe(true);
     const state = serverView({ ...data, ops: [op('get', { delegate_handle: 'state' })] }, server).server;
     expect(state.delegates).toBe(false);
+    expect(v.hasParams).toBe(true); // its table has guards: paramGuard
+    expect(serverView({ ...data, params: [] }, server).server.hasParams).toBe(false);
   });
 
   it('names the rows behind each view object, so the banner finds their spec files', () => {

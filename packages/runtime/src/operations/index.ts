@@ -1,0 +1,2 @@
+export { paramGuard, type ParamGuard, type ParamType, type ParamConstraints } from './param-guard.js';
+export { OperationTable, type Operation, type Gate } from './operation-table.js';
