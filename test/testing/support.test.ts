@@ -21,7 +21,9 @@ import {
   refusalCases,
   refusalCode,
   restartedBy,
+  restartsAfterKill,
   sampleMatching,
+  startedChildren,
   validFrame,
   validSample,
   waitForRemoval,
@@ -221,6 +223,47 @@ describe('supervision helpers on a running supervisor', () => {
     await expect(waitForRestart(sup, 't', old, 1, 20)).rejects.toThrow(/t was not restarted/);
     await waitForRemoval(sup, old);
     expect(await childPids(sup)).toEqual(new Map());
+  });
+
+  it('startedChildren lists the children in start order with their spec, as the spec declares them', async () => {
+    const trace = new Trace();
+    const sup = unwrapStart(
+      await Supervisor.start({ strategy: 'one_for_one', intensity: 5, period: 60 }, [
+        trace.spec('a'),
+        trace.spec('b', { restart: 'transient', shutdown: 'brutal_kill' }),
+      ]),
+    );
+    expect(await startedChildren(sup)).toEqual([
+      { id: 'a', restart: 'permanent', shutdown: 5000, type: 'worker' },
+      { id: 'b', restart: 'transient', shutdown: 'brutal_kill', type: 'worker' },
+    ]);
+  });
+
+  it('restartsAfterKill says which children run under a new pid once the victim is back', async () => {
+    for (const [strategy, victim, restarted] of [
+      ['one_for_one', 1, [false, true, false]],
+      ['rest_for_one', 1, [false, true, true]],
+      ['one_for_all', 2, [true, true, true]],
+    ] as const) {
+      resetRuntime();
+      const trace = new Trace();
+      const sup = unwrapStart(
+        await Supervisor.start({ strategy, intensity: 5, period: 60 }, [
+          trace.spec('a'),
+          trace.spec('b'),
+          trace.spec('c'),
+        ]),
+      );
+      expect(await restartsAfterKill(sup, ['a', 'b', 'c'], victim)).toEqual(restarted);
+    }
+  });
+
+  it('restartsAfterKill fails for a child that is not running', async () => {
+    const trace = new Trace();
+    const sup = unwrapStart(
+      await Supervisor.start({ strategy: 'one_for_one', intensity: 5, period: 60 }, [trace.spec('a')]),
+    );
+    await expect(restartsAfterKill(sup, ['a', 'nope'], 1)).rejects.toThrow(/nope is not running/);
   });
 });
 
