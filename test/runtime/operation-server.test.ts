@@ -13,6 +13,11 @@ import {
   paramGuard,
   resetRuntime,
   stop,
+  startDeclaredSupervisor,
+  startDynamicChild,
+  Supervisor,
+  whereis,
+  type Pid,
   type NoReplyResult,
 } from '../../packages/runtime/src/index.js';
 import { ok, waitFor } from './helpers.js';
@@ -110,5 +115,51 @@ describe('ServerClient', () => {
       message: 'keeper.last: empty: empty',
     });
     await expect(new ServerClient('keeper', ERRORS).call('put', ['x'], 1000)).rejects.toMatchObject({ code: 'badarg' }); // a cast, called
+  });
+});
+
+describe('startDeclaredSupervisor and startDynamicChild', () => {
+  const declared = { strategy: 'simple_one_for_one', intensity: 3, periodMs: 2000, autoShutdown: 'never' } as const;
+  const worker = (key: string) => GenServer.start(KeeperServer, { name: key });
+  const spec = [{ id: 'keeper', start: worker, restart: 'temporary' as const }];
+
+  it('starts a dynamic child per call, with the instance key as its start argument', async () => {
+    ok(await startDeclaredSupervisor('keepers', declared, spec));
+    const pid = await startDynamicChild('keepers', 'keeper', ['k1']);
+    expect(isProcessAlive(pid)).toBe(true);
+    expect(events).toEqual(['open k1']);
+  });
+
+  it('registers the supervisor under its name, with the limits over the declared intensity', async () => {
+    const oneForOne = { ...declared, strategy: 'one_for_one' } as const;
+    const permanent = [{ id: 'keeper', start: () => worker('k'), restart: 'permanent' as const }];
+    for (const [limits, survives] of [
+      [{}, true],
+      [{ intensity: 0 }, false],
+    ] as const) {
+      resetRuntime();
+      const sup = ok(await startDeclaredSupervisor('keepers', oneForOne, permanent, limits));
+      expect(whereis('keepers')).toBe(sup);
+      const [child] = await Supervisor.whichChildren(sup);
+      exit(child!.pid as Pid, 'kill');
+      await waitFor(() => !isProcessAlive(sup) || events.length === 2, 'a restart or the supervisor giving up');
+      await new Promise((r) => setTimeout(r, 5));
+      expect(isProcessAlive(sup)).toBe(survives);
+      events = [];
+    }
+  });
+
+  it('rejects naming the supervisor, the child and its key when the child does not start', async () => {
+    ok(
+      await startDeclaredSupervisor('keepers', declared, [
+        { id: 'keeper', start: () => Promise.resolve({ error: 'no_disk' }) },
+      ]),
+    );
+    await expect(startDynamicChild('keepers', 'keeper', ['k1'])).rejects.toThrow(
+      'keepers: could not start keeper for k1: "no_disk"',
+    );
+    await expect(startDynamicChild('keepers', 'keeper', [])).rejects.toThrow(
+      /^keepers: could not start keeper: "no_disk"$/,
+    );
   });
 });

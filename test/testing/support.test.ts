@@ -24,6 +24,7 @@ import {
   restartsAfterKill,
   sampleMatching,
   startedChildren,
+  supervisorCases,
   validFrame,
   validSample,
   waitForRemoval,
@@ -264,6 +265,56 @@ describe('supervision helpers on a running supervisor', () => {
       await Supervisor.start({ strategy: 'one_for_one', intensity: 5, period: 60 }, [trace.spec('a')]),
     );
     await expect(restartsAfterKill(sup, ['a', 'nope'], 1)).rejects.toThrow(/nope is not running/);
+  });
+});
+
+describe('supervisorCases', () => {
+  beforeEach(() => resetRuntime());
+  afterEach(() => resetRuntime());
+
+  const flags = { strategy: 'rest_for_one', intensity: 5, periodMs: 60000, autoShutdown: 'never' } as const;
+  const child = (id: string) => ({ id, restart: 'permanent', shutdown: 5000, type: 'worker' });
+  const start = async (strategy: 'rest_for_one' | 'one_for_one') => {
+    const trace = new Trace();
+    return unwrapStart(
+      await Supervisor.start({ strategy, intensity: 5, period: 60 }, [
+        trace.spec('a'),
+        trace.spec('b'),
+        trace.spec('c'),
+      ]),
+    );
+  };
+  const run = async (cases: ReturnType<typeof supervisorCases>) => {
+    const failed: string[] = [];
+    for (const [name, check] of cases)
+      try {
+        await check();
+      } catch {
+        failed.push(name);
+      }
+    return failed;
+  };
+
+  it('passes a tree that is as declared, with one case per check', async () => {
+    const sup = await start('rest_for_one');
+    const cases = supervisorCases(sup, flags, { ...flags, children: ['a', 'b', 'c'].map(child) });
+    expect(cases.map(([name]) => name)).toEqual([
+      'is rest_for_one, at most 5 restarts in 60000 ms',
+      'starts its children in the declared order with the declared specs',
+      'restarts per rest_for_one when the first child dies',
+      'restarts per rest_for_one when the last child dies',
+    ]);
+    expect(await run(cases)).toEqual([]);
+  });
+
+  it('fails the case that a wrong flag, order or strategy breaks', async () => {
+    const sup = await start('one_for_one'); // but declared rest_for_one: killing the first restarts only it
+    const cases = supervisorCases(sup, { ...flags, intensity: 6 }, { ...flags, children: ['a', 'c', 'b'].map(child) });
+    expect(await run(cases)).toEqual([
+      'is rest_for_one, at most 5 restarts in 60000 ms',
+      'starts its children in the declared order with the declared specs',
+      'restarts per rest_for_one when the first child dies',
+    ]);
   });
 });
 

@@ -23,6 +23,7 @@ export {
   type RestartStrategy,
   type DeclaredChild,
 } from './supervision.js';
+export { supervisorCases, type DeclaredTree, type DynamicStart, type SupervisorCase } from './supervisor-cases.js';
 export { machineStarter, type StartIn } from './machine.js';
 export {
   wireSample,
