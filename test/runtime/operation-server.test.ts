@@ -40,8 +40,20 @@ class Store {
 
 const OPERATIONS = new OperationTable<KeeperServer>(
   {
-    put: { cast: true, params: [[paramGuard('string'), 'badarg']], run: (s, [x]) => s.store.items.push(x as string) },
-    last: { run: (s) => s.store.items.at(-1), onMissing: 'empty', reply: 'value' },
+    put: {
+      cast: true,
+      params: [[paramGuard('string'), 'badarg']],
+      run([x]: [string]) {
+        this.store.items.push(x);
+      },
+    },
+    last: {
+      run() {
+        return this.store.items.at(-1);
+      },
+      onMissing: 'empty',
+      reply: 'value',
+    },
   },
   FAIL,
   ['store'],

@@ -68,7 +68,16 @@ let server: Server;
 
 /** Starts a server with the table, and captures its instance through an operation of its own. */
 async function serve(ops: Record<string, Operation<Server>>): Promise<Pid> {
-  const pid = ok(await GenServer.start(Server, { ...ops, $self: { run: (s: Server) => void (server = s) } }));
+  const pid = ok(
+    await GenServer.start(Server, {
+      ...ops,
+      $self: {
+        run(this: Server) {
+          server = this;
+        },
+      },
+    }),
+  );
   await GenServer.call(pid, ['$self']);
   return pid;
 }
@@ -84,7 +93,7 @@ describe('OperationTable: checks, in order', () => {
           [name, 'bad_name'],
           [paramGuard('integer'), 'badarg'],
         ],
-        run: (_s, a) => calls.push([...a]),
+        run: (a) => calls.push([...a]),
         ...hooks,
       },
     });
@@ -211,7 +220,12 @@ describe('OperationTable: dispatch', () => {
   it('answers $ping, lends only the listed instances, and refuses anything else as badarg', async () => {
     const pid = await serve({
       run: { run: () => 'ran', reply: 'value' },
-      tell: { cast: true, run: (s) => s.log.push('told') },
+      tell: {
+        cast: true,
+        run() {
+          this.log.push('told');
+        },
+      },
     });
     expect(await GenServer.call(pid, ['$ping'])).toBe('pong');
     expect(await GenServer.call(pid, ['$handle', 'store'])).toEqual({ kind: 'store' });
@@ -233,7 +247,7 @@ describe('OperationTable: dispatch', () => {
     const ran: string[] = [];
     const pid = await serve({
       a: { run: () => ran.push('a') },
-      b: { cast: true, params: [[name, 'bad_name']], run: (_s, [x]) => ran.push(`b:${String(x)}`) },
+      b: { cast: true, params: [[name, 'bad_name']], run: ([x]) => ran.push(`b:${String(x)}`) },
     });
     for (const msg of [['a'], ['b', 'x'], ['b', ''], ['nope'], ['toString']]) GenServer.cast(pid, msg);
     await waitFor(() => ran.length > 0);

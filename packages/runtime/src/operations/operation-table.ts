@@ -35,8 +35,11 @@ export interface Operation<S> {
   invalid?(server: S): void;
   /** Circuit breakers, asked after the arguments passed. */
   allow?: readonly Gate<S>[];
-  /** The delegate, given the checked arguments; it may return a promise. */
-  run(server: S, args: readonly unknown[]): unknown;
+  /**
+   * The delegate, called on the server with the checked arguments; it may return a promise. A
+   * method, so a table may name the arguments as the tuple of their declared types.
+   */
+  run(this: S, args: readonly unknown[]): unknown;
   /** Codes a thrown error may carry to be replied rather than crash the server. */
   declared?: readonly string[];
   /** The code replied when the delegate's value is undefined or null (otp:onMissing). */
@@ -108,7 +111,7 @@ export class OperationTable<S extends object> {
     for (const g of op.allow ?? []) if (!g.pass(s)) return this.refuse(g, s, from);
     let r: unknown;
     try {
-      r = op.run(s, args);
+      r = op.run.call(s, args);
     } catch (err) {
       this.failed(op, s, pid, from, err, false);
       return;
