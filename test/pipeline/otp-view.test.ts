@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clientView } from '../../packs/otp/view/client.js';
 import { views } from '../../packs/otp/view/index.js';
 import { serverView } from '../../packs/otp/view/server.js';
+import { supervisorView } from '../../packs/otp/view/supervisor.js';
 import { typesView } from '../../packs/otp/view/types.js';
 import { rowsBehind, VIEW_ROWS } from '../../src/pipeline/emit/views.js';
 
@@ -156,7 +157,8 @@ describe('otp view: server', () => {
     expect(v.classes).toEqual(['CircuitBreaker', 'ConnectionPool', 'RoutingTable', 'MetricsRegistry', 'Teleporter']);
     expect(v.runtimeClasses).toContain('MetricsCollector');
     expect(v.bound).toEqual(['JwtAuth']);
-    expect(v.typeImports).toEqual(['CallKind', 'JsonValue']);
+    // What the table's delegate calls cast to: JSON and records go `as never`, so they import nothing.
+    expect(v.typeImports).toEqual(['CallKind']);
     expect(v.enumImports).toEqual(['CallKind']);
     expect(v.needsDataDir).toBe(true);
     expect(v.needsPool).toBe(false);
@@ -174,6 +176,8 @@ describe('otp view: server', () => {
     expect(bare.delegates).toBe(true);
     const state = serverView({ ...data, ops: [op('get', { delegate_handle: 'state' })] }, server).server;
     expect(state.delegates).toBe(false);
+    expect(v.hasParams).toBe(true); // its table has guards: paramGuard
+    expect(serverView({ ...data, params: [] }, server).server.hasParams).toBe(false);
   });
 
   it('names the rows behind each view object, so the banner finds their spec files', () => {
@@ -258,5 +262,39 @@ describe('otp view: types', () => {
 
   it('offers in AppEnv only what the application uses', () => {
     expect(types).toMatchObject({ hasBatcher: true, hasCluster: false, hasGateway: false, hasMachines: false });
+  });
+});
+
+describe('otp view: supervisor', () => {
+  const sup = { app_name: 'tel', name: 'top', strategy: 'one_for_all' };
+  const kid = (sup_name: string, child_id: string, app_name = 'tel') => ({ app_name, sup_name, child_id });
+  const secret = (app_name: string, value: string, setting = 'secretEnv') => ({ app_name, setting, value });
+  const data = {
+    children: [kid('top', 'a'), kid('other', 'x'), kid('top', 'b'), kid('top', 'z', 'chat')],
+    gateways: [{ app_name: 'chat' }],
+    secrets: [secret('tel', 'KEY'), secret('tel', 'PORT', 'portEnv'), secret('chat', 'JWT'), secret('tel', 'KEY')],
+  };
+
+  it("keeps this supervisor's children in start order, and no other's", () => {
+    const v = supervisorView(data, sup).sup;
+    expect(v.children.map((c) => c.child_id)).toEqual(['a', 'b']);
+    expect([v.name, v.app, v.dynamic]).toEqual(['top', 'tel', false]);
+    expect(supervisorView(data, { ...sup, strategy: 'simple_one_for_one' }).sup.dynamic).toBe(true);
+    expect(supervisorView(data, { ...sup, name: 'none' }).sup.children).toEqual([]);
+  });
+
+  it("names its application's secret variables once each, and whether the application has a gateway", () => {
+    const v = supervisorView(data, sup).sup;
+    expect(v.secretEnv).toEqual(['KEY']);
+    expect(v.hasGateway).toBe(false);
+    const chat = supervisorView(data, { ...sup, app_name: 'chat' }).sup;
+    expect([chat.secretEnv, chat.hasGateway, chat.children.length]).toEqual([['JWT'], true, 1]);
+    expect(supervisorView({}, sup).sup).toMatchObject({ children: [], secretEnv: [], hasGateway: false });
+  });
+
+  it('is the view of both supervisor templates, and needs its for_each row', () => {
+    expect(views['otp/supervisor.ts.njk']).toBe(supervisorView);
+    expect(views['otp/supervisor.test.ts.njk']).toBe(supervisorView);
+    expect(() => supervisorView(data, undefined)).toThrow(/for_each: sups/);
   });
 });

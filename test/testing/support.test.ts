@@ -21,7 +21,10 @@ import {
   refusalCases,
   refusalCode,
   restartedBy,
+  restartsAfterKill,
   sampleMatching,
+  startedChildren,
+  supervisorCases,
   validFrame,
   validSample,
   waitForRemoval,
@@ -221,6 +224,97 @@ describe('supervision helpers on a running supervisor', () => {
     await expect(waitForRestart(sup, 't', old, 1, 20)).rejects.toThrow(/t was not restarted/);
     await waitForRemoval(sup, old);
     expect(await childPids(sup)).toEqual(new Map());
+  });
+
+  it('startedChildren lists the children in start order with their spec, as the spec declares them', async () => {
+    const trace = new Trace();
+    const sup = unwrapStart(
+      await Supervisor.start({ strategy: 'one_for_one', intensity: 5, period: 60 }, [
+        trace.spec('a'),
+        trace.spec('b', { restart: 'transient', shutdown: 'brutal_kill' }),
+      ]),
+    );
+    expect(await startedChildren(sup)).toEqual([
+      { id: 'a', restart: 'permanent', shutdown: 5000, type: 'worker' },
+      { id: 'b', restart: 'transient', shutdown: 'brutal_kill', type: 'worker' },
+    ]);
+  });
+
+  it('restartsAfterKill says which children run under a new pid once the victim is back', async () => {
+    for (const [strategy, victim, restarted] of [
+      ['one_for_one', 1, [false, true, false]],
+      ['rest_for_one', 1, [false, true, true]],
+      ['one_for_all', 2, [true, true, true]],
+    ] as const) {
+      resetRuntime();
+      const trace = new Trace();
+      const sup = unwrapStart(
+        await Supervisor.start({ strategy, intensity: 5, period: 60 }, [
+          trace.spec('a'),
+          trace.spec('b'),
+          trace.spec('c'),
+        ]),
+      );
+      expect(await restartsAfterKill(sup, ['a', 'b', 'c'], victim)).toEqual(restarted);
+    }
+  });
+
+  it('restartsAfterKill fails for a child that is not running', async () => {
+    const trace = new Trace();
+    const sup = unwrapStart(
+      await Supervisor.start({ strategy: 'one_for_one', intensity: 5, period: 60 }, [trace.spec('a')]),
+    );
+    await expect(restartsAfterKill(sup, ['a', 'nope'], 1)).rejects.toThrow(/nope is not running/);
+  });
+});
+
+describe('supervisorCases', () => {
+  beforeEach(() => resetRuntime());
+  afterEach(() => resetRuntime());
+
+  const flags = { strategy: 'rest_for_one', intensity: 5, periodMs: 60000, autoShutdown: 'never' } as const;
+  const child = (id: string) => ({ id, restart: 'permanent', shutdown: 5000, type: 'worker' });
+  const start = async (strategy: 'rest_for_one' | 'one_for_one') => {
+    const trace = new Trace();
+    return unwrapStart(
+      await Supervisor.start({ strategy, intensity: 5, period: 60 }, [
+        trace.spec('a'),
+        trace.spec('b'),
+        trace.spec('c'),
+      ]),
+    );
+  };
+  const run = async (cases: ReturnType<typeof supervisorCases>) => {
+    const failed: string[] = [];
+    for (const [name, check] of cases)
+      try {
+        await check();
+      } catch {
+        failed.push(name);
+      }
+    return failed;
+  };
+
+  it('passes a tree that is as declared, with one case per check', async () => {
+    const sup = await start('rest_for_one');
+    const cases = supervisorCases(sup, flags, { ...flags, children: ['a', 'b', 'c'].map(child) });
+    expect(cases.map(([name]) => name)).toEqual([
+      'is rest_for_one, at most 5 restarts in 60000 ms',
+      'starts its children in the declared order with the declared specs',
+      'restarts per rest_for_one when the first child dies',
+      'restarts per rest_for_one when the last child dies',
+    ]);
+    expect(await run(cases)).toEqual([]);
+  });
+
+  it('fails the case that a wrong flag, order or strategy breaks', async () => {
+    const sup = await start('one_for_one'); // but declared rest_for_one: killing the first restarts only it
+    const cases = supervisorCases(sup, { ...flags, intensity: 6 }, { ...flags, children: ['a', 'c', 'b'].map(child) });
+    expect(await run(cases)).toEqual([
+      'is rest_for_one, at most 5 restarts in 60000 ms',
+      'starts its children in the declared order with the declared specs',
+      'restarts per rest_for_one when the first child dies',
+    ]);
   });
 });
 

@@ -122,6 +122,8 @@ export interface ServerView {
   usesEnv: boolean;
   /** Some operation delegates to a pattern (so it has a Failed handler: declaredFailure, exit). */
   delegates: boolean;
+  /** Some operation takes parameters (so its table entry has guards: paramGuard). */
+  hasParams: boolean;
   /** release() must run once only: some instance closes asynchronously. */
   releaseOnce: boolean;
   /** The server's pattern rows and setting rows as the query gave them (for _otp/chat-bindings.njk). */
@@ -257,8 +259,9 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
   const bound = unique(patterns.filter((p) => p.kind === 'bound').map((p) => p.pattern_class));
   const typeImports = unique(
     params.flatMap((p) => {
+      // The types the table's delegate calls cast checked arguments to; records and JSON go `as never`.
       const t = String(p.ts_type).replace('[]', '');
-      return p.type_kind !== 'primitive' || t === 'JsonValue' ? [t] : [];
+      return p.type_kind !== 'primitive' && p.type_kind !== 'record' && t !== 'JsonValue' ? [t] : [];
     }),
   ).sort(byName);
   const enumImports = unique(params.filter((p) => p.type_kind === 'enum').map((p) => String(p.type_name))).sort(byName);
@@ -283,6 +286,7 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
       enumImports,
       usesEnv: patterns.some((p) => p.init !== null && USES_ENV.has(p.init)),
       delegates: operations.some((o) => o.delegate_handle !== 'state'),
+      hasParams: operations.some((o) => o.params.length > 0),
       releaseOnce: patterns.some((p) => p.kind === 'bound' || p.release === 'awaitStop' || p.pattern_class === 'ReceiptLedger'),
       patternRows,
       settingRows,

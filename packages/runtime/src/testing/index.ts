@@ -13,7 +13,17 @@ export {
 export { refusalCode, type CodedErrorClass } from './refusal.js';
 export { sampleMatching, validSample, badValues, refusalCases, type SpecParam, type RefusalCase } from './params.js';
 export { appFixture, TEST_ONLY_SECRET, type AppFixture, type Stoppable } from './app-fixture.js';
-export { childPids, waitForRestart, waitForRemoval, restartedBy, type RestartStrategy } from './supervision.js';
+export {
+  childPids,
+  waitForRestart,
+  waitForRemoval,
+  restartedBy,
+  startedChildren,
+  restartsAfterKill,
+  type RestartStrategy,
+  type DeclaredChild,
+} from './supervision.js';
+export { supervisorCases, type DeclaredTree, type DynamicStart, type SupervisorCase } from './supervisor-cases.js';
 export { machineStarter, type StartIn } from './machine.js';
 export {
   wireSample,

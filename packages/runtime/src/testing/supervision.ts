@@ -1,4 +1,4 @@
-import { Pid, isProcessAlive, type ServerRef } from '../process.js';
+import { Pid, exit, isProcessAlive, type ServerRef } from '../process.js';
 import { Supervisor } from '../supervisor.js';
 
 export type RestartStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one' | 'simple_one_for_one';
@@ -43,4 +43,42 @@ export async function waitForRemoval(sup: ServerRef, pid: Pid, attempts = 1000):
  */
 export function restartedBy(strategy: RestartStrategy, victim: number, index: number): boolean {
   return strategy === 'one_for_all' || index === victim || (strategy === 'rest_for_one' && index > victim);
+}
+
+/** A child as a supervision test compares it with the spec: its child spec's id, restart, shutdown and type. */
+export interface DeclaredChild {
+  id: unknown;
+  restart: unknown;
+  shutdown: unknown;
+  type: unknown;
+}
+
+/**
+ * The running children of `sup` in start order (whichChildren lists the newest first, as OTP
+ * does), each as its child spec's id, restart, shutdown and type; a child without a spec as its id alone.
+ */
+export async function startedChildren(sup: ServerRef): Promise<(DeclaredChild | { id: unknown })[]> {
+  const out: (DeclaredChild | { id: unknown })[] = [];
+  for (const c of (await Supervisor.whichChildren(sup)).reverse()) {
+    const spec = await Supervisor.getChildspec(sup, c.id);
+    out.push(
+      'ok' in spec
+        ? { id: spec.ok.id, restart: spec.ok.restart, shutdown: spec.ok.shutdown, type: spec.ok.type }
+        : { id: c.id },
+    );
+  }
+  return out;
+}
+
+/**
+ * Kills child `ids[victim]` of `sup`, waits until it runs again with all `ids` alive, and says for
+ * each child (in the order of `ids`) whether it now runs under a new pid.
+ */
+export async function restartsAfterKill(sup: ServerRef, ids: readonly unknown[], victim: number): Promise<boolean[]> {
+  const before = await childPids(sup);
+  const old = before.get(ids[victim]);
+  if (old === undefined) throw new Error(`${String(ids[victim])} is not running`);
+  exit(old, 'kill');
+  const after = await waitForRestart(sup, ids[victim], old, ids.length);
+  return ids.map((id) => after.get(id) !== before.get(id));
 }

@@ -1,0 +1,43 @@
+/**
+ * What a generated client does for each operation: send [operation, ...arguments] to the
+ * registered server and resolve with its reply. A declared error's Failure rejects with
+ * OperationError (its `code` and the spec's message); a server that is down, dies mid-call or
+ * times out rejects with UnavailableError. The generated module holds one typed function per
+ * operation that calls this.
+ */
+import { call, cast } from '../gen.js';
+import { settle, unavailable } from '../operation-errors.js';
+
+type Handlers = readonly [settle: (reply: unknown) => unknown, unavailable: (err: unknown) => never];
+
+export class ServerClient {
+  /** Each operation's reply and rejection handlers, made on its first call. */
+  private readonly handlers = new Map<string, Handlers>();
+
+  constructor(
+    /** The name the server registers under. */
+    readonly server: string,
+    /** The application's error table (code -> message), for OperationError's message. */
+    private readonly errors: Readonly<Record<string, string>> = {},
+  ) {}
+
+  /** Calls `operation` with `args`; resolves its reply, rejects as the module comment says. */
+  call<T>(operation: string, args: readonly unknown[], timeoutMs: number): Promise<T> {
+    let h = this.handlers.get(operation);
+    if (h === undefined) {
+      h = [settle(this.server, operation, this.errors), unavailable(this.server, operation)];
+      this.handlers.set(operation, h);
+    }
+    return call(this.server, [operation, ...args], timeoutMs).then(h[0], h[1]) as Promise<T>;
+  }
+
+  /** Casts `operation` with `args`: fire-and-forget, no reply and no error. */
+  cast(operation: string, args: readonly unknown[]): void {
+    cast(this.server, [operation, ...args]);
+  }
+
+  /** Resolves 'pong' once the server answers calls (health checks, chaos recovery). */
+  ping(timeoutMs = 5000): Promise<'pong'> {
+    return this.call<'pong'>('$ping', [], timeoutMs);
+  }
+}
