@@ -2,41 +2,12 @@
 // plain SHA-256 passed verifyChain; a balance edited in the database file went unnoticed at
 // open; verifyTransaction said "valid" for a balance that did not follow from the entries before it.
 import { createHash, createHmac } from 'node:crypto';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Ledger, LedgerError, type LedgerConfig } from '../../packages/runtime/src/patterns/ledger.js';
-import { tempDir } from './tmp.js';
+import { describe, expect, it } from 'vitest';
+import { LedgerError, type AuditRow, type LedgerConfig } from '../../packages/runtime/src/patterns/ledger.js';
+import { ledgerFixture } from './ledger-fixture.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-const ACCOUNTS = [
-  { id: 'ACC-001', openingBalance: 10_000 },
-  { id: 'ACC-002', openingBalance: 500 },
-];
-
-function freshPath(): string {
-  const t = tempDir('ledger-forgery');
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'ledger.db');
-}
-
-async function open(path: string, overrides: Partial<LedgerConfig> = {}): Promise<Ledger> {
-  let t = 1_700_000_000_000;
-  const ledger = await Ledger.open({
-    database: path,
-    currency: 'USD',
-    accounts: ACCOUNTS,
-    floor: 0,
-    now: () => t++,
-    ...overrides,
-  });
-  cleanups.push(() => ledger.close());
-  return ledger;
-}
+const { freshPath, open } = ledgerFixture('ledger-forgery');
 
 async function populated(overrides: Partial<LedgerConfig> = {}) {
   const path = freshPath();
@@ -47,26 +18,13 @@ async function populated(overrides: Partial<LedgerConfig> = {}) {
   return { path, ledger };
 }
 
-interface Row {
-  seq: number;
-  kind: string;
-  txn_id: string | null;
-  account: string;
-  amount: number;
-  balance_after: number;
-  reason: string | null;
-  at: number;
-  prev_hash: string;
-  hash: string;
-}
-
 /** Rewrites T1 to 1 cent and re-hashes the whole chain with `hash`, keeping every derived table consistent. */
 function rewrite(path: string, hash: (prev: string, canonical: string) => string): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
       db.prepare("UPDATE ledger_audit SET amount = 1 WHERE txn_id = 'T1'").run();
-      const rows = db.prepare('SELECT * FROM ledger_audit ORDER BY seq').all() as Row[];
+      const rows = db.prepare('SELECT * FROM ledger_audit ORDER BY seq').all() as AuditRow[];
       const running = new Map<string, number>();
       let prev = '0'.repeat(64);
       for (const r of rows) {
@@ -149,7 +107,7 @@ describe('Ledger audit chain under forgery (issue #14, finding 9)', () => {
     const { path, ledger } = await populated({ auditKey: key });
     // Even a forger holding the key (or a bug) cannot get an inconsistent balance past verifyTransaction.
     const db = new Database(path);
-    const rows = db.prepare('SELECT * FROM ledger_audit ORDER BY seq').all() as Row[];
+    const rows = db.prepare('SELECT * FROM ledger_audit ORDER BY seq').all() as AuditRow[];
     let prev = '0'.repeat(64);
     for (const r of rows) {
       const after = r.txn_id === 'T2' ? r.balance_after + 150 : r.balance_after;

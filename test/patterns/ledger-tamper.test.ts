@@ -6,58 +6,15 @@
  */
 import { createHmac } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { Ledger, LedgerError, type LedgerConfig } from '../../packages/runtime/src/patterns/ledger.js';
-import { tempDir } from './tmp.js';
+import { describe, expect, it } from 'vitest';
+import { LedgerError, type AuditRow, type LedgerConfig } from '../../packages/runtime/src/patterns/ledger.js';
+import { ledgerFixture } from './ledger-fixture.js';
 
 const KEY = 'the-service-key-0123456789abcdef';
 const GENESIS = '0'.repeat(64);
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-const ACCOUNTS = [
-  { id: 'ACC-001', openingBalance: 10_000 },
-  { id: 'ACC-002', openingBalance: 500 },
-];
-
-interface Row {
-  seq: number;
-  kind: string;
-  txn_id: string | null;
-  account: string;
-  amount: number;
-  balance_after: number;
-  reason: string | null;
-  at: number;
-  prev_hash: string;
-  hash: string;
-}
-
-function freshPath(): string {
-  const t = tempDir('ledger-tamper');
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'ledger.db');
-}
-
-async function open(path: string, overrides: Partial<LedgerConfig> = {}): Promise<Ledger> {
-  let t = 1_700_000_000_000;
-  const ledger = await Ledger.open({
-    database: path,
-    currency: 'USD',
-    accounts: ACCOUNTS,
-    floor: 0,
-    auditKey: KEY,
-    now: () => t++,
-    ...overrides,
-  });
-  cleanups.push(() => ledger.close());
-  return ledger;
-}
+const { freshPath, open } = ledgerFixture('ledger-tamper', { auditKey: KEY });
 
 /**
  * seq 1 open ACC-001 10000, 2 open ACC-002 500, 3 charge T1 ACC-001 100 (9900),
@@ -83,7 +40,7 @@ function sql(path: string, ...statements: string[]): void {
   }
 }
 
-const hmac = (prev: string, r: Row): string =>
+const hmac = (prev: string, r: AuditRow): string =>
   createHmac('sha256', KEY)
     .update(prev)
     .update('\n')
@@ -95,11 +52,11 @@ const hmac = (prev: string, r: Row): string =>
  * every row is re-linked to the one before it and re-hashed, except the rows whose prev_hash is
  * named in `brokenLinks` (seq -> prev_hash), which keep that link and get a hash matching it.
  */
-function forge(path: string, edit: (rows: Row[]) => Row[], brokenLinks: Record<number, string> = {}): void {
+function forge(path: string, edit: (rows: AuditRow[]) => AuditRow[], brokenLinks: Record<number, string> = {}): void {
   const db = new Database(path);
   try {
     db.transaction(() => {
-      const rows = edit(db.prepare('SELECT * FROM ledger_audit ORDER BY seq').all() as Row[]);
+      const rows = edit(db.prepare('SELECT * FROM ledger_audit ORDER BY seq').all() as AuditRow[]);
       db.prepare('DELETE FROM ledger_audit').run();
       const insert = db.prepare(
         'INSERT INTO ledger_audit (seq, kind, txn_id, account, amount, balance_after, reason, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -117,7 +74,7 @@ function forge(path: string, edit: (rows: Row[]) => Row[], brokenLinks: Record<n
   }
 }
 
-const bySeq = (seq: number, change: Partial<Row>) => (rows: Row[]) =>
+const bySeq = (seq: number, change: Partial<AuditRow>) => (rows: AuditRow[]) =>
   rows.map((r) => (r.seq === seq ? { ...r, ...change } : r));
 
 async function openError(path: string, overrides: Partial<LedgerConfig> = {}): Promise<LedgerError> {

@@ -1,39 +1,13 @@
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConnectionPool } from '../../packages/runtime/src/patterns/connection-pool.js';
 import { Ledger, LedgerError, type LedgerConfig } from '../../packages/runtime/src/patterns/ledger.js';
-import { tempDir } from './tmp.js';
+import { ACCOUNTS, ledgerFixture } from './ledger-fixture.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
-
-function freshPath(): string {
-  const t = tempDir('ledger');
-  cleanups.push(t.cleanup);
-  return join(t.dir, 'ledger.db');
-}
-
-const ACCOUNTS = [
-  { id: 'ACC-001', openingBalance: 10_000 },
-  { id: 'ACC-002', openingBalance: 500 },
-];
-
-async function open(overrides: Partial<LedgerConfig> = {}, path = freshPath()): Promise<Ledger> {
-  let t = 1_700_000_000_000;
-  const ledger = await Ledger.open({
-    database: path,
-    currency: 'USD',
-    accounts: ACCOUNTS,
-    floor: 0,
-    now: () => t++,
-    ...overrides,
-  });
-  cleanups.push(() => ledger.close());
-  return ledger;
-}
+const fixture = ledgerFixture('ledger');
+const { freshPath, defer } = fixture;
+const open = (overrides: Partial<LedgerConfig> = {}, path = freshPath()): Promise<Ledger> =>
+  fixture.open(path, overrides);
 
 async function code(p: Promise<unknown>): Promise<string> {
   try {
@@ -47,7 +21,7 @@ async function code(p: Promise<unknown>): Promise<string> {
 
 function raw(path: string): Database.Database {
   const db = new Database(path);
-  cleanups.push(() => db.close());
+  defer(() => db.close());
   return db;
 }
 
@@ -249,7 +223,7 @@ describe('Ledger', () => {
   it('works on a connection borrowed from a pool, returns it on close, and refuses a non-durable pool', async () => {
     const path = freshPath();
     const pool = new ConnectionPool({ path, size: 2, acquireTimeoutMs: 100, journalMode: 'wal', synchronous: 'full' });
-    cleanups.push(() => pool.close());
+    defer(() => pool.close());
     const ledger = await Ledger.open({ database: pool, currency: 'USD', accounts: ACCOUNTS });
     expect(pool.available).toBe(1);
     await ledger.charge('T1', 'ACC-001', 1);
@@ -268,7 +242,7 @@ describe('Ledger', () => {
       journalMode: 'wal',
       synchronous: 'normal',
     });
-    cleanups.push(() => lax.close());
+    defer(() => lax.close());
     expect(await code(Ledger.open({ database: lax, currency: 'USD', accounts: [] }))).toBe('invalid_config');
     expect(lax.available).toBe(1);
   });

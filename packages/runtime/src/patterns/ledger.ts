@@ -122,7 +122,8 @@ CREATE TABLE IF NOT EXISTS ledger_txns (
 ) STRICT;
 `;
 
-interface AuditRow {
+/** One row of the ledger_audit table, as stored. */
+export interface AuditRow {
   seq: number;
   kind: string;
   txn_id: string | null;
