@@ -220,6 +220,18 @@ describe('PhoneCodeLogin live codes', () => {
   });
 });
 
+describe('PhoneCodeLogin expired codes', () => {
+  it('drops a code found expired (at its expiry instant) when the next is requested: a wall clock stepped back does not revive it', () => {
+    const { clock, login } = setup({ resendIntervalSeconds: 0 }, [111_111, 222_222]);
+    const first = login.requestCode(PHONE);
+    clock.t = first.expiresAt; // expired from this instant on
+    login.requestCode(PHONE);
+    clock.t = T0 + 1000; // the wall clock steps back (NTP) to before the first code's expiry
+    expect(failure(() => login.verifyCode(PHONE, '111111'))).toMatchObject({ code: 'invalid_code' });
+    expect(login.verifyCode(PHONE, '222222').phone).toBe(PHONE);
+  });
+});
+
 describe('PhoneCodeLogin sweeps', () => {
   const many = { globalRequestsPerMinute: 100_000, ttlSeconds: 1, resendIntervalSeconds: 0 };
 

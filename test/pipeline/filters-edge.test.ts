@@ -27,11 +27,43 @@ describe('filters at their edges', () => {
     expect(sortBy(rows, 'k').map((r) => r.i)).toEqual([2, 4, 1, 3]);
     const undef = [{ i: 1, k: 'a' }, { i: 2 }, { i: 3 }];
     expect(sortBy(undef, 'k').map((r) => r.i)).toEqual([2, 3, 1]);
+    // a missing key after a present one sorts first too (not as the text 'undefined', which 'a' precedes)
+    expect(sortBy([{ i: 1 }, { i: 2, k: 'a' }], 'k').map((r) => r.i)).toEqual([1, 2]);
+    expect(
+      sortBy(
+        [
+          { i: 1, k: undefined },
+          { i: 2, k: 'a' },
+        ],
+        'k',
+      ).map((r) => r.i),
+    ).toEqual([1, 2]);
   });
 
   it('sortBy orders numbers by value, a number and a text by text, and keeps equal keys in order', () => {
     expect(sortBy([{ k: 10 }, { k: 9 }, { k: 100 }], 'k').map((r) => r.k)).toEqual([9, 10, 100]);
     expect(sortBy([{ k: '10' }, { k: 2 }], 'k').map((r) => r.k)).toEqual(['10', 2]);
+    // whichever comes first: a text against a number is compared as text ('10' - 2 would put 2 first)
+    expect(sortBy([{ k: 2 }, { k: '10' }], 'k').map((r) => r.k)).toEqual(['10', 2]);
+    // a number and a text that read the same are equal keys: they keep their order
+    expect(
+      sortBy(
+        [
+          { k: '1', i: 1 },
+          { k: 1, i: 2 },
+        ],
+        'k',
+      ).map((r) => r.i),
+    ).toEqual([1, 2]);
+    expect(
+      sortBy(
+        [
+          { k: 1, i: 1 },
+          { k: '1', i: 2 },
+        ],
+        'k',
+      ).map((r) => r.i),
+    ).toEqual([1, 2]);
     const same = [
       { k: 'x', i: 1 },
       { k: 'x', i: 2 },

@@ -127,5 +127,8 @@ describe('tsIdent keeps the names of the spec wherever TypeScript allows them', 
     expect(tsTypeIdent('CallKind')).toBe('CallKind');
     expect(tsTypeIdent('class')).toBe('class_');
     expect(() => tsTypeIdent('--')).toThrow('tsTypeIdent: cannot make');
+    // a missing name is refused, never replaced by a made-up one
+    expect(() => tsTypeIdent(null)).toThrow('tsTypeIdent: cannot make');
+    expect(() => tsTypeIdent(undefined)).toThrow('tsTypeIdent: cannot make');
   });
 });

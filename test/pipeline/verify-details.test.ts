@@ -121,6 +121,16 @@ describe('verify details', () => {
     expect(r.problems.map((p) => p.path)).toEqual([...names].sort());
   });
 
+  it('sorts extra files by path, not in the depth-first order of the walk (gen/q/x.ts is found before gen/q.ts)', async () => {
+    const { root } = project();
+    // readdir lists q before q.ts, so the walk finds q/x.ts first; as paths, '.' sorts before '/'
+    put(root, 'gen/q/x.ts', 'x\n');
+    put(root, 'gen/q.ts', 'x\n');
+    put(root, 'gen/q-1.ts', 'x\n');
+    const r = await verify({ root });
+    expect(r.problems.map((p) => p.path)).toEqual(['gen/q-1.ts', 'gen/q.ts', 'gen/q/x.ts']);
+  });
+
   it('a key that is not ed25519 is invalid input that says so', async () => {
     const { root } = project();
     const rsa = generateKeyPairSync('rsa', { modulusLength: 1024 })

@@ -140,6 +140,9 @@ export async function createExclusiveAsync(abs: string, content: string): Promis
   try {
     await fh.writeFile(content, 'utf8');
     await fh.sync();
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
   } finally {
     await fh.close();
   }
