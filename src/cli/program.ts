@@ -38,6 +38,14 @@ program
     '\nExit codes: 0 success; 1 check/verify found differences (or sync stopped on a hand-edited file);\n2 invalid input (manifest, Turtle, shapes, SPARQL, template, command line); 3 internal error.',
   );
 
+/** `--engine`, as sync, validate and the other graph commands take it. */
+function engineOption(): Option {
+  return new Option(
+    '--engine <name>',
+    'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
+  ).choices(['oxigraph', 'comunica']);
+}
+
 program
   .command('sync')
   .description('Generate every output from the specs and write the receipt')
@@ -52,12 +60,7 @@ program
   )
   .option('--full', 'run every stage even when the receipt says nothing changed')
   .option('--watch', 'keep running: sync again after every change to an input (Ctrl-C to stop)')
-  .addOption(
-    new Option(
-      '--engine <name>',
-      'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
-    ).choices(['oxigraph', 'comunica']),
-  )
+  .addOption(engineOption())
   .action(async (opts) =>
     (await import('./commands/sync.js')).syncCommand({ ...opts, manifest: await manifestOf(opts) }),
   );
@@ -78,12 +81,7 @@ program
   .description('Parse, infer and validate the specs (stage 1 only) and report')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print one stable JSON document')
-  .addOption(
-    new Option(
-      '--engine <name>',
-      'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
-    ).choices(['oxigraph', 'comunica']),
-  )
+  .addOption(engineOption())
   .action(async (opts) =>
     (await import('./commands/validate.js')).validateCommand({ ...opts, manifest: await manifestOf(opts) }),
   );
@@ -106,12 +104,7 @@ program
   .argument('<query>', 'a .rq/.sparql file, or SPARQL text')
   .option('--manifest <path>', 'path to ggen.toml (default: the nearest one upward from the working directory)')
   .option('--json', 'print {variables, rows} as JSON')
-  .addOption(
-    new Option(
-      '--engine <name>',
-      'SPARQL engine: oxigraph (default) or comunica; overrides the manifest [ontology] engine',
-    ).choices(['oxigraph', 'comunica']),
-  )
+  .addOption(engineOption())
   .action(async (query: string, opts) =>
     (await import('./commands/query.js')).queryCommand(query, { ...opts, manifest: await manifestOf(opts) }),
   );
