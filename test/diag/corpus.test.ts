@@ -67,6 +67,13 @@ const CASES: Case[] = [
     message: ['[] at specs/payments.ttl:', 'otp:openingBalance'],
   },
   {
+    name: 'a parameter limit that is not a number (it would reach the generated guard as code)',
+    edits: [['otp:minLength 1 ;', 'otp:minLength "1, globalThis.pwned = true" ;']],
+    at: { needle: '"1, globalThis.pwned = true"' },
+    rule: 'shacl/ParamShape/minLength',
+    message: ['otp:minLength', 'must be a single non-negative integer'],
+  },
+  {
     name: 'a delegate to a method the pattern lacks',
     edits: [['otp:delegatesTo "book.balance"', 'otp:delegatesTo "book.debit"']],
     at: { needle: '"book.debit"' },
