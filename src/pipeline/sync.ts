@@ -242,11 +242,12 @@ async function run(
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
       const setupStarted = performance.now();
-      const [emit, { Canonicalizer }, { FormatCache }, { RowsCache }] = await Promise.all([
+      const [emit, { Canonicalizer }, { FormatCache }, { RowsCache }, { RenderCache }] = await Promise.all([
         import('./emit/index.js'),
         import('./canonicalize/index.js'),
         import('./canonicalize/format-cache.js'),
         import('./extract/rows-cache.js'),
+        import('./emit/render-cache.js'),
       ]);
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, { read: !opts.noFastPath });
       const queries = {
@@ -259,7 +260,8 @@ async function run(
       };
       const templates = await emit.loadTemplates(manifest);
       const extract = emit.createExtractor(graph, queries, validateRows);
-      const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer);
+      const renderCache = RenderCache.open(manifest.root, { read: !opts.noFastPath });
+      const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
       const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,
@@ -288,17 +290,17 @@ async function run(
       );
       stage(
         'emit',
-        `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}`,
+        `${rendered.files.length} file${rendered.files.length === 1 ? '' : 's'}${rendered.skipped.length ? `, ${rendered.skipped.length} template(s) skipped` : ''}${rendered.reused.length ? `, ${rendered.reused.length} template(s) unchanged (render cache)` : ''}`,
         emitMs,
       );
 
       const formatted = await canonicalizer.finish(rendered.files);
-      return { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted };
+      return { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted };
     })();
   } finally {
     await pool?.close();
   }
-  const { graph, saveGraph, templates, rendered, formatCache, rowsCache, formatted } = heavy;
+  const { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
   const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([
     import('./emit/imports.js'),
@@ -456,6 +458,7 @@ async function run(
   await saveGraph();
   formatCache.save();
   rowsCache.save();
+  renderCache.save();
   stage(
     'write',
     `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`,

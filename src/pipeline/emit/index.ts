@@ -11,6 +11,7 @@ import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { FILTERS } from './filters.js';
 import { ReadLog, scoped, withLog } from './reads.js';
+import { RenderCache, type CachedOutput } from './render-cache.js';
 import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 import { loadViews, rowsBehind } from './views.js';
@@ -45,6 +46,8 @@ export interface EmitResult {
   skipped: SkippedTemplate[];
   /** One per template, in template order: whether it rendered, why not, which rows fed each output. */
   outcomes: TemplateOutcome[];
+  /** Templates whose outputs came from the render cache (render-cache.ts) instead of a render, in template order. */
+  reused: string[];
 }
 
 export async function extractTemplateData(
@@ -184,6 +187,8 @@ export async function createRenderer(
   graph: EmitGraph,
   dirs: string[] = [manifest.generation.templates],
   cache?: RendererCache,
+  /** Outputs of earlier runs, reused for a template whose closure, rows and context are unchanged (render-cache.ts). */
+  renderCache?: RenderCache,
 ): Promise<Renderer> {
   const nunjucks = (await import('nunjucks')).default;
   const templatesDirs = dirs.map((d) => path.resolve(manifest.root, d));
@@ -275,7 +280,10 @@ export async function createRenderer(
       output: path.posix.relative(handwrittenDir, outputDir),
     },
   };
+  /** The context's `graph` as a render cache entry records it (render-cache.ts). */
+  const graphJson = JSON.stringify(base.graph);
   const files: RenderedFile[] = [];
+  const reused: string[] = [];
   const skipped: SkippedTemplate[] = [];
   const outcomes: TemplateOutcome[] = [];
   const owner = new Map<string, string>();
@@ -343,6 +351,18 @@ export async function createRenderer(
       outcome.kind = 'no-rows';
       outcome.reason = x.reason;
     }
+    const closure = closureDigest(t);
+    const cacheKey = renderCache
+      ? RenderCache.key(closure, x, { vars: base.vars, project: base.project, paths: base.paths })
+      : undefined;
+    if (renderCache && cacheKey) {
+      const hit = renderCache.get(cacheKey, graphJson);
+      if (hit && reuse(t, x, hit.outputs, mine, outcome)) {
+        reused.push(t.file);
+        files.push(...mine);
+        return mine;
+      }
+    }
     offsets.set(t.file, t.bodyOffset);
     let body: InstanceType<typeof nunjucks.Template>;
     let to: InstanceType<typeof nunjucks.Template>;
@@ -363,12 +383,13 @@ export async function createRenderer(
           .trim()}`,
       });
     }
-    const closure = closureDigest(t);
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     const view = t.name !== undefined ? views.views.get(t.name) : undefined;
     // With a view, the banner's spec files are those of the rows behind what the output read (not of
     // the view's own labels, such as a pattern's kind).
     const rowSet = view ? new Set<object>(Object.values(x.data).flat()) : undefined;
+    const toCache: CachedOutput[] = [];
+    let readGraph = false;
     for (const [index, row] of each.entries()) {
       // Each output reads through its own log: its digest and spec files are its own (reads.ts).
       const log = new ReadLog();
@@ -391,20 +412,7 @@ export async function createRenderer(
         const m = mapNunjucksError(err, { file: t.file }, offsets);
         throw new InputError({ file: t.file, line: t.toLine, message: `to: ${m.diagnostics[0]!.message}` });
       }
-      const checked = checkOutputPath(rel, t);
-      const out = t.root === 'handwritten' ? path.posix.join(fromOutput, checked) : checked;
-      const prev = owner.get(out);
-      if (prev) {
-        throw new InputError({
-          file: t.file,
-          line: t.toLine,
-          message:
-            prev === t.file
-              ? `renders ${out} more than once (make \`to\` unique per row)`
-              : `renders ${out}, which ${prev} also renders`,
-        });
-      }
-      owner.set(out, t.file);
+      const out = claim(rel, t);
       let content: string;
       firstFailure = undefined;
       try {
@@ -413,22 +421,106 @@ export async function createRenderer(
         throw mapNunjucksError(err, { file: t.file }, offsets);
       }
       const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
-      mine.push({
-        path: out,
-        content,
-        template: t.file,
-        mode: t.mode,
-        ...(t.root === 'handwritten' ? { root: 'handwritten' as const } : {}),
-        inputs: { digest, specFiles: mentionedFiles(rowSet ? rowsBehind(log.touched, rowSet) : log.touched, graph) },
-      });
-      outcome.outputs.push(
-        row && t.forEach
-          ? { path: out, row: { query: t.forEach, index, values: row } }
-          : { path: out, queries: Object.entries(x.data).map(([query, rows]) => ({ query, rows: rows.length })) },
-      );
+      const read = rowSet ? rowsBehind(log.touched, rowSet) : log.touched;
+      readGraph ||= log.touched.has(base.graph);
+      if (renderCache)
+        toCache.push({
+          path: checkOutputPath(rel, t),
+          index: t.forEach ? index : null,
+          content,
+          digest,
+          reads: stringsOf(read),
+        });
+      push(t, x, out, content, { digest, specFiles: mentionedFiles(read, graph) }, row, index, mine, outcome);
     }
+    if (renderCache && cacheKey) renderCache.set(cacheKey, { graph: readGraph ? graphJson : null, outputs: toCache });
     files.push(...mine);
     return mine;
+  };
+
+  /** The output path a `to` rendered, checked, and claimed for `t` (no two renders may write one file). */
+  const claim = (rel: string, t: TemplateSpec): string => {
+    const checked = checkOutputPath(rel, t);
+    const out = t.root === 'handwritten' ? path.posix.join(fromOutput, checked) : checked;
+    const prev = owner.get(out);
+    if (prev) {
+      throw new InputError({
+        file: t.file,
+        line: t.toLine,
+        message:
+          prev === t.file
+            ? `renders ${out} more than once (make \`to\` unique per row)`
+            : `renders ${out}, which ${prev} also renders`,
+      });
+    }
+    owner.set(out, t.file);
+    return out;
+  };
+
+  const push = (
+    t: TemplateSpec,
+    x: ExtractedTemplate,
+    out: string,
+    content: string,
+    inputs: { digest: string; specFiles: string[] },
+    row: Row | undefined,
+    index: number,
+    mine: RenderedFile[],
+    outcome: TemplateOutcome,
+  ): void => {
+    mine.push({
+      path: out,
+      content,
+      template: t.file,
+      mode: t.mode,
+      ...(t.root === 'handwritten' ? { root: 'handwritten' as const } : {}),
+      inputs,
+    });
+    outcome.outputs.push(
+      row && t.forEach
+        ? { path: out, row: { query: t.forEach, index, values: row } }
+        : { path: out, queries: Object.entries(x.data).map(([query, rows]) => ({ query, rows: rows.length })) },
+    );
+  };
+
+  /**
+   * A cached render's outputs, as a fresh render would give them: one per `for_each` row in order
+   * (or exactly one), each path checked and claimed again, the spec files named from the current
+   * graph. False (nothing claimed) when the entry does not fit this template's rows.
+   */
+  const reuse = (
+    t: TemplateSpec,
+    x: ExtractedTemplate,
+    cached: CachedOutput[],
+    mine: RenderedFile[],
+    outcome: TemplateOutcome,
+  ): boolean => {
+    const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
+    if (cached.length !== each.length) return false;
+    if (!cached.every((o, i) => o.index === (t.forEach ? i : null))) return false;
+    // A path a fresh render could not have given (the file is untrusted) is a miss, not an error.
+    for (const o of cached) {
+      try {
+        if (checkOutputPath(o.path, t) !== o.path) return false;
+      } catch {
+        return false;
+      }
+    }
+    for (const [index, o] of cached.entries()) {
+      const reads = o.reads.map((values) => ({ ...values }));
+      push(
+        t,
+        x,
+        claim(o.path, t),
+        o.content,
+        { digest: o.digest, specFiles: mentionedFiles(reads, graph) },
+        each[index],
+        index,
+        mine,
+        outcome,
+      );
+    }
+    return true;
   };
   return {
     add,
@@ -436,6 +528,7 @@ export async function createRenderer(
       files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
       skipped: [...skipped],
       outcomes: [...outcomes],
+      reused: [...reused],
     }),
   };
 }
@@ -465,6 +558,17 @@ export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): str
     .sort((a, b) => a - b)
     .map((i) => graph.specFiles[i]!)
     .filter((f) => f !== undefined);
+}
+
+/** Per object read (arrays aside: mentionedFiles passes over them), its string values; objects with none are left out. */
+function stringsOf(read: Iterable<object>): string[][] {
+  const out: string[][] = [];
+  for (const obj of read) {
+    if (Array.isArray(obj)) continue;
+    const values = Object.values(obj).filter((v): v is string => typeof v === 'string');
+    if (values.length > 0) out.push(values);
+  }
+  return out;
 }
 
 function readIfFile(file: string): string | null {

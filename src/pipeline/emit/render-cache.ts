@@ -1,0 +1,135 @@
+/**
+ * Rendered outputs of the last successful sync, under `.ggen/cache/render.json`, so that a
+ * template edit re-renders only that template, and a spec edit only the templates whose rows
+ * changed. Rendering is a deterministic function of what a template is made of and of the values
+ * it is given, so one template's outputs are keyed by the sha256 of:
+ * - the cache format, ggen's own emit code (filters, the read log, the instrumented compiler) and
+ *   the pipeline library versions (Nunjucks);
+ * - the template closure (frontmatter that matters, body, queries, `when`, every partial it can
+ *   reach, and the pack's view code when it has a view: emit/index.ts closureDigest);
+ * - its rows, whether it is active and why not;
+ * - the context besides the rows: `vars`, `project`, `paths`.
+ * The context's `graph` (digest, spec files) changes with every spec edit and few templates read
+ * it, so it is not in the key: an entry records the `graph` it was rendered with if the render
+ * read it, and is a hit only for that same value.
+ *
+ * An output's banner names the spec files that mention the rows it read. Those follow the
+ * current graph's index (which a spec edit changes), so an entry keeps, per output, the string
+ * values of every object the render read, and the spec files are worked out again from them.
+ *
+ * The file is untrusted: an entry is used only if every field has its shape, every output path
+ * passes the same checks a fresh render's does, and anything else is a miss (the template is
+ * rendered). Saving keeps only the entries this run used.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CacheFile } from '../fs/cache-file.js';
+import { packageVersions } from '../receipt/versions.js';
+
+export const RENDER_CACHE_FILE = '.ggen/cache/render.json';
+const FORMAT = 1;
+
+/** One output of a cached template. */
+export interface CachedOutput {
+  /** Output path (relative to the output directory), as the `to` rendered it. */
+  path: string;
+  /** Index of the `for_each` row that rendered it (null for a single-output template). */
+  index: number | null;
+  content: string;
+  /** The output's inputs digest (banner). */
+  digest: string;
+  /** Per object the render read, its string values (to name the spec files again: see above). */
+  reads: string[][];
+}
+
+export interface CachedTemplate {
+  /** The context's `graph`, as JSON, if the render read it; null if it never did. */
+  graph: string | null;
+  outputs: CachedOutput[];
+}
+
+let ownCode: string | undefined;
+/** sha256 of ggen's emit code (this folder): a change to a filter or to how a render is logged is a miss. */
+function emitCodeDigest(): string {
+  if (ownCode) return ownCode;
+  const h = createHash('sha256');
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  for (const f of readdirSync(here).sort()) {
+    if (f.endsWith('.js') || f.endsWith('.ts'))
+      h.update(f)
+        .update('\0')
+        .update(readFileSync(path.join(here, f)))
+        .update('\0');
+  }
+  ownCode = h.digest('hex');
+  return ownCode;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The entry's shape, checked field by field (the file is not trusted). */
+function valid(e: unknown): e is CachedTemplate {
+  if (typeof e !== 'object' || e === null) return false;
+  const { graph, outputs } = e as Partial<CachedTemplate>;
+  if (graph !== null && !isString(graph)) return false;
+  if (!Array.isArray(outputs)) return false;
+  return outputs.every(
+    (o: unknown) =>
+      typeof o === 'object' &&
+      o !== null &&
+      isString((o as CachedOutput).path) &&
+      isString((o as CachedOutput).content) &&
+      isString((o as CachedOutput).digest) &&
+      HEX64.test((o as CachedOutput).digest) &&
+      ((o as CachedOutput).index === null ||
+        (Number.isSafeInteger((o as CachedOutput).index) && (o as CachedOutput).index! >= 0)) &&
+      Array.isArray((o as CachedOutput).reads) &&
+      (o as CachedOutput).reads.every((r) => Array.isArray(r) && r.every(isString)),
+  );
+}
+
+export class RenderCache {
+  private constructor(private readonly file: CacheFile<CachedTemplate>) {}
+
+  /** `read: false` starts empty (sync --full), still saving what this run renders. */
+  static open(root: string, options: { read?: boolean } = {}): RenderCache {
+    const salt = createHash('sha256')
+      .update(JSON.stringify([FORMAT, emitCodeDigest(), packageVersions()]))
+      .digest('hex');
+    return new RenderCache(CacheFile.open<CachedTemplate>(root, RENDER_CACHE_FILE, salt, options));
+  }
+
+  /** The key of one template's render: its closure digest, its rows and the context besides `graph`. */
+  static key(
+    closure: string,
+    extracted: { active: boolean; reason?: string; data: unknown },
+    context: unknown,
+  ): string {
+    return createHash('sha256')
+      .update(`${closure}\0${extracted.active}\0${extracted.reason ?? ''}\0`)
+      .update(JSON.stringify(context))
+      .update('\0')
+      .update(JSON.stringify(extracted.data))
+      .digest('hex');
+  }
+
+  /** The cached outputs under `key`, if well-formed and rendered with this `graph` (JSON) or without reading it. */
+  get(key: string, graph: string): CachedTemplate | undefined {
+    const hit = this.file.lookup(key);
+    if (!valid(hit) || (hit.graph !== null && hit.graph !== graph)) return undefined;
+    this.file.keep(key, hit);
+    return hit;
+  }
+
+  set(key: string, entry: CachedTemplate): void {
+    this.file.keep(key, entry);
+  }
+
+  /** Call after a successful write run only (a failed sync writes nothing). */
+  save(): void {
+    this.file.save();
+  }
+}
