@@ -49,6 +49,10 @@ export class FormatCache {
     const k = this.key(file, body);
     const hit = this.file.lookup(k);
     if (!hit || typeof hit.b !== 'string' || typeof hit.t !== 'string' || !hit.t.startsWith(hit.b)) return undefined;
+    if (hit.b === banner) {
+      this.file.keep(k, hit);
+      return hit.t;
+    }
     const text = banner + hit.t.slice(hit.b.length);
     this.file.keep(k, { b: banner, t: text });
     return text;
