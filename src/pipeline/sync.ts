@@ -217,6 +217,11 @@ async function run(
     : (await wantsFormatPool(previous))
       ? () => (pool ??= FormatPool.start(1))
       : undefined;
+  // A run past the fast path almost always formats something (a template or spec edit changes a
+  // body), and the worker needs ~0.3 s to load Prettier: start it now, on the other core, while
+  // this thread normalizes, rather than at the first format miss. GGEN_FORMAT_EARLY=0 waits for
+  // the first miss instead (the worker is then never started if every file hits the format cache).
+  if (startPool && process.env.GGEN_FORMAT_EARLY !== '0') startPool();
   let heavy;
   try {
     heavy = await (async () => {
