@@ -67,6 +67,20 @@ function emitCodeDigest(): string {
   return ownCode;
 }
 
+/**
+ * sha256 of a query's rows as JSON, once per list: templates that run the same query share its
+ * rows (emit/index.ts createExtractor), and the rows are not changed after extract.
+ */
+const rowsDigests = new WeakMap<readonly unknown[], string>();
+function rowsDigest(rows: readonly unknown[]): string {
+  let d = rowsDigests.get(rows);
+  if (d === undefined) {
+    d = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+    rowsDigests.set(rows, d);
+  }
+  return d;
+}
+
 const isString = (v: unknown): v is string => typeof v === 'string';
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -105,15 +119,15 @@ export class RenderCache {
   /** The key of one template's render: its closure digest, its rows and the context besides `graph`. */
   static key(
     closure: string,
-    extracted: { active: boolean; reason?: string; data: unknown },
+    extracted: { active: boolean; reason?: string; data: Record<string, readonly unknown[]> },
     context: unknown,
   ): string {
-    return createHash('sha256')
+    const h = createHash('sha256')
       .update(`${closure}\0${extracted.active}\0${extracted.reason ?? ''}\0`)
-      .update(JSON.stringify(context))
-      .update('\0')
-      .update(JSON.stringify(extracted.data))
-      .digest('hex');
+      .update(JSON.stringify(context));
+    for (const [name, rows] of Object.entries(extracted.data))
+      h.update(`\0${JSON.stringify(name)}:${rowsDigest(rows)}`);
+    return h.digest('hex');
   }
 
   /** The cached outputs under `key`, if well-formed and rendered with this `graph` (JSON) or without reading it. */
