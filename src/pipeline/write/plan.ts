@@ -205,27 +205,24 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
     (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
   );
   for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) mkdirSync(dir, { recursive: true });
+  const creates = writes.filter((e) => e.action === 'create');
   const created: PlanEntry[] = [];
-  const taken: PlanEntry[] = [];
-  await inParallel(
-    writes.filter((e) => e.action === 'create'),
-    async (e) => {
-      if (await createExclusiveAsync(e.abs, e.content!)) created.push(e);
-      else if (e.mode !== 'create_once') taken.push(e);
-    },
-  );
-  if (taken.length > 0) {
+  const taken = new Set<PlanEntry>();
+  await inParallel(creates, async (e) => {
+    if (await createExclusiveAsync(e.abs, e.content!)) created.push(e);
+    else if (e.mode !== 'create_once') taken.add(e);
+  });
+  if (taken.size > 0) {
     for (const e of created) removeFile(e.abs, outputDirAbs);
+    // named in plan order (by path), not in the order the writes happened to finish
+    const named = creates.filter((e) => taken.has(e));
     throw new CheckFailed(
       [
         'sync stopped; nothing was written:',
-        ...taken
-          .map((e) => e.path)
-          .sort()
-          .map(
-            (p) =>
-              `  ${p}: appeared after planning (not written by ggen); kept. Run sync again to see it as a conflict`,
-          ),
+        ...named.map(
+          (e) =>
+            `  ${e.path}: appeared after planning (not written by ggen); kept. Run sync again to see it as a conflict`,
+        ),
       ].join('\n'),
     );
   }
