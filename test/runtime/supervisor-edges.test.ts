@@ -16,6 +16,7 @@ import {
   exit,
   isProcessAlive,
   resetRuntime,
+  self,
   send,
   spawn,
   type ChildSpec,
@@ -437,5 +438,34 @@ describe("the API's defaults", () => {
       ok: [{ id: 'a', significant: true }],
     });
     expect(Supervisor.checkChildSpecs([{ id: 'b', start: () => 'ignore' }])).toMatchObject({ ok: [{ id: 'b' }] });
+  });
+});
+
+describe('a supervisor killed during its init', () => {
+  it('reports the start that was cut short as killed and starts no further child', async () => {
+    const g = gate();
+    let sup: Pid | undefined;
+    const started = Supervisor.start({ strategy: 'one_for_one' }, [
+      {
+        id: 'slow',
+        start: async () => {
+          sup = self();
+          const r = await trace.startWorker('slow');
+          await g.promise;
+          return r;
+        },
+      },
+      trace.spec('b'),
+    ]);
+    await waitFor(() => trace.starts('slow') === 1, 'the first start');
+    exit(sup!, 'kill');
+    g.open();
+    await started.catch(() => undefined);
+    await sleep(5);
+    expect(trace.starts('b')).toBe(0);
+    expect(logger.ofKind('startError')).toEqual([
+      { kind: 'startError', supervisor: sup, id: 'slow', reason: 'killed' },
+    ]);
+    expect(logger.ofKind('childStarted')).toEqual([]);
   });
 });
