@@ -5,6 +5,7 @@
  */
 import { lstatSync } from 'node:fs';
 import path from 'node:path';
+import { CheckFailed } from '../errors.js';
 import type { ReceiptView } from '../receipt/statement.js';
 import type { RenderedFile } from '../types.js';
 import { readIfExists, sha256 } from './hash.js';
@@ -191,6 +192,11 @@ function planHandwritten(f: RenderedFile, input: PlanInput, hw: OutputRoot | und
 /**
  * Writes creates/updates atomically, deletes orphans, then removes temporary files a killed sync
  * left in the output directory. Call only after the whole plan is known to be sound.
+ *
+ * Every create (its path was empty at plan time) is made first, exclusively: a file that appeared
+ * there since planning was not written by ggen and is never replaced. A create_once file is then
+ * simply kept; for any other output the run fails closed: the outputs it created are removed
+ * again, nothing is updated or deleted, and the error names every path taken meanwhile.
  */
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
   const { writeAtomicAsync, createExclusiveAsync, removeFile, removeLeftoverTemps } = await import('./atomic.js');
@@ -199,17 +205,40 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
     (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
   );
   for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) mkdirSync(dir, { recursive: true });
-  // fsync dominates for thousands of files; a bounded number in flight overlaps them.
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < writes.length) {
-      const e = writes[next++]!;
-      // A create_once file appears only where nothing is, even if something appeared since planning.
-      if (e.mode === 'create_once' && e.action === 'create') await createExclusiveAsync(e.abs, e.content!);
-      else await writeAtomicAsync(e.abs, e.content!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(16, writes.length) }, worker));
+  const creates = writes.filter((e) => e.action === 'create');
+  const created: PlanEntry[] = [];
+  const taken = new Set<PlanEntry>();
+  await inParallel(creates, async (e) => {
+    if (await createExclusiveAsync(e.abs, e.content!)) created.push(e);
+    else if (e.mode !== 'create_once') taken.add(e);
+  });
+  if (taken.size > 0) {
+    for (const e of created) removeFile(e.abs, outputDirAbs);
+    // named in plan order (by path), not in the order the writes happened to finish
+    const named = creates.filter((e) => taken.has(e));
+    throw new CheckFailed(
+      [
+        'sync stopped; nothing was written:',
+        ...named.map(
+          (e) =>
+            `  ${e.path}: appeared after planning (not written by ggen); kept. Run sync again to see it as a conflict`,
+        ),
+      ].join('\n'),
+    );
+  }
+  await inParallel(
+    writes.filter((e) => e.action === 'update'),
+    (e) => writeAtomicAsync(e.abs, e.content!),
+  );
   for (const e of plan.entries) if (e.action === 'delete') removeFile(e.abs, outputDirAbs);
   removeLeftoverTemps(outputDirAbs);
+}
+
+/** fsync dominates for thousands of files; a bounded number in flight overlaps them. */
+async function inParallel(items: PlanEntry[], work: (e: PlanEntry) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker));
 }
