@@ -1,6 +1,7 @@
 /**
  * SHACL through the CLI: core and sh:sparql violations stop the run before anything downstream
- * (here a template that would render one file twice), nothing is written, nothing is cached.
+ * (here a template that would render one file twice), nothing is written, nothing is cached; validate
+ * answers unchanged inputs from the cache a sync left.
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -75,5 +76,21 @@ describe('SHACL during sync', () => {
         .replace('rdfs:label "Lonely" .', 'rdfs:label "Lonely" ; rdfs:comment "Alone." .'),
     );
     expect(ggen(dir, ['sync']).code).toBe(0);
+  });
+});
+
+describe('validate after a sync', () => {
+  it('gives the cached verdict for unchanged inputs and validates an edited spec in full', () => {
+    const dir = shapedProject(false);
+    expect(ggen(dir, ['sync']).code).toBe(0);
+    const hit = ggen(dir, ['validate']);
+    expect(hit.code).toBe(0);
+    expect(hit.stdout).toMatch(/inputs unchanged, verdict from \.ggen\/cache\/graph\.json/);
+    expect(hit.stdout).toMatch(/^valid$/m);
+    appendFileSync(path.join(dir, 'specs/domain.ttl'), '\nex:Lonely a ex:Service ; rdfs:label "Lonely" .\n');
+    const edited = ggen(dir, ['validate']);
+    expect(edited.code).toBe(2);
+    expect(edited.stdout).not.toMatch(/verdict from/);
+    expect(edited.stderr).toMatch(/ex:Lonely rdfs:comment: a service needs a comment/);
   });
 });

@@ -6,7 +6,7 @@ import { InputError } from '../../src/pipeline/errors.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/engine.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
 import { GRAPH_CACHE_FILE, graphCacheKey, normalizeCached } from '../../src/pipeline/normalize/cache.js';
-import { normalize } from '../../src/pipeline/normalize/index.js';
+import { normalize, validateProject } from '../../src/pipeline/normalize/index.js';
 import type { NormalizedGraph } from '../../src/pipeline/types.js';
 import { BASIC } from '../fixtures/pipeline-front/project.js';
 
@@ -109,5 +109,43 @@ describe('graph cache on request', () => {
     expect(r.hit).toBe(false);
     await r.save();
     expect((await normalizeCached(await load(root), engine)).hit).toBe(true);
+  });
+});
+
+describe('ggen validate and the graph cache', () => {
+  it('answers unchanged inputs from the cache with the verdict a full run reaches', async () => {
+    const root = copyOfBasic();
+    const cold = await validateProject(await load(root), engine, { cache: true });
+    expect(cold.cached).toBe(false);
+    expect(cold.ok).toBe(true);
+    // validate only reads the cache: nothing was stored by the run above.
+    expect(() => readFileSync(path.join(root, GRAPH_CACHE_FILE))).toThrow();
+    await (await normalizeCached(await load(root), engine)).save();
+
+    const hit = await validateProject(await load(root), engine, { cache: true });
+    expect(hit.cached).toBe(true);
+    expect({ ...hit, cached: false }).toEqual(cold);
+    // Without the option the cache is not consulted.
+    expect((await validateProject(await load(root), engine)).cached).toBe(false);
+  });
+
+  it('validates an edited spec for real, violations included, and treats a corrupt cache as a miss', async () => {
+    const root = copyOfBasic();
+    await (await normalizeCached(await load(root), engine)).save();
+    const spec = path.join(root, 'specs/app.ttl');
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:bad a otp:Worker .\n`);
+    const edited = await validateProject(await load(root), engine, { cache: true });
+    expect(edited.cached).toBe(false);
+    expect(edited.ok).toBe(false);
+    expect(edited.violations.length).toBeGreaterThan(0);
+
+    writeFileSync(spec, readFileSync(spec, 'utf8').replace('\nex:bad a otp:Worker .\n', ''));
+    const file = path.join(root, GRAPH_CACHE_FILE);
+    const entry = JSON.parse(readFileSync(file, 'utf8')) as { quads: number[] };
+    // A truncated quad list no longer matches the triple count it claims: a miss, not a verdict.
+    writeFileSync(file, JSON.stringify({ ...entry, quads: entry.quads.slice(4) }));
+    const r = await validateProject(await load(root), engine, { cache: true });
+    expect(r.cached).toBe(false);
+    expect(r.ok).toBe(true);
   });
 });

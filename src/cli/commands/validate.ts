@@ -11,9 +11,10 @@ export async function validateCommand(flags: {
     const t0 = performance.now();
     const { loadManifest } = await import('../../pipeline/manifest/index.js');
     const { validateProject } = await import('../../pipeline/normalize/index.js');
+    const { GRAPH_CACHE_FILE } = await import('../../pipeline/normalize/cache.js');
     const manifest = await loadManifest(flags.manifest);
     if (flags.engine) manifest.ontology.engine = flags.engine;
-    const r = await validateProject(manifest);
+    const r = await validateProject(manifest, undefined, { cache: true });
     const ms = Math.round(performance.now() - t0);
     process.exitCode = r.ok ? EXIT_OK : EXIT_INPUT;
     if (json) {
@@ -34,7 +35,7 @@ export async function validateCommand(flags: {
       );
     } else {
       process.stdout.write(
-        `${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}`, ms)}\n`,
+        `${stageLine('normalize', `${r.triples} triples (${r.inferred} inferred), ${r.rounds} round${r.rounds === 1 ? '' : 's'}${r.cached ? `; inputs unchanged, verdict from ${GRAPH_CACHE_FILE}` : ''}`, ms)}\n`,
       );
       process.stdout.write(`graph sha256:${r.digest} from ${r.specFiles.join(', ')}\n`);
     }

@@ -154,7 +154,22 @@ interface ParserFields {
  */
 export function tracker(parser: object, file: string, index: SourceIndex) {
   const fields = parser as ParserFields;
-  const seen = new WeakMap<object, Position>();
+  // The position a term object was first seen at. A WeakMap lookup per token was the largest cost
+  // of parsing a big spec (with its GC work): a property under this parse's own symbol is cheap.
+  // The shared constants are one object for every parse, so theirs stay in a map of this parse.
+  const POS = Symbol('position');
+  const sharedSeen = new Map<object, Position>();
+  const seen = {
+    get: (t: Term): Position | undefined =>
+      t.termType === 'NamedNode' && isShared(t)
+        ? sharedSeen.get(t)
+        : (t as unknown as Record<symbol, Position | undefined>)[POS],
+    has: (t: Term): boolean => seen.get(t) !== undefined,
+    set: (t: Term, p: Position): void => {
+      if (t.termType === 'NamedNode' && isShared(t)) sharedSeen.set(t, p);
+      else (t as unknown as Record<symbol, Position>)[POS] = p;
+    },
+  };
   // Positions are made only when a term or quad needs one, not for every token.
   let token: Token = { type: '', line: 1 };
   let tokenPos: Position | undefined;
@@ -165,7 +180,7 @@ export function tracker(parser: object, file: string, index: SourceIndex) {
   const current = (): Position => (tokenPos ??= { file, line: token.line, col: (token.start ?? 0) + 1 });
   const lastLiteral = (): Position => (literalPos ??= { file, line: literal.line, col: (literal.start ?? 0) + 1 });
   const remember = (t: Term | null | undefined): void => {
-    if (t && !seen.has(t)) seen.set(t, t.termType === 'Literal' ? lastLiteral() : current());
+    if (t && seen.get(t) === undefined) seen.set(t, t.termType === 'Literal' ? lastLiteral() : current());
   };
   const where = (t: Term): Position => seen.get(t) ?? (t.termType === 'Literal' ? lastLiteral() : current());
   return {
