@@ -28,6 +28,7 @@ export {
   supervisionSuite,
   type SupervisionSuiteApi,
   type DeclaredSupervisor,
+  type SpecSupervision,
   type TreeUnderTest,
 } from './supervision-suite.js';
 export { serverSuite, type SpecServerSuite, type SpecRoutes, type SpecBalances } from './server-suite.js';

@@ -6,8 +6,9 @@
  * ledger starts every declared account at its opening balance. The test framework is passed in
  * (vitest's describe, it, expect, beforeAll, afterAll), so the runtime does not depend on it.
  */
+import { OperationError } from '../operation-errors.js';
 import { whereis, type Pid } from '../process.js';
-import type { AppFixture, Stoppable } from './app-fixture.js';
+import { appFixture, type Stoppable } from './app-fixture.js';
 import type { SuiteApi } from './machine-suite.js';
 import { refusalCases, validSample, type SpecParam } from './params.js';
 import { refusalCode, type CodedErrorClass } from './refusal.js';
@@ -31,10 +32,14 @@ export interface SpecBalances {
 export interface SpecServerSuite {
   /** The name the server registers under. */
   server: string;
+  /** Starts the server's application in a throwaway data directory (once for the file). */
+  start: (dataDir: string) => Promise<Stoppable>;
+  /** The environment variables the application reads secrets from: set to a test-only value when unset. */
+  secretEnv?: readonly string[];
   /** The server's generated client module: one function per operation, and ping. */
   client: object;
-  /** The error class a declared refusal rejects with (the app's OperationError). */
-  errorType: CodedErrorClass;
+  /** The error class a declared refusal rejects with: the runtime's OperationError, which a generated app re-exports. */
+  errorType?: CodedErrorClass;
   /** Each call operation's parameters with their constraints and error code, in argument order. */
   params?: [operation: string, params: SpecParam[]][];
   routes?: SpecRoutes[];
@@ -43,16 +48,17 @@ export interface SpecServerSuite {
 
 type AnyOp = (...args: unknown[]) => Promise<unknown>;
 
-/** Defines the suite of one server, running in the application `fixture` starts once for the file. */
-export function serverSuite(t: SuiteApi, fixture: AppFixture<Stoppable>, spec: SpecServerSuite): void {
+/** Defines the suite of one server, running in its application (appFixture), started once for the file. */
+export function serverSuite(t: SuiteApi, spec: SpecServerSuite): void {
   const { describe, it, expect } = t;
   const S = spec.server;
+  const fixture = appFixture(S.replace(/_/g, '-'), spec.start, spec.secretEnv);
   const op = (name: string): AnyOp => {
     const fn = (spec.client as Record<string, unknown>)[name];
     if (typeof fn !== 'function') throw new Error(`${S}: the client has no operation ${name}`);
     return fn as AnyOp;
   };
-  const refusal = (p: Promise<unknown>): Promise<string> => refusalCode(p, spec.errorType);
+  const refusal = (p: Promise<unknown>): Promise<string> => refusalCode(p, spec.errorType ?? OperationError);
   let pid: Pid | undefined;
 
   t.beforeAll(async () => {

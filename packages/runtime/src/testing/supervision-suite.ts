@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual } from 'node:assert/strict';
 import { resetRuntime } from '../process.js';
-import type { AppFixture, Stoppable } from './app-fixture.js';
+import { appFixture, type Stoppable } from './app-fixture.js';
 import { supervisorCases, type DeclaredTree, type DynamicStart } from './supervisor-cases.js';
 
 /** The test framework: vitest's functions of these names fit. */
@@ -24,6 +24,20 @@ export interface DeclaredSupervisor {
   starts?: readonly DynamicStart[];
 }
 
+/** The application under test, and the supervision module's tree with the spec's declaration of it. */
+export interface SpecSupervision {
+  /** The application's name (it names the throwaway data directory). */
+  app: string;
+  /** Starts the application in a throwaway data directory (afresh for every case). */
+  start: (dataDir: string) => Promise<Stoppable>;
+  /** The environment variables the application reads secrets from: set to a test-only value when unset. */
+  secretEnv?: readonly string[];
+  /** The supervision module's tree. */
+  tree: TreeUnderTest;
+  /** Each supervisor as the spec declares it, by name. */
+  declared: Readonly<Record<string, DeclaredSupervisor>>;
+}
+
 /** What the suite reads from the supervision module under test: the supervisors it declares and their flags. */
 export interface TreeUnderTest {
   readonly names: readonly string[];
@@ -32,15 +46,12 @@ export interface TreeUnderTest {
 
 /**
  * Defines the suite of an application's supervision tree: the module declares exactly the spec's
- * supervisors, and each supervisor's cases (supervisorCases) run against the application started
- * by `fixture`, in a fresh runtime per case.
+ * supervisors, and each supervisor's cases (supervisorCases) run against the application, started
+ * afresh (appFixture) in a fresh runtime for every case.
  */
-export function supervisionSuite(
-  t: SupervisionSuiteApi,
-  fixture: AppFixture<Stoppable>,
-  tree: TreeUnderTest,
-  declared: Readonly<Record<string, DeclaredSupervisor>>,
-): void {
+export function supervisionSuite(t: SupervisionSuiteApi, spec: SpecSupervision): void {
+  const { tree, declared } = spec;
+  const fixture = appFixture(`${spec.app}-supervisors`, spec.start, spec.secretEnv);
   t.beforeEach(async () => {
     resetRuntime();
     await fixture.start();
