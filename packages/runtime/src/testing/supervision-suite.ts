@@ -66,7 +66,8 @@ export function supervisionSuite(t: SupervisionSuiteApi, spec: SpecSupervision):
     t.describe(`${sup}: the declared tree`, () => {
       for (const [name, run] of supervisorCases(
         sup,
-        tree.flags(sup),
+        // A supervisor the module does not declare has no flags: its cases fail, and so does the first one.
+        tree.names.includes(sup) ? tree.flags(sup) : {},
         { ...d.flags, children: d.children },
         d.starts ?? [],
       ))
