@@ -7,6 +7,16 @@ import { isProcessAlive, type Pid } from './process.js';
 import { unwrapStart, type StartResult } from './gen.js';
 import { Supervisor } from './supervisor.js';
 
+/** What every generated application's env holds; its AppEnv adds what its patterns need. */
+export interface AppEnvBase {
+  /** Directory for durable stores (their otp:path is relative to it). Required when a server opens a store. */
+  dataDir?: string;
+  /** Overrides every supervisor's restart intensity (otp:intensity); for chaos runs and benchmarks. */
+  intensity?: number;
+  /** Overrides every supervisor's restart window (otp:periodMs). */
+  periodMs?: number;
+}
+
 /** A started application. */
 export interface AppHandle {
   /** The root supervisor. */
