@@ -173,6 +173,8 @@ export const OTP_COUNTERPARTS: Record<string, string> = {
   RequestId: 'gen_server:request_id()',
   ExitError: "an exit signal caught by `catch`: {'EXIT', Reason}",
   ChildSpec: 'supervisor:child_spec()',
+  startApplication: 'application:start/2 (the root supervisor of an application)',
+  TreeChild: 'supervisor:child_spec() (its defaults left out)',
   StartResult: '{ok, Pid} | ignore | {error, Reason}',
   From: 'gen_server:from()',
   Action: 'gen_statem:action()',

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { clientView } from '../../packs/otp/view/client.js';
 import { views } from '../../packs/otp/view/index.js';
 import { serverView } from '../../packs/otp/view/server.js';
-import { supervisorView } from '../../packs/otp/view/supervisor.js';
+import { supervisionView, treeChild } from '../../packs/otp/view/supervisor.js';
 import { typesView } from '../../packs/otp/view/types.js';
 import { rowsBehind, VIEW_ROWS } from '../../src/pipeline/emit/views.js';
 
@@ -265,36 +265,97 @@ describe('otp view: types', () => {
   });
 });
 
-describe('otp view: supervisor', () => {
-  const sup = { app_name: 'tel', name: 'top', strategy: 'one_for_all' };
-  const kid = (sup_name: string, child_id: string, app_name = 'tel') => ({ app_name, sup_name, child_id });
+describe('otp view: supervision tree', () => {
+  const app = { app_name: 'tel', root_name: 'top' };
+  const sup = (name: string, strategy = 'one_for_all', app_name = 'tel') => ({ app_name, name, strategy });
+  const kid = (sup_name: string, child_id: string, extra: Record<string, unknown> = {}, app_name = 'tel') => ({
+    app_name,
+    sup_name,
+    child_id,
+    start_name: child_id,
+    start_kind: 'server',
+    restart: 'permanent',
+    shutdown_kind: 'timeout',
+    shutdown_ms: 5000,
+    child_type: 'worker',
+    significant: false,
+    ...extra,
+  });
   const secret = (app_name: string, value: string, setting = 'secretEnv') => ({ app_name, setting, value });
   const data = {
-    children: [kid('top', 'a'), kid('other', 'x'), kid('top', 'b'), kid('top', 'z', 'chat')],
+    sups: [sup('pool_sup', 'simple_one_for_one'), sup('top'), sup('chat_sup', 'one_for_one', 'chat')],
+    children: [
+      kid('pool_sup', 'conn', { restart: 'temporary' }),
+      kid('top', 'a'),
+      kid('top', 'pool_sup', {
+        start_kind: 'supervisor',
+        shutdown_kind: 'infinity',
+        shutdown_ms: null,
+        child_type: 'supervisor',
+      }),
+      kid('top', 'b', { shutdown_ms: 10000, significant: true, restart: 'transient' }),
+      kid('top', 'a2', { start_name: 'a' }),
+      kid('chat_sup', 'z', {}, 'chat'),
+    ],
     gateways: [{ app_name: 'chat' }],
     secrets: [secret('tel', 'KEY'), secret('tel', 'PORT', 'portEnv'), secret('chat', 'JWT'), secret('tel', 'KEY')],
   };
 
-  it("keeps this supervisor's children in start order, and no other's", () => {
-    const v = supervisorView(data, sup).sup;
-    expect(v.children.map((c) => c.child_id)).toEqual(['a', 'b']);
-    expect([v.name, v.app, v.dynamic]).toEqual(['top', 'tel', false]);
-    expect(supervisorView(data, { ...sup, strategy: 'simple_one_for_one' }).sup.dynamic).toBe(true);
-    expect(supervisorView(data, { ...sup, name: 'none' }).sup.children).toEqual([]);
+  it("lists the application's supervisors, each with its children in start order, and no other's", () => {
+    const t = supervisionView(data, app).tree;
+    expect(t.sups.map((s) => [s.name, s.dynamic])).toEqual([
+      ['pool_sup', true],
+      ['top', false],
+    ]);
+    expect(t.sups[1]!.children.map((c) => c.child_id)).toEqual(['a', 'pool_sup', 'b', 'a2']);
+    expect(supervisionView(data, { ...app, app_name: 'none' }).tree.sups).toEqual([]);
+  });
+
+  it("writes only what differs from OTP's child_spec defaults, and imports each start function once", () => {
+    const t = supervisionView(data, app).tree;
+    const specs = t.sups[1]!.specs.map(({ row: _row, ...c }) => c);
+    expect(specs).toEqual([
+      { id: 'a', supervisor: null, startName: 'a', restart: null, shutdown: null, type: null, significant: false },
+      {
+        id: 'pool_sup',
+        supervisor: 'pool_sup',
+        startName: 'pool_sup',
+        restart: null,
+        shutdown: null,
+        type: 'supervisor',
+        significant: false,
+      },
+      {
+        id: 'b',
+        supervisor: null,
+        startName: 'b',
+        restart: 'transient',
+        shutdown: 10000,
+        type: null,
+        significant: true,
+      },
+      { id: 'a2', supervisor: null, startName: 'a', restart: null, shutdown: null, type: null, significant: false },
+    ]);
+    expect(t.sups[0]!.specs[0]).toMatchObject({ restart: 'temporary', shutdown: null });
+    // a supervisor stopped after 5000 ms, and a worker given infinity, differ from their defaults
+    expect(treeChild(kid('x', 's', { child_type: 'supervisor' })).shutdown).toBe(5000);
+    expect(treeChild(kid('x', 'w', { shutdown_kind: 'infinity', shutdown_ms: null })).shutdown).toBe('infinity');
+    expect(treeChild(kid('x', 'k', { shutdown_kind: 'brutal_kill', shutdown_ms: null })).shutdown).toBe('brutal_kill');
+    expect(t.imports).toEqual(['conn', 'a', 'b']);
   });
 
   it("names its application's secret variables once each, and whether the application has a gateway", () => {
-    const v = supervisorView(data, sup).sup;
-    expect(v.secretEnv).toEqual(['KEY']);
-    expect(v.hasGateway).toBe(false);
-    const chat = supervisorView(data, { ...sup, app_name: 'chat' }).sup;
-    expect([chat.secretEnv, chat.hasGateway, chat.children.length]).toEqual([['JWT'], true, 1]);
-    expect(supervisorView({}, sup).sup).toMatchObject({ children: [], secretEnv: [], hasGateway: false });
+    const t = supervisionView(data, app).tree;
+    expect(t.secretEnv).toEqual(['KEY']);
+    expect(t.hasGateway).toBe(false);
+    const chat = supervisionView(data, { ...app, app_name: 'chat' }).tree;
+    expect([chat.secretEnv, chat.hasGateway, chat.sups.length]).toEqual([['JWT'], true, 1]);
+    expect(supervisionView({}, app).tree).toMatchObject({ sups: [], imports: [], secretEnv: [], hasGateway: false });
   });
 
   it('is the view of both supervisor templates, and needs its for_each row', () => {
-    expect(views['otp/supervisor.ts.njk']).toBe(supervisorView);
-    expect(views['otp/supervisor.test.ts.njk']).toBe(supervisorView);
-    expect(() => supervisorView(data, undefined)).toThrow(/for_each: sups/);
+    expect(views['otp/supervisor.ts.njk']).toBe(supervisionView);
+    expect(views['otp/supervisor.test.ts.njk']).toBe(supervisionView);
+    expect(() => supervisionView(data, undefined)).toThrow(/for_each: apps/);
   });
 });

@@ -5,14 +5,14 @@
 import { clientView } from './client.js';
 import { machineView } from './machine.js';
 import { serverView } from './server.js';
-import { supervisorView } from './supervisor.js';
+import { supervisionView } from './supervisor.js';
 import { typesView } from './types.js';
 
 export const views = {
   'otp/client.ts.njk': clientView,
   'otp/server.ts.njk': serverView,
-  'otp/supervisor.ts.njk': supervisorView,
-  'otp/supervisor.test.ts.njk': supervisorView,
+  'otp/supervisor.ts.njk': supervisionView,
+  'otp/supervisor.test.ts.njk': supervisionView,
   'otp/types.ts.njk': typesView,
   'otp/state-machine.ts.njk': machineView,
   'otp/state-machine.test.ts.njk': machineView,

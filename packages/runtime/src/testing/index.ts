@@ -24,6 +24,14 @@ export {
   type DeclaredChild,
 } from './supervision.js';
 export { supervisorCases, type DeclaredTree, type DynamicStart, type SupervisorCase } from './supervisor-cases.js';
+export {
+  supervisionSuite,
+  type SupervisionSuiteApi,
+  type DeclaredSupervisor,
+  type SpecSupervision,
+  type TreeUnderTest,
+} from './supervision-suite.js';
+export { serverSuite, type SpecServerSuite, type SpecRoutes, type SpecBalances } from './server-suite.js';
 export { machineStarter, type StartIn } from './machine.js';
 export {
   wireSample,

@@ -1,0 +1,194 @@
+/**
+ * @ggen-ts/runtime/testing's serverSuite and supervisionSuite, driven through a recording test
+ * framework: they define the cases the generated tests had spelled out (same names), and a case
+ * fails when the server or tree under test is not as declared.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  GenServer,
+  MemoryLogger,
+  OperationError,
+  SupervisionTree,
+  resetRuntime,
+  startApplication,
+  type StartResult,
+} from '../../packages/runtime/src/index.js';
+import { serverSuite, supervisionSuite } from '../../packages/runtime/src/testing/index.js';
+
+/** A framework that records the suite's tree of cases and runs them on demand, hooks included. */
+function recorder() {
+  const cases: [name: string, run: () => unknown][] = [];
+  const hooks = {
+    beforeAll: [] as (() => unknown)[],
+    afterAll: [] as (() => unknown)[],
+    beforeEach: [] as (() => unknown)[],
+    afterEach: [] as (() => unknown)[],
+  };
+  let prefix = '';
+  const t = {
+    describe(name: string, body: () => void) {
+      const outer = prefix;
+      prefix = `${outer}${name} > `;
+      body();
+      prefix = outer;
+    },
+    it(name: string, run: () => unknown) {
+      cases.push([prefix + name, run]);
+    },
+    expect,
+    beforeAll: (fn: () => unknown) => hooks.beforeAll.push(fn),
+    afterAll: (fn: () => unknown) => hooks.afterAll.push(fn),
+    beforeEach: (fn: () => unknown) => hooks.beforeEach.push(fn),
+    afterEach: (fn: () => unknown) => hooks.afterEach.push(fn),
+  };
+  /** Runs every case (the hooks around them) and answers each case's name with 'ok' or its error. */
+  async function run(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const h of hooks.beforeAll) await h();
+    try {
+      for (const [name, body] of cases) {
+        for (const h of hooks.beforeEach) await h();
+        try {
+          await body();
+          out[name] = 'ok';
+        } catch (err) {
+          out[name] = (err as Error).message.split('\n')[0]!;
+        } finally {
+          for (const h of hooks.afterEach) await h();
+        }
+      }
+    } finally {
+      for (const h of hooks.afterAll) await h();
+    }
+    return out;
+  }
+  return { t, cases, run };
+}
+
+beforeEach(() => {
+  resetRuntime({ logger: new MemoryLogger() });
+});
+
+/** A server 'router' answering ping, and route(key) from `routes`; it refuses a key that is not a non-empty string only when `strict`. */
+function startRouter(strict: boolean, routes: Record<string, string>) {
+  return async () =>
+    startApplication(
+      () =>
+        GenServer.startLink(
+          {
+            init: () => ({ ok: null }),
+            handleCall: (req: unknown, _f, s: null) => {
+              const [op, key] = req as [string, unknown];
+              if (op === '$ping') return { reply: 'pong', state: s };
+              if (strict && (typeof key !== 'string' || key === '')) return { reply: { bad: 'invalid_key' }, state: s };
+              return { reply: routes[String(key)] ?? { bad: 'no_route' }, state: s };
+            },
+          },
+          null,
+          { name: 'router' },
+        ) as Promise<StartResult>,
+    );
+}
+
+/** The router's client: a declared refusal rejects with OperationError, as a generated client does. */
+const client = {
+  ping: async () => 'pong',
+  route: async (key: unknown) => {
+    const { call } = await import('../../packages/runtime/src/index.js');
+    const r = await call<unknown>('router', ['route', key]);
+    if (typeof r === 'object' && r !== null && 'bad' in r)
+      throw new OperationError('router', 'route', String(r.bad), 'refused');
+    return r;
+  },
+};
+
+const spec = (strict: boolean, routes: Record<string, string>) => ({
+  server: 'router',
+  start: startRouter(strict, routes),
+  client,
+  params: [['route', [{ name: 'key', type: 'string', minLength: 1, error: 'invalid_key' }]]] as [
+    string,
+    { name: string; type: string; minLength: number; error: string }[],
+  ][],
+  routes: [{ op: 'route', lead: [], routes: [['911', 'sip:psap'] as [string, string]], onMissing: 'no_route' }],
+});
+
+describe('serverSuite', () => {
+  it('defines the ping, refusal and route cases under the names the generated tests had', async () => {
+    const r = recorder();
+    serverSuite(r.t, spec(true, { '911': 'sip:psap' }));
+    expect(r.cases.map(([n]) => n)).toEqual([
+      'router is running > answers a ping',
+      'router.route refuses bad input with its declared code > key: invalid_key',
+      'router.route answers every declared route > 911 -> sip:psap',
+      'router.route answers every declared route > an undeclared key: no_route',
+    ]);
+    expect(Object.values(await r.run())).toEqual(['ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('fails the refusal case of a server that lets a bad value through, and the route case of a wrong route', async () => {
+    const r = recorder();
+    serverSuite(r.t, spec(false, { '911': 'sip:elsewhere', '': 'x', '42': 'y', null: 'z' }));
+    const got = await r.run();
+    expect(got['router.route refuses bad input with its declared code > key: invalid_key']).toMatch(
+      /expected the operation to be refused/,
+    );
+    expect(got['router.route answers every declared route > 911 -> sip:psap']).toMatch(/sip:elsewhere/);
+    expect(got['router is running > answers a ping']).toBe('ok');
+  });
+
+  it('fails the ping case when no process is registered under the server name', async () => {
+    const r = recorder();
+    serverSuite(r.t, { server: 'nobody', start: async () => ({ stop: async () => undefined }), client });
+    expect(Object.values(await r.run())[0]).not.toBe('ok');
+  });
+});
+
+describe('supervisionSuite', () => {
+  const worker = (): Promise<StartResult> =>
+    GenServer.startLink({ init: () => ({ ok: null }), handleCall: (_r, _f, s) => ({ reply: s, state: s }) }, null);
+  const tree = new SupervisionTree({
+    root: {
+      flags: { strategy: 'one_for_all', intensity: 5, periodMs: 1000 },
+      children: [
+        { id: 'a', start: worker },
+        { id: 'b', start: worker, shutdown: 2000 },
+      ],
+    },
+  });
+  const declared = (shutdownB: number) => ({
+    root: {
+      flags: { strategy: 'one_for_all' as const, intensity: 5, periodMs: 1000, autoShutdown: 'never' },
+      children: [
+        { id: 'a', restart: 'permanent', shutdown: 5000, type: 'worker' },
+        { id: 'b', restart: 'permanent', shutdown: shutdownB, type: 'worker' },
+      ],
+    },
+  });
+  const app = { app: 'demo', start: () => startApplication(() => tree.start('root', {})), tree };
+
+  it("runs each supervisor's cases against the running tree, and the tree declares exactly the spec's supervisors", async () => {
+    const r = recorder();
+    supervisionSuite(r.t, { ...app, declared: declared(2000) });
+    const got = await r.run();
+    expect(Object.keys(got)).toEqual([
+      'the supervision tree > declares the supervisors the spec declares',
+      'root: the declared tree > is one_for_all, at most 5 restarts in 1000 ms',
+      'root: the declared tree > starts its children in the declared order with the declared specs',
+      'root: the declared tree > restarts per one_for_all when the first child dies',
+      'root: the declared tree > restarts per one_for_all when the last child dies',
+    ]);
+    expect(Object.values(got)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
+  it('fails when a child spec or the set of supervisors differs from the declaration', async () => {
+    const r = recorder();
+    supervisionSuite(r.t, { ...app, declared: { ...declared(5000), extra_sup: declared(5000).root } });
+    const got = await r.run();
+    expect(got['the supervision tree > declares the supervisors the spec declares']).not.toBe('ok');
+    expect(got['root: the declared tree > starts its children in the declared order with the declared specs']).not.toBe(
+      'ok',
+    );
+    expect(got['root: the declared tree > is one_for_all, at most 5 restarts in 1000 ms']).toBe('ok');
+  });
+});
