@@ -139,6 +139,15 @@ export function fromEach(states: readonly string[], t: Omit<TransitionDef, 'from
   return states.map((from) => ({ from, ...t }));
 }
 
+/**
+ * One transition that keeps the machine in its state, declared for several states: a TransitionDef
+ * per state, from it back to it (as gen_statem's keep_state does for the state, with the actions
+ * still applied), in the order given.
+ */
+export function stayIn(states: readonly string[], t: Omit<TransitionDef, 'from' | 'to'>): TransitionDef[] {
+  return states.map((s) => ({ from: s, ...t, to: s }));
+}
+
 export interface StateTimeoutDef {
   readonly inState: string;
   readonly timeoutMs: number;
