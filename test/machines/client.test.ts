@@ -245,7 +245,7 @@ describe('MachineClient: what a generated module exports', () => {
 
   it('the timeout argument bounds the call: a machine that cannot answer in time is UnavailableError', async () => {
     const pid = unwrapStart(
-      await GenServer.start({ init: () => ({ ok: null }), handleCall: () => ({ noreply: null }) }),
+      await GenServer.start({ init: () => ({ ok: null }), handleCall: () => ({ noreply: null }) }, undefined),
     );
     const err = await rejection(close(pid, 20));
     expect(err).toBeInstanceOf(UnavailableError);
