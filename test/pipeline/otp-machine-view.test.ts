@@ -162,6 +162,32 @@ describe('otp view: machine', () => {
     expect(v.entries[2]!.guards.map((g) => g.comparator)).toEqual(['gt']);
   });
 
+  it('declares transitions left alone that keep their state, alike but for it, once (stayIn)', () => {
+    const ticks = {
+      ...data,
+      transitions: [
+        ...data.transitions,
+        t('new', 'tick', 'new', 2),
+        t('paid', 'tick', 'paid', 2),
+        t('gone', 'tick', 'paid', 3),
+        t('paid', 'nudge', 'paid', 2),
+        t('new', 'poke', 'paid'),
+        t('paid', 'poke', 'paid'),
+      ],
+    };
+    const v = machineView(ticks, machine).machine;
+    expect(v.entries.slice(3).map((e) => [e.from, e.row.event_name, e.row.to_state, e.stay])).toEqual([
+      [['new', 'paid'], 'tick', 'new', true],
+      [['gone'], 'tick', 'paid', false],
+      [['paid'], 'nudge', 'paid', false],
+      // paid -> paid joins new -> paid: one target for both (fromEach), not a stay.
+      [['new', 'paid'], 'poke', 'paid', false],
+    ]);
+    expect([v.usesFromEach, v.usesStayIn]).toEqual([true, true]);
+    // paid -> paid (pay, priority 1) keeps its state too, but alone: no stayIn entry needed.
+    expect([view().usesFromEach, view().usesStayIn]).toEqual([true, false]);
+  });
+
   it('declares an action list once when several entries repeat it, with a unique name', () => {
     const twice = {
       ...data,

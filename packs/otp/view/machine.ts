@@ -43,6 +43,8 @@ export interface TransitionView {
 export interface TransitionEntryView extends TransitionView {
   /** The source states, in the spec's order. */
   from: readonly string[];
+  /** Whether each keeps its state (its target is its source): several such are one stayIn entry. */
+  stay: boolean;
 }
 
 export interface SharedActionsView {
@@ -80,6 +82,9 @@ export interface MachineView {
   /** The transitions as the definition lists them: alike ones (but for the source state) grouped. */
   entries: readonly TransitionEntryView[];
   sharedActions: readonly SharedActionsView[];
+  /** Whether some entry stands for several transitions to one target (fromEach) or keeping their states (stayIn). */
+  usesFromEach: boolean;
+  usesStayIn: boolean;
   /** Enter actions per state, in the states' order. */
   enterActions: readonly { state: string; actions: readonly ActionView[] }[];
   timeouts: readonly Row[];
@@ -183,10 +188,16 @@ function actionsKey(actions: readonly ActionView[]): string {
 const worthSharing = (t: TransitionView): boolean =>
   t.actions.length > 1 || t.actions.some((a) => a.row.action_kind === 'invoke');
 
-/** What makes two transitions the same but for their source: event, target, priority, guards, actions. */
-function sameButFrom(t: TransitionView): string {
+/** Whether a transition keeps its state (its target is its source). */
+const keeps = (t: TransitionView): boolean => t.row.to_state === t.row.from_state;
+
+/**
+ * What makes two transitions the same but for their source: event, target (null: keeping the
+ * state), priority, guards, actions.
+ */
+function sameButFrom(t: TransitionView, to: unknown = t.row.to_state): string {
   const g = t.guards.map((r) => [r.hand_written, r.left, r.comparator, r.right, r.right_value]);
-  return JSON.stringify([t.row.event_name, t.row.to_state, t.row.priority, g, actionsKey(t.actions)]);
+  return JSON.stringify([t.row.event_name, to, t.row.priority, g, actionsKey(t.actions)]);
 }
 
 function handWrittenUses(rows: readonly Row[], enters: readonly Row[]): HandWrittenUse[] {
@@ -237,18 +248,31 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
   });
   // Transitions alike but for their source state (an event handled alike in several states) are
   // declared once, from each of those states; action lists several of them repeat are declared once.
-  const entries: (TransitionEntryView & { from: string[] })[] = [];
+  // Those left alone that keep their state, alike but for it, are declared once (stayIn).
+  let entries: (TransitionEntryView & { from: string[] })[] = [];
   const alike = new Map<string, TransitionEntryView & { from: string[] }>();
   for (const t of transitions) {
     const k = sameButFrom(t);
     const e = alike.get(k);
     if (e !== undefined) e.from.push(String(t.row.from_state));
     else {
-      const entry = { ...t, from: [String(t.row.from_state)] };
+      const entry = { ...t, from: [String(t.row.from_state)], stay: false };
       alike.set(k, entry);
       entries.push(entry);
     }
   }
+  const staying = new Map<string, TransitionEntryView & { from: string[] }>();
+  entries = entries.filter((e) => {
+    if (e.from.length > 1 || !keeps(e)) return true;
+    const k = sameButFrom(e, null);
+    const first = staying.get(k);
+    if (first === undefined) staying.set(k, e);
+    else {
+      first.from.push(...e.from);
+      first.stay = true;
+    }
+    return first === undefined;
+  });
   // Not the machine's own constants (its name and its states).
   const taken = new Set<string>([constant(name), `${constant(name)}_STATES`]);
   const sharedActions: SharedActionsView[] = [];
@@ -317,6 +341,8 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
         transitions,
         entries,
         sharedActions,
+        usesFromEach: entries.some((e) => e.from.length > 1 && !e.stay),
+        usesStayIn: entries.some((e) => e.from.length > 1 && e.stay),
         enterActions,
         timeouts: ix.timeouts.get(mk) ?? [],
         metricsOp,
