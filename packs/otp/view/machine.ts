@@ -11,6 +11,14 @@ export interface ParamView {
   row: Row;
   /** What its spec type admits, as the runtime's ParamDef.kind says it (null: anything but undefined). */
   kind: string | null;
+  /** The constant holding this ParamDef when another event declares the same one; else null. */
+  shared: string | null;
+}
+
+/** A parameter several events declare alike: one constant. */
+export interface SharedParamView {
+  name: string;
+  param: ParamView;
 }
 
 export interface EventView {
@@ -82,6 +90,8 @@ export interface MachineView {
   /** The transitions as the definition lists them: alike ones (but for the source state) grouped. */
   entries: readonly TransitionEntryView[];
   sharedActions: readonly SharedActionsView[];
+  /** The parameters several events declare alike (name, type and every constraint), each once. */
+  sharedParams: readonly SharedParamView[];
   /** Whether some entry stands for several transitions to one target (fromEach) or keeping their states (stayIn). */
   usesFromEach: boolean;
   usesStayIn: boolean;
@@ -188,6 +198,16 @@ function actionsKey(actions: readonly ActionView[]): string {
 const worthSharing = (t: TransitionView): boolean =>
   t.actions.length > 1 || t.actions.some((a) => a.row.action_kind === 'invoke');
 
+/** What makes two event parameters the same ParamDef: name, type and every declared constraint. */
+const paramKey = (p: ParamView): string =>
+  JSON.stringify([
+    p.kind,
+    ...['param_name', 'ts_type', 'type_name', 'min_length', 'max_length', 'min_value', 'max_value', 'pattern'].map(
+      (k) => p.row[k] ?? null,
+    ),
+    p.row.invalid_error ?? null,
+  ]);
+
 /** Whether a transition keeps its state (its target is its source). */
 const keeps = (t: TransitionView): boolean => t.row.to_state === t.row.from_state;
 
@@ -229,7 +249,9 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
         name: String(e.event_name),
         kind: String(e.kind),
         replyType: text(e, 'reply_ts_type') ?? null,
-        params: params.filter((p) => p.owner_name === e.event_name).map((p) => ({ row: p, kind: paramKind(p) })),
+        params: params
+          .filter((p) => p.owner_name === e.event_name)
+          .map((p): ParamView => ({ row: p, kind: paramKind(p), shared: null })),
       },
       e,
     ),
@@ -291,6 +313,23 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
     for (const e of users) e.shared = sname;
   }
 
+  // A parameter several events declare alike (the same ParamDef) is declared once.
+  const sharedParams: SharedParamView[] = [];
+  const byDef = new Map<string, ParamView[]>();
+  for (const p of events.flatMap((e) => e.params)) {
+    const k = paramKey(p);
+    byDef.set(k, [...(byDef.get(k) ?? []), p]);
+  }
+  for (const same of byDef.values()) {
+    if (same.length < 2) continue;
+    const base = `${constant(String(same[0]!.row.param_name))}_PARAM`;
+    let pname = base;
+    for (let n = 2; taken.has(pname); n++) pname = `${base}_${n}`;
+    taken.add(pname);
+    sharedParams.push({ name: pname, param: same[0]! });
+    for (const p of same) p.shared = pname;
+  }
+
   const enterRows = ix.enterActions.get(mk) ?? [];
   const enterActions = [...groupBy(enterRows, 'state_name')].map(([state, rows]) => ({
     state,
@@ -341,6 +380,7 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
         transitions,
         entries,
         sharedActions,
+        sharedParams,
         usesFromEach: entries.some((e) => e.from.length > 1 && !e.stay),
         usesStayIn: entries.some((e) => e.from.length > 1 && e.stay),
         enterActions,
