@@ -140,9 +140,8 @@ export function fromEach(states: readonly string[], t: Omit<TransitionDef, 'from
 }
 
 /**
- * One transition that keeps the machine in its state, declared for several states: a TransitionDef
- * per state, from it back to it (as gen_statem's keep_state does for the state, with the actions
- * still applied), in the order given.
+ * One transition whose target is its own source, declared for several states: a TransitionDef per
+ * state, from it back to it (exactly as if each were written with `to` its `from`), in the order given.
  */
 export function stayIn(states: readonly string[], t: Omit<TransitionDef, 'from' | 'to'>): TransitionDef[] {
   return states.map((s) => ({ from: s, ...t, to: s }));
