@@ -18,6 +18,7 @@ import {
   MachineClient,
   fromEach,
   invokeServer,
+  stayIn,
   metricsServer,
   paramCheck,
   type MachineDefinition,
@@ -205,6 +206,78 @@ describe('MachineClient', () => {
   });
 });
 
+describe('MachineClient: what a generated module exports', () => {
+  const client = new MachineClient<{ balance: number; owner: string }>(def, { errors: ERRORS });
+  const deposit = client.callEvent<string, [amount: number]>('deposit');
+  const close = client.callEvent<string>('close');
+  const note = client.castEvent<[text: string]>('note');
+
+  it('starter(key) starts the instance for an id; starter() the registered one', async () => {
+    const start = client.starter('owner');
+    const pid = unwrapStart(await start({}, 'ann'));
+    expect(await client.state(pid)).toEqual({ state: 'open', data: { balance: 0, owner: 'ann' } });
+    expect(await start({}, '')).toEqual({ error: { badarg: 'owner' } });
+    const single = unwrapStart(await client.starter()());
+    expect(whereis('wallet')).toBe(single);
+  });
+
+  it("starter and forHooks use the env's machine hooks", async () => {
+    const counted: string[] = [];
+    const env = { machineHooks: { metrics: { inc: (n: string) => void counted.push(n) } } };
+    expect(client.forHooks(env)).toBe(client.machine(env.machineHooks));
+    expect(client.forHooks()).toBe(client.machine());
+    const pid = unwrapStart(await client.starter('owner')(env, 'bob'));
+    await deposit(pid, 3);
+    expect(counted).toEqual(['deposits']);
+  });
+
+  it('an event function sends its positional arguments as the declared params; one more is the timeout', async () => {
+    const pid = unwrapStart(await client.starter('owner')({}, 'cy'));
+    expect(await deposit(pid, 40)).toBe('open');
+    expect(await deposit(pid, 2, 1000)).toBe('open');
+    expect((await client.state(pid)).data.balance).toBe(2);
+    expect(await rejection(deposit(pid, 0))).toMatchObject({ code: 'invalid_amount' });
+    expect(note(pid, 'toolong')).toBe(false);
+    expect(note(pid, 'ok')).toBe(true);
+    expect((await client.state(pid)).data.owner).toBe('ok');
+    expect(await close(pid, 2000)).toBe('closed');
+  });
+
+  it('the timeout argument bounds the call: a machine that cannot answer in time is UnavailableError', async () => {
+    const pid = unwrapStart(
+      await GenServer.start({ init: () => ({ ok: null }), handleCall: () => ({ noreply: null }) }, undefined),
+    );
+    const err = await rejection(close(pid, 20));
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err).toMatchObject({ server: 'wallet', operation: 'close', reason: 'timeout' });
+  });
+
+  it('a missing argument is undefined, which the declared check refuses before sending', async () => {
+    const pid = unwrapStart(await client.starter('owner')({}, 'dee'));
+    const loose = deposit as unknown as (ref: unknown) => Promise<string>;
+    expect(await rejection(loose(pid))).toMatchObject({ code: 'invalid_amount' });
+    expect((await client.state(pid)).data.balance).toBe(0);
+  });
+
+  it('refuses, when the module loads, an event the definition does not declare as that kind', () => {
+    expect(() => client.callEvent('nope')).toThrow(TypeError);
+    expect(() => client.callEvent('note')).toThrow(/wallet: no declared call event note/);
+    expect(() => client.castEvent('deposit')).toThrow(/wallet: no declared cast or info event deposit/);
+  });
+
+  it('a parameter named __proto__ is an own property of the params, not the prototype', async () => {
+    const odd = new MachineClient(
+      {
+        ...def,
+        events: [{ name: 'note', kind: 'cast', params: [{ name: '__proto__', kind: 'string', maxLength: 3 }] }],
+        transitions: [],
+      },
+      { errors: ERRORS },
+    );
+    expect(odd.castEvent<[p: unknown]>('note')('nobody' as never, 'toolong')).toBe(false);
+  });
+});
+
 describe('invokeServer and metricsServer: the defaults generated machines configure', () => {
   const seen: unknown[] = [];
   beforeEach(async () => {
@@ -255,5 +328,16 @@ describe('fromEach: one transition declared for several source states', () => {
       { from: 'b', event: 'go', to: 'c', priority: 2, guards },
     ]);
     expect(fromEach([], { event: 'go', to: 'c' })).toEqual([]);
+  });
+});
+
+describe('stayIn: one transition that keeps its state, declared for several states', () => {
+  it('gives one TransitionDef per state, from it to it, in order', () => {
+    const actions = [{ kind: 'reset_field', field: 'n' }] as const;
+    expect(stayIn(['a', 'b'], { event: 'tick', priority: 3, actions })).toEqual([
+      { from: 'a', event: 'tick', to: 'a', priority: 3, actions },
+      { from: 'b', event: 'tick', to: 'b', priority: 3, actions },
+    ]);
+    expect(stayIn([], { event: 'tick' })).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import {
   specExample,
   specOutcome,
   specRefusal,
+  specTransitions,
   type SpecMachine,
 } from '../../packages/runtime/src/testing/index.js';
 
@@ -83,5 +84,25 @@ describe('spec oracle', () => {
     expect(specRefusal(spec, 'past_due', 'pay')).toBeDefined();
     expect(specRefusal(spec, 'past_due', 'fail')).toBeUndefined();
     expect(specExample(spec, 'past_due', 'fail', 7)).toBeUndefined();
+  });
+});
+
+describe('specTransitions: the rows a generated test lists', () => {
+  it('gives one transition per source state, in order; absent to keeps the state, absent priority is 0', () => {
+    const guards = [{ left: 'event.n', comparator: 'gt', rightValue: 1 }];
+    expect(
+      specTransitions([
+        { from: 'a', event: 'go', to: 'b' },
+        { from: ['a', 'b'], event: 'tick', priority: 2, guards },
+        { from: ['b', 'c'], event: 'stop', to: 'd', priority: 1 },
+      ]),
+    ).toEqual([
+      { from: 'a', event: 'go', priority: 0, to: 'b', guards: [] },
+      { from: 'a', event: 'tick', priority: 2, to: 'a', guards },
+      { from: 'b', event: 'tick', priority: 2, to: 'b', guards },
+      { from: 'b', event: 'stop', priority: 1, to: 'd', guards: [] },
+      { from: 'c', event: 'stop', priority: 1, to: 'd', guards: [] },
+    ]);
+    expect(specTransitions([{ from: [], event: 'go', to: 'b' }])).toEqual([]);
   });
 });

@@ -162,6 +162,61 @@ describe('otp view: machine', () => {
     expect(v.entries[2]!.guards.map((g) => g.comparator)).toEqual(['gt']);
   });
 
+  it('declares transitions left alone that keep their state, alike but for it, once (stayIn)', () => {
+    const ticks = {
+      ...data,
+      transitions: [
+        ...data.transitions,
+        t('new', 'tick', 'new', 2),
+        t('paid', 'tick', 'paid', 2),
+        t('gone', 'tick', 'paid', 3),
+        t('paid', 'nudge', 'paid', 2),
+        t('new', 'poke', 'paid'),
+        t('paid', 'poke', 'paid'),
+      ],
+    };
+    const v = machineView(ticks, machine).machine;
+    expect(v.entries.slice(3).map((e) => [e.from, e.row.event_name, e.row.to_state, e.stay])).toEqual([
+      [['new', 'paid'], 'tick', 'new', true],
+      [['gone'], 'tick', 'paid', false],
+      [['paid'], 'nudge', 'paid', false],
+      // paid -> paid joins new -> paid: one target for both (fromEach), not a stay.
+      [['new', 'paid'], 'poke', 'paid', false],
+    ]);
+    expect([v.usesFromEach, v.usesStayIn]).toEqual([true, true]);
+    // paid -> paid (pay, priority 1) keeps its state too, but alone: no stayIn entry needed.
+    expect([view().usesFromEach, view().usesStayIn]).toEqual([true, false]);
+  });
+
+  it('declares a parameter once when several events declare it alike, with a unique name', () => {
+    const room = { pattern: '^[a-z]+$', invalid_error: 'bad_room' };
+    const shared = {
+      ...data,
+      events: [...data.events, { ...M, event_name: 'join', kind: 'call', reply_ts_type: 'string' }],
+      params: [
+        ...data.params,
+        param('cancel', 'roomId', { ...room, position: 2 }),
+        param('join', 'roomId', room),
+        // The same name with another constraint is another ParamDef.
+        param('join', 'payer', { type_name: 'Customer', ts_type: 'Customer', type_kind: 'record', position: 2 }),
+        param('join', 'amount', { type_name: 'MinorUnits', ts_type: 'number', min_value: 1, position: 3 }),
+      ],
+      transitions: [...data.transitions, t('new', 'join', 'new')],
+    };
+    const v = machineView(shared, machine).machine;
+    expect(v.sharedParams.map((s) => [s.name, s.param.row.param_name])).toEqual([
+      ['PAYER_PARAM', 'payer'],
+      ['ROOM_ID_PARAM', 'roomId'],
+    ]);
+    const byEvent = Object.fromEntries(v.events.map((e) => [e.name, e.params.map((p) => p.shared)]));
+    expect(byEvent).toEqual({
+      pay: [null, 'PAYER_PARAM'],
+      cancel: [null, 'ROOM_ID_PARAM'],
+      join: ['ROOM_ID_PARAM', 'PAYER_PARAM', null],
+    });
+    expect(view().sharedParams).toEqual([]);
+  });
+
   it('declares an action list once when several entries repeat it, with a unique name', () => {
     const twice = {
       ...data,

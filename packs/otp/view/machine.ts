@@ -11,6 +11,14 @@ export interface ParamView {
   row: Row;
   /** What its spec type admits, as the runtime's ParamDef.kind says it (null: anything but undefined). */
   kind: string | null;
+  /** The constant holding this ParamDef when another event declares the same one; else null. */
+  shared: string | null;
+}
+
+/** A parameter several events declare alike: one constant. */
+export interface SharedParamView {
+  name: string;
+  param: ParamView;
 }
 
 export interface EventView {
@@ -43,6 +51,8 @@ export interface TransitionView {
 export interface TransitionEntryView extends TransitionView {
   /** The source states, in the spec's order. */
   from: readonly string[];
+  /** Whether each keeps its state (its target is its source): several such are one stayIn entry. */
+  stay: boolean;
 }
 
 export interface SharedActionsView {
@@ -80,6 +90,11 @@ export interface MachineView {
   /** The transitions as the definition lists them: alike ones (but for the source state) grouped. */
   entries: readonly TransitionEntryView[];
   sharedActions: readonly SharedActionsView[];
+  /** The parameters several events declare alike (name, type and every constraint), each once. */
+  sharedParams: readonly SharedParamView[];
+  /** Whether some entry stands for several transitions to one target (fromEach) or keeping their states (stayIn). */
+  usesFromEach: boolean;
+  usesStayIn: boolean;
   /** Enter actions per state, in the states' order. */
   enterActions: readonly { state: string; actions: readonly ActionView[] }[];
   timeouts: readonly Row[];
@@ -183,10 +198,26 @@ function actionsKey(actions: readonly ActionView[]): string {
 const worthSharing = (t: TransitionView): boolean =>
   t.actions.length > 1 || t.actions.some((a) => a.row.action_kind === 'invoke');
 
-/** What makes two transitions the same but for their source: event, target, priority, guards, actions. */
-function sameButFrom(t: TransitionView): string {
+/** What makes two event parameters the same ParamDef: name, type and every declared constraint. */
+const paramKey = (p: ParamView): string =>
+  JSON.stringify([
+    p.kind,
+    ...['param_name', 'ts_type', 'type_name', 'min_length', 'max_length', 'min_value', 'max_value', 'pattern'].map(
+      (k) => p.row[k] ?? null,
+    ),
+    p.row.invalid_error ?? null,
+  ]);
+
+/** Whether a transition keeps its state (its target is its source). */
+const keeps = (t: TransitionView): boolean => t.row.to_state === t.row.from_state;
+
+/**
+ * What makes two transitions the same but for their source: event, target (null: keeping the
+ * state), priority, guards, actions.
+ */
+function sameButFrom(t: TransitionView, to: unknown = t.row.to_state): string {
   const g = t.guards.map((r) => [r.hand_written, r.left, r.comparator, r.right, r.right_value]);
-  return JSON.stringify([t.row.event_name, t.row.to_state, t.row.priority, g, actionsKey(t.actions)]);
+  return JSON.stringify([t.row.event_name, to, t.row.priority, g, actionsKey(t.actions)]);
 }
 
 function handWrittenUses(rows: readonly Row[], enters: readonly Row[]): HandWrittenUse[] {
@@ -218,7 +249,9 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
         name: String(e.event_name),
         kind: String(e.kind),
         replyType: text(e, 'reply_ts_type') ?? null,
-        params: params.filter((p) => p.owner_name === e.event_name).map((p) => ({ row: p, kind: paramKind(p) })),
+        params: params
+          .filter((p) => p.owner_name === e.event_name)
+          .map((p): ParamView => ({ row: p, kind: paramKind(p), shared: null })),
       },
       e,
     ),
@@ -237,18 +270,31 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
   });
   // Transitions alike but for their source state (an event handled alike in several states) are
   // declared once, from each of those states; action lists several of them repeat are declared once.
-  const entries: (TransitionEntryView & { from: string[] })[] = [];
+  // Those left alone that keep their state, alike but for it, are declared once (stayIn).
+  let entries: (TransitionEntryView & { from: string[] })[] = [];
   const alike = new Map<string, TransitionEntryView & { from: string[] }>();
   for (const t of transitions) {
     const k = sameButFrom(t);
     const e = alike.get(k);
     if (e !== undefined) e.from.push(String(t.row.from_state));
     else {
-      const entry = { ...t, from: [String(t.row.from_state)] };
+      const entry = { ...t, from: [String(t.row.from_state)], stay: false };
       alike.set(k, entry);
       entries.push(entry);
     }
   }
+  const staying = new Map<string, TransitionEntryView & { from: string[] }>();
+  entries = entries.filter((e) => {
+    if (e.from.length > 1 || !keeps(e)) return true;
+    const k = sameButFrom(e, null);
+    const first = staying.get(k);
+    if (first === undefined) staying.set(k, e);
+    else {
+      first.from.push(...e.from);
+      first.stay = true;
+    }
+    return first === undefined;
+  });
   // Not the machine's own constants (its name and its states).
   const taken = new Set<string>([constant(name), `${constant(name)}_STATES`]);
   const sharedActions: SharedActionsView[] = [];
@@ -265,6 +311,23 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
     taken.add(sname);
     sharedActions.push({ name: sname, actions: users[0]!.actions });
     for (const e of users) e.shared = sname;
+  }
+
+  // A parameter several events declare alike (the same ParamDef) is declared once.
+  const sharedParams: SharedParamView[] = [];
+  const byDef = new Map<string, ParamView[]>();
+  for (const p of events.flatMap((e) => e.params)) {
+    const k = paramKey(p);
+    byDef.set(k, [...(byDef.get(k) ?? []), p]);
+  }
+  for (const same of byDef.values()) {
+    if (same.length < 2) continue;
+    const base = `${constant(String(same[0]!.row.param_name))}_PARAM`;
+    let pname = base;
+    for (let n = 2; taken.has(pname); n++) pname = `${base}_${n}`;
+    taken.add(pname);
+    sharedParams.push({ name: pname, param: same[0]! });
+    for (const p of same) p.shared = pname;
   }
 
   const enterRows = ix.enterActions.get(mk) ?? [];
@@ -317,6 +380,9 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
         transitions,
         entries,
         sharedActions,
+        sharedParams,
+        usesFromEach: entries.some((e) => e.from.length > 1 && !e.stay),
+        usesStayIn: entries.some((e) => e.from.length > 1 && e.stay),
         enterActions,
         timeouts: ix.timeouts.get(mk) ?? [],
         metricsOp,

@@ -2,7 +2,8 @@
  * The client side of a declared machine, which every generated machine module configures: one
  * MachineClient per definition starts its instances (one DeclaredMachine per hook set) and sends
  * its declared events, as OTP's gen_statem API modules do. The generated module keeps the data
- * (its definition) and one typed function per event, each a call of `call` or `cast` here.
+ * (its definition) and exports what this class makes of it: one typed function per event
+ * (`callEvent`, `castEvent`), the start function (`starter`), `forHooks` and `state`.
  *
  * A call resolves with the machine's reply. A refusal (the state does not accept the event, a
  * parameter breaks its declared constraints, an invoke failed) rejects with EventRefusedError, an
@@ -16,7 +17,7 @@ import type { ServerRef } from '../process.js';
 import type { EventParams, InvokeFn, MachineData } from './compile.js';
 import {
   DeclaredMachine,
-  castEvent,
+  castEvent as castTo,
   currentState,
   sendEvent,
   type DeclaredMachineOptions,
@@ -76,10 +77,31 @@ interface Refusal {
   state?: unknown;
 }
 
+/** Positional arguments as the event's named parameters (missing ones undefined, which their check refuses). */
+const paramsOf = (names: readonly string[], args: readonly unknown[]): EventParams =>
+  Object.fromEntries(names.map((n, i) => [n, args[i]]));
+
 const isRefusal = (r: unknown): r is Refusal =>
   typeof r === 'object' && r !== null && typeof (r as Refusal).error === 'string';
 
 const NO_HOOKS: DeclaredMachineOptions = Object.freeze({});
+
+/** What a generated module's functions take from an application's env: its machine hooks. */
+export interface MachineEnv {
+  readonly machineHooks?: DeclaredMachineOptions;
+}
+
+/**
+ * A call event's function: the machine's ref, the declared parameters in declared order, then an
+ * optional timeout (ms, default 5000). Resolves with the reply; rejects as MachineClient.call does.
+ */
+export type CallEventFn<A extends readonly unknown[], R> = (
+  ref: ServerRef,
+  ...args: readonly [...A] | readonly [...A, timeoutMs: number]
+) => Promise<R>;
+
+/** A cast event's function: the machine's ref, then the declared parameters in declared order (as MachineClient.cast). */
+export type CastEventFn<A extends readonly unknown[]> = (ref: ServerRef, ...args: A) => boolean;
 
 /** One declared machine's client: starts its instances (one DeclaredMachine per hook set) and sends its declared events. */
 export class MachineClient<D = MachineData> {
@@ -113,6 +135,42 @@ export class MachineClient<D = MachineData> {
     return machine;
   }
 
+  /** The DeclaredMachine for an env's hooks (bound: a module exports it as is). */
+  readonly forHooks = (env: MachineEnv = {}): DeclaredMachine => this.machine(env.machineHooks);
+
+  /**
+   * The start function of a module: with `key` (the instance key), `(env, id)` starts the instance
+   * for `id` as startLink does; without, `(env?)` starts the registered one.
+   */
+  starter(key: string): (env: MachineEnv, id: string) => Promise<StartResult>;
+  starter(): (env?: MachineEnv) => Promise<StartResult>;
+  starter(key?: string): (env?: MachineEnv, id?: string) => Promise<StartResult> {
+    return (env = {}, id) => this.startLink(env.machineHooks, key, id);
+  }
+
+  /**
+   * The function of a declared call event: it maps its positional arguments onto the event's
+   * declared parameters (one more argument is the timeout) and sends it with `call`. Throws a
+   * TypeError when the definition declares no such call event.
+   */
+  callEvent<R, A extends readonly unknown[] = []>(event: string): CallEventFn<A, R> {
+    const names = this.paramNames(event, 'call');
+    return (ref, ...args) => {
+      const timeoutMs = args.length > names.length ? (args[names.length] as number) : undefined;
+      return this.call<R>(ref, event, paramsOf(names, args), timeoutMs);
+    };
+  }
+
+  /**
+   * The function of a declared cast (or info) event: it maps its positional arguments onto the
+   * event's declared parameters and sends it with `cast`. Throws a TypeError when the definition
+   * declares no such event, or declares it a call.
+   */
+  castEvent<A extends readonly unknown[] = []>(event: string): CastEventFn<A> {
+    const names = this.paramNames(event, 'cast');
+    return (ref, ...args) => this.cast(ref, event, paramsOf(names, args));
+  }
+
   /**
    * Starts an instance linked to the caller. With `key` (the machine's instance key), the one for
    * `id` (a non-empty string, else {error: {badarg: key}}); without, the one registered under the
@@ -144,13 +202,22 @@ export class MachineClient<D = MachineData> {
    */
   cast(ref: ServerRef, event: string, params: EventParams = {}): boolean {
     if (this.broken(event, params) !== undefined) return false;
-    castEvent(ref, event, params);
+    castTo(ref, event, params);
     return true;
   }
 
-  /** The machine's current state and data. */
-  state(ref: ServerRef, timeoutMs = 5000): Promise<MachineSnapshot<D>> {
-    return currentState<D>(ref, timeoutMs).catch((err: unknown) => this.unavailable('$state', err));
+  /** The machine's current state and data (bound: a module exports it as is). */
+  readonly state = (ref: ServerRef, timeoutMs = 5000): Promise<MachineSnapshot<D>> =>
+    currentState<D>(ref, timeoutMs).catch((err: unknown) => this.unavailable('$state', err));
+
+  /** The declared parameter names of `event`, which must be declared a call (`call`) or not (`cast`). */
+  private paramNames(event: string, kind: 'call' | 'cast'): readonly string[] {
+    const e = this.definition.events.find((x) => x.name === event);
+    if (e === undefined || (e.kind === 'call') !== (kind === 'call'))
+      throw new TypeError(
+        `${this.definition.name}: no declared ${kind === 'call' ? 'call' : 'cast or info'} event ${event}`,
+      );
+    return (e.params ?? []).map((p) => p.name);
   }
 
   /** The refusal of the first parameter that breaks its declared constraints, if one does. */

@@ -139,6 +139,14 @@ export function fromEach(states: readonly string[], t: Omit<TransitionDef, 'from
   return states.map((from) => ({ from, ...t }));
 }
 
+/**
+ * One transition whose target is its own source, declared for several states: a TransitionDef per
+ * state, from it back to it (exactly as if each were written with `to` its `from`), in the order given.
+ */
+export function stayIn(states: readonly string[], t: Omit<TransitionDef, 'from' | 'to'>): TransitionDef[] {
+  return states.map((s) => ({ from: s, ...t, to: s }));
+}
+
 export interface StateTimeoutDef {
   readonly inState: string;
   readonly timeoutMs: number;

@@ -37,4 +37,13 @@ export {
 } from './lifecycle-store.js';
 export { EntityLifecycle, LifecycleError, type EntityLifecycleOptions, type EntityRecord } from './entity-lifecycle.js';
 export { paramCheck, type ParamCheck } from './params.js';
-export { MachineClient, EventRefusedError, invokeServer, metricsServer, type MachineClientOptions } from './client.js';
+export {
+  MachineClient,
+  EventRefusedError,
+  invokeServer,
+  metricsServer,
+  type MachineClientOptions,
+  type MachineEnv,
+  type CallEventFn,
+  type CastEventFn,
+} from './client.js';

@@ -17,7 +17,15 @@ import { isProcessAlive, resetRuntime } from '../process.js';
 import { castEvent, currentState, sendEvent } from '../machines/declared-machine.js';
 import type { MachineDefinition } from '../machines/definition.js';
 import { machineStarter } from './machine.js';
-import { specCases, specExample, specRefusal, type SpecMachine, type SpecTransition } from './spec-oracle.js';
+import {
+  specCases,
+  specExample,
+  specRefusal,
+  specTransitions,
+  type SpecMachine,
+  type SpecTransition,
+  type SpecTransitionRow,
+} from './spec-oracle.js';
 
 /** The matchers the suite uses (vitest's expect provides them). */
 export interface SuiteAssertion {
@@ -38,7 +46,9 @@ export interface SuiteApi {
 }
 
 /** A machine's declarations as its spec's queries list them: the oracle's input and the cases' tables. */
-export interface SpecMachineSuite extends SpecMachine {
+export interface SpecMachineSuite extends Omit<SpecMachine, 'transitions'> {
+  /** The declared transitions, one row for those alike but for their source (specTransitions expands them). */
+  transitions: readonly SpecTransitionRow[];
   name: string;
   /** The code an event a state does not accept is refused with. */
   unhandledError: string;
@@ -61,8 +71,9 @@ const CALL_TIMEOUT = 5000;
  * says (the oracle tries each both ways); hand-written actions change nothing: the tests check the
  * machine as the spec declares it, the user's own code is theirs to test.
  */
-export function machineSuite(t: SuiteApi, def: MachineDefinition, spec: SpecMachineSuite): void {
+export function machineSuite(t: SuiteApi, def: MachineDefinition, declared: SpecMachineSuite): void {
   const { describe, it, expect } = t;
+  const spec = { ...declared, transitions: specTransitions(declared.transitions) };
   const N = spec.name;
   const refused = spec.unhandledError;
   let answers: Record<string, boolean> = {};

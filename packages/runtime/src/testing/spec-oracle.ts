@@ -30,6 +30,32 @@ export interface SpecTransition {
   guards: SpecGuard[];
 }
 
+/**
+ * Transitions as a generated test lists them: those alike but for their source state in one row.
+ * `from` is one state or several; `to` absent means each keeps its state; `priority` absent is 0,
+ * `guards` absent none. specTransitions expands the rows into one SpecTransition per source state.
+ */
+export interface SpecTransitionRow {
+  from: string | readonly string[];
+  event: string;
+  priority?: number;
+  to?: string;
+  guards?: SpecGuard[];
+}
+
+/** One SpecTransition per source state of each row, in the rows' order. */
+export function specTransitions(rows: readonly SpecTransitionRow[]): SpecTransition[] {
+  return rows.flatMap((r) =>
+    (typeof r.from === 'string' ? [r.from] : r.from).map((from) => ({
+      from,
+      event: r.event,
+      priority: r.priority ?? 0,
+      to: r.to ?? from,
+      guards: r.guards ?? [],
+    })),
+  );
+}
+
 export interface SpecMachine {
   /** Data field → declared initial value (null when none). */
   fields: Record<string, unknown>;
