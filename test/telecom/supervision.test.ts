@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { exit, exited, isProcessAlive, whereis, type Pid } from '../../packages/runtime/src/index.js';
-import { billingEngine, callRouter } from '../../generated/telecom/index.js';
+import { billingEngine, callRouter, startTelecom } from '../../generated/telecom/index.js';
 import { boot, until, type Running } from './helpers.js';
 
 const NAMES = ['db_pool', 'call_router', 'billing_engine'] as const;
@@ -73,5 +73,23 @@ describe('telecom_sup (rest_for_one)', () => {
     expect(await down).toBe('shutdown');
     expect(isProcessAlive(root)).toBe(false);
     for (const n of NAMES) expect(whereis(n), n).toBeUndefined();
+  });
+});
+
+describe('startTelecom without a data directory', () => {
+  it('fails to start, naming the server, the call and the store that needs the directory, and leaves nothing running', async () => {
+    let error: unknown;
+    try {
+      const app = await startTelecom({});
+      await app.stop();
+    } catch (err) {
+      error = err;
+    }
+    const reason = (error as { reason?: { shutdown?: { failedToStartChild?: string; reason?: unknown } } })?.reason;
+    expect(reason?.shutdown?.failedToStartChild).toBe('db_pool');
+    expect(String(reason?.shutdown?.reason)).toContain(
+      'db_pool: startTelecom({dataDir}) is required: the store "store" is a file in it',
+    );
+    expect(pids()).toEqual({ db_pool: undefined, call_router: undefined, billing_engine: undefined });
   });
 });
