@@ -1,0 +1,282 @@
+/**
+ * gen_statem behaviour at edges the other gen_statem suites leave open, as OTP's gen_statem and
+ * sys docs describe it: a handler that throws synchronously, events inserted by an asynchronous
+ * handler with no message after them, stop_and_reply without data, hibernate flags, cancelling a
+ * timeout that is not running, timeout actions of different types in one list (only a repeat of
+ * the same type is dropped, OTP's loop_timeouts), next_event and timeout actions with a type or
+ * name that is null or undefined, start without a link, stop's default timeout, and the reason a
+ * refused sys:replace_state fails with.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  ExitError,
+  MemoryLogger,
+  StateMachine,
+  Sys,
+  exit,
+  exited,
+  isCallEvent,
+  resetRuntime,
+  spawn,
+  type Action,
+  type EventResult,
+  type EventType,
+  type Pid,
+  type StateMachineBehaviour,
+} from '../../packages/runtime/src/index.js';
+import { ok, sleep, waitFor } from './helpers.js';
+
+beforeEach(() => {
+  resetRuntime({ logger: new MemoryLogger() });
+});
+
+const typeName = (t: EventType): string =>
+  typeof t === 'string' ? t : isCallEvent(t) ? 'call' : `timeout:${String((t as { timeout: unknown }).timeout)}`;
+
+/** A machine in state 's' that reacts to casts with `react` and traces every other event. */
+function tracing(react: (event: unknown) => EventResult<string, number> | Promise<EventResult<string, number>>): {
+  b: StateMachineBehaviour<string, number>;
+  trace: string[];
+} {
+  const trace: string[] = [];
+  return {
+    trace,
+    b: {
+      init: () => ({ ok: 's', data: 0 }),
+      handleEvent: (type, event) => {
+        if (type === 'cast') return react(event);
+        if (isCallEvent(type)) return { keepStateAndData: true, actions: [['reply', type.call, 'pong']] };
+        trace.push(`${typeName(type)}:${String(event)}`);
+        return 'keep_state_and_data';
+      },
+    },
+  };
+}
+
+describe('gen_statem handler failures', () => {
+  it('a handler that throws synchronously terminates the machine with what it threw', async () => {
+    const boom = new Error('boom');
+    const terminated: unknown[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: 0 }),
+          handleEvent: () => {
+            throw boom;
+          },
+          terminate: (reason) => terminated.push(reason),
+        },
+        null,
+      ),
+    );
+    StateMachine.cast(pid, 'x');
+    expect(await exited(pid)).toBe(boom);
+    expect(terminated).toEqual([boom]);
+  });
+});
+
+describe('gen_statem asynchronous handlers', () => {
+  it('events an asynchronous handler inserts run without another message arriving', async () => {
+    const { b, trace } = tracing(async () => {
+      await sleep(5);
+      return {
+        keepStateAndData: true,
+        actions: [
+          ['next_event', 'internal', 'first'],
+          ['next_event', 'info', 'second'],
+        ],
+      };
+    });
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'go');
+    // nothing else is sent: the inserted events must run on their own
+    await waitFor(() => trace.length === 2, 'the inserted events');
+    expect(trace).toEqual(['internal:first', 'info:second']);
+    expect(pid.proc.alive).toBe(true);
+  });
+});
+
+describe('gen_statem stop_and_reply', () => {
+  it('without data keeps the data terminate sees; with data replaces it', async () => {
+    const seen: unknown[] = [];
+    const b = (withData: boolean): StateMachineBehaviour<string, number> => ({
+      init: () => ({ ok: 's', data: 7 }),
+      handleEvent: (type) =>
+        isCallEvent(type)
+          ? withData
+            ? { stopAndReply: 'bye', replies: [['reply', type.call, 'ok']], data: 8 }
+            : { stopAndReply: 'bye', replies: [['reply', type.call, 'ok']] }
+          : 'keep_state_and_data',
+      terminate: (reason, state, data) => seen.push([reason, state, data]),
+    });
+    for (const withData of [false, true]) {
+      const pid = ok(await StateMachine.start(b(withData), null));
+      const done = exited(pid);
+      expect(await StateMachine.call(pid, 'stop')).toBe('ok');
+      expect(await done).toBe('bye');
+    }
+    expect(seen).toEqual([
+      ['bye', 's', 7],
+      ['bye', 's', 8],
+    ]);
+  });
+});
+
+describe('gen_statem hibernate', () => {
+  it('hibernates on hibernate and [hibernate, true], not on [hibernate, false]; the last one counts', async () => {
+    const actions: Record<string, Action[]> = {
+      plain: ['hibernate'],
+      no: [['hibernate', false]],
+      yes: [['hibernate', true]],
+      undone: ['hibernate', ['hibernate', false]],
+      redone: [['hibernate', false], 'hibernate'],
+    };
+    const { b } = tracing((event) => ({ keepStateAndData: true, actions: actions[String(event)]! }));
+    const pid = ok(await StateMachine.start(b, null));
+    expect((await Sys.getStatus(pid)).hibernating).toBe(false);
+    // a sys call is handled after the cast before it, and does not wake the machine
+    for (const [event, hibernating] of [
+      ['plain', true],
+      ['no', false],
+      ['yes', true],
+      ['undone', false],
+      ['redone', true],
+    ] as const) {
+      StateMachine.cast(pid, event);
+      expect((await Sys.getStatus(pid)).hibernating, event).toBe(hibernating);
+    }
+    // any other message wakes it
+    expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+    expect((await Sys.getStatus(pid)).hibernating).toBe(false);
+  });
+});
+
+describe('gen_statem timeouts', () => {
+  it('cancelling timeouts that are not running is no error', async () => {
+    const { b, trace } = tracing(() => ({
+      keepStateAndData: true,
+      actions: [
+        ['timeout', 'cancel'],
+        ['state_timeout', 'cancel'],
+        [{ timeout: 'g' }, 'cancel'],
+      ],
+    }));
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'cancel');
+    expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+    expect(pid.proc.alive).toBe(true);
+    expect(trace).toEqual([]);
+  });
+
+  it.each<[string, Action[]]>([
+    [
+      'an event timeout and a state timeout',
+      [
+        ['timeout', 10, 'e'],
+        ['state_timeout', 40, 's'],
+      ],
+    ],
+    [
+      'a state timeout before a generic timeout named undefined',
+      [
+        ['state_timeout', 40, 's'],
+        [{ timeout: undefined }, 10, 'g'],
+      ],
+    ],
+    [
+      'a generic timeout named undefined before a state timeout',
+      [
+        [{ timeout: undefined }, 10, 'g'],
+        ['state_timeout', 40, 's'],
+      ],
+    ],
+  ])('timeouts of different types in one list all run: %s', async (_what, list) => {
+    const { b, trace } = tracing(() => ({ keepStateAndData: true, actions: list }));
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'arm');
+    await waitFor(() => trace.length === 2, 'both timeouts');
+    await sleep(20);
+    const expected = list.map((a) => `${typeName((a as unknown[])[0] as EventType)}:${String((a as unknown[])[2])}`);
+    expect([...trace].sort()).toEqual([...expected].sort());
+    expect(pid.proc.alive).toBe(true);
+  });
+
+  it('of two timeouts with equal generic names (other objects) in one list only the last counts', async () => {
+    // OTP's loop_timeouts keeps the last timeout of each type, types compared as terms: the
+    // 'update' alone, of a timer not running, fires at once (not after the 5 s of the first one)
+    const { b, trace } = tracing(() => ({
+      keepStateAndData: true,
+      actions: [
+        [{ timeout: { n: 1 } }, 5000, 'first'],
+        [{ timeout: { n: 1 } }, 'update', 'second'],
+      ],
+    }));
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'arm');
+    await waitFor(() => trace.length === 1, 'the updated timeout', 2000);
+    expect(trace).toEqual(['timeout:[object Object]:second']);
+    await StateMachine.stop(pid);
+  });
+});
+
+describe('gen_statem bad actions with null or undefined parts', () => {
+  it.each<[string, unknown]>([
+    ['next_event of type null', ['next_event', null, 'x']],
+    ['next_event of type undefined', ['next_event', undefined, 'x']],
+    ['next_event of an object type that is no call', ['next_event', { foo: 1 }, 'x']],
+    ['next_event of an object type whose call is no caller', ['next_event', { call: 'nobody' }, 'x']],
+    ['a timeout whose head is null', [null, 5, 'x']],
+  ])('%s is a bad action', async (_what, action) => {
+    const { b, trace } = tracing(() => ({ keepStateAndData: true, actions: [action as Action] }));
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'x');
+    expect(await exited(pid)).toEqual({ badAction: action });
+    expect(trace).toEqual([]);
+  });
+});
+
+describe('gen_statem start and stop', () => {
+  it('start does not link the machine to its caller: the caller exiting leaves it running', async () => {
+    let machine: Pid | undefined;
+    const caller = spawn(async (ctx) => {
+      machine = ok(await ctx.run(() => StateMachine.start(tracing(() => 'keep_state_and_data').b, null)));
+      await ctx.receive();
+    });
+    await waitFor(() => machine !== undefined, 'machine started');
+    exit(caller, 'going_away');
+    expect(await exited(caller)).toBe('going_away');
+    await sleep(10);
+    expect(machine!.proc.alive).toBe(true);
+    expect(await StateMachine.call(machine!, 'ping')).toBe('pong');
+  });
+
+  it("stop's default timeout is infinity: it waits for a slow terminate", async () => {
+    const pid = ok(
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: 0 }),
+          handleEvent: () => 'keep_state_and_data',
+          terminate: () => sleep(50),
+        },
+        null,
+      ),
+    );
+    await expect(StateMachine.stop(pid)).resolves.toBeUndefined();
+    expect(pid.proc.alive).toBe(false);
+  });
+});
+
+describe('gen_statem sys:replace_state', () => {
+  it('a result that is not [state, data] fails with badStateData naming sys.replaceState', async () => {
+    const pid = ok(await StateMachine.start(tracing(() => 'keep_state_and_data').b, null));
+    for (const bad of ['not a pair', ['a', 'b', 'c'], ['a']]) {
+      const err = await Sys.replaceState(pid, () => bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExitError);
+      const failed = ((err as ExitError).reason as { callbackFailed: unknown }).callbackFailed;
+      expect(failed).toBeInstanceOf(ExitError);
+      expect((failed as ExitError).reason).toEqual({ badStateData: bad });
+      expect((failed as ExitError).message).toMatch(/^sys\.replaceState: /);
+    }
+    expect(await Sys.getState(pid)).toEqual(['s', 0]);
+  });
+});
