@@ -280,3 +280,55 @@ describe('gen_statem sys:replace_state', () => {
     expect(await Sys.getState(pid)).toEqual(['s', 0]);
   });
 });
+
+describe('gen_statem zero timeouts (OTP: run when no event is queued; any event cancels the event timeout)', () => {
+  it('a zero state timeout cancelled while queued does not cancel a zero event timeout set with it', async () => {
+    // 'arm' inserts an internal event and a zero state timeout (queued behind it); the internal
+    // event cancels the state timeout and sets a zero event timeout. No event is left (OTP drops a
+    // cancelled zero timeout), so the event timeout fires.
+    const trace: string[] = [];
+    const b: StateMachineBehaviour<string, number> = {
+      init: () => ({ ok: 's', data: 0 }),
+      handleEvent: (type, event) => {
+        trace.push(`${typeName(type)}:${String(event)}`);
+        if (type === 'cast')
+          return {
+            keepStateAndData: true,
+            actions: [
+              ['next_event', 'internal', 'i'],
+              ['state_timeout', 0, 'z'],
+            ],
+          };
+        if (type === 'internal')
+          return {
+            keepStateAndData: true,
+            actions: [
+              ['state_timeout', 'cancel'],
+              ['timeout', 0, 'e'],
+            ],
+          };
+        return 'keep_state_and_data';
+      },
+    };
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'arm');
+    await waitFor(() => trace.length >= 3, 'the zero event timeout');
+    await sleep(10);
+    expect(trace).toEqual(['cast:arm', 'internal:i', 'timeout:e']);
+  });
+
+  it('a zero event timeout set with a next_event is cancelled by it', async () => {
+    const { b, trace } = tracing(() => ({
+      keepStateAndData: true,
+      actions: [
+        ['timeout', 0, 'e'],
+        ['next_event', 'internal', 'i'],
+      ],
+    }));
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'arm');
+    expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+    await sleep(10);
+    expect(trace).toEqual(['internal:i']);
+  });
+});

@@ -444,9 +444,13 @@ class StatemHandler implements GenHandler, SysTarget {
       else timers.schedule(t, time);
     }
     // A zero timeout is queued after the events already queued and before any event not yet
-    // received (the mailbox); any queued event cancels a zero event timeout.
+    // received (the mailbox); any queued event cancels a zero event timeout. A queued zero timeout
+    // that is no longer current is no event (OTP drops a cancelled zero timeout from its queue).
     for (const t of zero) {
-      if (t.type === 'timeout' && this.queue.length > 0) {
+      if (
+        t.type === 'timeout' &&
+        this.queue.some((ev) => ev.timer === undefined || this.slot(ev.timer.type) === ev.timer)
+      ) {
         this.setSlot('timeout', undefined);
         continue;
       }
