@@ -5,7 +5,8 @@
  * timeout that is not running, timeout actions of different types in one list (only a repeat of
  * the same type is dropped, OTP's loop_timeouts), next_event and timeout actions with a type or
  * name that is null or undefined, start without a link, stop's default timeout, and the reason a
- * refused sys:replace_state fails with.
+ * refused sys:replace_state fails with; a cancelled or restarted timeout leaves no timer armed;
+ * the event type helpers given null.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +16,8 @@ import {
   Sys,
   exit,
   exited,
+  genericTimeoutName,
+  getRuntime,
   isCallEvent,
   resetRuntime,
   spawn,
@@ -330,5 +333,45 @@ describe('gen_statem zero timeouts (OTP: run when no event is queued; any event 
     expect(await StateMachine.call(pid, 'ping')).toBe('pong');
     await sleep(10);
     expect(trace).toEqual(['internal:i']);
+  });
+});
+
+describe('gen_statem timers it no longer needs are disarmed', () => {
+  it('restarting, cancelling or setting infinity disarms the running timer', async () => {
+    const timers = getRuntime().timers;
+    const before = timers.liveCount;
+    const actions: Record<string, Action[]> = {
+      arm: [
+        ['state_timeout', 60_000, 's'],
+        [{ timeout: 'g' }, 60_000, 'g'],
+      ],
+      infinity: [['state_timeout', 'infinity']],
+      cancel: [[{ timeout: 'g' }, 'cancel']],
+    };
+    const { b, trace } = tracing((event) => ({ keepStateAndData: true, actions: actions[String(event)]! }));
+    const pid = ok(await StateMachine.start(b, null));
+    const armed = async (event: string): Promise<number> => {
+      StateMachine.cast(pid, event);
+      expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+      return timers.liveCount - before;
+    };
+    expect(await armed('arm')).toBe(2);
+    // the same timeouts again restart the two timers: the old ones are disarmed
+    expect(await armed('arm')).toBe(2);
+    expect(await armed('infinity')).toBe(1);
+    expect(await armed('cancel')).toBe(0);
+    expect(await armed('arm')).toBe(2);
+    await StateMachine.stop(pid);
+    expect(timers.liveCount).toBe(before);
+    expect(trace).toEqual([]);
+  });
+});
+
+describe('event type helpers given null', () => {
+  it('isCallEvent and genericTimeoutName answer no rather than throw', () => {
+    expect(isCallEvent(null as never)).toBe(false);
+    expect(genericTimeoutName(null as never)).toBeUndefined();
+    expect(genericTimeoutName('cast')).toBeUndefined();
+    expect(genericTimeoutName({ timeout: null })).toBeNull();
   });
 });
