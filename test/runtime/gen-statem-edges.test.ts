@@ -6,7 +6,8 @@
  * the same type is dropped, OTP's loop_timeouts), next_event and timeout actions with a type or
  * name that is null or undefined, start without a link, stop's default timeout, and the reason a
  * refused sys:replace_state fails with; a cancelled or restarted timeout leaves no timer armed;
- * the event type helpers given null.
+ * the event type helpers given null; array-likes and wrong tags as actions; a stale event timeout
+ * message; sys suspend with a parent; init's timeouts and an asynchronous first enter call.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -19,11 +20,15 @@ import {
   genericTimeoutName,
   getRuntime,
   isCallEvent,
+  processFlag,
   resetRuntime,
+  self,
+  send,
   spawn,
   type Action,
   type EventResult,
   type EventType,
+  type From,
   type Pid,
   type StateMachineBehaviour,
 } from '../../packages/runtime/src/index.js';
@@ -373,5 +378,262 @@ describe('event type helpers given null', () => {
     expect(genericTimeoutName(null as never)).toBeUndefined();
     expect(genericTimeoutName('cast')).toBeUndefined();
     expect(genericTimeoutName({ timeout: null })).toBeNull();
+  });
+});
+
+describe('gen_statem actions that only look like actions', () => {
+  it.each<[string, (from: From) => unknown]>([
+    ['an array-like postpone', () => ({ 0: 'postpone', 1: true })],
+    ['an array-like reply', (from) => ({ 0: 'reply', 1: from, 2: 1 })],
+    ['an array-like next_event', () => ({ 0: 'next_event', 1: 'internal', 2: 'x', length: 3 })],
+    ['a tuple of another tag with a caller second', (from) => ['nope', from, 1]],
+    ['a tuple of another tag with an event type second', () => ['nope', 'internal', 'x']],
+    ['a timeout with a boolean time', () => ['timeout', true]],
+  ])('%s is a bad action', async (_what, make) => {
+    let action: unknown;
+    const trace: string[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: 0 }),
+          handleEvent: (type, event) => {
+            trace.push(`${typeName(type)}:${String(event)}`);
+            if (!isCallEvent(type)) return 'keep_state_and_data';
+            action = make(type.call);
+            return { keepStateAndData: true, actions: [action as Action] };
+          },
+        },
+        null,
+      ),
+    );
+    const reason = exited(pid);
+    await expect(StateMachine.call(pid, 'go', 1000)).rejects.toBeInstanceOf(ExitError);
+    expect(await reason).toEqual({ badAction: action });
+    expect(trace).toEqual(['call:go']);
+  });
+
+  it.each<[string, (from: From) => unknown]>([
+    ['null', () => null],
+    ['a tuple of another tag', (from) => ['nope', from, 1]],
+  ])('stop_and_reply with a reply that is %s is a bad action', async (_what, make) => {
+    let bad: unknown;
+    const pid = ok(
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: 0 }),
+          handleEvent: (type) => {
+            if (!isCallEvent(type)) return 'keep_state_and_data';
+            bad = make(type.call);
+            return { stopAndReply: 'bye', replies: [bad as never] };
+          },
+        },
+        null,
+      ),
+    );
+    const reason = exited(pid);
+    await expect(StateMachine.call(pid, 'go', 1000)).rejects.toBeInstanceOf(ExitError);
+    expect(await reason).toEqual({ badAction: bad });
+  });
+});
+
+describe('gen_statem stale and queued timers', () => {
+  it('an event timeout that fired behind an event, which cancels it, is never delivered', async () => {
+    const { b, trace } = tracing((event) =>
+      event === 'arm' ? { keepStateAndData: true, actions: [['timeout', 5, 'e']] } : 'keep_state_and_data',
+    );
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'arm');
+    expect(await Sys.suspend(pid)).toBe('ok');
+    // held: an info event, then (after 5 ms) the fired event timeout's message
+    send(pid, 'first');
+    await sleep(30);
+    expect(await Sys.resume(pid)).toBe('ok');
+    expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+    await sleep(10);
+    expect(trace).toEqual(['info:first']);
+  });
+
+  it('cancelling a queued zero timeout leaves no timer count behind', async () => {
+    const timers = getRuntime().timers;
+    const before = timers.liveCount;
+    const { b, trace } = tracing((event) =>
+      event === 'arm'
+        ? {
+            keepStateAndData: true,
+            actions: [
+              ['next_event', 'internal', 'cancel'],
+              [{ timeout: 'g' }, 0, 'z'],
+              ['state_timeout', 60_000, 's'],
+            ],
+          }
+        : 'keep_state_and_data',
+    );
+    const internal = b.handleEvent;
+    b.handleEvent = (type, event, state, data) =>
+      type === 'internal'
+        ? (trace.push('internal:cancel'), { keepStateAndData: true, actions: [[{ timeout: 'g' }, 'cancel']] })
+        : internal(type, event, state, data);
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'arm');
+    expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+    // only the state timeout is armed; the zero generic timeout, cancelled, never fires
+    expect(timers.liveCount - before).toBe(1);
+    expect(trace).toEqual(['internal:cancel']);
+    await StateMachine.stop(pid);
+    expect(timers.liveCount).toBe(before);
+  });
+
+  it('a machine killed during its asynchronous init arms none of the timeouts init returns', async () => {
+    const timers = getRuntime().timers;
+    const before = timers.liveCount;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let me: Pid | undefined;
+    const starting = StateMachine.start(
+      {
+        init: async () => {
+          me = self();
+          await gate;
+          return { ok: 's', data: null, actions: [['state_timeout', 60_000, 'x']] };
+        },
+        handleEvent: () => 'keep_state_and_data',
+      },
+      null,
+    );
+    await waitFor(() => me !== undefined, 'init running');
+    exit(me!, 'kill');
+    expect(await starting).toEqual({ error: 'killed' });
+    release();
+    await sleep(10);
+    expect(timers.liveCount).toBe(before);
+  });
+});
+
+describe('gen_statem with state enter calls, from init', () => {
+  it("init's zero event timeout and the first enter call's actions are one transition: the timeout fires", async () => {
+    const trace: string[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          callbackMode: ['handle_event_function', 'state_enter'],
+          init: () => ({ ok: 's', data: 0, actions: [['timeout', 0, 'e']] }),
+          handleEvent: (type, event) => {
+            trace.push(`${typeName(type)}:${String(event)}`);
+            return 'keep_state_and_data';
+          },
+        },
+        null,
+      ),
+    );
+    await waitFor(() => trace.length === 2, 'the enter call and the event timeout');
+    expect(trace).toEqual(['enter:s', 'timeout:e']);
+    await StateMachine.stop(pid);
+  });
+
+  it('an asynchronous first enter call holds every message until it settles', async () => {
+    const trace: string[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          callbackMode: ['handle_event_function', 'state_enter'],
+          init: () => ({ ok: 's', data: 0 }),
+          handleEvent: async (type, event) => {
+            trace.push(`${typeName(type)}:${String(event)}`);
+            if (type === 'enter') {
+              await sleep(30);
+              trace.push('enter done');
+            }
+            return 'keep_state_and_data';
+          },
+        },
+        null,
+      ),
+    );
+    StateMachine.cast(pid, 'x');
+    await waitFor(() => trace.length === 3, 'the cast');
+    expect(trace).toEqual(['enter:s', 'enter done', 'cast:x']);
+    await StateMachine.stop(pid);
+  });
+});
+
+describe('gen_statem suspended, with a parent and links (OTP sys: only the parent exit and stop pass)', () => {
+  it("holds casts, other links' exits and info messages naming the parent until resumed", async () => {
+    const trace: string[] = [];
+    let machine: Pid | undefined;
+    let parentPid: Pid | undefined;
+    const parent = spawn(async (ctx) => {
+      parentPid = self();
+      machine = ok(
+        await ctx.run(() =>
+          StateMachine.startLink(
+            {
+              init: () => {
+                processFlag('trapExit', true);
+                return { ok: 's', data: 0 };
+              },
+              handleEvent: (type, event) => {
+                trace.push(`${typeName(type)}:${typeof event === 'string' ? event : 'term'}`);
+                return isCallEvent(type)
+                  ? { keepStateAndData: true, actions: [['reply', type.call, 'pong']] }
+                  : 'keep_state_and_data';
+              },
+            },
+            null,
+          ),
+        ),
+      );
+      await ctx.receive();
+    });
+    await waitFor(() => machine !== undefined, 'machine started');
+    const other = spawn(async (ctx) => {
+      ctx.link(machine!);
+      await ctx.receive();
+    });
+    await sleep(5);
+    expect(await Sys.suspend(machine!)).toBe('ok');
+    StateMachine.cast(machine!, 'c');
+    exit(other, 'other_reason');
+    send(machine!, { from: parentPid });
+    await sleep(20);
+    expect(trace).toEqual([]);
+    expect(machine!.proc.alive).toBe(true);
+    expect(await Sys.resume(machine!)).toBe('ok');
+    expect(await StateMachine.call(machine!, 'ping')).toBe('pong');
+    expect(trace).toEqual(['cast:c', 'info:term', 'info:term', 'call:ping']);
+    exit(parent, 'bye');
+    expect(await exited(machine!)).toBe('bye');
+  });
+
+  it('without a parent, a trapped exit from a link is held while suspended', async () => {
+    const trace: string[] = [];
+    const machine = ok(
+      await StateMachine.start(
+        {
+          init: () => {
+            processFlag('trapExit', true);
+            return { ok: 's', data: 0 };
+          },
+          handleEvent: (type) => {
+            trace.push(typeName(type));
+            return 'keep_state_and_data';
+          },
+        },
+        null,
+      ),
+    );
+    const other = spawn(async (ctx) => {
+      ctx.link(machine);
+      await ctx.receive();
+    });
+    await sleep(5);
+    expect(await Sys.suspend(machine)).toBe('ok');
+    exit(other, 'other_reason');
+    await sleep(20);
+    expect(machine.proc.alive).toBe(true);
+    expect(trace).toEqual([]);
+    expect(await Sys.resume(machine)).toBe('ok');
+    await waitFor(() => trace.length === 1, 'the exit as an info event');
+    expect(trace).toEqual(['info']);
+    expect(machine.proc.alive).toBe(true);
   });
 });
