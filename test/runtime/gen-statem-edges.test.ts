@@ -543,7 +543,7 @@ describe('gen_statem with state enter calls, from init', () => {
               await sleep(30);
               trace.push('enter done');
             }
-            return 'keep_state_and_data';
+            return 'keep_state_and_data' as const;
           },
         },
         null,
