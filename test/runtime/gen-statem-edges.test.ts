@@ -372,6 +372,28 @@ describe('gen_statem timers it no longer needs are disarmed', () => {
   });
 });
 
+describe('gen_statem death after a generic timeout was cancelled', () => {
+  it('disarms the generic timers still running', async () => {
+    const timers = getRuntime().timers;
+    const before = timers.liveCount;
+    const { b } = tracing(() => ({ keepStateAndData: true, actions: [[{ timeout: 'a' }, 'cancel']] }));
+    b.init = () => ({
+      ok: 's',
+      data: 0,
+      actions: [
+        [{ timeout: 'a' }, 60_000, 'a'],
+        [{ timeout: 'b' }, 60_000, 'b'],
+      ],
+    });
+    const pid = ok(await StateMachine.start(b, null));
+    StateMachine.cast(pid, 'cancel a');
+    expect(await StateMachine.call(pid, 'ping')).toBe('pong');
+    expect(timers.liveCount - before).toBe(1);
+    await StateMachine.stop(pid);
+    expect(timers.liveCount).toBe(before);
+  });
+});
+
 describe('event type helpers given null', () => {
   it('isCallEvent and genericTimeoutName answer no rather than throw', () => {
     expect(isCallEvent(null as never)).toBe(false);
