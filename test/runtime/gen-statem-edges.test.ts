@@ -406,6 +406,7 @@ describe('event type helpers given null', () => {
 describe('gen_statem actions that only look like actions', () => {
   it.each<[string, (from: From) => unknown]>([
     ['an array-like postpone', () => ({ 0: 'postpone', 1: true })],
+    ['an array-like hibernate', () => ({ 0: 'hibernate', 1: true })],
     ['an array-like reply', (from) => ({ 0: 'reply', 1: from, 2: 1 })],
     ['an array-like next_event', () => ({ 0: 'next_event', 1: 'internal', 2: 'x', length: 3 })],
     ['a tuple of another tag with a caller second', (from) => ['nope', from, 1]],
@@ -527,6 +528,49 @@ describe('gen_statem stale and queued timers', () => {
     expect(await starting).toEqual({ error: 'killed' });
     release();
     await sleep(10);
+    expect(timers.liveCount).toBe(before);
+  });
+});
+
+describe('gen_statem killed while an asynchronous handler runs', () => {
+  it("the handler's result is not applied: no timer is armed, no reply sent", async () => {
+    const timers = getRuntime().timers;
+    const before = timers.liveCount;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let handling = false;
+    const replied: unknown[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          init: () => ({ ok: 's', data: 0 }),
+          handleEvent: async (type) => {
+            if (!isCallEvent(type)) return 'keep_state_and_data';
+            handling = true;
+            await gate;
+            return {
+              nextState: 't',
+              actions: [
+                ['reply', type.call, 'late'],
+                ['state_timeout', 60_000, 'x'],
+              ],
+            };
+          },
+        },
+        null,
+      ),
+    );
+    const call = StateMachine.call(pid, 'go', 'infinity').then(
+      (v) => replied.push(v),
+      (e: unknown) => replied.push(e instanceof ExitError ? e.reason : e),
+    );
+    await waitFor(() => handling, 'the handler running');
+    exit(pid, 'kill');
+    expect(await exited(pid)).toBe('killed');
+    release();
+    await call;
+    await sleep(10);
+    expect(replied).toEqual(['killed']);
     expect(timers.liveCount).toBe(before);
   });
 });
