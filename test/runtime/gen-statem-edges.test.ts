@@ -596,6 +596,28 @@ describe('gen_statem with state enter calls, from init', () => {
     await StateMachine.stop(pid);
   });
 
+  it("only the last of init's and the first enter call's timeouts of one type counts: an update of a timer not running fires at once", async () => {
+    const trace: string[] = [];
+    const pid = ok(
+      await StateMachine.start(
+        {
+          callbackMode: ['handle_event_function', 'state_enter'],
+          init: () => ({ ok: 's', data: 0, actions: [[{ timeout: 'g' }, 60_000, 'from init']] }),
+          handleEvent: (type, event) => {
+            trace.push(`${typeName(type)}:${String(event)}`);
+            return type === 'enter'
+              ? { keepStateAndData: true, actions: [[{ timeout: 'g' }, 'update', 'from enter']] }
+              : 'keep_state_and_data';
+          },
+        },
+        null,
+      ),
+    );
+    await waitFor(() => trace.length === 2, 'the updated generic timeout', 2000);
+    expect(trace).toEqual(['enter:s', 'timeout:g:from enter']);
+    await StateMachine.stop(pid);
+  });
+
   it('an asynchronous first enter call holds every message until it settles', async () => {
     const trace: string[] = [];
     const pid = ok(
