@@ -444,12 +444,10 @@ class StatemHandler implements GenHandler, SysTarget {
       else timers.schedule(t, time);
     }
     // A zero timeout is queued after the events already queued and before any event not yet
-    // received (the mailbox); any queued event cancels a zero event timeout.
+    // received (the mailbox). Any queued event cancels a zero event timeout: the first live event
+    // ahead of it does so when it runs (step), and takeTimer then drops it. A queued zero timeout
+    // that is no longer current is no event (OTP drops a cancelled zero timeout from its queue).
     for (const t of zero) {
-      if (t.type === 'timeout' && this.queue.length > 0) {
-        this.setSlot('timeout', undefined);
-        continue;
-      }
       this.queue.push({ type: t.type, content: t.content, timer: t });
     }
   }
