@@ -22,10 +22,10 @@
  * rendered). Saving keeps only the entries this run used.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheFile } from '../fs/cache-file.js';
+import { digestModules } from '../fs/code-digest.js';
 import { packageVersions } from '../receipt/versions.js';
 
 export const RENDER_CACHE_FILE = '.ggen/cache/render.json';
@@ -53,17 +53,7 @@ export interface CachedTemplate {
 let ownCode: string | undefined;
 /** sha256 of ggen's emit code (this folder): a change to a filter or to how a render is logged is a miss. */
 function emitCodeDigest(): string {
-  if (ownCode) return ownCode;
-  const h = createHash('sha256');
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const f of readdirSync(here).sort()) {
-    if (f.endsWith('.js') || f.endsWith('.ts'))
-      h.update(f)
-        .update('\0')
-        .update(readFileSync(path.join(here, f)))
-        .update('\0');
-  }
-  ownCode = h.digest('hex');
+  ownCode ??= digestModules([path.dirname(fileURLToPath(import.meta.url))]);
   return ownCode;
 }
 

@@ -10,11 +10,12 @@
  * reading the cache is a miss.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { QueryEngine } from '../engine/index.js';
+import { digestModules } from '../fs/code-digest.js';
 import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
 import { packageVersions } from '../receipt/versions.js';
@@ -44,19 +45,8 @@ let ownCode: string | undefined;
 
 /** sha256 over normalize's compiled modules (and the extract engine), so a rebuilt ggen misses. */
 export function codeDigest(): string {
-  if (ownCode) return ownCode;
-  const h = createHash('sha256');
   const here = path.dirname(fileURLToPath(import.meta.url));
-  for (const dir of [here, path.join(here, '../extract'), path.join(here, '../engine')]) {
-    for (const f of readdirSync(dir).sort(compareCodeUnits)) {
-      if (f.endsWith('.js') || f.endsWith('.ts'))
-        h.update(f)
-          .update('\0')
-          .update(readFileSync(path.join(dir, f)))
-          .update('\0');
-    }
-  }
-  ownCode = h.digest('hex');
+  ownCode ??= digestModules([here, path.join(here, '../extract'), path.join(here, '../engine')]);
   return ownCode;
 }
 
