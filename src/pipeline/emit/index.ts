@@ -412,7 +412,8 @@ export async function createRenderer(
         const m = mapNunjucksError(err, { file: t.file }, offsets);
         throw new InputError({ file: t.file, line: t.toLine, message: `to: ${m.diagnostics[0]!.message}` });
       }
-      const out = claim(rel, t);
+      const checked = checkOutputPath(rel, t);
+      const out = claim(checked, t);
       let content: string;
       firstFailure = undefined;
       try {
@@ -425,7 +426,7 @@ export async function createRenderer(
       readGraph ||= log.touched.has(base.graph);
       if (renderCache)
         toCache.push({
-          path: checkOutputPath(rel, t),
+          path: checked,
           index: t.forEach ? index : null,
           content,
           digest,
@@ -438,9 +439,8 @@ export async function createRenderer(
     return mine;
   };
 
-  /** The output path a `to` rendered, checked, and claimed for `t` (no two renders may write one file). */
-  const claim = (rel: string, t: TemplateSpec): string => {
-    const checked = checkOutputPath(rel, t);
+  /** Claims a checked output path (checkOutputPath) for `t`: no two renders may write one file. */
+  const claim = (checked: string, t: TemplateSpec): string => {
     const out = t.root === 'handwritten' ? path.posix.join(fromOutput, checked) : checked;
     const prev = owner.get(out);
     if (prev) {

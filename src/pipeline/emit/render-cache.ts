@@ -74,25 +74,26 @@ function rowsDigest(rows: readonly unknown[]): string {
 const isString = (v: unknown): v is string => typeof v === 'string';
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** The entry's shape, checked field by field (the file is not trusted). */
+/** One cached output's shape, checked field by field (the file is not trusted). */
+function validOutput(v: unknown): v is CachedOutput {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Partial<CachedOutput>;
+  return (
+    isString(o.path) &&
+    isString(o.content) &&
+    isString(o.digest) &&
+    HEX64.test(o.digest) &&
+    (o.index === null || (Number.isSafeInteger(o.index) && o.index! >= 0)) &&
+    Array.isArray(o.reads) &&
+    o.reads.every((r) => Array.isArray(r) && r.every(isString))
+  );
+}
+
+/** The entry's shape (the file is not trusted). */
 function valid(e: unknown): e is CachedTemplate {
   if (typeof e !== 'object' || e === null) return false;
   const { graph, outputs } = e as Partial<CachedTemplate>;
-  if (graph !== null && !isString(graph)) return false;
-  if (!Array.isArray(outputs)) return false;
-  return outputs.every(
-    (o: unknown) =>
-      typeof o === 'object' &&
-      o !== null &&
-      isString((o as CachedOutput).path) &&
-      isString((o as CachedOutput).content) &&
-      isString((o as CachedOutput).digest) &&
-      HEX64.test((o as CachedOutput).digest) &&
-      ((o as CachedOutput).index === null ||
-        (Number.isSafeInteger((o as CachedOutput).index) && (o as CachedOutput).index! >= 0)) &&
-      Array.isArray((o as CachedOutput).reads) &&
-      (o as CachedOutput).reads.every((r) => Array.isArray(r) && r.every(isString)),
-  );
+  return (graph === null || isString(graph)) && Array.isArray(outputs) && outputs.every(validOutput);
 }
 
 export class RenderCache {
