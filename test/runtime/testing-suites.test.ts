@@ -5,15 +5,26 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  BADARG_MESSAGE,
+  Failure,
   GenServer,
   MemoryLogger,
   OperationError,
   SupervisionTree,
+  Protocol,
+  errorTable,
+  messageTypes,
   resetRuntime,
   startApplication,
+  type FieldDecl,
   type StartResult,
 } from '../../packages/runtime/src/index.js';
-import { serverSuite, supervisionSuite } from '../../packages/runtime/src/testing/index.js';
+import {
+  declaredFromRows,
+  protocolSuite,
+  serverSuite,
+  supervisionSuite,
+} from '../../packages/runtime/src/testing/index.js';
 
 /** A framework that records the suite's tree of cases and runs them on demand, hooks included. */
 function recorder() {
@@ -190,5 +201,131 @@ describe('supervisionSuite', () => {
       'ok',
     );
     expect(got['root: the declared tree > is one_for_all, at most 5 restarts in 1000 ms']).toBe('ok');
+  });
+});
+
+describe('supervisionSuite from rows', () => {
+  const flags = { root: ['one_for_all', 5, 1000, 'never'] } as const;
+  const rows = (shutdownB: number) =>
+    [
+      ['root', 'a', 'permanent', 5000, 'worker'],
+      ['root', 'b', 'permanent', shutdownB, 'worker'],
+    ] as const;
+
+  it('reads the same declaration from rows as from the nested form', () => {
+    expect(declaredFromRows({ flags, children: rows(2000) })).toEqual({
+      root: {
+        flags: { strategy: 'one_for_all', intensity: 5, periodMs: 1000, autoShutdown: 'never' },
+        children: [
+          { id: 'a', restart: 'permanent', shutdown: 5000, type: 'worker' },
+          { id: 'b', restart: 'permanent', shutdown: 2000, type: 'worker' },
+        ],
+      },
+    });
+    const starts = { root: [async () => Promise.reject(new Error('unused'))] };
+    expect(declaredFromRows({ flags, children: [], starts }).root!.starts).toBe(starts.root);
+  });
+
+  it('refuses a child row whose supervisor has no flags row', () => {
+    expect(() => declaredFromRows({ flags, children: [['other', 'x', 'permanent', 5000, 'worker']] })).toThrow(
+      'child x: its supervisor other has no flags row',
+    );
+  });
+
+  it('runs the same cases, failing when a child spec differs from its row', async () => {
+    const worker = (): Promise<StartResult> =>
+      GenServer.startLink({ init: () => ({ ok: null }), handleCall: (_r, _f, s) => ({ reply: s, state: s }) }, null);
+    const tree = new SupervisionTree({
+      root: {
+        flags: { strategy: 'one_for_all', intensity: 5, periodMs: 1000 },
+        children: [
+          { id: 'a', start: worker },
+          { id: 'b', start: worker, shutdown: 2000 },
+        ],
+      },
+    });
+    const app = { app: 'demo', start: () => startApplication(() => tree.start('root', {})), tree };
+    const good = recorder();
+    supervisionSuite(good.t, { ...app, flags, children: rows(2000) });
+    expect(Object.values(await good.run())).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+    const bad = recorder();
+    supervisionSuite(bad.t, { ...app, flags, children: rows(5000) });
+    const got = await bad.run();
+    expect(got['root: the declared tree > starts its children in the declared order with the declared specs']).not.toBe(
+      'ok',
+    );
+  });
+});
+
+describe('protocolSuite', () => {
+  const declared = {
+    inbound: [
+      [
+        'send',
+        'send_message',
+        [
+          ['room', 'string', 4],
+          ['seq', 'integer?'],
+        ],
+      ],
+      ['bye', null, []],
+    ],
+    outbound: [['ack', [['seq', 'integer']]]],
+  } as const;
+  const protocolOf = (fields: Record<string, FieldDecl>) =>
+    new Protocol({
+      maxFrameBytes: 64,
+      messages: [
+        ...messageTypes('client_to_server', { send: fields, bye: {} }),
+        ...messageTypes('server_to_client', { ack: { seq: 'integer' } }),
+      ],
+    });
+
+  it('expands the rows into the cases the generated test had (same names), all passing on a protocol as declared', async () => {
+    const r = recorder();
+    const protocol = protocolOf({ room: { type: 'string', maxLength: 4 }, seq: { type: 'integer', required: false } });
+    protocolSuite(r.t, { protocol, events: { send: 'send_message' }, ...declared });
+    expect(await r.run()).toEqual({
+      'inbound send > accepts a frame with every declared field, only in its own direction': 'ok',
+      'inbound send > refuses an undeclared field': 'ok',
+      'inbound send > room: string, at most 4': 'ok',
+      'inbound send > seq: integer, optional': 'ok',
+      'inbound send > is delivered as the session event send_message': 'ok',
+      'inbound bye > accepts a frame with every declared field, only in its own direction': 'ok',
+      'inbound bye > refuses an undeclared field': 'ok',
+      'outbound ack > accepts a frame with every declared field, only in its own direction': 'ok',
+      'outbound ack > refuses an undeclared field': 'ok',
+      'outbound ack > seq: integer': 'ok',
+      'frames that are not messages > refuses non-JSON, non-objects, a missing or unknown type, and frames over the size limit':
+        'ok',
+    });
+  });
+
+  it('fails the cases of a field whose limit, optionality or event differs from the declaration', async () => {
+    const r = recorder();
+    const protocol = protocolOf({ room: { type: 'string', maxLength: 5 }, seq: 'integer' });
+    protocolSuite(r.t, { protocol, events: { send: 'send' }, ...declared });
+    const out = await r.run();
+    expect(out['inbound send > room: string, at most 4']).not.toBe('ok');
+    expect(out['inbound send > seq: integer, optional']).not.toBe('ok');
+    expect(out['inbound send > is delivered as the session event send_message']).not.toBe('ok');
+    expect(out['inbound send > refuses an undeclared field']).toBe('ok');
+  });
+});
+
+describe('errorTable', () => {
+  it("adds the runtime's badarg after the declared codes and makes one frozen Failure per code", () => {
+    const { ERRORS, FAIL } = errorTable({ no_route: 'no route', busy: 'busy' });
+    expect(Object.keys(ERRORS)).toEqual(['no_route', 'busy', 'badarg']);
+    expect(ERRORS.badarg).toBe(BADARG_MESSAGE);
+    expect(Object.isFrozen(ERRORS)).toBe(true);
+    expect(FAIL.no_route).toBeInstanceOf(Failure);
+    expect(FAIL.badarg.code).toBe('badarg');
+    expect(Object.isFrozen(FAIL)).toBe(true);
+  });
+
+  it('keeps the message of a badarg the spec declares itself', () => {
+    const { ERRORS } = errorTable({ badarg: 'declared here', other: 'x' });
+    expect(ERRORS).toEqual({ badarg: 'declared here', other: 'x' });
   });
 });

@@ -57,6 +57,7 @@ export {
 } from './gen.js';
 export * from './gen-server.js';
 export * from './operation-errors.js';
+export type { JsonValue } from './json-value.js';
 export { Sys, type SysStatus } from './sys.js';
 export {
   LoopMonitor,

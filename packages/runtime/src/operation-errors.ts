@@ -21,6 +21,25 @@ export function failures<C extends string>(errors: Readonly<Record<C, string>>):
   return Object.freeze(out);
 }
 
+/** The message of badarg, the error code every application has: a request that does not match its operation's parameters. */
+export const BADARG_MESSAGE = "the request does not match the operation's declared parameters";
+
+/** An application's error table (code -> the spec's message, badarg included) and its frozen Failures. */
+export interface ErrorTable<C extends string> {
+  readonly ERRORS: { readonly [K in C | 'badarg']: string };
+  readonly FAIL: { readonly [K in C | 'badarg']: Failure<K> };
+}
+
+/**
+ * An application's error table from the codes its spec declares (code -> message): the built-in
+ * badarg is added after them (a declared badarg keeps its own message), and failures() makes one
+ * frozen Failure per code.
+ */
+export function errorTable<C extends string>(declared: Readonly<Record<C, string>>): ErrorTable<C> {
+  const errors = Object.freeze('badarg' in declared ? { ...declared } : { ...declared, badarg: BADARG_MESSAGE });
+  return { ERRORS: errors as ErrorTable<C>['ERRORS'], FAIL: failures(errors as ErrorTable<C>['ERRORS']) };
+}
+
 /** A declared error of an operation (bad input, no route, insufficient funds...). The server keeps running. */
 export class OperationError<C extends string = string> extends Error {
   constructor(

@@ -28,6 +28,10 @@ export {
 export { supervisorCases, type DeclaredTree, type DynamicStart, type SupervisorCase } from './supervisor-cases.js';
 export {
   supervisionSuite,
+  declaredFromRows,
+  type SpecFlagsRow,
+  type SpecChildRow,
+  type SpecSupervisionRows,
   type SupervisionSuiteApi,
   type DeclaredSupervisor,
   type SpecSupervision,
@@ -44,4 +48,14 @@ export {
   type SpecField,
   type SpecMessageType,
 } from './protocol.js';
+export {
+  protocolSuite,
+  specMessageTypes,
+  type ProtocolSuiteApi,
+  type ProtocolUnderTest,
+  type SpecProtocol,
+  type SpecFieldRow,
+  type SpecInboundRow,
+  type SpecOutboundRow,
+} from './protocol-suite.js';
 export { machineSuite, type SpecMachineSuite, type SuiteApi, type SuiteAssertion } from './machine-suite.js';

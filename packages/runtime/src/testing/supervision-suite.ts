@@ -8,6 +8,7 @@ import { deepStrictEqual } from 'node:assert/strict';
 import { resetRuntime } from '../process.js';
 import { appFixture, type Stoppable } from './app-fixture.js';
 import { supervisorCases, type DeclaredTree, type DynamicStart } from './supervisor-cases.js';
+import type { RestartStrategy } from './supervision.js';
 
 /** The test framework: vitest's functions of these names fit. */
 export interface SupervisionSuiteApi {
@@ -38,6 +39,43 @@ export interface SpecSupervision {
   declared: Readonly<Record<string, DeclaredSupervisor>>;
 }
 
+/** A supervisor's flags as the spec declares them: strategy, intensity, period (ms), auto_shutdown. */
+export type SpecFlagsRow = readonly [
+  strategy: RestartStrategy,
+  intensity: number,
+  periodMs: number,
+  autoShutdown: string,
+];
+
+/** A child as the spec declares it: its supervisor, id, restart, shutdown (ms or a keyword) and type. */
+export type SpecChildRow = readonly [sup: string, id: string, restart: string, shutdown: number | string, type: string];
+
+/**
+ * The same as SpecSupervision, the declaration as rows: one a supervisor (its flags), one a child
+ * (in start order within its supervisor), and each simple_one_for_one supervisor's start functions.
+ */
+export interface SpecSupervisionRows extends Omit<SpecSupervision, 'declared'> {
+  flags: Readonly<Record<string, SpecFlagsRow>>;
+  children: readonly SpecChildRow[];
+  starts?: Readonly<Record<string, readonly DynamicStart[]>>;
+}
+
+/** The declaration the rows describe, by supervisor (a child row names a supervisor without flags: an error). */
+export function declaredFromRows(
+  rows: Pick<SpecSupervisionRows, 'flags' | 'children' | 'starts'>,
+): Record<string, DeclaredSupervisor> {
+  const out: Record<string, DeclaredSupervisor> = {};
+  for (const [sup, [strategy, intensity, periodMs, autoShutdown]] of Object.entries(rows.flags)) {
+    const starts = rows.starts?.[sup];
+    out[sup] = { flags: { strategy, intensity, periodMs, autoShutdown }, children: [], ...(starts ? { starts } : {}) };
+  }
+  for (const [sup, id, restart, shutdown, type] of rows.children) {
+    if (!Object.hasOwn(out, sup)) throw new Error(`child ${id}: its supervisor ${sup} has no flags row`);
+    (out[sup]!.children as DeclaredTree['children'][number][]).push({ id, restart, shutdown, type });
+  }
+  return out;
+}
+
 /** What the suite reads from the supervision module under test: the supervisors it declares and their flags. */
 export interface TreeUnderTest {
   readonly names: readonly string[];
@@ -49,8 +87,9 @@ export interface TreeUnderTest {
  * supervisors, and each supervisor's cases (supervisorCases) run against the application, started
  * afresh (appFixture) in a fresh runtime for every case.
  */
-export function supervisionSuite(t: SupervisionSuiteApi, spec: SpecSupervision): void {
-  const { tree, declared } = spec;
+export function supervisionSuite(t: SupervisionSuiteApi, spec: SpecSupervision | SpecSupervisionRows): void {
+  const { tree } = spec;
+  const declared = 'declared' in spec ? spec.declared : declaredFromRows(spec);
   const fixture = appFixture(`${spec.app}-supervisors`, spec.start, spec.secretEnv);
   t.beforeEach(async () => {
     resetRuntime();

@@ -14,6 +14,8 @@
 export {
   Protocol,
   ERROR_MESSAGE_TYPE,
+  messageTypes,
+  type FieldDecl,
   type FieldType,
   type Direction,
   type FieldSpec,

@@ -22,6 +22,24 @@ export interface ProtocolSpec {
   maxFrameBytes: number;
 }
 
+/** A declared field without its name: its type alone when nothing else differs from the defaults. */
+export type FieldDecl = FieldType | Omit<FieldSpec, 'name'>;
+
+/**
+ * The message types of one direction as MessageTypeSpecs: `types` holds each type's fields by name,
+ * types and fields in declared order (names are identifiers, so an object keeps their order).
+ */
+export function messageTypes(
+  direction: Direction,
+  types: Readonly<Record<string, Readonly<Record<string, FieldDecl>>>>,
+): MessageTypeSpec[] {
+  return Object.entries(types).map(([type, fields]) => ({
+    type,
+    direction,
+    fields: Object.entries(fields).map(([name, d]) => (typeof d === 'string' ? { name, type: d } : { name, ...d })),
+  }));
+}
+
 export type ProtocolErrorCode =
   | 'malformed_json'
   | 'not_an_object'
