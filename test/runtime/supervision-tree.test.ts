@@ -76,6 +76,24 @@ describe('SupervisionTree', () => {
     ).toThrow('top: child x starts supervisor ghost, which the tree does not declare');
   });
 
+  it('starts the supervisor its id names for a supervisor child without start, and refuses a worker without one', async () => {
+    const flags = { strategy: 'one_for_one', intensity: 1, periodMs: 1000 } as const;
+    const t = new SupervisionTree<Env>({
+      top: { flags, children: [{ id: 'pool', type: 'supervisor' }] },
+      pool: { flags, children: [{ id: 'a', start: startWorker }] },
+    });
+    const top = ok(await t.start('top', { tag: 't2' }));
+    expect(whereis('pool')).toBeDefined();
+    expect(seen).toEqual([['t2']]);
+    await Supervisor.stop(top);
+    expect(() => new SupervisionTree({ top: { flags, children: [{ id: 'w' }] } })).toThrow(
+      'top: child w has no start function (only a supervisor child may leave it out)',
+    );
+    expect(() => new SupervisionTree({ top: { flags, children: [{ id: 'ghost', type: 'supervisor' }] } })).toThrow(
+      'top: child ghost starts supervisor ghost, which the tree does not declare',
+    );
+  });
+
   it("starts the tree registered by name, each child with the env and OTP's defaults where left out", async () => {
     const top = ok(await tree().start('top', { tag: 't1' }));
     expect(whereis('top')).toBe(top);

@@ -52,8 +52,12 @@ export async function startDynamicChild(sup: string, child: string, args: readon
 /** A child of a declared supervisor: what otp:children lists, OTP's defaults left out. */
 export interface TreeChild<E> {
   readonly id: string;
-  /** A server's or machine's start function, called with the app's env (and a dynamic child's instance key); or the name of a supervisor in the same tree. */
-  readonly start: ((env: E, ...key: string[]) => Promise<StartResult>) | string;
+  /**
+   * A server's or machine's start function, called with the app's env (and a dynamic child's
+   * instance key); or the name of a supervisor in the same tree. Default: the supervisor of this
+   * tree that the child's id names (the child's type must then be 'supervisor').
+   */
+  readonly start?: ((env: E, ...key: string[]) => Promise<StartResult>) | string;
   /** default 'permanent' */
   readonly restart?: RestartType;
   /** default 5000 (ms) for a worker, 'infinity' for a supervisor */
@@ -79,11 +83,15 @@ export interface TreeSupervisor<E> {
 export class SupervisionTree<E extends SupLimits> {
   constructor(private readonly supervisors: Readonly<Record<string, TreeSupervisor<E>>>) {
     for (const [name, sup] of Object.entries(supervisors))
-      for (const child of sup.children)
-        if (typeof child.start === 'string' && !Object.hasOwn(supervisors, child.start))
+      for (const child of sup.children) {
+        if (child.start === undefined && child.type !== 'supervisor')
           throw new Error(
-            `${name}: child ${child.id} starts supervisor ${child.start}, which the tree does not declare`,
+            `${name}: child ${child.id} has no start function (only a supervisor child may leave it out)`,
           );
+        const target = child.start ?? child.id;
+        if (typeof target === 'string' && !Object.hasOwn(supervisors, target))
+          throw new Error(`${name}: child ${child.id} starts supervisor ${target}, which the tree does not declare`);
+      }
   }
 
   /** The declared supervisors' names. */
@@ -101,7 +109,7 @@ export class SupervisionTree<E extends SupLimits> {
   childSpecs(name: string, env: E): ChildSpec[] {
     return this.get(name).children.map(({ start, ...child }) => ({
       ...child,
-      start: typeof start === 'string' ? (e: E) => this.start(start, e) : start,
+      start: typeof start === 'function' ? start : (e: E) => this.start(start ?? child.id, e),
       args: [env],
     }));
   }
