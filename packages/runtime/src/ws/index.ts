@@ -15,6 +15,8 @@ export {
   Protocol,
   ERROR_MESSAGE_TYPE,
   messageTypes,
+  fieldNames,
+  absentValues,
   type FieldDecl,
   type FieldType,
   type Direction,

@@ -40,6 +40,39 @@ export function messageTypes(
   }));
 }
 
+/** The field names of each message type of `direction`, in declared order. */
+export function fieldNames(spec: ProtocolSpec, direction: Direction): Readonly<Record<string, readonly string[]>> {
+  return Object.fromEntries(
+    spec.messages.filter((m) => m.direction === direction).map((m) => [m.type, m.fields.map((f) => f.name)]),
+  );
+}
+
+/**
+ * For each message type of `direction` with optional fields, the value each such field takes when
+ * a sender leaves it out, so a handler always gets every field: '' for a string, 0 for an integer
+ * or number, false for a boolean, null for an array or object.
+ */
+export function absentValues(
+  spec: ProtocolSpec,
+  direction: Direction,
+): Readonly<Record<string, Readonly<Record<string, unknown>>>> {
+  const absent: Record<FieldType, unknown> = {
+    string: '',
+    integer: 0,
+    number: 0,
+    boolean: false,
+    array: null,
+    object: null,
+  };
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const m of spec.messages) {
+    const optional = m.fields.filter((f) => f.required === false);
+    if (m.direction === direction && optional.length > 0)
+      out[m.type] = Object.fromEntries(optional.map((f) => [f.name, absent[f.type]]));
+  }
+  return out;
+}
+
 export type ProtocolErrorCode =
   | 'malformed_json'
   | 'not_an_object'
