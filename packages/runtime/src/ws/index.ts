@@ -28,7 +28,7 @@ export {
   type ProtocolMessage,
   type ParseResult,
 } from './protocol.js';
-export { ProtocolClient } from './protocol-client.js';
+export { ProtocolClient, type ClientSocket } from './protocol-client.js';
 export {
   startGateway,
   DEFAULT_GATEWAY_LIMITS,

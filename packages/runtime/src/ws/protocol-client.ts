@@ -4,8 +4,21 @@
  * by type, every wait bounded. A generated protocol module names its message unions on it; for
  * tests, tools and load generators.
  */
-import type { WebSocket } from 'ws';
 import { requireOptional } from '../optional-package.js';
+
+/**
+ * What the client uses of a `ws` WebSocket. Declared here, not imported from ws, so an app
+ * without ws still type-checks the runtime's declarations (ws is an optional peer dependency).
+ */
+export interface ClientSocket {
+  send(data: string): void;
+  close(): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: { toString(): string }) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: { toString(): string }) => void): unknown;
+  once(event: 'open', listener: () => void): unknown;
+  once(event: 'error', listener: (err: Error) => void): unknown;
+}
 
 /** An error frame as every protocol sends it (type 'error'). */
 interface ErrorFrame {
@@ -20,9 +33,9 @@ export class ProtocolClient<In extends { type: string }, Out extends { type: str
   closed: { code: number; reason: string } | null = null;
 
   /** Opens a WebSocket to `url` (per-message deflate off); rejects if it is not open within `timeoutMs`. */
-  static open(url: string, timeoutMs = 5000): Promise<WebSocket> {
+  static open(url: string, timeoutMs = 5000): Promise<ClientSocket> {
     const ws = requireOptional<typeof import('ws')>('ws', 'ProtocolClient (otp:Protocol)');
-    const socket = new ws.WebSocket(url, { perMessageDeflate: false });
+    const socket: ClientSocket = new ws.WebSocket(url, { perMessageDeflate: false });
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.terminate();
@@ -39,7 +52,7 @@ export class ProtocolClient<In extends { type: string }, Out extends { type: str
     });
   }
 
-  protected constructor(readonly socket: WebSocket) {
+  protected constructor(readonly socket: ClientSocket) {
     socket.on('message', (data) => {
       this.received.push(JSON.parse(data.toString()) as Out);
       this.wake();
