@@ -96,6 +96,7 @@ export * from './machines/index.js';
 export * from './operations/index.js';
 export * from './declared-supervisor.js';
 export * from './application.js';
+export { operationInvoker, type InvokableOperation, type InvokeOperation } from './invoke-operation.js';
 // The spec oracle stays here for tests written before @ggen-ts/runtime/testing; the other test
 // helpers are only there, so that production code never pulls them in.
 export * from './testing/spec-oracle.js';
