@@ -402,3 +402,13 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
     ),
   };
 }
+
+/** The view of the per-application machine templates (otp/machines*.njk): every machine of the app, by name. */
+export function appMachinesView(data: Data, row: Row | undefined): { app: string; machines: MachineView[] } {
+  if (!row) throw new Error('the per-application machine templates render one output per application (for_each: apps)');
+  const app = String(row.app_name);
+  const machines = rowsOf(data, 'machines')
+    .filter((m) => m.app_name === app)
+    .map((m) => machineView(data, m).machine);
+  return madeFrom({ app, machines }, row);
+}
