@@ -297,6 +297,51 @@ describe('otp view: machine', () => {
     expect(() => appMachinesView(data, undefined)).toThrow(/for_each: apps/);
   });
 
+  it("declares the machines' shared constants once per app: alike ones are one, unlike ones of one name get the next", () => {
+    const two = (machine_name: string, extra: Record<string, unknown> = {}) => [
+      { ...param('pay', 'amount', extra), container_name: machine_name },
+      { ...param('tip', 'amount', extra), container_name: machine_name },
+    ];
+    const events = (machine_name: string) =>
+      ['pay', 'tip'].map((event_name) => ({
+        app_name: 'shop',
+        machine_name,
+        event_name,
+        kind: 'cast',
+        reply_ts_type: null,
+      }));
+    const shop: Data = {
+      ...data,
+      machines: [
+        { ...machine, name: 'a' },
+        { ...machine, name: 'b' },
+        { ...machine, name: 'c' },
+      ],
+      events: [...events('a'), ...events('b'), ...events('c')],
+      params: [...two('a'), ...two('b'), ...two('c', { min_length: 1 })],
+      transitions: [],
+      actions: [],
+      guards: [],
+      enterActions: [],
+    };
+    const v = appMachinesView(shop, { app_name: 'shop' });
+    expect(v.sharedParams.map((p) => [p.name, p.param.row.min_length ?? null])).toEqual([
+      ['AMOUNT_PARAM', null],
+      ['AMOUNT_PARAM_2', 1],
+    ]);
+    const uses = (name: string) =>
+      v.machines.find((m) => m.name === name)!.events.flatMap((e) => e.params.map((p) => p.shared));
+    expect(uses('a')).toEqual(['AMOUNT_PARAM', 'AMOUNT_PARAM']);
+    expect(uses('b')).toEqual(['AMOUNT_PARAM', 'AMOUNT_PARAM']);
+    expect(uses('c')).toEqual(['AMOUNT_PARAM_2', 'AMOUNT_PARAM_2']);
+    // A constant never takes a machine's own name: a machine named amount_param keeps AMOUNT_PARAM.
+    const named = appMachinesView(
+      { ...shop, machines: [{ ...machine, name: 'amount_param' }, ...shop.machines] },
+      { app_name: 'shop' },
+    );
+    expect(named.sharedParams.map((p) => p.name)).toEqual(['AMOUNT_PARAM_2', 'AMOUNT_PARAM_3']);
+  });
+
   it('is a function of the rows: the same data gives equal views', () => {
     expect(JSON.stringify(view())).toBe(JSON.stringify(machineView(data, machine).machine));
   });

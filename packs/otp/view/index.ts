@@ -15,6 +15,7 @@ export const views = {
   'otp/supervisor.test.ts.njk': supervisionView,
   'otp/types.ts.njk': typesView,
   'otp/state-machine.ts.njk': machineView,
+  'otp/machines.ts.njk': appMachinesView,
   'otp/machines.test.ts.njk': appMachinesView,
   'otp/state-machine-handwritten.ts.njk': machineView,
   'otp/state-machine-handwritten-stub.ts.njk': machineView,
