@@ -19,6 +19,7 @@ import {
   fromEach,
   invokeServer,
   stayIn,
+  statesOf,
   metricsServer,
   paramCheck,
   type MachineDefinition,
@@ -339,5 +340,28 @@ describe('stayIn: one transition that keeps its state, declared for several stat
       { from: 'b', event: 'tick', to: 'b', priority: 3, actions },
     ]);
     expect(stayIn([], { event: 'tick' })).toEqual([]);
+  });
+});
+
+describe('statesOf: the StateDefs of a list of state names', () => {
+  it('gives one StateDef per name, in order, terminal only where named', () => {
+    expect(statesOf(['open', 'held', 'closed'], ['closed'])).toEqual([
+      { name: 'open' },
+      { name: 'held' },
+      { name: 'closed', terminal: true },
+    ]);
+    expect(statesOf(['a', 'b'])).toEqual([{ name: 'a' }, { name: 'b' }]);
+    expect(statesOf([])).toEqual([]);
+  });
+
+  it('refuses a terminal name that is not a state, and a state named twice', () => {
+    expect(() => statesOf(['open'], ['closed'])).toThrow(/terminal state "closed" is not a state/);
+    expect(() => statesOf(['open', 'open'])).toThrow(/state "open" is named twice/);
+  });
+
+  it('makes the same definition as the StateDefs written out', () => {
+    const written: MachineDefinition = { ...def, states: [{ name: 'open' }, { name: 'closed', terminal: true }] };
+    const derived: MachineDefinition = { ...def, states: statesOf(['open', 'closed'], ['closed']) };
+    expect(derived).toEqual(written);
   });
 });

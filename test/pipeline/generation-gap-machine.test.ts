@@ -36,9 +36,11 @@ describe('generation gap: hand-written state machine guards and actions', { time
     expect(readFileSync(stub, 'utf8')).toContain(
       "throw new Error('not implemented: guard withinLimit of payment (payments/payment.ts)');",
     );
-    const machine = readFileSync(path.join(dir, 'generated/payments/payment.ts'), 'utf8');
+    // The app's machines.ts declares the machine and configures its client with the hand-written code.
+    const machine = readFileSync(path.join(dir, 'generated/payments/machines.ts'), 'utf8');
     expect(machine).toContain("import { payment as paymentHandWritten } from '../../src/domains/payments/payment.js';");
-    expect(machine).toContain('const handWritten: PaymentHandWritten = paymentHandWritten;');
+    expect(machine).toContain('const paymentHooks: PaymentHandWritten = paymentHandWritten;');
+    expect(machine).toContain('defaults: { handWritten: paymentHooks }');
     expect(machine).toContain("guards: [{ handWritten: 'withinLimit' }]");
     expect(machine).toContain("actions: [{ kind: 'hand_written', name: 'recordAmount' }]");
     // The stub is the user's: a byproduct of the receipt, never a subject verify holds to ggen's bytes.
@@ -50,7 +52,7 @@ describe('generation gap: hand-written state machine guards and actions', { time
   it('the generated machine tests pass with the stub still unimplemented (they stand in for the hand-written code)', () => {
     const r = spawnSync(
       process.execPath,
-      [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', 'generated/payments/payment.test.ts'],
+      [path.join(repoRoot, 'node_modules/vitest/vitest.mjs'), 'run', 'generated/payments/machines.test.ts'],
       { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: '1' } },
     );
     expect(r.status, r.stdout + r.stderr).toBe(0);

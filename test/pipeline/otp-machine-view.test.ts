@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { views } from '../../packs/otp/view/index.js';
-import { machineView, paramKind } from '../../packs/otp/view/machine.js';
+import { appMachinesView, machineView, paramKind } from '../../packs/otp/view/machine.js';
 import type { Data } from '../../packs/otp/view/rows.js';
 
 const M = { app_name: 'shop', machine_name: 'order' };
@@ -275,7 +275,6 @@ describe('otp view: machine', () => {
   it('is the view of every state-machine template, and needs its for_each row', () => {
     for (const name of [
       'otp/state-machine.ts.njk',
-      'otp/state-machine.test.ts.njk',
       'otp/state-machine-handwritten.ts.njk',
       'otp/state-machine-handwritten-stub.ts.njk',
     ])
@@ -283,6 +282,64 @@ describe('otp view: machine', () => {
     expect(() => machineView(data, undefined)).toThrow(/for_each: machines/);
     // The hand-written templates iterate machine_handwritten.rq, whose rows name the machine machine_name.
     expect(machineView(data, { app_name: 'shop', machine_name: 'order' }).machine.name).toBe('order');
+  });
+
+  it("is per application for the machines' test table: each of the app's machines in the rows' order, no other app's", () => {
+    expect(views['otp/machines.test.ts.njk']).toBe(appMachinesView);
+    const both = { ...data, machines: [...data.machines, { ...machine, app_name: 'depot', name: 'crate' }] };
+    const shop = appMachinesView(both, { app_name: 'shop' });
+    expect(shop.app).toBe('shop');
+    expect(shop.machines.map((m) => m.name)).toEqual(['order', 'other']);
+    expect(JSON.stringify(shop.machines[0])).toBe(JSON.stringify(view()));
+    expect(shop.machines[1]!.events.map((e) => e.name)).toEqual(['pay']);
+    expect(appMachinesView(both, { app_name: 'depot' }).machines.map((m) => m.name)).toEqual(['crate']);
+    expect(appMachinesView(both, { app_name: 'none' }).machines).toEqual([]);
+    expect(() => appMachinesView(data, undefined)).toThrow(/for_each: apps/);
+  });
+
+  it("declares the machines' shared constants once per app: alike ones are one, unlike ones of one name get the next", () => {
+    const two = (machine_name: string, extra: Record<string, unknown> = {}) => [
+      { ...param('pay', 'amount', extra), container_name: machine_name },
+      { ...param('tip', 'amount', extra), container_name: machine_name },
+    ];
+    const events = (machine_name: string) =>
+      ['pay', 'tip'].map((event_name) => ({
+        app_name: 'shop',
+        machine_name,
+        event_name,
+        kind: 'cast',
+        reply_ts_type: null,
+      }));
+    const shop: Data = {
+      ...data,
+      machines: [
+        { ...machine, name: 'a' },
+        { ...machine, name: 'b' },
+        { ...machine, name: 'c' },
+      ],
+      events: [...events('a'), ...events('b'), ...events('c')],
+      params: [...two('a'), ...two('b'), ...two('c', { min_length: 1 })],
+      transitions: [],
+      actions: [],
+      guards: [],
+      enterActions: [],
+    };
+    const v = appMachinesView(shop, { app_name: 'shop' });
+    expect(v.sharedParams.map((p) => [p.name, p.param.row.min_length ?? null])).toEqual([
+      ['AMOUNT_PARAM', null],
+      ['AMOUNT_PARAM_2', 1],
+    ]);
+    const uses = (name: string) =>
+      v.machines.find((m) => m.name === name)!.events.flatMap((e) => e.params.map((p) => p.shared));
+    expect(uses('a')).toEqual(['AMOUNT_PARAM', 'AMOUNT_PARAM']);
+    expect(uses('b')).toEqual(['AMOUNT_PARAM', 'AMOUNT_PARAM']);
+    expect(uses('c')).toEqual(['AMOUNT_PARAM_2', 'AMOUNT_PARAM_2']);
+    // A constant never takes a machine's own name: a machine named amount_param keeps AMOUNT_PARAM.
+    const named = appMachinesView(
+      { ...shop, machines: [{ ...machine, name: 'amount_param' }, ...shop.machines] },
+      { app_name: 'shop' },
+    );
+    expect(named.sharedParams.map((p) => p.name)).toEqual(['AMOUNT_PARAM_2', 'AMOUNT_PARAM_3']);
   });
 
   it('is a function of the rows: the same data gives equal views', () => {

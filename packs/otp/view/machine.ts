@@ -402,3 +402,88 @@ export function machineView(data: Data, row: Row | undefined): { machine: Machin
     ),
   };
 }
+
+/** The view of the per-application machine templates (otp/machines*.njk): every machine of the app. */
+export interface AppMachinesView {
+  app: string;
+  /** The app's machines, in the rows' order. */
+  machines: MachineView[];
+  /**
+   * The constants the machines' definitions share, each once in the app's machines.ts: a machine's
+   * shared parameter or action list, and one alike (same content) of another machine, are one
+   * constant; two unlike ones of the same name get the next free name.
+   */
+  sharedParams: SharedParamView[];
+  sharedActions: SharedActionsView[];
+  /** The runtime's helpers some machine's definition uses. */
+  usesFromEach: boolean;
+  usesStayIn: boolean;
+  hasInvoke: boolean;
+  hasMetrics: boolean;
+  /** What machines.ts imports from ./types.js besides ERRORS, each once, sorted. */
+  typeImports: string[];
+  enumImports: string[];
+}
+
+export function appMachinesView(data: Data, row: Row | undefined): AppMachinesView {
+  if (!row) throw new Error('the per-application machine templates render one output per application (for_each: apps)');
+  const app = String(row.app_name);
+  const machines = rowsOf(data, 'machines')
+    .filter((m) => m.app_name === app)
+    .map((m) => machineView(data, m).machine);
+  // Names of constants are unique across the file: no machine's own, no two unlike constants alike.
+  const taken = new Set(machines.flatMap((m) => [constant(m.name), `${constant(m.name)}_STATES`]));
+  const fresh = (base: string): string => {
+    const stem = base.replace(/_\d+$/, '');
+    let name = base;
+    for (let n = 2; taken.has(name); n++) name = `${stem}_${n}`;
+    taken.add(name);
+    return name;
+  };
+  const named = new Map<string, string>();
+  const sharedParams: SharedParamView[] = [];
+  const sharedActions: SharedActionsView[] = [];
+  for (const m of machines) {
+    const rename = new Map<string, string>();
+    for (const sp of m.sharedParams) {
+      const k = `param ${paramKey(sp.param)}`;
+      let n = named.get(k);
+      if (n === undefined) {
+        n = fresh(sp.name);
+        named.set(k, n);
+        sharedParams.push({ name: n, param: sp.param });
+      }
+      rename.set(sp.name, n);
+    }
+    for (const p of m.events.flatMap((e) => e.params)) if (p.shared !== null) p.shared = rename.get(p.shared)!;
+    rename.clear();
+    for (const sa of m.sharedActions) {
+      const k = `actions ${actionsKey(sa.actions)}`;
+      let n = named.get(k);
+      if (n === undefined) {
+        n = fresh(sa.name);
+        named.set(k, n);
+        sharedActions.push({ name: n, actions: sa.actions });
+      }
+      rename.set(sa.name, n);
+    }
+    for (const e of m.entries) if (e.shared !== null) e.shared = rename.get(e.shared)!;
+  }
+  const all = (pick: (m: MachineView) => readonly string[]): string[] =>
+    unique(machines.flatMap(pick)).sort(byName);
+  return madeFrom(
+    {
+      app,
+      machines,
+      sharedParams,
+      sharedActions,
+      usesFromEach: machines.some((m) => m.usesFromEach),
+      usesStayIn: machines.some((m) => m.usesStayIn),
+      hasInvoke: machines.some((m) => m.hasInvoke),
+      hasMetrics: machines.some((m) => m.metricsOp !== null),
+      typeImports: all((m) => m.typeImports),
+      enumImports: all((m) => m.enumImports),
+    },
+    row,
+  );
+}

@@ -132,6 +132,19 @@ export interface TransitionDef {
 }
 
 /**
+ * The StateDefs of a machine's state names, in the order given; those named in `terminal` are
+ * terminal. How a definition takes its states from the one list (`as const`) its State type is read
+ * from. A terminal name that is not one of `names`, or a name given twice, throws.
+ */
+export function statesOf(names: readonly string[], terminal: readonly string[] = []): StateDef[] {
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length > 0) throw new TypeError(`statesOf: state ${JSON.stringify(twice[0])} is named twice`);
+  const unknown = terminal.filter((t) => !names.includes(t));
+  if (unknown.length > 0) throw new TypeError(`statesOf: terminal state ${JSON.stringify(unknown[0])} is not a state`);
+  return names.map((name) => (terminal.includes(name) ? { name, terminal: true } : { name }));
+}
+
+/**
  * The same transition from each of `states`: how a definition says that several states handle an
  * event alike (same target, priority, guards and actions). Plain data, one TransitionDef per state.
  */
