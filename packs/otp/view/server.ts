@@ -92,6 +92,8 @@ export interface OperationView extends Record<string, unknown> {
   usesValue: boolean;
   /** Codes it may reply: otp:raises, its parameters' invalidError, otp:onMissing; each once. */
   declared: readonly string[];
+  /** Of those, the ones the runtime does not derive from the parameters' codes and onMissing. */
+  raises: readonly string[];
   /** Load shedders and circuit breakers that guard it. */
   shedders: readonly PatternView[];
   breakers: readonly PatternView[];
@@ -237,17 +239,24 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
   const operations = (ix.ops.get(key) ?? []).map((op): OperationView => {
     const opName = String(op.op_name);
     const mine = params.filter((p) => p.owner_name === opName);
+    const declared = unique([
+      ...errors.filter((e) => e.op_name === opName).map((e) => String(e.error_name)),
+      ...mine.flatMap((p) => (p.invalid_error != null ? [String(p.invalid_error)] : [])),
+      ...(op.on_missing != null ? [String(op.on_missing)] : []),
+    ]);
+    // What the runtime's OperationTable adds itself (its declaredOf): the parameters' codes but badarg, onMissing.
+    const derived = new Set<string>([
+      ...mine.flatMap((p) => (p.invalid_error != null && p.invalid_error !== 'badarg' ? [String(p.invalid_error)] : [])),
+      ...(op.on_missing != null ? [String(op.on_missing)] : []),
+    ]);
     return madeFrom(
       {
       ...op,
       op_name: opName,
       usesValue: op.on_missing != null || (op.reply_type_name !== 'Ok' && op.reply_type_name !== 'Void'),
       params: mine,
-      declared: unique([
-        ...errors.filter((e) => e.op_name === opName).map((e) => String(e.error_name)),
-        ...mine.flatMap((p) => (p.invalid_error != null ? [String(p.invalid_error)] : [])),
-        ...(op.on_missing != null ? [String(op.on_missing)] : []),
-      ]),
+      declared,
+      raises: declared.filter((code) => !derived.has(code)),
       shedders: guarding(opName, 'LoadShedder'),
       breakers: guarding(opName, 'CircuitBreaker'),
       },
@@ -257,8 +266,10 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
 
   const classes = unique(patterns.filter((p) => p.kind === 'runtime').map((p) => p.pattern_class));
   const bound = unique(patterns.filter((p) => p.kind === 'bound').map((p) => p.pattern_class));
+  // Only an object-style delegate is spelled as a typed run(); a positional one is data ([field, method]).
+  const typed = operations.filter((o) => o.delegate_handle !== 'state' && o.argument_style === 'object');
   const typeImports = unique(
-    params.flatMap((p) => {
+    typed.flatMap((o) => o.params).flatMap((p) => {
       // The types the table's delegate calls cast checked arguments to; records and JSON go `as never`.
       const t = String(p.ts_type).replace('[]', '');
       return p.type_kind !== 'primitive' && p.type_kind !== 'record' && t !== 'JsonValue' ? [t] : [];
