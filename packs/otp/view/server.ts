@@ -99,6 +99,14 @@ export interface OperationView extends Record<string, unknown> {
   breakers: readonly PatternView[];
 }
 
+/** A parameter guard the module declares once (a constant) and its operations' entries name. */
+export interface ParamConstView {
+  /** The constant's name before constantCase + _PARAM: the parameter's name, or op_name_param when taken. */
+  base: string;
+  /** The first parameter row with this guard (type, constraints, refusal code). */
+  param: Row;
+}
+
 export interface ServerView {
   name: string;
   app: string;
@@ -124,8 +132,10 @@ export interface ServerView {
   usesEnv: boolean;
   /** Some operation delegates to a pattern (so it has a Failed handler: declaredFailure, exit). */
   delegates: boolean;
-  /** Some operation takes parameters (so its table entry has guards: paramGuard). */
+  /** Some operation takes parameters (so its table entry has guards: param). */
   hasParams: boolean;
+  /** Each distinct parameter guard once, in first-use order; each param row's const_base names its. */
+  paramConsts: readonly ParamConstView[];
   /** release() must run once only: some instance closes asynchronously. */
   releaseOnce: boolean;
   /** The server's pattern rows and setting rows as the query gave them (for _otp/chat-bindings.njk). */
@@ -187,6 +197,34 @@ function kindOf(cls: string): PatternKind {
   if (SETTINGS_ONLY.has(cls)) return 'settings';
   if (BOUND.has(cls)) return 'bound';
   return 'runtime';
+}
+
+/** What makes two parameters' guards the same: type, constraints and refusal code. */
+const GUARD_KEYS = ['type_name', 'type_kind', 'min_length', 'max_length', 'min_value', 'max_value', 'pattern', 'invalid_error'];
+
+/**
+ * One constant per distinct guard, named after the first parameter that has it (or op_param when a
+ * parameter of that name has another guard). Sets `const_base` on each operation's parameter rows
+ * (copies: the query's rows are shared by every view).
+ */
+function paramConstsOf(operations: OperationView[]): ParamConstView[] {
+  const byKey = new Map<string, ParamConstView>();
+  const taken = new Set<string>();
+  for (const op of operations) {
+    op.params = op.params.map((p) => {
+      const key = JSON.stringify(GUARD_KEYS.map((k) => p[k] ?? null));
+      let c = byKey.get(key);
+      if (c === undefined) {
+        const name = String(p.param_name);
+        const base = taken.has(name) ? `${op.op_name}_${name}` : name;
+        taken.add(base);
+        c = { base, param: p };
+        byKey.set(key, c);
+      }
+      return madeFrom({ ...p, const_base: c.base }, p);
+    });
+  }
+  return [...byKey.values()];
 }
 
 /** The server `row` (a row of queries/servers.rq) with its operations, patterns and settings. */
@@ -264,6 +302,8 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
     );
   });
 
+  const paramConsts = paramConstsOf(operations);
+
   const classes = unique(patterns.filter((p) => p.kind === 'runtime').map((p) => p.pattern_class));
   const bound = unique(patterns.filter((p) => p.kind === 'bound').map((p) => p.pattern_class));
   // Only an object-style delegate is spelled as a typed run(); a positional one is data ([field, method]).
@@ -298,6 +338,7 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
       usesEnv: patterns.some((p) => p.init !== null && USES_ENV.has(p.init)),
       delegates: operations.some((o) => o.delegate_handle !== 'state'),
       hasParams: operations.some((o) => o.params.length > 0),
+      paramConsts,
       releaseOnce: patterns.some((p) => p.kind === 'bound' || p.release === 'awaitStop' || p.pattern_class === 'ReceiptLedger'),
       patternRows,
       settingRows,

@@ -11,7 +11,7 @@
 import { exit, type Pid } from '../process.js';
 import { reply, type From } from '../gen.js';
 import { declaredFailure, type Failure } from '../operation-errors.js';
-import type { ParamGuard } from './param-guard.js';
+import type { Param } from './param-guard.js';
 
 /** A load shedder or circuit breaker guarding an operation. */
 export interface Gate<S> {
@@ -36,7 +36,7 @@ export interface Operation<S> {
   /** Load shedders, asked before the arguments are read. */
   shed?: readonly Gate<S>[];
   /** Each parameter's guard in declared order, with the code a bad value is refused with. */
-  params?: readonly (readonly [guard: ParamGuard, code: string])[];
+  params?: readonly Param[];
   /** Bookkeeping when an argument is refused (otp:incrementOnError). */
   invalid?(server: S): void;
   /** Circuit breakers, asked after the arguments passed. */
