@@ -135,6 +135,29 @@ describe('otp view: server', () => {
     expect(serverView({ ...badarg, opErrors: errs }, server).server.operations[0]!.raises).toEqual(['busy', 'badarg']);
   });
 
+  it('declares each distinct parameter guard once, named after its first parameter', () => {
+    expect(v.paramConsts.map((c) => c.base)).toEqual(['number', 'kind', 'table']);
+    expect(v.operations.flatMap((o) => o.params.map((p) => p.const_base))).toEqual(['number', 'kind', 'table']);
+    const shared = {
+      ...data,
+      params: [
+        param('route', 'number', 1, { invalid_error: 'no_route' }),
+        param('route', 'again', 2, { invalid_error: 'no_route' }), // the same guard and code: the same constant
+        param('reload', 'number', 1, { invalid_error: 'bad' }), // the same name, another code: its own, op-named
+        param('reload', 'limit', 2, { type_name: 'Integer', ts_type: 'number', min_value: '1', invalid_error: 'bad' }),
+      ],
+    };
+    const s = serverView(shared, server).server;
+    expect(s.paramConsts.map((c) => c.base)).toEqual(['number', 'reload_number', 'limit']);
+    expect(s.operations.map((o) => o.params.map((p) => p.const_base))).toEqual([
+      ['number', 'number'],
+      ['reload_number', 'limit'],
+    ]);
+    expect(s.paramConsts[2]!.param).toMatchObject({ param_name: 'limit', min_value: '1' });
+    // The query's rows are shared by every view: they are copied, not changed.
+    expect(shared.params[0]).not.toHaveProperty('const_base');
+  });
+
   it('links the patterns guarding an operation, with their settings', () => {
     const [breaker] = v.operations[0]!.breakers;
     expect(breaker!.handle).toBe('breaker');
