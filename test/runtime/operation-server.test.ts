@@ -39,26 +39,22 @@ class Store {
   }
 }
 
-const OPERATIONS = new OperationTable<KeeperServer>(
-  {
-    put: {
-      cast: true,
-      params: [[paramGuard('string'), 'badarg']],
-      run([x]: [string]) {
-        this.store.items.push(x);
-      },
-    },
-    last: {
-      run() {
-        return this.store.items.at(-1);
-      },
-      onMissing: 'empty',
-      reply: 'value',
+const OPERATIONS = new OperationTable<KeeperServer>(FAIL, ['store'], {
+  put: {
+    cast: true,
+    params: [[paramGuard('string'), 'badarg']],
+    run([x]: [string]) {
+      this.store.items.push(x);
     },
   },
-  FAIL,
-  ['store'],
-);
+  last: {
+    run() {
+      return this.store.items.at(-1);
+    },
+    onMissing: 'empty',
+    reply: 'value',
+  },
+});
 
 class KeeperServer extends OperationServer<KeeperServer, { name: string }> {
   store!: Store;
@@ -90,10 +86,9 @@ class OwningServer extends OperationServer<OwningServer, { fail?: boolean }> {
   first!: Store;
   ticker!: Ticker;
   second!: Store;
-  protected readonly operations = new OperationTable<OwningServer>(
-    { count: { delegate: ['ticker', 'stop'], reply: 'none' } },
-    FAIL,
-  );
+  protected readonly operations = new OperationTable<OwningServer>(FAIL, [], {
+    count: { delegate: ['ticker', 'stop'], reply: 'none' },
+  });
   protected override open(env: { fail?: boolean }): void {
     this.first = this.own(new Store('first'));
     this.ticker = this.own(new Ticker('ticker'));

@@ -53,7 +53,7 @@ class Server implements GenServerBehaviour<Server, Record<string, Operation<Serv
   succeeded = 0;
   init(ops: Record<string, Operation<Server>>): { ok: Server } {
     this.pid = self();
-    this.table = new OperationTable<Server>(ops, FAIL, ['store']);
+    this.table = new OperationTable<Server>(FAIL, ['store'], ops);
     return { ok: this };
   }
   handleCall(req: readonly unknown[], from: From): NoReplyResult<Server> {
@@ -244,13 +244,13 @@ describe('OperationTable: declared as data', () => {
   });
 
   it('refuses an operation with both run and delegate, or neither, and raises the application does not know', () => {
-    expect(() => new OperationTable<Server>({ a: { run: () => 1, delegate: ['shelf', 'take'] } }, FAIL)).toThrow(
+    expect(() => new OperationTable<Server>(FAIL, [], { a: { run: () => 1, delegate: ['shelf', 'take'] } })).toThrow(
       /a has both run and delegate/,
     );
-    expect(() => new OperationTable<Server>({ a: {} }, FAIL)).toThrow(/a has neither run nor delegate/);
-    expect(() => new OperationTable<Server>({ a: { run: () => 1, raises: ['nope'] } }, FAIL)).toThrow(/code nope/);
+    expect(() => new OperationTable<Server>(FAIL, [], { a: {} })).toThrow(/a has neither run nor delegate/);
+    expect(() => new OperationTable<Server>(FAIL, [], { a: { run: () => 1, raises: ['nope'] } })).toThrow(/code nope/);
     // @ts-expect-error -- the field must be a member of the server, the method a function of it
-    expect(() => new OperationTable<Server>({ a: { delegate: ['shelf', 'taken'] } }, FAIL)).not.toThrow();
+    expect(() => new OperationTable<Server>(FAIL, [], { a: { delegate: ['shelf', 'taken'] } })).not.toThrow();
   });
 });
 
@@ -323,14 +323,14 @@ describe('OperationTable: dispatch', () => {
   });
 
   it('refuses to build a table whose codes the application does not know', () => {
-    expect(() => new OperationTable({ a: { run: () => 1, onMissing: 'nope' } }, FAIL)).toThrow(
+    expect(() => new OperationTable(FAIL, [], { a: { run: () => 1, onMissing: 'nope' } })).toThrow(
       /no Failure for code nope/,
     );
-    expect(() => new OperationTable({ a: { params: [[name, 'typo']], run: () => 1 } }, FAIL)).toThrow(/typo/);
-    expect(() => new OperationTable({ a: { shed: [{ pass: () => true, code: 'x' }], run: () => 1 } }, FAIL)).toThrow(
-      /code x/,
-    );
-    expect(() => new OperationTable({ a: { run: () => 1 } }, { ok: new Failure('ok') })).toThrow(/badarg/);
+    expect(() => new OperationTable(FAIL, [], { a: { params: [[name, 'typo']], run: () => 1 } })).toThrow(/typo/);
+    expect(
+      () => new OperationTable(FAIL, [], { a: { shed: [{ pass: () => true, code: 'x' }], run: () => 1 } }),
+    ).toThrow(/code x/);
+    expect(() => new OperationTable({ ok: new Failure('ok') }, [], { a: { run: () => 1 } })).toThrow(/badarg/);
   });
 });
 

@@ -95,15 +95,18 @@ function declaredOf<S>(op: Operation<S>): Set<string> {
   return codes;
 }
 
-/** A server's operations by name, with its application's Failure per code (which has badarg). */
+/**
+ * A server's operations by name, with its application's Failure per code (which has badarg) and
+ * the instances it lends; the table comes last, so a module reads as its settings, then its rows.
+ */
 export class OperationTable<S extends object> {
   private readonly ops = new Map<string, Compiled<S>>();
 
   constructor(
-    operations: Readonly<Record<string, Operation<S>>>,
     private readonly fail: Readonly<Record<string, Failure>>,
     /** Pattern instances other processes may borrow with a ['$handle', name] call. */
-    private readonly lendable: readonly (keyof S & string)[] = [],
+    private readonly lendable: readonly (keyof S & string)[],
+    operations: Readonly<Record<string, Operation<S>>>,
   ) {
     const codes = new Set(['badarg']);
     for (const [name, op] of Object.entries(operations)) {
