@@ -94,6 +94,8 @@ export interface OperationView extends Record<string, unknown> {
   declared: readonly string[];
   /** Of those, the ones the runtime does not derive from the parameters' codes and onMissing. */
   raises: readonly string[];
+  /** Its delegate is a typed run() (object arguments, or hand-written code), not [field, method] data. */
+  typedRun: boolean;
   /** Load shedders and circuit breakers that guard it. */
   shedders: readonly PatternView[];
   breakers: readonly PatternView[];
@@ -295,6 +297,10 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
       params: mine,
       declared,
       raises: declared.filter((code) => !derived.has(code)),
+      // Hand-written code keeps a typed run(): tsc checks the spec's parameters against it.
+      typedRun:
+        op.delegate_handle !== 'state' &&
+        (op.argument_style === 'object' || patterns.some((p) => p.handle === op.delegate_handle && p.kind === 'handwritten')),
       shedders: guarding(opName, 'LoadShedder'),
       breakers: guarding(opName, 'CircuitBreaker'),
       },
@@ -307,7 +313,7 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
   const classes = unique(patterns.filter((p) => p.kind === 'runtime').map((p) => p.pattern_class));
   const bound = unique(patterns.filter((p) => p.kind === 'bound').map((p) => p.pattern_class));
   // Only an object-style delegate is spelled as a typed run(); a positional one is data ([field, method]).
-  const typed = operations.filter((o) => o.delegate_handle !== 'state' && o.argument_style === 'object');
+  const typed = operations.filter((o) => o.typedRun === true);
   const typeImports = unique(
     typed.flatMap((o) => o.params).flatMap((p) => {
       // The types the table's delegate calls cast checked arguments to; records and JSON go `as never`.
