@@ -125,6 +125,39 @@ describe('otp view: server', () => {
     expect(v.operations[1]!.declared).toEqual([]);
   });
 
+  it("leaves to the runtime the codes it derives: the parameters' (but badarg) and onMissing", () => {
+    // route raises no_route and busy; its parameters refuse with no_route and bad; onMissing is no_route.
+    expect(v.operations[0]!.raises).toEqual(['busy']);
+    expect(v.operations[1]!.raises).toEqual([]);
+    const badarg = { ...data, params: [param('route', 'number', 1, { invalid_error: 'badarg' })] };
+    const errs = [...data.opErrors, { app_name: 'tel', server_name: 'router', op_name: 'route', error_name: 'badarg' }];
+    // badarg is the runtime's own refusal, never derived: raised, it stays in raises.
+    expect(serverView({ ...badarg, opErrors: errs }, server).server.operations[0]!.raises).toEqual(['busy', 'badarg']);
+  });
+
+  it('declares each distinct parameter guard once, named after its first parameter', () => {
+    expect(v.paramConsts.map((c) => c.base)).toEqual(['number', 'kind', 'table']);
+    expect(v.operations.flatMap((o) => o.params.map((p) => p.const_base))).toEqual(['number', 'kind', 'table']);
+    const shared = {
+      ...data,
+      params: [
+        param('route', 'number', 1, { invalid_error: 'no_route' }),
+        param('route', 'again', 2, { invalid_error: 'no_route' }), // the same guard and code: the same constant
+        param('reload', 'number', 1, { invalid_error: 'bad' }), // the same name, another code: its own, op-named
+        param('reload', 'limit', 2, { type_name: 'Integer', ts_type: 'number', min_value: '1', invalid_error: 'bad' }),
+      ],
+    };
+    const s = serverView(shared, server).server;
+    expect(s.paramConsts.map((c) => c.base)).toEqual(['number', 'reload_number', 'limit']);
+    expect(s.operations.map((o) => o.params.map((p) => p.const_base))).toEqual([
+      ['number', 'number'],
+      ['reload_number', 'limit'],
+    ]);
+    expect(s.paramConsts[2]!.param).toMatchObject({ param_name: 'limit', min_value: '1' });
+    // The query's rows are shared by every view: they are copied, not changed.
+    expect(shared.params[0]).not.toHaveProperty('const_base');
+  });
+
   it('links the patterns guarding an operation, with their settings', () => {
     const [breaker] = v.operations[0]!.breakers;
     expect(breaker!.handle).toBe('breaker');
@@ -157,8 +190,11 @@ describe('otp view: server', () => {
     expect(v.classes).toEqual(['CircuitBreaker', 'ConnectionPool', 'RoutingTable', 'MetricsRegistry', 'Teleporter']);
     expect(v.runtimeClasses).toContain('MetricsCollector');
     expect(v.bound).toEqual(['JwtAuth']);
-    // What the table's delegate calls cast to: JSON and records go `as never`, so they import nothing.
-    expect(v.typeImports).toEqual(['CallKind']);
+    // A positional delegate is data ([field, method]): its parameter types are not spelled.
+    expect(v.typeImports).toEqual([]);
+    // What an object-style delegate's run() casts to: JSON and records go `as never`, so they import nothing.
+    const objectStyle = { ...data, ops: data.ops.map((o) => ({ ...o, argument_style: 'object' })) };
+    expect(serverView(objectStyle, server).server.typeImports).toEqual(['CallKind']);
     expect(v.enumImports).toEqual(['CallKind']);
     expect(v.needsDataDir).toBe(true);
     expect(v.needsPool).toBe(false);

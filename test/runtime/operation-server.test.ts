@@ -10,6 +10,7 @@ import {
   exited,
   failures,
   isProcessAlive,
+  dataFile,
   paramGuard,
   resetRuntime,
   stop,
@@ -38,26 +39,22 @@ class Store {
   }
 }
 
-const OPERATIONS = new OperationTable<KeeperServer>(
-  {
-    put: {
-      cast: true,
-      params: [[paramGuard('string'), 'badarg']],
-      run([x]: [string]) {
-        this.store.items.push(x);
-      },
-    },
-    last: {
-      run() {
-        return this.store.items.at(-1);
-      },
-      onMissing: 'empty',
-      reply: 'value',
+const OPERATIONS = new OperationTable<KeeperServer>(FAIL, ['store'], {
+  put: {
+    cast: true,
+    params: [[paramGuard('string'), 'badarg']],
+    run([x]: [string]) {
+      this.store.items.push(x);
     },
   },
-  FAIL,
-  ['store'],
-);
+  last: {
+    run() {
+      return this.store.items.at(-1);
+    },
+    onMissing: 'empty',
+    reply: 'value',
+  },
+});
 
 class KeeperServer extends OperationServer<KeeperServer, { name: string }> {
   store!: Store;
@@ -70,6 +67,33 @@ class KeeperServer extends OperationServer<KeeperServer, { name: string }> {
   }
   protected override close(): void {
     this.store.close();
+  }
+}
+
+/** A process-owning instance: it stops (asynchronously) rather than closes. */
+class Ticker {
+  constructor(readonly name: string) {
+    events.push(`start ${name}`);
+  }
+  async stop(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 2));
+    events.push(`stop ${this.name}`);
+  }
+}
+
+/** A server that hands its instances to own() and leaves close() to the runtime. */
+class OwningServer extends OperationServer<OwningServer, { fail?: boolean }> {
+  first!: Store;
+  ticker!: Ticker;
+  second!: Store;
+  protected readonly operations = new OperationTable<OwningServer>(FAIL, [], {
+    count: { delegate: ['ticker', 'stop'], reply: 'none' },
+  });
+  protected override open(env: { fail?: boolean }): void {
+    this.first = this.own(new Store('first'));
+    this.ticker = this.own(new Ticker('ticker'));
+    if (env.fail) throw new Error('cannot open second');
+    this.second = this.own(new Store('second'));
   }
 }
 
@@ -113,7 +137,72 @@ describe('OperationServer', () => {
   });
 });
 
+describe('OperationServer: owned instances, data files, starter', () => {
+  it('releases what open() owned, the last first, each after the one before, once', async () => {
+    const pid = ok(await OwningServer.starter('owner')());
+    expect(whereis('owner')).toBe(pid);
+    await stop(pid);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(events).toEqual(['open first', 'start ticker', 'open second', 'close second', 'stop ticker', 'close first']);
+  });
+
+  it('releases only what open() owned before it failed', async () => {
+    const started = await OwningServer.starter('owner')({ fail: true });
+    expect(started).toMatchObject({ error: expect.anything() });
+    await waitFor(() => events.length === 4, 'release');
+    expect(events).toEqual(['open first', 'start ticker', 'stop ticker', 'close first']);
+  });
+
+  it('a data file is a file in the data directory; without one, the error names server, start and store', () => {
+    expect(dataFile('/data', 'x.db', 'db_pool', 'store', 'startTelecom')).toBe('/data/x.db');
+    expect(() => dataFile(undefined, 'x.db', 'db_pool', 'store', 'startTelecom')).toThrow(
+      'db_pool: startTelecom({dataDir}) is required: the store "store" is a file in it',
+    );
+  });
+});
+
 describe('ServerClient', () => {
+  it('callOperation makes a function of the arguments and an optional timeout; castOperation of the arguments', async () => {
+    ok(await GenServer.start(KeeperServer, { name: 'k' }, { name: 'keeper' }));
+    const client = new ServerClient('keeper', ERRORS);
+    const last = client.callOperation<string>('last', 0);
+    const put = client.castOperation<[item: string]>('put');
+    await expect(last()).rejects.toMatchObject({ code: 'empty' });
+    put('a');
+    expect(await last()).toBe('a');
+    expect(await last(1000)).toBe('a');
+    expect(await last(undefined)).toBe('a');
+    // A call with arity 1 sends its first argument only; the next one is its timeout.
+    const putCalled = client.callOperation<unknown, [item: string]>('put', 1);
+    await expect(putCalled('x', 1000)).rejects.toMatchObject({ code: 'badarg' }); // a cast, called
+    // @ts-expect-error -- the arity is the length of the declared arguments
+    client.callOperation<unknown, [item: string]>('put', 2);
+  });
+
+  it("a call operation's timeout is its declared one unless the caller gives one", async () => {
+    class Silent {
+      init(): { ok: Silent } {
+        return { ok: this };
+      }
+      handleCall(): NoReplyResult<Silent> {
+        return { noreply: this };
+      }
+    }
+    ok(await GenServer.start(Silent, undefined, { name: 'silent' }));
+    const wait = new ServerClient('silent', ERRORS).callOperation<string>('last', 0, 30);
+    const timed = async (run: () => Promise<unknown>): Promise<[unknown, number]> => {
+      const t0 = Date.now();
+      const err = await run().catch((e: unknown) => e);
+      return [err, Date.now() - t0];
+    };
+    const [declared, declaredMs] = await timed(() => wait());
+    expect(declared).toMatchObject({ reason: 'timeout' });
+    expect(declaredMs).toBeGreaterThanOrEqual(25);
+    const [given, givenMs] = await timed(() => wait(300));
+    expect(given).toMatchObject({ reason: 'timeout' });
+    expect(givenMs).toBeGreaterThanOrEqual(290);
+  });
+
   it('rejects with UnavailableError when the server is not running', async () => {
     const err = await new ServerClient('nobody', ERRORS).call('last', [], 100).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);

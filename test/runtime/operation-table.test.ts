@@ -36,6 +36,16 @@ class Server implements GenServerBehaviour<Server, Record<string, Operation<Serv
   table!: OperationTable<Server>;
   readonly log: string[] = [];
   readonly store = { kind: 'store' };
+  /** A pattern instance whose methods operations delegate to as data. */
+  readonly shelf = {
+    taken: [] as unknown[][],
+    take(...args: unknown[]): unknown {
+      this.taken.push(args);
+      const [what] = args;
+      if (typeof what === 'string' && what.startsWith('throw:')) throw coded(what.slice(6));
+      return what === 'none' ? undefined : `took ${String(what)}`;
+    },
+  };
   admit = true;
   allow = true;
   invalid = 0;
@@ -43,7 +53,7 @@ class Server implements GenServerBehaviour<Server, Record<string, Operation<Serv
   succeeded = 0;
   init(ops: Record<string, Operation<Server>>): { ok: Server } {
     this.pid = self();
-    this.table = new OperationTable<Server>(ops, FAIL, ['store']);
+    this.table = new OperationTable<Server>(FAIL, ['store'], ops);
     return { ok: this };
   }
   handleCall(req: readonly unknown[], from: From): NoReplyResult<Server> {
@@ -96,7 +106,7 @@ describe('OperationTable: checks, in order', () => {
           [name, 'bad_name'],
           [paramGuard('integer'), 'badarg'],
         ],
-        run: (a) => calls.push([...a]),
+        run: (a) => void calls.push([...a]),
         ...hooks,
       },
     });
@@ -139,15 +149,17 @@ describe('OperationTable: checks, in order', () => {
 });
 
 describe('OperationTable: replies', () => {
-  it("replies 'ok', the delegate's value, or undefined, as the operation declares", async () => {
+  it("replies 'ok', the delegate's value (also when unset), or undefined, as the operation declares", async () => {
     const pid = await serve({
       a: { run: () => 41, reply: 'ok' },
       b: { run: () => 42, reply: 'value' },
-      c: { run: () => 43 },
+      c: { run: () => 43, reply: 'none' },
+      d: { run: () => 44 },
     });
     expect(await GenServer.call(pid, ['a'])).toBe('ok');
     expect(await GenServer.call(pid, ['b'])).toBe(42);
     expect(await GenServer.call(pid, ['c'])).toBeUndefined();
+    expect(await GenServer.call(pid, ['d'])).toBe(44);
   });
 
   it('replies onMissing for an undefined or null value, counting it as a failure', async () => {
@@ -179,15 +191,66 @@ describe('OperationTable: replies', () => {
         run: () => {
           throw coded('busy');
         },
-        declared: ['busy'],
+        raises: ['busy'],
         ...hooks,
       },
-      async: { run: () => Promise.reject(coded('busy')), declared: ['busy'], ...hooks },
+      async: { run: () => Promise.reject(coded('busy')), raises: ['busy'], ...hooks },
     });
     expect(await GenServer.call(pid, ['sync'])).toBe(FAIL.busy);
     expect(await GenServer.call(pid, ['async'])).toBe(FAIL.busy);
     expect(server.failed).toBe(2);
     expect(isProcessAlive(pid)).toBe(true);
+  });
+});
+
+describe('OperationTable: declared as data', () => {
+  it("a delegate [field, method] calls the server's field's method with the checked arguments", async () => {
+    const pid = await serve({
+      take: {
+        params: [
+          [name, 'bad_name'],
+          [paramGuard('integer'), 'badarg'],
+        ],
+        delegate: ['shelf', 'take'],
+      },
+    });
+    expect(await GenServer.call(pid, ['take', 'book', 2, 'extra'])).toBe('took book');
+    expect(await GenServer.call(pid, ['take', '', 2])).toBe(FAIL.bad_name);
+    expect(server.shelf.taken).toEqual([['book', 2]]);
+  });
+
+  it("derives the codes a throw may carry: raises, each parameter's code but badarg, onMissing", async () => {
+    const pid = await serve({
+      take: {
+        params: [
+          [name, 'bad_name'],
+          [paramGuard('any'), 'badarg'],
+        ],
+        delegate: ['shelf', 'take'],
+        onMissing: 'gone',
+        raises: ['busy'],
+        ...hooks,
+      },
+    });
+    expect(await GenServer.call(pid, ['take', 'throw:bad_name', 1])).toBe(FAIL.bad_name);
+    expect(await GenServer.call(pid, ['take', 'throw:gone', 1])).toBe(FAIL.gone);
+    expect(await GenServer.call(pid, ['take', 'throw:busy', 1])).toBe(FAIL.busy);
+    expect(await GenServer.call(pid, ['take', 'none', 1])).toBe(FAIL.gone);
+    expect(server.failed).toBe(4);
+    // badarg is the runtime's own refusal of a bad argument: a delegate throwing it is a bug.
+    const reason = await GenServer.call(pid, ['take', 'throw:badarg', 1]).catch((e: unknown) => e);
+    expect((reason as ExitError).reason).toMatchObject({ code: 'badarg' });
+    expect(isProcessAlive(pid)).toBe(false);
+  });
+
+  it('refuses an operation with both run and delegate, or neither, and raises the application does not know', () => {
+    expect(() => new OperationTable<Server>(FAIL, [], { a: { run: () => 1, delegate: ['shelf', 'take'] } })).toThrow(
+      /a has both run and delegate/,
+    );
+    expect(() => new OperationTable<Server>(FAIL, [], { a: {} })).toThrow(/a has neither run nor delegate/);
+    expect(() => new OperationTable<Server>(FAIL, [], { a: { run: () => 1, raises: ['nope'] } })).toThrow(/code nope/);
+    // @ts-expect-error -- the field must be a member of the server, the method a function of it
+    expect(() => new OperationTable<Server>(FAIL, [], { a: { delegate: ['shelf', 'taken'] } })).not.toThrow();
   });
 });
 
@@ -199,7 +262,7 @@ describe('OperationTable: let it crash', () => {
         run: () => {
           throw err;
         },
-        declared: ['busy'],
+        raises: ['busy'],
         ...hooks,
       },
     });
@@ -260,14 +323,14 @@ describe('OperationTable: dispatch', () => {
   });
 
   it('refuses to build a table whose codes the application does not know', () => {
-    expect(() => new OperationTable({ a: { run: () => 1, onMissing: 'nope' } }, FAIL)).toThrow(
+    expect(() => new OperationTable(FAIL, [], { a: { run: () => 1, onMissing: 'nope' } })).toThrow(
       /no Failure for code nope/,
     );
-    expect(() => new OperationTable({ a: { params: [[name, 'typo']], run: () => 1 } }, FAIL)).toThrow(/typo/);
-    expect(() => new OperationTable({ a: { shed: [{ pass: () => true, code: 'x' }], run: () => 1 } }, FAIL)).toThrow(
-      /code x/,
-    );
-    expect(() => new OperationTable({ a: { run: () => 1 } }, { ok: new Failure('ok') })).toThrow(/badarg/);
+    expect(() => new OperationTable(FAIL, [], { a: { params: [[name, 'typo']], run: () => 1 } })).toThrow(/typo/);
+    expect(
+      () => new OperationTable(FAIL, [], { a: { shed: [{ pass: () => true, code: 'x' }], run: () => 1 } }),
+    ).toThrow(/code x/);
+    expect(() => new OperationTable({ ok: new Failure('ok') }, [], { a: { run: () => 1 } })).toThrow(/badarg/);
   });
 });
 

@@ -92,9 +92,21 @@ export interface OperationView extends Record<string, unknown> {
   usesValue: boolean;
   /** Codes it may reply: otp:raises, its parameters' invalidError, otp:onMissing; each once. */
   declared: readonly string[];
+  /** Of those, the ones the runtime does not derive from the parameters' codes and onMissing. */
+  raises: readonly string[];
+  /** Its delegate is a typed run() (object arguments, or hand-written code), not [field, method] data. */
+  typedRun: boolean;
   /** Load shedders and circuit breakers that guard it. */
   shedders: readonly PatternView[];
   breakers: readonly PatternView[];
+}
+
+/** A parameter guard the module declares once (a constant) and its operations' entries name. */
+export interface ParamConstView {
+  /** The constant's name before constantCase + _PARAM: the parameter's name, or op_name_param when taken. */
+  base: string;
+  /** The first parameter row with this guard (type, constraints, refusal code). */
+  param: Row;
 }
 
 export interface ServerView {
@@ -122,8 +134,10 @@ export interface ServerView {
   usesEnv: boolean;
   /** Some operation delegates to a pattern (so it has a Failed handler: declaredFailure, exit). */
   delegates: boolean;
-  /** Some operation takes parameters (so its table entry has guards: paramGuard). */
+  /** Some operation takes parameters (so its table entry has guards: param). */
   hasParams: boolean;
+  /** Each distinct parameter guard once, in first-use order; each param row's const_base names its. */
+  paramConsts: readonly ParamConstView[];
   /** release() must run once only: some instance closes asynchronously. */
   releaseOnce: boolean;
   /** The server's pattern rows and setting rows as the query gave them (for _otp/chat-bindings.njk). */
@@ -187,6 +201,34 @@ function kindOf(cls: string): PatternKind {
   return 'runtime';
 }
 
+/** What makes two parameters' guards the same: type, constraints and refusal code. */
+const GUARD_KEYS = ['type_name', 'type_kind', 'min_length', 'max_length', 'min_value', 'max_value', 'pattern', 'invalid_error'];
+
+/**
+ * One constant per distinct guard, named after the first parameter that has it (or op_param when a
+ * parameter of that name has another guard). Sets `const_base` on each operation's parameter rows
+ * (copies: the query's rows are shared by every view).
+ */
+function paramConstsOf(operations: OperationView[]): ParamConstView[] {
+  const byKey = new Map<string, ParamConstView>();
+  const taken = new Set<string>();
+  for (const op of operations) {
+    op.params = op.params.map((p) => {
+      const key = JSON.stringify(GUARD_KEYS.map((k) => p[k] ?? null));
+      let c = byKey.get(key);
+      if (c === undefined) {
+        const name = String(p.param_name);
+        const base = taken.has(name) ? `${op.op_name}_${name}` : name;
+        taken.add(base);
+        c = { base, param: p };
+        byKey.set(key, c);
+      }
+      return madeFrom({ ...p, const_base: c.base }, p);
+    });
+  }
+  return [...byKey.values()];
+}
+
 /** The server `row` (a row of queries/servers.rq) with its operations, patterns and settings. */
 export function serverView(data: Data, row: Row | undefined): { server: ServerView } {
   if (!row) throw new Error('otp/server.ts.njk renders one output per server (for_each: servers)');
@@ -237,17 +279,28 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
   const operations = (ix.ops.get(key) ?? []).map((op): OperationView => {
     const opName = String(op.op_name);
     const mine = params.filter((p) => p.owner_name === opName);
+    const declared = unique([
+      ...errors.filter((e) => e.op_name === opName).map((e) => String(e.error_name)),
+      ...mine.flatMap((p) => (p.invalid_error != null ? [String(p.invalid_error)] : [])),
+      ...(op.on_missing != null ? [String(op.on_missing)] : []),
+    ]);
+    // What the runtime's OperationTable adds itself (its declaredOf): the parameters' codes but badarg, onMissing.
+    const derived = new Set<string>([
+      ...mine.flatMap((p) => (p.invalid_error != null && p.invalid_error !== 'badarg' ? [String(p.invalid_error)] : [])),
+      ...(op.on_missing != null ? [String(op.on_missing)] : []),
+    ]);
     return madeFrom(
       {
       ...op,
       op_name: opName,
       usesValue: op.on_missing != null || (op.reply_type_name !== 'Ok' && op.reply_type_name !== 'Void'),
       params: mine,
-      declared: unique([
-        ...errors.filter((e) => e.op_name === opName).map((e) => String(e.error_name)),
-        ...mine.flatMap((p) => (p.invalid_error != null ? [String(p.invalid_error)] : [])),
-        ...(op.on_missing != null ? [String(op.on_missing)] : []),
-      ]),
+      declared,
+      raises: declared.filter((code) => !derived.has(code)),
+      // Hand-written code keeps a typed run(): tsc checks the spec's parameters against it.
+      typedRun:
+        op.delegate_handle !== 'state' &&
+        (op.argument_style === 'object' || patterns.some((p) => p.handle === op.delegate_handle && p.kind === 'handwritten')),
       shedders: guarding(opName, 'LoadShedder'),
       breakers: guarding(opName, 'CircuitBreaker'),
       },
@@ -255,10 +308,14 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
     );
   });
 
+  const paramConsts = paramConstsOf(operations);
+
   const classes = unique(patterns.filter((p) => p.kind === 'runtime').map((p) => p.pattern_class));
   const bound = unique(patterns.filter((p) => p.kind === 'bound').map((p) => p.pattern_class));
+  // Only an object-style delegate is spelled as a typed run(); a positional one is data ([field, method]).
+  const typed = operations.filter((o) => o.typedRun === true);
   const typeImports = unique(
-    params.flatMap((p) => {
+    typed.flatMap((o) => o.params).flatMap((p) => {
       // The types the table's delegate calls cast checked arguments to; records and JSON go `as never`.
       const t = String(p.ts_type).replace('[]', '');
       return p.type_kind !== 'primitive' && p.type_kind !== 'record' && t !== 'JsonValue' ? [t] : [];
@@ -287,6 +344,7 @@ export function serverView(data: Data, row: Row | undefined): { server: ServerVi
       usesEnv: patterns.some((p) => p.init !== null && USES_ENV.has(p.init)),
       delegates: operations.some((o) => o.delegate_handle !== 'state'),
       hasParams: operations.some((o) => o.params.length > 0),
+      paramConsts,
       releaseOnce: patterns.some((p) => p.kind === 'bound' || p.release === 'awaitStop' || p.pattern_class === 'ReceiptLedger'),
       patternRows,
       settingRows,

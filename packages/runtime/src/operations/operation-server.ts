@@ -1,13 +1,36 @@
 /**
  * The gen_server every generated server is: its state is the instance, its requests run through
  * its OperationTable, and it lets go of its pattern instances once, whether it stops in order or
- * is killed. A generated server extends it with its fields, `open` (create the instances) and
- * `close` (release them); the table holds its operations.
+ * is killed. A generated server extends it with its fields and `open`, which creates the
+ * instances and hands the ones to release to `own`; the table holds its operations.
  */
+import { join } from 'node:path';
 import { abortSignal, processFlag, self, type Pid } from '../process.js';
-import type { From } from '../gen.js';
-import type { GenServerBehaviour, InitResult, NoReplyResult } from '../gen-server.js';
+import type { From, StartResult } from '../gen.js';
+import { GenServer, type GenServerBehaviour, type InitResult, type NoReplyResult } from '../gen-server.js';
 import type { OperationTable } from './operation-table.js';
+
+/** An instance a server releases when it stops: a store or pool closes, a process-owning pattern stops. */
+export type Releasable = { close(): unknown } | { stop(): unknown };
+
+/**
+ * The path of a store's file in the application's data directory. Without one, throws an error
+ * naming the server, the application's start function and the store (a store needs a directory).
+ */
+export function dataFile(
+  dataDir: string | undefined,
+  file: string,
+  server: string,
+  store: string,
+  start: string,
+): string {
+  if (dataDir === undefined)
+    throw new Error(`${server}: ${start}({dataDir}) is required: the store "${store}" is a file in it`);
+  return join(dataDir, file);
+}
+
+/** The start argument (env) of a server class: what its init takes. */
+type EnvOf<T> = T extends { init(env: infer E): unknown } ? E : never;
 
 export abstract class OperationServer<S extends OperationServer<S, E>, E = unknown> implements GenServerBehaviour<
   S,
@@ -17,7 +40,20 @@ export abstract class OperationServer<S extends OperationServer<S, E>, E = unkno
   protected pid!: Pid;
   /** The operations the server answers. */
   protected abstract readonly operations: OperationTable<S>;
+  /**
+   * The start function of a generated server: `(env?)` starts this class linked to the caller (its
+   * supervisor), registered as `name`; env defaults to {}.
+   */
+  static starter<T extends OperationServer<T, EnvOf<T>>>(
+    this: new () => T,
+    name: string,
+  ): (env?: EnvOf<T>) => Promise<StartResult> {
+    return (env = {} as EnvOf<T>) => GenServer.startLink(this, env, { name });
+  }
+
   private released = false;
+  /** What open() handed to own(), in order. */
+  private readonly owned: Releasable[] = [];
 
   /**
    * Traps exits, so a supervisor's 'shutdown' runs terminate (flush, close) within the child's
@@ -48,8 +84,19 @@ export abstract class OperationServer<S extends OperationServer<S, E>, E = unkno
   /** Creates the pattern instances the operations delegate to; init's env is the start argument. */
   protected open(_env: E): void | Promise<void> {}
 
-  /** Releases the pattern instances; runs once, from terminate or from a kill's abort signal. */
-  protected close(): void | Promise<void> {}
+  /**
+   * Releases the pattern instances; runs once, from terminate or from a kill's abort signal. By
+   * default, what open() handed to own(), the last first, each once it has released the one before.
+   */
+  protected close(): void | Promise<void> {
+    return this.releaseOwned();
+  }
+
+  /** Hands an instance open() created to close(), which releases it when the server stops. */
+  protected own<T extends Releasable>(instance: T): T {
+    this.owned.push(instance);
+    return instance;
+  }
 
   /** Runs a cast through the table: for servers whose spec declares casts (others have no handleCast). */
   protected castOperation(req: readonly unknown[]): NoReplyResult<S> {
@@ -59,6 +106,10 @@ export abstract class OperationServer<S extends OperationServer<S, E>, E = unkno
 
   private get state(): S {
     return this as unknown as S;
+  }
+
+  private async releaseOwned(): Promise<void> {
+    for (const x of [...this.owned].reverse()) await ('close' in x ? x.close() : x.stop());
   }
 
   private async release(): Promise<void> {

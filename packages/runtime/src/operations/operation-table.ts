@@ -11,7 +11,7 @@
 import { exit, type Pid } from '../process.js';
 import { reply, type From } from '../gen.js';
 import { declaredFailure, type Failure } from '../operation-errors.js';
-import type { ParamGuard } from './param-guard.js';
+import type { Param } from './param-guard.js';
 
 /** A load shedder or circuit breaker guarding an operation. */
 export interface Gate<S> {
@@ -23,6 +23,12 @@ export interface Gate<S> {
   code?: string;
 }
 
+/** The names of T's members that are functions. */
+type MethodOf<T> = { [M in keyof T]-?: T[M] extends (...args: never[]) => unknown ? M : never }[keyof T] & string;
+
+/** `[field, method]`: a member of the server and a method of that member. */
+export type Delegate<S> = { [F in keyof S & string]: readonly [field: F, method: MethodOf<S[F]>] }[keyof S & string];
+
 /** One operation: its checks, its delegate and what it replies. */
 export interface Operation<S> {
   /** A cast: it never replies. A call that names it is refused as badarg, and the other way round. */
@@ -30,22 +36,32 @@ export interface Operation<S> {
   /** Load shedders, asked before the arguments are read. */
   shed?: readonly Gate<S>[];
   /** Each parameter's guard in declared order, with the code a bad value is refused with. */
-  params?: readonly (readonly [guard: ParamGuard, code: string])[];
+  params?: readonly Param[];
   /** Bookkeeping when an argument is refused (otp:incrementOnError). */
   invalid?(server: S): void;
   /** Circuit breakers, asked after the arguments passed. */
   allow?: readonly Gate<S>[];
   /**
    * The delegate, called on the server with the checked arguments; it may return a promise. A
-   * method, so a table may name the arguments as the tuple of their declared types.
+   * method, so a table may name the arguments as the tuple of their declared types. An operation
+   * has this or `delegate`.
    */
-  run(this: S, args: readonly unknown[]): unknown;
-  /** Codes a thrown error may carry to be replied rather than crash the server. */
-  declared?: readonly string[];
+  run?(this: S, args: readonly unknown[]): unknown;
+  /**
+   * A plain delegate as data: `[field, method]` calls `server[field][method](...args)` with the
+   * checked arguments. Both names are checked against the server's type: the field must be one
+   * of its members and the method a function of that member.
+   */
+  delegate?: Delegate<S>;
+  /**
+   * Codes a thrown error may carry to be replied rather than crash the server (otp:raises), beyond
+   * the ones the runtime adds: each parameter's code (but badarg) and onMissing.
+   */
+  raises?: readonly string[];
   /** The code replied when the delegate's value is undefined or null (otp:onMissing). */
   onMissing?: string;
-  /** What a success replies: 'ok', the delegate's value, or (unset) undefined. */
-  reply?: 'ok' | 'value';
+  /** What a success replies: the delegate's value (the default), 'ok', or (`'none'`) undefined. */
+  reply?: 'ok' | 'value' | 'none';
   /** Bookkeeping on a declared failure or a missing value, and on success. */
   failed?(server: S): void;
   succeeded?(server: S): void;
@@ -53,25 +69,51 @@ export interface Operation<S> {
 
 interface Compiled<S> extends Operation<S> {
   name: string;
+  /** The codes a thrown error may carry: raises, the parameters' codes but badarg, onMissing. */
   declaredSet: ReadonlySet<string>;
+  invoke(s: S, args: readonly unknown[]): unknown;
 }
 
-/** A server's operations by name, with its application's Failure per code (which has badarg). */
+/** The function that runs an operation's delegate on a server. */
+function runnerOf<S>(name: string, op: Operation<S>): (s: S, args: readonly unknown[]) => unknown {
+  if (op.run !== undefined && op.delegate !== undefined)
+    throw new Error(`operation table: ${name} has both run and delegate`);
+  if (op.run !== undefined) return (s, args) => op.run!.call(s, args);
+  if (op.delegate === undefined) throw new Error(`operation table: ${name} has neither run nor delegate`);
+  const [field, method] = op.delegate;
+  return (s, args) => {
+    const target = s[field] as Record<string, (...a: readonly unknown[]) => unknown>;
+    return target[method]!(...args);
+  };
+}
+
+/** The codes a thrown error of `op` may carry: its raises, its parameters' codes but badarg, onMissing. */
+function declaredOf<S>(op: Operation<S>): Set<string> {
+  const codes = new Set(op.raises);
+  for (const [, code] of op.params ?? []) if (code !== 'badarg') codes.add(code);
+  if (op.onMissing !== undefined) codes.add(op.onMissing);
+  return codes;
+}
+
+/**
+ * A server's operations by name, with its application's Failure per code (which has badarg) and
+ * the instances it lends; the table comes last, so a module reads as its settings, then its rows.
+ */
 export class OperationTable<S extends object> {
   private readonly ops = new Map<string, Compiled<S>>();
 
   constructor(
-    operations: Readonly<Record<string, Operation<S>>>,
     private readonly fail: Readonly<Record<string, Failure>>,
     /** Pattern instances other processes may borrow with a ['$handle', name] call. */
-    private readonly lendable: readonly (keyof S & string)[] = [],
+    private readonly lendable: readonly (keyof S & string)[],
+    operations: Readonly<Record<string, Operation<S>>>,
   ) {
     const codes = new Set(['badarg']);
     for (const [name, op] of Object.entries(operations)) {
-      this.ops.set(name, { ...op, name, declaredSet: new Set(op.declared) });
+      const declaredSet = declaredOf(op);
+      this.ops.set(name, { ...op, name, declaredSet, invoke: runnerOf(name, op) });
       for (const g of [...(op.shed ?? []), ...(op.allow ?? [])]) if (g.code !== undefined) codes.add(g.code);
-      for (const [, code] of op.params ?? []) codes.add(code);
-      if (op.onMissing !== undefined) codes.add(op.onMissing);
+      for (const code of declaredSet) codes.add(code);
     }
     for (const code of codes)
       if (!Object.hasOwn(fail, code)) throw new Error(`operation table: no Failure for code ${code}`);
@@ -111,7 +153,7 @@ export class OperationTable<S extends object> {
     for (const g of op.allow ?? []) if (!g.pass(s)) return this.refuse(g, s, from);
     let r: unknown;
     try {
-      r = op.run.call(s, args);
+      r = op.invoke(s, args);
     } catch (err) {
       this.failed(op, s, pid, from, err, false);
       return;
@@ -136,7 +178,7 @@ export class OperationTable<S extends object> {
       return;
     }
     op.succeeded?.(s);
-    if (from) reply(from, op.reply === 'ok' ? 'ok' : op.reply === 'value' ? value : undefined);
+    if (from) reply(from, op.reply === 'ok' ? 'ok' : op.reply === 'none' ? undefined : value);
   }
 
   private failed(op: Compiled<S>, s: S, pid: Pid, from: From | undefined, err: unknown, async: boolean): void {

@@ -58,3 +58,11 @@ export function paramGuard(type: ParamType, c: ParamConstraints = {}): ParamGuar
   }
   return checks.length === 1 ? checks[0]! : (x) => checks.every((check) => check(x));
 }
+
+/** An operation's parameter: its guard, and the code a value that fails the guard is refused with. */
+export type Param = readonly [guard: ParamGuard, code: string];
+
+/** A parameter refused with `code` unless its value has the declared type and constraints. */
+export function param(code: string, type: ParamType, constraints?: ParamConstraints): Param {
+  return [paramGuard(type, constraints), code];
+}
