@@ -253,7 +253,8 @@ export function applySubstitution(text: string, plan: SubstitutionPlan, bound: R
 
 /**
  * Shape check of a stored plan (query-facts.ts: the cache is untrusted) for `text` and `names`:
- * the brace is a brace, each edit covers exactly a `?name`/`$name` or a `bound(?name)` after it,
+ * the brace is a brace, each edit covers exactly a `?name`/`$name` or a `bound(?name)` (in the
+ * brackets traqula's location includes) after it,
  * and the edits come last first without overlapping.
  */
 export function isSubstitutionPlanFor(text: string, names: string[]): (x: unknown) => x is SubstitutionPlan | null {
@@ -277,7 +278,7 @@ export function isSubstitutionPlanFor(text: string, names: string[]): (x: unknow
         isBound === 0
           ? !new RegExp(`^[?$]${esc}$`).test(slice)
           : isBound === 1
-            ? !new RegExp(`^bound\\s*\\(\\s*[?$]${esc}\\s*\\)$`, 'i').test(slice)
+            ? !new RegExp(`^(?:\\(\\s*)*bound\\s*\\(\\s*[?$]${esc}\\s*\\)(?:\\s*\\))*$`, 'i').test(slice)
             : true
       )
         return false;
