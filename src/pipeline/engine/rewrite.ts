@@ -81,7 +81,7 @@ export function applyTieBreakers(text: string, t: TieBreakers | null): string {
   return `${text.slice(0, t.at)} ${t.extra.map((v) => `?${v}`).join(' ')} ${text.slice(t.at)}`;
 }
 
-const VARNAME = /^[\p{L}\p{N}_\u00B7\u0300-\u036F\u203F\u2040]+$/u;
+const VARNAME = /^[\p{L}\p{N}\p{M}_\u00B7\u203F\u2040]+$/u;
 
 /** Shape check of stored tie-breakers (query-facts.ts: the cache is untrusted) for `text`. */
 export function isTieBreakersFor(text: string): (x: unknown) => x is TieBreakers | null {
