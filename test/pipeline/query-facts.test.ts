@@ -124,6 +124,21 @@ describe('query facts', () => {
     expect(parserLoaded(engine)).toBe(false);
   });
 
+  it("a watch session's later run keeps every fact it used in its own file", async () => {
+    const { expected } = await learnt();
+    // One engine, two runs: the second run's file must hold what the first run learnt too.
+    const engine = await engineWith(root());
+    await answers(engine);
+    const second = root();
+    const facts = QueryFacts.open(second);
+    engine.useQueryFacts(facts);
+    expect(await answers(engine)).toEqual(expected);
+    facts.save();
+    const fresh = await engineWith(second);
+    expect(await answers(fresh)).toEqual(expected);
+    expect(parserLoaded(fresh)).toBe(false);
+  });
+
   it('a run without the file parses, and answers the same', async () => {
     const { expected } = await learnt();
     const engine = await engineWith(undefined);

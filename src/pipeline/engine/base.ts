@@ -111,8 +111,17 @@ export abstract class BaseQueryEngine implements QueryEngine {
    */
   protected async prepare(query: QueryText, form: Form): Promise<Prepared> {
     const key = `${form}\n${query.text}`;
+    const factKey = QueryFacts.key(
+      form === 'select' ? 'tie-breakers/select' : `checked/${form}`,
+      this.checkPrefixes,
+      query.text,
+    );
     const hit = this.checked.get(key);
-    if (hit) return hit;
+    if (hit) {
+      // A later run of a watch session: its facts file must still keep what this query used.
+      if (!this.needsAst) this.facts.touch(factKey);
+      return hit;
+    }
     let ast: unknown;
     let body: string;
     if (this.needsAst || form !== 'select') {
@@ -120,16 +129,14 @@ export abstract class BaseQueryEngine implements QueryEngine {
       if (this.needsAst) ast = await this.check(query, form);
       else
         await this.facts.get(
-          QueryFacts.key(`checked/${form}`, this.checkPrefixes, query.text),
+          factKey,
           (x): x is true => x === true,
           async () => (await this.check(query, form), true),
         );
       body = form === 'select' ? withTieBreakers(query.text, ast) : query.text;
     } else {
-      const ties = await this.facts.get(
-        QueryFacts.key('tie-breakers/select', this.checkPrefixes, query.text),
-        isTieBreakersFor(query.text),
-        async () => tieBreakers(await this.check(query, form)),
+      const ties = await this.facts.get(factKey, isTieBreakersFor(query.text), async () =>
+        tieBreakers(await this.check(query, form)),
       );
       body = applyTieBreakers(query.text, ties);
     }

@@ -110,6 +110,13 @@ export class QueryFacts {
   /** Whether this run asked for any fact (a run that ran no query keeps the file as it is). */
   private used = false;
 
+  /** Marks a fact this process knows as used by this run (kept when the file is saved). */
+  touch(key: string): void {
+    if (!this.memory.has(key)) return;
+    this.used = true;
+    this.file?.keep(key, this.memory.get(key));
+  }
+
   /**
    * Writes the facts this run used (atomically; a failure only costs the next run its hits).
    * A run that asked for none (every result from the caches) leaves the file alone.
