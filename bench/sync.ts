@@ -11,7 +11,8 @@
  * number of outputs each run wrote); under `sync --watch`, a one-literal spec edit saved → the
  * output on disk; `ggen --help`; synthetic specs of 1K, 10K and 100K triples
  * (~10 triples per entity, one generated module per entity); a 1.5K-triple "new user" spec (cold
- * sync, validate); 1M triples (one summary output); the repo on `--engine comunica`; `ggen validate`. Every line carries node_start_ms,
+ * sync, validate); 1M triples (one summary output); the repo on `--engine comunica`; `ggen validate`
+ * (graph cache hit) and `ggen validate` after a spec edit (normalize on a changed graph). Every line carries node_start_ms,
  * the median of `node -e 0` in the same run.
  *
  * Select workloads with BENCH_ONLY=<regex> (e.g. `BENCH_ONLY='repo_(noop|template)' npm run bench:sync`)
@@ -292,6 +293,7 @@ function main(): void {
     'repo_validate',
     'repo_template_edit_sync',
     'repo_spec_edit_sync',
+    'repo_spec_edit_validate',
     'repo_spec_literal_edit_sync',
     'repo_watch_spec_edit',
   ];
@@ -333,6 +335,15 @@ function main(): void {
           appendFileSync(
             spec,
             `\n<https://ggen.dev/otp> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "bench edit ${m++}" .\n`,
+          ),
+        );
+        // `ggen validate` after a spec edit: the graph cache misses, so this is normalize on a
+        // changed graph (parse, inference, digest, SHACL) in a process of its own.
+        let v = 0;
+        measure('repo_spec_edit_validate', own, ['validate', '--json'], 5, () =>
+          appendFileSync(
+            spec,
+            `\n<https://ggen.dev/otp> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "bench validate edit ${v++}" .\n`,
           ),
         );
         literalEdit(own, spec);

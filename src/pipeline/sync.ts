@@ -231,8 +231,13 @@ async function run(
       let engine: ReturnType<typeof createQueryEngine> | undefined;
       const engineName = manifest.ontology.engine;
       const create = () => createQueryEngine(manifest.ontology.prefixes, engineName);
+      // What the queries' parses told (query-facts.ts): a run whose queries are unchanged skips the parser.
+      const { QueryFacts } = await import('./engine/query-facts.js');
+      const queryFacts = QueryFacts.open(manifest.root, { read: !opts.noFastPath });
       const getEngine = () =>
-        (engine ??= session ? session.engine(engineName, manifest.ontology.prefixes, create) : create());
+        (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
+          (e) => (e.useQueryFacts(queryFacts), e),
+        ));
       const { graph, hit, save: saveGraph } = await normalizeCached(manifest, getEngine, { read: !opts.noFastPath });
       stage(
         'normalize',
@@ -300,12 +305,12 @@ async function run(
       );
 
       const formatted = await canonicalizer.finish(rendered.files);
-      return { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted };
+      return { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted, queryFacts };
     })();
   } finally {
     await pool?.close();
   }
-  const { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted } = heavy;
+  const { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted, queryFacts } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
   const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([
     import('./emit/imports.js'),
@@ -464,6 +469,7 @@ async function run(
   formatCache.save();
   rowsCache.save();
   renderCache.save();
+  queryFacts.save();
   stage(
     'write',
     `${counts('create')} created, ${counts('update')} updated, ${counts('delete')} deleted, ${counts('unchanged')} unchanged`,

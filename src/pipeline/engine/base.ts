@@ -6,10 +6,17 @@
 import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
 import { setBinding } from '../extract/bindings.js';
-import { checkQuery, fileDiagnostic, withPrefixes, type SparqlParser } from '../extract/sparql-syntax.js';
+import {
+  checkQuery,
+  fileDiagnostic,
+  standaloneParser,
+  withPrefixes,
+  type SparqlParser,
+} from '../extract/sparql-syntax.js';
 import type { QueryText, Row } from '../types.js';
 import { BUILTIN_PREFIXES } from './prefixes.js';
-import { locatingContext, withTieBreakers } from './rewrite.js';
+import { QueryFacts } from './query-facts.js';
+import { applyTieBreakers, isTieBreakersFor, locatingContext, tieBreakers, withTieBreakers } from './rewrite.js';
 import type { EngineName, QueryEngine, RdfTerm, SelectResult } from './types.js';
 
 export type Form = 'select' | 'ask' | 'construct';
@@ -32,6 +39,10 @@ export function trace(started: number, what: string): void {
 export interface Prepared {
   query: QueryText;
   form: Form;
+  /**
+   * The checked AST; undefined on an engine that does not need it (Oxigraph), which checks a
+   * query through its facts (query-facts.ts) and parses it only when they are unknown.
+   */
   ast: unknown;
   /** Text to run: the manifest and built-in prefixes prepended (first line), tie-breakers appended. */
   text: string;
@@ -51,21 +62,84 @@ export abstract class BaseQueryEngine implements QueryEngine {
   abstract readonly name: EngineName;
   protected readonly checkPrefixes: Record<string, string>;
   private readonly checked = new Map<string, Prepared>();
+  /** The SPARQL parser: given (Comunica lends its own), or loaded at the first query facts miss. */
+  private parserValue: SparqlParser | undefined;
+  /** Facts derived from parsed queries, remembered across runs once useQueryFacts names a file. */
+  protected facts = QueryFacts.inMemory();
+  /** An engine that runs ASTs (Comunica) parses every query; others run the text alone. */
+  protected readonly needsAst: boolean = false;
 
   constructor(
     protected readonly prefixes: Record<string, string>,
-    protected readonly parser: SparqlParser,
+    parser: SparqlParser | undefined,
   ) {
     this.checkPrefixes = { ...BUILTIN_PREFIXES, ...prefixes };
+    this.parserValue = parser;
   }
 
-  /** Checked and prepared once per (form, text): inference reruns its rules every round. */
+  useQueryFacts(facts: QueryFacts): void {
+    facts.inherit(this.facts);
+    this.facts = facts;
+  }
+
+  /** The parser, loading it (traqula, ~0.5 s) on first need. */
+  protected async loadParser(): Promise<SparqlParser> {
+    return (this.parserValue ??= await standaloneParser());
+  }
+
+  /** The parser once loadParser has run (synchronous callers). */
+  protected get parser(): SparqlParser {
+    if (!this.parserValue) throw new Error('internal: the SPARQL parser was used before it was loaded');
+    return this.parserValue;
+  }
+
+  private readonly asts = new Map<string, unknown>();
+
+  /** The checked AST of `query` (syntax, form, a SELECT's ORDER BY): parsed once per (form, text). */
+  private async check(query: QueryText, form: Form): Promise<unknown> {
+    const key = `${form}\n${query.text}`;
+    if (this.asts.has(key)) return this.asts.get(key);
+    const parser = await this.loadParser();
+    const ast = await checkQuery(query, this.checkPrefixes, form, parser, locatingContext(parser));
+    this.asts.set(key, ast);
+    return ast;
+  }
+
+  /**
+   * Checked and prepared once per (form, text): inference reruns its rules every round. The
+   * tie-breakers come from the query facts when known there (no parse on Oxigraph).
+   */
   protected async prepare(query: QueryText, form: Form): Promise<Prepared> {
     const key = `${form}\n${query.text}`;
+    const factKey = QueryFacts.key(
+      form === 'select' ? 'tie-breakers/select' : `checked/${form}`,
+      this.checkPrefixes,
+      query.text,
+    );
     const hit = this.checked.get(key);
-    if (hit) return hit;
-    const ast = await checkQuery(query, this.checkPrefixes, form, this.parser, locatingContext(this.parser));
-    const body = form === 'select' ? withTieBreakers(query.text, ast) : query.text;
+    if (hit) {
+      // A later run of a watch session: its facts file must still keep what this query used.
+      if (!this.needsAst) this.facts.touch(factKey);
+      return hit;
+    }
+    let ast: unknown;
+    let body: string;
+    if (this.needsAst || form !== 'select') {
+      // ASK and CONSTRUCT run as written; they are checked (parsed) unless their facts say so.
+      if (this.needsAst) ast = await this.check(query, form);
+      else
+        await this.facts.get(
+          factKey,
+          (x): x is true => x === true,
+          async () => (await this.check(query, form), true),
+        );
+      body = form === 'select' ? withTieBreakers(query.text, ast) : query.text;
+    } else {
+      const ties = await this.facts.get(factKey, isTieBreakersFor(query.text), async () =>
+        tieBreakers(await this.check(query, form)),
+      );
+      body = applyTieBreakers(query.text, ties);
+    }
     const prepared: Prepared = {
       query,
       form,
@@ -78,8 +152,27 @@ export abstract class BaseQueryEngine implements QueryEngine {
   }
 
   async parse(query: QueryText, form: Form): Promise<{ ast: unknown; prefixes: Record<string, string> }> {
-    const p = await this.prepare(query, form);
-    return { ast: p.ast, prefixes: p.prefixes };
+    return { ast: await this.check(query, form), prefixes: this.checkPrefixes };
+  }
+
+  /**
+   * A fact derived from `query`'s checked AST (`form` 'shacl': a SHACL-SPARQL SELECT, no ORDER BY
+   * needed) by `compute`, which must depend on nothing else; remembered across runs (query-facts.ts),
+   * read back only if `valid` accepts it. `kind` names the fact (and its arguments).
+   */
+  async derive<T>(
+    query: QueryText,
+    form: Form | 'shacl',
+    kind: string,
+    compute: (ast: unknown, prefixes: Record<string, string>) => T,
+    valid: (x: unknown) => x is T,
+  ): Promise<T> {
+    return this.facts.get(QueryFacts.key(`${form}/${kind}`, this.checkPrefixes, query.text), valid, async () =>
+      compute(
+        form === 'shacl' ? await this.parseShacl(query) : (await this.parse(query, form)).ast,
+        this.checkPrefixes,
+      ),
+    );
   }
 
   /**
@@ -92,17 +185,19 @@ export abstract class BaseQueryEngine implements QueryEngine {
   async parseShacl(query: QueryText): Promise<unknown> {
     let ast = this.shaclTrees.get(query.text);
     if (ast === undefined) {
-      ast = await checkQuery(query, this.checkPrefixes, 'select', this.parser, locatingContext(this.parser), false);
+      const parser = await this.loadParser();
+      ast = await checkQuery(query, this.checkPrefixes, 'select', parser, locatingContext(parser), false);
       this.shaclTrees.set(query.text, ast);
     }
     return ast;
   }
 
   /** The AST of a SHACL query as parseShacl gives it, for the rewrites (located at the query's start). */
-  protected shaclAst(query: string): unknown {
+  protected async shaclAst(query: string): Promise<unknown> {
     let ast = this.shaclTrees.get(query);
     if (ast === undefined) {
-      ast = this.parser.parse(query, { ...locatingContext(this.parser), prefixes: { ...this.checkPrefixes } });
+      const parser = await this.loadParser();
+      ast = parser.parse(query, { ...locatingContext(parser), prefixes: { ...this.checkPrefixes } });
       this.shaclTrees.set(query, ast);
     }
     return ast;

@@ -58,6 +58,8 @@ const SOURCE_SCOPE = /^bc_\d+_/;
 
 class ComunicaQueryEngine extends BaseQueryEngine {
   readonly name = 'comunica' as const;
+  /** Comunica is handed the algebra of the parsed query, not its text. */
+  protected override readonly needsAst = true;
 
   constructor(
     private readonly engine: ComunicaEngine,

@@ -5,9 +5,20 @@
  * same nodes as the store does.
  */
 import type { Quad, Store } from 'n3';
-import { withPrefixes, standaloneParser, type SparqlParser } from '../extract/sparql-syntax.js';
+import { withPrefixes } from '../extract/sparql-syntax.js';
 import { BaseQueryEngine, TRACE, trace, type PlainTerm, type Prepared } from './base.js';
-import { locatingContext, substitute, termToSparql, withProjected, withValues } from './rewrite.js';
+import { QueryFacts } from './query-facts.js';
+import {
+  applySubstitution,
+  isSubstitutionPlanFor,
+  locatingContext,
+  substitute,
+  substitutionPlan,
+  termToSparql,
+  withProjected,
+  withValues,
+  type SubstitutionPlan,
+} from './rewrite.js';
 import type { RdfTerm } from './types.js';
 
 type Ox = typeof import('oxigraph');
@@ -74,9 +85,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     private readonly ox: Ox,
     private readonly N3: typeof import('n3'),
     prefixes: Record<string, string>,
-    parser: SparqlParser,
   ) {
-    super(prefixes, parser);
+    super(prefixes, undefined);
   }
 
   private toOx(t: OxTerm, m: Mirror): unknown {
@@ -298,6 +308,15 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   /** Results of a query run with a blank node's variable left free, by query text and variable. */
   private readonly fallbacks = new Map<string, Array<Record<string, JsonTerm>>>();
 
+  /** Where pre-binding `names` edits the SHACL query `text` (rewrite.ts), as a query fact. */
+  private substitutionPlan(text: string, names: string[]): Promise<SubstitutionPlan | null> {
+    return this.facts.get(
+      QueryFacts.key(`shacl/substitution/${names.join(',')}`, this.checkPrefixes, text),
+      isSubstitutionPlanFor(text, names),
+      async () => substitutionPlan(text, await this.shaclAst(text), names),
+    );
+  }
+
   async selectTerms(
     dataset: unknown,
     query: string,
@@ -307,7 +326,6 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const started = TRACE ? performance.now() : 0;
     // The rewrites work on the query as parseShacl parsed it; the prefixes it does not declare
     // go in front afterwards (computed from the query itself, not from substituted values).
-    const ast = this.shaclAst(query);
     const full = withPrefixes(query, this.checkPrefixes);
     const head = full.slice(0, full.length - query.length);
     const text = query;
@@ -321,9 +339,17 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     let bindings: Array<Record<string, JsonTerm>>;
     if (blanks.length === 0) {
       // Substitution needs every occurrence's position; without them, a VALUES block opening the
-      // WHERE clause pre-binds at the top level only.
-      const bound =
-        Object.keys(values).length === 0 ? text : (substitute(text, ast, values) ?? withValues(text, ast, values));
+      // WHERE clause pre-binds at the top level only. Where the occurrences are is a query fact
+      // (query-facts.ts): known, the query is not parsed again.
+      const names = Object.keys(values);
+      let bound: string | undefined = text;
+      if (names.length > 0) {
+        const plan = await this.substitutionPlan(text, names);
+        bound = plan
+          ? applySubstitution(text, plan, values)
+          : (substitute(text, await this.shaclAst(query), values) ??
+            withValues(text, await this.shaclAst(query), values));
+      }
       if (bound === undefined) throw new Error(`cannot pre-bind variables in this SHACL query: ${query.slice(0, 200)}`);
       bindings = this.json(store, head + bound).results.bindings;
     } else {
@@ -332,6 +358,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       const key = `${text}\n${Object.keys(values).join(',')}\n${blanks.map(([n]) => n).join(',')}\n${Object.values(values).join('\n')}`;
       let all = this.fallbacks.get(key);
       if (!all) {
+        const ast = await this.shaclAst(query);
         let free: string | undefined = withValues(text, ast, values);
         for (const [name] of blanks)
           free =
@@ -369,11 +396,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
 }
 
 export async function createOxigraphEngine(prefixes: Record<string, string>): Promise<OxigraphQueryEngine> {
-  const [ox, N3, parser] = await Promise.all([import('oxigraph'), import('n3'), standaloneParser()]);
-  return new OxigraphQueryEngine(
-    (ox as unknown as { default?: Ox }).default ?? (ox as Ox),
-    N3,
-    { ...prefixes },
-    parser,
-  );
+  // No SPARQL parser up front: queries whose facts are known (query-facts.ts) run unparsed.
+  const [ox, N3] = await Promise.all([import('oxigraph'), import('n3')]);
+  return new OxigraphQueryEngine((ox as unknown as { default?: Ox }).default ?? (ox as Ox), N3, { ...prefixes });
 }

@@ -53,18 +53,52 @@ export function projectedVariables(ast: unknown): string[] | undefined {
  * or the query projects `*`.
  */
 export function withTieBreakers(text: string, ast: unknown): string {
+  return applyTieBreakers(text, tieBreakers(ast));
+}
+
+/** Where withTieBreakers inserts what: after offset `at`, the variables `extra`; null for no change. */
+export interface TieBreakers {
+  at: number;
+  extra: string[];
+}
+
+export function tieBreakers(ast: unknown): TieBreakers | null {
   const order = (ast as AstNode).solutionModifiers?.order;
   const at = offsets(order?.loc);
   const projected = projectedVariables(ast);
-  if (!at || !projected) return text;
+  if (!at || !projected) return null;
   const sorted = new Set(
     (order?.orderDefs ?? [])
       .map((d) => (d.expression?.subType === 'variable' ? String(d.expression.value) : undefined))
       .filter(Boolean),
   );
   const extra = projected.filter((v) => !sorted.has(v));
-  if (extra.length === 0) return text;
-  return `${text.slice(0, at.end)} ${extra.map((v) => `?${v}`).join(' ')} ${text.slice(at.end)}`;
+  return extra.length === 0 ? null : { at: at.end, extra };
+}
+
+export function applyTieBreakers(text: string, t: TieBreakers | null): string {
+  if (!t) return text;
+  return `${text.slice(0, t.at)} ${t.extra.map((v) => `?${v}`).join(' ')} ${text.slice(t.at)}`;
+}
+
+const VARNAME = /^[\p{L}\p{N}\p{M}_\u00B7\u203F\u2040]+$/u;
+
+/** Shape check of stored tie-breakers (query-facts.ts: the cache is untrusted) for `text`. */
+export function isTieBreakersFor(text: string): (x: unknown) => x is TieBreakers | null {
+  return (x: unknown): x is TieBreakers | null => {
+    if (x === null) return true;
+    const t = x as TieBreakers;
+    return (
+      typeof x === 'object' &&
+      Number.isInteger(t.at) &&
+      t.at > 0 &&
+      t.at <= text.length &&
+      Array.isArray(t.extra) &&
+      t.extra.length > 0 &&
+      t.extra.every((v) => typeof v === 'string' && VARNAME.test(v)) &&
+      /ORDER\s+BY/i.test(text.slice(0, t.at))
+    );
+  };
 }
 
 /** The same, on the AST (for Comunica, which is given the algebra rather than the text). */
@@ -153,10 +187,26 @@ export function withProjected(text: string, ast: unknown, name: string): string 
  * projection. `bound` maps each variable to its SPARQL text. Undefined without positions.
  */
 export function substitute(text: string, ast: unknown, bound: Record<string, string>): string | undefined {
+  const plan = substitutionPlan(text, ast, Object.keys(bound));
+  return plan ? applySubstitution(text, plan, bound) : undefined;
+}
+
+/**
+ * Where substitute edits the text for the variables `names`, whatever values they get: the WHERE
+ * clause's opening brace, and each occurrence as [start, end, name, 1 for `bound(?name)` else 0],
+ * last first. Null without positions.
+ */
+export interface SubstitutionPlan {
+  where: number;
+  edits: Array<[number, number, string, 0 | 1]>;
+}
+
+export function substitutionPlan(text: string, ast: unknown, names: string[]): SubstitutionPlan | null {
   const where = (ast as AstNode).where;
   const at = offsets(where?.loc);
-  if (!at || text[at.start] !== '{') return undefined;
-  const edits: Array<{ start: number; end: number; text: string }> = [];
+  if (!at || text[at.start] !== '{') return null;
+  const bound = new Set(names);
+  const edits: Array<[number, number, string, 0 | 1]> = [];
   let ok = true;
   const walk = (x: unknown): void => {
     if (!ok || x === null || typeof x !== 'object') return;
@@ -166,17 +216,17 @@ export function substitute(text: string, ast: unknown, bound: Record<string, str
       n.type === 'expression' &&
       n.operator === 'bound' &&
       n.args?.[0]?.subType === 'variable' &&
-      String(n.args[0].value) in bound
+      bound.has(String(n.args[0].value))
     ) {
       const o = offsets(n.loc);
       if (!o) ok = false;
-      else edits.push({ ...o, text: '(true)' });
+      else edits.push([o.start, o.end, String(n.args[0].value), 1]);
       return;
     }
-    if (n.type === 'term' && n.subType === 'variable' && String(n.value) in bound) {
+    if (n.type === 'term' && n.subType === 'variable' && bound.has(String(n.value))) {
       const o = offsets(n.loc);
       if (!o) ok = false;
-      else edits.push({ ...o, text: bound[String(n.value)]! });
+      else edits.push([o.start, o.end, String(n.value), 0]);
       return;
     }
     for (const [k, v] of Object.entries(n)) {
@@ -186,11 +236,54 @@ export function substitute(text: string, ast: unknown, bound: Record<string, str
     }
   };
   walk(where);
-  if (!ok) return undefined;
-  edits.sort((a, b) => b.start - a.start);
+  if (!ok) return null;
+  edits.sort((a, b) => b[0] - a[0]);
+  return { where: at.start, edits };
+}
+
+/** substitute's text from its plan; `bound` maps every planned name to its SPARQL text. */
+export function applySubstitution(text: string, plan: SubstitutionPlan, bound: Record<string, string>): string {
   let out = text;
-  for (const e of edits) out = out.slice(0, e.start) + e.text + out.slice(e.end);
+  for (const [start, end, name, isBound] of plan.edits)
+    out = out.slice(0, start) + (isBound ? '(true)' : bound[name]!) + out.slice(end);
   const names = Object.keys(bound);
   const block = ` VALUES (${names.map((v) => `?${v}`).join(' ')}) { (${names.map((v) => bound[v]).join(' ')}) } `;
-  return out.slice(0, at.start + 1) + block + out.slice(at.start + 1);
+  return out.slice(0, plan.where + 1) + block + out.slice(plan.where + 1);
+}
+
+/**
+ * Shape check of a stored plan (query-facts.ts: the cache is untrusted) for `text` and `names`:
+ * the brace is a brace, each edit covers exactly a `?name`/`$name` or a `bound(?name)` (in the
+ * brackets traqula's location includes) after it,
+ * and the edits come last first without overlapping.
+ */
+export function isSubstitutionPlanFor(text: string, names: string[]): (x: unknown) => x is SubstitutionPlan | null {
+  return (x: unknown): x is SubstitutionPlan | null => {
+    if (x === null) return true;
+    const p = x as SubstitutionPlan;
+    if (typeof x !== 'object' || !Number.isInteger(p.where) || text[p.where] !== '{' || !Array.isArray(p.edits))
+      return false;
+    let limit = text.length;
+    for (const e of p.edits as unknown[]) {
+      if (!Array.isArray(e) || e.length !== 4) return false;
+      const [start, end, name, isBound] = e as [unknown, unknown, unknown, unknown];
+      if (!Number.isInteger(start) || !Number.isInteger(end) || typeof name !== 'string' || !names.includes(name))
+        return false;
+      const s = start as number;
+      const t = end as number;
+      if (s <= p.where || t > limit || s >= t) return false;
+      const slice = text.slice(s, t);
+      const esc = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (
+        isBound === 0
+          ? !new RegExp(`^[?$]${esc}$`).test(slice)
+          : isBound === 1
+            ? !new RegExp(`^(?:\\(\\s*)*bound\\s*\\(\\s*[?$]${esc}\\s*\\)(?:\\s*\\))*$`, 'i').test(slice)
+            : true
+      )
+        return false;
+      limit = s;
+    }
+    return true;
+  };
 }

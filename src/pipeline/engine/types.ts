@@ -40,6 +40,20 @@ export interface QueryEngine {
   /** Checks a SHACL-SPARQL SELECT (no ORDER BY needed); syntax errors are InputErrors at its file:line. */
   parseShacl(query: QueryText): Promise<unknown>;
   /**
+   * A fact `compute` derives from `query`'s checked AST alone (`form` 'shacl': as parseShacl checks
+   * it), remembered across runs in the query facts file (query-facts.ts) once useQueryFacts named
+   * one; a stored fact is used only if `valid` accepts it (the file is untrusted).
+   */
+  derive<T>(
+    query: QueryText,
+    form: 'select' | 'ask' | 'construct' | 'shacl',
+    kind: string,
+    compute: (ast: unknown, prefixes: Record<string, string>) => T,
+    valid: (x: unknown) => x is T,
+  ): Promise<T>;
+  /** Reads and keeps query facts in this run's file (`.ggen/cache/queries.json`). */
+  useQueryFacts(facts: import('./query-facts.js').QueryFacts): void;
+  /**
    * For SHACL-SPARQL constraints and targets: a SELECT over a dataset (an n3 Store) with variables
    * pre-bound (SHACL's `$this`), rows as raw n3 terms. Not for extraction: no ORDER BY is
    * required, so callers must not let row order reach an output. `query` is checked first

@@ -257,6 +257,12 @@ export async function validateProject(
     }
   }
   const { createQueryEngine } = await import('../engine/index.js');
+  if (!engine && options.cache) {
+    // The query facts sync stored (engine/query-facts.ts) spare the SPARQL parser; validate only reads them.
+    const { QueryFacts } = await import('../engine/query-facts.js');
+    engine = await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine);
+    engine.useQueryFacts(QueryFacts.open(manifest.root));
+  }
   const { graph, violations, warnings, specFiles } = await build(
     manifest,
     engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)),

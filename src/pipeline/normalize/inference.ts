@@ -8,7 +8,7 @@ import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
 import type { QueryEngine } from '../engine/index.js';
 import type { InferenceRule } from '../types.js';
-import { ruleReads, type RuleReads } from './rule-reads.js';
+import { isStoredReads, ruleReads, storedReads, type RuleReads } from './rule-reads.js';
 
 export interface InferenceResult {
   /** Triples added by all rules together. */
@@ -28,8 +28,15 @@ export async function runInference(
   const { DataFactory } = await import('n3');
   const reads: RuleReads[] = [];
   for (const rule of rules) {
-    const { ast, prefixes } = await engine.parse(rule.construct, 'construct');
-    reads.push(ruleReads(ast, prefixes));
+    // What a rule reads is a query fact (engine/query-facts.ts): known, the rule is not parsed.
+    const stored = await engine.derive(
+      rule.construct,
+      'construct',
+      'reads',
+      (ast, prefixes) => storedReads(ruleReads(ast, prefixes)),
+      isStoredReads,
+    );
+    reads.push({ predicates: stored.predicates === 'all' ? 'all' : new Set(stored.predicates), fresh: stored.fresh });
   }
   // Predicates that gained a triple since each rule last ran.
   const touched = rules.map(() => new Set<string>());

@@ -26,6 +26,28 @@ interface Node {
   template?: unknown;
 }
 
+/** RuleReads as JSON (the query facts file), predicates sorted. */
+export interface StoredReads {
+  predicates: string[] | 'all';
+  fresh: boolean;
+}
+
+export function storedReads(r: RuleReads): StoredReads {
+  return { predicates: r.predicates === 'all' ? 'all' : [...r.predicates].sort(), fresh: r.fresh };
+}
+
+/** Shape check of a stored RuleReads (the query facts file is untrusted): absolute IRIs only. */
+export function isStoredReads(x: unknown): x is StoredReads {
+  if (x === null || typeof x !== 'object') return false;
+  const r = x as StoredReads;
+  return (
+    typeof r.fresh === 'boolean' &&
+    (r.predicates === 'all' ||
+      (Array.isArray(r.predicates) &&
+        r.predicates.every((p) => typeof p === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p))))
+  );
+}
+
 // Functions whose value differs between two runs of the same query.
 const VOLATILE = new Set(['bnode', 'uuid', 'struuid', 'rand', 'now']);
 

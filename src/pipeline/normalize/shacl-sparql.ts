@@ -15,6 +15,7 @@ import { DataFactory } from 'n3';
 import { InputError } from '../errors.js';
 import type { QueryEngine, RdfTerm } from '../engine/index.js';
 import { withPrefixes } from '../extract/sparql-syntax.js';
+import { isStringOrNull } from '../engine/query-facts.js';
 import type { QueryText } from '../types.js';
 
 const SH = 'http://www.w3.org/ns/shacl#';
@@ -169,8 +170,15 @@ export function sparqlPlugins(
     const prefixes = { ...(options.prefixes ?? {}), ...declaredPrefixes(constraint.out([sh('prefixes')])) };
     let text = select;
     if (path && path.length > 0) text = text.split('$PATH').join(pathToSparql(path));
-    const ast = await engine.parseShacl({ ...q, text: withPrefixes(text, prefixes) });
-    const problem = preBindingProblem(ast, preBound);
+    // Checked once per text: the verdict is a query fact (engine/query-facts.ts), so a run whose
+    // shapes are unchanged does not parse them again.
+    const problem = await engine.derive(
+      { ...q, text: withPrefixes(text, prefixes) },
+      'shacl',
+      `pre-binding/${preBound.join(',')}`,
+      (ast) => preBindingProblem(ast, preBound) ?? null,
+      isStringOrNull,
+    );
     if (problem)
       fail(q, `unsupported SHACL-SPARQL query: ${problem} (SHACL 1.0 §5.3.1 forbids it with pre-bound variables)`);
     return withPrefixes(text, prefixes);

@@ -1,0 +1,131 @@
+/**
+ * Query facts: what ggen derives from a query's parsed form (the text to run with its ORDER BY
+ * tie-breakers, the predicates an inference rule reads, whether a SHACL-SPARQL query may be
+ * pre-bound, where `$this` sits in it) depends only on the query text, the prefixes it is parsed
+ * with and ggen's own code. Kept in `.ggen/cache/queries.json`, a run whose queries are all known
+ * (a spec edit: the queries did not change) never loads the SPARQL parser (traqula: ~0.5 s to
+ * import and build its grammar, then ~5 ms a query).
+ *
+ * Only facts of queries that parsed and passed their checks are stored (a query with an error
+ * is parsed again every run, to report it). The file is untrusted: every entry is shape-checked
+ * by its reader, and a wrong shape is a miss. Facts are keyed by sha256 of (kind, prefixes, text)
+ * and salted with ggen's code and parser versions, so an edited query or a rebuilt ggen misses.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CacheFile } from '../fs/cache-file.js';
+import { digestModules } from '../fs/code-digest.js';
+import { packageVersions } from '../receipt/versions.js';
+
+const FORMAT = 1;
+export const QUERY_FACTS_FILE = '.ggen/cache/queries.json';
+
+let salt: string | undefined;
+
+/** The SPARQL parser's version: the facts are what this parser made of the text. */
+function parserVersion(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    let dir = path.dirname(require.resolve('@traqula/parser-sparql-1-2'));
+    for (; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+      const pkg = path.join(dir, 'package.json');
+      if (existsSync(pkg)) {
+        const json = JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string; version?: string };
+        if (json.name === '@traqula/parser-sparql-1-2') return String(json.version);
+      }
+    }
+  } catch {
+    /* unknown: still a fixed salt part */
+  }
+  return 'unknown';
+}
+
+function factsSalt(): string {
+  if (salt === undefined) {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const code = digestModules([
+      here,
+      path.join(here, '../extract'),
+      path.join(here, '../normalize'),
+      path.join(here, '../fs'),
+    ]);
+    salt = createHash('sha256')
+      .update(JSON.stringify([FORMAT, code, parserVersion(), packageVersions()]))
+      .digest('hex');
+  }
+  return salt;
+}
+
+export class QueryFacts {
+  /** Facts computed or read in this process (a watch session's later runs hit here). */
+  private readonly memory = new Map<string, unknown>();
+
+  private constructor(private readonly file: CacheFile<unknown> | undefined) {}
+
+  /** Facts in memory only (no project directory: tests, explain). */
+  static inMemory(): QueryFacts {
+    return new QueryFacts(undefined);
+  }
+
+  /** The project's facts file; `read: false` (sync --full) starts empty and still saves. */
+  static open(root: string, options: { read?: boolean } = {}): QueryFacts {
+    return new QueryFacts(CacheFile.open<unknown>(root, QUERY_FACTS_FILE, factsSalt(), options));
+  }
+
+  /** Takes over what an earlier run of this process knew (a watch session's engine outlives runs). */
+  inherit(earlier: QueryFacts): void {
+    for (const [k, v] of earlier.memory) if (!this.memory.has(k)) this.memory.set(k, v);
+  }
+
+  static key(kind: string, prefixes: Record<string, string>, text: string): string {
+    return createHash('sha256')
+      .update(`${kind}\0`)
+      .update(JSON.stringify(Object.entries(prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
+      .update('\0')
+      .update(text)
+      .digest('hex');
+  }
+
+  /**
+   * The fact under `key`: from memory, else from the file if `valid` accepts its shape, else
+   * `compute()` (which may throw: nothing is then stored). Every fact used is kept for saving.
+   */
+  async get<T>(key: string, valid: (x: unknown) => x is T, compute: () => Promise<T>): Promise<T> {
+    this.used = true;
+    if (this.memory.has(key)) {
+      const value = this.memory.get(key) as T;
+      this.file?.keep(key, value);
+      return value;
+    }
+    const stored = this.file?.lookup(key);
+    const value = stored !== undefined && valid(stored) ? stored : await compute();
+    this.memory.set(key, value);
+    this.file?.keep(key, value);
+    return value;
+  }
+
+  /** Whether this run asked for any fact (a run that ran no query keeps the file as it is). */
+  private used = false;
+
+  /** Marks a fact this process knows as used by this run (kept when the file is saved). */
+  touch(key: string): void {
+    if (!this.memory.has(key)) return;
+    this.used = true;
+    this.file?.keep(key, this.memory.get(key));
+  }
+
+  /**
+   * Writes the facts this run used (atomically; a failure only costs the next run its hits).
+   * A run that asked for none (every result from the caches) leaves the file alone.
+   */
+  save(): void {
+    if (this.used) this.file?.save();
+  }
+}
+
+/** Shape checks for the facts' readers. */
+export const isString = (x: unknown): x is string => typeof x === 'string';
+export const isStringOrNull = (x: unknown): x is string | null => x === null || typeof x === 'string';

@@ -1,0 +1,254 @@
+/**
+ * Query facts (engine/query-facts.ts): what a parse told about a query is kept in
+ * .ggen/cache/queries.json, so a later run answers without loading the SPARQL parser. The answers
+ * must be those of a parse, and the file is untrusted: a corrupt file, or entries of the wrong
+ * shape, are misses (the query is parsed again), never a different answer.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DataFactory, Parser, Store } from 'n3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createQueryEngine, type QueryEngine, type RdfTerm } from '../../src/pipeline/engine/index.js';
+import { QUERY_FACTS_FILE, QueryFacts } from '../../src/pipeline/engine/query-facts.js';
+import {
+  isSubstitutionPlanFor,
+  isTieBreakersFor,
+  substitute,
+  substitutionPlan,
+  applySubstitution,
+} from '../../src/pipeline/engine/rewrite.js';
+import { standaloneParser } from '../../src/pipeline/extract/sparql-syntax.js';
+import { InputError } from '../../src/pipeline/errors.js';
+import { runInference } from '../../src/pipeline/normalize/inference.js';
+import { isStoredReads } from '../../src/pipeline/normalize/rule-reads.js';
+import { checkShapesSparql } from '../../src/pipeline/normalize/shacl-sparql.js';
+import type { InferenceRule, QueryText } from '../../src/pipeline/types.js';
+
+const roots: string[] = [];
+const root = () => {
+  const r = mkdtempSync(path.join(os.tmpdir(), 'ggen-query-facts-'));
+  roots.push(r);
+  return r;
+};
+afterAll(() => {
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
+const TTL = `
+@prefix ex: <https://example.org/> .
+ex:a ex:name "a" ; ex:size 2 ; ex:next ex:b .
+ex:b ex:name "b" ; ex:size 2 ; ex:next ex:c .
+ex:c ex:name "c" ; ex:size 1 .
+`;
+const store = () => new Store(new Parser().parse(TTL));
+const prefixes = { ex: 'https://example.org/' };
+const q = (text: string, file = 'q.rq'): QueryText => ({ text, file, line: 1 });
+
+// Ties under ORDER BY ?size: the tie-breakers (?n) decide the row order.
+const SELECT = q('SELECT ?n ?size WHERE { ?n ex:size ?size } ORDER BY DESC(?size)');
+const ASK = q('ASK { ex:a ex:next ex:b }');
+const RULES: InferenceRule[] = [
+  { name: 'reach', construct: q('CONSTRUCT { ?a ex:reaches ?b } WHERE { ?a ex:next ?b }', 'r1.rq') },
+  {
+    name: 'trans',
+    construct: q('CONSTRUCT { ?a ex:reaches ?c } WHERE { ?a ex:reaches ?b . ?b ex:reaches ?c }', 'r2.rq'),
+  },
+];
+// A SHACL-SPARQL constraint query: $this pre-bound by substitution.
+const SHACL =
+  'PREFIX ex: <https://example.org/>\nSELECT $this ?value WHERE { $this ex:next ?value . FILTER (bound($this)) }';
+
+const parserLoaded = (e: QueryEngine) => (e as unknown as { parserValue?: unknown }).parserValue !== undefined;
+
+/** Everything a run asks of the engine, as plain data. */
+async function answers(engine: QueryEngine) {
+  const rows = (await engine.select(store(), SELECT)).rows;
+  const ask = await engine.ask(store(), ASK);
+  const s = store();
+  const inference = await runInference(s, RULES, 10, engine, 'ggen.toml');
+  const reaches = s
+    .getQuads(null, 'https://example.org/reaches', null, null)
+    .map((x) => `${x.subject.value} ${x.object.value}`);
+  const pre = await engine.derive(
+    q(SHACL, 'shapes.ttl'),
+    'shacl',
+    'pre-binding/this',
+    () => 'computed',
+    (x): x is string => typeof x === 'string',
+  );
+  const bound = await engine.selectTerms(store(), SHACL, {
+    this: DataFactory.namedNode('https://example.org/a') as unknown as RdfTerm,
+  });
+  return {
+    rows,
+    ask,
+    inference,
+    reaches: reaches.sort(),
+    pre,
+    bound: bound.map((r) => [...r].map(([k, v]) => `${k}=${v.value}`)),
+  };
+}
+
+async function engineWith(r: string | undefined): Promise<QueryEngine> {
+  const engine = await createQueryEngine(prefixes, 'oxigraph');
+  if (r) engine.useQueryFacts(QueryFacts.open(r));
+  return engine;
+}
+
+/** A project whose facts file holds what one run learnt. */
+async function learnt(): Promise<{ r: string; expected: Awaited<ReturnType<typeof answers>> }> {
+  const r = root();
+  const facts = QueryFacts.open(r);
+  const engine = await createQueryEngine(prefixes, 'oxigraph');
+  engine.useQueryFacts(facts);
+  const expected = await answers(engine);
+  facts.save();
+  return { r, expected };
+}
+
+describe('query facts', () => {
+  it('a later run answers the same from the file without loading the SPARQL parser', async () => {
+    const { r, expected } = await learnt();
+    // Tie-breakers ordered the tied rows; inference reached the fixpoint over both rules.
+    expect(expected.rows.map((x) => x.n)).toEqual([
+      'https://example.org/a',
+      'https://example.org/b',
+      'https://example.org/c',
+    ]);
+    expect(expected.reaches).toContain('https://example.org/a https://example.org/c');
+    expect(expected.bound).toEqual([['this=https://example.org/a', 'value=https://example.org/b']]);
+    const engine = await engineWith(r);
+    const again = await answers(engine);
+    expect(again).toEqual(expected);
+    expect(parserLoaded(engine)).toBe(false);
+  });
+
+  it("a watch session's later run keeps every fact it used in its own file", async () => {
+    const { expected } = await learnt();
+    // One engine, two runs: the second run's file must hold what the first run learnt too.
+    const engine = await engineWith(root());
+    await answers(engine);
+    const second = root();
+    const facts = QueryFacts.open(second);
+    engine.useQueryFacts(facts);
+    expect(await answers(engine)).toEqual(expected);
+    facts.save();
+    const fresh = await engineWith(second);
+    expect(await answers(fresh)).toEqual(expected);
+    expect(parserLoaded(fresh)).toBe(false);
+  });
+
+  it('a run without the file parses, and answers the same', async () => {
+    const { expected } = await learnt();
+    const engine = await engineWith(undefined);
+    expect(await answers(engine)).toEqual(expected);
+    expect(parserLoaded(engine)).toBe(true);
+  });
+
+  it('a corrupt file is a miss: the queries are parsed again, the answers are the same', async () => {
+    const { r, expected } = await learnt();
+    writeFileSync(path.join(r, QUERY_FACTS_FILE), '{"salt": tru');
+    const engine = await engineWith(r);
+    expect(await answers(engine)).toEqual(expected);
+    expect(parserLoaded(engine)).toBe(true);
+  });
+
+  it('entries of the wrong shape are misses, never answers', async () => {
+    const { r, expected } = await learnt();
+    const file = path.join(r, QUERY_FACTS_FILE);
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { salt: string; entries: Record<string, unknown> };
+    const kinds = new Set<string>();
+    for (const [k, v] of Object.entries(doc.entries)) {
+      // Each planted value is well-formed JSON of the fact's general kind, but wrong for its query.
+      if (v === true) doc.entries[k] = 'true';
+      else if (v && typeof v === 'object' && 'extra' in v) doc.entries[k] = { at: 3, extra: ['n'] };
+      else if (v && typeof v === 'object' && 'where' in v)
+        doc.entries[k] = {
+          ...v,
+          edits: [[(v as { where: number }).where + 1, (v as { where: number }).where + 6, 'this', 0]],
+        };
+      else if (v && typeof v === 'object' && 'predicates' in v)
+        doc.entries[k] = { predicates: ['ex:next', 'not an iri'], fresh: false };
+      else if (typeof v === 'string' || v === null) doc.entries[k] = 42;
+      else continue;
+      kinds.add(typeof v === 'object' && v ? Object.keys(v).join(',') : String(typeof v));
+    }
+    // Every kind of fact was planted: the check, tie-breakers, a plan, reads, a pre-binding verdict.
+    expect(kinds.size).toBe(5);
+    writeFileSync(file, JSON.stringify(doc));
+    const engine = await engineWith(r);
+    expect(await answers(engine)).toEqual(expected);
+    expect(parserLoaded(engine)).toBe(true);
+  });
+
+  it('another prefix mapping or query text is another fact', async () => {
+    const { r } = await learnt();
+    const engine = await createQueryEngine({ ex: 'https://example.org/other#' }, 'oxigraph');
+    engine.useQueryFacts(QueryFacts.open(r));
+    expect((await engine.select(store(), SELECT)).rows).toEqual([]);
+    expect(parserLoaded(engine)).toBe(true);
+  });
+
+  it('a query with an error is never stored: every run reports it at its file:line', async () => {
+    const r = root();
+    const bad = { text: 'SELECT ?n WHERE { ?n ex:size ?size }', file: 'bad.rq', line: 7 };
+    for (let run = 0; run < 2; run++) {
+      const facts = QueryFacts.open(r);
+      const engine = await engineWith(undefined);
+      engine.useQueryFacts(facts);
+      const err = await engine.select(store(), bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).diagnostics[0]).toMatchObject({ file: 'bad.rq', line: 7 });
+      facts.save();
+    }
+  });
+
+  it('a shapes file whose query breaks the pre-binding rules is refused on every run, from the file too', async () => {
+    const r = root();
+    const shapes = new Store(
+      new Parser().parse(`
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <https://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetNode ex:a ;
+          sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } $this ex:next ?x }" ] .`),
+    );
+    for (let run = 0; run < 2; run++) {
+      const facts = QueryFacts.open(r);
+      const engine = await engineWith(undefined);
+      engine.useQueryFacts(facts);
+      await expect(checkShapesSparql(shapes as never, engine, { prefixes })).rejects.toThrow(/VALUES/);
+      facts.save();
+    }
+  });
+
+  it('the stored plan and tie-breakers are exactly what substitute and withTieBreakers do', async () => {
+    const parser = await standaloneParser();
+    const { locatingContext } = await import('../../src/pipeline/engine/rewrite.js');
+    const ast = parser.parse(SHACL, { ...locatingContext(parser), prefixes });
+    const plan = substitutionPlan(SHACL, ast, ['this']);
+    expect(plan).not.toBeNull();
+    expect(isSubstitutionPlanFor(SHACL, ['this'])(plan)).toBe(true);
+    const values = { this: '<https://example.org/a>' };
+    expect(applySubstitution(SHACL, plan!, values)).toBe(substitute(SHACL, ast, values));
+    expect(applySubstitution(SHACL, plan!, values)).toContain('<https://example.org/a> ex:next ?value . FILTER (true)');
+    // A plan whose edit does not cover an occurrence of $this, or overlaps, is refused.
+    const first = plan!.edits[plan!.edits.length - 1]!;
+    expect(isSubstitutionPlanFor(SHACL, ['this'])({ ...plan, edits: [[first[0] + 1, first[1], 'this', 0]] })).toBe(
+      false,
+    );
+    expect(isSubstitutionPlanFor(SHACL, ['this'])({ ...plan, edits: [first, first] })).toBe(false);
+    expect(isSubstitutionPlanFor(SHACL, ['that'])(plan)).toBe(false);
+    expect(isSubstitutionPlanFor(SHACL, ['this'])({ ...plan, where: plan!.where + 1 })).toBe(false);
+    // Tie-breakers must sit after an ORDER BY and name variables only.
+    const text = SELECT.text;
+    expect(isTieBreakersFor(text)({ at: text.length, extra: ['n'] })).toBe(true);
+    expect(isTieBreakersFor(text)({ at: 5, extra: ['n'] })).toBe(false);
+    expect(isTieBreakersFor(text)({ at: text.length, extra: ['n } LIMIT 1'] })).toBe(false);
+    expect(isTieBreakersFor(text)({ at: text.length + 1, extra: ['n'] })).toBe(false);
+    // Reads are absolute IRIs or 'all'.
+    expect(isStoredReads({ predicates: 'all', fresh: false })).toBe(true);
+    expect(isStoredReads({ predicates: ['https://example.org/next'], fresh: true })).toBe(true);
+    expect(isStoredReads({ predicates: ['next'], fresh: true })).toBe(false);
+    expect(isStoredReads({ predicates: ['https://example.org/next'] })).toBe(false);
+  });
+});
