@@ -64,6 +64,16 @@ export class SourceIndex {
     else this.bySubject.set(k, [w]);
   }
 
+  /** Adds another index's triples (after this one's) and prefixes: a file parsed on its own (parse-cache.ts). */
+  merge(other: SourceIndex): void {
+    for (const [k, list] of other.bySubject) {
+      const mine = this.bySubject.get(k);
+      if (mine) mine.push(...list);
+      else this.bySubject.set(k, [...list]);
+    }
+    for (const [file, map] of other.prefixes) this.prefixes.set(file, { ...this.prefixes.get(file), ...map });
+  }
+
   /** Every triple as written, with its position. */
   *entries(): Iterable<Written> {
     for (const list of this.bySubject.values()) yield* list;

@@ -4,16 +4,20 @@
  * up), the formatting worker with Prettier loaded in it, and the compiled templates (see
  * emit/index.ts RendererCache). Each is safe to reuse: the engine holds no data between queries
  * (the store is passed to every query), the worker formats what it is sent with fixed options,
- * and a compiled template is reused only for the same text, partials and manifest.
+ * and a compiled template is reused only for the same text, partials and manifest. The parsed
+ * triples of each spec and shapes file are kept too, so an edit to one file re-parses that file.
  */
 import type { QueryEngine } from '../extract/engine.js';
 import type { FormatPool } from '../canonicalize/pool.js';
 import type { RendererCache } from '../emit/index.js';
+import { ParseCache } from '../normalize/parse-cache.js';
 
 export class SyncSession {
   private readonly engines = new Map<string, Promise<QueryEngine>>();
   pool: FormatPool | undefined;
   readonly renderer: RendererCache = { key: '', compiled: new Map() };
+  /** Each input file's parsed triples, reused while its text is unchanged (normalize/parse-cache.ts). */
+  readonly parses = new ParseCache();
 
   /** The warm engine for this engine name and prefix set (either can change between runs: `ggen.toml` is watched). */
   engine(
