@@ -107,6 +107,38 @@ describe('parse cache', () => {
     expect(fixed.digest).toBe((await normalize(await load(root), engine)).digest);
   });
 
+  it('gives a re-parsed file the blank node labels of its last parse, in order of appearance', async () => {
+    const cache = new ParseCache();
+    const text = (name: string, extra = '') =>
+      PREFIXES + `ex:a otp:meta [ otp:note "${name}" ] , [ otp:note "two" ] ; otp:list ( ex:x ex:y ) .\n${extra}`;
+    const blanks = (quads: readonly { subject: { termType: string; value: string } }[]) =>
+      [...new Set(quads.filter((q) => q.subject.termType === 'BlankNode').map((q) => q.subject.value))].sort();
+    const first = await cache.parse('spec', 'specs/a.ttl', text('one'), undefined);
+    expect(blanks(first.quads)).toHaveLength(4);
+    const edited = await cache.parse('spec', 'specs/a.ttl', text('uno'), undefined);
+    expect(blanks(edited.quads)).toEqual(blanks(first.quads));
+    // Only the edited literal differs.
+    const nt = (qs: typeof first.quads) => qs.map((q) => `${q.subject.value} ${q.predicate.value} ${q.object.value}`);
+    expect(nt(edited.quads).filter((l) => !nt(first.quads).includes(l))).toEqual([
+      expect.stringMatching(/ https:\/\/ggen\.dev\/otp#note uno$/),
+    ]);
+    // Positions follow the renaming: the note is found on its (renamed) subject.
+    const note = edited.quads.find((q) => q.object.value === 'uno')!;
+    expect(edited.index.withPredicate(note.subject, note.predicate)).toEqual([
+      { subject: { file: 'specs/a.ttl', line: 4, col: 15 }, predicate: expect.anything(), object: expect.anything() },
+    ]);
+    // A blank node more: the old labels are reused in order, the new one keeps its own.
+    const grown = await cache.parse(
+      'spec',
+      'specs/a.ttl',
+      text('uno', 'ex:b otp:meta [ otp:note "x" ] .\n'),
+      undefined,
+    );
+    const labels = blanks(grown.quads);
+    expect(labels).toHaveLength(5);
+    expect(labels.filter((l) => !blanks(first.quads).includes(l))).toHaveLength(1);
+  });
+
   it('forgets a file the run no longer reads', async () => {
     const root = await writeProject({
       'ggen.toml': manifest(),

@@ -46,6 +46,48 @@ export function replayParsed(
   positions.merge(parsed.index);
 }
 
+/** Blank node labels in the order a file's quads first name them (subject before object). */
+function blankLabels(quads: readonly Quad[]): string[] {
+  const seen = new Set<string>();
+  for (const q of quads)
+    for (const t of [q.subject, q.object]) if (t.termType === 'BlankNode' && !seen.has(t.value)) seen.add(t.value);
+  return [...seen];
+}
+
+/**
+ * `fresh` with its blank nodes renamed to the labels the file's previous parse gave them, matched
+ * by order of first appearance: the k-th blank node of the new text takes the k-th label of the
+ * old one, the extra ones keep their own. Any one-to-one renaming of blank nodes is the same graph
+ * (digest.ts gives them canonical labels anyway), and the old labels are no other file's (n3 names
+ * blank nodes per parse and counts anonymous ones process-wide). After an edit that moves no blank
+ * node, the file's quads are the old ones but for the edit, so the warm Oxigraph copy
+ * (engine/oxigraph.ts `update`) changes by just that.
+ */
+async function sameBlankNodes(fresh: ParsedFile, previous: ParsedFile): Promise<ParsedFile> {
+  const { DataFactory } = await import('n3');
+  const from = blankLabels(fresh.quads);
+  const to = blankLabels(previous.quads);
+  if (from.length === 0 || to.length === 0) return fresh;
+  const names = new Map<string, string>();
+  for (let k = 0; k < from.length && k < to.length; k++) names.set(from[k]!, to[k]!);
+  const nodes = new Map<string, Quad['subject']>();
+  const rename = <T>(t: T): T => {
+    const term = t as unknown as Quad['subject'];
+    if (term.termType !== 'BlankNode') return t;
+    const label = names.get(term.value);
+    if (label === undefined) return t;
+    let node = nodes.get(label);
+    if (!node) nodes.set(label, (node = DataFactory.blankNode(label)));
+    return node as unknown as T;
+  };
+  return {
+    text: fresh.text,
+    baseIri: fresh.baseIri,
+    quads: fresh.quads.map((q) => DataFactory.quad(rename(q.subject), q.predicate, rename(q.object), q.graph) as Quad),
+    index: fresh.index.renamed(rename),
+  };
+}
+
 export class ParseCache {
   private entries = new Map<string, ParsedFile>();
   private used = new Set<string>();
@@ -64,7 +106,8 @@ export class ParseCache {
     }
     this.misses++;
     this.entries.delete(key);
-    const parsed = await parseFile(text, file, baseIri);
+    const fresh = await parseFile(text, file, baseIri);
+    const parsed = hit ? await sameBlankNodes(fresh, hit) : fresh;
     this.entries.set(key, parsed);
     return parsed;
   }

@@ -74,6 +74,15 @@ export class SourceIndex {
     for (const [file, map] of other.prefixes) this.prefixes.set(file, { ...this.prefixes.get(file), ...map });
   }
 
+  /** This index with its blank nodes renamed (`rename` one-to-one): a re-parsed file given its last labels (parse-cache.ts). */
+  renamed(rename: <T extends AnyTerm>(t: T) => T): SourceIndex {
+    const out = new SourceIndex();
+    for (const list of this.bySubject.values())
+      for (const w of list) out.add({ subject: rename(w.s), predicate: w.p, object: rename(w.o) } as never, w.pos);
+    for (const [file, map] of this.prefixes) out.prefixes.set(file, { ...map });
+    return out;
+  }
+
   /** Every triple as written, with its position. */
   *entries(): Iterable<Written> {
     for (const list of this.bySubject.values()) yield* list;
