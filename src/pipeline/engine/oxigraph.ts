@@ -50,8 +50,11 @@ interface Mirror {
   /** Oxigraph's blank node ids (its parser renames every label) ↔ the n3 store's labels. */
   fromOx: Map<string, string>;
   toOx: Map<string, string>;
-  /** Every triple of the copy as an N-Triples line, blank nodes under their Oxigraph ids (see `update`). */
-  content: Set<string>;
+  /**
+   * Every triple of the copy as an N-Triples line, blank nodes under their Oxigraph ids (see
+   * `update`); made at the first update only, so a single run (or a 1M-triple graph) never pays for it.
+   */
+  content?: Set<string>;
   /** The n3 labels before normalize gave blank nodes their canonical labels (`relabelled`) → Oxigraph ids. */
   parsedToOx?: Map<string, string>;
 }
@@ -157,7 +160,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
    */
   private load(store: Store): Mirror {
     const ox = new this.ox.Store();
-    const m: Mirror = { ox, size: store.size, fromOx: new Map(), toOx: new Map(), content: new Set() };
+    const m: Mirror = { ox, size: store.size, fromOx: new Map(), toOx: new Map() };
     const blanks = new Map<string, string>();
     const term = (t: OxTerm): string => {
       switch (t.termType) {
@@ -216,8 +219,6 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       }
       ox.update(`DELETE WHERE { ?b <${LABEL}> ?l }`);
     }
-    const id = (label: string) => m.toOx.get(label);
-    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) m.content.add(tripleLine(q, id)!);
     return m;
   }
 
@@ -239,6 +240,18 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const last = this.latest;
     if (!last || last.store === store) return undefined;
     const m = last.mirror;
+    if (!m.content) {
+      // The copy's lines, from the store it copies while the two are in step.
+      if (this.mirrors.get(last.store) !== m || m.size !== last.store.size) return undefined;
+      const content = new Set<string>();
+      for (const q of last.store.readQuads(null, null, null, null) as Iterable<Quad>) {
+        const line = tripleLine(q, (label) => m.toOx.get(label));
+        if (line === undefined) return undefined;
+        content.add(line);
+      }
+      m.content = content;
+    }
+    const content = m.content;
     const known = m.parsedToOx ?? m.toOx;
     const lines = new Set<string>();
     const fresh: Quad[] = [];
@@ -258,10 +271,10 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       else lines.add(line);
     }
     const removed: string[] = [];
-    for (const line of m.content) if (!lines.has(line)) removed.push(line);
+    for (const line of content) if (!lines.has(line)) removed.push(line);
     const added: string[] = [];
-    for (const line of lines) if (!m.content.has(line)) added.push(line);
-    if (removed.length + added.length + fresh.length > UPDATE_SHARE * Math.max(store.size, m.content.size))
+    for (const line of lines) if (!content.has(line)) added.push(line);
+    if (removed.length + added.length + fresh.length > UPDATE_SHARE * Math.max(store.size, content.size))
       return undefined;
     this.mirrors.delete(last.store);
     this.latest = undefined;
@@ -272,11 +285,11 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     };
     for (const line of removed) {
       m.ox.delete(toQuad(line));
-      m.content.delete(line);
+      content.delete(line);
     }
     for (const line of added) {
       m.ox.add(toQuad(line));
-      m.content.add(line);
+      content.add(line);
     }
     m.toOx = toOx;
     m.fromOx = new Map();
@@ -284,7 +297,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     m.parsedToOx = undefined;
     this.addAll(m, fresh);
     m.size = store.size;
-    if (m.ox.size !== store.size || m.content.size !== store.size) return undefined;
+    if (m.ox.size !== store.size || content.size !== store.size) return undefined;
     return m;
   }
 
@@ -309,7 +322,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
           this.ox.defaultGraph(),
         ),
       );
-      m.content.add(tripleLine(q, (label) => m.toOx.get(label))!);
+      m.content?.add(tripleLine(q, (label) => m.toOx.get(label))!);
     }
   }
 
