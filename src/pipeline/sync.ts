@@ -238,7 +238,14 @@ async function run(
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e),
         ));
-      const { graph, hit, save: saveGraph } = await normalizeCached(manifest, getEngine, { read: !opts.noFastPath });
+      const {
+        graph,
+        hit,
+        save: saveGraph,
+      } = await normalizeCached(manifest, getEngine, {
+        read: !opts.noFastPath,
+        ...(session ? { parses: session.parses } : {}),
+      });
       stage(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,

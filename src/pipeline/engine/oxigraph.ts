@@ -61,6 +61,13 @@ interface Mirror {
   /** Oxigraph's blank node ids (its parser renames every label) ↔ the n3 store's labels. */
   fromOx: Map<string, string>;
   toOx: Map<string, string>;
+  /**
+   * Every triple of the copy as an N-Triples line, blank nodes under their Oxigraph ids (see
+   * `update`); made at the first update only, so a single run (or a 1M-triple graph) never pays for it.
+   */
+  content?: Set<string>;
+  /** The n3 labels before normalize gave blank nodes their canonical labels (`relabelled`) → Oxigraph ids. */
+  parsedToOx?: Map<string, string>;
 }
 
 /** Marks each blank node with its n3 label while loading, to recover the id Oxigraph gave it. */
@@ -73,12 +80,42 @@ const WARM = 2_048;
 
 const escapeLiteral = (s: string) =>
   s.replace(/[\\"\n\r]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[c]!);
+const unescapeNt = (s: string) =>
+  s.replace(/\\(u[0-9a-fA-F]{4}|[\\"nr])/g, (_, c: string) =>
+    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : { '\\': '\\', '"': '"', n: '\n', r: '\r' }[c]!,
+  );
 const escapeIri = (s: string) =>
   s.replace(/[\u0000-\u0020<>"{}|^`\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/** A triple as one N-Triples line; `blank` names a blank node (undefined: it has no name there). */
+function tripleLine(q: Quad, blank: (label: string) => string | undefined): string | undefined {
+  const term = (t: OxTerm): string | undefined => {
+    switch (t.termType) {
+      case 'NamedNode':
+        return `<${escapeIri(t.value)}>`;
+      case 'BlankNode': {
+        const b = blank(t.value);
+        return b === undefined ? undefined : `_:${b}`;
+      }
+      default:
+        return t.language
+          ? `"${escapeLiteral(t.value)}"@${t.language}`
+          : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
+    }
+  };
+  const s = term(q.subject);
+  const o = term(q.object);
+  return s === undefined || o === undefined ? undefined : `${s} ${term(q.predicate)} ${o} .`;
+}
+
+/** At most this share of the graph changed (triples removed + added) for a copy to be updated in place. */
+const UPDATE_SHARE = 0.5;
 
 class OxigraphQueryEngine extends BaseQueryEngine {
   readonly name = 'oxigraph' as const;
   private readonly mirrors = new WeakMap<object, Mirror>();
+  /** The copy made last, and the store it copies: the next store's copy starts from it (`update`). */
+  private latest: { store: Store; mirror: Mirror } | undefined;
   private readonly named = new Map<string, unknown>();
 
   constructor(
@@ -195,6 +232,96 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     return m;
   }
 
+  /**
+   * The copy of the store copied last, brought in step with `store` in place: under `sync --watch`
+   * each run's graph differs from the last one's by one file's triples and the inferred ones, and
+   * reloading ~10K triples costs far more than that delta.
+   *
+   * The last copy's blank nodes are matched to `store`'s by their n3 labels as parsed: the parse
+   * cache (normalize/parse-cache.ts) hands an unchanged file's quads, labels and all, to the next
+   * run. A label the last copy never had gets a new Oxigraph node. Every triple of the copy is kept
+   * as a line (`content`, blank nodes under their Oxigraph ids), so the lines `store` maps to are
+   * compared with the copy's: the ones it lacks are deleted, the new ones added. The copy is then
+   * `store` under a one-to-one renaming of blank nodes, which is what a load makes too. Undefined
+   * (load afresh) when there is no copy to start from or more than UPDATE_SHARE of it would change,
+   * and the copy is dropped if its size does not come out as the store's.
+   */
+  private update(store: Store): Mirror | undefined {
+    const last = this.latest;
+    if (!last || last.store === store) return undefined;
+    const m = last.mirror;
+    if (!m.content) {
+      // The copy's lines, from the store it copies while the two are in step.
+      if (this.mirrors.get(last.store) !== m || m.size !== last.store.size) return undefined;
+      const content = new Set<string>();
+      for (const q of last.store.readQuads(null, null, null, null) as Iterable<Quad>) {
+        const line = tripleLine(q, (label) => m.toOx.get(label));
+        if (line === undefined) return undefined;
+        content.add(line);
+      }
+      m.content = content;
+    }
+    const content = m.content;
+    const known = m.parsedToOx ?? m.toOx;
+    const lines = new Set<string>();
+    const fresh: Quad[] = [];
+    // Blank node labels as they will answer to this store: the known ones it names, then new ones.
+    const toOx = new Map<string, string>();
+    const blank = (label: string): string | undefined => {
+      let id = toOx.get(label);
+      if (id === undefined) {
+        id = known.get(label);
+        if (id !== undefined) toOx.set(label, id);
+      }
+      return id;
+    };
+    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) {
+      const line = tripleLine(q, blank);
+      if (line === undefined) fresh.push(q);
+      else lines.add(line);
+    }
+    const removed: string[] = [];
+    for (const line of content) if (!lines.has(line)) removed.push(line);
+    const added: string[] = [];
+    for (const line of lines) if (!content.has(line)) added.push(line);
+    if (removed.length + added.length + fresh.length > UPDATE_SHARE * Math.max(store.size, content.size))
+      return undefined;
+    this.mirrors.delete(last.store);
+    this.latest = undefined;
+    const ox = this.ox;
+    const toQuad = (line: string) => {
+      const [, s, p, o] = /^(\S+) (\S+) (.*) \.$/s.exec(line)!;
+      return ox.quad(this.parseTerm(s!) as never, this.parseTerm(p!) as never, this.parseTerm(o!) as never);
+    };
+    for (const line of removed) {
+      m.ox.delete(toQuad(line));
+      content.delete(line);
+    }
+    for (const line of added) {
+      m.ox.add(toQuad(line));
+      content.add(line);
+    }
+    m.toOx = toOx;
+    m.fromOx = new Map();
+    for (const [label, id] of toOx) m.fromOx.set(id, label);
+    m.parsedToOx = undefined;
+    this.addAll(m, fresh);
+    m.size = store.size;
+    if (m.ox.size !== store.size || content.size !== store.size) return undefined;
+    return m;
+  }
+
+  /** One term of a `tripleLine` line back as an Oxigraph term. */
+  private parseTerm(text: string): unknown {
+    const ox = this.ox;
+    if (text.startsWith('_:')) return ox.blankNode(text.slice(2));
+    if (text.startsWith('<')) return ox.namedNode(unescapeNt(text.slice(1, -1)));
+    const lang = /^"(.*)"@([^"]+)$/s.exec(text);
+    if (lang) return ox.literal(unescapeNt(lang[1]!), lang[2]!);
+    const typed = /^"(.*)"\^\^<([^>]*)>$/s.exec(text)!;
+    return ox.literal(unescapeNt(typed[1]!), ox.namedNode(unescapeNt(typed[2]!)));
+  }
+
   private addAll(m: Mirror, quads: Iterable<Quad>): void {
     for (const q of quads) {
       m.ox.add(
@@ -205,6 +332,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
           this.ox.defaultGraph(),
         ),
       );
+      m.content?.add(tripleLine(q, (label) => m.toOx.get(label))!);
     }
   }
 
@@ -213,10 +341,12 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     let m = this.mirrors.get(store);
     if (!m || m.size !== store.size) {
       const started = TRACE ? performance.now() : 0;
-      m = this.load(store);
+      const updated = m ? undefined : this.update(store);
+      m = updated ?? this.load(store);
       this.mirrors.set(store, m);
+      this.latest = { store, mirror: m };
       this.fallbacks.clear();
-      if (TRACE) trace(started, `oxigraph load ${store.size} triples`);
+      if (TRACE) trace(started, `oxigraph ${updated ? 'update' : 'load'} ${store.size} triples`);
     }
     return m;
   }
@@ -242,6 +372,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       this.mirrors.delete(store);
       return;
     }
+    m.parsedToOx = new Map(m.toOx);
     m.toOx.clear();
     for (const [id, label] of m.fromOx) {
       const renamed = labels.get(label) ?? label;

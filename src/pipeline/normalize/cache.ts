@@ -149,14 +149,14 @@ export async function normalizeCached(
   manifest: Manifest,
   /** The run's engine, or how to get it: only a miss needs one (Comunica costs ~0.4 s to load). */
   engine: QueryEngine | (() => Promise<QueryEngine>),
-  options: { read?: boolean } = {},
+  options: { read?: boolean; parses?: import('./parse-cache.js').ParseCache } = {},
 ): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void> }> {
   const [key, N3, { normalize }] = await Promise.all([graphCacheKey(manifest), import('n3'), import('./index.js')]);
   if (key && options.read !== false) {
     const cached = readGraphCache(manifest, key, N3);
     if (cached) return { graph: cached, hit: true, save: async () => {} };
   }
-  const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine);
+  const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine, options.parses);
   const save = async (): Promise<void> => {
     // Inputs edited while normalize read them: the graph may not match either version.
     if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph);

@@ -15,9 +15,9 @@ import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import { MentionCollector } from './mentions.js';
+import { parseFile, replayParsed, type ParseCache } from './parse-cache.js';
 import { SourceIndex } from './positions.js';
 import { validateShacl } from './shacl.js';
-import { parseTurtleInto } from './turtle.js';
 import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
@@ -75,11 +75,17 @@ async function parseAll(
   baseIri: string | undefined,
   positions: SourceIndex,
   onQuad?: (file: string) => (q: Quad) => void,
+  /** Under --watch: the files parsed by earlier runs, with the role ('spec', 'shapes') they were parsed for. */
+  parses?: { cache: ParseCache; role: string },
 ): Promise<void> {
   const problems: Diagnostic[] = [];
   for (const file of files) {
     try {
-      await parseTurtleInto(store, texts.get(file) ?? '', file, baseIri, onQuad?.(file), positions);
+      const text = texts.get(file) ?? '';
+      const parsed = parses
+        ? await parses.cache.parse(parses.role, file, text, baseIri)
+        : await parseFile(text, file, baseIri);
+      replayParsed(parsed, store, positions, onQuad?.(file));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.diagnostics);
@@ -97,7 +103,7 @@ interface Built {
   positions: SourceIndex;
 }
 
-async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
+async function build(manifest: Manifest, engine: QueryEngine, parses?: ParseCache): Promise<Built> {
   const { Store: N3Store } = await import('n3');
   const specFiles = await resolveSources(manifest);
   const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
@@ -118,10 +124,27 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
   const mentions = new MentionCollector(specFiles);
-  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, positions, (file) => mentions.file(file));
+  await parseAll(
+    store,
+    specTexts,
+    specFiles,
+    manifest.ontology.baseIri,
+    positions,
+    (file) => mentions.file(file),
+    parses && { cache: parses, role: 'spec' },
+  );
   const shapes = new N3Store();
   const shapePositions = new SourceIndex();
-  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions);
+  await parseAll(
+    shapes,
+    shapesTexts,
+    shapesFiles,
+    manifest.ontology.baseIri,
+    shapePositions,
+    undefined,
+    parses && { cache: parses, role: 'shapes' },
+  );
+  parses?.retain();
 
   mark('parse');
   // A term the vocabulary does not declare fails here, before a shape can misread it.
@@ -219,8 +242,13 @@ async function build(manifest: Manifest, engine: QueryEngine): Promise<Built> {
 }
 
 /** Runs stage 1. Throws InputError on syntax errors, a diverging inference, and listing every violation. */
-export async function normalize(manifest: Manifest, engine: QueryEngine): Promise<NormalizedGraph> {
-  const { graph, violations } = await build(manifest, engine);
+export async function normalize(
+  manifest: Manifest,
+  engine: QueryEngine,
+  /** Under --watch: parsed files kept between runs (parse-cache.ts). */
+  parses?: ParseCache,
+): Promise<NormalizedGraph> {
+  const { graph, violations } = await build(manifest, engine, parses);
   if (violations.length > 0 || !graph) throw new InputError(violations);
   return graph;
 }

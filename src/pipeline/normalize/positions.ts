@@ -64,6 +64,25 @@ export class SourceIndex {
     else this.bySubject.set(k, [w]);
   }
 
+  /** Adds another index's triples (after this one's) and prefixes: a file parsed on its own (parse-cache.ts). */
+  merge(other: SourceIndex): void {
+    for (const [k, list] of other.bySubject) {
+      const mine = this.bySubject.get(k);
+      if (mine) mine.push(...list);
+      else this.bySubject.set(k, [...list]);
+    }
+    for (const [file, map] of other.prefixes) this.prefixes.set(file, { ...this.prefixes.get(file), ...map });
+  }
+
+  /** This index with its blank nodes renamed (`rename` one-to-one): a re-parsed file given its last labels (parse-cache.ts). */
+  renamed(rename: <T extends AnyTerm>(t: T) => T): SourceIndex {
+    const out = new SourceIndex();
+    for (const list of this.bySubject.values())
+      for (const w of list) out.add({ subject: rename(w.s), predicate: w.p, object: rename(w.o) } as never, w.pos);
+    for (const [file, map] of this.prefixes) out.prefixes.set(file, { ...map });
+    return out;
+  }
+
   /** Every triple as written, with its position. */
   *entries(): Iterable<Written> {
     for (const list of this.bySubject.values()) yield* list;

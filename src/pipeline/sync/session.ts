@@ -2,18 +2,24 @@
  * What `ggen sync --watch` keeps warm between runs in one process: the query engine (one per
  * prefix set; Comunica costs ~0.4 s to load and its first queries are slow until the JIT warms
  * up), the formatting worker with Prettier loaded in it, and the compiled templates (see
- * emit/index.ts RendererCache). Each is safe to reuse: the engine holds no data between queries
- * (the store is passed to every query), the worker formats what it is sent with fixed options,
- * and a compiled template is reused only for the same text, partials and manifest.
+ * emit/index.ts RendererCache). Each is safe to reuse: the engine answers about the store passed
+ * to each query (Oxigraph keeps its copy of the last store, and brings it in step with the next
+ * one: engine/oxigraph.ts `update`), the worker formats what it is sent with fixed options, and a
+ * compiled template is reused only for the same text, partials and manifest. The parsed triples
+ * of each spec and shapes file are kept too, so an edit to one file re-parses that file.
+ * test/pipeline/sync-session.test.ts checks that warm runs write what fresh full runs compute.
  */
 import type { QueryEngine } from '../extract/engine.js';
 import type { FormatPool } from '../canonicalize/pool.js';
 import type { RendererCache } from '../emit/index.js';
+import { ParseCache } from '../normalize/parse-cache.js';
 
 export class SyncSession {
   private readonly engines = new Map<string, Promise<QueryEngine>>();
   pool: FormatPool | undefined;
   readonly renderer: RendererCache = { key: '', compiled: new Map() };
+  /** Each input file's parsed triples, reused while its text is unchanged (normalize/parse-cache.ts). */
+  readonly parses = new ParseCache();
 
   /** The warm engine for this engine name and prefix set (either can change between runs: `ggen.toml` is watched). */
   engine(

@@ -1,0 +1,115 @@
+/**
+ * The Oxigraph engine brings its last copy in step with the next store in place when they differ a
+ * little (engine/oxigraph.ts `update`, the `sync --watch` edit loop). The updated copy must answer
+ * exactly as a fresh copy of the new store does: every triple, every value (escapes, language
+ * tags, datatypes), blank nodes under the new store's labels, kept, renamed (after the canonical
+ * relabelling) and new ones alike.
+ */
+import { DataFactory, Parser, Store, type Quad } from 'n3';
+import { describe, expect, it, vi } from 'vitest';
+import { createQueryEngine } from '../../src/pipeline/engine/index.js';
+import { canonicalDigest, relabelBlankNodes } from '../../src/pipeline/normalize/digest.js';
+
+const { namedNode, literal, quad } = DataFactory;
+const EX = 'https://example.org/';
+
+const BASE = `
+@prefix ex: <https://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:a ex:name "quote \\" back \\\\ slash\\nnew line" ; ex:label "étiquette"@fr ; ex:count 3 ;
+  ex:has _:k1 , _:k2 ; ex:list ( ex:x "y" 1.5 ) .
+_:k1 ex:name "first" ; ex:next _:k2 .
+_:k2 ex:name "second" ; ex:when "2026-12-07"^^xsd:date .
+<https://example.org/odd%20iri?q=1#frag> ex:name "odd" .
+`;
+const FILLER = Array.from({ length: 60 }, (_, i) => `ex:e${i} ex:name "e${i}" ; ex:has [ ex:rank ${i} ] .`).join('\n');
+
+/** The quads both stores start from: one parse, so their blank nodes have the same labels (as parse-cache.ts hands them over). */
+const START = new Parser({ blankNodePrefix: 'p_' }).parse(`${BASE}\n${FILLER}`);
+
+function parse(ttl: string): Quad[] {
+  return [...START, ...new Parser({ blankNodePrefix: 'p_' }).parse(`@prefix ex: <https://example.org/> .\n${ttl}`)];
+}
+
+const ALL = {
+  text: 'SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o',
+  file: 'all.rq',
+  line: 1,
+};
+
+/** Rows with blank nodes as they are: the labels of the store each engine was asked about. */
+async function rows(engine: Awaited<ReturnType<typeof createQueryEngine>>, store: Store) {
+  const r = await engine.select(store, ALL);
+  return r.rows.map((row) => JSON.stringify(row)).sort();
+}
+
+function loads(engine: object): { count: () => number } {
+  const spy = vi.spyOn(engine as { load: () => unknown }, 'load');
+  return { count: () => spy.mock.calls.length };
+}
+
+describe('oxigraph: the next store updates the last copy in place', () => {
+  it('answers as a fresh copy after triples are removed and added, with kept and new blank nodes', async () => {
+    const engine = await createQueryEngine({}, 'oxigraph');
+    const loaded = loads(engine);
+    const first = new Store(parse(''));
+    expect(await rows(engine, first)).toHaveLength(first.size);
+
+    // The next store: the same quads (blank node labels too) but one value changed, one triple
+    // gone, one new IRI triple, one new triple on a kept blank node, a new blank node linked to a
+    // kept one, and a mixed triple.
+    const next = new Store(parse('_:k3 ex:name "third" ; ex:next _:k1 .'));
+    next.removeQuads(next.getQuads(namedNode(`${EX}a`), namedNode(`${EX}count`), null, null));
+    next.addQuad(
+      quad(
+        namedNode(`${EX}a`),
+        namedNode(`${EX}count`),
+        literal('4', namedNode('http://www.w3.org/2001/XMLSchema#integer')),
+      ),
+    );
+    next.removeQuads(next.getQuads(namedNode(`${EX}a`), namedNode(`${EX}label`), null, null));
+    next.addQuad(quad(namedNode(`${EX}b`), namedNode(`${EX}name`), literal('new')));
+    next.addQuad(quad(DataFactory.blankNode('p_k2'), namedNode(`${EX}tag`), literal('kept', 'en')));
+
+    const got = await rows(engine, next);
+    expect(loaded.count()).toBe(1);
+    const fresh = await createQueryEngine({}, 'oxigraph');
+    expect(got).toEqual(await rows(fresh, next));
+    expect(got).toHaveLength(next.size);
+    // The first store's copy moved on: asking about it again updates the copy back (the new blank
+    // node and its triples go), still without a load.
+    expect(await rows(engine, first)).toEqual(await rows(fresh, first));
+    expect(loaded.count()).toBe(1);
+  });
+
+  it('matches blank nodes by their labels as parsed, after the last store was relabelled', async () => {
+    const engine = await createQueryEngine({}, 'oxigraph');
+    const loaded = loads(engine);
+    const first = new Store(parse(''));
+    await rows(engine, first);
+    const quads = [...first.readQuads(null, null, null, null)] as Quad[];
+    const { blankNodeLabels } = await canonicalDigest(quads);
+    expect(blankNodeLabels.size).toBeGreaterThan(0);
+    await relabelBlankNodes(first, quads, blankNodeLabels);
+    engine.relabelled(first, blankNodeLabels);
+    const relabelled = await rows(engine, first);
+    expect(relabelled.some((r) => r.includes('c14n'))).toBe(true);
+
+    // The next run's store has the parsed labels again, and one more triple.
+    const next = new Store(parse(''));
+    next.addQuad(quad(DataFactory.blankNode('p_k1'), namedNode(`${EX}rank`), literal('1')));
+    const got = await rows(engine, next);
+    expect(loaded.count()).toBe(1);
+    expect(got).toEqual(await rows(await createQueryEngine({}, 'oxigraph'), next));
+    expect(got.some((r) => r.includes('c14n'))).toBe(false);
+  });
+
+  it('loads afresh when the next store shares little with the last one', async () => {
+    const engine = await createQueryEngine({}, 'oxigraph');
+    const loaded = loads(engine);
+    await rows(engine, new Store(parse('')));
+    const other = new Store(new Parser().parse('<https://example.org/z> <https://example.org/p> "z" .'));
+    expect(await rows(engine, other)).toEqual(await rows(await createQueryEngine({}, 'oxigraph'), other));
+    expect(loaded.count()).toBe(2);
+  });
+});
