@@ -155,7 +155,8 @@ describe('serverSuite', () => {
   });
 });
 
-describe('supervisionSuite', () => {
+/** An app whose one supervisor, root (one_for_all, 5 in 1000 ms), runs two idle workers: a, and b with shutdown 2000. */
+function demoApp() {
   const worker = (): Promise<StartResult> =>
     GenServer.startLink({ init: () => ({ ok: null }), handleCall: (_r, _f, s) => ({ reply: s, state: s }) }, null);
   const tree = new SupervisionTree({
@@ -167,6 +168,10 @@ describe('supervisionSuite', () => {
       ],
     },
   });
+  return { app: 'demo', start: () => startApplication(() => tree.start('root', {})), tree };
+}
+
+describe('supervisionSuite', () => {
   const declared = (shutdownB: number) => ({
     root: {
       flags: { strategy: 'one_for_all' as const, intensity: 5, periodMs: 1000, autoShutdown: 'never' },
@@ -176,7 +181,7 @@ describe('supervisionSuite', () => {
       ],
     },
   });
-  const app = { app: 'demo', start: () => startApplication(() => tree.start('root', {})), tree };
+  const app = demoApp();
 
   it("runs each supervisor's cases against the running tree, and the tree declares exactly the spec's supervisors", async () => {
     const r = recorder();
@@ -233,18 +238,7 @@ describe('supervisionSuite from rows', () => {
   });
 
   it('runs the same cases, failing when a child spec differs from its row', async () => {
-    const worker = (): Promise<StartResult> =>
-      GenServer.startLink({ init: () => ({ ok: null }), handleCall: (_r, _f, s) => ({ reply: s, state: s }) }, null);
-    const tree = new SupervisionTree({
-      root: {
-        flags: { strategy: 'one_for_all', intensity: 5, periodMs: 1000 },
-        children: [
-          { id: 'a', start: worker },
-          { id: 'b', start: worker, shutdown: 2000 },
-        ],
-      },
-    });
-    const app = { app: 'demo', start: () => startApplication(() => tree.start('root', {})), tree };
+    const app = demoApp();
     const good = recorder();
     supervisionSuite(good.t, { ...app, flags, children: rows(2000) });
     expect(Object.values(await good.run())).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
