@@ -4,7 +4,7 @@
  * must still be the same graph: every triple once, and each blank node one node across all the
  * triples that name it, also when its IRI neighbours were loaded in other chunks.
  */
-import { DataFactory, Store } from 'n3';
+import { DataFactory, Store, type Quad } from 'n3';
 import { describe, expect, it } from 'vitest';
 import { createQueryEngine } from '../../src/pipeline/engine/index.js';
 
@@ -68,5 +68,86 @@ describe('oxigraph load', () => {
     expect(new Set(labels.rows.map((r) => String(r.b)))).toEqual(
       new Set(Array.from({ length: blanks }, (_, j) => `_:n${j}`)),
     );
+  });
+});
+
+/** A term as plain data: kind, value, language and datatype (what a copy must keep exactly). */
+const plain = (t: { termType: string; value: string; language?: string; datatype?: { value: string } }) =>
+  t.termType === 'Literal'
+    ? `L|${t.value}|${t.language ?? ''}|${t.datatype?.value ?? ''}`
+    : `${t.termType[0]}|${t.value}`;
+
+describe('oxigraph load: term conversion', () => {
+  const XSD = 'http://www.w3.org/2001/XMLSchema#';
+  // The same lexical form under different languages and datatypes (a conversion cached by text
+  // alone would merge them), escapes, non-BMP characters, and IRIs/literals that recur.
+  const objects = [
+    literal('1'),
+    literal('1', namedNode(`${XSD}integer`)),
+    literal('1', namedNode(`${XSD}decimal`)),
+    literal('1', 'en'),
+    literal('1', 'en-gb'),
+    literal('quote " backslash \\ newline \n return \r tab \t end'),
+    literal('ünïcödé 𝄞 😀 \u2028 \u0000', 'de'),
+    literal(''),
+    literal('', namedNode(`${EX}type`)),
+    namedNode(`${EX}iri/ünï%20cödé`),
+    namedNode(`${EX}x`),
+  ];
+  function store(): Store {
+    const s = new Store();
+    objects.forEach((o, i) => {
+      s.addQuad(quad(namedNode(`${EX}s${i}`), namedNode(`${EX}p`), o));
+      s.addQuad(quad(blankNode(`b${i}`), namedNode(`${EX}p`), o));
+      s.addQuad(quad(namedNode(`${EX}s${i}`), namedNode(`${EX}q`), blankNode(`b${i}`)));
+    });
+    return s;
+  }
+
+  it('keeps every term exactly: CONSTRUCT gives back the store', async () => {
+    const s = store();
+    const engine = await createQueryEngine({}, 'oxigraph');
+    const back = await engine.construct(s, {
+      text: 'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }',
+      file: 'all.rq',
+      line: 1,
+    });
+    const key = (q: Quad) => `${plain(q.subject)} ${plain(q.predicate)} ${plain(q.object)}`;
+    expect(back.map(key).sort()).toEqual(s.getQuads(null, null, null, null).map(key).sort());
+    expect(back).toHaveLength(3 * objects.length);
+  });
+
+  it('answers SELECT and SHACL queries with the same terms, per language and datatype', async () => {
+    const s = store();
+    const engine = await createQueryEngine({}, 'oxigraph');
+    for (const o of objects) {
+      const rows = await engine.selectTerms(s, `SELECT ?s ?b WHERE { ?s <${EX}p> $o ; <${EX}q> ?b . ?b <${EX}p> $o }`, {
+        o: o as never,
+      });
+      const i = objects.indexOf(o);
+      expect(rows.map((r) => `${plain(r.get('s')!)} ${plain(r.get('b')!)}`)).toEqual([`N|${EX}s${i} B|b${i}`]);
+    }
+    const typed = await engine.select(s, {
+      text: `SELECT ?o WHERE { <${EX}s2> <${EX}p> ?o } ORDER BY ?o`,
+      file: 'typed.rq',
+      line: 1,
+    });
+    expect(typed.rows).toEqual([{ o: 1 }]);
+  });
+
+  it('empty results: no rows, no quads, false', async () => {
+    const s = store();
+    const engine = await createQueryEngine({}, 'oxigraph');
+    const none = await engine.select(s, {
+      text: `SELECT ?s WHERE { ?s <${EX}none> ?o } ORDER BY ?s`,
+      file: 'n.rq',
+      line: 1,
+    });
+    expect(none).toEqual({ variables: ['s'], rows: [] });
+    expect(
+      await engine.construct(s, { text: `CONSTRUCT { ?s ?p ?o } WHERE { ?s <${EX}none> ?o }`, file: 'c.rq', line: 1 }),
+    ).toEqual([]);
+    expect(await engine.ask(s, { text: `ASK { ?s <${EX}none> ?o }`, file: 'a.rq', line: 1 })).toBe(false);
+    expect(await engine.selectTerms(s, `SELECT ?s WHERE { ?s <${EX}none> ?o }`)).toEqual([]);
   });
 });

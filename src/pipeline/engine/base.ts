@@ -61,7 +61,8 @@ export function quadKey(q: Quad): string {
 export abstract class BaseQueryEngine implements QueryEngine {
   abstract readonly name: EngineName;
   protected readonly checkPrefixes: Record<string, string>;
-  private readonly checked = new Map<string, Prepared>();
+  /** Prepared queries by (form, text), with the key of the query fact they came from. */
+  private readonly checked = new Map<string, { prepared: Prepared; factKey: string }>();
   /** The SPARQL parser: given (Comunica lends its own), or loaded at the first query facts miss. */
   private parserValue: SparqlParser | undefined;
   /** Facts derived from parsed queries, remembered across runs once useQueryFacts names a file. */
@@ -111,17 +112,18 @@ export abstract class BaseQueryEngine implements QueryEngine {
    */
   protected async prepare(query: QueryText, form: Form): Promise<Prepared> {
     const key = `${form}\n${query.text}`;
+    const hit = this.checked.get(key);
+    if (hit) {
+      // A later run of a watch session: its facts file must still keep what this query used.
+      // (The fact's key is remembered: a hit hashes nothing.)
+      if (!this.needsAst) this.facts.touch(hit.factKey);
+      return hit.prepared;
+    }
     const factKey = QueryFacts.key(
       form === 'select' ? 'tie-breakers/select' : `checked/${form}`,
       this.checkPrefixes,
       query.text,
     );
-    const hit = this.checked.get(key);
-    if (hit) {
-      // A later run of a watch session: its facts file must still keep what this query used.
-      if (!this.needsAst) this.facts.touch(factKey);
-      return hit;
-    }
     let ast: unknown;
     let body: string;
     if (this.needsAst || form !== 'select') {
@@ -147,7 +149,7 @@ export abstract class BaseQueryEngine implements QueryEngine {
       text: withPrefixes(body, this.checkPrefixes),
       prefixes: this.checkPrefixes,
     };
-    this.checked.set(key, prepared);
+    this.checked.set(key, { prepared, factKey });
     return prepared;
   }
 

@@ -172,19 +172,35 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const ox = new this.ox.Store();
     const m: Mirror = { ox, size: store.size, fromOx: new Map(), toOx: new Map() };
     const blanks = new Map<string, string>();
+    // Each distinct IRI and literal is written once: a term recurs in many triples (predicates,
+    // types, shared objects), and an n3 literal's value, language and datatype are parsed out of
+    // its id by getters on every read. Literals are keyed by that id (n3's own literals only).
+    const iris = new Map<string, string>();
+    const literals = new Map<string, string>();
+    const N3Literal = this.N3.Literal;
+    const literal = (t: OxTerm): string =>
+      t.language
+        ? `"${escapeLiteral(t.value)}"@${t.language}`
+        : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
     const term = (t: OxTerm): string => {
       switch (t.termType) {
-        case 'NamedNode':
-          return `<${escapeIri(t.value)}>`;
+        case 'NamedNode': {
+          let s = iris.get(t.value);
+          if (s === undefined) iris.set(t.value, (s = `<${escapeIri(t.value)}>`));
+          return s;
+        }
         case 'BlankNode': {
           let b = blanks.get(t.value);
           if (b === undefined) blanks.set(t.value, (b = `_:b${blanks.size}`));
           return b;
         }
-        default:
-          return t.language
-            ? `"${escapeLiteral(t.value)}"@${t.language}`
-            : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
+        default: {
+          if (!(t instanceof N3Literal)) return literal(t);
+          const id = t.id;
+          let s = literals.get(id);
+          if (s === undefined) literals.set(id, (s = literal(t)));
+          return s;
+        }
       }
     };
     const options = { format: 'application/n-triples', no_transaction: true };
