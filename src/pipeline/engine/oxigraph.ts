@@ -72,6 +72,8 @@ interface Mirror {
 
 /** Marks each blank node with its n3 label while loading, to recover the id Oxigraph gave it. */
 const LABEL = 'urn:ggen:oxigraph-load:label';
+/** A label mark as Oxigraph writes it back: `_:<its id> <LABEL> "<n>" .` */
+const MARK = /^_:(\S+) <urn:ggen:oxigraph-load:label> "(\d+)" \.$/;
 /** Triples without blank nodes per `load` call: bounds each string handed to the parser. */
 const LOAD_CHUNK = 50_000;
 /** The first chunk's size (the chunks double up to LOAD_CHUNK), and how many loaded triples warm the parser. */
@@ -228,22 +230,29 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     if (lines.length > 0) ox.load(lines.join(''), options);
     loaded += lines.length;
     if (blanks.size > 0) {
-      for (const [label, b] of blanks) withBlanks.push(`${b} <${LABEL}> "${escapeLiteral(label)}" .\n`);
+      // Each blank node's n3 label, by the number in the name it has in the text (`_:b<n>`).
+      const labels = [...blanks.keys()];
+      // The label marks go in a graph of their own, in the same call (a blank node is one node
+      // across the graphs of one document): Oxigraph writes that graph back as N-Triples without
+      // a query, and drops it whole, where a default-graph mark had to be selected and deleted.
+      for (let i = 0; i < labels.length; i++) withBlanks.push(`_:b${i} <${LABEL}> "${i}" <${LABEL}> .\n`);
       // The blank node triples are one call; a few of them parsed into a scratch store first
       // warm the parser when the chunks above did not.
       if (loaded < WARM && withBlanks.length > WARM)
         new this.ox.Store().load(withBlanks.slice(0, FIRST_CHUNK).join(''), options);
-      ox.load(withBlanks.join(''), options);
-      const r = JSON.parse(
-        ox.query(`SELECT ?b ?l WHERE { ?b <${LABEL}> ?l }`, {
-          results_format: 'application/sparql-results+json',
-        }) as string,
-      ) as JsonResults;
-      for (const b of r.results.bindings) {
-        m.fromOx.set(b.b!.value, b.l!.value);
-        m.toOx.set(b.l!.value, b.b!.value);
+      ox.load(withBlanks.join(''), { format: 'application/n-quads', no_transaction: true });
+      const marks = ox.dump({ format: 'application/n-triples', from_graph_name: this.ox.namedNode(LABEL) });
+      for (const line of marks.split('\n')) {
+        if (line === '') continue;
+        const mark = MARK.exec(line);
+        const label = mark ? labels[Number(mark[2])] : undefined;
+        if (label === undefined) throw new Error(`internal: unexpected Oxigraph load mark: ${line.slice(0, 200)}`);
+        m.fromOx.set(mark![1]!, label);
+        m.toOx.set(label, mark![1]!);
       }
-      ox.update(`DELETE WHERE { ?b <${LABEL}> ?l }`);
+      ox.update(`DROP GRAPH <${LABEL}>`);
+      if (m.toOx.size !== labels.length)
+        throw new Error(`internal: ${m.toOx.size} of ${labels.length} blank nodes found in the Oxigraph copy`);
     }
     return m;
   }
