@@ -79,6 +79,12 @@ const LOAD_CHUNK = 50_000;
 /** The first chunk's size (the chunks double up to LOAD_CHUNK), and how many loaded triples warm the parser. */
 const FIRST_CHUNK = 256;
 const WARM = 2_048;
+/**
+ * How many IRIs (and literals) the load keeps written out for reuse; emptied when full, so a
+ * 1M-triple graph of distinct terms holds no second copy of them all (the recurring ones, such
+ * as predicates and classes, come back at once).
+ */
+const TERM_CACHE = 65_536;
 
 const escapeLiteral = (s: string) =>
   s.replace(/[\\"\n\r]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r' })[c]!);
@@ -89,20 +95,57 @@ const unescapeNt = (s: string) =>
 const escapeIri = (s: string) =>
   s.replace(/[\u0000-\u0020<>"{}|^`\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/**
+ * IRIs and literals as N-Triples text, each written once and then looked up: a term recurs in many
+ * triples (predicates, classes, shared objects), an n3 literal parses its value, language and
+ * datatype out of its id on every read, and under `sync --watch` every run writes the whole graph
+ * again (`update`). n3's own literals are keyed by that id. Each map is emptied when it holds
+ * TERM_CACHE entries, so a graph of a million distinct terms holds no second copy of them all.
+ */
+class TermText {
+  private readonly iris = new Map<string, string>();
+  private readonly literals = new Map<string, string>();
+
+  constructor(private readonly N3Literal: (typeof import('n3'))['Literal']) {}
+
+  iri(value: string): string {
+    let s = this.iris.get(value);
+    if (s === undefined) {
+      if (this.iris.size === TERM_CACHE) this.iris.clear();
+      this.iris.set(value, (s = `<${escapeIri(value)}>`));
+    }
+    return s;
+  }
+
+  literal(t: OxTerm): string {
+    if (!(t instanceof this.N3Literal)) return literalText(t);
+    const id = t.id;
+    let s = this.literals.get(id);
+    if (s === undefined) {
+      if (this.literals.size === TERM_CACHE) this.literals.clear();
+      this.literals.set(id, (s = literalText(t)));
+    }
+    return s;
+  }
+}
+
+const literalText = (t: OxTerm): string =>
+  t.language
+    ? `"${escapeLiteral(t.value)}"@${t.language}`
+    : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
+
 /** A triple as one N-Triples line; `blank` names a blank node (undefined: it has no name there). */
-function tripleLine(q: Quad, blank: (label: string) => string | undefined): string | undefined {
+function tripleLine(q: Quad, blank: (label: string) => string | undefined, text: TermText): string | undefined {
   const term = (t: OxTerm): string | undefined => {
     switch (t.termType) {
       case 'NamedNode':
-        return `<${escapeIri(t.value)}>`;
+        return text.iri(t.value);
       case 'BlankNode': {
         const b = blank(t.value);
         return b === undefined ? undefined : `_:${b}`;
       }
       default:
-        return t.language
-          ? `"${escapeLiteral(t.value)}"@${t.language}`
-          : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
+        return text.literal(t);
     }
   };
   const s = term(q.subject);
@@ -119,6 +162,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   /** The copy made last, and the store it copies: the next store's copy starts from it (`update`). */
   private latest: { store: Store; mirror: Mirror } | undefined;
   private readonly named = new Map<string, unknown>();
+  private readonly text: TermText;
 
   constructor(
     private readonly ox: Ox,
@@ -126,6 +170,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     prefixes: Record<string, string>,
   ) {
     super(prefixes, undefined);
+    this.text = new TermText(N3.Literal);
   }
 
   private toOx(t: OxTerm, m: Mirror): unknown {
@@ -174,35 +219,18 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const ox = new this.ox.Store();
     const m: Mirror = { ox, size: store.size, fromOx: new Map(), toOx: new Map() };
     const blanks = new Map<string, string>();
-    // Each distinct IRI and literal is written once: a term recurs in many triples (predicates,
-    // types, shared objects), and an n3 literal's value, language and datatype are parsed out of
-    // its id by getters on every read. Literals are keyed by that id (n3's own literals only).
-    const iris = new Map<string, string>();
-    const literals = new Map<string, string>();
-    const N3Literal = this.N3.Literal;
-    const literal = (t: OxTerm): string =>
-      t.language
-        ? `"${escapeLiteral(t.value)}"@${t.language}`
-        : `"${escapeLiteral(t.value)}"^^<${escapeIri(t.datatype?.value ?? XSD_STRING)}>`;
+    const text = this.text;
     const term = (t: OxTerm): string => {
       switch (t.termType) {
-        case 'NamedNode': {
-          let s = iris.get(t.value);
-          if (s === undefined) iris.set(t.value, (s = `<${escapeIri(t.value)}>`));
-          return s;
-        }
+        case 'NamedNode':
+          return text.iri(t.value);
         case 'BlankNode': {
           let b = blanks.get(t.value);
           if (b === undefined) blanks.set(t.value, (b = `_:b${blanks.size}`));
           return b;
         }
-        default: {
-          if (!(t instanceof N3Literal)) return literal(t);
-          const id = t.id;
-          let s = literals.get(id);
-          if (s === undefined) literals.set(id, (s = literal(t)));
-          return s;
-        }
+        default:
+          return text.literal(t);
       }
     };
     const options = { format: 'application/n-triples', no_transaction: true };
@@ -280,7 +308,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       if (this.mirrors.get(last.store) !== m || m.size !== last.store.size) return undefined;
       const content = new Set<string>();
       for (const q of last.store.readQuads(null, null, null, null) as Iterable<Quad>) {
-        const line = tripleLine(q, (label) => m.toOx.get(label));
+        const line = tripleLine(q, (label) => m.toOx.get(label), this.text);
         if (line === undefined) return undefined;
         content.add(line);
       }
@@ -301,7 +329,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       return id;
     };
     for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) {
-      const line = tripleLine(q, blank);
+      const line = tripleLine(q, blank, this.text);
       if (line === undefined) fresh.push(q);
       else lines.add(line);
     }
@@ -357,7 +385,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
           this.ox.defaultGraph(),
         ),
       );
-      m.content?.add(tripleLine(q, (label) => m.toOx.get(label))!);
+      m.content?.add(tripleLine(q, (label) => m.toOx.get(label), this.text)!);
     }
   }
 
