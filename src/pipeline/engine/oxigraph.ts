@@ -64,8 +64,9 @@ interface Mirror {
   /**
    * Every triple of the copy as an N-Triples line, blank nodes under their Oxigraph ids (see
    * `update`); made at the first update only, so a single run (or a 1M-triple graph) never pays for it.
+   * Each line maps to the number of the last update that found it in its store.
    */
-  content?: Set<string>;
+  content?: Map<string, number>;
   /** The n3 labels before normalize gave blank nodes their canonical labels (`relabelled`) → Oxigraph ids. */
   parsedToOx?: Map<string, string>;
 }
@@ -163,6 +164,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   private latest: { store: Store; mirror: Mirror } | undefined;
   private readonly named = new Map<string, unknown>();
   private readonly text: TermText;
+  /** How many in-place updates ran (stamps in a copy's `content`). */
+  private updates = 0;
 
   constructor(
     private readonly ox: Ox,
@@ -306,17 +309,21 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     if (!m.content) {
       // The copy's lines, from the store it copies while the two are in step.
       if (this.mirrors.get(last.store) !== m || m.size !== last.store.size) return undefined;
-      const content = new Set<string>();
+      const content = new Map<string, number>();
       for (const q of last.store.readQuads(null, null, null, null) as Iterable<Quad>) {
         const line = tripleLine(q, (label) => m.toOx.get(label), this.text);
         if (line === undefined) return undefined;
-        content.add(line);
+        content.set(line, 0);
       }
       m.content = content;
     }
     const content = m.content;
     const known = m.parsedToOx ?? m.toOx;
-    const lines = new Set<string>();
+    // The copy's lines this store has are stamped with this update's number, its other lines
+    // are new; the unstamped ones are then the removed. (One lookup per triple: no second set of
+    // the store's lines to build and compare both ways.)
+    const run = ++this.updates;
+    const added: string[] = [];
     const fresh: Quad[] = [];
     // Blank node labels as they will answer to this store: the known ones it names, then new ones.
     const toOx = new Map<string, string>();
@@ -331,12 +338,14 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) {
       const line = tripleLine(q, blank, this.text);
       if (line === undefined) fresh.push(q);
-      else lines.add(line);
+      else {
+        const seen = content.get(line);
+        if (seen === undefined) added.push(line);
+        else if (seen !== run) content.set(line, run);
+      }
     }
     const removed: string[] = [];
-    for (const line of content) if (!lines.has(line)) removed.push(line);
-    const added: string[] = [];
-    for (const line of lines) if (!content.has(line)) added.push(line);
+    for (const [line, seen] of content) if (seen !== run) removed.push(line);
     if (removed.length + added.length + fresh.length > UPDATE_SHARE * Math.max(store.size, content.size))
       return undefined;
     this.mirrors.delete(last.store);
@@ -352,7 +361,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     }
     for (const line of added) {
       m.ox.add(toQuad(line));
-      content.add(line);
+      content.set(line, run);
     }
     m.toOx = toOx;
     m.fromOx = new Map();
@@ -385,7 +394,10 @@ class OxigraphQueryEngine extends BaseQueryEngine {
           this.ox.defaultGraph(),
         ),
       );
-      m.content?.add(tripleLine(q, (label) => m.toOx.get(label), this.text)!);
+      m.content?.set(
+        tripleLine(q, (label) => m.toOx.get(label), this.text)!,
+        this.updates,
+      );
     }
   }
 
