@@ -215,8 +215,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
    * worse than linear (measured, oxigraph 0.5.11, synthetic spec: 50K triples 1.5 s, 100K 4.2 s,
    * 200K 9.8 s CPU, against 0.25 / 0.53 / 0.89 s as strings): that was the "slowdown above ~150K
    * triples" of issue #11, whatever the data. The parser renames blank nodes per call, so every
-   * triple that has one goes into a single call, with a label triple per blank node that is read
-   * back and deleted; the other triples go in bounded chunks, one call each.
+   * triple that has one goes into a single call, with a mark per blank node in a graph of its own
+   * that is read back (dump) and dropped; the other triples go in bounded chunks, one call each.
    */
   private load(store: Store): Mirror {
     const ox = new this.ox.Store();
