@@ -11,7 +11,13 @@ import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
 import { normalize } from '../../src/pipeline/normalize/index.js';
 import { parseFile } from '../../src/pipeline/normalize/parse-cache.js';
-import { DiskParseCache, PARSE_CACHE_DIR, fromEntry, toEntry } from '../../src/pipeline/normalize/parse-disk.js';
+import {
+  DiskParseCache,
+  MAX_QUADS,
+  PARSE_CACHE_DIR,
+  fromEntry,
+  toEntry,
+} from '../../src/pipeline/normalize/parse-disk.js';
 import { BASIC, PREFIXES, manifest, removeProjects, writeProject } from '../fixtures/pipeline-front/project.js';
 
 let engine: QueryEngine;
@@ -104,6 +110,27 @@ describe('disk parse cache', () => {
     ).toEqual(one.quads.map((q) => `${q.predicate.id} ${q.object.termType === 'BlankNode' ? '_' : q.object.id}`));
     expect([...replayed.index.entries()].map((w) => w.pos)).toEqual([...one.index.entries()].map((w) => w.pos));
     expect(replayed.index.prefixes).toEqual(one.index.prefixes);
+  });
+
+  it('stores the same positions whether the parse kept their order or only its index (a --watch re-parse)', async () => {
+    const one = await parseFile(BLANKS, 'specs/a.ttl', undefined);
+    expect(one.index.inOrder).toHaveLength(one.quads.length);
+    const viaOrder = toEntry('k', one, N3)!;
+    const viaIndex = toEntry('k', { ...one, index: one.index.renamed((t) => t) }, N3)!;
+    expect(viaIndex.pos).toEqual(viaOrder.pos);
+    expect(viaOrder.pos).toHaveLength(one.quads.length * 6);
+    // n3 emits `[ ex:note "one" ]` first: line 4 (after the three prefixes), from its `[`.
+    expect(viaOrder.pos.slice(0, 6)).toEqual([4, 14, 4, 16, 4, 24]);
+  });
+
+  it('does not store a parse larger than MAX_QUADS', async () => {
+    const root = await writeProject({ 'ggen.toml': manifest(), 'specs/a.ttl': BLANKS });
+    const one = await parseFile(BLANKS, 'specs/a.ttl', undefined);
+    const disk = await DiskParseCache.open(root);
+    disk.parsed('spec', 'specs/big.ttl', { ...one, quads: new Array(MAX_QUADS + 1).fill(one.quads[0]) });
+    disk.parsed('spec', 'specs/a.ttl', one);
+    disk.save();
+    expect(await readdir(path.join(root, PARSE_CACHE_DIR))).toHaveLength(1);
   });
 
   it('points a shape failure in a cached file at the same file:line:col as a fresh run', async () => {

@@ -30,7 +30,7 @@ export interface ParsedFile {
 export async function parseFile(text: string, file: string, baseIri: string | undefined): Promise<ParsedFile> {
   const { DataFactory } = await import('n3');
   const quads: Quad[] = [];
-  const index = new SourceIndex();
+  const index = new SourceIndex({ inOrder: true });
   const sink = { addQuad: (q: Quad) => void quads.push(q) } as unknown as Store;
   // n3's own factory, counting the anonymous blank nodes it draws from n3's process-wide counter
   // (what parse-disk.ts needs to replay this parse's labels).

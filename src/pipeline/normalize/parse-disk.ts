@@ -30,6 +30,12 @@ import { SourceIndex, type Position } from './positions.js';
 
 const FORMAT = 1;
 export const PARSE_CACHE_DIR = '.ggen/cache/parse';
+/**
+ * Files with more quads are not stored: writing an entry costs about half a parse, and pays off
+ * only on a later run that leaves the file unchanged; a large synthetic spec, cold, would pay for
+ * an entry it never reads (and hold it in memory).
+ */
+export const MAX_QUADS = 50_000;
 
 interface Entry {
   format: number;
@@ -135,8 +141,31 @@ export function toEntry(key: string, parsed: ParsedFile, N3: N3): Entry | undefi
     if (s === undefined || p === undefined || o === undefined) return undefined;
     quads.push(s, p, o);
   }
-  // Positions in quad order: the index holds each file's triples in the order parsed, grouped by subject.
   const pos: number[] = [];
+  const ordered = parsed.index.inOrder;
+  if (ordered && ordered.length === parsed.quads.length) {
+    for (const { subject: s, predicate: p, object: o } of ordered)
+      pos.push(s.line, s.col, p.line, p.col, o.line, o.col);
+  } else if (!positionsByQuad(parsed, pos)) return undefined;
+  const declared = [...parsed.index.prefixes.values()];
+  if (declared.length > 1) return undefined;
+  return {
+    format: FORMAT,
+    key,
+    terms,
+    blanks,
+    anon: parsed.anon,
+    quads,
+    pos,
+    prefixes: declared[0] ? Object.entries(declared[0]) : null,
+  };
+}
+
+/**
+ * Positions in quad order from an index that did not keep its own (a --watch re-parse given its
+ * last labels): the index holds the file's triples in the order parsed, grouped by subject.
+ */
+function positionsByQuad(parsed: ParsedFile, pos: number[]): boolean {
   const bySubject = new Map<string, Position[][]>();
   for (const w of parsed.index.entries()) {
     const k = `${w.s.termType}|${w.s.value}`;
@@ -150,22 +179,10 @@ export function toEntry(key: string, parsed: ParsedFile, N3: N3): Entry | undefi
     const n = taken.get(k) ?? 0;
     taken.set(k, n + 1);
     const at = bySubject.get(k)?.[n];
-    if (!at) return undefined;
+    if (!at) return false;
     for (const p of at) pos.push(p.line, p.col);
   }
-  if ([...bySubject].some(([k, list]) => list.length !== taken.get(k))) return undefined;
-  const declared = [...parsed.index.prefixes.values()];
-  if (declared.length > 1) return undefined;
-  return {
-    format: FORMAT,
-    key,
-    terms,
-    blanks,
-    anon: parsed.anon,
-    quads,
-    pos,
-    prefixes: declared[0] ? Object.entries(declared[0]) : null,
-  };
+  return [...bySubject].every(([k, list]) => list.length === taken.get(k));
 }
 
 /**
@@ -298,8 +315,9 @@ export class DiskParseCache {
     return hit;
   }
 
-  /** Records a fresh parse, to be written by `save`. */
+  /** Records a fresh parse, to be written by `save` (unless too large to be worth storing). */
   parsed(role: string, file: string, parsed: ParsedFile): void {
+    if (parsed.quads.length > MAX_QUADS) return;
     this.pending.set(this.file(role, file), { key: entryKey(role, file, parsed.text, parsed.baseIri), parsed });
   }
 
