@@ -156,8 +156,13 @@ export async function normalizeCached(
     const cached = readGraphCache(manifest, key, N3);
     if (cached) return { graph: cached, hit: true, save: async () => {} };
   }
-  const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine, options.parses);
+  // Without --watch's parses in memory, the files' parses kept on disk (parse-disk.ts).
+  const disk = options.parses
+    ? undefined
+    : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
+  const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine, options.parses, disk);
   const save = async (): Promise<void> => {
+    disk?.save();
     // Inputs edited while normalize read them: the graph may not match either version.
     if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph);
   };

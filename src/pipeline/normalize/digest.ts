@@ -45,6 +45,7 @@ export async function canonicalDigest(quads: Quad[]): Promise<CanonicalGraph> {
  */
 export async function relabelBlankNodes(store: Store, quads: Quad[], labels: Map<string, string>): Promise<void> {
   if (labels.size === 0) return;
+  if (renameEntities(store, labels)) return;
   const { DataFactory } = await import('n3');
   const map = <T extends Quad['subject'] | Quad['object'] | Quad['graph']>(t: T): T =>
     (t.termType === 'BlankNode' ? DataFactory.blankNode(labels.get(t.value) ?? t.value) : t) as T;
@@ -54,4 +55,38 @@ export async function relabelBlankNodes(store: Store, quads: Quad[], labels: Map
   // Remove all first, then add: an old label may equal another node's new one.
   store.removeQuads(withBlanks);
   store.addQuads(withBlanks.map((q) => DataFactory.quad(map(q.subject), q.predicate, map(q.object), map(q.graph))));
+}
+
+interface EntityIndexInternals {
+  _ids: Record<string, number>;
+  _entities: Record<number, string>;
+}
+
+/**
+ * The relabelling done in n3's entity index: each blank node keeps its numeric id and only the
+ * label that id stands for changes, so no quad is removed or re-added (two thirds of this repo's
+ * quads name a blank node). False, with nothing changed, when the store's index is not as expected
+ * or a new label is already another entity's: then the quads are moved instead.
+ */
+function renameEntities(store: Store, labels: Map<string, string>): boolean {
+  const index = (store as unknown as { _entityIndex?: EntityIndexInternals })._entityIndex;
+  if (!index || typeof index._ids !== 'object' || typeof index._entities !== 'object') return false;
+  const moves: Array<[from: string, to: string, id: number]> = [];
+  const leaving = new Set<string>();
+  for (const [from, to] of labels) {
+    const key = `_:${from}`;
+    const id = index._ids[key];
+    if (id === undefined) continue;
+    if (index._entities[id] !== key) return false;
+    moves.push([key, `_:${to}`, id]);
+    leaving.add(key);
+  }
+  for (const [, to] of moves) if (index._ids[to] !== undefined && !leaving.has(to)) return false;
+  // Remove all first, then add: an old label may equal another node's new one.
+  for (const [from] of moves) delete index._ids[from];
+  for (const [, to, id] of moves) {
+    index._ids[to] = id;
+    index._entities[id] = to;
+  }
+  return true;
 }

@@ -16,6 +16,7 @@ import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import { MentionCollector } from './mentions.js';
 import { parseFile, replayParsed, type ParseCache } from './parse-cache.js';
+import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
 import { validateShacl } from './shacl.js';
 import { checkVocabulary } from './vocabulary.js';
@@ -74,17 +75,23 @@ async function parseAll(
   files: string[],
   baseIri: string | undefined,
   positions: SourceIndex,
-  onQuad?: (file: string) => (q: Quad) => void,
-  /** Under --watch: the files parsed by earlier runs, with the role ('spec', 'shapes') they were parsed for. */
-  parses?: { cache: ParseCache; role: string },
+  onQuad: ((file: string) => (q: Quad) => void) | undefined,
+  /**
+   * The role ('spec', 'shapes') the files are parsed for, and where earlier parses are kept: under
+   * --watch the files parsed by earlier runs (`cache`), else the disk parse cache (`disk`).
+   */
+  parses: { role: string; cache?: ParseCache | undefined; disk?: DiskParseCache | undefined },
 ): Promise<void> {
   const problems: Diagnostic[] = [];
   for (const file of files) {
     try {
       const text = texts.get(file) ?? '';
-      const parsed = parses
-        ? await parses.cache.parse(parses.role, file, text, baseIri)
-        : await parseFile(text, file, baseIri);
+      const { role, cache, disk } = parses;
+      let parsed = cache ? await cache.parse(role, file, text, baseIri) : disk?.get(role, file, text, baseIri);
+      if (!parsed) {
+        parsed = await parseFile(text, file, baseIri);
+        disk?.parsed(role, file, parsed);
+      }
       replayParsed(parsed, store, positions, onQuad?.(file));
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
@@ -103,7 +110,12 @@ interface Built {
   positions: SourceIndex;
 }
 
-async function build(manifest: Manifest, engine: QueryEngine, parses?: ParseCache): Promise<Built> {
+async function build(
+  manifest: Manifest,
+  engine: QueryEngine,
+  parses?: ParseCache,
+  disk?: DiskParseCache,
+): Promise<Built> {
   const { Store: N3Store } = await import('n3');
   const specFiles = await resolveSources(manifest);
   const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
@@ -124,26 +136,18 @@ async function build(manifest: Manifest, engine: QueryEngine, parses?: ParseCach
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
   const mentions = new MentionCollector(specFiles);
-  await parseAll(
-    store,
-    specTexts,
-    specFiles,
-    manifest.ontology.baseIri,
-    positions,
-    (file) => mentions.file(file),
-    parses && { cache: parses, role: 'spec' },
-  );
+  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, positions, (file) => mentions.file(file), {
+    role: 'spec',
+    cache: parses,
+    disk,
+  });
   const shapes = new N3Store();
   const shapePositions = new SourceIndex();
-  await parseAll(
-    shapes,
-    shapesTexts,
-    shapesFiles,
-    manifest.ontology.baseIri,
-    shapePositions,
-    undefined,
-    parses && { cache: parses, role: 'shapes' },
-  );
+  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions, undefined, {
+    role: 'shapes',
+    cache: parses,
+    disk,
+  });
   parses?.retain();
 
   mark('parse');
@@ -247,8 +251,10 @@ export async function normalize(
   engine: QueryEngine,
   /** Under --watch: parsed files kept between runs (parse-cache.ts). */
   parses?: ParseCache,
+  /** Otherwise: parses kept on disk (parse-disk.ts); the caller saves it once the run succeeded. */
+  disk?: DiskParseCache,
 ): Promise<NormalizedGraph> {
-  const { graph, violations } = await build(manifest, engine, parses);
+  const { graph, violations } = await build(manifest, engine, parses, disk);
   if (violations.length > 0 || !graph) throw new InputError(violations);
   return graph;
 }
@@ -291,9 +297,13 @@ export async function validateProject(
     engine = await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine);
     engine.useQueryFacts(QueryFacts.open(manifest.root));
   }
+  // validate reads the disk parse cache (sync writes it), never writes it.
+  const disk = options.cache ? await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root) : undefined;
   const { graph, violations, warnings, specFiles } = await build(
     manifest,
     engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)),
+    undefined,
+    disk,
   );
   return {
     ok: violations.length === 0,

@@ -82,8 +82,8 @@ export async function runInference(
       );
       const added: Quad[] = [];
       for (const q of quads) {
-        if (!store.has(q)) {
-          store.addQuad(q);
+        // n3's addQuad answers whether the quad was new.
+        if (store.addQuad(q)) {
           added.push(q);
           for (const t of touched) t.add(q.predicate.value);
         }

@@ -21,15 +21,34 @@ export interface ParsedFile {
   readonly quads: readonly Quad[];
   /** Where each quad was written and the prefixes the file declared (this file only). */
   readonly index: SourceIndex;
+  /** Anonymous blank nodes n3 made for the parse (`[]`, list cells), and the number of the first (`n3-<k>`). */
+  readonly anon: number;
+  readonly anonFirst: number | undefined;
 }
 
 /** Parses one file on its own: its quads and positions, ready to be replayed into a run's store. */
 export async function parseFile(text: string, file: string, baseIri: string | undefined): Promise<ParsedFile> {
+  const { DataFactory } = await import('n3');
   const quads: Quad[] = [];
-  const index = new SourceIndex();
+  const index = new SourceIndex({ inOrder: true });
   const sink = { addQuad: (q: Quad) => void quads.push(q) } as unknown as Store;
-  await parseTurtleInto(sink, text, file, baseIri, undefined, index);
-  return { text, baseIri, quads, index };
+  // n3's own factory, counting the anonymous blank nodes it draws from n3's process-wide counter
+  // (what parse-disk.ts needs to replay this parse's labels).
+  let anon = 0;
+  let anonFirst: number | undefined;
+  const factory = {
+    ...DataFactory,
+    blankNode: (name?: string) => {
+      const node = DataFactory.blankNode(name);
+      if (!name) {
+        if (anon === 0) anonFirst = Number(/^n3-(\d+)$/.exec(node.value)?.[1]);
+        anon++;
+      }
+      return node;
+    },
+  };
+  await parseTurtleInto(sink, text, file, baseIri, undefined, index, factory);
+  return { text, baseIri, quads, index, anon, anonFirst };
 }
 
 /** Adds a parsed file to a run: its quads to `store` (each seen by `onQuad`), its positions to `positions`. */
@@ -85,6 +104,8 @@ async function sameBlankNodes(fresh: ParsedFile, previous: ParsedFile): Promise<
     baseIri: fresh.baseIri,
     quads: fresh.quads.map((q) => DataFactory.quad(rename(q.subject), q.predicate, rename(q.object), q.graph) as Quad),
     index: fresh.index.renamed(rename),
+    anon: fresh.anon,
+    anonFirst: fresh.anonFirst,
   };
 }
 

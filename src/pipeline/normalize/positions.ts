@@ -55,6 +55,12 @@ export class SourceIndex {
   readonly prefixes = new Map<string, Record<string, string>>();
   /** Canonical blank node label → label as parsed (digest.ts relabels the store). */
   private readonly canonicalToParsed = new Map<string, string>();
+  /** With `{ inOrder: true }`: every position in the order added (one file's parse, stored by parse-disk.ts). */
+  readonly inOrder: TriplePosition[] | undefined;
+
+  constructor(options: { inOrder?: boolean } = {}) {
+    this.inOrder = options.inOrder ? [] : undefined;
+  }
 
   add(q: Quad, pos: TriplePosition): void {
     const k = termKey(q.subject);
@@ -62,6 +68,7 @@ export class SourceIndex {
     const w = { s: q.subject, p: q.predicate, o: q.object, pos };
     if (list) list.push(w);
     else this.bySubject.set(k, [w]);
+    this.inOrder?.push(pos);
   }
 
   /** Adds another index's triples (after this one's) and prefixes: a file parsed on its own (parse-cache.ts). */

@@ -41,9 +41,15 @@ export async function parseTurtleInto(
   baseIri: string | undefined,
   onQuad?: (quad: Quad) => void,
   positions?: SourceIndex,
+  /** An RDF/JS factory for the parser to build terms with (n3's own by default). */
+  factory?: object,
 ): Promise<number> {
   const { Parser } = await import('n3');
-  const parser = new Parser({ format: 'text/turtle', ...(baseIri ? { baseIRI: baseIri } : {}) });
+  const parser = new Parser({
+    format: 'text/turtle',
+    ...(baseIri ? { baseIRI: baseIri } : {}),
+    ...(factory ? { factory: factory as never } : {}),
+  });
   const track = positions ? tracker(parser, file, positions) : undefined;
   let count = 0;
   let failure: (Error & { context?: N3ErrorContext }) | undefined;
