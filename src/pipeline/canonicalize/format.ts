@@ -31,6 +31,17 @@ export function parserFor(file: string): string | undefined {
   return PARSERS[extensionOf(file)];
 }
 
+/**
+ * What Prettier is given for a body (and what the format cache keys): for JavaScript, TypeScript
+ * and JSON, trailing whitespace cannot change the formatted result (it ends no token), so it is
+ * dropped, and a template edit that only adds a final line (a Nunjucks comment) leaves the key as
+ * it was. Leading text is kept as it is, so error lines stay those of the generated file.
+ */
+export function formatInput(file: string, body: string): string {
+  const parser = parserFor(file);
+  return parser === 'babel-ts' || parser === 'babel' || parser === 'json' ? body.replace(/[ \t\r\n]+$/, '') : body;
+}
+
 type Prettier = { format(src: string, opts: Record<string, unknown>): Promise<string> };
 let loaded: Promise<Prettier> | undefined;
 
