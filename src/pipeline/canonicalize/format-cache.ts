@@ -1,6 +1,6 @@
 /**
  * Prettier results of the last successful sync, under `.ggen/cache/format.json`, keyed by the
- * sha256 of (Prettier version, options, parser, path, unformatted body). When a template edit
+ * sha256 of (Prettier and its oxc plugin's versions, options, parser, path, unformatted body). When a template edit
  * changes a few outputs, the others skip Prettier, and a run with no miss never loads it.
  * Saving keeps only the entries this run used, so the file tracks the current outputs.
  *
@@ -37,8 +37,8 @@ export class FormatCache {
 
   /** `read: false` starts empty (sync --full), still saving what this run formats. */
   static open(root: string, options: { read?: boolean } = {}): FormatCache {
-    const prettier = packageVersions().find((p) => p.name === 'prettier')?.version ?? 'unknown';
-    const salt = `${FORMAT}\0${prettier}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
+    const version = (name: string) => packageVersions().find((p) => p.name === name)?.version ?? 'unknown';
+    const salt = `${FORMAT}\0${version('prettier')}\0${version('@prettier/plugin-oxc')}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
     return new FormatCache(CacheFile.open<Entry>(root, FORMAT_CACHE_FILE, salt, options), salt);
   }
 
