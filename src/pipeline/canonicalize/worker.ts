@@ -1,7 +1,7 @@
 /** Worker thread for canonicalize: formats batches of files with the same fixed options. */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { formatOne, loadPrettier } from './format.js';
-import type { WorkerReply, WorkerRequest } from './pool.js';
+import type { WorkerData, WorkerReply, WorkerRequest } from './pool.js';
 
 const reply = (msg: WorkerReply) => parentPort!.postMessage(msg);
 
@@ -34,6 +34,6 @@ const WARM: Array<[string, string]> = [
 // Load Prettier now, while the main thread is still busy with normalize and extract.
 loadPrettier()
   .then(async () => {
-    for (const [file, text] of WARM) await formatOne(file, text);
+    if ((workerData as WorkerData | undefined)?.warm) for (const [file, text] of WARM) await formatOne(file, text);
   })
   .catch(() => undefined);
