@@ -217,11 +217,15 @@ async function run(
     : (await wantsFormatPool(previous))
       ? () => (pool ??= FormatPool.start(1))
       : undefined;
-  // A run past the fast path almost always formats something (a template or spec edit changes a
-  // body), and the worker needs ~0.3 s to load Prettier: start it now, on the other core, while
-  // this thread normalizes, rather than at the first format miss. GGEN_FORMAT_EARLY=0 waits for
-  // the first miss instead (the worker is then never started if every file hits the format cache).
-  if (startPool && process.env.GGEN_FORMAT_EARLY !== '0') startPool();
+  // Only bodies are formatted, so a run with a format cache often formats nothing (an edit that
+  // changes banners only): its worker starts at the first miss, if any. A run with no format cache
+  // (the first, --full) formats everything, and the worker needs ~0.3 s to load Prettier: start it
+  // now, on the other core, while this thread normalizes. So does --watch, whose worker stays up.
+  // GGEN_FORMAT_EARLY=0 always waits for the first miss, =1 always starts now.
+  const { FormatCache } = await import('./canonicalize/format-cache.js');
+  const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
+  const early = process.env.GGEN_FORMAT_EARLY;
+  if (startPool && early !== '0' && (early === '1' || session || formatCache.empty)) startPool();
   let heavy;
   try {
     heavy = await (async () => {
@@ -259,10 +263,9 @@ async function run(
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
       const setupStarted = performance.now();
-      const [emit, { Canonicalizer }, { FormatCache }, { RowsCache }, { RenderCache }] = await Promise.all([
+      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }] = await Promise.all([
         import('./emit/index.js'),
         import('./canonicalize/index.js'),
-        import('./canonicalize/format-cache.js'),
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
       ]);
@@ -279,7 +282,6 @@ async function run(
       const extract = emit.createExtractor(graph, queries, validateRows);
       const renderCache = RenderCache.open(manifest.root, { read: !opts.noFastPath });
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
-      const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,
         cache: formatCache,
@@ -312,13 +314,26 @@ async function run(
       );
 
       const formatted = await canonicalizer.finish(rendered.files);
-      return { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted, queryFacts };
+      return {
+        graph,
+        saveGraph,
+        templates,
+        rendered,
+        rowsCache,
+        renderCache,
+        formatted,
+        queryFacts,
+        prettier: canonicalizer.counts.formatted,
+      };
     })();
   } finally {
     await pool?.close();
   }
-  const { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted, queryFacts } = heavy;
-  stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
+  const { graph, saveGraph, templates, rendered, rowsCache, renderCache, formatted, queryFacts, prettier } = heavy;
+  stage(
+    'canonicalize',
+    `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted, ${prettier} by Prettier`,
+  );
   const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([
     import('./emit/imports.js'),
     import('./emit/outcome.js'),

@@ -76,10 +76,29 @@ describe('canonicalize', () => {
     expect((err as Error).message).toMatch(/^templates\/t\.njk: generated generated\/bad\.ts:4:\d+ is not valid/);
   });
 
-  it('formats TypeScript that the fast parser (babel-ts) refuses with the typescript parser', async () => {
-    // babel-ts rejects `override` in a class that extends nothing; tsc's parser (and Prettier's) accepts it.
+  it('formats TypeScript that the fast parser refuses with the typescript parser', async () => {
+    // babel-ts (and oxc) reject `override` in a class that extends nothing; tsc's parser (and Prettier's) accepts it.
     const [ts] = await canonicalize([file('o.ts', 'class A {  override m() {} }')], graph);
     expect(ts!.content.endsWith('class A {\n  override m() {}\n}\n')).toBe(true);
+  });
+
+  it('prints with the oxc parser exactly what the typescript parser prints', async () => {
+    const prettier = await import('prettier');
+    const { PRETTIER_OPTIONS } = await import('../../src/pipeline/canonicalize/format.js');
+    const snippets = [
+      'export abstract class A<T extends object = {}> implements B { private readonly x?: T; constructor(protected y: number) { super() } abstract m(): void }',
+      'export enum E { A = 1, B = "b" }\nexport const enum F { X }\ndeclare module "m" { export const z: number }',
+      'function f(a: string): string;\nfunction f(a: number): number;\nfunction f(a: any) { return a /* why */ }',
+      'const x = { a: 1 } satisfies Record<string, number> as const;\ntype T = keyof typeof x extends infer U ? U : never;',
+      '// leading\nimport type { A } from "./a.js";\nimport { b, type C } from "./b.js"; // trailing\n\n\n/** doc */\nexport default async function* g() { yield* [1,2,3] }',
+      'const t = `a ${b} c`;\nconst r = /x+/giu;\nlet n = a ?? b?.c?.[d] ?? 0n;\nlabel: for (const k in o) { if (!k) continue label; }',
+      'export type U = | { kind: "a"; a: number } | { kind: "b"; b: string };\nexport const v = <T,>(x: T): T => x;',
+    ];
+    for (const text of snippets) {
+      const expected = await prettier.format(text, { ...PRETTIER_OPTIONS, parser: 'typescript', filepath: 's.ts' });
+      const [ts] = await canonicalize([file('s.ts', text)], { ...graph, specFiles: [] });
+      expect(ts!.content.slice(ts!.content.indexOf('\n\n') + 2)).toBe(expected);
+    }
   });
 
   it('is deterministic', async () => {
@@ -188,6 +207,28 @@ describe('the format pool (compiled build)', () => {
       await expect(pool.format([{ path: 'b.ts', text: 'b' }])).rejects.toThrow(/exited/);
     } finally {
       await pool.close();
+    }
+  });
+});
+
+describe('without the oxc plugin', () => {
+  it('formats TypeScript with babel-ts instead, to the same bytes', async () => {
+    const { vi } = await import('vitest');
+    const files = [
+      file('a.ts', 'export const  x = {a:1,\r\n b:"two"}\nexport class A { override m() {} }'),
+      file('b.ts', 'export type T = {a:string}'),
+    ];
+    const withOxc = await canonicalize(files, graph);
+    vi.resetModules();
+    vi.doMock('@prettier/plugin-oxc', () => {
+      throw new Error('no native binding for this platform');
+    });
+    try {
+      const fresh = await import('../../src/pipeline/canonicalize/index.js');
+      expect(await fresh.canonicalize(files, graph)).toEqual(withOxc);
+    } finally {
+      vi.doUnmock('@prettier/plugin-oxc');
+      vi.resetModules();
     }
   });
 });

@@ -83,3 +83,23 @@ export function banner(file: string, mode: RenderedFile['mode'], facts: BannerFa
       return '';
   }
 }
+
+/**
+ * The output: `head` (from `banner`) before the formatted `body`, exactly as Prettier prints the
+ * two together. Prettier prints the banner's comment lines verbatim, keeps one blank line between
+ * them and the code, and never lets them change how the code is laid out; with no code at all it
+ * prints the comments alone. So the body is formatted on its own (and cached on its own), and a
+ * change of banner alone needs no Prettier.
+ */
+export function withBanner(head: string, formattedBody: string): string {
+  if (head === '') return formattedBody;
+  if (formattedBody === '\n' || formattedBody === '') return head.replace(/\n+$/, '\n');
+  return head + formattedBody;
+}
+
+/** How many lines `head` puts before the body (to report a body's line as the output's). */
+export function bannerLineCount(head: string): number {
+  let n = 0;
+  for (let i = head.indexOf('\n'); i !== -1; i = head.indexOf('\n', i + 1)) n++;
+  return n;
+}

@@ -1,13 +1,15 @@
 /**
  * Prettier results of the last successful sync, under `.ggen/cache/format.json`, keyed by the
- * sha256 of (Prettier version, options, parser, path, unformatted body). When a template edit
+ * sha256 of (Prettier and its oxc plugin's versions, options, parser, path, unformatted body). When a template edit
  * changes a few outputs, the others skip Prettier, and a run with no miss never loads it.
  * Saving keeps only the entries this run used, so the file tracks the current outputs.
  *
- * The banner is not part of the key: it carries the digest of the output's inputs, which a
- * spec or template edit can change while the body stays the same. Prettier prints the banner's comment lines verbatim and never
- * lets them change how the code after them is laid out, so a hit is the new banner followed by
- * the cached text after the banner it was formatted with (checked to be there, else a miss).
+ * Only bodies are formatted and stored: the banner (which carries the digest of the output's
+ * inputs, so a spec or template edit can change it while the body stays the same) is applied
+ * after Prettier (banner.ts `withBanner`). An edit that changes banners only runs no Prettier.
+ *
+ * The file is untrusted: an entry must be a string that is normalized text (LF, one final
+ * newline) and match the check value stored with it, else it is a miss.
  */
 import { createHash } from 'node:crypto';
 import { CacheFile } from '../fs/cache-file.js';
@@ -15,14 +17,17 @@ import { packageVersions } from '../receipt/versions.js';
 import { PRETTIER_OPTIONS, parserFor } from './format.js';
 
 export const FORMAT_CACHE_FILE = '.ggen/cache/format.json';
-const FORMAT = 2;
+const FORMAT = 3;
 
 interface Entry {
-  /** The banner the text was formatted with. */
-  b: string;
-  /** Prettier's output for that banner + the body. */
+  /** Prettier's output for the body (normalized: LF, one final newline). */
   t: string;
+  /** sha256 of (key, t), truncated: a hand-edited or damaged entry is a miss. */
+  h: string;
 }
+
+const check = (key: string, text: string): string =>
+  createHash('sha256').update(`${key}\0`).update(text).digest('hex').slice(0, 32);
 
 export class FormatCache {
   private constructor(
@@ -32,9 +37,14 @@ export class FormatCache {
 
   /** `read: false` starts empty (sync --full), still saving what this run formats. */
   static open(root: string, options: { read?: boolean } = {}): FormatCache {
-    const prettier = packageVersions().find((p) => p.name === 'prettier')?.version ?? 'unknown';
-    const salt = `${FORMAT}\0${prettier}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
+    const version = (name: string) => packageVersions().find((p) => p.name === name)?.version ?? 'unknown';
+    const salt = `${FORMAT}\0${version('prettier')}\0${version('@prettier/plugin-oxc')}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
     return new FormatCache(CacheFile.open<Entry>(root, FORMAT_CACHE_FILE, salt, options), salt);
+  }
+
+  /** Whether nothing was read (no file, another salt, unreadable, or `read: false`): every lookup misses. */
+  get empty(): boolean {
+    return this.file.empty;
   }
 
   private key(file: string, body: string): string {
@@ -44,22 +54,26 @@ export class FormatCache {
       .digest('hex');
   }
 
-  /** The formatted text of `banner` + `body`, if an earlier run formatted `body` (under any banner). */
-  get(file: string, banner: string, body: string): string | undefined {
+  /** The formatted text of `body` (no banner), if an earlier run formatted it. */
+  get(file: string, body: string): string | undefined {
     const k = this.key(file, body);
     const hit = this.file.lookup(k);
-    if (!hit || typeof hit.b !== 'string' || typeof hit.t !== 'string' || !hit.t.startsWith(hit.b)) return undefined;
-    if (hit.b === banner) {
-      this.file.keep(k, hit);
-      return hit.t;
-    }
-    const text = banner + hit.t.slice(hit.b.length);
-    this.file.keep(k, { b: banner, t: text });
-    return text;
+    if (
+      !hit ||
+      typeof hit.t !== 'string' ||
+      typeof hit.h !== 'string' ||
+      !hit.t.endsWith('\n') ||
+      hit.t.includes('\r') ||
+      hit.h !== check(k, hit.t)
+    )
+      return undefined;
+    this.file.keep(k, hit);
+    return hit.t;
   }
 
-  set(file: string, banner: string, body: string, formatted: string): void {
-    this.file.keep(this.key(file, body), { b: banner, t: formatted });
+  set(file: string, body: string, formatted: string): void {
+    const k = this.key(file, body);
+    this.file.keep(k, { t: formatted, h: check(k, formatted) });
   }
 
   /** Call after a successful write run only (a failed sync writes nothing). */

@@ -1,16 +1,17 @@
 /**
- * Stage 4: banner + Prettier for every rendered file, in memory. A formatting
- * failure means a template produced invalid code: an InputError naming the
- * template and the generated file's line.
+ * Stage 4: Prettier for every rendered body, then the banner, in memory. Only bodies go through
+ * Prettier (and the format cache), so a run whose bodies are all cached (a template edit that
+ * changes banners only) runs no Prettier and starts no worker. A formatting failure means a
+ * template produced invalid code: an InputError naming the template and the generated file's line.
  */
 import { InputError, type Diagnostic } from '../errors.js';
 import type { NormalizedGraph, RenderedFile } from '../types.js';
-import { banner } from './banner.js';
-import { formatOne, loadPrettier, parserFor } from './format.js';
+import { banner, bannerLineCount, withBanner } from './banner.js';
+import { formatInput, formatOne, loadPrettier, normalizeText, parserFor } from './format.js';
 import type { FormatCache } from './format-cache.js';
 import { formatInWorkers, workerCount, type FormatPool, type FormatResult } from './pool.js';
 
-export { banner, bannerLines, commentStyle } from './banner.js';
+export { banner, bannerLines, commentStyle, withBanner } from './banner.js';
 export { PRETTIER_OPTIONS, FormatterMissing, normalizeText, parserFor } from './format.js';
 
 export interface CanonicalizeOptions {
@@ -55,6 +56,8 @@ export class Canonicalizer {
   private done = 0;
   private submitted = 0;
   private started: FormatPool | undefined;
+  /** Files whose body went to Prettier, and files whose formatted body came from the cache. */
+  readonly counts = { formatted: 0, cached: 0 };
 
   private pool(): FormatPool | undefined {
     const p = this.opts.pool;
@@ -67,6 +70,11 @@ export class Canonicalizer {
     private readonly opts: CanonicalizeOptions = {},
   ) {}
 
+  /** Whether a formatting worker was started (or given) for this run. */
+  get usedPool(): boolean {
+    return this.started !== undefined;
+  }
+
   submit(files: RenderedFile[]): void {
     const jobs: Array<{ path: string; text: string }> = [];
     const slots: Array<{ settle(r: FormatResult): void; fail(e: unknown): void }> = [];
@@ -75,23 +83,38 @@ export class Canonicalizer {
         ...(f.inputs ?? { digest: this.graph.digest, specFiles: this.graph.specFiles }),
         template: f.template,
       });
-      const text = head + f.content;
       this.submitted++;
-      const hit = parserFor(f.path) ? this.opts.cache?.get(f.path, head, f.content) : undefined;
-      if (hit !== undefined) {
-        this.results.set(f.path, Promise.resolve({ ok: true, text: hit }));
+      if (!parserFor(f.path)) {
+        // Nothing to format: LF line endings and one final newline, here and now.
+        this.results.set(f.path, Promise.resolve({ ok: true, text: normalizeText(head + f.content) }));
         this.progress();
         continue;
       }
-      const result = new Promise<FormatResult>((settle, fail) => slots.push({ settle, fail })).then((res) => {
-        if (res.ok && parserFor(f.path)) this.opts.cache?.set(f.path, head, f.content, res.text);
+      const body = formatInput(f.path, f.content);
+      const hit = this.opts.cache?.get(f.path, body);
+      if (hit !== undefined) {
+        this.counts.cached++;
+        this.results.set(f.path, Promise.resolve({ ok: true, text: withBanner(head, hit) }));
         this.progress();
-        return res;
-      });
+        continue;
+      }
+      this.counts.formatted++;
+      const result = new Promise<FormatResult>((settle, fail) => slots.push({ settle, fail })).then(
+        (res): FormatResult => {
+          this.progress();
+          if (!res.ok) {
+            // The body's line, counted in the output (after the banner).
+            const line = res.error.line === undefined ? undefined : res.error.line + bannerLineCount(head);
+            return { ok: false, error: { ...res.error, line } };
+          }
+          this.opts.cache?.set(f.path, body, res.text);
+          return { ok: true, text: withBanner(head, res.text) };
+        },
+      );
       // Rejections are collected by finish; a run that fails before it must not crash on them.
       result.catch(() => undefined);
       this.results.set(f.path, result);
-      jobs.push({ path: f.path, text });
+      jobs.push({ path: f.path, text: body });
     }
     if (jobs.length === 0) return;
     const pool = this.pool();

@@ -19,6 +19,10 @@ export interface FormatJob {
 /** Worker → main. */
 export type WorkerReply =
   { kind: 'done'; out: Array<{ i: number; res: FormatResult }> } | { kind: 'failed'; message: string };
+/** Given to each worker at its start. */
+export interface WorkerData {
+  warm: boolean;
+}
 /** Main → worker. */
 export type WorkerRequest = { kind: 'jobs'; jobs: Array<FormatJob & { i: number }> };
 
@@ -61,10 +65,13 @@ export class FormatPool {
   private failure: Error | undefined;
   private closed = false;
 
-  /** Starts `size` workers now. */
-  static start(size: number): FormatPool {
+  /**
+   * Starts `size` workers now. `warm`: each formats a small module and README first (worker.ts),
+   * for a pool started before there is work for it; one started with its work waiting skips that.
+   */
+  static start(size: number, warm = true): FormatPool {
     const pool = new FormatPool();
-    pool.grow(size);
+    pool.grow(size, warm);
     return pool;
   }
 
@@ -72,13 +79,13 @@ export class FormatPool {
     return this.slots.length;
   }
 
-  /** Adds workers up to `size` (never removes). */
-  grow(size: number): void {
-    while (!this.closed && this.slots.length < size) this.spawn();
+  /** Adds workers up to `size` (never removes); `warm` as for `start` (work is waiting by default). */
+  grow(size: number, warm = false): void {
+    while (!this.closed && this.slots.length < size) this.spawn(warm);
   }
 
-  private spawn(): void {
-    const slot: Slot = { worker: new Worker(workerUrl), busy: false };
+  private spawn(warm: boolean): void {
+    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { warm } satisfies WorkerData }), busy: false };
     // A pool left open by a failing run must not keep the process alive.
     slot.worker.unref();
     slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
@@ -169,7 +176,7 @@ export class FormatPool {
 
 /** One-shot: formats `jobs` with a pool of `workers` and closes it. */
 export async function formatInWorkers(jobs: FormatJob[], workers: number): Promise<FormatResult[]> {
-  const pool = FormatPool.start(workers);
+  const pool = FormatPool.start(workers, false);
   try {
     return await pool.format(jobs);
   } finally {

@@ -44,6 +44,11 @@ export class CacheFile<T> {
     return new CacheFile(root, file, salt, known, fromFile);
   }
 
+  /** Whether nothing was read (no file, another salt, unreadable, `read: false`, or no entries). */
+  get empty(): boolean {
+    return Object.keys(this.known).length === 0;
+  }
+
   /** The stored entry for `key`, if any (callers check its shape: the file is not trusted). */
   lookup(key: string): T | undefined {
     return Object.hasOwn(this.known, key) ? this.known[key] : undefined;

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 export const PIPELINE_PACKAGES = [
   '@comunica/query-sparql-rdfjs-lite',
+  '@prettier/plugin-oxc',
   'ajv',
   'n3',
   'nunjucks',
