@@ -222,6 +222,8 @@ async function run(
   // this thread normalizes, rather than at the first format miss. GGEN_FORMAT_EARLY=0 waits for
   // the first miss instead (the worker is then never started if every file hits the format cache).
   if (startPool && process.env.GGEN_FORMAT_EARLY !== '0') startPool();
+  // SHACL core's verdict: it validates in a worker while this thread extracts, renders and formats.
+  let verdict: Promise<void> | undefined;
   let heavy;
   try {
     heavy = await (async () => {
@@ -238,14 +240,13 @@ async function run(
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e),
         ));
-      const {
-        graph,
-        hit,
-        save: saveGraph,
-      } = await normalizeCached(manifest, getEngine, {
+      const normalized = await normalizeCached(manifest, getEngine, {
         read: !opts.noFastPath,
+        defer: true,
         ...(session ? { parses: session.parses } : {}),
       });
+      verdict = normalized.verdict;
+      const { graph, hit, save: saveGraph } = normalized;
       stage(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
@@ -314,11 +315,17 @@ async function run(
       const formatted = await canonicalizer.finish(rendered.files);
       return { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted, queryFacts };
     })();
+  } catch (err) {
+    // An invalid graph may break extract or a template too: the shapes' verdict is the error to report.
+    await verdict;
+    throw err;
   } finally {
     await pool?.close();
   }
   const { graph, saveGraph, templates, rendered, formatCache, rowsCache, renderCache, formatted, queryFacts } = heavy;
   stage('canonicalize', `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted`);
+  // Joined before anything else can fail or be written (the wait, if any, counts in the plan stage).
+  await verdict;
   const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([
     import('./emit/imports.js'),
     import('./emit/outcome.js'),
