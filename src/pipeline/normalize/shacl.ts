@@ -17,7 +17,7 @@ interface PathStep {
   quantifier?: string;
   predicates?: Term[];
 }
-interface ShaclResult {
+export interface ShaclResult {
   focusNode?: { term?: Term };
   path?: PathStep[] | null;
   message?: Term[];
@@ -211,6 +211,12 @@ function decodeResult(N3: typeof import('n3'), e: EncodedResult): ShaclResult {
  * both and reports exactly what one shacl-engine run over all shapes reports, in its order.
  */
 export async function startShacl(input: ShaclInput): Promise<() => Promise<ShaclOutcome>> {
+  const results = await startShaclResults(input);
+  return async () => reportOutcome(input, await results());
+}
+
+/** startShacl's raw side: shacl-engine's results, in the order one run over all shapes gives them. */
+export async function startShaclResults(input: ShaclInput): Promise<() => Promise<ShaclResult[]>> {
   const core = input.core ?? ShaclCore.start({ inline: true });
   let coreResults: Promise<EncodedResult[]> | undefined;
   let results: Array<{ s: number; r: ShaclResult }>;
@@ -264,10 +270,7 @@ export async function startShacl(input: ShaclInput): Promise<() => Promise<Shacl
     const all = [...results, ...fromCore.map((e) => ({ s: e.s, r: decodeResult(N3, e) }))];
     // Stable: within one top-level shape, each side's results keep their order.
     all.sort((a, b) => a.s - b.s);
-    return toOutcome(
-      input,
-      all.map((x) => x.r),
-    );
+    return all.map((x) => x.r);
   };
 }
 
@@ -276,7 +279,8 @@ export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
   return (await startShacl(input))();
 }
 
-function toOutcome(input: ShaclInput, results: ShaclResult[]): ShaclOutcome {
+/** shacl-engine's results as diagnostics at the places the specs wrote them. */
+export function reportOutcome(input: ShaclInput, results: ShaclResult[]): ShaclOutcome {
   const out: ShaclOutcome = { violations: [], warnings: [] };
   for (const r of results) {
     const focus = r.focusNode?.term;
