@@ -167,4 +167,12 @@ describe('split SHACL validation', () => {
     expect(ids(copy)).toEqual(ids(store));
     expect(copy.size).toBe(store.size);
   });
+
+  it('refuses an encoded store that names an unknown entity or repeats a quad', () => {
+    const enc = encodeStore(parse('<urn:a> <urn:p> <urn:b> .'));
+    const unknown = { ...enc, quads: Uint32Array.from(enc.quads, (id, i) => (i === 2 ? 999 : id)) };
+    expect(() => decodeStore(N3, unknown)).toThrow(/unknown entity/);
+    const repeated = { ...enc, quads: Uint32Array.from([...enc.quads, ...enc.quads]) };
+    expect(() => decodeStore(N3, repeated)).toThrow(/repeats a quad/);
+  });
 });

@@ -51,29 +51,42 @@ interface EntityIndexInternals {
   _ids: Record<string, number>;
 }
 
+type Index = Record<string, Record<string, Record<string, null>>>;
+interface StoreInternals {
+  _entityIndex: EntityIndexInternals;
+  _graphs: Record<string, { subjects: Index }>;
+  _addQuad(s: number, p: number, o: number, g: number): boolean;
+}
+
+/**
+ * The store's quads as ids, read straight from n3's subject index (n3 is pinned; cache.ts reads
+ * the same internals): no RDF term is built. The order does not matter: a store built from the
+ * same ids iterates by id.
+ */
 export function encodeStore(store: Store): EncodedStore {
-  const internals = (store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
-  const numeric = (store as unknown as { _termToNumericId(t: unknown): number | undefined })._termToNumericId.bind(
-    store,
-  );
-  const entities: Array<string | undefined> = new Array(internals._id);
-  for (const [k, id] of Object.entries(internals._ids)) entities[id] = k;
+  const internals = store as unknown as StoreInternals;
+  const index = internals._entityIndex;
+  const entities: Array<string | undefined> = new Array(index._id + 1);
+  for (const [k, id] of Object.entries(index._ids)) entities[id] = k;
   const quads = new Uint32Array(store.size * 4);
   let i = 0;
-  for (const q of store.readQuads(null, null, null, null)) {
-    const ids = [
-      numeric(q.subject),
-      numeric(q.predicate),
-      numeric(q.object),
-      q.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(q.graph),
-    ];
-    for (const id of ids) {
-      if (id === undefined) throw new Error('SHACL: a quad term has no entity id in its store');
-      quads[i++] = id;
+  for (const g in internals._graphs) {
+    const subjects = internals._graphs[g]!.subjects;
+    for (const s in subjects) {
+      const predicates = subjects[s]!;
+      for (const p in predicates) {
+        for (const o in predicates[p]!) {
+          if (i + 4 > quads.length) throw new Error('SHACL: the store holds more quads than its size');
+          quads[i++] = +s;
+          quads[i++] = +p;
+          quads[i++] = +o;
+          quads[i++] = +g;
+        }
+      }
     }
   }
-  if (i !== quads.length) throw new Error('SHACL: the store changed while it was encoded');
-  return { entities, nextId: internals._id, quads };
+  if (i !== quads.length) throw new Error('SHACL: the store holds fewer quads than its size');
+  return { entities, nextId: index._id, quads };
 }
 
 /** The store `encodeStore` encoded, with the same entity ids (so the same iteration order). */
@@ -87,19 +100,14 @@ export function decodeStore(N3: typeof import('n3'), enc: EncodedStore): Store {
   });
   internals._id = enc.nextId;
   const store = new N3.Store(undefined, { entityIndex: index } as never);
-  const terms = new Map<number, ReturnType<typeof N3.termFromId>>();
-  const term = (id: number) => {
-    let t = terms.get(id);
-    if (!t) {
-      const k = enc.entities[id];
-      if (k === undefined) throw new Error(`SHACL: entity ${id} is missing from the encoded store`);
-      terms.set(id, (t = N3.termFromId(k)));
-    }
-    return t;
-  };
+  const add = (store as unknown as StoreInternals)._addQuad.bind(store);
   const q = enc.quads;
-  for (let i = 0; i < q.length; i += 4)
-    store.addQuad(term(q[i]!) as never, term(q[i + 1]!) as never, term(q[i + 2]!) as never, term(q[i + 3]!) as never);
+  const known = (id: number) => enc.entities[id] !== undefined;
+  for (let i = 0; i < q.length; i += 4) {
+    const [s, p, o, g] = [q[i]!, q[i + 1]!, q[i + 2]!, q[i + 3]!];
+    if (!known(s) || !known(p) || !known(o) || !known(g)) throw new Error('SHACL: a quad names an unknown entity');
+    if (!add(s, p, o, g)) throw new Error('SHACL: the encoded store repeats a quad');
+  }
   return store;
 }
 
