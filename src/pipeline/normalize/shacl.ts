@@ -102,7 +102,9 @@ export function partitionShapes(shapes: Store, tops: Term[]): boolean[] {
     const seen = new Map<string, Term>([[key(top), top]]);
     const todo: Term[] = [top];
     const add = (t: Term) => {
-      if (!seen.has(key(t))) (seen.set(key(t), t), todo.push(t));
+      if (seen.has(key(t))) return;
+      seen.set(key(t), t);
+      todo.push(t);
     };
     for (let t = todo.pop(); t; t = todo.pop()) {
       for (const p of NESTED) for (const o of shapes.getObjects(t as never, p, null)) add(o);
