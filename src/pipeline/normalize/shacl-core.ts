@@ -228,10 +228,14 @@ export class ShaclCore {
     worker.on('exit', (code) => this.answer(new Error(`SHACL worker exited (code ${code}) before answering`)));
   }
 
-  /** Starts the worker now (compiled), or validates in this thread when joined (from sources, or `inline`). */
+  /**
+   * Starts the worker now (compiled), or validates in this thread when joined: from sources, with
+   * `inline`, or with GGEN_SHACL_WORKER=0 (a worker only pays off when a core is free for it).
+   */
   static start(options: { inline?: boolean; workerUrl?: URL } = {}): ShaclCore {
     const compiled = import.meta.url.endsWith('.js');
-    const url = options.workerUrl ?? (compiled && !options.inline ? workerUrl : undefined);
+    const inline = options.inline || process.env.GGEN_SHACL_WORKER === '0';
+    const url = options.workerUrl ?? (compiled && !inline ? workerUrl : undefined);
     return new ShaclCore(url);
   }
 
