@@ -1,6 +1,6 @@
 /**
- * SHACL core in its worker, through the CLI: a project whose shapes are all core-only (so they
- * validate in the worker while the main thread extracts and renders). A violation stops the run
+ * SHACL core in its worker (GGEN_SHACL_WORKER=1), through the CLI: a project whose shapes are all
+ * core-only (so they validate in the worker while the main thread extracts and renders). A violation stops the run
  * with exactly the diagnostics ggen reported when SHACL ran in the main thread (the expected text
  * below is what the release before the worker printed), on either engine and in every mode; the
  * template error the bad spec also causes is not reported; nothing is written; the process exits
@@ -62,19 +62,27 @@ describe('SHACL core in a worker', () => {
     for (const args of [['sync'], ['sync', '--check'], ['sync', '--dry-run'], ['sync', '--full'], ['validate']])
       it(`${args.join(' ')} --engine ${engine}: the same diagnostics as before the worker, nothing written`, () => {
         const dir = coreProject(true);
-        const r = ggen(dir, [...args, '--engine', engine]);
+        const r = ggen(dir, [...args, '--engine', engine], { GGEN_SHACL_WORKER: '1' });
         expect(r.stderr).toBe(EXPECTED);
         expect(r.code).toBe(2);
         expect(snapshot(dir, ['generated', 'receipts', '.ggen'])).toEqual({});
       });
 
+  it('sync without the worker (the default): the same diagnostics, nothing written', () => {
+    const dir = coreProject(true);
+    const r = ggen(dir, ['sync']);
+    expect(r.stderr).toBe(EXPECTED);
+    expect(r.code).toBe(2);
+    expect(snapshot(dir, ['generated', 'receipts', '.ggen'])).toEqual({});
+  });
+
   it('a valid graph generates, and validate agrees', () => {
     const dir = coreProject(false);
-    const r = ggen(dir, ['sync']);
+    const r = ggen(dir, ['sync'], { GGEN_SHACL_WORKER: '1' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(existsSync(path.join(dir, 'generated/services/billing.ts'))).toBe(true);
-    const v = ggen(dir, ['validate', '--json']);
+    const v = ggen(dir, ['validate', '--json'], { GGEN_SHACL_WORKER: '1' });
     expect(v.code).toBe(0);
     expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, violations: [] });
   });
