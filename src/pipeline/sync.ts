@@ -226,6 +226,8 @@ async function run(
   const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
   const early = process.env.GGEN_FORMAT_EARLY;
   if (startPool && early !== '0' && (early === '1' || session || formatCache.empty)) startPool();
+  // SHACL core's verdict: it validates in a worker while this thread extracts, renders and formats.
+  let verdict: Promise<void> | undefined;
   let heavy;
   try {
     heavy = await (async () => {
@@ -242,14 +244,13 @@ async function run(
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e),
         ));
-      const {
-        graph,
-        hit,
-        save: saveGraph,
-      } = await normalizeCached(manifest, getEngine, {
+      const normalized = await normalizeCached(manifest, getEngine, {
         read: !opts.noFastPath,
+        defer: true,
         ...(session ? { parses: session.parses } : {}),
       });
+      verdict = normalized.verdict;
+      const { graph, hit, save: saveGraph } = normalized;
       stage(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
@@ -326,6 +327,10 @@ async function run(
         prettier: canonicalizer.counts.formatted,
       };
     })();
+  } catch (err) {
+    // An invalid graph may break extract or a template too: the shapes' verdict is the error to report.
+    await verdict;
+    throw err;
   } finally {
     await pool?.close();
   }
@@ -334,6 +339,8 @@ async function run(
     'canonicalize',
     `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted, ${prettier} by Prettier`,
   );
+  // Joined before anything else can fail or be written (the wait, if any, counts in the plan stage).
+  await verdict;
   const [{ checkGeneratedImports }, { excludedOutcomes }] = await Promise.all([
     import('./emit/imports.js'),
     import('./emit/outcome.js'),

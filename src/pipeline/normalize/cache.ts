@@ -149,22 +149,33 @@ export async function normalizeCached(
   manifest: Manifest,
   /** The run's engine, or how to get it: only a miss needs one (Comunica costs ~0.4 s to load). */
   engine: QueryEngine | (() => Promise<QueryEngine>),
-  options: { read?: boolean; parses?: import('./parse-cache.js').ParseCache } = {},
-): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void> }> {
-  const [key, N3, { normalize }] = await Promise.all([graphCacheKey(manifest), import('n3'), import('./index.js')]);
+  /** `defer`: return before SHACL core has answered; `verdict` then holds it (index.ts normalizeDeferred). */
+  options: { read?: boolean; parses?: import('./parse-cache.js').ParseCache; defer?: boolean } = {},
+): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void>; verdict: Promise<void> }> {
+  const [key, N3, { normalizeDeferred }] = await Promise.all([
+    graphCacheKey(manifest),
+    import('n3'),
+    import('./index.js'),
+  ]);
   if (key && options.read !== false) {
     const cached = readGraphCache(manifest, key, N3);
-    if (cached) return { graph: cached, hit: true, save: async () => {} };
+    if (cached) return { graph: cached, hit: true, save: async () => {}, verdict: Promise.resolve() };
   }
   // Without --watch's parses in memory, the files' parses kept on disk (parse-disk.ts).
   const disk = options.parses
     ? undefined
     : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
-  const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine, options.parses, disk);
+  const { graph, verdict } = await normalizeDeferred(
+    manifest,
+    typeof engine === 'function' ? await engine() : engine,
+    options.parses,
+    disk,
+  );
+  if (!options.defer) await verdict;
   const save = async (): Promise<void> => {
     disk?.save();
     // Inputs edited while normalize read them: the graph may not match either version.
     if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph);
   };
-  return { graph, hit: false, save };
+  return { graph, hit: false, save, verdict };
 }

@@ -18,7 +18,8 @@ import { MentionCollector } from './mentions.js';
 import { parseFile, replayParsed, type ParseCache } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
-import { validateShacl } from './shacl.js';
+import type { ShaclCore } from './shacl-core.js';
+import { startShacl, type ShaclOutcome } from './shacl.js';
 import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
@@ -108,13 +109,40 @@ interface Built {
   warnings: Diagnostic[];
   specFiles: string[];
   positions: SourceIndex;
+  /** Joins SHACL core (validated in a worker meanwhile): its results go before the others, as they always have. */
+  finish: () => Promise<void>;
 }
 
+/**
+ * Stage 1 with SHACL core in a worker (shacl-core.ts) started now, so that loading it overlaps the
+ * parse. `defer`: return once the rest is done, with the core's verdict still pending in `verdict`.
+ */
 async function build(
   manifest: Manifest,
   engine: QueryEngine,
   parses?: ParseCache,
   disk?: DiskParseCache,
+  defer = false,
+): Promise<Built & { verdict: Promise<void> }> {
+  const core = manifest.validation.shacl.length > 0 ? (await import('./shacl-core.js')).ShaclCore.start() : undefined;
+  try {
+    const built = await buildGraph(manifest, engine, parses, disk, core);
+    const verdict = built.finish().finally(() => core?.close());
+    if (defer) verdict.catch(() => undefined);
+    else await verdict;
+    return { ...built, verdict };
+  } catch (err) {
+    await core?.close();
+    throw err;
+  }
+}
+
+async function buildGraph(
+  manifest: Manifest,
+  engine: QueryEngine,
+  parses: ParseCache | undefined,
+  disk: DiskParseCache | undefined,
+  core: ShaclCore | undefined,
 ): Promise<Built> {
   const { Store: N3Store } = await import('n3');
   const specFiles = await resolveSources(manifest);
@@ -154,7 +182,8 @@ async function build(
   // A term the vocabulary does not declare fails here, before a shape can misread it.
   const unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
   if (unknown.length > 0) {
-    return { graph: undefined, violations: unknown.sort(byLocation), warnings: [], specFiles, positions };
+    const finish = async () => {};
+    return { graph: undefined, violations: unknown.sort(byLocation), warnings: [], specFiles, positions, finish };
   }
 
   mark('vocabulary');
@@ -180,8 +209,9 @@ async function build(
 
   const violations: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
+  let shacl: (() => Promise<ShaclOutcome>) | undefined;
   if (shapesFiles.length > 0) {
-    const outcome = await validateShacl({
+    shacl = await startShacl({
       data: store,
       shapes,
       prefixes: manifest.ontology.prefixes,
@@ -201,9 +231,8 @@ async function build(
         const before = text.slice(0, at);
         return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
       },
+      ...(core ? { core } : {}),
     });
-    violations.push(...outcome.violations.sort(byLocation));
-    warnings.push(...outcome.warnings.sort(byLocation));
   }
   mark('shacl');
   for (const gate of manifest.validation.ask) {
@@ -242,6 +271,12 @@ async function build(
     warnings,
     specFiles,
     positions,
+    finish: async () => {
+      const outcome = await shacl?.();
+      if (!outcome) return;
+      violations.unshift(...outcome.violations.sort(byLocation));
+      warnings.unshift(...outcome.warnings.sort(byLocation));
+    },
   };
 }
 
@@ -254,9 +289,33 @@ export async function normalize(
   /** Otherwise: parses kept on disk (parse-disk.ts); the caller saves it once the run succeeded. */
   disk?: DiskParseCache,
 ): Promise<NormalizedGraph> {
-  const { graph, violations } = await build(manifest, engine, parses, disk);
-  if (violations.length > 0 || !graph) throw new InputError(violations);
+  const { graph, verdict } = await normalizeDeferred(manifest, engine, parses, disk);
+  await verdict;
   return graph;
+}
+
+/**
+ * normalize() that returns as soon as the graph is ready, SHACL core still validating in its
+ * worker: `verdict` rejects with the same InputError normalize() would throw. Join it before
+ * anything is written (sync does, before plan). A violation found here (vocabulary, ASK gates)
+ * waits for SHACL and throws now, with every violation in the usual order.
+ */
+export async function normalizeDeferred(
+  manifest: Manifest,
+  engine: QueryEngine,
+  parses?: ParseCache,
+  disk?: DiskParseCache,
+): Promise<{ graph: NormalizedGraph; verdict: Promise<void> }> {
+  const built = await build(manifest, engine, parses, disk, true);
+  const check = async (): Promise<NormalizedGraph> => {
+    await built.verdict;
+    if (built.violations.length > 0 || !built.graph) throw new InputError(built.violations);
+    return built.graph;
+  };
+  const graph = built.violations.length > 0 || !built.graph ? await check() : built.graph;
+  const verdict = check().then(() => undefined);
+  verdict.catch(() => undefined);
+  return { graph, verdict };
 }
 
 /**

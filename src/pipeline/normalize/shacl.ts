@@ -4,6 +4,8 @@ import type { Diagnostic } from '../errors.js';
 import type { QueryEngine } from '../engine/index.js';
 import { at, type Position, type SourceIndex } from './positions.js';
 import { showTerm } from './terms.js';
+import { TRACE, trace } from '../engine/base.js';
+import { ShaclCore, type EncodedResult } from './shacl-core.js';
 
 interface Term {
   termType: string;
@@ -15,7 +17,7 @@ interface PathStep {
   quantifier?: string;
   predicates?: Term[];
 }
-interface ShaclResult {
+export interface ShaclResult {
   focusNode?: { term?: Term };
   path?: PathStep[] | null;
   message?: Term[];
@@ -61,6 +63,8 @@ export interface ShaclInput {
   /** Where a shapes-graph node and a SHACL-SPARQL query sit in the shapes files. */
   locate?: import('./shacl-sparql.js').LocateQuery;
   locateNode?: (t: Term) => { file?: string; line?: number };
+  /** Where the core-only shapes validate: a worker started early in the run; by default this thread. */
+  core?: ShaclCore;
 }
 
 const localName = (iri: string) => iri.replace(/^.*[#/]/, '');
@@ -79,27 +83,208 @@ function shapeName(shapes: Store, shape: Term | undefined): string | undefined {
   return undefined;
 }
 
+/** The shape-valued links shacl-engine follows from a shape (validations/shape.js, logical.js). */
+const NESTED = ['property', 'node', 'not', 'qualifiedValueShape'].map((n) => SH + n);
+const NESTED_LISTS = ['and', 'or', 'xone'].map((n) => SH + n);
+const RDF_FIRST = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#first';
+const RDF_REST = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#rest';
+
+/**
+ * Which top-level shapes need the query engine: those with a SPARQL target (sh:target) or an
+ * sh:sparql constraint anywhere in the shapes they nest, and every shape that shares a nested
+ * shape with one of them (shacl-engine validates a shape once per focus node and run, and
+ * replays its results when reached again: shapes that share nothing validate the same apart).
+ * The rest is SHACL core only, validated by shacl-core.ts, off the main thread when compiled.
+ */
+export function partitionShapes(shapes: Store, tops: Term[]): boolean[] {
+  const key = (t: Term) => `${t.termType}|${t.value}`;
+  const closures = tops.map((top) => {
+    const seen = new Map<string, Term>([[key(top), top]]);
+    const todo: Term[] = [top];
+    const add = (t: Term) => {
+      if (seen.has(key(t))) return;
+      seen.set(key(t), t);
+      todo.push(t);
+    };
+    for (let t = todo.pop(); t; t = todo.pop()) {
+      for (const p of NESTED) for (const o of shapes.getObjects(t as never, p, null)) add(o);
+      for (const p of NESTED_LISTS)
+        for (let list of shapes.getObjects(t as never, p, null)) {
+          for (let n = 0; n < 10_000 && list.termType !== 'NamedNode'; n++) {
+            for (const o of shapes.getObjects(list, RDF_FIRST, null)) add(o);
+            const rest = shapes.getObjects(list, RDF_REST, null)[0];
+            if (!rest) break;
+            list = rest;
+          }
+        }
+    }
+    return seen;
+  });
+  const needs = tops.map(
+    (top, i) =>
+      shapes.getObjects(top as never, `${SH}target`, null).length > 0 ||
+      [...closures[i]!.values()].some((t) => shapes.getObjects(t as never, `${SH}sparql`, null).length > 0),
+  );
+  // Spread the need across shared nested shapes until nothing changes.
+  const owner = new Map<string, number[]>();
+  closures.forEach((c, i) => {
+    for (const k of c.keys()) owner.set(k, [...(owner.get(k) ?? []), i]);
+  });
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const sharing of owner.values()) {
+      if (sharing.length < 2 || !sharing.some((i) => needs[i]) || sharing.every((i) => needs[i])) continue;
+      for (const i of sharing) needs[i] = true;
+      changed = true;
+    }
+  }
+  return needs;
+}
+
+interface EngineShape {
+  ptr: { term: Term; terms: Term[] };
+  resolveTargets(context: { report: { results: unknown[] } }): Promise<unknown>;
+}
+interface EngineValidator {
+  shapes: Map<unknown, EngineShape>;
+  shape(ptr: unknown): EngineShape;
+  shapesPtr: { node(terms: Term[]): unknown };
+  validate(data: { dataset: unknown }, shapes?: unknown[]): Promise<{ results: unknown[] }>;
+}
+
+/**
+ * Validates the top-level shapes `targets` in one run (as shacl-engine's validate() would, in
+ * this order) and tags each result with the index `s` of the top-level shape it came from.
+ */
+export async function validateTagged<R>(
+  validator: EngineValidator,
+  dataset: unknown,
+  targets: Array<{ s: number; term: Term }>,
+): Promise<Array<{ s: number; r: R }>> {
+  const starts: Array<{ s: number; at: number }> = [];
+  const shapes = targets.map(({ s, term }) => {
+    const shape = validator.shape(validator.shapesPtr.node([term]));
+    const resolve = shape.resolveTargets.bind(shape);
+    // Each top-level shape resolves its targets once, right before its results.
+    shape.resolveTargets = (context) => {
+      starts.push({ s, at: context.report.results.length });
+      return resolve(context);
+    };
+    return shape;
+  });
+  const report = await validator.validate(
+    { dataset },
+    shapes.map((shape) => shape.ptr),
+  );
+  const out: Array<{ s: number; r: R }> = [];
+  let k = 0;
+  report.results.forEach((r, i) => {
+    while (k + 1 < starts.length && starts[k + 1]!.at <= i) k++;
+    const start = starts[k];
+    if (!start || start.at > i) throw new Error('SHACL: a result came before any shape resolved its targets');
+    out.push({ s: start.s, r: r as R });
+  });
+  return out;
+}
+
+/** Turns the worker's plain results back into shacl-engine's shape (terms as n3 terms). */
+function decodeResult(N3: typeof import('n3'), e: EncodedResult): ShaclResult {
+  const term = (id: string | undefined) => (id === undefined ? undefined : (N3.termFromId(id) as unknown as Term));
+  const r: ShaclResult = { message: e.message.map((value) => ({ termType: 'Literal', value })) };
+  if (e.focus !== undefined) r.focusNode = { term: term(e.focus)! };
+  if (e.value !== undefined) r.value = { term: term(e.value)! };
+  if (e.shape !== undefined) r.shape = { ptr: { term: term(e.shape)! } };
+  if (e.severity !== undefined) r.severity = term(e.severity)!;
+  if (e.component !== undefined) r.constraintComponent = term(e.component)!;
+  if (e.path === null) r.path = null;
+  else if (e.path)
+    r.path = e.path.map((step) => ({
+      start: step.start,
+      quantifier: step.quantifier,
+      predicates: step.predicates.map((p) => term(p)!),
+    }));
+  return r;
+}
+
+/**
+ * Starts SHACL validation: the shapes' SPARQL is checked and the shapes that need the query
+ * engine are validated here and now (on the run's engine), while the core-only shapes validate
+ * on `input.core` (a worker started at the beginning of the run). The returned function joins
+ * both and reports exactly what one shacl-engine run over all shapes reports, in its order.
+ */
+export async function startShacl(input: ShaclInput): Promise<() => Promise<ShaclOutcome>> {
+  const results = await startShaclResults(input);
+  return async () => reportOutcome(input, await results());
+}
+
+/** startShacl's raw side: shacl-engine's results, in the order one run over all shapes gives them. */
+export async function startShaclResults(input: ShaclInput): Promise<() => Promise<ShaclResult[]>> {
+  const core = input.core ?? ShaclCore.start({ inline: true });
+  let coreResults: Promise<EncodedResult[]> | undefined;
+  let results: Array<{ s: number; r: ShaclResult }>;
+  const N3 = await import('n3');
+  try {
+    const [{ Validator }, { sparqlPlugins, checkShapesSparql }] = await Promise.all([
+      import('shacl-engine'),
+      import('./shacl-sparql.js'),
+    ]);
+    // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
+    const factory = {
+      ...N3.DataFactory,
+      dataset: (quads?: Iterable<unknown>) => new N3.Store(quads ? ([...quads] as never) : undefined),
+    };
+    const options = {
+      prefixes: input.prefixes,
+      ...(input.locate ? { locate: input.locate } : {}),
+      ...(input.locateNode ? { locateNode: input.locateNode } : {}),
+    };
+    await checkShapesSparql(input.shapes as never, input.engine, options);
+    const validator = new Validator(input.shapes, {
+      factory,
+      ...sparqlPlugins(input.engine, options),
+    } as never) as unknown as EngineValidator;
+    const tops = [...validator.shapes.values()].map((shape) => shape.ptr.term);
+    const needs = partitionShapes(input.shapes, tops);
+    const coreTargets = tops.flatMap((term, s) => (needs[s] ? [] : [{ s, id: N3.termToId(term as never) }]));
+    if (coreTargets.length > 0) {
+      coreResults = core.validate(input.data, input.shapes, coreTargets, tops.length);
+      coreResults.catch(() => undefined);
+    } else await core.close();
+    const engineStarted = TRACE ? performance.now() : 0;
+    results = await validateTagged<ShaclResult>(
+      validator,
+      input.data,
+      tops.flatMap((term, s) => (needs[s] ? [{ s, term }] : [])),
+    );
+    if (TRACE)
+      trace(
+        engineStarted,
+        `shacl: ${tops.length - coreTargets.length} shapes on the engine; ${coreTargets.length} core-only ${core.inWorker ? 'in the worker' : 'in this thread, at the join'}`,
+      );
+  } catch (err) {
+    await core.close();
+    throw err;
+  }
+  return async () => {
+    const joined = TRACE ? performance.now() : 0;
+    const fromCore = (await coreResults) ?? [];
+    if (TRACE) trace(joined, `shacl: joined the core-only shapes (${fromCore.length} results)`);
+    const all = [...results, ...fromCore.map((e) => ({ s: e.s, r: decodeResult(N3, e) }))];
+    // Stable: within one top-level shape, each side's results keep their order.
+    all.sort((a, b) => a.s - b.s);
+    return all.map((x) => x.r);
+  };
+}
+
+/** Validates the data graph against the shapes, all in this call (`ggen validate`, tests). */
 export async function validateShacl(input: ShaclInput): Promise<ShaclOutcome> {
-  const [{ Validator }, { DataFactory, Store: N3Store }, { sparqlPlugins, checkShapesSparql }] = await Promise.all([
-    import('shacl-engine'),
-    import('n3'),
-    import('./shacl-sparql.js'),
-  ]);
-  // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
-  const factory = {
-    ...DataFactory,
-    dataset: (quads?: Iterable<unknown>) => new N3Store(quads ? ([...quads] as never) : undefined),
-  };
-  const options = {
-    prefixes: input.prefixes,
-    ...(input.locate ? { locate: input.locate } : {}),
-    ...(input.locateNode ? { locateNode: input.locateNode } : {}),
-  };
-  await checkShapesSparql(input.shapes as never, input.engine, options);
-  const validator = new Validator(input.shapes, { factory, ...sparqlPlugins(input.engine, options) } as never);
-  const report = await validator.validate({ dataset: input.data });
+  return (await startShacl(input))();
+}
+
+/** shacl-engine's results as diagnostics at the places the specs wrote them. */
+export function reportOutcome(input: ShaclInput, results: ShaclResult[]): ShaclOutcome {
   const out: ShaclOutcome = { violations: [], warnings: [] };
-  for (const r of report.results as ShaclResult[]) {
+  for (const r of results) {
     const focus = r.focusNode?.term;
     const value = r.value?.term;
     const step = r.path?.[0];

@@ -7,6 +7,9 @@ declare module 'rdf-canonize' {
 declare module 'shacl-engine' {
   export class Validator {
     constructor(shapes: unknown, options: { factory: unknown; [k: string]: unknown });
-    validate(data: { dataset: unknown; terms?: Iterable<unknown> }): Promise<{ conforms: boolean; results: unknown[] }>;
+    validate(
+      data: { dataset: unknown; terms?: Iterable<unknown> },
+      shapes?: Array<{ terms: unknown[] }>,
+    ): Promise<{ conforms: boolean; results: unknown[] }>;
   }
 }
