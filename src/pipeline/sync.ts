@@ -226,7 +226,7 @@ async function run(
   try {
     heavy = await (async () => {
       const { createQueryEngine, validateRows } = await import('./extract/index.js');
-      const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
+      const { normalizeCached, GRAPH_CACHE_FILE, subjectsOfType } = await import('./normalize/cache.js');
       // The engine loads only if something needs a query run: a graph or a result the caches lack.
       let engine: ReturnType<typeof createQueryEngine> | undefined;
       const engineName = manifest.ontology.engine;
@@ -253,7 +253,10 @@ async function run(
       // The npm packages the spec's patterns need (pack.toml npm_packages): warned, never installed.
       const { appPackages, missingAppPackages } = await import('./app-packages.js');
       warnings.push(
-        ...missingAppPackages(appPackages(manifest.packs, graph.store, manifest.ontology.prefixes), manifest.root),
+        ...missingAppPackages(
+          appPackages(manifest.packs, subjectsOfType(graph), manifest.ontology.prefixes),
+          manifest.root,
+        ),
       );
 
       // Template by template: extract, render, and hand the files to the formatting workers, which
@@ -267,16 +270,18 @@ async function run(
         import('./emit/render-cache.js'),
       ]);
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, { read: !opts.noFastPath });
+      // Queries answer about `graph.store`, read only here, at the first query the rows cache
+      // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
       const queries = {
-        select: async (store: import('n3').Store, q: import('./types.js').QueryText) => ({
+        select: async (_: unknown, q: import('./types.js').QueryText) => ({
           variables: [],
-          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(store, q)).rows),
+          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(graph.store, q)).rows),
         }),
-        ask: (store: import('n3').Store, q: import('./types.js').QueryText) =>
-          rowsCache.ask(q, async () => (await getEngine()).ask(store, q)),
+        ask: (_: unknown, q: import('./types.js').QueryText) =>
+          rowsCache.ask(q, async () => (await getEngine()).ask(graph.store, q)),
       };
       const templates = await emit.loadTemplates(manifest);
-      const extract = emit.createExtractor(graph, queries, validateRows);
+      const extract = emit.createExtractor({ store: undefined as never }, queries, validateRows);
       const renderCache = RenderCache.open(manifest.root, { read: !opts.noFastPath });
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
       const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
