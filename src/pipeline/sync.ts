@@ -233,7 +233,9 @@ async function run(
       const create = () => createQueryEngine(manifest.ontology.prefixes, engineName);
       // What the queries' parses told (query-facts.ts): a run whose queries are unchanged skips the parser.
       const { QueryFacts } = await import('./engine/query-facts.js');
-      const queryFacts = QueryFacts.open(manifest.root, { read: !opts.noFastPath });
+      // Under --watch the cache files are kept in the session's memory between runs (fs/cache-file.ts).
+      const cacheOptions = { read: !opts.noFastPath, ...(session ? { memory: session.caches } : {}) };
+      const queryFacts = QueryFacts.open(manifest.root, cacheOptions);
       const getEngine = () =>
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e),
@@ -244,7 +246,7 @@ async function run(
         save: saveGraph,
       } = await normalizeCached(manifest, getEngine, {
         read: !opts.noFastPath,
-        ...(session ? { parses: session.parses } : {}),
+        ...(session ? { parses: session.parses, memory: session.caches } : {}),
       });
       stage(
         'normalize',
@@ -269,7 +271,7 @@ async function run(
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
       ]);
-      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, { read: !opts.noFastPath });
+      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions);
       // Queries answer about `graph.store`, read only here, at the first query the rows cache
       // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
       const queries = {
@@ -282,9 +284,9 @@ async function run(
       };
       const templates = await emit.loadTemplates(manifest);
       const extract = emit.createExtractor({ store: undefined as never }, queries, validateRows);
-      const renderCache = RenderCache.open(manifest.root, { read: !opts.noFastPath });
+      const renderCache = RenderCache.open(manifest.root, cacheOptions);
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
-      const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
+      const formatCache = FormatCache.open(manifest.root, cacheOptions);
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,
         cache: formatCache,

@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import { InputError } from '../errors.js';
+import type { CacheMemory } from '../fs/cache-file.js';
 import { digestModules } from '../fs/code-digest.js';
 import { compareCodeUnits } from '../fs/glob.js';
 import { resolveSources } from '../manifest/index.js';
@@ -100,13 +101,18 @@ export function readGraphCache(
   key: string,
   /** Unused: n3 is loaded when the store is first used. */
   _n3?: unknown,
+  /** Under --watch: the entry this process saved last, instead of the file (see normalizeCached). */
+  memory?: CacheMemory,
 ): NormalizedGraph | undefined {
+  const file = path.join(manifest.root, GRAPH_CACHE_FILE);
   let entry: Entry;
-  try {
-    entry = JSON.parse(readFileSync(path.join(manifest.root, GRAPH_CACHE_FILE), 'utf8')) as Entry;
-  } catch {
-    return undefined;
-  }
+  if (memory?.value(file) !== undefined) entry = memory.value(file) as Entry;
+  else
+    try {
+      entry = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+    } catch {
+      return undefined;
+    }
   if (typeof entry !== 'object' || entry === null || entry.format !== FORMAT || entry.key !== key) return undefined;
   const entities = entitiesOf(entry);
   if (!entities) return undefined;
@@ -229,8 +235,11 @@ export function subjectsOfType(graph: NormalizedGraph): Pick<Store, 'getSubjects
   return view as Pick<Store, 'getSubjects'>;
 }
 
-/** Stores a validated graph; failures to write only cost the next run its cache hit. */
-export function writeGraphCache(manifest: Manifest, key: string, graph: NormalizedGraph): void {
+/**
+ * Stores a validated graph; failures to write only cost the next run its cache hit. With `memory`
+ * (--watch) the entry is held there for the next run and the file is written at its flush.
+ */
+export function writeGraphCache(manifest: Manifest, key: string, graph: NormalizedGraph, memory?: CacheMemory): void {
   try {
     const internals = (graph.store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
     const numeric = (
@@ -248,9 +257,19 @@ export function writeGraphCache(manifest: Manifest, key: string, graph: Normaliz
       quads.push(...(ids as number[]));
     }
     const { store: _store, ...rest } = graph;
-    const entry: Entry = { format: FORMAT, key, graph: rest, nextId: internals._id, ids: internals._ids, quads };
+    // A copy of the ids: the store's index may grow after this (the entry can wait in memory, see below).
+    const ids = Object.assign(Object.create(null) as Record<string, number>, internals._ids);
+    const entry: Entry = { format: FORMAT, key, graph: rest, nextId: internals._id, ids, quads };
     const file = path.join(manifest.root, GRAPH_CACHE_FILE);
-    writeAtomic(file, JSON.stringify(entry), manifest.root);
+    const write = (): void => {
+      try {
+        writeAtomic(file, JSON.stringify(entry), manifest.root);
+      } catch {
+        /* a cache is optional */
+      }
+    };
+    if (memory) memory.hold(file, entry, write);
+    else write();
   } catch {
     /* a cache is optional */
   }
@@ -265,18 +284,23 @@ export async function normalizeCached(
   manifest: Manifest,
   /** The run's engine, or how to get it: only a miss needs one (Comunica costs ~0.4 s to load). */
   engine: QueryEngine | (() => Promise<QueryEngine>),
-  options: { read?: boolean; parses?: import('./parse-cache.js').ParseCache } = {},
+  options: {
+    read?: boolean;
+    parses?: import('./parse-cache.js').ParseCache;
+    /** Under --watch: the entry is kept in memory between runs, the file written at the session's flush. */
+    memory?: CacheMemory;
+  } = {},
 ): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void> }> {
   const key = await graphCacheKey(manifest);
   if (key && options.read !== false) {
-    const cached = readGraphCache(manifest, key);
+    const cached = readGraphCache(manifest, key, undefined, options.memory);
     if (cached) return { graph: cached, hit: true, save: async () => {} };
   }
   const { normalize } = await import('./index.js');
   const graph = await normalize(manifest, typeof engine === 'function' ? await engine() : engine, options.parses);
   const save = async (): Promise<void> => {
     // Inputs edited while normalize read them: the graph may not match either version.
-    if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph);
+    if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph, options.memory);
   };
   return { graph, hit: false, save };
 }
