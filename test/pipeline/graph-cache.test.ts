@@ -218,6 +218,7 @@ describe('graph cache: the store is built on first use', () => {
       ['an id no entity has', { ...entry, quads: [entry.nextId + 1, ...entry.quads.slice(1)] }],
       ['a count that does not match', { ...entry, graph: { ...entry.graph, tripleCount: entry.quads.length / 4 + 1 } }],
       ['a partial quad', { ...entry, quads: entry.quads.slice(0, -1) }],
+      ['a fractional quad id', { ...entry, quads: [0.5, ...entry.quads.slice(1)] }],
       ['a quad id that is not a number', { ...entry, quads: ['1', ...entry.quads.slice(1)] }],
       ['an entity id past nextId', { ...entry, ids: { ...entry.ids, 'urn:x': entry.nextId + 5 } }],
       ['two entities with one id', { ...entry, ids: { ...entry.ids, 'urn:x': entry.quads[0] } }],

@@ -163,13 +163,19 @@ function entitiesOf(entry: Entry): string[] | undefined {
     if (!Number.isSafeInteger(id) || id < 0 || id > entry.nextId || entities[id] !== undefined) return undefined;
     entities[id] = k;
   }
-  const seen = new Set<string>();
+  // Distinct quads, as two numbers per quad (ids are at most nextId, so each pair fits a safe integer).
+  const base = entry.nextId + 1;
+  if (base * base > Number.MAX_SAFE_INTEGER) return undefined;
+  const seen = new Map<number, Set<number>>();
   const q = entry.quads;
   for (let i = 0; i < q.length; i += 4) {
     for (let j = i; j < i + 4; j++) if (typeof q[j] !== 'number' || entities[q[j]!] === undefined) return undefined;
-    const tuple = `${q[i]} ${q[i + 1]} ${q[i + 2]} ${q[i + 3]}`;
-    if (seen.has(tuple)) return undefined;
-    seen.add(tuple);
+    const head = q[i]! * base + q[i + 1]!;
+    const tail = q[i + 2]! * base + q[i + 3]!;
+    let tails = seen.get(head);
+    if (!tails) seen.set(head, (tails = new Set()));
+    else if (tails.has(tail)) return undefined;
+    tails.add(tail);
   }
   return entities;
 }
