@@ -113,4 +113,18 @@ describe('CacheFile with a CacheMemory (sync --watch)', () => {
     expect(memory.unwritten).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(text);
   });
+
+  it('remembers a file a run read and left unchanged, so the next run does not read it again', () => {
+    const { root, file, text } = seeded();
+    const memory = new CacheMemory();
+    const one = CacheFile.open<E>(root, REL, 's1', { memory });
+    one.keep('a', one.lookup('a')!);
+    one.keep('b', one.lookup('b')!);
+    one.save();
+    expect(memory.unwritten).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    writeFileSync(file, '{ broken');
+    const two = CacheFile.open<E>(root, REL, 's1', { memory });
+    expect(two.lookup('b')).toEqual({ v: 2 });
+  });
 });

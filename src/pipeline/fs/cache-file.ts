@@ -29,6 +29,11 @@ export class CacheMemory {
     return this.held.get(file) as { salt: string; entries: Record<string, T> } | undefined;
   }
 
+  /** Holds a file's content as it is on disk already (nothing to write). */
+  remember(file: string, salt: string, entries: Record<string, unknown>): void {
+    if (!this.held.has(file)) this.held.set(file, { salt, entries });
+  }
+
   /** Holds a file's new content, and its write until flush (a later save of the same file replaces it). */
   put(file: string, salt: string, entries: Record<string, unknown>, write: () => void): void {
     this.held.set(file, { salt, entries });
@@ -119,7 +124,11 @@ export class CacheFile<T> {
   }
 
   save(): void {
-    if (this.fromFile && !this.changed && this.kept.size === Object.keys(this.known).length) return;
+    if (this.fromFile && !this.changed && this.kept.size === Object.keys(this.known).length) {
+      // Unchanged: the next run of this process can still skip reading the file.
+      this.memory?.remember(this.file, this.salt, this.known);
+      return;
+    }
     const entries = Object.fromEntries([...this.kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const write = (): void => {
       try {
