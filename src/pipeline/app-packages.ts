@@ -47,7 +47,11 @@ export function compactIri(iri: string, prefixes: Record<string, string>): strin
  * What the graph's instances need, sorted by package name (runtime packages, then their types).
  * `store` is a normalized graph (sync) or a parsed spec (init): only asserted rdf:type triples count.
  */
-export function appPackages(packs: readonly PackInfo[], store: Store, prefixes: Record<string, string>): AppPackage[] {
+export function appPackages(
+  packs: readonly PackInfo[],
+  store: Pick<Store, 'getSubjects'>,
+  prefixes: Record<string, string>,
+): AppPackage[] {
   const tested = testedVersions();
   const out = new Map<string, AppPackage>();
   for (const pack of packs) {

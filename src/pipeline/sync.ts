@@ -222,8 +222,10 @@ async function run(
   // (the first, --full) formats everything, and the worker needs ~0.3 s to load Prettier: start it
   // now, on the other core, while this thread normalizes. So does --watch, whose worker stays up.
   // GGEN_FORMAT_EARLY=0 always waits for the first miss, =1 always starts now.
+  // Under --watch the cache files are kept in the session's memory between runs (fs/cache-file.ts).
+  const cacheOptions = { read: !opts.noFastPath, ...(session ? { memory: session.caches } : {}) };
   const { FormatCache } = await import('./canonicalize/format-cache.js');
-  const formatCache = FormatCache.open(manifest.root, { read: !opts.noFastPath });
+  const formatCache = FormatCache.open(manifest.root, cacheOptions);
   const early = process.env.GGEN_FORMAT_EARLY;
   if (startPool && early !== '0' && (early === '1' || session || formatCache.empty)) startPool();
   // SHACL core's verdict: it validates in a worker while this thread extracts, renders and formats.
@@ -232,14 +234,14 @@ async function run(
   try {
     heavy = await (async () => {
       const { createQueryEngine, validateRows } = await import('./extract/index.js');
-      const { normalizeCached, GRAPH_CACHE_FILE } = await import('./normalize/cache.js');
+      const { normalizeCached, GRAPH_CACHE_FILE, subjectsOfType } = await import('./normalize/cache.js');
       // The engine loads only if something needs a query run: a graph or a result the caches lack.
       let engine: ReturnType<typeof createQueryEngine> | undefined;
       const engineName = manifest.ontology.engine;
       const create = () => createQueryEngine(manifest.ontology.prefixes, engineName);
       // What the queries' parses told (query-facts.ts): a run whose queries are unchanged skips the parser.
       const { QueryFacts } = await import('./engine/query-facts.js');
-      const queryFacts = QueryFacts.open(manifest.root, { read: !opts.noFastPath });
+      const queryFacts = QueryFacts.open(manifest.root, cacheOptions);
       const getEngine = () =>
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e),
@@ -247,7 +249,7 @@ async function run(
       const normalized = await normalizeCached(manifest, getEngine, {
         read: !opts.noFastPath,
         defer: true,
-        ...(session ? { parses: session.parses } : {}),
+        ...(session ? { parses: session.parses, memory: session.caches } : {}),
       });
       verdict = normalized.verdict;
       const { graph, hit, save: saveGraph } = normalized;
@@ -258,7 +260,10 @@ async function run(
       // The npm packages the spec's patterns need (pack.toml npm_packages): warned, never installed.
       const { appPackages, missingAppPackages } = await import('./app-packages.js');
       warnings.push(
-        ...missingAppPackages(appPackages(manifest.packs, graph.store, manifest.ontology.prefixes), manifest.root),
+        ...missingAppPackages(
+          appPackages(manifest.packs, subjectsOfType(graph), manifest.ontology.prefixes),
+          manifest.root,
+        ),
       );
 
       // Template by template: extract, render, and hand the files to the formatting workers, which
@@ -270,18 +275,20 @@ async function run(
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
       ]);
-      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, { read: !opts.noFastPath });
+      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions);
+      // Queries answer about `graph.store`, read only here, at the first query the rows cache
+      // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
       const queries = {
-        select: async (store: import('n3').Store, q: import('./types.js').QueryText) => ({
+        select: async (_: unknown, q: import('./types.js').QueryText) => ({
           variables: [],
-          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(store, q)).rows),
+          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(graph.store, q)).rows),
         }),
-        ask: (store: import('n3').Store, q: import('./types.js').QueryText) =>
-          rowsCache.ask(q, async () => (await getEngine()).ask(store, q)),
+        ask: (_: unknown, q: import('./types.js').QueryText) =>
+          rowsCache.ask(q, async () => (await getEngine()).ask(graph.store, q)),
       };
       const templates = await emit.loadTemplates(manifest);
-      const extract = emit.createExtractor(graph, queries, validateRows);
-      const renderCache = RenderCache.open(manifest.root, { read: !opts.noFastPath });
+      const extract = emit.createExtractor({ store: undefined as never }, queries, validateRows);
+      const renderCache = RenderCache.open(manifest.root, cacheOptions);
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
       const canonicalizer = new Canonicalizer(graph, {
         outputDir: manifest.generation.outputDir,

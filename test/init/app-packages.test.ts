@@ -63,6 +63,15 @@ describe('ggen sync: npm packages the spec needs', () => {
     // Reported, not acted on: the user's package.json is theirs.
     expect(readFileSync(pkgFile, 'utf8')).toBe(before);
 
+    // A template edit: the graph comes from the graph cache, its store unbuilt (normalize/cache.ts
+    // subjectsOfType answers from the entry); the same warnings, for the same instances.
+    writeFileSync(path.join(dir, 'extra/templates/note.txt.njk'), '---\nto: note.txt\n---\nnote\n');
+    const edited = ggen(dir, ['sync']);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(edited.stdout).toMatch(/^normalize .*graph from/m);
+    const warningsOf = (stderr: string) => stderr.split('\n').filter((l) => /warning|hint/.test(l));
+    expect(warningsOf(edited.stderr)).toEqual(warningsOf(r.stderr));
+
     const pkg = JSON.parse(before);
     pkg.dependencies['left-pad'] = '1.3.0';
     pkg.devDependencies['@types/left-pad'] = '1.2.0';

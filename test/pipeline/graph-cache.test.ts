@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/engine.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
-import { GRAPH_CACHE_FILE, graphCacheKey, normalizeCached } from '../../src/pipeline/normalize/cache.js';
+import {
+  GRAPH_CACHE_FILE,
+  graphCacheKey,
+  normalizeCached,
+  readGraphCache,
+  subjectsOfType,
+} from '../../src/pipeline/normalize/cache.js';
 import { normalize, validateProject } from '../../src/pipeline/normalize/index.js';
 import type { NormalizedGraph } from '../../src/pipeline/types.js';
 import { BASIC } from '../fixtures/pipeline-front/project.js';
@@ -147,5 +153,88 @@ describe('ggen validate and the graph cache', () => {
     const r = await validateProject(await load(root), engine, { cache: true });
     expect(r.cached).toBe(false);
     expect(r.ok).toBe(true);
+  });
+});
+
+describe('graph cache: the store is built on first use', () => {
+  const RDF_TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+
+  it('gives the metadata at once, builds the same store on first access, and answers rdf:type without building it', async () => {
+    const root = copyOfBasic();
+    const first = await normalizeCached(await load(root), engine);
+    await first.save();
+    const manifest = await load(root);
+    const hit = readGraphCache(manifest, (await graphCacheKey(manifest))!)!;
+    expect(hit).toBeDefined();
+    const { store: _s, ...coldMeta } = first.graph;
+    const meta = Object.fromEntries(Object.keys(coldMeta).map((k) => [k, hit[k as keyof NormalizedGraph]]));
+    expect(meta).toEqual(coldMeta);
+
+    // The subjects of each class the spec uses, from the entry: as the cold store answers them.
+    const classes = [...new Set(first.graph.store.getObjects(null, RDF_TYPE, null).map((o) => o.value))];
+    expect(classes.length).toBeGreaterThan(3);
+    const lazyView = subjectsOfType(readGraphCache(manifest, (await graphCacheKey(manifest))!)!);
+    for (const cls of classes) {
+      const want = first.graph.store
+        .getSubjects(RDF_TYPE, cls, null)
+        .map((t) => `${t.termType}:${t.value}`)
+        .sort();
+      const got = lazyView
+        .getSubjects(RDF_TYPE, cls, null)
+        .map((t) => `${t.termType}:${t.value}`)
+        .sort();
+      expect(got).toEqual(want);
+    }
+
+    // The view was not the store (which did not exist yet when it was asked for).
+    const fresh = readGraphCache(manifest, (await graphCacheKey(manifest))!)!;
+    const freshView = subjectsOfType(fresh);
+    expect(freshView).not.toBe(fresh.store);
+
+    // First access builds the store: same quads, same order, as the run that saved it.
+    expect(quadsOf(hit)).toEqual(quadsOf(first.graph));
+    expect(hit.store).toBe(hit.store);
+    // Once built, the store itself answers.
+    expect(subjectsOfType(hit)).toBe(hit.store);
+  });
+
+  it('treats a malformed entry as a miss: duplicate or dangling quads, a wrong count, bad metadata', async () => {
+    const root = copyOfBasic();
+    await (await normalizeCached(await load(root), engine)).save();
+    const manifest = await load(root);
+    const key = (await graphCacheKey(manifest))!;
+    const file = path.join(root, GRAPH_CACHE_FILE);
+    const good = readFileSync(file, 'utf8');
+    const entry = JSON.parse(good) as {
+      nextId: number;
+      quads: number[];
+      ids: Record<string, number>;
+      graph: Record<string, unknown>;
+    };
+    expect(readGraphCache(manifest, key)).toBeDefined();
+    const variants: Array<[string, unknown]> = [
+      // The first quad twice, the last left out: the count still matches, the store would not.
+      ['duplicate quad', { ...entry, quads: [...entry.quads.slice(0, 4), ...entry.quads.slice(0, -4)] }],
+      ['an id no entity has', { ...entry, quads: [entry.nextId + 1, ...entry.quads.slice(1)] }],
+      ['a count that does not match', { ...entry, graph: { ...entry.graph, tripleCount: entry.quads.length / 4 + 1 } }],
+      ['a partial quad', { ...entry, quads: entry.quads.slice(0, -1) }],
+      ['a fractional quad id', { ...entry, quads: [0.5, ...entry.quads.slice(1)] }],
+      ['a quad id that is not a number', { ...entry, quads: ['1', ...entry.quads.slice(1)] }],
+      ['an entity id past nextId', { ...entry, ids: { ...entry.ids, 'urn:x': entry.nextId + 5 } }],
+      ['two entities with one id', { ...entry, ids: { ...entry.ids, 'urn:x': entry.quads[0] } }],
+      ['a digest that is not a string', { ...entry, graph: { ...entry.graph, digest: 7 } }],
+      ['spec files that are not strings', { ...entry, graph: { ...entry.graph, specFiles: [1] } }],
+      ['mentions that are not an object', { ...entry, graph: { ...entry.graph, mentions: 'x' } }],
+      ['no graph', { ...entry, graph: null }],
+      ['not an object', [entry]],
+      ['null', null],
+    ];
+    for (const [why, v] of variants) {
+      writeFileSync(file, JSON.stringify(v));
+      expect(readGraphCache(manifest, key), why).toBeUndefined();
+      expect((await normalizeCached(manifest, engine)).hit, why).toBe(false);
+    }
+    writeFileSync(file, good);
+    expect((await normalizeCached(manifest, engine)).hit).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
  * what a fresh, full run in a new process computes: after each edit, `sync --check --full` on both
  * engines finds nothing to change.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sync } from '../../src/pipeline/sync.js';
@@ -56,5 +56,39 @@ describe('sync with a warm session (the watch loop)', () => {
     } finally {
       await session.close();
     }
+  }, 300_000);
+
+  it('keeps the cache files in memory between runs, and writes them when the session closes', async () => {
+    const dir = project();
+    dirs.push(dir);
+    const manifestPath = path.join(dir, 'ggen.toml');
+    const spec = path.join(dir, 'specs/domain.ttl');
+    const session = new SyncSession();
+    const stages: string[] = [];
+    const onStage = (r: { stage: string; summary: string }) => stages.push(`${r.stage} ${r.summary}`);
+    try {
+      expect((await sync({ manifestPath, session })).status).toBe('written');
+      // What the first run saved waits in memory; the files on disk are not what the next run reads.
+      const caches = ['graph', 'rows', 'render', 'format'].map((n) => path.join(dir, `.ggen/cache/${n}.json`));
+      for (const f of caches) if (existsSync(f)) writeFileSync(f, '{ not json');
+      writeFileSync(spec, readFileSync(spec, 'utf8').replace('Routes calls.', 'Routes every call.'));
+      const r = await sync({ manifestPath, session, onStage });
+      expect(r.status).toBe('written');
+      expect(readFileSync(path.join(dir, 'generated/services/call-router.ts'), 'utf8')).toContain('Routes every call.');
+      // Templates whose rows did not change came from the in-memory render cache, the broken file unread.
+      expect(stages.find((l) => l.startsWith('emit '))).toMatch(/template\(s\) unchanged \(render cache\)/);
+      for (const f of caches) if (existsSync(f)) expect(readFileSync(f, 'utf8')).toBe('{ not json');
+    } finally {
+      await session.close();
+    }
+    // Closing wrote them: a one-shot run after the loop reuses them, and writes what a full run computes.
+    for (const n of ['graph', 'rows', 'render', 'format'])
+      expect(() => JSON.parse(readFileSync(path.join(dir, `.ggen/cache/${n}.json`), 'utf8')), n).not.toThrow();
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\n`);
+    stages.length = 0;
+    const after = await sync({ manifestPath, onStage });
+    expect(after.status).toBe('written');
+    expect(stages.find((l) => l.startsWith('emit '))).toMatch(/unchanged \(render cache\)/);
+    expect((await sync({ manifestPath, check: true, noFastPath: true })).status).toBe('clean');
   }, 300_000);
 });

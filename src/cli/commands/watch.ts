@@ -76,6 +76,8 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
         onStage: (s) => out(stageLine(s.stage, s.summary, s.ms)),
       });
       fullOnce = false;
+      // The cache files this run saved are written once the loop is idle (sync/session.ts).
+      session.flushCachesWhenIdle(2000);
       for (const w of result.warnings) process.stderr.write(`${yellow('warning', process.stderr)}: ${w}\n`);
       out(
         result.status === 'up_to_date'

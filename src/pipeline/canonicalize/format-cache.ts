@@ -12,7 +12,7 @@
  * newline) and match the check value stored with it, else it is a miss.
  */
 import { createHash } from 'node:crypto';
-import { CacheFile } from '../fs/cache-file.js';
+import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
 import { packageVersions } from '../receipt/versions.js';
 import { PRETTIER_OPTIONS, parserFor } from './format.js';
 
@@ -36,7 +36,7 @@ export class FormatCache {
   ) {}
 
   /** `read: false` starts empty (sync --full), still saving what this run formats. */
-  static open(root: string, options: { read?: boolean } = {}): FormatCache {
+  static open(root: string, options: CacheOptions = {}): FormatCache {
     const version = (name: string) => packageVersions().find((p) => p.name === name)?.version ?? 'unknown';
     const salt = `${FORMAT}\0${version('prettier')}\0${version('@prettier/plugin-oxc')}\0${JSON.stringify(PRETTIER_OPTIONS)}`;
     return new FormatCache(CacheFile.open<Entry>(root, FORMAT_CACHE_FILE, salt, options), salt);

@@ -24,7 +24,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CacheFile } from '../fs/cache-file.js';
+import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
 import { digestModules } from '../fs/code-digest.js';
 import { packageVersions } from '../receipt/versions.js';
 
@@ -100,7 +100,7 @@ export class RenderCache {
   private constructor(private readonly file: CacheFile<CachedTemplate>) {}
 
   /** `read: false` starts empty (sync --full), still saving what this run renders. */
-  static open(root: string, options: { read?: boolean } = {}): RenderCache {
+  static open(root: string, options: CacheOptions = {}): RenderCache {
     const salt = createHash('sha256')
       .update(JSON.stringify([FORMAT, emitCodeDigest(), packageVersions()]))
       .digest('hex');

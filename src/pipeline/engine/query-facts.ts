@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CacheFile } from '../fs/cache-file.js';
+import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
 import { digestModules } from '../fs/code-digest.js';
 import { packageVersions } from '../receipt/versions.js';
 
@@ -71,7 +71,7 @@ export class QueryFacts {
   }
 
   /** The project's facts file; `read: false` (sync --full) starts empty and still saves. */
-  static open(root: string, options: { read?: boolean } = {}): QueryFacts {
+  static open(root: string, options: CacheOptions = {}): QueryFacts {
     return new QueryFacts(CacheFile.open<unknown>(root, QUERY_FACTS_FILE, factsSalt(), options));
   }
 

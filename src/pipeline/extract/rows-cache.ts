@@ -8,7 +8,7 @@
  * keeps only the entries this run used.
  */
 import { createHash } from 'node:crypto';
-import { CacheFile } from '../fs/cache-file.js';
+import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
 import { codeDigest } from '../normalize/cache.js';
 import { packageVersions } from '../receipt/versions.js';
 import type { NormalizedGraph, QueryText, Row } from '../types.js';
@@ -26,7 +26,7 @@ export class RowsCache {
     root: string,
     graph: Pick<NormalizedGraph, 'digest' | 'inputs'>,
     prefixes: Record<string, string>,
-    options: { read?: boolean } = {},
+    options: CacheOptions = {},
   ): RowsCache {
     const salt = createHash('sha256')
       .update(JSON.stringify([FORMAT, graph.digest, graph.inputs, prefixes, packageVersions(), codeDigest()]))

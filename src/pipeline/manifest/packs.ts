@@ -91,6 +91,36 @@ function expandClass(name: string, prefixes: Record<string, string>): string | u
   return ns === undefined ? undefined : ns + name.slice(colon + 1);
 }
 
+const PLAIN = /^(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})\.(0|[1-9]\d{0,14})$/;
+
+/**
+ * `semver.satisfies(version, range)` for the plain case every pack so far writes (`>=0.1.0 <0.2.0`:
+ * comparators `>=`, `>`, `<=`, `<`, `=` or none, each on a MAJOR.MINOR.PATCH without prerelease or
+ * build, all of which must hold), and undefined for anything else, which semver then decides.
+ * Loading semver costs every command ~20-60 ms, more than the no-op sync's own work;
+ * test/pipeline/packs.test.ts checks this against semver.
+ */
+export function plainSatisfies(version: string, range: string): boolean | undefined {
+  const v = PLAIN.exec(version);
+  const comparators = range.trim().split(/\s+/);
+  if (!v || comparators.length === 0 || comparators.length > 2) return undefined;
+  const want = v.slice(1, 4).map(Number);
+  let all = true;
+  for (const c of comparators) {
+    const m = /^(>=|<=|>|<|=)?(.*)$/.exec(c)!;
+    const r = PLAIN.exec(m[2]!);
+    if (!r) return undefined;
+    const bound = r.slice(1, 4).map(Number);
+    const i = want.findIndex((x, k) => x !== bound[k]);
+    const cmp = i < 0 ? 0 : want[i]! < bound[i]! ? -1 : 1;
+    const op = m[1] ?? '=';
+    const holds =
+      op === '>=' ? cmp >= 0 : op === '<=' ? cmp <= 0 : op === '>' ? cmp > 0 : op === '<' ? cmp < 0 : cmp === 0;
+    all &&= holds;
+  }
+  return all;
+}
+
 let packValidator: ValidateFunction | undefined;
 
 async function validator(): Promise<ValidateFunction> {
@@ -152,16 +182,20 @@ export async function loadPacks(
         problems.push({ file, message: `invalid pack manifest: ${message}` });
       continue;
     }
-    // The two functions only, not semver's index (which loads all ~40 of its modules): this runs on every command.
-    const [{ default: satisfies }, { default: validRange }] = await Promise.all([
-      import('semver/functions/satisfies.js'),
-      import('semver/ranges/valid.js'),
-    ]);
-    if (!validRange(raw.ggen as string)) {
-      problems.push({ file, message: `invalid pack manifest: ggen: not a semver range: ${raw.ggen as string}` });
-      continue;
+    let supported = plainSatisfies(ggenVersion, raw.ggen as string);
+    if (supported === undefined) {
+      // The two functions only, not semver's index (which loads all ~40 of its modules).
+      const [{ default: satisfies }, { default: validRange }] = await Promise.all([
+        import('semver/functions/satisfies.js'),
+        import('semver/ranges/valid.js'),
+      ]);
+      if (!validRange(raw.ggen as string)) {
+        problems.push({ file, message: `invalid pack manifest: ggen: not a semver range: ${raw.ggen as string}` });
+        continue;
+      }
+      supported = satisfies(ggenVersion, raw.ggen as string, { includePrerelease: true });
     }
-    if (!satisfies(ggenVersion, raw.ggen as string, { includePrerelease: true })) {
+    if (!supported) {
       problems.push({
         file: manifestFile,
         message: `${key}: pack ${raw.name as string} ${raw.version as string} supports ggen ${raw.ggen as string}, but this is ggen ${ggenVersion}`,

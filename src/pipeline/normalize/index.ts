@@ -334,7 +334,7 @@ export async function validateProject(
   if (options.cache) {
     const { graphCacheKey, readGraphCache } = await import('./cache.js');
     const key = await graphCacheKey(manifest);
-    const cached = key ? readGraphCache(manifest, key, await import('n3')) : undefined;
+    const cached = key ? readGraphCache(manifest, key) : undefined;
     if (cached) {
       return {
         ok: true,

@@ -13,6 +13,7 @@ import type { QueryEngine } from '../extract/engine.js';
 import type { FormatPool } from '../canonicalize/pool.js';
 import type { RendererCache } from '../emit/index.js';
 import { ParseCache } from '../normalize/parse-cache.js';
+import { CacheMemory } from '../fs/cache-file.js';
 
 export class SyncSession {
   private readonly engines = new Map<string, Promise<QueryEngine>>();
@@ -20,6 +21,12 @@ export class SyncSession {
   readonly renderer: RendererCache = { key: '', compiled: new Map() };
   /** Each input file's parsed triples, reused while its text is unchanged (normalize/parse-cache.ts). */
   readonly parses = new ParseCache();
+  /**
+   * The `.ggen/cache/` files (graph, rows, render, format, query facts) as the last run saved them:
+   * the next run reads them from here, and the files are written by flushCaches, not every run.
+   */
+  readonly caches = new CacheMemory();
+  private flushTimer: NodeJS.Timeout | undefined;
 
   /** The warm engine for this engine name and prefix set (either can change between runs: `ggen.toml` is watched). */
   engine(
@@ -48,7 +55,25 @@ export class SyncSession {
     await p?.close();
   }
 
+  /** Writes the cache files saved since the last flush, now. */
+  flushCaches(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.caches.flush();
+  }
+
+  /**
+   * Writes the cache files once the loop has been idle for `ms` (a later call restarts the wait),
+   * so that they are on disk for a one-shot run even if this process is killed.
+   */
+  flushCachesWhenIdle(ms: number): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = setTimeout(() => this.flushCaches(), ms);
+    this.flushTimer.unref();
+  }
+
   async close(): Promise<void> {
+    this.flushCaches();
     await this.dropPool();
     this.engines.clear();
     this.renderer.compiled.clear();
