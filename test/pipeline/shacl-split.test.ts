@@ -5,9 +5,9 @@
  * result for result and in the same order: checked on every W3C SHACL test graph (core and SPARQL)
  * and on a graph where core and SPARQL shapes share nested shapes.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import * as N3 from 'n3';
 import { DataFactory, Parser, Store, termToId } from 'n3';
 import { Validator } from 'shacl-engine';
@@ -24,18 +24,9 @@ import {
   type ShaclResult,
 } from '../../src/pipeline/normalize/shacl.js';
 import { decodeStore, encodeStore } from '../../src/pipeline/normalize/shacl-core.js';
+import { W3C_SHACL_SUITE, ttlFiles } from '../support/w3c-shacl.js';
 
-const SUITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/w3c-shacl');
-
-function ttlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? ttlFiles(path.join(dir, e.name))
-      : e.name.endsWith('.ttl') && e.name !== 'manifest.ttl'
-        ? [path.join(dir, e.name)]
-        : [],
-  );
-}
+const SUITE = W3C_SHACL_SUITE;
 
 const parse = (text: string, base = 'urn:test:') => new Store(new Parser({ baseIRI: base }).parse(text));
 

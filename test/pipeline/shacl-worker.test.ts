@@ -3,15 +3,16 @@
  * the same validation in this thread reports, and a worker that crashes, exits or answers garbage
  * makes validation fail with an internal error; never a "valid".
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Parser, Store } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { W3C_SHACL_SUITE, ttlFiles } from '../support/w3c-shacl.js';
 
 const dist = (p: string) => new URL(`../../dist/src/pipeline/${p}`, import.meta.url);
-const SUITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/w3c-shacl/core');
+const SUITE = path.join(W3C_SHACL_SUITE, 'core');
 
 type Core = {
   start(o?: { inline?: boolean; worker?: boolean; workerUrl?: URL }): { inWorker: boolean; close(): Promise<void> };
@@ -31,16 +32,6 @@ beforeAll(async () => {
   engine = await createQueryEngine({}, 'oxigraph');
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function ttlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? ttlFiles(path.join(dir, e.name))
-      : e.name.endsWith('.ttl') && e.name !== 'manifest.ttl'
-        ? [path.join(dir, e.name)]
-        : [],
-  );
-}
 
 const read = (file: string) =>
   new Store(new Parser({ baseIRI: pathToFileURL(file).href }).parse(readFileSync(file, 'utf8')));

@@ -6,7 +6,7 @@
  * focus node. SPARQL tests may instead be refused with an "unsupported" input error, never given
  * a wrong verdict; tests that expect a failure must be refused.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,8 +16,9 @@ import { createQueryEngine, type QueryEngine } from '../../src/pipeline/engine/i
 import { InputError } from '../../src/pipeline/errors.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
 import { validateProject } from '../../src/pipeline/normalize/index.js';
+import { W3C_SHACL_SUITE, ttlFiles } from '../support/w3c-shacl.js';
 
-const SUITE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/w3c-shacl');
+const SUITE = W3C_SHACL_SUITE;
 const MF = 'http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#';
 const SHT = 'http://www.w3.org/ns/shacl-test#';
 const SH = 'http://www.w3.org/ns/shacl#';
@@ -32,16 +33,6 @@ interface Case {
   conforms: boolean;
   results: number;
   focusNodes: string[];
-}
-
-function ttlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? ttlFiles(path.join(dir, e.name))
-      : e.name.endsWith('.ttl') && e.name !== 'manifest.ttl'
-        ? [path.join(dir, e.name)]
-        : [],
-  );
 }
 
 function cases(area: 'core' | 'sparql'): Case[] {
