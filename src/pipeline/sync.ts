@@ -228,7 +228,7 @@ async function run(
   const formatCache = FormatCache.open(manifest.root, cacheOptions);
   const early = process.env.GGEN_FORMAT_EARLY;
   if (startPool && early !== '0' && (early === '1' || session || formatCache.empty)) startPool();
-  // SHACL core's verdict: it validates in a worker while this thread extracts, renders and formats.
+  // SHACL's verdict (its core-only shapes validate in a worker meanwhile with GGEN_SHACL_WORKER=1).
   let verdict: Promise<void> | undefined;
   let heavy;
   try {

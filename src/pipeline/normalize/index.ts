@@ -109,13 +109,14 @@ interface Built {
   warnings: Diagnostic[];
   specFiles: string[];
   positions: SourceIndex;
-  /** Joins SHACL core (validated in a worker meanwhile): its results go before the others, as they always have. */
+  /** Joins SHACL (its core-only shapes validated meanwhile, in a worker with GGEN_SHACL_WORKER=1): its results go before the others, as they always have. */
   finish: () => Promise<void>;
 }
 
 /**
- * Stage 1 with SHACL core in a worker (shacl-core.ts) started now, so that loading it overlaps the
- * parse. `defer`: return once the rest is done, with the core's verdict still pending in `verdict`.
+ * Stage 1. With GGEN_SHACL_WORKER=1 the SHACL core worker (shacl-core.ts) starts now, so that
+ * loading it overlaps the parse; else every shape validates in this thread, in one run.
+ * `defer`: return once the rest is done, with the SHACL verdict still pending in `verdict`.
  */
 async function build(
   manifest: Manifest,
@@ -231,7 +232,7 @@ async function buildGraph(
         const before = text.slice(0, at);
         return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
       },
-      ...(core ? { core } : {}),
+      ...(core ? { core, split: core.inWorker } : { split: false }),
     });
   }
   mark('shacl');

@@ -65,6 +65,11 @@ export interface ShaclInput {
   locateNode?: (t: Term) => { file?: string; line?: number };
   /** Where the core-only shapes validate: a worker started early in the run; by default this thread. */
   core?: ShaclCore;
+  /**
+   * false: no split, every shape validates in one shacl-engine run here. With no worker to share
+   * the work with, the split would only build a second Validator and run each core shape alone.
+   */
+  split?: boolean;
 }
 
 const localName = (iri: string) => iri.replace(/^.*[#/]/, '');
@@ -244,7 +249,7 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
       ...sparqlPlugins(input.engine, options),
     } as never) as unknown as EngineValidator;
     const tops = [...validator.shapes.values()].map((shape) => shape.ptr.term);
-    const needs = partitionShapes(input.shapes, tops);
+    const needs = input.split === false ? tops.map(() => true) : partitionShapes(input.shapes, tops);
     const coreTargets = tops.flatMap((term, s) => (needs[s] ? [] : [{ s, id: N3.termToId(term as never) }]));
     if (coreTargets.length > 0) {
       coreResults = core.validate(input.data, input.shapes, coreTargets, tops.length);
