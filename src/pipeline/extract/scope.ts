@@ -36,9 +36,10 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
   if (datasets !== undefined && (!Array.isArray(datasets.clauses) || datasets.clauses.length > 0)) return all;
   if (form === 'select' && projectedVariables(ast) === undefined) return all;
   // ruleReads walks `where`; here the whole query is its "where" (the prologue stays the prologue).
-  const { context, template: _template, ...rest } = root;
-  void _template;
-  const reads = ruleReads({ context, where: rest }, prefixes);
+  const where: Node = { ...root };
+  delete where.context;
+  delete where.template;
+  const reads = ruleReads({ context: root.context, where }, prefixes);
   if (reads.fresh || reads.predicates === 'all') return all;
   return { predicates: [...reads.predicates].sort(), fresh: false };
 }
