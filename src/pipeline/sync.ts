@@ -275,7 +275,9 @@ async function run(
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
       ]);
-      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions);
+      // A graph built this run (not from the graph cache) keys each query by the triples it can read (extract/scope.ts).
+      const scope = hit ? undefined : (await import('./extract/scope.js')).rowsScope(graph.store, getEngine);
+      const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions, scope);
       // Queries answer about `graph.store`, read only here, at the first query the rows cache
       // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
       const queries = {

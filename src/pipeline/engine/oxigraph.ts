@@ -157,8 +157,45 @@ function tripleLine(q: Quad, blank: (label: string) => string | undefined, text:
 /** At most this share of the graph changed (triples removed + added) for a copy to be updated in place. */
 const UPDATE_SHARE = 0.5;
 
+/**
+ * A process whose first graph has up to this many triples runs Oxigraph's WASM in V8's baseline
+ * tier (Liftoff) only. A ggen process is short and its graph small: V8 would spend more CPU
+ * optimizing the hot functions (TurboFan, on the other core) than the optimized code then saves
+ * (measured on this repo's spec edit, 2 cores: ~0.6-1.0 s CPU less in a ~3.7 s run). On large
+ * graphs the optimized code pays off (1M triples: load 7 s with it, 12 s without), so a process
+ * whose first graph is larger compiles as usual.
+ */
+export const LIFTOFF_ONLY_MAX_TRIPLES = 50_000;
+
+let oxigraphModule: Promise<Ox> | undefined;
+
+/**
+ * The `oxigraph` package, loaded at the first graph a process queries, with the compile tiers
+ * `triples` calls for. V8 reads its tier-up flags while the code runs, not only when the module
+ * is compiled (measured: turning them back on after the load tiered Oxigraph up again), so the
+ * baseline-only choice holds for the rest of the process. Oxigraph is the only WASM ggen runs.
+ */
+export function loadOxigraph(triples: number): Promise<Ox> {
+  if (!oxigraphModule) {
+    // GGEN_OXIGRAPH_TIERS=all compiles as usual whatever the size, and so does a node started
+    // with WASM tier flags of its own (they are not ours to change).
+    const baselineOnly =
+      triples <= LIFTOFF_ONLY_MAX_TRIPLES &&
+      process.env.GGEN_OXIGRAPH_TIERS !== 'all' &&
+      !process.execArgv.some((a) => /liftoff|tier/.test(a));
+    oxigraphModule = (async () => {
+      if (baselineOnly) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+      const ox = await import('oxigraph');
+      return (ox as unknown as { default?: Ox }).default ?? (ox as Ox);
+    })();
+  }
+  return oxigraphModule;
+}
+
 class OxigraphQueryEngine extends BaseQueryEngine {
   readonly name = 'oxigraph' as const;
+  /** The `oxigraph` package, once the first query named its graph (`ready`). */
+  private oxValue: Ox | undefined;
   private readonly mirrors = new WeakMap<object, Mirror>();
   /** The copy made last, and the store it copies: the next store's copy starts from it (`update`). */
   private latest: { store: Store; mirror: Mirror } | undefined;
@@ -168,12 +205,21 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   private updates = 0;
 
   constructor(
-    private readonly ox: Ox,
     private readonly N3: typeof import('n3'),
     prefixes: Record<string, string>,
   ) {
     super(prefixes, undefined);
     this.text = new TermText(N3.Literal);
+  }
+
+  private get ox(): Ox {
+    if (!this.oxValue) throw new Error('internal: Oxigraph used before a query loaded it');
+    return this.oxValue;
+  }
+
+  /** Loads the `oxigraph` package for the first graph queried (see loadOxigraph). */
+  private async ready(store: Store): Promise<void> {
+    this.oxValue ??= await loadOxigraph(store.size);
   }
 
   private toOx(t: OxTerm, m: Mirror): unknown {
@@ -477,15 +523,18 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   }
 
   protected async selectRaw(store: Store, p: Prepared) {
+    await this.ready(store);
     const r = this.json(store, p.text);
     return { variables: r.head.vars ?? [], rows: r.results.bindings.map((b) => (name: string) => fromJson(b[name])) };
   }
 
   protected async askRaw(store: Store, p: Prepared): Promise<boolean> {
+    await this.ready(store);
     return this.mirror(store).ox.query(p.text) as boolean;
   }
 
   protected async constructRaw(store: Store, p: Prepared): Promise<Quad[]> {
+    await this.ready(store);
     const { DataFactory } = this.N3;
     const m = this.mirror(store);
     const out = m.ox.query(p.text) as Array<{ subject: OxTerm; predicate: OxTerm; object: OxTerm }>;
@@ -519,6 +568,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     preBound: Record<string, RdfTerm> = {},
   ): Promise<Array<Map<string, RdfTerm>>> {
     const store = dataset as Store;
+    await this.ready(store);
     const started = TRACE ? performance.now() : 0;
     // The rewrites work on the query as parseShacl parsed it; the prefixes it does not declare
     // go in front afterwards (computed from the query itself, not from substituted values).
@@ -593,6 +643,6 @@ class OxigraphQueryEngine extends BaseQueryEngine {
 
 export async function createOxigraphEngine(prefixes: Record<string, string>): Promise<OxigraphQueryEngine> {
   // No SPARQL parser up front: queries whose facts are known (query-facts.ts) run unparsed.
-  const [ox, N3] = await Promise.all([import('oxigraph'), import('n3')]);
-  return new OxigraphQueryEngine((ox as unknown as { default?: Ox }).default ?? (ox as Ox), N3, { ...prefixes });
+  // Oxigraph itself loads at the first query, sized to its graph (loadOxigraph).
+  return new OxigraphQueryEngine(await import('n3'), { ...prefixes });
 }

@@ -1,11 +1,17 @@
 /**
- * Query results of the last successful sync, under `.ggen/cache/rows.json`, for the edit loop
- * where templates change and the graph does not. A result is keyed by the sha256 of (the graph
- * digest and the bytes of every normalize input, the query text and form, the manifest prefixes,
- * the pipeline library versions and ggen's normalize/extract code). The input bytes matter, not
- * just the digest: rows that tie under a query's ORDER BY come in store order, which follows the
- * order of the sources' text. When every query of a run hits, Comunica is never loaded. Saving
- * keeps only the entries this run used.
+ * Query results of the last successful sync, under `.ggen/cache/rows.json`, for the edit loop.
+ * A result is keyed by the sha256 of the query text and form and what it answers about, under a
+ * file salt of the manifest prefixes, the pipeline library versions and ggen's normalize/extract
+ * code:
+ * - a query that reads only named predicates (extract/scope.ts), when the graph was built this
+ *   run (`scope`): the digest of the triples with those predicates. A spec edit re-runs only the
+ *   queries whose predicates it touched;
+ * - any other query, or a graph from the graph cache: the graph digest and the bytes of every
+ *   normalize input (rows that tie under an ORDER BY come in store order, which follows the order
+ *   of the sources' text). Such a run finds a scoped result through an alias entry the run that
+ *   stored it left under this key (so a graph-cache hit never builds the store to digest it).
+ * When every query of a run hits, no engine is loaded. Saving keeps only the entries this run used.
+ * The file is untrusted: an entry of the wrong shape, or an alias to one, is a miss.
  */
 import { createHash } from 'node:crypto';
 import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
@@ -14,12 +20,26 @@ import { packageVersions } from '../receipt/versions.js';
 import type { NormalizedGraph, QueryText, Row } from '../types.js';
 
 export const ROWS_CACHE_FILE = '.ggen/cache/rows.json';
-const FORMAT = 1;
+const FORMAT = 2;
 
-type Entry = { rows: Row[] } | { answer: boolean };
+type Entry = { rows: Row[] } | { answer: boolean } | { alias: string };
+
+/** The digest of the part of the graph `query` can read, or undefined when it may read any of it. */
+export type RowsScope = (form: 'select' | 'ask', query: QueryText) => Promise<string | undefined>;
+
+const isAlias = (e: Entry | undefined): e is { alias: string } =>
+  typeof e === 'object' && e !== null && 'alias' in e && typeof e.alias === 'string' && /^[0-9a-f]{64}$/.test(e.alias);
 
 export class RowsCache {
-  private constructor(private readonly file: CacheFile<Entry>) {}
+  private readonly graphKey: string;
+
+  private constructor(
+    private readonly file: CacheFile<Entry>,
+    graph: Pick<NormalizedGraph, 'digest' | 'inputs'>,
+    private readonly scope: RowsScope | undefined,
+  ) {
+    this.graphKey = JSON.stringify([graph.digest, graph.inputs]);
+  }
 
   /** `read: false` starts empty (sync --full), still saving what this run computes. */
   static open(
@@ -27,39 +47,64 @@ export class RowsCache {
     graph: Pick<NormalizedGraph, 'digest' | 'inputs'>,
     prefixes: Record<string, string>,
     options: CacheOptions = {},
+    scope?: RowsScope,
   ): RowsCache {
     const salt = createHash('sha256')
-      .update(JSON.stringify([FORMAT, graph.digest, graph.inputs, prefixes, packageVersions(), codeDigest()]))
+      .update(JSON.stringify([FORMAT, prefixes, packageVersions(), codeDigest()]))
       .digest('hex');
-    return new RowsCache(CacheFile.open<Entry>(root, ROWS_CACHE_FILE, salt, options));
+    return new RowsCache(CacheFile.open<Entry>(root, ROWS_CACHE_FILE, salt, options), graph, scope);
   }
 
-  private key(form: 'select' | 'ask', query: QueryText): string {
-    return createHash('sha256').update(`${form}\0`).update(query.text).digest('hex');
+  private key(form: 'select' | 'ask', query: QueryText, about: string): string {
+    return createHash('sha256').update(`${form}\0`).update(query.text).update('\0').update(about).digest('hex');
+  }
+
+  /**
+   * The entry for the query (and the key it is kept under), its run's result otherwise: under
+   * the scoped key when there is one (with an alias under the graph key), else the graph key.
+   */
+  private async answer<T>(
+    form: 'select' | 'ask',
+    query: QueryText,
+    valid: (e: Entry | undefined) => e is Entry & T,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    const graphKey = this.key(form, query, `graph\0${this.graphKey}`);
+    const scoped = await this.scope?.(form, query);
+    if (scoped !== undefined) {
+      const k = this.key(form, query, `scope\0${scoped}`);
+      const hit = this.file.lookup(k);
+      const value = valid(hit) ? hit : await run();
+      this.file.keep(k, value as Entry);
+      const alias = this.file.lookup(graphKey);
+      this.file.keep(graphKey, isAlias(alias) && alias.alias === k ? alias : { alias: k });
+      return value;
+    }
+    let hit = this.file.lookup(graphKey);
+    if (isAlias(hit)) {
+      const target = this.file.lookup(hit.alias);
+      if (valid(target)) {
+        this.file.keep(graphKey, hit);
+        this.file.keep(hit.alias, target);
+        return target;
+      }
+      hit = undefined;
+    }
+    const value = valid(hit) ? hit : await run();
+    this.file.keep(graphKey, value as Entry);
+    return value;
   }
 
   async select(query: QueryText, run: () => Promise<Row[]>): Promise<Row[]> {
-    const k = this.key('select', query);
-    const hit = this.file.lookup(k);
-    if (hit && 'rows' in hit && Array.isArray(hit.rows)) {
-      this.file.keep(k, hit);
-      return hit.rows;
-    }
-    const rows = await run();
-    this.file.keep(k, { rows });
-    return rows;
+    const isRows = (e: Entry | undefined): e is { rows: Row[] } =>
+      typeof e === 'object' && e !== null && 'rows' in e && Array.isArray(e.rows);
+    return (await this.answer('select', query, isRows, async () => ({ rows: await run() }))).rows;
   }
 
   async ask(query: QueryText, run: () => Promise<boolean>): Promise<boolean> {
-    const k = this.key('ask', query);
-    const hit = this.file.lookup(k);
-    if (hit && 'answer' in hit && typeof hit.answer === 'boolean') {
-      this.file.keep(k, hit);
-      return hit.answer;
-    }
-    const answer = await run();
-    this.file.keep(k, { answer });
-    return answer;
+    const isAnswer = (e: Entry | undefined): e is { answer: boolean } =>
+      typeof e === 'object' && e !== null && 'answer' in e && typeof e.answer === 'boolean';
+    return (await this.answer('ask', query, isAnswer, async () => ({ answer: await run() }))).answer;
   }
 
   /** Call after a successful write run only. */
