@@ -5,6 +5,12 @@
  * template. Output is identical either way: same Prettier, same options, results in input order.
  * (Warming the JIT on the previous outputs was tried: on 2 vCPUs it slowed normalize more than
  * it sped up formatting.)
+ *
+ * Every request is sent to every worker at once, and the workers share it out among themselves:
+ * each takes the largest file no worker has taken yet, claiming it in a shared array. The main
+ * thread hands out nothing: while it extracts and renders (synchronous work that turns no event
+ * loop), the workers still go from file to file, and a large file rendered last (a long Markdown
+ * reference) is started before the small ones queued ahead of it, not alone at the end.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -16,15 +22,20 @@ export interface FormatJob {
   text: string;
 }
 
-/** Worker → main. */
+/** Worker → main: one file's result, or Prettier could not be loaded. */
 export type WorkerReply =
-  { kind: 'done'; out: Array<{ i: number; res: FormatResult }> } | { kind: 'failed'; message: string };
+  { kind: 'done'; batch: number; i: number; res: FormatResult } | { kind: 'failed'; message: string };
 /** Given to each worker at its start. */
 export interface WorkerData {
   warm: boolean;
+  /** Int32 counter of files formatted by all workers (pool.ts `formatted`). */
+  formatted: SharedArrayBuffer;
 }
-/** Main → worker. */
-export type WorkerRequest = { kind: 'jobs'; jobs: Array<FormatJob & { i: number }> };
+/**
+ * Main → worker: a request's files, and its claim array (one Int32 per file: 0 free, 1 taken,
+ * 2 formatted), shared by all workers.
+ */
+export type WorkerRequest = { kind: 'jobs'; batch: number; jobs: FormatJob[]; claims: SharedArrayBuffer };
 
 const workerUrl = new URL('./worker.js', import.meta.url);
 
@@ -45,23 +56,22 @@ export function workerCount(count: number, early = false): number {
   return Math.min(4, Math.max(1, availableParallelism()));
 }
 
-interface Pending {
-  resolve(): void;
-  reject(err: Error): void;
+/** One `format` call: its files, their shared claims, and the results received so far. */
+interface Batch {
+  id: number;
+  request: WorkerRequest;
   results: FormatResult[];
   left: number;
-}
-
-interface Slot {
-  worker: Worker;
-  busy: boolean;
+  resolve(results: FormatResult[]): void;
+  reject(err: Error): void;
 }
 
 export class FormatPool {
-  private readonly slots: Slot[] = [];
-  /** Jobs not yet sent: the index into their request's results, and the request. */
-  private readonly queue: Array<{ job: FormatJob; i: number; owner: Pending }> = [];
-  private readonly inFlight = new Map<Slot, Array<{ i: number; owner: Pending }>>();
+  private readonly workers: Worker[] = [];
+  /** Requests not yet answered in full; a worker started later is sent each of them. */
+  private readonly open = new Map<number, Batch>();
+  private nextBatch = 0;
+  private readonly counter = new SharedArrayBuffer(4);
   private failure: Error | undefined;
   private closed = false;
 
@@ -76,25 +86,32 @@ export class FormatPool {
   }
 
   get size(): number {
-    return this.slots.length;
+    return this.workers.length;
+  }
+
+  /** Files formatted by the workers so far (read from shared memory: current even while this thread is busy). */
+  get formatted(): number {
+    return Atomics.load(new Int32Array(this.counter), 0);
   }
 
   /** Adds workers up to `size` (never removes); `warm` as for `start` (work is waiting by default). */
   grow(size: number, warm = false): void {
-    while (!this.closed && this.slots.length < size) this.spawn(warm);
+    while (!this.closed && this.workers.length < size) this.spawn(warm);
   }
 
   private spawn(warm: boolean): void {
-    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { warm } satisfies WorkerData }), busy: false };
+    const worker = new Worker(workerUrl, {
+      workerData: { warm, formatted: this.counter } satisfies WorkerData,
+    });
     // A pool left open by a failing run must not keep the process alive.
-    slot.worker.unref();
-    slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
-    slot.worker.on('error', (err) => this.fail(err));
-    slot.worker.on('exit', (code) => {
+    worker.unref();
+    worker.on('message', (msg: WorkerReply) => this.onReply(msg));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`format worker exited with code ${code}`));
     });
-    this.slots.push(slot);
-    this.feed(slot);
+    this.workers.push(worker);
+    for (const batch of this.open.values()) worker.postMessage(batch.request);
   }
 
   /** Formats `jobs`; results in input order. May be called again before earlier calls finish. */
@@ -103,35 +120,19 @@ export class FormatPool {
     if (this.closed) return Promise.reject(new Error('format pool is closed'));
     if (jobs.length === 0) return Promise.resolve([]);
     return new Promise<FormatResult[]>((resolve, reject) => {
-      const owner: Pending = {
-        resolve: () => resolve(owner.results),
-        reject,
-        results: new Array(jobs.length),
-        left: jobs.length,
+      const id = this.nextBatch++;
+      const request: WorkerRequest = {
+        kind: 'jobs',
+        batch: id,
+        jobs: jobs.map(({ path, text }) => ({ path, text })),
+        claims: new SharedArrayBuffer(4 * jobs.length),
       };
-      // Largest first: a big file started last would leave one worker running alone at the end.
-      const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.text.length - jobs[a]!.text.length || a - b);
-      for (const i of order) this.queue.push({ job: jobs[i]!, i, owner });
-      for (const slot of this.slots) this.feed(slot);
+      this.open.set(id, { id, request, results: new Array(jobs.length), left: jobs.length, resolve, reject });
+      for (const worker of this.workers) worker.postMessage(request);
     });
   }
 
-  private feed(slot: Slot): void {
-    if (slot.busy || this.queue.length === 0) return;
-    // Small batches keep the workers evenly loaded; one message per file costs little next to Prettier.
-    const batch = this.queue.splice(0, 2);
-    slot.busy = true;
-    this.inFlight.set(
-      slot,
-      batch.map(({ i, owner }) => ({ i, owner })),
-    );
-    slot.worker.postMessage({
-      kind: 'jobs',
-      jobs: batch.map(({ job }, k) => ({ ...job, i: k })),
-    } satisfies WorkerRequest);
-  }
-
-  private onReply(slot: Slot, msg: WorkerReply): void {
+  private onReply(msg: WorkerReply): void {
     if (msg.kind === 'failed') {
       this.fail(
         msg.message.startsWith('prettier could not be loaded')
@@ -140,37 +141,28 @@ export class FormatPool {
       );
       return;
     }
-    const sent = this.inFlight.get(slot) ?? [];
-    this.inFlight.delete(slot);
-    slot.busy = false;
-    const finished = new Set<Pending>();
-    for (const { i: k, res } of msg.out) {
-      const target = sent[k];
-      if (!target) continue;
-      target.owner.results[target.i] = res;
-      target.owner.left--;
-      finished.add(target.owner);
+    const batch = this.open.get(msg.batch);
+    // A claim is taken once, so a file is answered once; anything else is ignored.
+    if (!batch || msg.i < 0 || msg.i >= batch.results.length || batch.results[msg.i] !== undefined) return;
+    batch.results[msg.i] = msg.res;
+    if (--batch.left === 0) {
+      this.open.delete(batch.id);
+      batch.resolve(batch.results);
     }
-    for (const owner of finished) if (owner.left === 0) owner.resolve();
-    this.feed(slot);
   }
 
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    const owners = new Set<Pending>([
-      ...this.queue.map((q) => q.owner),
-      ...[...this.inFlight.values()].flat().map((x) => x.owner),
-    ]);
-    this.queue.length = 0;
-    this.inFlight.clear();
-    for (const owner of owners) owner.reject(err);
+    const batches = [...this.open.values()];
+    this.open.clear();
+    for (const batch of batches) batch.reject(err);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
 
