@@ -22,9 +22,9 @@ export interface FormatJob {
   text: string;
 }
 
-/** Worker → main: one file's result, or Prettier could not be loaded. */
+/** Worker → main: results (a request's id and a file's index in it), or Prettier could not be loaded. */
 export type WorkerReply =
-  { kind: 'done'; batch: number; i: number; res: FormatResult } | { kind: 'failed'; message: string };
+  { kind: 'done'; out: Array<{ batch: number; i: number; res: FormatResult }> } | { kind: 'failed'; message: string };
 /** Given to each worker at its start. */
 export interface WorkerData {
   warm: boolean;
@@ -141,13 +141,15 @@ export class FormatPool {
       );
       return;
     }
-    const batch = this.open.get(msg.batch);
-    // A claim is taken once, so a file is answered once; anything else is ignored.
-    if (!batch || msg.i < 0 || msg.i >= batch.results.length || batch.results[msg.i] !== undefined) return;
-    batch.results[msg.i] = msg.res;
-    if (--batch.left === 0) {
-      this.open.delete(batch.id);
-      batch.resolve(batch.results);
+    for (const { batch: id, i, res } of msg.out) {
+      const batch = this.open.get(id);
+      // A claim is taken once, so a file is answered once; anything else is ignored.
+      if (!batch || i < 0 || i >= batch.results.length || batch.results[i] !== undefined) continue;
+      batch.results[i] = res;
+      if (--batch.left === 0) {
+        this.open.delete(id);
+        batch.resolve(batch.results);
+      }
     }
   }
 

@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { formatOne, loadPrettier } from './format.js';
-import type { FormatJob, WorkerData, WorkerReply, WorkerRequest } from './pool.js';
+import type { FormatJob, FormatResult, WorkerData, WorkerReply, WorkerRequest } from './pool.js';
 
 const reply = (msg: WorkerReply) => parentPort!.postMessage(msg);
 const data = workerData as WorkerData;
@@ -28,6 +28,16 @@ parentPort!.on('message', (msg: WorkerRequest) => {
   if (!running) void run();
 });
 
+/** Results not yet sent, and the size of their inputs. */
+let done: Array<{ batch: number; i: number; res: FormatResult }> = [];
+let size = 0;
+function flush(): void {
+  if (done.length === 0) return;
+  reply({ kind: 'done', out: done });
+  done = [];
+  size = 0;
+}
+
 /** Formats until nothing is left to claim; yields between files so that new requests are sorted in. */
 async function run(): Promise<void> {
   running = true;
@@ -39,9 +49,14 @@ async function run(): Promise<void> {
       const res = await formatOne(item.job.path, item.job.text);
       Atomics.store(item.claims, item.i, 2);
       Atomics.add(formatted, 0, 1);
-      reply({ kind: 'done', batch: item.batch, i: item.i, res });
+      done.push({ batch: item.batch, i: item.i, res });
+      size += item.job.text.length;
+      // Results go back in groups (one message per file cost ~10% of a worker's time on 10K files);
+      // at once when nothing is left to take.
+      if (done.length >= 64 || size >= 1 << 20) flush();
       await new Promise((resolve) => setImmediate(resolve));
     }
+    flush();
   } catch (err) {
     reply({ kind: 'failed', message: (err as Error).message });
   } finally {
