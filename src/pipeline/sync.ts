@@ -275,6 +275,7 @@ async function run(
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
       ]);
+      const { renderOrder, inTemplateOrder } = await import('./canonicalize/order.js');
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions);
       // Queries answer about `graph.store`, read only here, at the first query the rows cache
       // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
@@ -300,7 +301,7 @@ async function run(
       let extractMs = performance.now() - setupStarted;
       let emitMs = 0;
       let rowCount = 0;
-      for (const template of templates.templates) {
+      for (const template of renderOrder(templates.templates)) {
         const t0 = performance.now();
         const x = await extract(template);
         const t1 = performance.now();
@@ -309,7 +310,7 @@ async function run(
         extractMs += t1 - t0;
         emitMs += performance.now() - t1;
       }
-      const rendered = renderer.result();
+      const rendered = inTemplateOrder(renderer.result(), templates.templates);
       stage(
         'extract',
         `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`,
