@@ -24,7 +24,10 @@ export interface FormatJob {
 
 /** Worker → main: results (a request's id and a file's index in it), or Prettier could not be loaded. */
 export type WorkerReply =
-  { kind: 'done'; out: Array<{ batch: number; i: number; res: FormatResult }> } | { kind: 'failed'; message: string };
+  | { kind: 'done'; out: Array<{ batch: number; i: number; res: FormatResult }> }
+  | { kind: 'failed'; message: string }
+  /** Prettier is loaded (and, for a warm start, warmed up). */
+  | { kind: 'ready' };
 /** Given to each worker at its start. */
 export interface WorkerData {
   warm: boolean;
@@ -74,13 +77,22 @@ export class FormatPool {
   private readonly counter = new SharedArrayBuffer(4);
   private failure: Error | undefined;
   private closed = false;
+  /** Workers still to start while the others are ready and have nothing to do (`start`'s `spare`). */
+  private spare = 0;
+  private ready = 0;
 
   /**
    * Starts `size` workers now. `warm`: each formats a small module and README first (worker.ts),
    * for a pool started before there is work for it; one started with its work waiting skips that.
+   * `spare`: up to that many more, started one at a time when every worker is ready and no work is
+   * waiting. A pool started early (sync starts it before normalize) thus loads Prettier into its
+   * second worker on a core the main thread leaves idle, instead of once everything is rendered,
+   * when each worker that starts then delays the end; with work waiting it starts none (it would
+   * take the core the main thread and the first worker use).
    */
-  static start(size: number, warm = true): FormatPool {
+  static start(size: number, warm = true, spare = 0): FormatPool {
     const pool = new FormatPool();
+    pool.spare = spare;
     pool.grow(size, warm);
     return pool;
   }
@@ -133,6 +145,13 @@ export class FormatPool {
   }
 
   private onReply(msg: WorkerReply): void {
+    if (msg.kind === 'ready') {
+      if (++this.ready === this.workers.length && this.spare > 0 && this.open.size === 0 && !this.closed) {
+        this.spare--;
+        this.spawn(true);
+      }
+      return;
+    }
     if (msg.kind === 'failed') {
       this.fail(
         msg.message.startsWith('prettier could not be loaded')

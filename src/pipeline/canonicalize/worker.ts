@@ -82,5 +82,6 @@ const WARM: Array<[string, string]> = [
 loadPrettier()
   .then(async () => {
     if (data.warm) for (const [file, text] of WARM) await formatOne(file, text);
+    reply({ kind: 'ready' });
   })
   .catch(() => undefined);
