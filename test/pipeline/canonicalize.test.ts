@@ -233,7 +233,7 @@ describe('the format pool (compiled build)', () => {
     }
   });
 
-  it('starts its spare workers while the ready ones have nothing to do, and none while work waits', async () => {
+  it('starts its spare workers while the ready ones have nothing to do, on standby until grow, and none while work waits', async () => {
     const { FormatPool } = await load();
     const idle = FormatPool.start(1, true, 1);
     const busy = FormatPool.start(1, true, 1);
@@ -247,8 +247,14 @@ describe('the format pool (compiled build)', () => {
       for (const deadline = Date.now() + 60_000; idle.size < 2 && Date.now() < deadline;)
         await new Promise((r) => setTimeout(r, 20));
       expect(idle.size).toBe(2);
+      // It stands by (takes no work) until grow asks for it, then joins without a new start.
+      expect(idle.active).toBe(1);
       const [r] = await idle.format([{ path: 'x.ts', text: 'export const  x = 1' }]);
       expect(r).toEqual({ ok: true, text: 'export const x = 1;\n' });
+      idle.grow(2);
+      expect([idle.active, idle.size]).toEqual([2, 2]);
+      const again = await idle.format(jobs);
+      expect(again).toEqual(formatted);
       await new Promise((r) => setTimeout(r, 300));
       expect(idle.size).toBe(2);
     } finally {

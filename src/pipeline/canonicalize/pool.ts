@@ -70,7 +70,10 @@ interface Batch {
 }
 
 export class FormatPool {
+  /** Workers that are sent every request. */
   private readonly workers: Worker[] = [];
+  /** Spare workers, started and ready but sent nothing until `grow` asks for them. */
+  private readonly standby: Worker[] = [];
   /** Requests not yet answered in full; a worker started later is sent each of them. */
   private readonly open = new Map<number, Batch>();
   private nextBatch = 0;
@@ -85,10 +88,12 @@ export class FormatPool {
    * Starts `size` workers now. `warm`: each formats a small module and README first (worker.ts),
    * for a pool started before there is work for it; one started with its work waiting skips that.
    * `spare`: up to that many more, started one at a time when every worker is ready and no work is
-   * waiting. A pool started early (sync starts it before normalize) thus loads Prettier into its
-   * second worker on a core the main thread leaves idle, instead of once everything is rendered,
-   * when each worker that starts then delays the end; with work waiting it starts none (it would
-   * take the core the main thread and the first worker use).
+   * waiting, and kept on standby (sent nothing) until `grow` asks for them. A pool started early
+   * (sync starts it before normalize) thus loads Prettier into its second worker on a core the
+   * main thread leaves idle, instead of once everything is rendered, when each worker that starts
+   * then delays the end; while the main thread extracts and renders, one worker formats beside it
+   * (two would take part of its core), and at the end the spare joins at once, ready. With work
+   * waiting none starts (it would take the core the main thread and the first worker use).
    */
   static start(size: number, warm = true, spare = 0): FormatPool {
     const pool = new FormatPool();
@@ -97,7 +102,13 @@ export class FormatPool {
     return pool;
   }
 
+  /** Workers started, on standby or not. */
   get size(): number {
+    return this.workers.length + this.standby.length;
+  }
+
+  /** Workers that take work (not on standby). */
+  get active(): number {
     return this.workers.length;
   }
 
@@ -106,12 +117,20 @@ export class FormatPool {
     return Atomics.load(new Int32Array(this.counter), 0);
   }
 
-  /** Adds workers up to `size` (never removes); `warm` as for `start` (work is waiting by default). */
+  /**
+   * Makes `size` workers take work (never fewer): those on standby first, then new ones; `warm` as
+   * for `start` (work is waiting by default).
+   */
   grow(size: number, warm = false): void {
+    while (!this.closed && this.workers.length < size && this.standby.length > 0) {
+      const worker = this.standby.shift()!;
+      this.workers.push(worker);
+      for (const batch of this.open.values()) worker.postMessage(batch.request);
+    }
     while (!this.closed && this.workers.length < size) this.spawn(warm);
   }
 
-  private spawn(warm: boolean): void {
+  private spawn(warm: boolean, standby = false): void {
     const worker = new Worker(workerUrl, {
       workerData: { warm, formatted: this.counter } satisfies WorkerData,
     });
@@ -122,6 +141,10 @@ export class FormatPool {
     worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`format worker exited with code ${code}`));
     });
+    if (standby) {
+      this.standby.push(worker);
+      return;
+    }
     this.workers.push(worker);
     for (const batch of this.open.values()) worker.postMessage(batch.request);
   }
@@ -146,9 +169,9 @@ export class FormatPool {
 
   private onReply(msg: WorkerReply): void {
     if (msg.kind === 'ready') {
-      if (++this.ready === this.workers.length && this.spare > 0 && this.open.size === 0 && !this.closed) {
+      if (++this.ready === this.size && this.spare > 0 && this.open.size === 0 && !this.closed) {
         this.spare--;
-        this.spawn(true);
+        this.spawn(true, true);
       }
       return;
     }
@@ -183,7 +206,7 @@ export class FormatPool {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all([...this.workers, ...this.standby].map((w) => w.terminate()));
   }
 }
 
