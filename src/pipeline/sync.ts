@@ -88,10 +88,10 @@ export async function readPreviousReceipt(manifest: Manifest): Promise<{ view: R
 }
 
 /**
- * Whether this run should format in a worker, judged by the previous receipt's outputs. A first
- * run (no receipt) cannot know how many files it will make, so it uses one.
+ * How many formatting workers this run should use (0: none), judged by the previous receipt's
+ * outputs. A first run (no receipt) cannot know how many files it will make, so it uses them.
  */
-async function wantsFormatPool(previous: { view: ReceiptView } | null): Promise<boolean> {
+async function wantsFormatPool(previous: { view: ReceiptView } | null): Promise<number> {
   const [{ workerCount }, { parserFor }] = await Promise.all([
     import('./canonicalize/pool.js'),
     import('./canonicalize/format.js'),
@@ -99,7 +99,7 @@ async function wantsFormatPool(previous: { view: ReceiptView } | null): Promise<
   const expected = previous
     ? [...previous.view.subjects.keys()].filter((name) => parserFor(name)).length
     : Number.MAX_SAFE_INTEGER;
-  return workerCount(expected, true) > 0;
+  return workerCount(expected, true);
 }
 
 function resolveSigningKey(manifest: Manifest, flag: string | undefined): string | undefined {
@@ -214,9 +214,10 @@ async function run(
     ? workerCount(Number.MAX_SAFE_INTEGER, true) > 0
       ? () => (session.pool ??= FormatPool.start(1))
       : undefined
-    : (await wantsFormatPool(previous))
-      ? () => (pool ??= FormatPool.start(1))
-      : undefined;
+    : await wantsFormatPool(previous).then((n) =>
+        // One now; the others while it waits for work (pool.ts `spare`).
+        n > 0 ? () => (pool ??= FormatPool.start(1, true, n - 1)) : undefined,
+      );
   // Only bodies are formatted, so a run with a format cache often formats nothing (an edit that
   // changes banners only): its worker starts at the first miss, if any. A run with no format cache
   // (the first, --full) formats everything, and the worker needs ~0.3 s to load Prettier: start it
@@ -275,6 +276,7 @@ async function run(
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
       ]);
+      const { renderOrder, inTemplateOrder } = await import('./canonicalize/order.js');
       // A graph built this run (not from the graph cache) keys each query by the triples it can read (extract/scope.ts).
       const scope = hit ? undefined : (await import('./extract/scope.js')).rowsScope(graph.store, getEngine);
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions, scope);
@@ -302,7 +304,7 @@ async function run(
       let extractMs = performance.now() - setupStarted;
       let emitMs = 0;
       let rowCount = 0;
-      for (const template of templates.templates) {
+      for (const template of renderOrder(templates.templates)) {
         const t0 = performance.now();
         const x = await extract(template);
         const t1 = performance.now();
@@ -311,7 +313,7 @@ async function run(
         extractMs += t1 - t0;
         emitMs += performance.now() - t1;
       }
-      const rendered = renderer.result();
+      const rendered = inTemplateOrder(renderer.result(), templates.templates);
       stage(
         'extract',
         `${templates.templates.length} template${templates.templates.length === 1 ? '' : 's'}, ${rowCount} rows`,

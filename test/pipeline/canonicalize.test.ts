@@ -194,15 +194,81 @@ describe('the format pool (compiled build)', () => {
     }
   });
 
+  it('keeps formatting while the main thread is busy (no event-loop turn needed between files)', async () => {
+    const { FormatPool } = await load();
+    const pool = FormatPool.start(1, false);
+    try {
+      const jobs = Array.from({ length: 12 }, (_, i) => ({ path: `m${i}.ts`, text: `export const  m${i} = ${i}` }));
+      const done = pool.format(jobs);
+      // Block this thread (as extract and render do) until the worker has formatted every file,
+      // or give up after a generous minute: a pool that waits for this thread to hand out the
+      // next file stops after the first few.
+      const deadline = Date.now() + 60_000;
+      const nap = new Int32Array(new SharedArrayBuffer(4));
+      while (pool.formatted < jobs.length && Date.now() < deadline) Atomics.wait(nap, 0, 0, 5);
+      expect(pool.formatted).toBe(jobs.length);
+      const { formatOne } = await import('../../src/pipeline/canonicalize/format.js');
+      expect(await done).toEqual(await Promise.all(jobs.map((j) => formatOne(j.path, j.text))));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('shares one request among the workers: every file formatted once, a worker started later joins in', async () => {
+    const { FormatPool } = await load();
+    const pool = FormatPool.start(1, false);
+    try {
+      const jobs = Array.from({ length: 40 }, (_, i) => ({
+        path: `s${i}.ts`,
+        text: `export const  s${i} = [${'1,'.repeat((i % 7) * 30)}]`,
+      }));
+      const done = pool.format(jobs);
+      pool.grow(2);
+      const results = await done;
+      expect(pool.formatted).toBe(jobs.length);
+      const { formatOne } = await import('../../src/pipeline/canonicalize/format.js');
+      expect(results).toEqual(await Promise.all(jobs.map((j) => formatOne(j.path, j.text))));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts its spare workers while the ready ones have nothing to do, on standby until grow, and none while work waits', async () => {
+    const { FormatPool } = await load();
+    const idle = FormatPool.start(1, true, 1);
+    const busy = FormatPool.start(1, true, 1);
+    try {
+      // Work is waiting before the first worker is ready: no spare worker starts.
+      const jobs = Array.from({ length: 6 }, (_, i) => ({ path: `b${i}.ts`, text: `export const  b${i} = ${i}` }));
+      const formatted = await busy.format(jobs);
+      expect(formatted.every((r) => r.ok)).toBe(true);
+      expect(busy.size).toBe(1);
+      // Nothing to do: the spare one starts once the first is ready, and no more than asked for.
+      for (const deadline = Date.now() + 60_000; idle.size < 2 && Date.now() < deadline;)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(idle.size).toBe(2);
+      // It stands by (takes no work) until grow asks for it, then joins without a new start.
+      expect(idle.active).toBe(1);
+      const [r] = await idle.format([{ path: 'x.ts', text: 'export const  x = 1' }]);
+      expect(r).toEqual({ ok: true, text: 'export const x = 1;\n' });
+      idle.grow(2);
+      expect([idle.active, idle.size]).toEqual([2, 2]);
+      const again = await idle.format(jobs);
+      expect(again).toEqual(formatted);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(idle.size).toBe(2);
+    } finally {
+      await Promise.all([idle.close(), busy.close()]);
+    }
+  });
+
   it('rejects every pending request when a worker dies', async () => {
     const { FormatPool } = await load();
     const pool = FormatPool.start(1);
     try {
       const pending = pool.format([{ path: 'a.ts', text: 'export const a = 1' }]);
       // The worker is the pool's own: end it from outside, as a crash would.
-      await (
-        pool as unknown as { slots: Array<{ worker: { terminate(): Promise<number> } }> }
-      ).slots[0]!.worker.terminate();
+      await (pool as unknown as { workers: Array<{ terminate(): Promise<number> }> }).workers[0]!.terminate();
       await expect(pending).rejects.toThrow(/exited/);
       await expect(pool.format([{ path: 'b.ts', text: 'b' }])).rejects.toThrow(/exited/);
     } finally {

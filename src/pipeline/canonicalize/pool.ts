@@ -5,6 +5,12 @@
  * template. Output is identical either way: same Prettier, same options, results in input order.
  * (Warming the JIT on the previous outputs was tried: on 2 vCPUs it slowed normalize more than
  * it sped up formatting.)
+ *
+ * Every request is sent to every worker at once, and the workers share it out among themselves:
+ * each takes the largest file no worker has taken yet, claiming it in a shared array. The main
+ * thread hands out nothing: while it extracts and renders (synchronous work that turns no event
+ * loop), the workers still go from file to file, and a large file rendered last (a long Markdown
+ * reference) is started before the small ones queued ahead of it, not alone at the end.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -16,15 +22,23 @@ export interface FormatJob {
   text: string;
 }
 
-/** Worker → main. */
+/** Worker → main: results (a request's id and a file's index in it), or Prettier could not be loaded. */
 export type WorkerReply =
-  { kind: 'done'; out: Array<{ i: number; res: FormatResult }> } | { kind: 'failed'; message: string };
+  | { kind: 'done'; out: Array<{ batch: number; i: number; res: FormatResult }> }
+  | { kind: 'failed'; message: string }
+  /** Prettier is loaded (and, for a warm start, warmed up). */
+  | { kind: 'ready' };
 /** Given to each worker at its start. */
 export interface WorkerData {
   warm: boolean;
+  /** Int32 counter of files formatted by all workers (pool.ts `formatted`). */
+  formatted: SharedArrayBuffer;
 }
-/** Main → worker. */
-export type WorkerRequest = { kind: 'jobs'; jobs: Array<FormatJob & { i: number }> };
+/**
+ * Main → worker: a request's files, and its claim array (one Int32 per file: 0 free, 1 taken,
+ * 2 formatted), shared by all workers.
+ */
+export type WorkerRequest = { kind: 'jobs'; batch: number; jobs: FormatJob[]; claims: SharedArrayBuffer };
 
 const workerUrl = new URL('./worker.js', import.meta.url);
 
@@ -45,56 +59,94 @@ export function workerCount(count: number, early = false): number {
   return Math.min(4, Math.max(1, availableParallelism()));
 }
 
-interface Pending {
-  resolve(): void;
-  reject(err: Error): void;
+/** One `format` call: its files, their shared claims, and the results received so far. */
+interface Batch {
+  id: number;
+  request: WorkerRequest;
   results: FormatResult[];
   left: number;
-}
-
-interface Slot {
-  worker: Worker;
-  busy: boolean;
+  resolve(results: FormatResult[]): void;
+  reject(err: Error): void;
 }
 
 export class FormatPool {
-  private readonly slots: Slot[] = [];
-  /** Jobs not yet sent: the index into their request's results, and the request. */
-  private readonly queue: Array<{ job: FormatJob; i: number; owner: Pending }> = [];
-  private readonly inFlight = new Map<Slot, Array<{ i: number; owner: Pending }>>();
+  /** Workers that are sent every request. */
+  private readonly workers: Worker[] = [];
+  /** Spare workers, started and ready but sent nothing until `grow` asks for them. */
+  private readonly standby: Worker[] = [];
+  /** Requests not yet answered in full; a worker started later is sent each of them. */
+  private readonly open = new Map<number, Batch>();
+  private nextBatch = 0;
+  private readonly counter = new SharedArrayBuffer(4);
   private failure: Error | undefined;
   private closed = false;
+  /** Workers still to start while the others are ready and have nothing to do (`start`'s `spare`). */
+  private spare = 0;
+  private ready = 0;
 
   /**
    * Starts `size` workers now. `warm`: each formats a small module and README first (worker.ts),
    * for a pool started before there is work for it; one started with its work waiting skips that.
+   * `spare`: up to that many more, started one at a time when every worker is ready and no work is
+   * waiting, and kept on standby (sent nothing) until `grow` asks for them. A pool started early
+   * (sync starts it before normalize) thus loads Prettier into its second worker on a core the
+   * main thread leaves idle, instead of once everything is rendered, when each worker that starts
+   * then delays the end; while the main thread extracts and renders, one worker formats beside it
+   * (two would take part of its core), and at the end the spare joins at once, ready. With work
+   * waiting none starts (it would take the core the main thread and the first worker use).
    */
-  static start(size: number, warm = true): FormatPool {
+  static start(size: number, warm = true, spare = 0): FormatPool {
     const pool = new FormatPool();
+    pool.spare = spare;
     pool.grow(size, warm);
     return pool;
   }
 
+  /** Workers started, on standby or not. */
   get size(): number {
-    return this.slots.length;
+    return this.workers.length + this.standby.length;
   }
 
-  /** Adds workers up to `size` (never removes); `warm` as for `start` (work is waiting by default). */
+  /** Workers that take work (not on standby). */
+  get active(): number {
+    return this.workers.length;
+  }
+
+  /** Files formatted by the workers so far (read from shared memory: current even while this thread is busy). */
+  get formatted(): number {
+    return Atomics.load(new Int32Array(this.counter), 0);
+  }
+
+  /**
+   * Makes `size` workers take work (never fewer): those on standby first, then new ones; `warm` as
+   * for `start` (work is waiting by default).
+   */
   grow(size: number, warm = false): void {
-    while (!this.closed && this.slots.length < size) this.spawn(warm);
+    while (!this.closed && this.workers.length < size && this.standby.length > 0) {
+      const worker = this.standby.shift()!;
+      this.workers.push(worker);
+      for (const batch of this.open.values()) worker.postMessage(batch.request);
+    }
+    while (!this.closed && this.workers.length < size) this.spawn(warm);
   }
 
-  private spawn(warm: boolean): void {
-    const slot: Slot = { worker: new Worker(workerUrl, { workerData: { warm } satisfies WorkerData }), busy: false };
+  private spawn(warm: boolean, standby = false): void {
+    const worker = new Worker(workerUrl, {
+      workerData: { warm, formatted: this.counter } satisfies WorkerData,
+    });
     // A pool left open by a failing run must not keep the process alive.
-    slot.worker.unref();
-    slot.worker.on('message', (msg: WorkerReply) => this.onReply(slot, msg));
-    slot.worker.on('error', (err) => this.fail(err));
-    slot.worker.on('exit', (code) => {
+    worker.unref();
+    worker.on('message', (msg: WorkerReply) => this.onReply(msg));
+    worker.on('error', (err) => this.fail(err));
+    worker.on('exit', (code) => {
       if (!this.closed) this.fail(new Error(`format worker exited with code ${code}`));
     });
-    this.slots.push(slot);
-    this.feed(slot);
+    if (standby) {
+      this.standby.push(worker);
+      return;
+    }
+    this.workers.push(worker);
+    for (const batch of this.open.values()) worker.postMessage(batch.request);
   }
 
   /** Formats `jobs`; results in input order. May be called again before earlier calls finish. */
@@ -103,35 +155,26 @@ export class FormatPool {
     if (this.closed) return Promise.reject(new Error('format pool is closed'));
     if (jobs.length === 0) return Promise.resolve([]);
     return new Promise<FormatResult[]>((resolve, reject) => {
-      const owner: Pending = {
-        resolve: () => resolve(owner.results),
-        reject,
-        results: new Array(jobs.length),
-        left: jobs.length,
+      const id = this.nextBatch++;
+      const request: WorkerRequest = {
+        kind: 'jobs',
+        batch: id,
+        jobs: jobs.map(({ path, text }) => ({ path, text })),
+        claims: new SharedArrayBuffer(4 * jobs.length),
       };
-      // Largest first: a big file started last would leave one worker running alone at the end.
-      const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.text.length - jobs[a]!.text.length || a - b);
-      for (const i of order) this.queue.push({ job: jobs[i]!, i, owner });
-      for (const slot of this.slots) this.feed(slot);
+      this.open.set(id, { id, request, results: new Array(jobs.length), left: jobs.length, resolve, reject });
+      for (const worker of this.workers) worker.postMessage(request);
     });
   }
 
-  private feed(slot: Slot): void {
-    if (slot.busy || this.queue.length === 0) return;
-    // Small batches keep the workers evenly loaded; one message per file costs little next to Prettier.
-    const batch = this.queue.splice(0, 2);
-    slot.busy = true;
-    this.inFlight.set(
-      slot,
-      batch.map(({ i, owner }) => ({ i, owner })),
-    );
-    slot.worker.postMessage({
-      kind: 'jobs',
-      jobs: batch.map(({ job }, k) => ({ ...job, i: k })),
-    } satisfies WorkerRequest);
-  }
-
-  private onReply(slot: Slot, msg: WorkerReply): void {
+  private onReply(msg: WorkerReply): void {
+    if (msg.kind === 'ready') {
+      if (++this.ready === this.size && this.spare > 0 && this.open.size === 0 && !this.closed) {
+        this.spare--;
+        this.spawn(true, true);
+      }
+      return;
+    }
     if (msg.kind === 'failed') {
       this.fail(
         msg.message.startsWith('prettier could not be loaded')
@@ -140,37 +183,30 @@ export class FormatPool {
       );
       return;
     }
-    const sent = this.inFlight.get(slot) ?? [];
-    this.inFlight.delete(slot);
-    slot.busy = false;
-    const finished = new Set<Pending>();
-    for (const { i: k, res } of msg.out) {
-      const target = sent[k];
-      if (!target) continue;
-      target.owner.results[target.i] = res;
-      target.owner.left--;
-      finished.add(target.owner);
+    for (const { batch: id, i, res } of msg.out) {
+      const batch = this.open.get(id);
+      // A claim is taken once, so a file is answered once; anything else is ignored.
+      if (!batch || i < 0 || i >= batch.results.length || batch.results[i] !== undefined) continue;
+      batch.results[i] = res;
+      if (--batch.left === 0) {
+        this.open.delete(id);
+        batch.resolve(batch.results);
+      }
     }
-    for (const owner of finished) if (owner.left === 0) owner.resolve();
-    this.feed(slot);
   }
 
   private fail(err: Error): void {
     if (this.failure) return;
     this.failure = err;
-    const owners = new Set<Pending>([
-      ...this.queue.map((q) => q.owner),
-      ...[...this.inFlight.values()].flat().map((x) => x.owner),
-    ]);
-    this.queue.length = 0;
-    this.inFlight.clear();
-    for (const owner of owners) owner.reject(err);
+    const batches = [...this.open.values()];
+    this.open.clear();
+    for (const batch of batches) batch.reject(err);
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all([...this.workers, ...this.standby].map((w) => w.terminate()));
   }
 }
 
