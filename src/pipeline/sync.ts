@@ -269,11 +269,12 @@ async function run(
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
       const setupStarted = performance.now();
-      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }] = await Promise.all([
+      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }, { FrontmatterCache }] = await Promise.all([
         import('./emit/index.js'),
         import('./canonicalize/index.js'),
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
+        import('./emit/frontmatter-cache.js'),
       ]);
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions);
       // Queries answer about `graph.store`, read only here, at the first query the rows cache
@@ -286,7 +287,8 @@ async function run(
         ask: (_: unknown, q: import('./types.js').QueryText) =>
           rowsCache.ask(q, async () => (await getEngine()).ask(graph.store, q)),
       };
-      const templates = await emit.loadTemplates(manifest);
+      const frontmatterCache = FrontmatterCache.open(manifest.root, cacheOptions);
+      const templates = await emit.loadTemplates(manifest, frontmatterCache);
       const extract = emit.createExtractor({ store: undefined as never }, queries, validateRows);
       const renderCache = RenderCache.open(manifest.root, cacheOptions);
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
@@ -329,6 +331,7 @@ async function run(
         rendered,
         rowsCache,
         renderCache,
+        frontmatterCache,
         formatted,
         queryFacts,
         prettier: canonicalizer.counts.formatted,
@@ -341,7 +344,18 @@ async function run(
   } finally {
     await pool?.close();
   }
-  const { graph, saveGraph, templates, rendered, rowsCache, renderCache, formatted, queryFacts, prettier } = heavy;
+  const {
+    graph,
+    saveGraph,
+    templates,
+    rendered,
+    rowsCache,
+    renderCache,
+    frontmatterCache,
+    formatted,
+    queryFacts,
+    prettier,
+  } = heavy;
   stage(
     'canonicalize',
     `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted, ${prettier} by Prettier`,
@@ -505,6 +519,7 @@ async function run(
   formatCache.save();
   rowsCache.save();
   renderCache.save();
+  frontmatterCache.save();
   queryFacts.save();
   stage(
     'write',

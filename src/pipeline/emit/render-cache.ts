@@ -52,7 +52,7 @@ export interface CachedTemplate {
 
 let ownCode: string | undefined;
 /** sha256 of ggen's emit code (this folder): a change to a filter or to how a render is logged is a miss. */
-function emitCodeDigest(): string {
+export function emitCodeDigest(): string {
   ownCode ??= digestModules([path.dirname(fileURLToPath(import.meta.url))]);
   return ownCode;
 }
