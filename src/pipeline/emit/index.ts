@@ -507,13 +507,12 @@ export async function createRenderer(
       }
     }
     for (const [index, o] of cached.entries()) {
-      const reads = o.reads.map((values) => ({ ...values }));
       push(
         t,
         x,
         claim(o.path, t),
         o.content,
-        { digest: o.digest, specFiles: mentionedFiles(reads, graph) },
+        { digest: o.digest, specFiles: mentionedFilesOf(o.reads, graph) },
         each[index],
         index,
         mine,
@@ -540,13 +539,21 @@ export async function createRenderer(
  * that another file happens to use, e.g. a local name; the row's other values outvote it.)
  */
 export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): string[] {
+  if (!graph.mentions) return [...graph.specFiles];
+  const lists: unknown[][] = [];
+  for (const obj of touched) if (!Array.isArray(obj)) lists.push(Object.values(obj));
+  return mentionedFilesOf(lists, graph);
+}
+
+/** mentionedFiles, given per object read its values (as a render cache entry keeps them). */
+function mentionedFilesOf(valueLists: Iterable<readonly unknown[]>, graph: EmitGraph): string[] {
   const m: SpecMentions | undefined = graph.mentions;
   if (!m) return [...graph.specFiles];
   const found = new Set<number>();
-  for (const obj of touched) {
-    if (Array.isArray(obj)) continue;
-    const votes = new Map<number, number>();
-    for (const v of Object.values(obj)) {
+  const votes = new Map<number, number>();
+  for (const values of valueLists) {
+    votes.clear();
+    for (const v of values) {
       if (typeof v !== 'string') continue;
       if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
       if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
