@@ -222,7 +222,7 @@ describe('frontmatter cache', () => {
     });
     it('another salt', () => damage((s) => (s.salt = 'f'.repeat(64))));
     it('an entry that is not an object', () =>
-      damage((s) => Object.keys(s.entries).forEach((k) => (s.entries[k] = []))));
+      damage((s) => Object.keys(s.entries).forEach((k) => (s.entries[k] = [] as unknown as Record<string, unknown>))));
     it('a key a frontmatter may not have', () => damage((s) => each(s, (e) => (keys(e).eval = { ...keys(e).to! }))));
     it('a __proto__ key', () =>
       damage((s) =>
