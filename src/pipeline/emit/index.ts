@@ -166,6 +166,23 @@ const SCOPING_FILTERS = new Set(['where', 'sortBy', 'groupBy']);
 /** Partials a template names with a literal include/import/from/extends; null if a name is computed. */
 const PARTIAL_REF = /\{%-?\s*(?:include|import|from|extends)\s+(?:(["'])(.*?)\1|(\S))/g;
 
+interface PartialRefs {
+  /** Partial names given literally, in order of appearance (repeats kept). */
+  names: string[];
+  /** Whether some include/import/from/extends computes its name. */
+  computed: boolean;
+}
+
+function refsOf(text: string): PartialRefs {
+  const names: string[] = [];
+  let computed = false;
+  for (const m of text.matchAll(PARTIAL_REF)) {
+    if (m[3] !== undefined) computed = true;
+    else if (m[2] !== undefined) names.push(m[2]);
+  }
+  return { names, computed };
+}
+
 /**
  * Compiled templates kept between runs of one process (`sync --watch`). The Nunjucks environment
  * caches the partials it loads, so it and everything compiled against it are reused only while
@@ -298,6 +315,13 @@ export async function createRenderer(
     }
     return partialText.get(name)!;
   };
+  /** What each partial names (by partial name; its text does not change during a run). */
+  const partialRefsByName = new Map<string, PartialRefs>();
+  const partialRefs = (name: string, src: string): PartialRefs => {
+    let r = partialRefsByName.get(name);
+    if (!r) partialRefsByName.set(name, (r = refsOf(src)));
+    return r;
+  };
   /** sha256 over what a template is made of: frontmatter that matters, body, queries, and the partials it reaches. */
   const closureDigest = (t: TemplateSpec): string => {
     const h = createHash('sha256');
@@ -311,17 +335,16 @@ export async function createRenderer(
     part(t.name !== undefined && views.views.has(t.name) ? views.text : '');
     const seen = new Set<string>();
     let computed = false;
-    const scan = (text: string): void => {
-      for (const m of text.matchAll(PARTIAL_REF)) {
-        if (m[3] !== undefined) computed = true;
-        else if (m[2] !== undefined && !seen.has(m[2])) {
-          seen.add(m[2]);
-          const src = readPartial(m[2]);
-          if (src !== null) scan(src);
-        }
+    const scan = (ref: PartialRefs): void => {
+      computed ||= ref.computed;
+      for (const name of ref.names) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const src = readPartial(name);
+        if (src !== null) scan(partialRefs(name, src));
       }
     };
-    scan(t.body);
+    scan(refsOf(t.body));
     // A computed name could reach any partial: count every one there is.
     if (computed) for (const dir of templatesDirs) for (const name of listTemplateFiles(dir, false)) seen.add(name);
     for (const name of [...seen].sort()) part(`${name}\0${readPartial(name) ?? ''}`);
