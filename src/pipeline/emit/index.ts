@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { FILTERS } from './filters.js';
 import { ReadLog, scoped, withLog } from './reads.js';
-import { RenderCache, type CachedOutput } from './render-cache.js';
+import { mentionsDigest, RenderCache, type CachedOutput, type CachedTemplate } from './render-cache.js';
 import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 import { loadViews, rowsBehind } from './views.js';
@@ -315,6 +315,19 @@ export async function createRenderer(
     }
     return partialText.get(name)!;
   };
+  /** Whether a list could be mentionedFiles' answer: spec files of this graph, in its order, each once. */
+  let specIndex: Map<string, number> | undefined;
+  const namesSpecFiles = (list: readonly string[]): boolean => {
+    specIndex ??= new Map(graph.specFiles.map((f, i) => [f, i]));
+    let last = -1;
+    for (const f of list) {
+      const i = specIndex.get(f);
+      if (i === undefined || i <= last) return false;
+      last = i;
+    }
+    return true;
+  };
+
   /** What each partial names (by partial name; its text does not change during a run). */
   const partialRefsByName = new Map<string, PartialRefs>();
   const partialRefs = (name: string, src: string): PartialRefs => {
@@ -380,7 +393,7 @@ export async function createRenderer(
       : undefined;
     if (renderCache && cacheKey) {
       const hit = renderCache.get(cacheKey, graphJson);
-      if (hit && reuse(t, x, hit.outputs, mine, outcome)) {
+      if (hit && reuse(t, x, hit, cacheKey, mine, outcome)) {
         reused.push(t.file);
         files.push(...mine);
         return mine;
@@ -447,6 +460,7 @@ export async function createRenderer(
       const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
       const read = rowSet ? rowsBehind(log.touched, rowSet) : log.touched;
       readGraph ||= log.touched.has(base.graph);
+      const specFiles = mentionedFiles(read, graph);
       if (renderCache)
         toCache.push({
           path: checked,
@@ -454,8 +468,9 @@ export async function createRenderer(
           content,
           digest,
           reads: stringsOf(read),
+          named: { mentions: mentionsDigest(graph), specFiles: [...specFiles] },
         });
-      push(t, x, out, content, { digest, specFiles: mentionedFiles(read, graph) }, row, index, mine, outcome);
+      push(t, x, out, content, { digest, specFiles }, row, index, mine, outcome);
     }
     if (renderCache && cacheKey) renderCache.set(cacheKey, { graph: readGraph ? graphJson : null, outputs: toCache });
     files.push(...mine);
@@ -514,10 +529,12 @@ export async function createRenderer(
   const reuse = (
     t: TemplateSpec,
     x: ExtractedTemplate,
-    cached: CachedOutput[],
+    hit: CachedTemplate,
+    cacheKey: string,
     mine: RenderedFile[],
     outcome: TemplateOutcome,
   ): boolean => {
+    const cached = hit.outputs;
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     if (cached.length !== each.length) return false;
     if (!cached.every((o, i) => o.index === (t.forEach ? i : null))) return false;
@@ -529,19 +546,33 @@ export async function createRenderer(
         return false;
       }
     }
+    // The spec files each output names: as the entry recorded them while the graph's mentions are
+    // the same (and the list is one mentionedFiles could give), else worked out from its reads.
+    const mentions = mentionsDigest(graph);
+    let renamed = false;
+    const named = cached.map((o) => {
+      if (o.named && o.named.mentions === mentions && namesSpecFiles(o.named.specFiles)) return [...o.named.specFiles];
+      renamed = true;
+      return mentionedFilesOf(o.reads, graph);
+    });
     for (const [index, o] of cached.entries()) {
       push(
         t,
         x,
         claim(o.path, t),
         o.content,
-        { digest: o.digest, specFiles: mentionedFilesOf(o.reads, graph) },
+        { digest: o.digest, specFiles: named[index]! },
         each[index],
         index,
         mine,
         outcome,
       );
     }
+    if (renamed)
+      renderCache!.set(cacheKey, {
+        ...hit,
+        outputs: cached.map((o, i) => ({ ...o, named: { mentions, specFiles: [...named[i]!] } })),
+      });
     return true;
   };
   return {
