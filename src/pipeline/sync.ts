@@ -270,11 +270,12 @@ async function run(
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
       const setupStarted = performance.now();
-      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }] = await Promise.all([
+      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }, { FrontmatterCache }] = await Promise.all([
         import('./emit/index.js'),
         import('./canonicalize/index.js'),
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
+        import('./emit/frontmatter-cache.js'),
       ]);
       const { renderOrder, inTemplateOrder } = await import('./canonicalize/order.js');
       // A graph built this run (not from the graph cache) keys each query by the triples it can read (extract/scope.ts).
@@ -290,7 +291,8 @@ async function run(
         ask: (_: unknown, q: import('./types.js').QueryText) =>
           rowsCache.ask(q, async () => (await getEngine()).ask(graph.store, q)),
       };
-      const templates = await emit.loadTemplates(manifest);
+      const frontmatterCache = FrontmatterCache.open(manifest.root, cacheOptions);
+      const templates = await emit.loadTemplates(manifest, frontmatterCache);
       const extract = emit.createExtractor({ store: undefined as never }, queries, validateRows);
       const renderCache = RenderCache.open(manifest.root, cacheOptions);
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
@@ -333,6 +335,7 @@ async function run(
         rendered,
         rowsCache,
         renderCache,
+        frontmatterCache,
         formatted,
         queryFacts,
         prettier: canonicalizer.counts.formatted,
@@ -345,7 +348,18 @@ async function run(
   } finally {
     await pool?.close();
   }
-  const { graph, saveGraph, templates, rendered, rowsCache, renderCache, formatted, queryFacts, prettier } = heavy;
+  const {
+    graph,
+    saveGraph,
+    templates,
+    rendered,
+    rowsCache,
+    renderCache,
+    frontmatterCache,
+    formatted,
+    queryFacts,
+    prettier,
+  } = heavy;
   stage(
     'canonicalize',
     `${formatted.length} file${formatted.length === 1 ? '' : 's'} formatted, ${prettier} by Prettier`,
@@ -509,6 +523,7 @@ async function run(
   formatCache.save();
   rowsCache.save();
   renderCache.save();
+  frontmatterCache.save();
   queryFacts.save();
   stage(
     'write',

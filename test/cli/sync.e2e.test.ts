@@ -105,6 +105,14 @@ describe('ggen sync (end to end)', () => {
     const dir = project();
     expect(ggen(dir, ['sync']).code).toBe(0);
     expect(existsSync(path.join(dir, '.ggen/cache/rows.json'))).toBe(true);
+    // A damaged frontmatter cache is a miss: the frontmatters are parsed again.
+    const frontmatters = path.join(dir, '.ggen/cache/frontmatter.json');
+    expect(JSON.parse(read(dir, '.ggen/cache/frontmatter.json')).entries).not.toEqual({});
+    writeFileSync(
+      frontmatters,
+      read(dir, '.ggen/cache/frontmatter.json').replace(/"to":\{"value":"[^"]*"/g, '"to":{"value":7'),
+    );
+    expect(read(dir, '.ggen/cache/frontmatter.json')).toContain('"to":{"value":7');
     const template = path.join(dir, 'templates/service.ts.njk');
     writeFileSync(
       template,

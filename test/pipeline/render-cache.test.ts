@@ -164,6 +164,40 @@ describe('render cache', () => {
     await expectSameAsFresh(m, r, base(), graph);
   });
 
+  it('names spec files as recorded while the mentions are the same, else works them out from the reads again', async () => {
+    type Stored = {
+      entries: Record<string, { outputs: Array<{ path: string; named: { mentions: string; specFiles: string[] } }> }>;
+    };
+    const m = project();
+    const first = await run(m);
+    const file = path.join(m.root, RENDER_CACHE_FILE);
+    const outputs = (st: Stored) => Object.values(st.entries).flatMap((e) => e.outputs);
+    const recorded = outputs(JSON.parse(readFileSync(file, 'utf8')) as Stored);
+    // A fresh render records what it named, under the graph's mentions digest.
+    for (const o of recorded)
+      expect(o.named.specFiles).toEqual(first.files.find((f) => f.path === o.path)!.inputs!.specFiles);
+    expect(new Set(recorded.map((o) => o.named.mentions)).size).toBe(1);
+    expect(recorded.some((o) => o.named.specFiles.length > 0)).toBe(true);
+    const plant = (edit: (n: { mentions: string; specFiles: string[] }) => void) => {
+      const st = JSON.parse(readFileSync(file, 'utf8')) as Stored;
+      for (const o of outputs(st)) edit(o.named);
+      writeFileSync(file, JSON.stringify(st));
+    };
+    for (const edit of [
+      (n: { specFiles: string[] }) => (n.specFiles = ['specs/zzz.ttl']), // no spec file of this graph
+      (n: { specFiles: string[] }) => (n.specFiles = ['specs/b.ttl', 'specs/a.ttl']), // not in the graph's order
+      (n: { specFiles: string[] }) => (n.specFiles = ['specs/a.ttl', 'specs/a.ttl']), // twice
+      (n: { mentions: string; specFiles: string[] }) => ((n.mentions = 'f'.repeat(64)), (n.specFiles = [])), // other mentions
+    ]) {
+      plant(edit);
+      const r = await run(m);
+      expect(r.reused).toEqual(ALL);
+      await expectSameAsFresh(m, r);
+      // Saved again as worked out, under this graph's mentions.
+      expect(outputs(JSON.parse(readFileSync(file, 'utf8')) as Stored)).toEqual(recorded);
+    }
+  });
+
   it("re-renders a template with a view when the pack's view code changes", async () => {
     const m = project({
       ...FILES,
@@ -247,6 +281,10 @@ describe('render cache', () => {
     it('a row index out of order', () => damage((s) => each(s, (o) => (o.index = 7))));
     it('fewer outputs than rows', () => damage((s) => Object.values(s.entries).forEach((e) => e.outputs.pop())));
     it('a graph that is not a string', () => damage((s) => Object.values(s.entries).forEach((e) => (e.graph = 1))));
+    it('recorded spec files that are not a list of strings', () =>
+      damage((s) => each(s, (o) => ((o.named as { specFiles: unknown }).specFiles = [1]))));
+    it('recorded spec files under a digest that is not a sha256', () =>
+      damage((s) => each(s, (o) => ((o.named as { mentions: unknown }).mentions = 'g1'))));
     it('an entry that is not an object', () =>
       damage((s) => Object.keys(s.entries).forEach((k) => ((s.entries as Record<string, unknown>)[k] = null))));
   });

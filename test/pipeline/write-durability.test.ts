@@ -115,3 +115,29 @@ describe('atomic writes are synced before they replace the old file', () => {
     });
   }
 });
+
+describe('cache files are written atomically, without the fsync', () => {
+  it('writeAtomic with durable: false renames a complete temporary file and never syncs it', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ggen-durable-'));
+    const target = path.join(dir, 'cache.json');
+    writeAtomic(target, '{"a":1}', undefined, { durable: false });
+    expect(readFileSync(target, 'utf8')).toBe('{"a":1}');
+    expect(readdirSync(dir)).toEqual(['cache.json']);
+    expect(syncedBeforeRename(target)).toEqual({ renamed: true, synced: false });
+    expect(events.some((e) => e.startsWith('sync '))).toBe(false);
+  });
+
+  it('a CacheFile save is not synced; an output written next to it is', async () => {
+    const { CacheFile } = await import('../../src/pipeline/fs/cache-file.js');
+    const root = mkdtempSync(path.join(tmpdir(), 'ggen-durable-'));
+    const cache = CacheFile.open<number>(root, '.ggen/cache/x.json', 'salt');
+    cache.keep('k', 1);
+    cache.save();
+    const cacheFile = path.join(root, '.ggen/cache/x.json');
+    expect(JSON.parse(readFileSync(cacheFile, 'utf8'))).toEqual({ salt: 'salt', entries: { k: 1 } });
+    expect(syncedBeforeRename(cacheFile)).toEqual({ renamed: true, synced: false });
+    const output = path.join(root, 'generated/out.ts');
+    writeAtomic(output, 'x\n', root);
+    expect(syncedBeforeRename(output)).toEqual({ renamed: true, synced: true });
+  });
+});

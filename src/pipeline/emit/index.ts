@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { FILTERS } from './filters.js';
 import { ReadLog, scoped, withLog } from './reads.js';
-import { RenderCache, type CachedOutput } from './render-cache.js';
+import { mentionsDigest, RenderCache, type CachedOutput, type CachedTemplate } from './render-cache.js';
 import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 import { loadViews, rowsBehind } from './views.js';
@@ -166,6 +166,23 @@ const SCOPING_FILTERS = new Set(['where', 'sortBy', 'groupBy']);
 /** Partials a template names with a literal include/import/from/extends; null if a name is computed. */
 const PARTIAL_REF = /\{%-?\s*(?:include|import|from|extends)\s+(?:(["'])(.*?)\1|(\S))/g;
 
+interface PartialRefs {
+  /** Partial names given literally, in order of appearance (repeats kept). */
+  names: string[];
+  /** Whether some include/import/from/extends computes its name. */
+  computed: boolean;
+}
+
+function refsOf(text: string): PartialRefs {
+  const names: string[] = [];
+  let computed = false;
+  for (const m of text.matchAll(PARTIAL_REF)) {
+    if (m[3] !== undefined) computed = true;
+    else if (m[2] !== undefined) names.push(m[2]);
+  }
+  return { names, computed };
+}
+
 /**
  * Compiled templates kept between runs of one process (`sync --watch`). The Nunjucks environment
  * caches the partials it loads, so it and everything compiled against it are reused only while
@@ -298,6 +315,26 @@ export async function createRenderer(
     }
     return partialText.get(name)!;
   };
+  /** Whether a list could be mentionedFiles' answer: spec files of this graph, in its order, each once. */
+  let specIndex: Map<string, number> | undefined;
+  const namesSpecFiles = (list: readonly string[]): boolean => {
+    specIndex ??= new Map(graph.specFiles.map((f, i) => [f, i]));
+    let last = -1;
+    for (const f of list) {
+      const i = specIndex.get(f);
+      if (i === undefined || i <= last) return false;
+      last = i;
+    }
+    return true;
+  };
+
+  /** What each partial names (by partial name; its text does not change during a run). */
+  const partialRefsByName = new Map<string, PartialRefs>();
+  const partialRefs = (name: string, src: string): PartialRefs => {
+    let r = partialRefsByName.get(name);
+    if (!r) partialRefsByName.set(name, (r = refsOf(src)));
+    return r;
+  };
   /** sha256 over what a template is made of: frontmatter that matters, body, queries, and the partials it reaches. */
   const closureDigest = (t: TemplateSpec): string => {
     const h = createHash('sha256');
@@ -311,17 +348,16 @@ export async function createRenderer(
     part(t.name !== undefined && views.views.has(t.name) ? views.text : '');
     const seen = new Set<string>();
     let computed = false;
-    const scan = (text: string): void => {
-      for (const m of text.matchAll(PARTIAL_REF)) {
-        if (m[3] !== undefined) computed = true;
-        else if (m[2] !== undefined && !seen.has(m[2])) {
-          seen.add(m[2]);
-          const src = readPartial(m[2]);
-          if (src !== null) scan(src);
-        }
+    const scan = (ref: PartialRefs): void => {
+      computed ||= ref.computed;
+      for (const name of ref.names) {
+        if (seen.has(name)) continue;
+        seen.add(name);
+        const src = readPartial(name);
+        if (src !== null) scan(partialRefs(name, src));
       }
     };
-    scan(t.body);
+    scan(refsOf(t.body));
     // A computed name could reach any partial: count every one there is.
     if (computed) for (const dir of templatesDirs) for (const name of listTemplateFiles(dir, false)) seen.add(name);
     for (const name of [...seen].sort()) part(`${name}\0${readPartial(name) ?? ''}`);
@@ -357,7 +393,7 @@ export async function createRenderer(
       : undefined;
     if (renderCache && cacheKey) {
       const hit = renderCache.get(cacheKey, graphJson);
-      if (hit && reuse(t, x, hit.outputs, mine, outcome)) {
+      if (hit && reuse(t, x, hit, cacheKey, mine, outcome)) {
         reused.push(t.file);
         files.push(...mine);
         return mine;
@@ -424,6 +460,7 @@ export async function createRenderer(
       const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
       const read = rowSet ? rowsBehind(log.touched, rowSet) : log.touched;
       readGraph ||= log.touched.has(base.graph);
+      const specFiles = mentionedFiles(read, graph);
       if (renderCache)
         toCache.push({
           path: checked,
@@ -431,8 +468,9 @@ export async function createRenderer(
           content,
           digest,
           reads: stringsOf(read),
+          named: { mentions: mentionsDigest(graph), specFiles: [...specFiles] },
         });
-      push(t, x, out, content, { digest, specFiles: mentionedFiles(read, graph) }, row, index, mine, outcome);
+      push(t, x, out, content, { digest, specFiles }, row, index, mine, outcome);
     }
     if (renderCache && cacheKey) renderCache.set(cacheKey, { graph: readGraph ? graphJson : null, outputs: toCache });
     files.push(...mine);
@@ -491,10 +529,12 @@ export async function createRenderer(
   const reuse = (
     t: TemplateSpec,
     x: ExtractedTemplate,
-    cached: CachedOutput[],
+    hit: CachedTemplate,
+    cacheKey: string,
     mine: RenderedFile[],
     outcome: TemplateOutcome,
   ): boolean => {
+    const cached = hit.outputs;
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     if (cached.length !== each.length) return false;
     if (!cached.every((o, i) => o.index === (t.forEach ? i : null))) return false;
@@ -506,20 +546,33 @@ export async function createRenderer(
         return false;
       }
     }
+    // The spec files each output names: as the entry recorded them while the graph's mentions are
+    // the same (and the list is one mentionedFiles could give), else worked out from its reads.
+    const mentions = mentionsDigest(graph);
+    let renamed = false;
+    const named = cached.map((o) => {
+      if (o.named && o.named.mentions === mentions && namesSpecFiles(o.named.specFiles)) return [...o.named.specFiles];
+      renamed = true;
+      return mentionedFilesOf(o.reads, graph);
+    });
     for (const [index, o] of cached.entries()) {
-      const reads = o.reads.map((values) => ({ ...values }));
       push(
         t,
         x,
         claim(o.path, t),
         o.content,
-        { digest: o.digest, specFiles: mentionedFiles(reads, graph) },
+        { digest: o.digest, specFiles: named[index]! },
         each[index],
         index,
         mine,
         outcome,
       );
     }
+    if (renamed)
+      renderCache!.set(cacheKey, {
+        ...hit,
+        outputs: cached.map((o, i) => ({ ...o, named: { mentions, specFiles: [...named[i]!] } })),
+      });
     return true;
   };
   return {
@@ -540,13 +593,21 @@ export async function createRenderer(
  * that another file happens to use, e.g. a local name; the row's other values outvote it.)
  */
 export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): string[] {
+  if (!graph.mentions) return [...graph.specFiles];
+  const lists: unknown[][] = [];
+  for (const obj of touched) if (!Array.isArray(obj)) lists.push(Object.values(obj));
+  return mentionedFilesOf(lists, graph);
+}
+
+/** mentionedFiles, given per object read its values (as a render cache entry keeps them). */
+function mentionedFilesOf(valueLists: Iterable<readonly unknown[]>, graph: EmitGraph): string[] {
   const m: SpecMentions | undefined = graph.mentions;
   if (!m) return [...graph.specFiles];
   const found = new Set<number>();
-  for (const obj of touched) {
-    if (Array.isArray(obj)) continue;
-    const votes = new Map<number, number>();
-    for (const v of Object.values(obj)) {
+  const votes = new Map<number, number>();
+  for (const values of valueLists) {
+    votes.clear();
+    for (const v of values) {
       if (typeof v !== 'string') continue;
       if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
       if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);

@@ -51,6 +51,7 @@ export async function excludedOutcomes(
   root: string,
   excluded: Array<{ template: string; pack: string; name: string }>,
 ): Promise<TemplateOutcome[]> {
+  if (excluded.length === 0) return [];
   const { splitFrontmatter } = await import('./templates.js');
   const { parse } = await import('yaml');
   return Promise.all(

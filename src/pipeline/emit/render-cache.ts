@@ -42,6 +42,12 @@ export interface CachedOutput {
   digest: string;
   /** Per object the render read, its string values (to name the spec files again: see above). */
   reads: string[][];
+  /**
+   * The spec files `reads` named under the graph whose mentions digest (mentionsDigest) is
+   * `mentions`: while the graph's mentions are the same (a template edit), they are not worked
+   * out again from `reads` (~26K lookups for this repo).
+   */
+  named?: { mentions: string; specFiles: string[] };
 }
 
 export interface CachedTemplate {
@@ -52,7 +58,7 @@ export interface CachedTemplate {
 
 let ownCode: string | undefined;
 /** sha256 of ggen's emit code (this folder): a change to a filter or to how a render is logged is a miss. */
-function emitCodeDigest(): string {
+export function emitCodeDigest(): string {
   ownCode ??= digestModules([path.dirname(fileURLToPath(import.meta.url))]);
   return ownCode;
 }
@@ -85,8 +91,31 @@ function validOutput(v: unknown): v is CachedOutput {
     HEX64.test(o.digest) &&
     (o.index === null || (Number.isSafeInteger(o.index) && o.index! >= 0)) &&
     Array.isArray(o.reads) &&
-    o.reads.every((r) => Array.isArray(r) && r.every(isString))
+    o.reads.every((r) => Array.isArray(r) && r.every(isString)) &&
+    (o.named === undefined || validNamed(o.named))
   );
+}
+
+function validNamed(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const { mentions, specFiles } = v as { mentions?: unknown; specFiles?: unknown };
+  return isString(mentions) && HEX64.test(mentions) && Array.isArray(specFiles) && specFiles.every(isString);
+}
+
+/**
+ * sha256 of what names an output's spec files besides its reads (emit/index.ts mentionedFiles):
+ * the graph's spec files, in order, and who mentions what. Once per graph object.
+ */
+const mentionsDigests = new WeakMap<object, string>();
+export function mentionsDigest(graph: { specFiles: readonly string[]; mentions?: unknown }): string {
+  let d = mentionsDigests.get(graph);
+  if (d === undefined) {
+    d = createHash('sha256')
+      .update(JSON.stringify([graph.specFiles, graph.mentions ?? null]))
+      .digest('hex');
+    mentionsDigests.set(graph, d);
+  }
+  return d;
 }
 
 /** The entry's shape (the file is not trusted). */

@@ -3,7 +3,9 @@
  * is a template, except those under a directory whose name starts with `_`
  * (partials, reachable only through include/import/extends).
  */
-import { readdir, readFile } from 'node:fs/promises';
+// Synchronous reads: a run reads ~100 small template, query and schema files, and one blocking
+// read each costs a fraction of fs/promises' open/stat/read/close round trips (write/hash.ts).
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Pair, Node as YamlNode } from 'yaml';
 import { InputError } from '../errors.js';
@@ -67,6 +69,8 @@ const KEYS = new Set([
   'schema',
   'description',
 ]);
+/** The keys a frontmatter may have (test/docs/reference.ts reads KEYS from this file). */
+export const FRONTMATTER_KEYS: ReadonlySet<string> = KEYS;
 
 export const toPosix = (p: string): string => p.split(path.sep).join('/');
 
@@ -103,7 +107,7 @@ async function walkTemplates(
   const walk = async (abs: string, inPartials: boolean): Promise<void> => {
     let entries;
     try {
-      entries = await readdir(abs, { withFileTypes: true });
+      entries = readdirSync(abs, { withFileTypes: true });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT' && abs === dir) {
         if (missingOk) return;
@@ -211,24 +215,53 @@ export function splitFrontmatter(src: string): { yaml: string; body: string; off
 
 const isQueryFile = (s: string): boolean => !/[\n\r]/.test(s) && /\.(rq|sparql)$/i.test(s.trim());
 
-export async function loadTemplate(manifest: Manifest, file: string, origin?: TemplateOrigin): Promise<TemplateSpec> {
-  const base = origin?.base ?? '.';
-  const src = await readFile(path.resolve(manifest.root, file), 'utf8');
-  const fm = splitFrontmatter(src);
-  if (!fm)
-    throw new InputError({
-      file,
-      line: 1,
-      col: 1,
-      message: 'template has no frontmatter (a first line `---`, YAML with at least `to:`, then `---`)',
-    });
+/** A line and column in the template file (1-based). */
+export interface FrontmatterPos {
+  line: number;
+  col: number;
+}
 
-  // yaml loads here, not at import: the no-op fast path lists templates (discoverTemplateFiles) without parsing them.
+/** A value node as `readQuery` sees it: where it starts, and whether it is a block scalar (`|`, `>`). */
+export interface FrontmatterNode extends FrontmatterPos {
+  block: boolean;
+}
+
+/**
+ * What a template's frontmatter says, as loadTemplate reads it: per key, its value (JSON) and
+ * where it is; for `queries`, its items. Read from the YAML (parseFrontmatter), or from the
+ * frontmatter cache (frontmatter-cache.ts), which holds this data for YAML texts parsed before.
+ * Values keep only what loadTemplate's checks can tell apart: strings, booleans and null as they
+ * are, a map as its entries (each a string or 0), anything else as 0 (no check accepts either).
+ */
+export interface FrontmatterData {
+  keys: Record<string, { value: FrontmatterValue; where: FrontmatterPos; node: FrontmatterNode }>;
+  /** `queries:` items when it is a map; null when it is not; absent without `queries`. */
+  items?: Array<{ name: string; text: string | null } & FrontmatterNode> | null;
+}
+export type FrontmatterValue = string | boolean | null | 0 | Record<string, string | 0>;
+
+/** A value as FrontmatterData keeps it (see there). */
+function plainValue(v: unknown): FrontmatterValue {
+  if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
+  if (typeof v === 'object' && !Array.isArray(v)) {
+    const out: Record<string, string | 0> = {};
+    for (const [k, x] of Object.entries(v as object)) out[k] = typeof x === 'string' ? x : 0;
+    return out;
+  }
+  return 0;
+}
+
+/**
+ * Parses a frontmatter's YAML. Throws the YAML's own errors (file:line:col), a non-map, an unknown
+ * key.
+ */
+export async function parseFrontmatter(yaml: string, file: string): Promise<FrontmatterData> {
+  // yaml loads here, not at import, and only for a frontmatter the cache does not hold.
   const { LineCounter, parseDocument, isMap, isScalar, Scalar } = await import('yaml');
   const lc = new LineCounter();
-  const doc = parseDocument(fm.yaml, { lineCounter: lc, uniqueKeys: true });
-  const lineOf = (offset: number | undefined): number => (offset === undefined ? 1 : lc.linePos(offset).line) + 1;
-  const colOf = (offset: number | undefined): number => (offset === undefined ? 1 : lc.linePos(offset).col);
+  const doc = parseDocument(yaml, { lineCounter: lc, uniqueKeys: true });
+  const pos = (offset: number | undefined): FrontmatterPos =>
+    offset === undefined ? { line: 2, col: 1 } : { line: lc.linePos(offset).line + 1, col: lc.linePos(offset).col };
   if (doc.errors.length > 0) {
     throw new InputError(
       doc.errors.map((e) => ({
@@ -246,51 +279,114 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   for (const item of doc.contents.items as Array<Pair<YamlNode, YamlNode>>) {
     const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
     const at = (item.key as YamlNode | null)?.range?.[0];
-    if (!KEYS.has(key)) {
+    if (!FRONTMATTER_KEYS.has(key)) {
       throw new InputError({
         file,
-        line: lineOf(at),
-        col: colOf(at),
-        message: `unknown frontmatter key "${key}" (allowed: ${[...KEYS].join(', ')})`,
+        ...pos(at),
+        message: `unknown frontmatter key "${key}" (allowed: ${[...FRONTMATTER_KEYS].join(', ')})`,
       });
     }
     pairs.set(key, item);
   }
+  const node = (n: YamlNode | null | undefined): FrontmatterNode => ({
+    ...pos(n?.range?.[0]),
+    block: n instanceof Scalar && (n.type === 'BLOCK_LITERAL' || n.type === 'BLOCK_FOLDED'),
+  });
+  const data: FrontmatterData = { keys: {} };
+  for (const [key, item] of pairs) {
+    const v = item.value;
+    const value =
+      v && typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as { toJSON(): unknown }).toJSON() : v;
+    data.keys[key] = {
+      value: plainValue(value),
+      where: pos(((item.value ?? item.key) as YamlNode | null)?.range?.[0]),
+      node: node(item.value),
+    };
+  }
+  const queries = pairs.get('queries')?.value;
+  if (pairs.has('queries'))
+    data.items = isMap(queries)
+      ? (queries.items as Array<Pair<YamlNode, YamlNode>>).map((item) => {
+          const v = isScalar(item.value) ? item.value.value : undefined;
+          return {
+            name: isScalar(item.key) ? String(item.key.value) : String(item.key),
+            text: typeof v === 'string' ? v : null,
+            ...node(item.value),
+          };
+        })
+      : null;
+  return data;
+}
+
+/** A frontmatter parse cache (frontmatter-cache.ts): the YAML text → its FrontmatterData. */
+export interface FrontmatterLookup {
+  get(yaml: string): FrontmatterData | undefined;
+  set(yaml: string, data: FrontmatterData): void;
+}
+
+export async function loadTemplate(
+  manifest: Manifest,
+  file: string,
+  origin?: TemplateOrigin,
+  cache?: FrontmatterLookup,
+): Promise<TemplateSpec> {
+  const src = readFileSync(path.resolve(manifest.root, file), 'utf8');
+  const fm = splitFrontmatter(src);
+  if (!fm)
+    throw new InputError({
+      file,
+      line: 1,
+      col: 1,
+      message: 'template has no frontmatter (a first line `---`, YAML with at least `to:`, then `---`)',
+    });
+
+  let data = cache?.get(fm.yaml);
+  if (!data) {
+    data = await parseFrontmatter(fm.yaml, file);
+    cache?.set(fm.yaml, data);
+  }
+  return interpret(manifest, file, origin, fm, data);
+}
+
+/** The TemplateSpec a frontmatter's data makes: query and schema files read, every value checked. */
+async function interpret(
+  manifest: Manifest,
+  file: string,
+  origin: TemplateOrigin | undefined,
+  fm: { body: string; offset: number },
+  data: FrontmatterData,
+): Promise<TemplateSpec> {
+  const base = origin?.base ?? '.';
+  const has = (key: string): boolean => Object.hasOwn(data.keys, key);
   const where = (key: string): { file: string; line: number; col: number } => {
-    const node = pairs.get(key)?.value ?? pairs.get(key)?.key;
-    const at = (node as YamlNode | null)?.range?.[0];
-    return { file, line: lineOf(at), col: colOf(at) };
+    const at = has(key) ? data.keys[key]!.where : { line: 2, col: 1 };
+    return { file, line: at.line, col: at.col };
   };
-  const value = (key: string): unknown => {
-    const v = pairs.get(key)?.value;
-    return v && typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as { toJSON(): unknown }).toJSON() : v;
-  };
+  const value = (key: string): unknown => (has(key) ? data.keys[key]!.value : undefined);
   const fail = (key: string, message: string): never => {
     throw new InputError({ ...where(key), message });
   };
 
   const deps: string[] = [];
-  const readQuery = async (key: string, text: unknown, node: YamlNode | undefined | null): Promise<QueryText> => {
+  const readQuery = async (key: string, text: unknown, at: FrontmatterNode): Promise<QueryText> => {
     if (typeof text !== 'string' || text.trim() === '')
       return fail(key, `${key} must be a query file (.rq/.sparql) or inline SPARQL text`);
-    const at = node?.range?.[0];
     if (isQueryFile(text)) {
       const rel = toPosix(path.join(base, text.trim()));
       try {
-        const body = await readFile(path.resolve(manifest.root, rel), 'utf8');
+        const body = readFileSync(path.resolve(manifest.root, rel), 'utf8');
         deps.push(rel);
         return { text: body, file: rel, line: 1 };
       } catch {
         throw new InputError({
           file,
-          line: lineOf(at),
-          col: colOf(at),
+          line: at.line,
+          col: at.col,
           message: `query file ${rel} not found (paths are relative to ${base === '.' ? 'the project root' : `the pack ${origin?.pack ?? base}`})`,
         });
       }
     }
-    const block = node instanceof Scalar && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
-    return { text, file, line: lineOf(at) + (block ? 1 : 0) };
+    return { text, file, line: at.line + (at.block ? 1 : 0) };
   };
 
   const to = value('to');
@@ -304,24 +400,23 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
 
   const queries: TemplateQuery[] = [];
   let single = false;
-  if (pairs.has('query') && pairs.has('queries')) fail('queries', 'use either `query` or `queries`, not both');
-  if (pairs.has('query')) {
+  if (has('query') && has('queries')) fail('queries', 'use either `query` or `queries`, not both');
+  if (has('query')) {
     single = true;
-    queries.push({ name: 'rows', query: await readQuery('query', value('query'), pairs.get('query')!.value) });
-  } else if (pairs.has('queries')) {
-    const node = pairs.get('queries')!.value;
-    if (!isMap(node)) fail('queries', '`queries` must map names to query files or inline SPARQL');
-    for (const item of (node as unknown as { items: Array<Pair<YamlNode, YamlNode>> }).items) {
-      const name = isScalar(item.key) ? String(item.key.value) : String(item.key);
+    queries.push({ name: 'rows', query: await readQuery('query', value('query'), data.keys.query!.node) });
+  } else if (has('queries')) {
+    const items = data.items;
+    if (!items) return fail('queries', '`queries` must map names to query files or inline SPARQL');
+    for (const item of items) {
+      const name = item.name;
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) fail('queries', `query name "${name}" must be an identifier`);
-      const v = isScalar(item.value) ? item.value.value : undefined;
-      queries.push({ name, query: await readQuery('queries', v, item.value) });
+      queries.push({ name, query: await readQuery('queries', item.text, item) });
     }
     if (queries.length === 0) fail('queries', '`queries` is empty');
   }
 
   let forEach: string | undefined;
-  if (pairs.has('for_each')) {
+  if (has('for_each')) {
     const fe = value('for_each');
     if (single) {
       if (fe !== true && fe !== false) fail('for_each', 'with a single `query`, `for_each` is true or false');
@@ -333,7 +428,7 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
     } else fail('for_each', '`for_each` needs a `query` or `queries`');
   }
 
-  const when = pairs.has('when') ? await readQuery('when', value('when'), pairs.get('when')!.value) : undefined;
+  const when = has('when') ? await readQuery('when', value('when'), data.keys.when!.node) : undefined;
 
   const skipEmpty = value('skip_empty') ?? false;
   if (typeof skipEmpty !== 'boolean') fail('skip_empty', '`skip_empty` must be true or false');
@@ -351,7 +446,7 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
     fail('description', '`description` must be a string');
 
   const schemas: TemplateSpec['schemas'] = [];
-  if (pairs.has('schema')) {
+  if (has('schema')) {
     const s = value('schema');
     const entries: Array<[string, unknown]> =
       typeof s === 'string'
@@ -368,7 +463,7 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
       const rel = toPosix(path.join(base, f as string));
       let text: string;
       try {
-        text = await readFile(path.resolve(manifest.root, rel), 'utf8');
+        text = readFileSync(path.resolve(manifest.root, rel), 'utf8');
       } catch {
         return fail(
           'schema',
@@ -406,10 +501,13 @@ export async function loadTemplate(manifest: Manifest, file: string, origin?: Te
   };
 }
 
-export async function loadTemplates(manifest: Manifest): Promise<TemplateSet> {
+/** `frontmatter`: parsed frontmatters of earlier runs (frontmatter-cache.ts), so that YAML is parsed only for new ones. */
+export async function loadTemplates(manifest: Manifest, frontmatter?: FrontmatterLookup): Promise<TemplateSet> {
   const found = await discoverTemplateFiles(manifest);
   return {
-    templates: await Promise.all(found.templates.map((t) => loadTemplate(manifest, t, found.origins.get(t)))),
+    templates: await Promise.all(
+      found.templates.map((t) => loadTemplate(manifest, t, found.origins.get(t), frontmatter)),
+    ),
     partials: found.partials,
     excluded: found.excluded,
     dirs: found.dirs,

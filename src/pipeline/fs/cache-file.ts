@@ -137,7 +137,7 @@ export class CacheFile<T> {
     const entries = Object.fromEntries([...this.kept].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     const write = (): void => {
       try {
-        writeAtomic(this.file, JSON.stringify({ salt: this.salt, entries }), this.root);
+        writeAtomic(this.file, JSON.stringify({ salt: this.salt, entries }), this.root, { durable: false });
       } catch {
         /* a cache is optional */
       }

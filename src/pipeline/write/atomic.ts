@@ -77,9 +77,16 @@ export const tempPathFor = (abs: string): string =>
 /**
  * Writes `abs` atomically. With `within` (a directory above it), every directory between the two
  * must be a real directory, not a symlink (receipts/, .ggen/, .ggen/cache are refused as output
- * folders are).
+ * folders are). `durable: false` skips the fsync before the rename: for a cache file, which a
+ * crash may leave empty or partial, and whose reader takes anything unreadable for a miss. The
+ * rename stays atomic for running processes; only outputs and receipts need to survive a crash.
  */
-export function writeAtomic(abs: string, content: string | Buffer, within?: string): void {
+export function writeAtomic(
+  abs: string,
+  content: string | Buffer,
+  within?: string,
+  options: { durable?: boolean } = {},
+): void {
   const dir = path.dirname(abs);
   if (within !== undefined) refuseSymlinks(within, path.relative(within, dir));
   mkdirSync(dir, { recursive: true });
@@ -89,7 +96,7 @@ export function writeAtomic(abs: string, content: string | Buffer, within?: stri
     const buf = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (options.durable !== false) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     try {

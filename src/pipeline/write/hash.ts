@@ -25,13 +25,17 @@ export async function hashFile(abs: string): Promise<string | null> {
  * and output) one blocking read each costs a fraction of fs/promises' open/stat/read/close round trips.
  */
 export function hashFileSync(abs: string): string | null {
-  let buf: Buffer;
+  const buf = readIfExistsSync(abs);
+  return buf ? sha256(buf) : null;
+}
+
+/** readIfExists, read synchronously (the plan reads every output in a row: see hashFileSync). */
+export function readIfExistsSync(abs: string): Buffer | null {
   try {
-    buf = readFileSync(abs);
+    return readFileSync(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw err;
   }
-  return sha256(buf);
 }

@@ -28,7 +28,8 @@ export class OutputRoot {
     if (hit) return hit;
     let real: string;
     try {
-      real = realpathSync(abs);
+      // realpath(3) in one call: the JS realpathSync lstats every component of every output's path.
+      real = realpathSync.native(abs);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { CheckFailed } from '../errors.js';
 import type { ReceiptView } from '../receipt/statement.js';
 import type { RenderedFile } from '../types.js';
-import { readIfExists, sha256 } from './hash.js';
+import { readIfExistsSync, sha256 } from './hash.js';
 import { OutputRoot, PathEscape, refuseSymlinks } from './paths.js';
 
 export type Action = 'create' | 'update' | 'unchanged' | 'delete' | 'keep' | 'conflict';
@@ -74,7 +74,7 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
     const rel = posix(path.relative(input.root, abs));
     produced.add(rel);
     const hash = sha256(f.content);
-    const disk = await readIfExists(abs);
+    const disk = readIfExistsSync(abs);
     const old = disk ? disk.toString('utf8') : null;
     const base = { path: rel, abs, mode: f.mode, template: f.template, content: f.content, sha256: hash, old };
     let action: Action;
@@ -113,7 +113,7 @@ export async function planWrites(input: PlanInput): Promise<Plan> {
     // The receipt is untrusted: an orphan is deleted (or even read) only inside the output directory.
     const abs = path.resolve(input.root, rel);
     if (!OutputRoot.contains(out.abs, abs, out) || abs === out.abs || out.realOf(abs) === out.real) continue;
-    const disk = await readIfExists(abs);
+    const disk = readIfExistsSync(abs);
     if (!disk) continue;
     const old = disk.toString('utf8');
     if (sha256(disk) === recorded)
