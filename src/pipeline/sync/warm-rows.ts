@@ -49,7 +49,12 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
   };
   scan(root);
   if (orderSensitive) return all;
-  // Every clause but the prologue, as the WHERE clause rule-reads.ts walks.
+  return clauseReads(root, prefixes);
+}
+
+/** The predicates any clause of a parsed query names (its prologue aside), as rule-reads.ts reads a WHERE clause. */
+export function clauseReads(ast: unknown, prefixes: Record<string, string>): StoredReads {
+  const root = (ast ?? {}) as Record<string, unknown>;
   const clauses = Object.entries(root)
     .filter(([k]) => k !== 'context' && k !== 'loc' && k !== 'type' && k !== 'subType')
     .map(([, v]) => v);
@@ -123,11 +128,7 @@ export class WarmRows {
 
   /** A digest of the triples of `store` whose predicate is one of `predicates`. */
   private fingerprint(store: Store, predicates: string[]): string {
-    let digests = this.digests.get(store);
-    if (!digests) this.digests.set(store, (digests = predicateDigests(store)));
-    const h = createHash('sha256');
-    for (const p of [...predicates].sort()) h.update(JSON.stringify([p, digests.get(p) ?? null])).update('\n');
-    return h.digest('hex');
+    return fingerprint(this.digests, store, predicates);
   }
 
   clear(): void {
@@ -135,8 +136,21 @@ export class WarmRows {
   }
 }
 
+/** A digest of the triples of `store` whose predicate is one of `predicates` (`digests` keeps each store's per-predicate digests). */
+export function fingerprint(
+  digests: WeakMap<Store, Map<string, string>>,
+  store: Store,
+  predicates: Iterable<string>,
+): string {
+  let map = digests.get(store);
+  if (!map) digests.set(store, (map = predicateDigests(store)));
+  const h = createHash('sha256');
+  for (const p of [...predicates].sort()) h.update(JSON.stringify([p, map.get(p) ?? null])).update('\n');
+  return h.digest('hex');
+}
+
 /** Each predicate's triples as one sha256: their (subject, object, graph) in a fixed order, not the store's. */
-function predicateDigests(store: Store): Map<string, string> {
+export function predicateDigests(store: Store): Map<string, string> {
   const lines = new Map<string, string[]>();
   type Term = { termType: string; value: string; language?: string; datatype?: { value: string } };
   type Quoted = { subject: Term; predicate: Term; object: Term; graph: Term };
