@@ -160,7 +160,6 @@ export interface WarmGroup {
 export class WarmShacl {
   /** Per group: the data's fingerprint, and each result with its shape's place among the group's members. */
   private entries = new Map<string, { print: string; results: Array<{ shape: number; result: EncodedResult }> }>();
-  private readonly digests = new WeakMap<Store, Map<string, string>>();
   /** Each group's reads (null: cannot be pinned down), by the key of its entry. */
   private readonly reads = new Map<string, Set<string> | null>();
   /** Groups whose results were reused, and groups validated, since the session began. */
@@ -221,7 +220,7 @@ export class WarmShacl {
         out.push({ shapes: members, results: undefined, keep: undefined });
         continue;
       }
-      const print = fingerprint(this.digests, data, reads);
+      const print = fingerprint(data, reads);
       const hit = this.entries.get(key);
       if (hit && hit.print === print) {
         this.hits++;

@@ -64,7 +64,6 @@ export function clauseReads(ast: unknown, prefixes: Record<string, string>): Sto
 export class WarmRows {
   private readonly entries = new Map<string, { print: string; answer: Answer }>();
   /** Per store: each predicate's triples, as a digest (computed once, at the first query that asks). */
-  private readonly digests = new WeakMap<Store, Map<string, string>>();
   /** Answers reused, and queries run, since the session began. */
   hits = 0;
   misses = 0;
@@ -111,7 +110,7 @@ export class WarmRows {
       return run();
     }
     const key = JSON.stringify([engine.name, form, Object.entries(prefixes).sort(), query.text]);
-    const print = this.fingerprint(store(), reads.predicates);
+    const print = fingerprint(store(), reads.predicates);
     const hit = this.entries.get(key);
     this.entries.delete(key);
     if (hit && hit.print === print) {
@@ -126,26 +125,24 @@ export class WarmRows {
     return answer;
   }
 
-  /** A digest of the triples of `store` whose predicate is one of `predicates`. */
-  private fingerprint(store: Store, predicates: string[]): string {
-    return fingerprint(this.digests, store, predicates);
-  }
-
   clear(): void {
     this.entries.clear();
   }
 }
 
-/** A digest of the triples of `store` whose predicate is one of `predicates` (`digests` keeps each store's per-predicate digests). */
-export function fingerprint(
-  digests: WeakMap<Store, Map<string, string>>,
-  store: Store,
-  predicates: Iterable<string>,
-): string {
-  let map = digests.get(store);
-  if (!map) digests.set(store, (map = predicateDigests(store)));
+/**
+ * Each store's per-predicate digests, made at the first query or shape group that asks (warm
+ * SHACL and warm rows ask about the same final graph), with the store's size then: a store that
+ * changed size since is digested again.
+ */
+const digests = new WeakMap<Store, { size: number; map: Map<string, string> }>();
+
+/** A digest of the triples of `store` whose predicate is one of `predicates`. */
+export function fingerprint(store: Store, predicates: Iterable<string>): string {
+  let d = digests.get(store);
+  if (!d || d.size !== store.size) digests.set(store, (d = { size: store.size, map: predicateDigests(store) }));
   const h = createHash('sha256');
-  for (const p of [...predicates].sort()) h.update(JSON.stringify([p, map.get(p) ?? null])).update('\n');
+  for (const p of [...predicates].sort()) h.update(JSON.stringify([p, d.map.get(p) ?? null])).update('\n');
   return h.digest('hex');
 }
 
