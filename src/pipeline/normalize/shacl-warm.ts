@@ -17,7 +17,6 @@ import { createHash } from 'node:crypto';
 import type { Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import { clauseReads, fingerprint } from '../sync/warm-rows.js';
-import { isStoredReads } from './rule-reads.js';
 import type { EncodedResult } from './shacl-core.js';
 import type { N3Like } from './shacl-sparql.js';
 
@@ -25,7 +24,6 @@ const SH = 'http://www.w3.org/ns/shacl#';
 const RDF = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#';
 const RDF_TYPE = `${RDF}type`;
 const SUBCLASS = 'http://www.w3.org/2000/01/rdf-schema#subClassOf';
-const READS_KIND = 'reads/warm-shacl/1';
 
 /** sh: predicates of a shape that read no triple of the data beyond the value nodes its path gives. */
 const VALUE_ONLY = new Set(
@@ -121,13 +119,12 @@ async function groupReads(
       ...prefixes,
       ...declared,
     });
-    const reads = await engine.derive(
-      { text, file: '<shapes>', line: 1 },
-      'shacl',
-      READS_KIND,
-      (ast, parsedWith) => clauseReads(ast, parsedWith),
-      isStoredReads,
-    );
+    // Parsed in this process (the AST is the engine's, kept by text), never read from the query
+    // facts file: a planted "reads less" there would reuse stale results.
+    const reads = clauseReads(await engine.parseShacl({ text, file: '<shapes>', line: 1 }), {
+      ...prefixes,
+      ...declared,
+    });
     if (reads.fresh || reads.predicates === 'all') throw new All();
     for (const p of reads.predicates) out.add(p);
   };

@@ -13,21 +13,19 @@
  * A query is never reused when that does not hold or cannot be pinned down: a variable
  * predicate, a negated property set, SERVICE or FROM (rule-reads.ts reads "all"), `SELECT *`
  * (no tie-breakers), GROUP_CONCAT and SAMPLE (their value follows the engine's solution order),
- * and volatile functions (BNODE, RAND, NOW...). Entries live in memory only; nothing is read from
- * disk but the query facts every run already uses (what a query reads, shape-checked).
+ * and volatile functions (BNODE, RAND, NOW...). Entries live in memory only, and what a query
+ * reads comes from parsing it in this process, never from the query facts file.
  */
 import { createHash } from 'node:crypto';
 import type { Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import { projectedVariables } from '../engine/rewrite.js';
-import { isStoredReads, ruleReads, storedReads, type StoredReads } from '../normalize/rule-reads.js';
+import { ruleReads, storedReads, type StoredReads } from '../normalize/rule-reads.js';
 import type { QueryText, Row } from '../types.js';
 
 type Form = 'select' | 'ask';
 type Answer = { rows: Row[] } | { answer: boolean };
 
-/** The query facts kind: bump the version when what `queryReads` computes changes. */
-const READS_KIND = 'reads/warm-rows/1';
 /** At most this many queries are remembered (the least recently used go first). */
 const MAX_ENTRIES = 2000;
 const ORDER_SENSITIVE = new Set(['group_concat', 'sample']);
@@ -63,6 +61,7 @@ export function clauseReads(ast: unknown, prefixes: Record<string, string>): Sto
 
 export class WarmRows {
   private readonly entries = new Map<string, { print: string; answer: Answer }>();
+  private readonly reads = new Map<string, StoredReads>();
   /** Per store: each predicate's triples, as a digest (computed once, at the first query that asks). */
   /** Answers reused, and queries run, since the session began. */
   hits = 0;
@@ -98,18 +97,18 @@ export class WarmRows {
     form: Form,
     run: () => Promise<Answer>,
   ): Promise<Answer> {
-    const reads = await engine.derive(
-      query,
-      form,
-      READS_KIND,
-      (ast, parsedWith) => queryReads(ast, parsedWith, form),
-      isStoredReads,
-    );
+    const key = JSON.stringify([engine.name, form, Object.entries(prefixes).sort(), query.text]);
+    // What the query reads, from its parse in this process: never from a file (a planted
+    // "reads less" would reuse a stale answer). The first warm run loads the parser for it.
+    let reads = this.reads.get(key);
+    if (!reads) {
+      const { ast, prefixes: parsedWith } = await engine.parse(query, form);
+      this.reads.set(key, (reads = queryReads(ast, parsedWith, form)));
+    }
     if (reads.fresh || reads.predicates === 'all') {
       this.misses++;
       return run();
     }
-    const key = JSON.stringify([engine.name, form, Object.entries(prefixes).sort(), query.text]);
     const print = fingerprint(store(), reads.predicates);
     const hit = this.entries.get(key);
     this.entries.delete(key);
@@ -122,11 +121,13 @@ export class WarmRows {
     const answer = await run();
     this.entries.set(key, { print, answer });
     if (this.entries.size > MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
+    if (this.reads.size > MAX_ENTRIES) this.reads.delete(this.reads.keys().next().value!);
     return answer;
   }
 
   clear(): void {
     this.entries.clear();
+    this.reads.clear();
   }
 }
 
