@@ -233,6 +233,7 @@ async function buildGraph(
         return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
       },
       ...(core ? { core, split: core.inWorker } : { split: false }),
+      ...(parses ? { warm: parses.shacl } : {}),
     });
   }
   mark('shacl');

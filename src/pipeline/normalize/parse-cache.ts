@@ -12,6 +12,7 @@
  */
 import type { Quad, Store } from 'n3';
 import { SourceIndex } from './positions.js';
+import { WarmShacl } from './shacl-warm.js';
 import { parseTurtleInto } from './turtle.js';
 
 export interface ParsedFile {
@@ -111,6 +112,8 @@ async function sameBlankNodes(fresh: ParsedFile, previous: ParsedFile): Promise<
 
 export class ParseCache {
   private entries = new Map<string, ParsedFile>();
+  /** The session's SHACL results, reused for shapes whose reads an edit left alone (shacl-warm.ts). */
+  readonly shacl = new WarmShacl();
   private used = new Set<string>();
   /** Files answered from the cache, and files parsed, since the cache was made. */
   hits = 0;

@@ -22,7 +22,7 @@ const SH = 'http://www.w3.org/ns/shacl#';
 const OWL_IMPORTS = 'http://www.w3.org/2002/07/owl#imports';
 const sh = (name: string) => DataFactory.namedNode(SH + name) as unknown as RdfTerm;
 
-interface Ptr {
+export interface Ptr {
   terms: RdfTerm[];
   term?: RdfTerm;
   value?: string;
@@ -65,7 +65,7 @@ export function pathToSparql(path: PathStep[]): string {
 }
 
 /** `PREFIX p: <ns>` for every sh:declare of `ontologies` and of what they owl:import. */
-function declaredPrefixes(
+export function declaredPrefixes(
   ontologies: Ptr,
   seen = new Set<string>(),
   out: Record<string, string> = {},
@@ -238,12 +238,12 @@ export function sparqlPlugins(
   } as { validations: Map<unknown, unknown>; targetResolvers: Map<unknown, unknown> };
 }
 
-interface N3Like {
+export interface N3Like {
   getQuads(s: unknown, p: unknown, o: unknown, g: unknown): Array<{ subject: RdfTerm; object: RdfTerm }>;
 }
 
 /** A minimal shacl-engine-style pointer over an n3 store. */
-function ptrOf(store: N3Like, terms: RdfTerm[]): Ptr {
+export function ptrOf(store: N3Like, terms: RdfTerm[]): Ptr {
   return {
     terms,
     term: terms[0],

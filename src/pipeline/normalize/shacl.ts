@@ -5,7 +5,8 @@ import type { QueryEngine } from '../engine/index.js';
 import { at, type Position, type SourceIndex } from './positions.js';
 import { showTerm } from './terms.js';
 import { TRACE, trace } from '../engine/base.js';
-import { ShaclCore, type EncodedResult } from './shacl-core.js';
+import { ShaclCore, encodeResult, type EncodedResult } from './shacl-core.js';
+import type { WarmShacl } from './shacl-warm.js';
 
 interface Term {
   termType: string;
@@ -70,6 +71,8 @@ export interface ShaclInput {
    * the work with, the split would only build a second Validator and run each core shape alone.
    */
   split?: boolean;
+  /** Under --watch: results of earlier runs, reused for the shapes whose reads are unchanged (shacl-warm.ts). */
+  warm?: WarmShacl;
 }
 
 const localName = (iri: string) => iri.replace(/^.*[#/]/, '');
@@ -102,8 +105,32 @@ const RDF_REST = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#rest';
  * The rest is SHACL core only, validated by shacl-core.ts, off the main thread when compiled.
  */
 export function partitionShapes(shapes: Store, tops: Term[]): boolean[] {
+  const closures = shapeClosures(shapes, tops);
+  const needs = tops.map(
+    (top, i) =>
+      shapes.getObjects(top as never, `${SH}target`, null).length > 0 ||
+      [...closures[i]!.values()].some((t) => shapes.getObjects(t as never, `${SH}sparql`, null).length > 0),
+  );
+  // Spread the need across shared nested shapes until nothing changes.
+  const owner = new Map<string, number[]>();
+  closures.forEach((c, i) => {
+    for (const k of c.keys()) owner.set(k, [...(owner.get(k) ?? []), i]);
+  });
+  for (let changed = true; changed;) {
+    changed = false;
+    for (const sharing of owner.values()) {
+      if (sharing.length < 2 || !sharing.some((i) => needs[i]) || sharing.every((i) => needs[i])) continue;
+      for (const i of sharing) needs[i] = true;
+      changed = true;
+    }
+  }
+  return needs;
+}
+
+/** Each top-level shape with every shape it nests (keyed `termType|value`), as shacl-engine follows them. */
+export function shapeClosures(shapes: Store, tops: Term[]): Array<Map<string, Term>> {
   const key = (t: Term) => `${t.termType}|${t.value}`;
-  const closures = tops.map((top) => {
+  return tops.map((top) => {
     const seen = new Map<string, Term>([[key(top), top]]);
     const todo: Term[] = [top];
     const add = (t: Term) => {
@@ -125,25 +152,6 @@ export function partitionShapes(shapes: Store, tops: Term[]): boolean[] {
     }
     return seen;
   });
-  const needs = tops.map(
-    (top, i) =>
-      shapes.getObjects(top as never, `${SH}target`, null).length > 0 ||
-      [...closures[i]!.values()].some((t) => shapes.getObjects(t as never, `${SH}sparql`, null).length > 0),
-  );
-  // Spread the need across shared nested shapes until nothing changes.
-  const owner = new Map<string, number[]>();
-  closures.forEach((c, i) => {
-    for (const k of c.keys()) owner.set(k, [...(owner.get(k) ?? []), i]);
-  });
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const sharing of owner.values()) {
-      if (sharing.length < 2 || !sharing.some((i) => needs[i]) || sharing.every((i) => needs[i])) continue;
-      for (const i of sharing) needs[i] = true;
-      changed = true;
-    }
-  }
-  return needs;
 }
 
 interface EngineShape {
@@ -250,7 +258,23 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
     } as never) as unknown as EngineValidator;
     const tops = [...validator.shapes.values()].map((shape) => shape.ptr.term);
     const needs = input.split === false ? tops.map(() => true) : partitionShapes(input.shapes, tops);
-    const coreTargets = tops.flatMap((term, s) => (needs[s] ? [] : [{ s, id: N3.termToId(term as never) }]));
+    // Under --watch (no split): the groups of shapes whose results an earlier run left valid (shacl-warm.ts).
+    const groups =
+      input.warm && input.split === false
+        ? await input.warm.plan(
+            input.shapes,
+            input.data,
+            tops,
+            shapeClosures(input.shapes, tops),
+            input.engine,
+            input.prefixes,
+          )
+        : [];
+    const reused = new Set<number>();
+    for (const g of groups) if (g.results) for (const s of g.shapes) reused.add(s);
+    const coreTargets = tops.flatMap((term, s) =>
+      needs[s] || reused.has(s) ? [] : [{ s, id: N3.termToId(term as never) }],
+    );
     if (coreTargets.length > 0) {
       coreResults = core.validate(input.data, input.shapes, coreTargets, tops.length);
       coreResults.catch(() => undefined);
@@ -259,8 +283,15 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
     results = await validateTagged<ShaclResult>(
       validator,
       input.data,
-      tops.flatMap((term, s) => (needs[s] ? [{ s, term }] : [])),
+      tops.flatMap((term, s) => (needs[s] && !reused.has(s) ? [{ s, term }] : [])),
     );
+    for (const g of groups) {
+      if (g.results) results.push(...g.results.map((e) => ({ s: e.s, r: decodeResult(N3, e) })));
+      else if (g.keep) {
+        const mine = new Set(g.shapes);
+        g.keep(results.filter((x) => mine.has(x.s)).map((x) => encodeResult(N3, x.s, x.r as never)));
+      }
+    }
     if (TRACE)
       trace(
         engineStarted,
