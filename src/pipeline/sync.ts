@@ -283,24 +283,13 @@ async function run(
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions, scope);
       // Queries answer about `graph.store`, read only here, at the first query the rows cache
       // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
-      // Under --watch a miss may still reuse the last run's answer (sync/warm-rows.ts).
-      const prefixes = manifest.ontology.prefixes;
-      const store = () => graph.store;
       const queries = {
         select: async (_: unknown, q: import('./types.js').QueryText) => ({
           variables: [],
-          rows: await rowsCache.select(q, async () => {
-            const e = await getEngine();
-            const run = async () => (await e.select(graph.store, q)).rows;
-            return session && !opts.noFastPath ? session.rows.select(e, prefixes, store, q, run) : run();
-          }),
+          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(graph.store, q)).rows),
         }),
         ask: (_: unknown, q: import('./types.js').QueryText) =>
-          rowsCache.ask(q, async () => {
-            const e = await getEngine();
-            const run = () => e.ask(graph.store, q);
-            return session && !opts.noFastPath ? session.rows.ask(e, prefixes, store, q, run) : run();
-          }),
+          rowsCache.ask(q, async () => (await getEngine()).ask(graph.store, q)),
       };
       const frontmatterCache = FrontmatterCache.open(manifest.root, cacheOptions);
       const templates = await emit.loadTemplates(manifest, frontmatterCache);

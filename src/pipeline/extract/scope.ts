@@ -23,24 +23,48 @@ interface Node {
   [k: string]: unknown;
 }
 
+const ALL: StoredReads = { predicates: 'all', fresh: false };
+
+/** Aggregates whose value follows the order of the solutions, which the reads do not pin down. */
+const ORDER_SENSITIVE = new Set(['group_concat', 'sample']);
+
 /**
  * The predicates a SELECT or ASK query reads, from its parsed form: every part of the query is
  * searched (WHERE, projected expressions, GROUP BY / HAVING / ORDER BY, which may hold EXISTS).
  */
 export function queryReads(ast: unknown, prefixes: Record<string, string>, form: 'select' | 'ask'): StoredReads {
   const root = ast as Node;
-  const all: StoredReads = { predicates: 'all', fresh: false };
-  if (root.type !== 'query') return all;
+  if (root.type !== 'query') return ALL;
   // FROM / FROM NAMED (traqula: datasets.clauses): read as "all", whatever the engine makes of them.
   const datasets = root.datasets as { clauses?: unknown[] } | undefined;
-  if (datasets !== undefined && (!Array.isArray(datasets.clauses) || datasets.clauses.length > 0)) return all;
-  if (form === 'select' && projectedVariables(ast) === undefined) return all;
+  if (datasets !== undefined && (!Array.isArray(datasets.clauses) || datasets.clauses.length > 0)) return ALL;
+  if (form === 'select' && projectedVariables(ast) === undefined) return ALL;
+  return clauseReads(ast, prefixes);
+}
+
+/**
+ * The predicates any clause of a parsed query names (its prologue aside), as rule-reads.ts reads
+ * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order.
+ * Warm SHACL (normalize/shacl-warm.ts) reads its SHACL-SPARQL queries with it too.
+ */
+export function clauseReads(ast: unknown, prefixes: Record<string, string>): StoredReads {
+  const root = ast as Node;
+  let orderSensitive = false;
+  const scan = (x: unknown): void => {
+    if (orderSensitive || x === null || typeof x !== 'object') return;
+    if (Array.isArray(x)) return x.forEach(scan);
+    const n = x as Record<string, unknown>;
+    if (typeof n.aggregation === 'string' && ORDER_SENSITIVE.has(n.aggregation.toLowerCase())) orderSensitive = true;
+    for (const [k, v] of Object.entries(n)) if (k !== 'loc') scan(v);
+  };
+  scan(root);
+  if (orderSensitive) return ALL;
   // ruleReads walks `where`; here the whole query is its "where" (the prologue stays the prologue).
   const where: Node = { ...root };
   delete where.context;
   delete where.template;
   const reads = ruleReads({ context: root.context, where }, prefixes);
-  if (reads.fresh || reads.predicates === 'all') return all;
+  if (reads.fresh || reads.predicates === 'all') return ALL;
   return { predicates: [...reads.predicates].sort(), fresh: false };
 }
 
@@ -85,18 +109,28 @@ export class GraphScope {
   }
 }
 
+/**
+ * The scope of `store`, shared by every reader of the same final graph in a run (the rows cache
+ * and warm SHACL): each predicate is digested once. A store whose size changed since is new.
+ */
+const scopes = new WeakMap<Store, { size: number; scope: GraphScope }>();
+export function graphScope(store: Store, termToId: (typeof import('n3'))['termToId']): GraphScope {
+  let s = scopes.get(store);
+  if (!s || s.size !== store.size)
+    scopes.set(store, (s = { size: store.size, scope: new GraphScope(store, termToId) }));
+  return s.scope;
+}
+
 /** The rows cache's scope over `store` (rows-cache.ts): what each query reads is a query fact. */
 export function rowsScope(
   store: Store,
   engine: () => Promise<import('../engine/index.js').QueryEngine>,
 ): import('./rows-cache.js').RowsScope {
-  let scope: GraphScope | undefined;
   return async (form, query) => {
     const reads = await (
       await engine()
     ).derive(query, form, 'reads', (ast, prefixes) => queryReads(ast, prefixes, form), isStoredReads);
     if (reads.predicates === 'all' || reads.fresh) return undefined;
-    scope ??= new GraphScope(store, (await import('n3')).termToId);
-    return scope.digest(reads.predicates);
+    return graphScope(store, (await import('n3')).termToId).digest(reads.predicates);
   };
 }

@@ -6,7 +6,7 @@
  * predicate one of its shapes names (sh:path and its nested paths, sh:equals/disjoint/lessThan*,
  * sh:targetSubjectsOf/ObjectsOf, the predicates of its SHACL-SPARQL queries), rdf:type and
  * rdfs:subClassOf (targets, sh:class) — compared as a digest of those triples in the final graph
- * (sync/warm-rows.ts fingerprint). Every other core constraint compares value nodes alone. A
+ * (extract/scope.ts graphScope, shared with the rows cache). Every other core constraint compares value nodes alone. A
  * group that uses anything else (sh:closed, an sh: term not listed here, a query whose reads
  * cannot be pinned down) validates every run. Validating a subset of the groups in one run gives
  * each shape the results a run over all of them gives it (shacl.ts validateTagged; the core
@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import type { Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
-import { clauseReads, fingerprint } from '../sync/warm-rows.js';
+import { clauseReads, graphScope } from '../extract/scope.js';
 import type { EncodedResult } from './shacl-core.js';
 import type { N3Like } from './shacl-sparql.js';
 
@@ -189,6 +189,7 @@ export class WarmShacl {
       groups.set(r, [...(groups.get(r) ?? []), i]);
     });
     const shapesDigest = digestStore(shapes);
+    const scope = graphScope(data, (await import('n3')).termToId);
     const seen = new Set<string>();
     const out: WarmGroup[] = [];
     for (const members of groups.values()) {
@@ -217,7 +218,7 @@ export class WarmShacl {
         out.push({ shapes: members, results: undefined, keep: undefined });
         continue;
       }
-      const print = fingerprint(data, reads);
+      const print = scope.digest([...reads]);
       const hit = this.entries.get(key);
       if (hit && hit.print === print) {
         this.hits++;

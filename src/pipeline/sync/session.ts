@@ -6,8 +6,8 @@
  * to each query (Oxigraph keeps its copy of the last store, and brings it in step with the next
  * one: engine/oxigraph.ts `update`), the worker formats what it is sent with fixed options, and a
  * compiled template is reused only for the same text, partials and manifest. The parsed triples
- * of each spec and shapes file are kept too, so an edit to one file re-parses that file, and
- * each query's answer, reused while the triples it reads are unchanged (warm-rows.ts).
+ * of each spec and shapes file are kept too, so an edit to one file re-parses that file, and the
+ * SHACL results of shapes whose triples an edit left alone are reused (normalize/shacl-warm.ts).
  * test/pipeline/sync-session.test.ts checks that warm runs write what fresh full runs compute.
  */
 import type { QueryEngine } from '../extract/engine.js';
@@ -15,7 +15,6 @@ import type { FormatPool } from '../canonicalize/pool.js';
 import type { RendererCache } from '../emit/index.js';
 import { ParseCache } from '../normalize/parse-cache.js';
 import { CacheMemory } from '../fs/cache-file.js';
-import { WarmRows } from './warm-rows.js';
 
 export class SyncSession {
   private readonly engines = new Map<string, Promise<QueryEngine>>();
@@ -28,8 +27,6 @@ export class SyncSession {
    * the next run reads them from here, and the files are written by flushCaches, not every run.
    */
   readonly caches = new CacheMemory();
-  /** Query answers of earlier runs, reused while the triples a query reads are unchanged (warm-rows.ts). */
-  readonly rows = new WarmRows();
   private flushTimer: NodeJS.Timeout | undefined;
 
   /** The warm engine for this engine name and prefix set (either can change between runs: `ggen.toml` is watched). */
@@ -81,6 +78,5 @@ export class SyncSession {
     await this.dropPool();
     this.engines.clear();
     this.renderer.compiled.clear();
-    this.rows.clear();
   }
 }
