@@ -181,6 +181,9 @@ describe('disk parse cache', () => {
   describe('an entry that does not check out is a miss, and the run is a fresh one', () => {
     const cases: Array<[string, (e: Record<string, unknown>, text: string) => unknown]> = [
       ['not JSON', () => '{"format": 1, "key": '],
+      // What a crash can leave of a cache file written without fsync (writeAtomic durable: false).
+      ['an empty file', () => ''],
+      ['the first half of the entry', (e) => JSON.stringify(e).slice(0, JSON.stringify(e).length >> 1)],
       ['another key', (e) => ({ ...e, key: '0'.repeat(64) })],
       ['another format', (e) => ({ ...e, format: 99 })],
       ['a term index past the table', (e) => ({ ...e, quads: [...(e.quads as number[]).slice(0, -1), 10_000] })],

@@ -13,6 +13,7 @@ import { createQueryEngine } from '../../src/pipeline/engine/index.js';
 import { ROWS_CACHE_FILE, RowsCache } from '../../src/pipeline/extract/rows-cache.js';
 import { GraphScope, queryReads, rowsScope } from '../../src/pipeline/extract/scope.js';
 import type { QueryText, Row } from '../../src/pipeline/types.js';
+import { isScopedReads, isStoredReads } from '../../src/pipeline/normalize/rule-reads.js';
 
 const EX = 'https://example.org/#';
 const { namedNode, literal, quad } = DataFactory;
@@ -29,10 +30,13 @@ afterAll(() => {
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
 
-async function reads(text: string, form: 'select' | 'ask' = 'select') {
+async function fullReads(text: string, form: 'select' | 'ask' = 'select') {
   const engine = await createQueryEngine(prefixes, 'oxigraph');
   const { ast, prefixes: p } = await engine.parse(q(text), form);
-  return queryReads(ast, p, form).predicates;
+  return queryReads(ast, p, form);
+}
+async function reads(text: string, form: 'select' | 'ask' = 'select') {
+  return (await fullReads(text, form)).predicates;
 }
 
 function store(names: string[], ages: number[]): Store {
@@ -72,6 +76,109 @@ describe('what a query reads', () => {
     ['SAMPLE', 'SELECT ?s (SAMPLE(?o) AS ?one) WHERE { ?s ex:name ?o } GROUP BY ?s ORDER BY ?s'],
   ])('reads the whole graph with %s', async (_why, text) => {
     expect(await reads(text)).toBe('all');
+  });
+});
+
+describe('a variable predicate restricted to an IRI prefix by a FILTER of its group', () => {
+  const OTHER = 'https://other.example/#';
+  it('reads the predicates with that prefix, directly in the group, an OPTIONAL or a subquery', async () => {
+    expect(
+      await fullReads(`SELECT ?s ?p WHERE { ?s ?p ?o ; a ex:T . FILTER(STRSTARTS(STR(?p), "${EX}")) } ORDER BY ?s ?p`),
+    ).toEqual({ predicates: ['http://www.w3.org/1999/02/22-rdf-syntax-ns#type'], fresh: false, prefixes: [EX] });
+    // A conjunct of &&, in an OPTIONAL's subquery with GROUP BY (as packs/otp/queries/vocabulary/properties.rq).
+    expect(
+      await fullReads(
+        `SELECT ?p ?n WHERE { ?p a ex:P OPTIONAL { SELECT ?p (COUNT(?o) AS ?n) WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?p), "${OTHER}")) } GROUP BY ?p } } ORDER BY ?p`,
+      ),
+    ).toEqual({ predicates: ['http://www.w3.org/1999/02/22-rdf-syntax-ns#type'], fresh: false, prefixes: [OTHER] });
+    expect(
+      await fullReads(
+        `SELECT ?s WHERE { ?s ex:name ?n OPTIONAL { ?s ?p ?o FILTER(STRSTARTS(STR(?p), "${EX}")) } } ORDER BY ?s`,
+      ),
+    ).toEqual({ predicates: [`${EX}name`], fresh: false, prefixes: [EX] });
+  });
+
+  it.each([
+    [
+      'the FILTER in an outer group',
+      `SELECT ?s ?p WHERE { { ?s ?p ?o } FILTER(STRSTARTS(STR(?p), "${EX}")) } ORDER BY ?s ?p`,
+    ],
+    [
+      'the FILTER in a nested group',
+      `SELECT ?s ?p WHERE { ?s ?p ?o { FILTER(STRSTARTS(STR(?p), "${EX}")) } } ORDER BY ?s ?p`,
+    ],
+    ['a disjunction', `SELECT ?s ?p WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?p), "${EX}") || true) } ORDER BY ?s ?p`],
+    ['a negation', `SELECT ?s ?p WHERE { ?s ?p ?o FILTER(!STRSTARTS(STR(?p), "${EX}")) } ORDER BY ?s ?p`],
+    ['another variable', `SELECT ?s ?p WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?o), "${EX}")) } ORDER BY ?s ?p`],
+    ['no STR', `SELECT ?s ?p WHERE { ?s ?p ?o FILTER(STRSTARTS(?p, "${EX}")) } ORDER BY ?s ?p`],
+    [
+      'a language-tagged prefix',
+      `SELECT ?s ?p WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?p), "${EX}"@en)) } ORDER BY ?s ?p`,
+    ],
+    ['a variable prefix', `SELECT ?s ?p WHERE { ?s ?p ?o ; ex:x ?x FILTER(STRSTARTS(STR(?p), ?x)) } ORDER BY ?s ?p`],
+    [
+      'the FILTER in a UNION branch',
+      `SELECT ?s ?p WHERE { { ?s ?p ?o } UNION { FILTER(STRSTARTS(STR(?p), "${EX}")) } } ORDER BY ?s ?p`,
+    ],
+  ])('reads the whole graph with %s', async (_why, text) => {
+    expect(await fullReads(text)).toEqual({ predicates: 'all', fresh: false });
+  });
+
+  it('digests every predicate with the prefix, including one that appears, and no other', () => {
+    const digest = (s: Store) => new GraphScope(s, (t) => `${t.termType}:${t.value}`).digest([], [EX]);
+    const a = store(['ann'], [30]);
+    const base = digest(a);
+    a.addQuad(quad(namedNode(`${EX}p0`), namedNode(`${OTHER}x`), literal('1')));
+    expect(digest(a)).toBe(base);
+    a.addQuad(quad(namedNode(`${EX}p0`), namedNode(`${EX}new`), literal('1')));
+    expect(digest(a)).not.toBe(base);
+    // Prefixed predicates are digested as if named: the same key as naming them all.
+    expect(new GraphScope(a, (t) => `${t.termType}:${t.value}`).digest([`${EX}age`, `${EX}name`, `${EX}new`])).toBe(
+      digest(a),
+    );
+  });
+
+  it('keys the rows cache: runs again only after an edit of a predicate with the prefix', async () => {
+    const text = `SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?p), "${EX}")) } ORDER BY ?s ?p ?o`;
+    const engine = await createQueryEngine(prefixes, 'oxigraph');
+    const r = root();
+    const run = async (s: Store, digest: string) => {
+      const cache = RowsCache.open(
+        r,
+        { digest, inputs: [] },
+        prefixes,
+        {},
+        rowsScope(s, async () => engine),
+      );
+      let ran = false;
+      const rows = await cache.select(q(text), async () => {
+        ran = true;
+        return (await engine.select(s, q(text))).rows;
+      });
+      cache.save();
+      return { ran, rows, fresh: (await engine.select(s, q(text))).rows };
+    };
+    const s = store(['ann'], [30]);
+    expect((await run(s, 'g1')).ran).toBe(true);
+    s.addQuad(quad(namedNode(`${EX}p0`), namedNode(`${OTHER}x`), literal('1')));
+    const other = await run(s, 'g2');
+    expect(other.ran).toBe(false);
+    expect(other.rows).toEqual(other.fresh);
+    s.addQuad(quad(namedNode(`${EX}p0`), namedNode(`${EX}new`), literal('1')));
+    const own = await run(s, 'g3');
+    expect(own.ran).toBe(true);
+    expect(own.rows).toEqual(own.fresh);
+    expect(own.rows).toContainEqual(expect.objectContaining({ p: `${EX}new`, o: '1' }));
+  });
+
+  it('accepts stored prefixes only where they are read (the query facts file is untrusted)', () => {
+    expect(isScopedReads({ predicates: [], fresh: false, prefixes: [EX] })).toBe(true);
+    expect(isScopedReads({ predicates: [], fresh: false, prefixes: [1] })).toBe(false);
+    expect(isScopedReads({ predicates: 'all', fresh: false, prefixes: [EX] })).toBe(false);
+    expect(isScopedReads({ predicates: [], fresh: false, prefixes: EX })).toBe(false);
+    // An inference rule's reads never carry prefixes: a planted one is refused, not half-read.
+    expect(isStoredReads({ predicates: [], fresh: false, prefixes: [EX] })).toBe(false);
+    expect(isStoredReads({ predicates: [], fresh: false })).toBe(true);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Store } from 'n3';
 import type { ILoader } from 'nunjucks';
@@ -207,7 +208,6 @@ export async function createRenderer(
   /** Outputs of earlier runs, reused for a template whose closure, rows and context are unchanged (render-cache.ts). */
   renderCache?: RenderCache,
 ): Promise<Renderer> {
-  const nunjucks = (await import('nunjucks')).default;
   const templatesDirs = dirs.map((d) => path.resolve(manifest.root, d));
   let key = '';
   if (cache) {
@@ -234,47 +234,60 @@ export async function createRenderer(
   }
   const offsets = cache?.offsets ?? new Map<string, number>();
 
-  class PartialLoader extends nunjucks.Loader {
-    getSource(name: string): { src: string; path: string; noCache: boolean } {
-      let abs: string | undefined;
-      let src: string | undefined;
-      for (const templatesDir of templatesDirs) {
-        const candidate = path.resolve(templatesDir, name);
-        if (path.relative(templatesDir, candidate).startsWith('..'))
-          throw new Error(`include "${name}" is outside the templates directory`);
-        try {
-          src = readFileSync(candidate, 'utf8');
-          abs = candidate;
-          break;
-        } catch {
-          /* the next directory */
+  // Nunjucks is loaded at the first compile (~30 ms): a run whose every template is answered by
+  // the render cache never loads it. `add` is synchronous, hence require.
+  type Nunjucks = typeof import('nunjucks');
+  type Template = InstanceType<Nunjucks['Template']>;
+  let loaded: { nunjucks: Nunjucks; env: InstanceType<Nunjucks['Environment']> } | undefined;
+  const load = (): NonNullable<typeof loaded> => {
+    if (loaded) return loaded;
+    const nunjucks = createRequire(import.meta.url)('nunjucks') as Nunjucks;
+    class PartialLoader extends nunjucks.Loader {
+      getSource(name: string): { src: string; path: string; noCache: boolean } {
+        let abs: string | undefined;
+        let src: string | undefined;
+        for (const templatesDir of templatesDirs) {
+          const candidate = path.resolve(templatesDir, name);
+          if (path.relative(templatesDir, candidate).startsWith('..'))
+            throw new Error(`include "${name}" is outside the templates directory`);
+          try {
+            src = readFileSync(candidate, 'utf8');
+            abs = candidate;
+            break;
+          } catch {
+            /* the next directory */
+          }
         }
+        if (abs === undefined || src === undefined)
+          throw new Error(`template "${name}" not found in ${dirs.join(', ')}`);
+        const rel = toPosix(path.relative(manifest.root, abs));
+        const fm = splitFrontmatter(src);
+        if (fm) offsets.set(rel, fm.offset);
+        return { src: fm ? fm.body : src, path: rel, noCache: false };
       }
-      if (abs === undefined || src === undefined) throw new Error(`template "${name}" not found in ${dirs.join(', ')}`);
-      const rel = toPosix(path.relative(manifest.root, abs));
-      const fm = splitFrontmatter(src);
-      if (fm) offsets.set(rel, fm.offset);
-      return { src: fm ? fm.body : src, path: rel, noCache: false };
     }
-  }
-  let env = cache?.env as InstanceType<typeof nunjucks.Environment> | undefined;
-  if (!env) {
-    env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
-      autoescape: false,
-      throwOnUndefined: true,
-    });
-    for (const [name, fn] of Object.entries(FILTERS)) env.addFilter(name, SCOPING_FILTERS.has(name) ? scoped(fn) : fn);
-    strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
-    if (cache) {
-      cache.env = env;
-      cache.offsets = offsets;
+    let env = cache?.env as InstanceType<Nunjucks['Environment']> | undefined;
+    if (!env) {
+      env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
+        autoescape: false,
+        throwOnUndefined: true,
+      });
+      for (const [name, fn] of Object.entries(FILTERS))
+        env.addFilter(name, SCOPING_FILTERS.has(name) ? scoped(fn) : fn);
+      strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
+      if (cache) {
+        cache.env = env;
+        cache.offsets = offsets;
+      }
     }
-  }
-  instrument(nunjucks as unknown as NunjucksInternals);
-  const compile = (src: string, name: string): InstanceType<typeof nunjucks.Template> => {
+    instrument(nunjucks as unknown as NunjucksInternals);
+    return (loaded = { nunjucks, env });
+  };
+  const compile = (src: string, name: string): Template => {
     const k = `${name}\0${src}`;
-    const hit = cache?.compiled.get(k) as InstanceType<typeof nunjucks.Template> | undefined;
+    const hit = cache?.compiled.get(k) as Template | undefined;
     if (hit) return hit;
+    const { nunjucks, env } = load();
     const t = new nunjucks.Template(src, env, name, true);
     cache?.compiled.set(k, t);
     return t;
@@ -400,8 +413,8 @@ export async function createRenderer(
       }
     }
     offsets.set(t.file, t.bodyOffset);
-    let body: InstanceType<typeof nunjucks.Template>;
-    let to: InstanceType<typeof nunjucks.Template>;
+    let body: Template;
+    let to: Template;
     try {
       body = compile(t.body, t.file);
     } catch (err) {

@@ -8,11 +8,13 @@
  * triples with those predicates, so its solutions are a function of those triples. Its rows are
  * too: the engines append every projected variable to the ORDER BY (engine/rewrite.ts), so only
  * identical rows tie; a `SELECT *` gets no such tie-breakers and reads "all". Anything else reads
- * "all", and is keyed by the whole graph, as before.
+ * "all", and is keyed by the whole graph, as before. A variable predicate that a FILTER of its
+ * group restricts to an IRI prefix (STRSTARTS(STR(?p), "…#"), see normalize/rule-reads.ts) reads
+ * every predicate of the graph with that prefix.
  */
 import { createHash } from 'node:crypto';
 import type { Store } from 'n3';
-import { isStoredReads, ruleReads, type StoredReads } from '../normalize/rule-reads.js';
+import { isScopedReads, ruleReads, type StoredReads } from '../normalize/rule-reads.js';
 import { projectedVariables } from '../engine/rewrite.js';
 
 interface Node {
@@ -39,7 +41,7 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
   const datasets = root.datasets as { clauses?: unknown[] } | undefined;
   if (datasets !== undefined && (!Array.isArray(datasets.clauses) || datasets.clauses.length > 0)) return ALL;
   if (form === 'select' && projectedVariables(ast) === undefined) return ALL;
-  return clauseReads(ast, prefixes);
+  return clauseReads(ast, prefixes, { prefixFilters: true });
 }
 
 /**
@@ -47,7 +49,11 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
  * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order.
  * Warm SHACL (normalize/shacl-warm.ts) reads its SHACL-SPARQL queries with it too.
  */
-export function clauseReads(ast: unknown, prefixes: Record<string, string>): StoredReads {
+export function clauseReads(
+  ast: unknown,
+  prefixes: Record<string, string>,
+  options: { prefixFilters?: boolean } = {},
+): StoredReads {
   const root = ast as Node;
   let orderSensitive = false;
   const scan = (x: unknown): void => {
@@ -63,9 +69,12 @@ export function clauseReads(ast: unknown, prefixes: Record<string, string>): Sto
   const where: Node = { ...root };
   delete where.context;
   delete where.template;
-  const reads = ruleReads({ context: root.context, where }, prefixes);
+  const reads = ruleReads({ context: root.context, where }, prefixes, options);
   if (reads.fresh || reads.predicates === 'all') return ALL;
-  return { predicates: [...reads.predicates].sort(), fresh: false };
+  const predicates = [...reads.predicates].sort();
+  return reads.prefixes
+    ? { predicates, fresh: false, prefixes: [...reads.prefixes].sort() }
+    : { predicates, fresh: false };
 }
 
 /**
@@ -75,6 +84,7 @@ export function clauseReads(ast: unknown, prefixes: Record<string, string>): Sto
  */
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
+  private storePredicates: string[] | undefined;
 
   constructor(
     private readonly store: Store,
@@ -100,11 +110,19 @@ export class GraphScope {
     return d;
   }
 
-  /** The digest of every triple whose predicate is one of `predicates`. */
-  digest(predicates: readonly string[]): string {
+  /**
+   * The digest of every triple whose predicate is one of `predicates` or starts with one of
+   * `prefixes`. The predicates are listed by name with their digests, so a predicate with the
+   * prefix that appears or disappears changes it too.
+   */
+  digest(predicates: readonly string[], prefixes: readonly string[] = []): string {
+    const all = new Set(predicates);
+    if (prefixes.length > 0) {
+      this.storePredicates ??= this.store.getPredicates(null, null, null).map((t) => t.value);
+      for (const p of this.storePredicates) if (prefixes.some((x) => p.startsWith(x))) all.add(p);
+    }
     const h = createHash('sha256');
-    for (const p of [...new Set(predicates)].sort())
-      h.update(JSON.stringify([p, this.predicateDigest(p)])).update('\n');
+    for (const p of [...all].sort()) h.update(JSON.stringify([p, this.predicateDigest(p)])).update('\n');
     return h.digest('hex');
   }
 }
@@ -129,8 +147,8 @@ export function rowsScope(
   return async (form, query) => {
     const reads = await (
       await engine()
-    ).derive(query, form, 'reads', (ast, prefixes) => queryReads(ast, prefixes, form), isStoredReads);
+    ).derive(query, form, 'reads', (ast, prefixes) => queryReads(ast, prefixes, form), isScopedReads);
     if (reads.predicates === 'all' || reads.fresh) return undefined;
-    return graphScope(store, (await import('n3')).termToId).digest(reads.predicates);
+    return graphScope(store, (await import('n3')).termToId).digest(reads.predicates, reads.prefixes);
   };
 }

@@ -241,7 +241,8 @@ export function subjectsOfType(graph: NormalizedGraph): Pick<Store, 'getSubjects
 
 /**
  * Stores a validated graph; failures to write only cost the next run its cache hit. With `memory`
- * (--watch) the entry is held there for the next run and the file is written at its flush.
+ * (--watch) the entry is held there for the next run and the file is written at its flush. Written
+ * without fsync (durable: false): a crash may leave it empty or cut short, which reads as a miss.
  */
 export function writeGraphCache(manifest: Manifest, key: string, graph: NormalizedGraph, memory?: CacheMemory): void {
   try {
@@ -267,7 +268,7 @@ export function writeGraphCache(manifest: Manifest, key: string, graph: Normaliz
     const file = path.join(manifest.root, GRAPH_CACHE_FILE);
     const write = (): void => {
       try {
-        writeAtomic(file, JSON.stringify(entry), manifest.root);
+        writeAtomic(file, JSON.stringify(entry), manifest.root, { durable: false });
       } catch {
         /* a cache is optional */
       }

@@ -326,7 +326,7 @@ export class DiskParseCache {
     for (const [target, { key, parsed }] of this.pending) {
       try {
         const entry = toEntry(key, parsed, this.N3);
-        if (entry) writeAtomic(target, JSON.stringify(entry), this.root);
+        if (entry) writeAtomic(target, JSON.stringify(entry), this.root, { durable: false });
       } catch {
         /* a cache is optional */
       }

@@ -10,6 +10,11 @@ export interface RuleReads {
   predicates: ReadonlySet<string> | 'all';
   /** The rule mints new terms each run (template blank nodes, BNODE(), UUID()...): never skipped. */
   fresh: boolean;
+  /**
+   * With `prefixFilters` only: IRI prefixes whose predicates a variable predicate can match (see
+   * ruleReads); every predicate of the graph that starts with one of them is read too.
+   */
+  prefixes?: ReadonlySet<string>;
 }
 
 interface Node {
@@ -21,6 +26,7 @@ interface Node {
   operator?: string;
   items?: unknown[];
   predicate?: unknown;
+  patterns?: unknown[];
   context?: unknown[];
   where?: unknown;
   template?: unknown;
@@ -30,21 +36,39 @@ interface Node {
 export interface StoredReads {
   predicates: string[] | 'all';
   fresh: boolean;
+  /** IRI prefixes of further predicates read (extract/scope.ts only; never in an inference rule's reads). */
+  prefixes?: string[];
 }
 
 export function storedReads(r: RuleReads): StoredReads {
   return { predicates: r.predicates === 'all' ? 'all' : [...r.predicates].sort(), fresh: r.fresh };
 }
 
-/** Shape check of a stored RuleReads (the query facts file is untrusted): absolute IRIs only. */
+/**
+ * Shape check of a stored RuleReads (the query facts file is untrusted): absolute IRIs only, and
+ * no `prefixes` (an inference rule's reads never have them: a reader that ignored them would skip
+ * a rule it must run).
+ */
 export function isStoredReads(x: unknown): x is StoredReads {
   if (x === null || typeof x !== 'object') return false;
   const r = x as StoredReads;
   return (
+    !('prefixes' in r) &&
     typeof r.fresh === 'boolean' &&
     (r.predicates === 'all' ||
       (Array.isArray(r.predicates) &&
         r.predicates.every((p) => typeof p === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p))))
+  );
+}
+
+/** Shape check of stored reads that may carry `prefixes` (extract/scope.ts): strings, no 'all'. */
+export function isScopedReads(x: unknown): x is StoredReads {
+  if (x === null || typeof x !== 'object') return false;
+  const { prefixes, ...rest } = x as StoredReads;
+  return (
+    isStoredReads(rest) &&
+    (prefixes === undefined ||
+      (rest.predicates !== 'all' && Array.isArray(prefixes) && prefixes.every((p) => typeof p === 'string')))
   );
 }
 
@@ -53,8 +77,56 @@ const VOLATILE = new Set(['bnode', 'uuid', 'struuid', 'rand', 'now']);
 
 class AllPredicates extends Error {}
 
-/** `ast` is traqula's AST of a CONSTRUCT query; `prefixes` are those the query was parsed with. */
-export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleReads {
+/** Kinds of group whose FILTERs restrict every solution of the triples directly in it. */
+const FILTERED_GROUPS = new Set(['group', 'optional', 'minus']);
+
+/**
+ * The prefix each variable must start with by the FILTERs of a group: a FILTER that is, or has
+ * as a top-level `&&` conjunct, STRSTARTS(STR(?v), "simple literal").
+ */
+function filterPrefixes(patterns: unknown[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const conjunct = (e: Node & { args?: Node[] }): void => {
+    if (e?.type !== 'expression' || typeof e.operator !== 'string' || !Array.isArray(e.args)) return;
+    const op = e.operator.toLowerCase();
+    if (op === '&&') return e.args.forEach(conjunct);
+    const [str, lit] = e.args as [(Node & { args?: Node[] }) | undefined, (Node & { langOrIri?: unknown }) | undefined];
+    const v = str?.args?.[0];
+    if (
+      op === 'strstarts' &&
+      e.args.length === 2 &&
+      str?.type === 'expression' &&
+      str.operator?.toLowerCase() === 'str' &&
+      str.args?.length === 1 &&
+      v?.type === 'term' &&
+      v.subType === 'variable' &&
+      typeof v.value === 'string' &&
+      lit?.type === 'term' &&
+      lit.subType === 'literal' &&
+      typeof lit.value === 'string' &&
+      lit.langOrIri === undefined
+    )
+      out.set(v.value, lit.value);
+  };
+  for (const p of patterns as Array<Node & { expression?: Node }>)
+    if (p?.type === 'pattern' && p.subType === 'filter' && p.expression) conjunct(p.expression);
+  return out;
+}
+
+/**
+ * `ast` is traqula's AST of a CONSTRUCT query; `prefixes` are those the query was parsed with.
+ *
+ * With `prefixFilters`, a variable predicate ?v of a triple directly in a group (its BGP) whose
+ * FILTERs require STRSTARTS(STR(?v), "P") reads the predicates starting with P (`prefixes`),
+ * not "all": the group's FILTER removes every solution in which that triple matched another
+ * predicate (in an OPTIONAL it is the left join's condition, which such a match fails too), so
+ * triples of other predicates cannot change the group's solutions.
+ */
+export function ruleReads(
+  ast: unknown,
+  prefixes: Record<string, string>,
+  options: { prefixFilters?: boolean } = {},
+): RuleReads {
   const root = ast as Node;
   const known: Record<string, string> = { ...prefixes };
   for (const c of (root.context ?? []) as Node[]) {
@@ -78,17 +150,21 @@ export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleR
     return full;
   };
   const predicates = new Set<string>();
-  const addPath = (p: Node): void => {
-    if (p.type === 'term') predicates.add(iri(p));
+  const readPrefixes = new Set<string>();
+  const addPath = (p: Node, filtered?: Map<string, string>): void => {
+    const prefix = p.type === 'term' && p.subType === 'variable' ? filtered?.get(String(p.value)) : undefined;
+    if (prefix !== undefined) readPrefixes.add(prefix);
+    else if (p.type === 'term') predicates.add(iri(p));
     else if (p.type === 'path' && p.subType !== '!' && Array.isArray(p.items))
       for (const item of p.items) addPath(item as Node);
     else throw new AllPredicates();
   };
 
   let fresh = false;
-  const walk = (x: unknown, inTemplate: boolean): void => {
+  // `filtered`: the FILTER prefixes of the group whose BGP (or its triples array) `x` is.
+  const walk = (x: unknown, inTemplate: boolean, filtered?: Map<string, string>): void => {
     if (Array.isArray(x)) {
-      for (const y of x) walk(y, inTemplate);
+      for (const y of x) walk(y, inTemplate, filtered);
       return;
     }
     if (x === null || typeof x !== 'object') return;
@@ -97,8 +173,20 @@ export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleR
     if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase()))
       fresh = true;
     if (n.type === 'pattern' && n.subType === 'service') throw new AllPredicates();
-    if (!inTemplate && n.type === 'triple') addPath(n.predicate as Node);
-    for (const [k, v] of Object.entries(n)) if (k !== 'loc' && k !== 'predicate') walk(v, inTemplate);
+    if (!inTemplate && n.type === 'triple') addPath(n.predicate as Node, filtered);
+    const group =
+      options.prefixFilters && !inTemplate && n.type === 'pattern' && FILTERED_GROUPS.has(String(n.subType))
+        ? filterPrefixes(Array.isArray(n.patterns) ? n.patterns : [])
+        : undefined;
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'loc' || k === 'predicate') continue;
+      if (group && k === 'patterns' && Array.isArray(v))
+        for (const child of v as Node[])
+          walk(child, inTemplate, child?.type === 'pattern' && child.subType === 'bgp' ? group : undefined);
+      else if (filtered && n.type === 'pattern' && n.subType === 'bgp' && k === 'triples')
+        walk(v, inTemplate, filtered);
+      else walk(v, inTemplate);
+    }
   };
 
   walk(root.template, true);
@@ -119,5 +207,5 @@ export function ruleReads(ast: unknown, prefixes: Record<string, string>): RuleR
     scan(root.where);
     return { predicates: 'all', fresh };
   }
-  return { predicates, fresh };
+  return readPrefixes.size > 0 ? { predicates, fresh, prefixes: readPrefixes } : { predicates, fresh };
 }
