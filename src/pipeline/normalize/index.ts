@@ -233,7 +233,7 @@ async function buildGraph(
         return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
       },
       ...(core ? { core, split: core.inWorker } : { split: false }),
-      ...(parses ? { warm: parses.shacl } : {}),
+      ...(parses ? { warm: parses.shacl } : disk ? { warm: disk.shacl } : {}),
     });
   }
   mark('shacl');

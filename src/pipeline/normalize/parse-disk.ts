@@ -26,6 +26,7 @@ import { packageVersions } from '../receipt/versions.js';
 import { writeAtomic } from '../write/atomic.js';
 import { codeDigest } from './cache.js';
 import type { ParsedFile } from './parse-cache.js';
+import type { WarmShacl } from './shacl-warm.js';
 import { SourceIndex, type Position } from './positions.js';
 
 const FORMAT = 1;
@@ -289,10 +290,15 @@ export class DiskParseCache {
     private readonly root: string,
     private readonly N3: N3,
     private readonly read: boolean,
+    /** The one-shot runs' SHACL results (shacl-disk.ts), read and saved along with the parses. */
+    readonly shacl: WarmShacl,
+    private readonly saveShacl: () => void,
   ) {}
 
   static async open(root: string, options: { read?: boolean } = {}): Promise<DiskParseCache> {
-    return new DiskParseCache(root, await import('n3'), options.read !== false);
+    const [N3, { openShaclCache }] = await Promise.all([import('n3'), import('./shacl-disk.js')]);
+    const shacl = openShaclCache(root, { read: options.read !== false });
+    return new DiskParseCache(root, N3, options.read !== false, shacl.warm, shacl.save);
   }
 
   private file(role: string, file: string): string {
@@ -321,8 +327,9 @@ export class DiskParseCache {
     this.pending.set(this.file(role, file), { key: entryKey(role, file, parsed.text, parsed.baseIri), parsed });
   }
 
-  /** Writes the entries of this run's fresh parses; a failed write only costs a later run its hit. */
+  /** Writes the entries of this run's fresh parses and its SHACL results; a failed write only costs a later run its hit. */
   save(): void {
+    this.saveShacl();
     for (const [target, { key, parsed }] of this.pending) {
       try {
         const entry = toEntry(key, parsed, this.N3);

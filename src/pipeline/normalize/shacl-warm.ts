@@ -10,13 +10,23 @@
  * group that uses anything else (sh:closed, an sh: term not listed here, a query whose reads
  * cannot be pinned down) validates every run. Validating a subset of the groups in one run gives
  * each shape the results a run over all of them gives it (shacl.ts validateTagged; the core
- * worker split relies on the same). Results are kept as plain data (shacl-core.ts encodeResult),
- * in memory only; their places in the specs are looked up again by each run.
+ * worker split relies on the same). Results are kept as plain data (shacl-core.ts encodeResult)
+ * that names no place and no label of this run: a shape that is a blank node by its number in the
+ * shapes graph (the order its quads first name it, which the same text always gives), a data node
+ * by its canonical label (digest.ts), which the group's reads digest covers. Their places in the
+ * specs are looked up again by each run, so diagnostics are those of a fresh run.
+ *
+ * Under --watch the entries live in memory (ParseCache.shacl); a one-shot sync or validate keeps
+ * them on disk (shacl-disk.ts), where they are untrusted input: an entry answers only for the same
+ * shapes-graph digest, group and reads digest, and every field is checked against this run's
+ * shapes and data (see `checkEntry`); anything off is a miss, and the group validates.
  */
 import { createHash } from 'node:crypto';
 import type { Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import { clauseReads, graphScope } from '../extract/scope.js';
+import type { CacheFile } from '../fs/cache-file.js';
+import { isStoredReads, type StoredReads } from './rule-reads.js';
 import type { EncodedResult } from './shacl-core.js';
 import type { N3Like } from './shacl-sparql.js';
 
@@ -77,11 +87,14 @@ interface Term {
 
 class All extends Error {}
 
+/** What a SHACL-SPARQL query (its text with every prefix it uses declared) reads of the data. */
+type ReadsOf = (text: string, prefixes: Record<string, string>) => Promise<StoredReads>;
+
 /** The data predicates a group of shapes (every shape of its closures) can read; throws All when unknown. */
 async function groupReads(
   shapes: Store,
   nodes: Iterable<Term>,
-  engine: QueryEngine,
+  readsOf: ReadsOf,
   prefixes: Record<string, string>,
 ): Promise<Set<string>> {
   const out = new Set<string>([RDF_TYPE, SUBCLASS]);
@@ -119,12 +132,7 @@ async function groupReads(
       ...prefixes,
       ...declared,
     });
-    // Parsed in this process (the AST is the engine's, kept by text), never read from the query
-    // facts file: a planted "reads less" there would reuse stale results.
-    const reads = clauseReads(await engine.parseShacl({ text, file: '<shapes>', line: 1 }), {
-      ...prefixes,
-      ...declared,
-    });
+    const reads = await readsOf(text, { ...prefixes, ...declared });
     if (reads.fresh || reads.predicates === 'all') throw new All();
     for (const p of reads.predicates) out.add(p);
   };
@@ -154,14 +162,211 @@ export interface WarmGroup {
   keep: ((results: EncodedResult[]) => void) | undefined;
 }
 
+/** One result as kept: no place, no label of the run that computed it (see the file's comment). */
+interface Kept {
+  /** The position of its top-level shape among the group's members. */
+  m: number;
+  /** The shape that produced it: a named node's n3 id, or a blank node's number in the shapes graph. */
+  shape?: string | number;
+  focus?: string;
+  value?: string;
+  severity?: string;
+  component?: string;
+  path?: EncodedResult['path'];
+  message: string[];
+}
+
+/** A group's entry: the digest of the triples it reads, and its results then. */
+interface Entry {
+  print: string;
+  results: Kept[];
+}
+
+/** Where entries are kept: in memory (--watch) or a cache file (one-shot runs, shacl-disk.ts). */
+interface Entries {
+  get(key: string): unknown;
+  set(key: string, entry: Entry): void;
+  /** The run used this entry as it is (a cache file then leaves it unchanged). */
+  reused(key: string, entry: unknown): void;
+  /** Only the entries of these keys are still wanted. */
+  retain(keys: Set<string>): void;
+}
+
+class MemoryEntries implements Entries {
+  private readonly map = new Map<string, Entry>();
+  get(key: string): unknown {
+    return this.map.get(key);
+  }
+  set(key: string, entry: Entry): void {
+    this.map.set(key, entry);
+  }
+  reused(): void {}
+  retain(keys: Set<string>): void {
+    for (const key of [...this.map.keys()]) if (!keys.has(key)) this.map.delete(key);
+  }
+}
+
+class FileEntries implements Entries {
+  constructor(private readonly file: CacheFile<unknown>) {}
+  get(key: string): unknown {
+    return this.file.lookup(key);
+  }
+  set(key: string, entry: Entry): void {
+    this.file.keep(key, entry);
+  }
+  reused(key: string, entry: unknown): void {
+    this.file.keep(key, entry);
+  }
+  retain(): void {
+    /* a CacheFile saves only the entries kept this run */
+  }
+}
+
+const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+const LITERAL_ID = /^"[\s\S]*"(?:@[a-zA-Z0-9-]+|\^\^[^"\s<>]+)?$/;
+const PATH_ENDS = new Set(['subject', 'object']);
+const QUANTIFIERS = new Set(['one', 'zeroOrMore', 'oneOrMore', 'zeroOrOne']);
+const isString = (x: unknown): x is string => typeof x === 'string';
+const isIndex = (x: unknown, length: number): x is number =>
+  typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < length;
+
+/** The run's view of the shapes graph and data a group's entry is checked and placed against. */
+interface Frame {
+  N3: typeof import('n3');
+  data: Store;
+  /** The shapes graph's blank nodes (n3 ids) by number, and their numbers by id. */
+  blanks: string[];
+  blankNumbers: Map<string, number>;
+}
+
+/** Whether `id` is an n3 id that reads back as itself: an IRI, a literal, or (data terms) a blank node of the data. */
+function termOk(frame: Frame, id: unknown, kinds: 'iri' | 'data'): id is string {
+  if (!isString(id)) return false;
+  let ok: boolean;
+  if (IRI.test(id)) ok = true;
+  else if (kinds === 'iri') return false;
+  else if (LITERAL_ID.test(id)) ok = true;
+  else if (id.startsWith('_:') && id.length > 2) {
+    // A blank node of this run's data (canonical labels, which the reads digest covers).
+    const t = frame.N3.termFromId(id) as never;
+    ok = frame.data.countQuads(t, null, null, null) > 0 || frame.data.countQuads(null, null, t, null) > 0;
+  } else return false;
+  if (!ok) return false;
+  try {
+    return frame.N3.termToId(frame.N3.termFromId(id) as never) === id;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The results an entry holds, placed in this run (each on its shape's index among `members`, a
+ * blank shape by this run's label), or undefined when anything about it is off: another reads
+ * digest, a field of the wrong shape, a term that is not one, a shape outside the group, a blank
+ * data node this run's data does not hold.
+ */
+function checkEntry(
+  frame: Frame,
+  raw: unknown,
+  print: string,
+  members: number[],
+  closure: Set<string>,
+): EncodedResult[] | undefined {
+  if (raw === null || typeof raw !== 'object') return undefined;
+  const { print: stored, results } = raw as Partial<Entry>;
+  if (stored !== print || !Array.isArray(results)) return undefined;
+  const out: EncodedResult[] = [];
+  for (const k of results as unknown[]) {
+    if (k === null || typeof k !== 'object' || Array.isArray(k)) return undefined;
+    const r = k as Record<string, unknown>;
+    for (const field of Object.keys(r))
+      if (!['m', 'shape', 'focus', 'value', 'severity', 'component', 'path', 'message'].includes(field))
+        return undefined;
+    if (!isIndex(r.m, members.length)) return undefined;
+    if (!Array.isArray(r.message) || !r.message.every(isString)) return undefined;
+    const e: EncodedResult = { s: members[r.m]!, message: [...(r.message as string[])] };
+    for (const [field, kinds] of [
+      ['focus', 'data'],
+      ['value', 'data'],
+      ['severity', 'iri'],
+      ['component', 'iri'],
+    ] as const) {
+      if (r[field] === undefined) continue;
+      if (!termOk(frame, r[field], kinds)) return undefined;
+      e[field] = r[field];
+    }
+    if (r.shape !== undefined) {
+      let id: string;
+      if (isIndex(r.shape, frame.blanks.length)) id = frame.blanks[r.shape]!;
+      else if (termOk(frame, r.shape, 'iri')) id = r.shape;
+      else return undefined;
+      const t = frame.N3.termFromId(id);
+      // The shape is one of the group's (a result of another shape was not computed by this group).
+      if (!closure.has(`${t.termType}|${t.value}`)) return undefined;
+      e.shape = id;
+    }
+    if (r.path === null) e.path = null;
+    else if (r.path !== undefined) {
+      if (!Array.isArray(r.path)) return undefined;
+      const steps: NonNullable<EncodedResult['path']> = [];
+      for (const step of r.path as unknown[]) {
+        if (step === null || typeof step !== 'object') return undefined;
+        const x = step as Record<string, unknown>;
+        if (!isString(x.start) || !PATH_ENDS.has(x.start) || !isString(x.end) || !PATH_ENDS.has(x.end))
+          return undefined;
+        if (!isString(x.quantifier) || !QUANTIFIERS.has(x.quantifier)) return undefined;
+        if (!Array.isArray(x.predicates) || !x.predicates.every((p) => termOk(frame, p, 'iri'))) return undefined;
+        steps.push({
+          start: x.start,
+          end: x.end,
+          quantifier: x.quantifier,
+          predicates: [...(x.predicates as string[])],
+        });
+      }
+      e.path = steps;
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+/** This run's results of a group as an entry's, or undefined when one of them cannot be kept so. */
+function toKept(frame: Frame, results: EncodedResult[], members: number[]): Kept[] | undefined {
+  const out: Kept[] = [];
+  for (const { s, shape, ...rest } of results) {
+    const m = members.indexOf(s);
+    if (m < 0) return undefined;
+    const k: Kept = { m, ...rest };
+    if (shape !== undefined) {
+      const n = frame.blankNumbers.get(shape);
+      k.shape = n ?? shape;
+    }
+    out.push(k);
+  }
+  return out;
+}
+
 export class WarmShacl {
-  /** Per group: the data's fingerprint, and each result with its shape's place among the group's members. */
-  private entries = new Map<string, { print: string; results: Array<{ shape: number; result: EncodedResult }> }>();
+  private readonly entries: Entries;
   /** Each group's reads (null: cannot be pinned down), by the key of its entry. */
   private readonly reads = new Map<string, Set<string> | null>();
   /** Groups whose results were reused, and groups validated, since the session began. */
   hits = 0;
   misses = 0;
+
+  /**
+   * No `file`: entries in memory, for the runs of one process (--watch). A SHACL-SPARQL query's
+   * reads are then worked out from its parse in this process, never read from the query facts
+   * file. With `file` (a one-shot run, shacl-disk.ts): entries in that cache file, and the reads
+   * are a query fact (engine.derive, as the rows cache reads them), which spares loading the
+   * SPARQL parser on a run whose shapes are unchanged.
+   */
+  constructor(file?: CacheFile<unknown>) {
+    this.entries = file ? new FileEntries(file) : new MemoryEntries();
+    this.onDisk = file !== undefined;
+  }
+
+  private readonly onDisk: boolean;
 
   /** The groups of `tops` (by shared nested shapes), each with its reusable results if any. */
   async plan(
@@ -188,14 +393,33 @@ export class WarmShacl {
       const r = find(i);
       groups.set(r, [...(groups.get(r) ?? []), i]);
     });
-    const shapesDigest = digestStore(shapes);
-    const scope = graphScope(data, (await import('n3')).termToId);
+    const N3 = await import('n3');
+    const { digest: shapesDigest, blanks } = digestStore(shapes, N3.termToId);
+    const frame: Frame = { N3, data, blanks, blankNumbers: new Map(blanks.map((id, n) => [id, n])) };
+    const scope = graphScope(data, N3.termToId);
+    const readsOf: ReadsOf = this.onDisk
+      ? (text) =>
+          engine.derive(
+            { text, file: '<shapes>', line: 1 },
+            'shacl',
+            'warm-reads',
+            (ast, known) => clauseReads(ast, known),
+            isStoredReads,
+          )
+      : async (text, known) => clauseReads(await engine.parseShacl({ text, file: '<shapes>', line: 1 }), known);
     const seen = new Set<string>();
     const out: WarmGroup[] = [];
     for (const members of groups.values()) {
       // Shapes by name, not index: the same shapes graph may list its shapes in another order.
-      const names = members.map((i) => `${tops[i]!.termType}|${tops[i]!.value}`);
-      const key = JSON.stringify([engine.name, Object.entries(prefixes).sort(), shapesDigest, names]);
+      const names = members.map((i) => {
+        const t = tops[i]!;
+        return t.termType === 'BlankNode'
+          ? [t.termType, frame.blankNumbers.get(`_:${t.value}`) ?? null]
+          : [t.termType, t.value];
+      });
+      const key = createHash('sha256')
+        .update(JSON.stringify([engine.name, Object.entries(prefixes).sort(), shapesDigest, names]))
+        .digest('hex');
       seen.add(key);
       // What a group reads depends on the shapes graph alone: worked out once per session.
       let reads = this.reads.get(key);
@@ -204,7 +428,7 @@ export class WarmShacl {
           reads = await groupReads(
             shapes,
             members.flatMap((i) => [...closures[i]!.values()]),
-            engine,
+            readsOf,
             prefixes,
           );
         } catch (err) {
@@ -219,41 +443,60 @@ export class WarmShacl {
         continue;
       }
       const print = scope.digest([...reads]);
-      const hit = this.entries.get(key);
-      if (hit && hit.print === print) {
+      const closure = new Set(members.flatMap((i) => [...closures[i]!.keys()]));
+      const stored = this.entries.get(key);
+      const results = stored === undefined ? undefined : checkEntry(frame, stored, print, members, closure);
+      if (results) {
         this.hits++;
-        // Each result goes to its shape's index in this run.
-        const results = hit.results.map(({ shape, result }) => ({ ...result, s: members[shape]! }));
+        this.entries.reused(key, stored);
         out.push({ shapes: members, results, keep: undefined });
       } else {
         this.misses++;
         out.push({
           shapes: members,
           results: undefined,
-          keep: (results) =>
-            void this.entries.set(key, {
-              print,
-              results: results.map((result) => ({ shape: members.indexOf(result.s), result })),
-            }),
+          keep: (fresh) => {
+            const kept = toKept(frame, fresh, members);
+            // Kept only if it reads back as exactly these results (what a later run will check it against).
+            if (kept && checkEntry(frame, { print, results: kept }, print, members, closure))
+              this.entries.set(key, { print, results: kept });
+          },
         });
       }
     }
     // Only the groups of the current shapes graph are kept.
-    for (const key of [...this.entries.keys()]) if (!seen.has(key)) this.entries.delete(key);
+    this.entries.retain(seen);
     for (const key of [...this.reads.keys()]) if (!seen.has(key)) this.reads.delete(key);
     return out;
   }
 }
 
-/** The shapes graph's triples as one sha256, in a fixed order (its blank node labels are the parse cache's, stable while its text is). */
-function digestStore(store: Store): string {
+/**
+ * The shapes graph's triples as one sha256, in a fixed order, and its blank nodes (n3 ids) in the
+ * order the store's quads first name them: a blank node counts by that number, not its label,
+ * which depends on what else the process parsed before. Two stores with the same digest are the
+ * same graph with blank node k of one standing for blank node k of the other.
+ */
+function digestStore(store: Store, termToId: (typeof import('n3'))['termToId']): { digest: string; blanks: string[] } {
+  const numbers = new Map<string, number>();
+  const blanks: string[] = [];
+  const id = (t: { termType: string; value: string; language?: string; datatype?: { value: string } }) => {
+    if (t.termType === 'BlankNode') {
+      const label = termToId(t as never);
+      let n = numbers.get(label);
+      if (n === undefined) {
+        numbers.set(label, (n = blanks.length));
+        blanks.push(label);
+      }
+      return JSON.stringify(['BlankNode', n]);
+    }
+    return JSON.stringify([t.termType, t.value, t.language ?? '', t.datatype?.value ?? '']);
+  };
   const lines: string[] = [];
-  const id = (t: { termType: string; value: string; language?: string; datatype?: { value: string } }) =>
-    JSON.stringify([t.termType, t.value, t.language ?? '', t.datatype?.value ?? '']);
   for (const q of store.readQuads(null, null, null, null))
     lines.push(`${id(q.subject)} ${id(q.predicate)} ${id(q.object)} ${id(q.graph)}`);
   lines.sort();
   const h = createHash('sha256');
   for (const l of lines) h.update(l).update('\n');
-  return h.digest('hex');
+  return { digest: h.digest('hex'), blanks };
 }

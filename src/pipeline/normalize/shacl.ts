@@ -71,7 +71,10 @@ export interface ShaclInput {
    * the work with, the split would only build a second Validator and run each core shape alone.
    */
   split?: boolean;
-  /** Under --watch: results of earlier runs, reused for the shapes whose reads are unchanged (shacl-warm.ts). */
+  /**
+   * Results of earlier runs, reused for the shapes whose reads are unchanged (shacl-warm.ts): in
+   * memory under --watch, from the SHACL cache file on one-shot runs (shacl-disk.ts).
+   */
   warm?: WarmShacl;
 }
 
@@ -258,7 +261,9 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
     } as never) as unknown as EngineValidator;
     const tops = [...validator.shapes.values()].map((shape) => shape.ptr.term);
     const needs = input.split === false ? tops.map(() => true) : partitionShapes(input.shapes, tops);
-    // Under --watch (no split): the groups of shapes whose results an earlier run left valid (shacl-warm.ts).
+    // With no split: the groups of shapes whose results an earlier run left valid (shacl-warm.ts), kept
+    // in memory under --watch, in the SHACL cache file otherwise (shacl-disk.ts).
+    const planStarted = TRACE ? performance.now() : 0;
     const groups =
       input.warm && input.split === false
         ? await input.warm.plan(
@@ -272,6 +277,11 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
         : [];
     const reused = new Set<number>();
     for (const g of groups) if (g.results) for (const s of g.shapes) reused.add(s);
+    if (TRACE && input.warm)
+      trace(
+        planStarted,
+        `shacl: ${groups.filter((g) => g.results).length} of ${groups.length} shape groups reused (${reused.size} of ${tops.length} shapes)`,
+      );
     const coreTargets = tops.flatMap((term, s) =>
       needs[s] || reused.has(s) ? [] : [{ s, id: N3.termToId(term as never) }],
     );
