@@ -1,0 +1,267 @@
+/**
+ * normalize/shacl-disk.ts: one-shot `sync` and `validate` reuse the SHACL results of the shape
+ * groups whose read triples an edit left alone, from `.ggen/cache/shacl.json`. Every run must
+ * report exactly what a fresh run reports (verdict, file:line:col, text, order), and the file is
+ * untrusted: anything wrong in it is a miss, never a wrong verdict.
+ */
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { InputError } from '../../src/pipeline/errors.js';
+import { loadManifest } from '../../src/pipeline/manifest/index.js';
+import { validateProject } from '../../src/pipeline/normalize/index.js';
+import { SHACL_CACHE_FILE } from '../../src/pipeline/normalize/shacl-disk.js';
+import { WarmShacl } from '../../src/pipeline/normalize/shacl-warm.js';
+import { sync } from '../../src/pipeline/sync.js';
+import { project } from '../cli/helpers.js';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const SHAPES = `@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/ns#> .
+
+ex:ServiceShape a sh:NodeShape ;
+  sh:targetClass ex:Service ;
+  sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:string ] .
+
+ex:CommentShape a sh:NodeShape ;
+  sh:targetClass ex:Service ;
+  sh:sparql [
+    sh:message "comment is too long" ;
+    sh:select """SELECT $this ?value WHERE { $this <http://www.w3.org/2000/01/rdf-schema#comment> ?value FILTER(STRLEN(?value) > 40) }"""
+  ] .
+
+ex:SeeAlsoShape a sh:NodeShape ;
+  sh:targetSubjectsOf rdfs:seeAlso ;
+  sh:property [ sh:path ( rdfs:seeAlso rdfs:label ) ; sh:minCount 1 ; sh:severity sh:Warning ; sh:message "a note without a label" ] .
+`;
+
+/** Each WarmShacl.plan of the runs: how many groups it planned, and how many it answered from kept results. */
+let plans: Array<{ groups: number; reused: number }> = [];
+beforeEach(() => {
+  plans = [];
+  const plan = WarmShacl.prototype.plan;
+  vi.spyOn(WarmShacl.prototype, 'plan').mockImplementation(async function (
+    this: WarmShacl,
+    ...args: Parameters<WarmShacl['plan']>
+  ) {
+    const groups = await plan.apply(this, args);
+    plans.push({ groups: groups.length, reused: groups.filter((g) => g.results).length });
+    return groups;
+  });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+/** The plan of the last run, and forget it (so a run that plans nothing is seen as such). */
+function lastPlan(): { groups: number; reused: number } | undefined {
+  const p = plans.at(-1);
+  plans = [];
+  return p;
+}
+
+/** A sync's outcome as a user sees it: the warnings, or the error's diagnostics. */
+async function outcome(run: () => ReturnType<typeof sync>): Promise<string> {
+  try {
+    const r = await run();
+    return JSON.stringify({ ok: true, warnings: r.warnings });
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    return JSON.stringify({ ok: false, diagnostics: err.diagnostics });
+  }
+}
+
+/** A validate's report, as the CLI prints it (`cached` aside: the graph cache's, not SHACL's). */
+async function report(manifestPath: string, cache: boolean): Promise<string> {
+  const r = await validateProject(await loadManifest(manifestPath), undefined, { cache });
+  return JSON.stringify({ ok: r.ok, violations: r.violations, warnings: r.warnings, digest: r.digest });
+}
+
+function setup(): { dir: string; manifestPath: string; spec: string; cacheFile: string } {
+  const dir = project();
+  dirs.push(dir);
+  const manifestPath = path.join(dir, 'ggen.toml');
+  writeFileSync(path.join(dir, 'shapes.ttl'), SHAPES);
+  appendFileSync(manifestPath, '\n[validation]\nshacl = ["shapes.ttl"]\n');
+  return { dir, manifestPath, spec: path.join(dir, 'specs/domain.ttl'), cacheFile: path.join(dir, SHACL_CACHE_FILE) };
+}
+
+describe('SHACL results kept on disk between one-shot runs', () => {
+  it('after each edit, validate and sync report exactly what a fresh run reports, reusing the groups whose triples did not change', async () => {
+    const { manifestPath, spec } = setup();
+    const steps: Array<[string, (t: string) => string]> = [
+      ['a comment', (t) => t.replace('Routes calls.', 'Routes every call.')],
+      // Adds a violation (the comment shape's group re-runs; the others are reused).
+      [
+        'a comment too long',
+        (t) => t.replace('Routes every call.', 'Routes every call it is given, near or far, soon.'),
+      ],
+      // The violation moves down two lines.
+      ['the violation moved', (t) => `\n\n${t}`],
+      // Removes it.
+      ['the fix', (t) => t.replace('Routes every call it is given, near or far, soon.', 'Routes calls.')],
+      ['a second label', (t) => t.replace('rdfs:label "Billing" ;', 'rdfs:label "Billing" , "Payments" ;')],
+      ['lines moved', (t) => `\n\n${t.replace('rdfs:label "Billing" , "Payments" ;', 'rdfs:label "Billing" ;')}`],
+      [
+        'a note without a label',
+        (t) => t.replace('rdfs:label "Billing" ;', 'rdfs:label "Billing" ; rdfs:seeAlso [ ex:k "x" ] ;'),
+      ],
+      // A warning whose focus is a blank node (canonical label), then an edit elsewhere that keeps it.
+      ['a blank note', (t) => `${t}\n[ rdfs:seeAlso [ ex:k "y" ] ] .\n`],
+      ['another comment', (t) => t.replace('Routes calls.', 'Routes all calls.')],
+      ['a list', (t) => `${t}\nex:CallRouter ex:tags ( "a" [ rdfs:label "b" ] ) .\n`],
+      // No triple changes: every result is reused, the warnings at their new lines.
+      ['the warnings moved', (t) => `\n\n${t}`],
+      // Nothing SHACL reads changes.
+      ['an unread triple', (t) => `${t}\nex:CallRouter ex:weight 3 .\n`],
+    ];
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 0 });
+    const reused: Record<string, number | undefined> = {};
+    const validated: Record<string, number | undefined> = {};
+    const seen: Record<string, string> = {};
+    for (const [name, change] of steps) {
+      writeFileSync(spec, change(readFileSync(spec, 'utf8')));
+      // validate after the edit: reads what the last successful sync kept, writes nothing.
+      const warmReport = await report(manifestPath, true);
+      validated[name] = lastPlan()?.reused;
+      const freshReport = await report(manifestPath, false);
+      expect(lastPlan(), `${name}: a validate without caches plans nothing`).toBeUndefined();
+      expect(warmReport, name).toBe(freshReport);
+
+      const warm = await outcome(() => sync({ manifestPath }));
+      reused[name] = lastPlan()?.reused;
+      const fresh = await outcome(() => sync({ manifestPath, check: true, noFastPath: true }));
+      // --full reads no cache: every group validates.
+      expect(lastPlan(), name).toEqual({ groups: 3, reused: 0 });
+      expect(warm, name).toBe(fresh);
+      seen[name] = warm;
+    }
+    // The steps do report something, at its place.
+    expect(seen['a comment too long']).toMatch(/"ok":false.*"line":10,"col":16,.*comment is too long/);
+    expect(seen['the violation moved']).toMatch(/"ok":false.*"line":12,"col":16,.*comment is too long/);
+    expect(seen['the fix']).toMatch(/"ok":true,"warnings":\[\]/);
+    expect(seen['a second label']).toMatch(/"ok":false.*shacl\/ServiceShape\/label/);
+    expect(seen['a note without a label']).toMatch(/"ok":true.*a note without a label/);
+    expect(seen['the warnings moved']).toMatch(
+      /"line":11,"col":26,"message":"ex:Billing rdfs:seeAlso\/rdfs:label: a note/,
+    );
+    expect(seen['the warnings moved']).toMatch(/"rule":"shacl\/SeeAlsoShape".*"rule":"shacl\/SeeAlsoShape"/);
+    // What was reused: a comment edit leaves the label and note shapes' triples alone...
+    expect(reused['a comment']).toBe(2);
+    expect(validated['a comment']).toBe(2);
+    // ...a run that failed kept nothing, so the next reuses what the last good run kept...
+    expect(validated['the violation moved']).toBe(2);
+    expect(reused['the violation moved']).toBe(2);
+    // ...a label edit changes what the label and note shapes read...
+    expect(validated['a second label']).toBe(1);
+    // ...a list's blank node with a label too; moved lines and unread triples change nothing.
+    expect(reused['a list']).toBe(1);
+    expect(validated['the warnings moved']).toBe(3);
+    expect(reused['the warnings moved']).toBe(3);
+    expect(validated['an unread triple']).toBe(3);
+    expect(reused['an unread triple']).toBe(3);
+  }, 300_000);
+
+  it('a changed shapes graph reuses nothing: its results are those of the new shapes', async () => {
+    const { dir, manifestPath, spec } = setup();
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Billing rdfs:seeAlso [ ex:k "x" ] .\n`);
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true.*a note without a label/);
+    const shapes = path.join(dir, 'shapes.ttl');
+    // The same triples for the data, one message changed: a result kept under the old shapes would show the old one.
+    writeFileSync(shapes, SHAPES.replace('"a note without a label"', '"a note needs a label"'));
+    const warm = await report(manifestPath, true);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 0 });
+    expect(warm).toBe(await report(manifestPath, false));
+    expect(warm).toMatch(/a note needs a label/);
+    expect(warm).not.toMatch(/a note without a label/);
+    // Back to the shapes the file was written for (and an edit, so that the graph cache misses): reused again.
+    writeFileSync(shapes, SHAPES);
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:CallRouter ex:weight 3 .\n`);
+    await report(manifestPath, true);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 3 });
+  }, 120_000);
+
+  it('a damaged, foreign or planted cache file is a miss, never a wrong verdict', async () => {
+    const { manifestPath, spec, cacheFile } = setup();
+    // A warning (a result of the note shape's group, a blank property shape), kept by a successful sync.
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Billing rdfs:seeAlso [ ex:k "x" ] .\n`);
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true.*a note without a label/);
+    // An edit SHACL does not read; then a violation whose group's key and print stay those the file holds.
+    writeFileSync(spec, `\n${readFileSync(spec, 'utf8')}\nex:CallRouter ex:weight 3 .\n`);
+    const good = readFileSync(cacheFile, 'utf8');
+    const fresh = await report(manifestPath, false);
+    expect(fresh).toMatch(/a note without a label/);
+    await report(manifestPath, true);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 3 });
+
+    const stored = JSON.parse(good) as { salt: string; entries: Record<string, { print: string; results: unknown[] }> };
+    const noteKey = Object.keys(stored.entries).find((k) => stored.entries[k]!.results.length > 0)!;
+    expect(stored.entries[noteKey]!.results).toHaveLength(1);
+    const withEntry = (change: (e: Record<string, unknown>, r: Record<string, unknown>) => unknown) => {
+      const copy = JSON.parse(good) as typeof stored;
+      const entry = copy.entries[noteKey] as unknown as Record<string, unknown>;
+      const replaced = change(entry, (entry.results as Array<Record<string, unknown>>)[0]!);
+      if (replaced !== undefined) copy.entries[noteKey] = replaced as never;
+      return JSON.stringify(copy);
+    };
+    const otherShape = 'https://example.org/ns#ServiceShape';
+    const planted: Array<[string, string, number]> = [
+      ['not JSON', good.slice(0, good.length / 2), 0],
+      ['empty', '', 0],
+      ['entries a list', JSON.stringify({ salt: stored.salt, entries: [] }), 0],
+      ['another salt', JSON.stringify({ ...stored, salt: '0'.repeat(64) }), 0],
+      ['another print', withEntry((e) => void (e.print = '0'.repeat(64))), 2],
+      ['no results', withEntry((e) => void delete e.results), 2],
+      ['results not a list', withEntry((e) => void (e.results = { 0: {} })), 2],
+      ['an entry that is a string', withEntry(() => 'conforms'), 2],
+      ['a member out of range', withEntry((_, r) => void (r.m = 7)), 2],
+      ['a shape of another group', withEntry((_, r) => void (r.shape = otherShape)), 2],
+      ['a blank shape out of range', withEntry((_, r) => void (r.shape = 10_000)), 2],
+      ['a focus blank node the data lacks', withEntry((_, r) => void (r.focus = '_:c14n999')), 2],
+      ['a focus that is no term', withEntry((_, r) => void (r.focus = '<not a term>')), 2],
+      ['a literal severity', withEntry((_, r) => void (r.severity = '"Warning"')), 2],
+      [
+        'an unknown quantifier',
+        withEntry((_, r) => void ((r.path as Array<Record<string, unknown>>)[0]!.quantifier = 'many')),
+        2,
+      ],
+      ['a message not text', withEntry((_, r) => void (r.message = [1])), 2],
+      ['an extra field', withEntry((_, r) => void (r.hint = 'x')), 2],
+    ];
+    for (const [name, text, reused] of planted) {
+      writeFileSync(cacheFile, text);
+      const warm = await report(manifestPath, true);
+      expect(lastPlan(), name).toEqual({ groups: 3, reused });
+      expect(warm, name).toBe(fresh);
+      // validate reads the file, never writes it.
+      expect(readFileSync(cacheFile, 'utf8'), name).toBe(text);
+    }
+    // A sync over a damaged file misses, reports what a fresh run reports, and writes a good file again.
+    writeFileSync(cacheFile, 'garbage');
+    expect(await outcome(() => sync({ manifestPath }))).toBe(
+      await outcome(() => sync({ manifestPath, check: true, noFastPath: true })),
+    );
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:CallRouter ex:weight 4 .\n`);
+    lastPlan();
+    await report(manifestPath, true);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 3 });
+  }, 300_000);
+
+  it('sync --full reads no kept result, and saves what it computed', async () => {
+    const { manifestPath, spec } = setup();
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:CallRouter ex:weight 3 .\n`);
+    expect(await outcome(() => sync({ manifestPath, noFastPath: true }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 0 });
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:CallRouter ex:weight 4 .\n`);
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 3 });
+  }, 120_000);
+});
