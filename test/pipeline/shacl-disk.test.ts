@@ -254,6 +254,56 @@ describe('SHACL results kept on disk between one-shot runs', () => {
     expect(lastPlan()).toEqual({ groups: 3, reused: 3 });
   }, 300_000);
 
+  it("a kept list of top-level shapes that is not the shapes graph's is a miss: no shape goes unvalidated", async () => {
+    const { manifestPath, spec, cacheFile } = setup();
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    // A comment too long: only the comment shape's group reads comments, the others are reused.
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8').replace('Routes calls.', 'Routes every call it is given, near or far, soon.'),
+    );
+    const fresh = await report(manifestPath, false);
+    expect(fresh).toMatch(/"ok":false.*comment is too long/);
+    const known: Array<unknown[] | undefined> = [];
+    const knownTops = WarmShacl.prototype.knownTops;
+    vi.spyOn(WarmShacl.prototype, 'knownTops').mockImplementation(async function (
+      this: WarmShacl,
+      ...args: Parameters<WarmShacl['knownTops']>
+    ) {
+      const tops = await knownTops.apply(this, args);
+      known.push(tops);
+      return tops;
+    });
+    const good = readFileSync(cacheFile, 'utf8');
+    const stored = JSON.parse(good) as { salt: string; entries: Record<string, unknown> };
+    const topsKey = Object.keys(stored.entries).find((k) => Array.isArray(stored.entries[k]))!;
+    const tops = stored.entries[topsKey] as Array<string | number>;
+    const ns = 'https://example.org/ns#';
+    expect([...tops].sort()).toEqual([`${ns}CommentShape`, `${ns}SeeAlsoShape`, `${ns}ServiceShape`]);
+    const withTops = (list: unknown) => JSON.stringify({ ...stored, entries: { ...stored.entries, [topsKey]: list } });
+    const without = tops.filter((t) => t !== `${ns}CommentShape`);
+    const variants: Array<[string, string, boolean]> = [
+      ['as kept', good, true],
+      ['in another order', withTops([...tops].reverse()), true],
+      // Were it used, the comment shape would not validate and every planned group would be reused.
+      ['a shape left out', withTops(without), false],
+      ['a shape twice', withTops([...without, `${ns}ServiceShape`]), false],
+      ['an IRI that is no shape', withTops([...without, `${ns}Billing`]), false],
+      ['a blank node that is no top-level shape', withTops([...without, 0]), false],
+      ['a blank node out of range', withTops([...without, 99]), false],
+      ['not a list', withTops({ 0: `${ns}CommentShape` }), false],
+    ];
+    for (const [name, text, used] of variants) {
+      writeFileSync(cacheFile, text);
+      known.length = 0;
+      const warm = await report(manifestPath, true);
+      expect(known.length, name).toBe(1);
+      expect(known[0] !== undefined, name).toBe(used);
+      expect(lastPlan(), name).toEqual({ groups: 3, reused: 2 });
+      expect(warm, name).toBe(fresh);
+    }
+  }, 120_000);
+
   it('sync --full reads no kept result, and saves what it computed', async () => {
     const { manifestPath, spec } = setup();
     expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);

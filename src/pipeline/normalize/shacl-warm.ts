@@ -182,10 +182,30 @@ interface Entry {
   results: Kept[];
 }
 
+/**
+ * The top-level shapes in shacl-engine's order (its Validator's `shapes` once built), each a
+ * named node's IRI or a blank node's number in the shapes graph.
+ */
+type TopsEntry = Array<string | number>;
+
+const SHAPE_ROOTS = ['targetClass', 'targetNode', 'targetObjectsOf', 'targetSubjectsOf', 'target'].map((n) => SH + n);
+
+/**
+ * The shapes shacl-engine's Validator lists when built over `shapes` (Validator.js: the subjects
+ * of the target predicates, and the instances of sh:NodeShape and sh:PropertyShape), as a set.
+ */
+function rootShapes(shapes: Store): Map<string, Term> {
+  const out = new Map<string, Term>();
+  const add = (t: Term) => void out.set(`${t.termType}|${t.value}`, t);
+  for (const p of SHAPE_ROOTS) for (const t of shapes.getSubjects(p, null, null)) add(t);
+  for (const c of ['NodeShape', 'PropertyShape']) for (const t of shapes.getSubjects(RDF_TYPE, SH + c, null)) add(t);
+  return out;
+}
+
 /** Where entries are kept: in memory (--watch) or a cache file (one-shot runs, shacl-disk.ts). */
 interface Entries {
   get(key: string): unknown;
-  set(key: string, entry: Entry): void;
+  set(key: string, entry: Entry | TopsEntry): void;
   /** The run used this entry as it is (a cache file then leaves it unchanged). */
   reused(key: string, entry: unknown): void;
   /** Only the entries of these keys are still wanted. */
@@ -193,11 +213,11 @@ interface Entries {
 }
 
 class MemoryEntries implements Entries {
-  private readonly map = new Map<string, Entry>();
+  private readonly map = new Map<string, unknown>();
   get(key: string): unknown {
     return this.map.get(key);
   }
-  set(key: string, entry: Entry): void {
+  set(key: string, entry: Entry | TopsEntry): void {
     this.map.set(key, entry);
   }
   reused(): void {}
@@ -211,7 +231,7 @@ class FileEntries implements Entries {
   get(key: string): unknown {
     return this.file.lookup(key);
   }
-  set(key: string, entry: Entry): void {
+  set(key: string, entry: Entry | TopsEntry): void {
     this.file.keep(key, entry);
   }
   reused(key: string, entry: unknown): void {
@@ -367,6 +387,71 @@ export class WarmShacl {
   }
 
   private readonly onDisk: boolean;
+  /** The shapes graph's digest and blank node numbers, worked out once per store. */
+  private shapesFrame: { store: Store; size: number; digest: string; blanks: string[] } | undefined;
+
+  private async shapesOf(shapes: Store): Promise<{ N3: typeof import('n3'); digest: string; blanks: string[] }> {
+    const N3 = await import('n3');
+    let f = this.shapesFrame;
+    if (!f || f.store !== shapes || f.size !== shapes.size) {
+      const { digest, blanks } = digestStore(shapes, N3.termToId);
+      this.shapesFrame = f = { store: shapes, size: shapes.size, digest, blanks };
+    }
+    return { N3, digest: f.digest, blanks: f.blanks };
+  }
+
+  private static topsKey(shapesDigest: string): string {
+    return createHash('sha256')
+      .update(JSON.stringify(['tops', shapesDigest]))
+      .digest('hex');
+  }
+
+  /**
+   * The top-level shapes shacl-engine would list for `shapes`, in its order, as an earlier run of
+   * the same shapes graph kept them (`keepTops`): a run whose every group is reused then never
+   * loads shacl-engine. Undefined unless the kept list is exactly the set rootShapes finds, each
+   * once (a list that left a shape out would leave it unvalidated).
+   */
+  async knownTops(shapes: Store): Promise<Term[] | undefined> {
+    const { N3, digest, blanks } = await this.shapesOf(shapes);
+    const key = WarmShacl.topsKey(digest);
+    const raw = this.entries.get(key);
+    if (!Array.isArray(raw)) return undefined;
+    const roots = rootShapes(shapes);
+    if (raw.length !== roots.size) return undefined;
+    const out: Term[] = [];
+    const seen = new Set<string>();
+    for (const x of raw as unknown[]) {
+      let k: string;
+      if (isIndex(x, blanks.length)) k = `BlankNode|${N3.termFromId(blanks[x]!).value}`;
+      else if (isString(x) && IRI.test(x)) k = `NamedNode|${x}`;
+      else return undefined;
+      const t = roots.get(k);
+      if (!t || seen.has(k)) return undefined;
+      seen.add(k);
+      out.push(t);
+    }
+    this.entries.reused(key, raw);
+    return out;
+  }
+
+  /** Keeps shacl-engine's list of top-level shapes for `knownTops` (if it is the set knownTops checks it against). */
+  async keepTops(shapes: Store, tops: Term[]): Promise<void> {
+    const { digest, blanks } = await this.shapesOf(shapes);
+    const roots = rootShapes(shapes);
+    if (tops.length !== roots.size || tops.some((t) => !roots.has(`${t.termType}|${t.value}`))) return;
+    const numbers = new Map(blanks.map((id, n) => [id, n]));
+    const value: TopsEntry = [];
+    for (const t of tops) {
+      if (t.termType === 'NamedNode' && IRI.test(t.value)) value.push(t.value);
+      else if (t.termType === 'BlankNode' && numbers.has(`_:${t.value}`)) value.push(numbers.get(`_:${t.value}`)!);
+      else return;
+    }
+    const key = WarmShacl.topsKey(digest);
+    const stored = this.entries.get(key);
+    if (JSON.stringify(stored) === JSON.stringify(value)) this.entries.reused(key, stored);
+    else this.entries.set(key, value);
+  }
 
   /** The groups of `tops` (by shared nested shapes), each with its reusable results if any. */
   async plan(
@@ -393,8 +478,7 @@ export class WarmShacl {
       const r = find(i);
       groups.set(r, [...(groups.get(r) ?? []), i]);
     });
-    const N3 = await import('n3');
-    const { digest: shapesDigest, blanks } = digestStore(shapes, N3.termToId);
+    const { N3, digest: shapesDigest, blanks } = await this.shapesOf(shapes);
     const frame: Frame = { N3, data, blanks, blankNumbers: new Map(blanks.map((id, n) => [id, n])) };
     const scope = graphScope(data, N3.termToId);
     const readsOf: ReadsOf = this.onDisk
@@ -407,7 +491,8 @@ export class WarmShacl {
             isStoredReads,
           )
       : async (text, known) => clauseReads(await engine.parseShacl({ text, file: '<shapes>', line: 1 }), known);
-    const seen = new Set<string>();
+    // The list of top-level shapes (knownTops) is kept with the groups.
+    const seen = new Set<string>([WarmShacl.topsKey(shapesDigest)]);
     const out: WarmGroup[] = [];
     for (const members of groups.values()) {
       // Shapes by name, not index: the same shapes graph may list its shapes in another order.

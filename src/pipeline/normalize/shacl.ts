@@ -157,6 +157,11 @@ export function shapeClosures(shapes: Store, tops: Term[]): Array<Map<string, Te
   });
 }
 
+/** Whether two lists name the same terms in the same order. */
+function sameTerms(a: Term[], b: Term[]): boolean {
+  return a.length === b.length && a.every((t, i) => t.termType === b[i]!.termType && t.value === b[i]!.value);
+}
+
 interface EngineShape {
   ptr: { term: Term; terms: Term[] };
   resolveTargets(context: { report: { results: unknown[] } }): Promise<unknown>;
@@ -238,49 +243,48 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
   const core = input.core ?? ShaclCore.start({ inline: true });
   let coreResults: Promise<EncodedResult[]> | undefined;
   let results: Array<{ s: number; r: ShaclResult }>;
+  let validator: EngineValidator | undefined;
   const N3 = await import('n3');
   try {
-    const [{ Validator }, { sparqlPlugins, checkShapesSparql }] = await Promise.all([
-      import('shacl-engine'),
-      import('./shacl-sparql.js'),
-    ]);
-    // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
-    const factory = {
-      ...N3.DataFactory,
-      dataset: (quads?: Iterable<unknown>) => new N3.Store(quads ? ([...quads] as never) : undefined),
-    };
+    const { sparqlPlugins, checkShapesSparql } = await import('./shacl-sparql.js');
     const options = {
       prefixes: input.prefixes,
       ...(input.locate ? { locate: input.locate } : {}),
       ...(input.locateNode ? { locateNode: input.locateNode } : {}),
     };
     await checkShapesSparql(input.shapes as never, input.engine, options);
-    const validator = new Validator(input.shapes, {
-      factory,
-      ...sparqlPlugins(input.engine, options),
-    } as never) as unknown as EngineValidator;
-    const tops = [...validator.shapes.values()].map((shape) => shape.ptr.term);
-    const needs = input.split === false ? tops.map(() => true) : partitionShapes(input.shapes, tops);
     // With no split: the groups of shapes whose results an earlier run left valid (shacl-warm.ts), kept
     // in memory under --watch, in the SHACL cache file otherwise (shacl-disk.ts).
+    const warm = input.split === false ? input.warm : undefined;
     const planStarted = TRACE ? performance.now() : 0;
-    const groups =
-      input.warm && input.split === false
-        ? await input.warm.plan(
-            input.shapes,
-            input.data,
-            tops,
-            shapeClosures(input.shapes, tops),
-            input.engine,
-            input.prefixes,
-          )
-        : [];
+    const plan = async (t: Term[]) =>
+      warm ? warm.plan(input.shapes, input.data, t, shapeClosures(input.shapes, t), input.engine, input.prefixes) : [];
+    // The top-level shapes, as an earlier run over the same shapes graph listed them: when every
+    // group's results are reused, shacl-engine is not even loaded (~0.1 s).
+    let tops = await warm?.knownTops(input.shapes);
+    let groups = tops ? await plan(tops) : [];
+    if (!tops || groups.some((g) => !g.results)) {
+      const { Validator } = await import('shacl-engine');
+      // shacl-engine needs a factory with dataset(); an n3 Store is a DatasetCore.
+      const factory = {
+        ...N3.DataFactory,
+        dataset: (quads?: Iterable<unknown>) => new N3.Store(quads ? ([...quads] as never) : undefined),
+      };
+      validator = new Validator(input.shapes, {
+        factory,
+        ...sparqlPlugins(input.engine, options),
+      } as never) as unknown as EngineValidator;
+      const listed = [...validator.shapes.values()].map((shape) => shape.ptr.term);
+      if (!tops || !sameTerms(tops, listed)) groups = await plan((tops = listed));
+      await warm?.keepTops(input.shapes, tops);
+    }
+    const needs = input.split === false ? tops.map(() => true) : partitionShapes(input.shapes, tops);
     const reused = new Set<number>();
     for (const g of groups) if (g.results) for (const s of g.shapes) reused.add(s);
-    if (TRACE && input.warm)
+    if (TRACE && warm)
       trace(
         planStarted,
-        `shacl: ${groups.filter((g) => g.results).length} of ${groups.length} shape groups reused (${reused.size} of ${tops.length} shapes)`,
+        `shacl: ${groups.filter((g) => g.results).length} of ${groups.length} shape groups reused (${reused.size} of ${tops.length} shapes)${validator ? '' : '; shacl-engine not loaded'}`,
       );
     const coreTargets = tops.flatMap((term, s) =>
       needs[s] || reused.has(s) ? [] : [{ s, id: N3.termToId(term as never) }],
@@ -290,11 +294,9 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
       coreResults.catch(() => undefined);
     } else await core.close();
     const engineStarted = TRACE ? performance.now() : 0;
-    results = await validateTagged<ShaclResult>(
-      validator,
-      input.data,
-      tops.flatMap((term, s) => (needs[s] && !reused.has(s) ? [{ s, term }] : [])),
-    );
+    const targets = tops.flatMap((term, s) => (needs[s] && !reused.has(s) ? [{ s, term }] : []));
+    results = validator ? await validateTagged<ShaclResult>(validator, input.data, targets) : [];
+    if (!validator && targets.length > 0) throw new Error('SHACL: shapes to validate, and no validator');
     for (const g of groups) {
       if (g.results) results.push(...g.results.map((e) => ({ s: e.s, r: decodeResult(N3, e) })));
       else if (g.keep) {
