@@ -304,6 +304,27 @@ describe('SHACL results kept on disk between one-shot runs', () => {
     }
   }, 120_000);
 
+  it('a group whose reads cannot be pinned down (sh:closed) validates every run', async () => {
+    const { dir, manifestPath, spec } = setup();
+    writeFileSync(
+      path.join(dir, 'shapes.ttl'),
+      `${SHAPES}
+ex:ClosedShape a sh:NodeShape ;
+  sh:targetClass ex:Service ;
+  sh:closed true ;
+  sh:ignoredProperties ( <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> rdfs:label rdfs:comment ) .
+`,
+    );
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 4, reused: 0 });
+    // A triple of a predicate no shape names: the closed shape reads it, the others do not.
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:CallRouter ex:weight 3 .\n`);
+    const warm = await report(manifestPath, true);
+    expect(lastPlan()).toEqual({ groups: 4, reused: 3 });
+    expect(warm).toBe(await report(manifestPath, false));
+    expect(warm).toMatch(/"ok":false.*shacl\/ClosedShape/);
+  }, 120_000);
+
   it('sync --full reads no kept result, and saves what it computed', async () => {
     const { manifestPath, spec } = setup();
     expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
