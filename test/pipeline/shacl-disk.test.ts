@@ -233,6 +233,7 @@ describe('SHACL results kept on disk between one-shot runs', () => {
         2,
       ],
       ['a message not text', withEntry((_, r) => void (r.message = [1])), 2],
+      ['a terminal escape in a message', withEntry((_, r) => void (r.message = ['\u001b[2Ja note'])), 2],
       ['an extra field', withEntry((_, r) => void (r.hint = 'x')), 2],
     ];
     for (const [name, text, reused] of planted) {

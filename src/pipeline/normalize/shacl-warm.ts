@@ -247,6 +247,13 @@ const LITERAL_ID = /^"[\s\S]*"(?:@[a-zA-Z0-9-]+|\^\^[^"\s<>]+)?$/;
 const PATH_ENDS = new Set(['subject', 'object']);
 const QUANTIFIERS = new Set(['one', 'zeroOrMore', 'oneOrMore', 'zeroOrOne']);
 const isString = (x: unknown): x is string => typeof x === 'string';
+/**
+ * Text a diagnostic prints: no control character but tab and newline (a terminal escape in a kept
+ * message would reach the user's terminal; a result that holds one is not kept, and validates each run).
+ */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+const isText = (x: unknown): x is string => isString(x) && !CONTROL.test(x);
 const isIndex = (x: unknown, length: number): x is number =>
   typeof x === 'number' && Number.isInteger(x) && x >= 0 && x < length;
 
@@ -261,7 +268,7 @@ interface Frame {
 
 /** Whether `id` is an n3 id that reads back as itself: an IRI, a literal, or (data terms) a blank node of the data. */
 function termOk(frame: Frame, id: unknown, kinds: 'iri' | 'data'): id is string {
-  if (!isString(id)) return false;
+  if (!isText(id)) return false;
   let ok: boolean;
   if (IRI.test(id)) ok = true;
   else if (kinds === 'iri') return false;
@@ -303,7 +310,7 @@ function checkEntry(
       if (!['m', 'shape', 'focus', 'value', 'severity', 'component', 'path', 'message'].includes(field))
         return undefined;
     if (!isIndex(r.m, members.length)) return undefined;
-    if (!Array.isArray(r.message) || !r.message.every(isString)) return undefined;
+    if (!Array.isArray(r.message) || !r.message.every(isText)) return undefined;
     const e: EncodedResult = { s: members[r.m]!, message: [...(r.message as string[])] };
     for (const [field, kinds] of [
       ['focus', 'data'],
