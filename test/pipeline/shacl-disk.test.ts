@@ -326,6 +326,47 @@ ex:ClosedShape a sh:NodeShape ;
     expect(warm).toMatch(/"ok":false.*shacl\/ClosedShape/);
   }, 120_000);
 
+  it('a SPARQL shape whose predicate variable the data binds (otp:requiresProperty) is reused until a triple of a bound predicate changes', async () => {
+    const { dir, manifestPath, spec } = setup();
+    writeFileSync(
+      path.join(dir, 'shapes.ttl'),
+      `${SHAPES}
+ex:RequiredShape a sh:NodeShape ;
+  sh:target ex:RequiredQuery ;
+  sh:sparql ex:RequiredQuery .
+
+ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
+  sh:message "lacks a required property" ;
+  sh:select """SELECT DISTINCT $this ?value WHERE {
+    ?cls <https://example.org/ns#requires> ?value .
+    $this a ?cls .
+    FILTER NOT EXISTS { $this ?value ?any }
+  }""" .
+`,
+    );
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Service ex:requires rdfs:label .\n`);
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 4, reused: 0 });
+    const base = readFileSync(spec, 'utf8');
+    const steps: Array<[string, string, number]> = [
+      // Nothing any shape reads: every group reused, the SPARQL one too.
+      ['an unread triple', `${base}\nex:CallRouter ex:weight 3 .\n`, 4],
+      // A comment is no required property: only the comment shape re-runs.
+      ['a comment', base.replace('Routes calls.', 'Routes all calls.'), 3],
+      // A new requirement: its triple is read by the required shape alone.
+      ['a new requirement', `${base}\nex:Service ex:requires ex:owner .\n`, 3],
+      // A label is a required property (no query names it): the required shape re-runs with the label shapes.
+      ['a label removed', base.replace('rdfs:label "Call router" ;', ''), 1],
+    ];
+    for (const [name, text, reused] of steps) {
+      writeFileSync(spec, text);
+      const warm = await report(manifestPath, true);
+      expect(lastPlan(), name).toEqual({ groups: 4, reused });
+      expect(warm, name).toBe(await report(manifestPath, false));
+      if (name !== 'an unread triple' && name !== 'a comment') expect(warm, name).toMatch(/lacks a required property/);
+    }
+  }, 120_000);
+
   it('sync --full reads no kept result, and saves what it computed', async () => {
     const { manifestPath, spec } = setup();
     expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
