@@ -270,6 +270,45 @@ describe('inference cache entries are untrusted', () => {
   });
 });
 
+describe('ASK gates answered from the inference cache', () => {
+  const GATE = { text: 'ASK { ?app a otp:Application }', file: 'ggen.toml', line: 3 };
+  const APP = `${HEAD}ex:app a otp:Application ; otp:label "app" .\n`;
+
+  async function answer(root: string, quads: Quad[], query = GATE) {
+    const engine = engines.oxigraph;
+    const cache = InferenceCache.open(root, PREFIXES);
+    const spy = vi.spyOn(engine, 'ask');
+    const got = await cache.ask(engine, new Store(quads), query);
+    const asked = spy.mock.calls.length;
+    spy.mockRestore();
+    cache.save();
+    expect(got).toBe(await engine.ask(new Store(quads), query));
+    return { got, asked };
+  }
+
+  it('reuses the answer while the triples the gate reads are unchanged, and asks again when they change', async () => {
+    const root = tmp();
+    expect(await answer(root, parse(APP))).toEqual({ got: true, asked: 1 });
+    expect(await answer(root, parse(APP.replace('"app"', '"renamed"')))).toEqual({ got: true, asked: 0 });
+    // The application is gone: the gate must fail, whatever was stored.
+    expect(await answer(root, parse(`${HEAD}ex:app otp:label "app" .\n`))).toEqual({ got: false, asked: 1 });
+    expect(await answer(root, parse(`${HEAD}ex:app otp:label "app2" .\n`))).toEqual({ got: false, asked: 0 });
+  });
+
+  it('asks a gate that reads "all", and a gate whose stored answer is not a boolean', async () => {
+    const root = tmp();
+    const any = { text: 'ASK { ?s ?p ?o }', file: 'ggen.toml', line: 1 };
+    await answer(root, parse(APP), any);
+    expect((await answer(root, parse(APP), any)).asked).toBe(1);
+    await answer(root, parse(APP));
+    const file = entriesOf(root) as unknown as { entries: Record<string, unknown> };
+    const key = Object.keys(file.entries).find((k) => k.startsWith('ask/'))!;
+    file.entries[key] = { ask: 'true' };
+    writeFileSync(path.join(root, INFERENCE_CACHE_FILE), JSON.stringify(file));
+    expect(await answer(root, parse(APP))).toEqual({ got: true, asked: 1 });
+  });
+});
+
 describe('inference cache under --watch', () => {
   it('keeps the entry in memory between runs and writes the file at flush', async () => {
     const root = tmp();
@@ -355,12 +394,15 @@ const { createHash } = await import('node:crypto');
 const manifest = await loadManifest(${JSON.stringify(path.join(root, 'ggen.toml'))});
 const engine = await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine);
 let constructs = 0;
+let asks = 0;
 const construct = engine.construct.bind(engine);
 engine.construct = (...a) => (constructs++, construct(...a));
+const ask = engine.ask.bind(engine);
+engine.ask = (...a) => (asks++, ask(...a));
 const { graph, save } = await normalizeCached(manifest, engine, { read: ${read} });
 if (${read}) await save();
 const lines = graph.store.getQuads(null, null, null, null).map((q) => [q.subject.id, q.predicate.id, q.object.id].join(' ')).sort();
-process.stdout.write(JSON.stringify({ constructs, digest: graph.digest, inferred: graph.inferredTriples, rounds: graph.rounds,
+process.stdout.write(JSON.stringify({ constructs, asks, digest: graph.digest, inferred: graph.inferredTriples, rounds: graph.rounds,
   triples: graph.tripleCount, store: createHash('sha256').update(lines.join('\\n')).digest('hex') }) + '\\n');
 `;
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -371,6 +413,7 @@ process.stdout.write(JSON.stringify({ constructs, digest: graph.digest, inferred
     expect(r.status, r.stderr).toBe(0);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as {
       constructs: number;
+      asks: number;
       digest: string;
       inferred: number;
       rounds: number;
@@ -386,10 +429,14 @@ process.stdout.write(JSON.stringify({ constructs, digest: graph.digest, inferred
     editComment(root, 'whole');
     const second = normalizeInChild(root, true);
     expect(second.constructs).toBe(0);
+    // The pack's ASK gate reads rdf:type only: answered from the file too.
+    expect(first.asks).toBe(1);
+    expect(second.asks).toBe(0);
     const fresh = normalizeInChild(root, false);
     expect(fresh.constructs).toBeGreaterThan(0);
+    expect(fresh.asks).toBe(1);
     expect(second.digest).not.toBe(first.digest);
-    expect({ ...second, constructs: 0 }).toEqual({ ...fresh, constructs: 0 });
+    expect({ ...second, constructs: 0, asks: 0 }).toEqual({ ...fresh, constructs: 0, asks: 0 });
   }, 120_000);
 
   it("--watch: a comment edit reuses the closure from memory; the graph is a fresh normalize's", async () => {

@@ -25,12 +25,19 @@
  * graph. It never runs code, never narrows what the rules read (the query facts' reads keep
  * refusing stored `prefixes`), and cannot make a rule skip: either every rule's result comes from
  * the entry, or every rule runs.
+ *
+ * The same file answers the manifest's ASK gates (`ask`): a gate's answer over the final graph is
+ * a function of the triples of the predicates it reads (the rows cache's reasoning, extract/scope.ts),
+ * so it is kept under the digest of those triples. A planted answer under the right key could pass
+ * a failing gate, exactly as a planted graph cache entry (cache.ts) could pass a failing graph:
+ * the caches under `.ggen/` are trusted to that extent, and anything malformed is a miss.
  */
 import { createHash } from 'node:crypto';
 import type { Quad, Store } from 'n3';
 import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
 import { packageVersions } from '../receipt/versions.js';
-import type { InferenceRule } from '../types.js';
+import type { QueryEngine } from '../engine/index.js';
+import type { InferenceRule, QueryText } from '../types.js';
 import { codeDigest } from './cache.js';
 
 const FORMAT = 1;
@@ -46,6 +53,8 @@ export interface InferenceEntry {
 /** A blank node label inference.ts gives a template blank node. */
 export const TEMPLATE_BLANK = /^i(\d+)r(\d+)_\d+$/;
 const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 
 let saltValue: string | undefined;
 function salt(): string {
@@ -85,7 +94,7 @@ export class InferenceCache {
         JSON.stringify([
           engine,
           maxRounds,
-          Object.entries(this.prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+          sortedEntries(this.prefixes),
           rules.map((r) => [r.name, r.construct.text]),
           predicates,
           scope,
@@ -161,6 +170,34 @@ export class InferenceCache {
       out.push(q);
     }
     return { entry: e as InferenceEntry, quads: out };
+  }
+
+  /**
+   * An ASK gate's answer over the final graph `store`, from the file when the triples of every
+   * predicate the gate reads (extract/scope.ts queryReads, the rows cache's facts) are those of
+   * the run that stored it, the gate's text, the prefixes and the engine the same; else asked.
+   * A gate that reads "all" is always asked.
+   */
+  async ask(engine: QueryEngine, store: Store, query: QueryText): Promise<boolean> {
+    const { graphScope, queryReads } = await import('../extract/scope.js');
+    const { isScopedReads } = await import('./rule-reads.js');
+    const reads = await engine.derive(query, 'ask', 'reads', (ast, p) => queryReads(ast, p, 'ask'), isScopedReads);
+    if (reads.predicates === 'all' || reads.fresh) return engine.ask(store, query);
+    const { termToId } = await import('n3');
+    const scope = graphScope(store, termToId).digest(reads.predicates, reads.prefixes);
+    const key = `ask/${createHash('sha256')
+      .update(JSON.stringify([engine.name, sortedEntries(this.prefixes), query.text, scope]))
+      .digest('hex')}`;
+    const stored = this.file.lookup(key) as { ask?: unknown } | undefined;
+    const answer =
+      stored !== null && typeof stored === 'object' && typeof stored.ask === 'boolean'
+        ? stored.ask
+        : await engine.ask(store, query);
+    this.file.keep(
+      key,
+      stored !== null && typeof stored === 'object' && stored.ask === answer ? stored : { ask: answer },
+    );
+    return answer;
   }
 
   /** Keeps `entry` (the one read, or a fresh run's) for `key`; saved by `save`. */
