@@ -78,7 +78,10 @@ async function compare(
 ) {
   const fresh = new Store(quads);
   const cached = new Store(quads);
-  if (options.lists) (indexLists(fresh), indexLists(cached));
+  if (options.lists) {
+    indexLists(fresh);
+    indexLists(cached);
+  }
   const want = await runInference(fresh, rules, 16, engine, 'ggen.toml');
   const spy = vi.spyOn(engine, 'construct');
   const cache = InferenceCache.open(root, PREFIXES, {

@@ -153,7 +153,10 @@ async function cacheKey(
   for (const rule of rules) {
     const w = await engine.derive(rule.construct, 'construct', 'writes', ruleWrites, isRuleWrites);
     if (w.volatile || w.predicates === 'all') return undefined;
-    for (const p of w.predicates) (writes.add(p), predicates.add(p));
+    for (const p of w.predicates) {
+      writes.add(p);
+      predicates.add(p);
+    }
   }
   const key = await cache.key(store, rules, maxRounds, engine.name, [...predicates].sort());
   return { key, writes };
