@@ -203,6 +203,11 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   private readonly text: TermText;
   /** How many in-place updates ran (stamps in a copy's `content`). */
   private updates = 0;
+  /**
+   * Stores relabelled before their first query (their inference came from the cache, so nothing
+   * queried them at their parsed labels): canonical label → parsed label, for `update`.
+   */
+  private readonly parsedLabels = new WeakMap<Store, Map<string, string>>();
 
   constructor(
     private readonly N3: typeof import('n3'),
@@ -365,6 +370,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     }
     const content = m.content;
     const known = m.parsedToOx ?? m.toOx;
+    // A store relabelled before this first query: its labels are matched through the ones it was parsed with.
+    const parsed = this.parsedLabels.get(store);
     // The copy's lines this store has are stamped with this update's number, its other lines
     // are new; the unstamped ones are then the removed. (One lookup per triple: no second set of
     // the store's lines to build and compare both ways.)
@@ -376,7 +383,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const blank = (label: string): string | undefined => {
       let id = toOx.get(label);
       if (id === undefined) {
-        id = known.get(label);
+        const as = parsed ? parsed.get(label) : label;
+        id = as === undefined ? undefined : known.get(as);
         if (id !== undefined) toOx.set(label, id);
       }
       return id;
@@ -454,6 +462,15 @@ class OxigraphQueryEngine extends BaseQueryEngine {
       const started = TRACE ? performance.now() : 0;
       const updated = m ? undefined : this.update(store);
       m = updated ?? this.load(store);
+      const parsed = this.parsedLabels.get(store);
+      if (parsed) {
+        // As `relabelled` would have left the copy: the next run's store comes with the parsed labels.
+        m.parsedToOx = new Map();
+        for (const [label, id] of m.toOx) {
+          const as = parsed.get(label);
+          if (as !== undefined) m.parsedToOx.set(as, id);
+        }
+      }
       this.mirrors.set(store, m);
       this.latest = { store, mirror: m };
       this.fallbacks.clear();
@@ -478,7 +495,16 @@ class OxigraphQueryEngine extends BaseQueryEngine {
   override relabelled(store: Store, labels: ReadonlyMap<string, string>): void {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
-    if (!m) return;
+    if (!m) {
+      // No copy yet: remember the labels it was parsed with, for `update` from the last copy.
+      if (this.latest && labels.size > 0) {
+        const back = new Map<string, string>();
+        const before = this.parsedLabels.get(store);
+        for (const [from, to] of labels) back.set(to, before?.get(from) ?? from);
+        this.parsedLabels.set(store, back);
+      }
+      return;
+    }
     if (m.size !== store.size) {
       this.mirrors.delete(store);
       return;

@@ -307,16 +307,24 @@ export async function normalizeCached(
   const disk = options.parses
     ? undefined
     : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
+  // The closure of the inference rules, reused while the triples they read are unchanged.
+  const inference = (await import('./inference-cache.js')).InferenceCache.open(
+    manifest.root,
+    manifest.ontology.prefixes,
+    { read: options.read !== false, ...(options.memory ? { memory: options.memory } : {}) },
+  );
   const { normalizeDeferred } = await import('./index.js');
   const { graph, verdict } = await normalizeDeferred(
     manifest,
     typeof engine === 'function' ? await engine() : engine,
     options.parses,
     disk,
+    inference,
   );
   if (!options.defer) await verdict;
   const save = async (): Promise<void> => {
     disk?.save();
+    inference.save();
     // Inputs edited while normalize read them: the graph may not match either version.
     if (key && (await graphCacheKey(manifest)) === key) writeGraphCache(manifest, key, graph, options.memory);
   };

@@ -14,6 +14,7 @@ import { resolveSources } from '../manifest/index.js';
 import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
+import type { InferenceCache } from './inference-cache.js';
 import { MentionCollector } from './mentions.js';
 import { parseFile, replayParsed, type ParseCache } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
@@ -124,10 +125,11 @@ async function build(
   parses?: ParseCache,
   disk?: DiskParseCache,
   defer = false,
+  inference?: InferenceCache,
 ): Promise<Built & { verdict: Promise<void> }> {
   const core = manifest.validation.shacl.length > 0 ? (await import('./shacl-core.js')).ShaclCore.start() : undefined;
   try {
-    const built = await buildGraph(manifest, engine, parses, disk, core);
+    const built = await buildGraph(manifest, engine, parses, disk, core, inference);
     const verdict = built.finish().finally(() => core?.close());
     if (defer) verdict.catch(() => undefined);
     else await verdict;
@@ -144,6 +146,7 @@ async function buildGraph(
   parses: ParseCache | undefined,
   disk: DiskParseCache | undefined,
   core: ShaclCore | undefined,
+  inference?: InferenceCache,
 ): Promise<Built> {
   const { Store: N3Store } = await import('n3');
   const specFiles = await resolveSources(manifest);
@@ -195,6 +198,7 @@ async function buildGraph(
     manifest.inference.maxRounds,
     engine,
     manifest.path,
+    inference,
   );
   const inferred = indexed + ruled;
   mark('list index and inference');
@@ -238,7 +242,8 @@ async function buildGraph(
   }
   mark('shacl');
   for (const gate of manifest.validation.ask) {
-    const answer = await engine.ask(store, gate.ask);
+    // Answered from the inference cache when the triples the gate reads are unchanged.
+    const answer = inference ? await inference.ask(engine, store, gate.ask) : await engine.ask(store, gate.ask);
     if (answer !== gate.expect) {
       violations.push({
         rule: `ask/${gate.name}`,
@@ -290,8 +295,10 @@ export async function normalize(
   parses?: ParseCache,
   /** Otherwise: parses kept on disk (parse-disk.ts); the caller saves it once the run succeeded. */
   disk?: DiskParseCache,
+  /** The inference cache (inference-cache.ts); the caller saves it once the run succeeded. */
+  inference?: InferenceCache,
 ): Promise<NormalizedGraph> {
-  const { graph, verdict } = await normalizeDeferred(manifest, engine, parses, disk);
+  const { graph, verdict } = await normalizeDeferred(manifest, engine, parses, disk, inference);
   await verdict;
   return graph;
 }
@@ -307,8 +314,9 @@ export async function normalizeDeferred(
   engine: QueryEngine,
   parses?: ParseCache,
   disk?: DiskParseCache,
+  inference?: InferenceCache,
 ): Promise<{ graph: NormalizedGraph; verdict: Promise<void> }> {
-  const built = await build(manifest, engine, parses, disk, true);
+  const built = await build(manifest, engine, parses, disk, true, inference);
   const check = async (): Promise<NormalizedGraph> => {
     await built.verdict;
     if (built.violations.length > 0 || !built.graph) throw new InputError(built.violations);
@@ -360,11 +368,17 @@ export async function validateProject(
   }
   // validate reads the disk parse cache (sync writes it), never writes it.
   const disk = options.cache ? await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root) : undefined;
+  // So does the inference cache (inference-cache.ts).
+  const inference = options.cache
+    ? (await import('./inference-cache.js')).InferenceCache.open(manifest.root, manifest.ontology.prefixes)
+    : undefined;
   const { graph, violations, warnings, specFiles } = await build(
     manifest,
     engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)),
     undefined,
     disk,
+    false,
+    inference,
   );
   return {
     ok: violations.length === 0,

@@ -3,12 +3,17 @@
  * After round 1 a rule runs again only if a predicate its WHERE clause reads gained a triple
  * since it last ran (rule-reads.ts): otherwise it would construct only triples already in the
  * store. The store grows exactly as with plain reruns, so rounds and results are the same.
+ *
+ * With an InferenceCache (inference-cache.ts), a run whose rules read and write the same triples
+ * as a run it stored adds that run's triples instead of running any rule.
  */
 import type { Quad, Store } from 'n3';
 import { InputError } from '../errors.js';
+import { TRACE, trace } from '../engine/base.js';
 import type { QueryEngine } from '../engine/index.js';
 import type { InferenceRule } from '../types.js';
-import { isStoredReads, ruleReads, storedReads, type RuleReads } from './rule-reads.js';
+import { entryOf, type InferenceCache } from './inference-cache.js';
+import { isRuleWrites, isStoredReads, ruleReads, ruleWrites, storedReads, type RuleReads } from './rule-reads.js';
 
 export interface InferenceResult {
   /** Triples added by all rules together. */
@@ -23,6 +28,7 @@ export async function runInference(
   maxRounds: number,
   engine: QueryEngine,
   manifestFile: string,
+  cache?: InferenceCache,
 ): Promise<InferenceResult> {
   if (rules.length === 0) return { inferred: 0, rounds: 0 };
   const { DataFactory } = await import('n3');
@@ -38,6 +44,25 @@ export async function runInference(
     );
     reads.push({ predicates: stored.predicates === 'all' ? 'all' : new Set(stored.predicates), fresh: stored.fresh });
   }
+  const started = TRACE ? performance.now() : 0;
+  const cached = cache ? await cacheKey(store, rules, maxRounds, engine, cache, reads) : undefined;
+  if (cached) {
+    const hit = await cache!.lookup(cached.key, store, rules.length, maxRounds, cached.writes);
+    if (TRACE) trace(started, `inference cache ${hit ? `hit: ${hit.quads.length} triples` : 'miss'}`);
+    if (hit) {
+      for (const q of hit.quads) store.addQuad(q);
+      if (hit.quads.length > 0) engine.changed(store, hit.quads);
+      cache!.keep(cached.key, hit.entry);
+      return { inferred: hit.entry.inferred, rounds: hit.entry.rounds };
+    }
+  }
+  // Every triple added, in order (what the cache stores).
+  const all: Quad[] = [];
+  const done = async (result: InferenceResult): Promise<InferenceResult> => {
+    const entry = cached ? await entryOf(result.inferred, result.rounds, all) : undefined;
+    if (entry) cache!.keep(cached!.key, entry);
+    return result;
+  };
   // Predicates that gained a triple since each rule last ran.
   const touched = rules.map(() => new Set<string>());
   const mustRun = (index: number): boolean => {
@@ -85,6 +110,7 @@ export async function runInference(
         // n3's addQuad answers whether the quad was new.
         if (store.addQuad(q)) {
           added.push(q);
+          all.push(q);
           for (const t of touched) t.add(q.predicate.value);
         }
       }
@@ -92,7 +118,7 @@ export async function runInference(
       if (added.length > 0) active.push(`${rule.name} (+${added.length})`);
       inferred += added.length;
     }
-    if (active.length === 0) return { inferred, rounds: round };
+    if (active.length === 0) return done({ inferred, rounds: round });
     if (round === maxRounds) {
       throw new InputError({
         file: manifestFile,
@@ -104,4 +130,34 @@ export async function runInference(
     }
   }
   return { inferred, rounds: maxRounds };
+}
+
+/**
+ * The cache key of this run, and the predicates the rules write; undefined when the rules cannot
+ * be cached (one reads "all", writes a variable predicate or calls a volatile function).
+ */
+async function cacheKey(
+  store: Store,
+  rules: InferenceRule[],
+  maxRounds: number,
+  engine: QueryEngine,
+  cache: InferenceCache,
+  reads: RuleReads[],
+): Promise<{ key: string; writes: Set<string> } | undefined> {
+  const predicates = new Set<string>();
+  for (const r of reads) {
+    if (r.predicates === 'all') return undefined;
+    for (const p of r.predicates) predicates.add(p);
+  }
+  const writes = new Set<string>();
+  for (const rule of rules) {
+    const w = await engine.derive(rule.construct, 'construct', 'writes', ruleWrites, isRuleWrites);
+    if (w.volatile || w.predicates === 'all') return undefined;
+    for (const p of w.predicates) {
+      writes.add(p);
+      predicates.add(p);
+    }
+  }
+  const key = await cache.key(store, rules, maxRounds, engine.name, [...predicates].sort());
+  return { key, writes };
 }

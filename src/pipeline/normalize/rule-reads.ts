@@ -209,3 +209,72 @@ export function ruleReads(
   }
   return readPrefixes.size > 0 ? { predicates, fresh, prefixes: readPrefixes } : { predicates, fresh };
 }
+
+/** What a rule's CONSTRUCT template writes (inference-cache.ts), as JSON (the query facts file). */
+export interface RuleWrites {
+  /** Predicate IRIs of the template's triples, sorted; 'all' when one is a variable or unresolvable. */
+  predicates: string[] | 'all';
+  /** The query calls a function whose value differs between runs (BNODE, UUID, RAND, NOW...). */
+  volatile: boolean;
+}
+
+/**
+ * The predicates of a CONSTRUCT template (`ast` is traqula's AST, parsed with `prefixes`), and
+ * whether any clause calls a volatile function. Template blank nodes are not volatile here: a
+ * rerun makes the same triples up to their labels, which the canonical digest makes equal.
+ */
+export function ruleWrites(ast: unknown, prefixes: Record<string, string>): RuleWrites {
+  const root = ast as Node;
+  let volatile = false;
+  const scan = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(scan);
+    if (x === null || typeof x !== 'object') return;
+    const n = x as Node;
+    if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase()))
+      volatile = true;
+    for (const [k, v] of Object.entries(n)) if (k !== 'loc') scan(v);
+  };
+  scan(root.where);
+  const known: Record<string, string> = { ...prefixes };
+  for (const c of (root.context ?? []) as Node[]) {
+    if (c.type === 'contextDef' && c.subType === 'prefix' && typeof c.key === 'string') {
+      const v = (c.value as Node | undefined)?.value;
+      if (typeof v === 'string') known[c.key] = v;
+    }
+  }
+  const predicates = new Set<string>();
+  let all = root.template === null || typeof root.template !== 'object';
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (x === null || typeof x !== 'object') return;
+    const n = x as Node;
+    if (n.type === 'triple') {
+      const p = n.predicate as Node | undefined;
+      const full =
+        p?.type === 'term' && p.subType === 'namedNode' && typeof p.value === 'string'
+          ? p.prefix !== undefined
+            ? known[p.prefix] === undefined
+              ? undefined
+              : known[p.prefix] + p.value
+            : p.value
+          : undefined;
+      if (full === undefined || !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(full)) all = true;
+      else predicates.add(full);
+    }
+    for (const [k, v] of Object.entries(n)) if (k !== 'loc' && k !== 'predicate') walk(v);
+  };
+  walk(root.template);
+  return { predicates: all ? 'all' : [...predicates].sort(), volatile };
+}
+
+/** Shape check of stored RuleWrites (the query facts file is untrusted). */
+export function isRuleWrites(x: unknown): x is RuleWrites {
+  if (x === null || typeof x !== 'object') return false;
+  const w = x as RuleWrites;
+  return (
+    typeof w.volatile === 'boolean' &&
+    (w.predicates === 'all' ||
+      (Array.isArray(w.predicates) &&
+        w.predicates.every((p) => typeof p === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p))))
+  );
+}
