@@ -22,7 +22,7 @@ const nunjucks = require('nunjucks') as {
   nodes: Nodes;
 };
 const transformer = require('nunjucks/src/transformer') as {
-  transform: ((ast: Ast, asyncFilters?: string[], name?: string) => Ast) & { ggenFast?: boolean };
+  transform: ((ast: unknown, asyncFilters?: string[], name?: string) => unknown) & { ggenFast?: boolean };
 };
 const original = transformer.transform;
 
@@ -40,9 +40,9 @@ function njkFiles(dir: string): string[] {
 }
 
 /** Code generated for `src`, with the transform given; hole_N symbols (a global counter) renumbered. */
-function codeOf(src: string, name: string, transform: (ast: Ast) => Ast): string {
+function codeOf(src: string, name: string, transform: (ast: Ast) => unknown): string {
   const c = new nunjucks.compiler.Compiler(name, true);
-  c.compile(transform(nunjucks.parser.parse(src, [], {})));
+  c.compile(transform(nunjucks.parser.parse(src, [], {})) as Ast);
   const holes = new Map<string, string>();
   return c.getCode().replace(/hole_\d+/g, (h) => {
     if (!holes.has(h)) holes.set(h, `hole_#${holes.size}`);
