@@ -210,13 +210,13 @@ async function run(
   const { FormatPool, workerCount } = await import('./canonicalize/pool.js');
   // Under --watch one worker stays up between runs, Prettier warm in it (session.ts).
   const session = opts.session;
-  const startPool = session
+  const startPool: ((warm?: boolean) => import('./canonicalize/pool.js').FormatPool) | undefined = session
     ? workerCount(Number.MAX_SAFE_INTEGER, true) > 0
       ? () => (session.pool ??= FormatPool.start(1))
       : undefined
     : await wantsFormatPool(previous).then((n) =>
         // One now; the others while it waits for work (pool.ts `spare`).
-        n > 0 ? () => (pool ??= FormatPool.start(1, true, n - 1)) : undefined,
+        n > 0 ? (warm = true) => (pool ??= FormatPool.start(1, warm, n - 1)) : undefined,
       );
   // Only bodies are formatted, so a run with a format cache often formats nothing (an edit that
   // changes banners only): its worker starts at the first miss, if any. A run with no format cache
@@ -235,7 +235,7 @@ async function run(
         graphInputsChanged(manifest.root, previous?.view ?? null, await resolveSources(manifest)),
       env: process.env.GGEN_FORMAT_EARLY,
     });
-    if (early) startPool();
+    if (early) startPool(early.warm);
   }
   // SHACL's verdict (its core-only shapes validate in a worker meanwhile with GGEN_SHACL_WORKER=1).
   let verdict: Promise<void> | undefined;

@@ -19,15 +19,20 @@ describe('startsEarly', () => {
   const never = () => {
     throw new Error('graphChanged asked although something else decides');
   };
-  it('starts early with no format cache, under --watch, or when the graph inputs changed', async () => {
-    expect(await startsEarly({ watch: false, formatCacheEmpty: true, graphChanged: never })).toBe(true);
-    expect(await startsEarly({ watch: true, formatCacheEmpty: false, graphChanged: never })).toBe(true);
-    expect(await startsEarly({ watch: false, formatCacheEmpty: false, graphChanged: () => true })).toBe(true);
+  it('starts early with no format cache, under --watch, or when the graph inputs changed (then without warming up)', async () => {
+    const warm = { warm: true };
+    expect(await startsEarly({ watch: false, formatCacheEmpty: true, graphChanged: never })).toEqual(warm);
+    expect(await startsEarly({ watch: true, formatCacheEmpty: false, graphChanged: never })).toEqual(warm);
+    expect(await startsEarly({ watch: false, formatCacheEmpty: false, graphChanged: () => true })).toEqual({
+      warm: false,
+    });
     expect(await startsEarly({ watch: false, formatCacheEmpty: false, graphChanged: async () => false })).toBe(false);
   });
   it('GGEN_FORMAT_EARLY=0 / =1 decide alone', async () => {
     expect(await startsEarly({ watch: true, formatCacheEmpty: true, graphChanged: never, env: '0' })).toBe(false);
-    expect(await startsEarly({ watch: false, formatCacheEmpty: false, graphChanged: never, env: '1' })).toBe(true);
+    expect(await startsEarly({ watch: false, formatCacheEmpty: false, graphChanged: never, env: '1' })).toEqual({
+      warm: true,
+    });
   });
 });
 
@@ -117,9 +122,11 @@ describe('a whole sync (compiled build: workers only run compiled)', () => {
         },
       });
       expect(r.status).toBe('written');
-      return { when: startsBefore > 0 ? 'early' : start.mock.calls.length > 0 ? 'late' : 'never', canon };
+      const when = startsBefore > 0 ? 'early' : start.mock.calls.length > 0 ? 'late' : 'never';
+      return { when, canon, ...(when === 'early' ? { warm: start.mock.calls[0]![1] } : {}) };
     };
-    expect((await run()).when).toBe('early');
+    // The first run formats everything: its worker warms up while normalize runs.
+    expect(await run()).toEqual({ when: 'early', warm: true, canon: expect.stringMatching(/[1-9]\d* by Prettier$/) });
 
     // A template comment: the graph cache hits and no body changes. No worker at all.
     const template = path.join(dir, 'templates/service.ts.njk');
@@ -130,10 +137,10 @@ describe('a whole sync (compiled build: workers only run compiled)', () => {
     writeFileSync(template, readFileSync(template, 'utf8').replace('name:', 'title:'));
     expect(await run()).toEqual({ when: 'late', canon: expect.stringMatching(/[1-9]\d* by Prettier$/) });
 
-    // A spec literal: the graph changes, the worker loads while normalize runs.
+    // A spec literal: the graph changes, the worker loads (without warming up) while normalize runs.
     const spec = path.join(dir, 'specs/domain.ttl');
     writeFileSync(spec, readFileSync(spec, 'utf8').replace('Routes calls.', 'Routes every call.'));
-    expect(await run()).toEqual({ when: 'early', canon: expect.stringMatching(/[1-9]\d* by Prettier$/) });
+    expect(await run()).toEqual({ when: 'early', warm: false, canon: expect.stringMatching(/[1-9]\d* by Prettier$/) });
     // What the caches gave (render, format, rows) is what a run without them prints.
     expect((await sync({ manifestPath, check: true, noFastPath: true })).status).toBe('clean');
 
