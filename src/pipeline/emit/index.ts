@@ -625,11 +625,8 @@ function mentionedFilesOf(valueLists: Iterable<readonly unknown[]>, graph: EmitG
     votes.clear();
     for (const v of values) {
       if (typeof v !== 'string') continue;
-      // One lookup for the (common) miss; hasOwn only for a hit, which may come from the prototype.
-      const files = m.subjects[v];
-      if (files !== undefined && Object.hasOwn(m.subjects, v)) for (const i of files) found.add(i);
-      const only = m.literals[v];
-      if (only !== undefined && Object.hasOwn(m.literals, v)) votes.set(only, (votes.get(only) ?? 0) + 1);
+      if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
+      if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
     }
     const most = Math.max(0, ...votes.values());
     for (const [i, n] of votes) if (n === most) found.add(i);
