@@ -34,12 +34,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { syntheticProject } from './lib/synthetic.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/** BENCH_REPO: another checkout (built) to measure with this bench, e.g. a baseline worktree in the same run. */
+const repo = process.env.BENCH_REPO
+  ? path.resolve(process.env.BENCH_REPO)
+  : path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = path.join(repo, 'dist/src/cli/main.js');
 const hasTime = existsSync('/usr/bin/time');
 
 interface Sample {
   ms: number;
+  /** User + system CPU time of the run (from /usr/bin/time), or null. */
+  cpuMs?: number | null;
   stdout?: string;
   stages: Record<string, number>;
   rssKb: number | null;
@@ -49,7 +54,7 @@ interface Sample {
 
 function runOnce(cwd: string, args: string[]): Sample {
   const cmd = hasTime ? '/usr/bin/time' : process.execPath;
-  const argv = hasTime ? ['-f', '__RSS__%M', process.execPath, cli, ...args] : [cli, ...args];
+  const argv = hasTime ? ['-f', '__RSS__%M __CPU__%U %S', process.execPath, cli, ...args] : [cli, ...args];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 1 << 28 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
@@ -62,14 +67,17 @@ function runOnce(cwd: string, args: string[]): Sample {
   }
   const m = /__RSS__(\d+)/.exec(r.stderr ?? '');
   rssKb = m ? Number(m[1]) : (stages.maxRssKb ?? null);
+  const cpu = /__CPU__([\d.]+) ([\d.]+)/.exec(r.stderr ?? '');
+  const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null;
   delete stages.maxRssKb;
   return {
     ms,
+    cpuMs,
     stdout: r.stdout,
     stages,
     rssKb,
     code: r.status ?? -1,
-    stderr: (r.stderr ?? '').replace(/__RSS__\d+\s*$/, '').trim(),
+    stderr: (r.stderr ?? '').replace(/__RSS__\d+( __CPU__[\d.]+ [\d.]+)?\s*$/, '').trim(),
   };
 }
 
@@ -102,6 +110,9 @@ function report(workload: string, samples: Sample[], extra: Record<string, unkno
     runs: samples.length,
     median_ms: Math.round(median(samples.map((s) => s.ms))),
     min_ms: Math.round(Math.min(...samples.map((s) => s.ms))),
+    ...(samples.every((s) => typeof s.cpuMs === 'number')
+      ? { median_cpu_ms: Math.round(median(samples.map((s) => s.cpuMs!))) }
+      : {}),
     peak_rss_mb: rss.length ? Math.round(Math.max(...rss) / 1024) : null,
     node_start_ms: nodeStart(),
     ...extra,

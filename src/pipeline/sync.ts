@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { CheckFailed, InputError, type Diagnostic } from './errors.js';
-import { loadManifest } from './manifest/index.js';
+import { loadManifest, resolveSources } from './manifest/index.js';
 import { parseStatement, type ReceiptView } from './receipt/statement.js';
 import type { Manifest } from './types.js';
 import type { SkippedTemplate } from './emit/index.js';
@@ -210,25 +210,33 @@ async function run(
   const { FormatPool, workerCount } = await import('./canonicalize/pool.js');
   // Under --watch one worker stays up between runs, Prettier warm in it (session.ts).
   const session = opts.session;
-  const startPool = session
+  const startPool: ((warm?: boolean) => import('./canonicalize/pool.js').FormatPool) | undefined = session
     ? workerCount(Number.MAX_SAFE_INTEGER, true) > 0
       ? () => (session.pool ??= FormatPool.start(1))
       : undefined
     : await wantsFormatPool(previous).then((n) =>
         // One now; the others while it waits for work (pool.ts `spare`).
-        n > 0 ? () => (pool ??= FormatPool.start(1, true, n - 1)) : undefined,
+        n > 0 ? (warm = true) => (pool ??= FormatPool.start(1, warm, n - 1)) : undefined,
       );
   // Only bodies are formatted, so a run with a format cache often formats nothing (an edit that
   // changes banners only): its worker starts at the first miss, if any. A run with no format cache
-  // (the first, --full) formats everything, and the worker needs ~0.3 s to load Prettier: start it
-  // now, on the other core, while this thread normalizes. So does --watch, whose worker stays up.
-  // GGEN_FORMAT_EARLY=0 always waits for the first miss, =1 always starts now.
+  // (the first, --full), a run whose graph inputs changed, and --watch start it now, on the other
+  // core, while this thread normalizes (canonicalize/start-policy.ts).
   // Under --watch the cache files are kept in the session's memory between runs (fs/cache-file.ts).
   const cacheOptions = { read: !opts.noFastPath, ...(session ? { memory: session.caches } : {}) };
   const { FormatCache } = await import('./canonicalize/format-cache.js');
   const formatCache = FormatCache.open(manifest.root, cacheOptions);
-  const early = process.env.GGEN_FORMAT_EARLY;
-  if (startPool && early !== '0' && (early === '1' || session || formatCache.empty)) startPool();
+  if (startPool) {
+    const { startsEarly, graphInputsChanged } = await import('./canonicalize/start-policy.js');
+    const early = await startsEarly({
+      watch: Boolean(session),
+      formatCacheEmpty: formatCache.empty,
+      graphChanged: async () =>
+        graphInputsChanged(manifest.root, previous?.view ?? null, await resolveSources(manifest)),
+      env: process.env.GGEN_FORMAT_EARLY,
+    });
+    if (early) startPool(early.warm);
+  }
   // SHACL's verdict (its core-only shapes validate in a worker meanwhile with GGEN_SHACL_WORKER=1).
   let verdict: Promise<void> | undefined;
   let heavy;

@@ -233,35 +233,6 @@ describe('the format pool (compiled build)', () => {
     }
   });
 
-  it('starts its spare workers while the ready ones have nothing to do, on standby until grow, and none while work waits', async () => {
-    const { FormatPool } = await load();
-    const idle = FormatPool.start(1, true, 1);
-    const busy = FormatPool.start(1, true, 1);
-    try {
-      // Work is waiting before the first worker is ready: no spare worker starts.
-      const jobs = Array.from({ length: 6 }, (_, i) => ({ path: `b${i}.ts`, text: `export const  b${i} = ${i}` }));
-      const formatted = await busy.format(jobs);
-      expect(formatted.every((r) => r.ok)).toBe(true);
-      expect(busy.size).toBe(1);
-      // Nothing to do: the spare one starts once the first is ready, and no more than asked for.
-      for (const deadline = Date.now() + 60_000; idle.size < 2 && Date.now() < deadline;)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(idle.size).toBe(2);
-      // It stands by (takes no work) until grow asks for it, then joins without a new start.
-      expect(idle.active).toBe(1);
-      const [r] = await idle.format([{ path: 'x.ts', text: 'export const  x = 1' }]);
-      expect(r).toEqual({ ok: true, text: 'export const x = 1;\n' });
-      idle.grow(2);
-      expect([idle.active, idle.size]).toEqual([2, 2]);
-      const again = await idle.format(jobs);
-      expect(again).toEqual(formatted);
-      await new Promise((r) => setTimeout(r, 300));
-      expect(idle.size).toBe(2);
-    } finally {
-      await Promise.all([idle.close(), busy.close()]);
-    }
-  });
-
   it('rejects every pending request when a worker dies', async () => {
     const { FormatPool } = await load();
     const pool = FormatPool.start(1);

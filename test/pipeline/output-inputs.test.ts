@@ -153,4 +153,13 @@ describe('per-output inputs', () => {
     // No index (an old graph cache): every spec file.
     expect(mentionedFiles([{ x: 'alpha' }], { ...g, mentions: undefined })).toEqual(FILES);
   });
+
+  it('counts only what the index holds itself, not names every object inherits', () => {
+    const inherited = [{ a: 'constructor', b: 'toString', c: '__proto__', d: 'hasOwnProperty', e: 'valueOf' }];
+    expect(mentionedFiles(inherited, graph)).toEqual([]);
+    expect(mentionedFiles([{ ...inherited[0], x: 'alpha' }], graph)).toEqual(['specs/a.ttl']);
+    // An index parsed from JSON (the graph cache) may hold such a name as its own key.
+    const parsed = JSON.parse('{"subjects": {"constructor": [1]}, "literals": {"__proto__": 0}}') as SpecMentions;
+    expect(mentionedFiles(inherited, { ...graph, mentions: parsed })).toEqual(['specs/a.ttl', 'specs/b.ttl']);
+  });
 });

@@ -137,7 +137,7 @@ export class Canonicalizer {
   async finish(files: RenderedFile[]): Promise<RenderedFile[]> {
     const queued = this.deferred.splice(0);
     if (this.started) {
-      this.started.grow(workerCount(this.submitted - this.done, true));
+      this.started.growFor(workerCount(this.submitted - this.done, true));
     } else if (queued.length > 0) {
       const workers = workerCount(queued.length);
       let fresh: FormatResult[];

@@ -40,6 +40,13 @@ export interface WorkerData {
  */
 export type WorkerRequest = { kind: 'jobs'; batch: number; jobs: FormatJob[]; claims: SharedArrayBuffer };
 
+/**
+ * Work (bytes of files sent and not yet formatted) that warrants a second worker: Prettier formats
+ * ~100-200 KB/s per cold worker here, and a worker's start costs ~0.3 s of CPU. Env
+ * GGEN_FORMAT_SPARE_BYTES is for measuring only.
+ */
+const SPARE_BYTES = Number(process.env.GGEN_FORMAT_SPARE_BYTES) || 128 * 1024;
+
 const workerUrl = new URL('./worker.js', import.meta.url);
 
 /** Workers only run compiled: the worker is a .js file next to this one. */
@@ -80,20 +87,21 @@ export class FormatPool {
   private readonly counter = new SharedArrayBuffer(4);
   private failure: Error | undefined;
   private closed = false;
-  /** Workers still to start while the others are ready and have nothing to do (`start`'s `spare`). */
+  /** Workers still to start once enough work is queued (`start`'s `spare`). */
   private spare = 0;
   private ready = 0;
+  /** Bytes of the files sent to the workers and not yet answered. */
+  private pending = 0;
 
   /**
    * Starts `size` workers now. `warm`: each formats a small module and README first (worker.ts),
    * for a pool started before there is work for it; one started with its work waiting skips that.
-   * `spare`: up to that many more, started one at a time when every worker is ready and no work is
-   * waiting, and kept on standby (sent nothing) until `grow` asks for them. A pool started early
-   * (sync starts it before normalize) thus loads Prettier into its second worker on a core the
-   * main thread leaves idle, instead of once everything is rendered, when each worker that starts
-   * then delays the end; while the main thread extracts and renders, one worker formats beside it
-   * (two would take part of its core), and at the end the spare joins at once, ready. With work
-   * waiting none starts (it would take the core the main thread and the first worker use).
+   * `spare`: up to that many more, started one at a time when every worker is ready and at least
+   * SPARE_BYTES of work wait, and kept on standby (sent nothing) until `grow` asks for them. Loading
+   * Prettier into a worker costs ~0.3 s of a core the main thread also needs: on a small run (a new
+   * user's 150 files, 70 KB) one worker finishes sooner alone (1.9 s wall, 2.1 s CPU vs 2.2 / 2.4 s
+   * with a spare), while on this repo's cold run (370 KB, a 110 KB Markdown reference rendered
+   * first) the spare is ready when the main thread has rendered the rest, and joins at once.
    */
   static start(size: number, warm = true, spare = 0): FormatPool {
     const pool = new FormatPool();
@@ -130,6 +138,26 @@ export class FormatPool {
     while (!this.closed && this.workers.length < size) this.spawn(warm);
   }
 
+  /**
+   * `grow` for the work left once everything is submitted: to `size` workers, or to as many as
+   * take work already when less than SPARE_BYTES wait (a worker started now would load Prettier
+   * for longer than it helps; one on standby joins, as it costs nothing more). GGEN_FORMAT_WORKERS
+   * overrides.
+   */
+  growFor(size: number): void {
+    if (process.env.GGEN_FORMAT_WORKERS === undefined && this.pending < SPARE_BYTES)
+      size = Math.min(size, Math.max(1, this.workers.length + this.standby.length));
+    this.grow(size);
+  }
+
+  /** Starts a spare worker on standby (`start`) when every worker is ready and enough work waits. */
+  private startSpare(): void {
+    if (this.spare > 0 && this.ready === this.size && this.pending >= SPARE_BYTES && !this.closed) {
+      this.spare--;
+      this.spawn(true, true);
+    }
+  }
+
   private spawn(warm: boolean, standby = false): void {
     const worker = new Worker(workerUrl, {
       workerData: { warm, formatted: this.counter } satisfies WorkerData,
@@ -164,15 +192,15 @@ export class FormatPool {
       };
       this.open.set(id, { id, request, results: new Array(jobs.length), left: jobs.length, resolve, reject });
       for (const worker of this.workers) worker.postMessage(request);
+      for (const job of request.jobs) this.pending += job.text.length;
+      this.startSpare();
     });
   }
 
   private onReply(msg: WorkerReply): void {
     if (msg.kind === 'ready') {
-      if (++this.ready === this.size && this.spare > 0 && this.open.size === 0 && !this.closed) {
-        this.spare--;
-        this.spawn(true, true);
-      }
+      this.ready++;
+      this.startSpare();
       return;
     }
     if (msg.kind === 'failed') {
@@ -188,6 +216,7 @@ export class FormatPool {
       // A claim is taken once, so a file is answered once; anything else is ignored.
       if (!batch || i < 0 || i >= batch.results.length || batch.results[i] !== undefined) continue;
       batch.results[i] = res;
+      this.pending -= batch.request.jobs[i]!.text.length;
       if (--batch.left === 0) {
         this.open.delete(id);
         batch.resolve(batch.results);
@@ -200,6 +229,7 @@ export class FormatPool {
     this.failure = err;
     const batches = [...this.open.values()];
     this.open.clear();
+    this.pending = 0;
     for (const batch of batches) batch.reject(err);
   }
 

@@ -10,6 +10,7 @@ import type { Store } from 'n3';
 import type { ILoader } from 'nunjucks';
 import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
+import { installFastTransform, type Nodes } from './fast-transform.js';
 import { FILTERS } from './filters.js';
 import { ReadLog, scoped, withLog } from './reads.js';
 import { mentionsDigest, RenderCache, type CachedOutput, type CachedTemplate } from './render-cache.js';
@@ -241,7 +242,8 @@ export async function createRenderer(
   let loaded: { nunjucks: Nunjucks; env: InstanceType<Nunjucks['Environment']> } | undefined;
   const load = (): NonNullable<typeof loaded> => {
     if (loaded) return loaded;
-    const nunjucks = createRequire(import.meta.url)('nunjucks') as Nunjucks;
+    const require = createRequire(import.meta.url);
+    const nunjucks = require('nunjucks') as Nunjucks;
     class PartialLoader extends nunjucks.Loader {
       getSource(name: string): { src: string; path: string; noCache: boolean } {
         let abs: string | undefined;
@@ -281,6 +283,7 @@ export async function createRenderer(
       }
     }
     instrument(nunjucks as unknown as NunjucksInternals);
+    installFastTransform(require('nunjucks/src/transformer'), (nunjucks as unknown as NunjucksInternals).nodes);
     return (loaded = { nunjucks, env });
   };
   const compile = (src: string, name: string): Template => {
@@ -703,6 +706,7 @@ interface NunjucksInternals {
   compiler: { Compiler: { prototype: CompilerProto } };
   runtime: Record<string, unknown>;
   lib: { TemplateError: new (message: string, lineno: number, colno: number) => Error };
+  nodes: Nodes;
 }
 
 export interface FailurePoint {
