@@ -7,39 +7,18 @@
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InputError } from '../../src/pipeline/errors.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
 import { validateProject } from '../../src/pipeline/normalize/index.js';
 import { SHACL_CACHE_FILE } from '../../src/pipeline/normalize/shacl-disk.js';
 import { WarmShacl } from '../../src/pipeline/normalize/shacl-warm.js';
 import { sync } from '../../src/pipeline/sync.js';
 import { project } from '../cli/helpers.js';
+import { outcome, SHAPES } from '../support/shacl-fixture.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-const SHAPES = `@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix ex: <https://example.org/ns#> .
-
-ex:ServiceShape a sh:NodeShape ;
-  sh:targetClass ex:Service ;
-  sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:string ] .
-
-ex:CommentShape a sh:NodeShape ;
-  sh:targetClass ex:Service ;
-  sh:sparql [
-    sh:message "comment is too long" ;
-    sh:select """SELECT $this ?value WHERE { $this <http://www.w3.org/2000/01/rdf-schema#comment> ?value FILTER(STRLEN(?value) > 40) }"""
-  ] .
-
-ex:SeeAlsoShape a sh:NodeShape ;
-  sh:targetSubjectsOf rdfs:seeAlso ;
-  sh:property [ sh:path ( rdfs:seeAlso rdfs:label ) ; sh:minCount 1 ; sh:severity sh:Warning ; sh:message "a note without a label" ] .
-`;
 
 /** Each WarmShacl.plan of the runs: how many groups it planned, and how many it answered from kept results. */
 let plans: Array<{ groups: number; reused: number }> = [];
@@ -64,17 +43,6 @@ function lastPlan(): { groups: number; reused: number } | undefined {
   const p = plans.at(-1);
   plans = [];
   return p;
-}
-
-/** A sync's outcome as a user sees it: the warnings, or the error's diagnostics. */
-async function outcome(run: () => ReturnType<typeof sync>): Promise<string> {
-  try {
-    const r = await run();
-    return JSON.stringify({ ok: true, warnings: r.warnings });
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    return JSON.stringify({ ok: false, diagnostics: err.diagnostics });
-  }
 }
 
 /** A validate's report, as the CLI prints it (`cached` aside: the graph cache's, not SHACL's). */

@@ -10,7 +10,6 @@ import * as N3 from 'n3';
 import { Parser, Store } from 'n3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQueryEngine } from '../../src/pipeline/engine/index.js';
-import { InputError } from '../../src/pipeline/errors.js';
 import { SourceIndex } from '../../src/pipeline/normalize/positions.js';
 import {
   reportOutcome,
@@ -23,44 +22,13 @@ import { WarmShacl } from '../../src/pipeline/normalize/shacl-warm.js';
 import { sync } from '../../src/pipeline/sync.js';
 import { SyncSession } from '../../src/pipeline/sync/session.js';
 import { project } from '../cli/helpers.js';
+import { outcome, SHAPES } from '../support/shacl-fixture.js';
 import { W3C_SHACL_SUITE, ttlFiles } from '../support/w3c-shacl.js';
 
 const dirs: string[] = [];
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-const SHAPES = `@prefix sh: <http://www.w3.org/ns/shacl#> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
-@prefix ex: <https://example.org/ns#> .
-
-ex:ServiceShape a sh:NodeShape ;
-  sh:targetClass ex:Service ;
-  sh:property [ sh:path rdfs:label ; sh:minCount 1 ; sh:maxCount 1 ; sh:datatype xsd:string ] .
-
-ex:CommentShape a sh:NodeShape ;
-  sh:targetClass ex:Service ;
-  sh:sparql [
-    sh:message "comment is too long" ;
-    sh:select """SELECT $this ?value WHERE { $this <http://www.w3.org/2000/01/rdf-schema#comment> ?value FILTER(STRLEN(?value) > 40) }"""
-  ] .
-
-ex:SeeAlsoShape a sh:NodeShape ;
-  sh:targetSubjectsOf rdfs:seeAlso ;
-  sh:property [ sh:path ( rdfs:seeAlso rdfs:label ) ; sh:minCount 1 ; sh:severity sh:Warning ; sh:message "a note without a label" ] .
-`;
-
-/** The outcome of a run, as a user sees it: written or the error's diagnostics, and the warnings. */
-async function outcome(run: () => ReturnType<typeof sync>): Promise<string> {
-  try {
-    const r = await run();
-    return JSON.stringify({ ok: true, warnings: r.warnings });
-  } catch (err) {
-    if (!(err instanceof InputError)) throw err;
-    return JSON.stringify({ ok: false, diagnostics: err.diagnostics });
-  }
-}
 
 describe('warm SHACL under a session', () => {
   it('reuses the results of shapes whose triples did not change, and reports what a fresh run reports', async () => {
