@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
+import { compareCodeUnits } from '../fs/glob.js';
 import { digestModules } from '../fs/code-digest.js';
 import { packageVersions } from '../receipt/versions.js';
 
@@ -59,6 +60,11 @@ function factsSalt(): string {
   return salt;
 }
 
+/** A prefix map as key material: its entries in code-unit order of the prefix, whatever order it was built in. */
+export function sortedPrefixes(prefixes: Record<string, string>): Array<[string, string]> {
+  return Object.entries(prefixes).sort(([a], [b]) => compareCodeUnits(a, b));
+}
+
 export class QueryFacts {
   /** Facts computed or read in this process (a watch session's later runs hit here). */
   private readonly memory = new Map<string, unknown>();
@@ -83,7 +89,7 @@ export class QueryFacts {
   static key(kind: string, prefixes: Record<string, string>, text: string): string {
     return createHash('sha256')
       .update(`${kind}\0`)
-      .update(JSON.stringify(Object.entries(prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))))
+      .update(JSON.stringify(sortedPrefixes(prefixes)))
       .update('\0')
       .update(text)
       .digest('hex');

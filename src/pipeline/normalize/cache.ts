@@ -56,6 +56,16 @@ export function codeDigest(): string {
   return ownCode;
 }
 
+/**
+ * The salt of a cache file of normalize's results (`kind`, in its entry `format`): a result that
+ * other code or other pipeline library versions computed is not reused.
+ */
+export function cacheSalt(kind: string, format: number): string {
+  return createHash('sha256')
+    .update(JSON.stringify([`ggen-${kind}-cache/${format}`, codeDigest(), packageVersions()]))
+    .digest('hex');
+}
+
 /** The cache key of this manifest's normalize inputs as they are on disk now; undefined if any cannot be read. */
 export async function graphCacheKey(manifest: Manifest): Promise<string | undefined> {
   try {

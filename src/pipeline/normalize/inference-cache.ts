@@ -35,10 +35,10 @@
 import { createHash } from 'node:crypto';
 import type { Quad, Store } from 'n3';
 import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
-import { packageVersions } from '../receipt/versions.js';
 import type { QueryEngine } from '../engine/index.js';
+import { sortedPrefixes } from '../engine/query-facts.js';
 import type { InferenceRule, QueryText } from '../types.js';
-import { codeDigest } from './cache.js';
+import { cacheSalt } from './cache.js';
 
 const FORMAT = 1;
 export const INFERENCE_CACHE_FILE = '.ggen/cache/inference.json';
@@ -54,15 +54,7 @@ export interface InferenceEntry {
 export const TEMPLATE_BLANK = /^i(\d+)r(\d+)_\d+$/;
 const ABSOLUTE_IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
-const sortedEntries = (o: Record<string, string>) => Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-
-let saltValue: string | undefined;
-function salt(): string {
-  saltValue ??= createHash('sha256')
-    .update(JSON.stringify([`ggen-inference-cache/${FORMAT}`, codeDigest(), packageVersions()]))
-    .digest('hex');
-  return saltValue;
-}
+let salt: string | undefined;
 
 export class InferenceCache {
   private constructor(
@@ -72,7 +64,10 @@ export class InferenceCache {
 
   /** `read: false` (sync --full) starts empty; `memory` (--watch) keeps it between runs. */
   static open(root: string, prefixes: Record<string, string>, options: CacheOptions = {}): InferenceCache {
-    return new InferenceCache(CacheFile.open<unknown>(root, INFERENCE_CACHE_FILE, salt(), options), prefixes);
+    return new InferenceCache(
+      CacheFile.open<unknown>(root, INFERENCE_CACHE_FILE, (salt ??= cacheSalt('inference', FORMAT)), options),
+      prefixes,
+    );
   }
 
   /**
@@ -94,7 +89,7 @@ export class InferenceCache {
         JSON.stringify([
           engine,
           maxRounds,
-          sortedEntries(this.prefixes),
+          sortedPrefixes(this.prefixes),
           rules.map((r) => [r.name, r.construct.text]),
           predicates,
           scope,
@@ -186,7 +181,7 @@ export class InferenceCache {
     const { termToId } = await import('n3');
     const scope = graphScope(store, termToId).digest(reads.predicates, reads.prefixes);
     const key = `ask/${createHash('sha256')
-      .update(JSON.stringify([engine.name, sortedEntries(this.prefixes), query.text, scope]))
+      .update(JSON.stringify([engine.name, sortedPrefixes(this.prefixes), query.text, scope]))
       .digest('hex')}`;
     const stored = this.file.lookup(key) as { ask?: unknown } | undefined;
     const answer =

@@ -10,24 +10,15 @@
  * (shacl-warm.ts checkEntry); anything off is a miss. sync saves it once the whole run succeeded
  * (with the graph cache); validate only reads it; `--full` starts it empty.
  */
-import { createHash } from 'node:crypto';
 import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
-import { packageVersions } from '../receipt/versions.js';
-import { codeDigest } from './cache.js';
+import { cacheSalt } from './cache.js';
 import { WarmShacl } from './shacl-warm.js';
 
 const FORMAT = 1;
 export const SHACL_CACHE_FILE = '.ggen/cache/shacl.json';
 
-/** The salt of the file: a result computed by other code or other libraries is not reused. */
-function salt(): string {
-  return createHash('sha256')
-    .update(JSON.stringify([`ggen-shacl-cache/${FORMAT}`, codeDigest(), packageVersions()]))
-    .digest('hex');
-}
-
 /** A WarmShacl over the project's SHACL cache file, and how to write what this run kept. */
 export function openShaclCache(root: string, options: CacheOptions = {}): { warm: WarmShacl; save: () => void } {
-  const file = CacheFile.open<unknown>(root, SHACL_CACHE_FILE, salt(), options);
+  const file = CacheFile.open<unknown>(root, SHACL_CACHE_FILE, cacheSalt('shacl', FORMAT), options);
   return { warm: new WarmShacl(file), save: () => file.save() };
 }

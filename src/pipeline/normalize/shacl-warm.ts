@@ -24,6 +24,7 @@
 import { createHash } from 'node:crypto';
 import type { Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
+import { sortedPrefixes } from '../engine/query-facts.js';
 import { clauseReads, graphScope } from '../extract/scope.js';
 import type { CacheFile } from '../fs/cache-file.js';
 import { isStoredReads, type StoredReads } from './rule-reads.js';
@@ -623,7 +624,7 @@ export class WarmShacl {
           : [t.termType, t.value];
       });
       const key = createHash('sha256')
-        .update(JSON.stringify([engine.name, Object.entries(prefixes).sort(), shapesDigest, names]))
+        .update(JSON.stringify([engine.name, sortedPrefixes(prefixes), shapesDigest, names]))
         .digest('hex');
       seen.add(key);
       // What a group reads depends on the shapes graph alone: worked out once per session.

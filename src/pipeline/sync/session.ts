@@ -15,6 +15,7 @@ import type { FormatPool } from '../canonicalize/pool.js';
 import type { RendererCache } from '../emit/index.js';
 import { ParseCache } from '../normalize/parse-cache.js';
 import { CacheMemory } from '../fs/cache-file.js';
+import { sortedPrefixes } from '../engine/query-facts.js';
 
 export class SyncSession {
   private readonly engines = new Map<string, Promise<QueryEngine>>();
@@ -35,10 +36,7 @@ export class SyncSession {
     prefixes: Record<string, string>,
     create: () => Promise<QueryEngine>,
   ): Promise<QueryEngine> {
-    const key = JSON.stringify([
-      name ?? null,
-      Object.entries(prefixes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    ]);
+    const key = JSON.stringify([name ?? null, sortedPrefixes(prefixes)]);
     let e = this.engines.get(key);
     if (!e) {
       e = create();
