@@ -126,10 +126,12 @@ async function build(
   disk?: DiskParseCache,
   defer = false,
   inference?: InferenceCache,
+  /** false: leave the graph's `mentions` out (only sync's banners read them; validate does not). */
+  mentions = true,
 ): Promise<Built & { verdict: Promise<void> }> {
   const core = manifest.validation.shacl.length > 0 ? (await import('./shacl-core.js')).ShaclCore.start() : undefined;
   try {
-    const built = await buildGraph(manifest, engine, parses, disk, core, inference);
+    const built = await buildGraph(manifest, engine, parses, disk, core, inference, mentions);
     const verdict = built.finish().finally(() => core?.close());
     if (defer) verdict.catch(() => undefined);
     else await verdict;
@@ -146,7 +148,8 @@ async function buildGraph(
   parses: ParseCache | undefined,
   disk: DiskParseCache | undefined,
   core: ShaclCore | undefined,
-  inference?: InferenceCache,
+  inference: InferenceCache | undefined,
+  collectMentions: boolean,
 ): Promise<Built> {
   const { Store: N3Store } = await import('n3');
   const specFiles = await resolveSources(manifest);
@@ -167,12 +170,20 @@ async function buildGraph(
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
-  const mentions = new MentionCollector(specFiles);
-  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, positions, (file) => mentions.file(file), {
-    role: 'spec',
-    cache: parses,
-    disk,
-  });
+  const mentions = collectMentions ? new MentionCollector(specFiles) : undefined;
+  await parseAll(
+    store,
+    specTexts,
+    specFiles,
+    manifest.ontology.baseIri,
+    positions,
+    mentions && ((file) => mentions.file(file)),
+    {
+      role: 'spec',
+      cache: parses,
+      disk,
+    },
+  );
   const shapes = new N3Store();
   const shapePositions = new SourceIndex();
   await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions, undefined, {
@@ -207,7 +218,7 @@ async function buildGraph(
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
-  mentions.relabel(blankNodeLabels);
+  mentions?.relabel(blankNodeLabels);
   positions.relabelled(blankNodeLabels);
   if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
   mark('canonical digest');
@@ -272,7 +283,7 @@ async function buildGraph(
       inferredTriples: inferred,
       rounds,
       warnings,
-      mentions: mentions.result(),
+      ...(mentions ? { mentions: mentions.result() } : {}),
     },
     violations,
     warnings,
@@ -372,6 +383,7 @@ export async function validateProject(
   const inference = options.cache
     ? (await import('./inference-cache.js')).InferenceCache.open(manifest.root, manifest.ontology.prefixes)
     : undefined;
+  // Which spec file mentions what names the files in sync's banners; a report has none.
   const { graph, violations, warnings, specFiles } = await build(
     manifest,
     engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)),
@@ -379,6 +391,7 @@ export async function validateProject(
     disk,
     false,
     inference,
+    false,
   );
   return {
     ok: violations.length === 0,
