@@ -16,7 +16,7 @@ import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import type { InferenceCache } from './inference-cache.js';
 import { MentionCollector } from './mentions.js';
-import { parseFile, replayParsed, type ParseCache } from './parse-cache.js';
+import { parseFile, replayParsed, type ParseCache, type ParsedFile } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
 import type { ShaclCore } from './shacl-core.js';
@@ -83,8 +83,9 @@ async function parseAll(
    * --watch the files parsed by earlier runs (`cache`), else the disk parse cache (`disk`).
    */
   parses: { role: string; cache?: ParseCache | undefined; disk?: DiskParseCache | undefined },
-): Promise<void> {
+): Promise<ParsedFile[]> {
   const problems: Diagnostic[] = [];
+  const out: ParsedFile[] = [];
   for (const file of files) {
     try {
       const text = texts.get(file) ?? '';
@@ -95,12 +96,32 @@ async function parseAll(
         disk?.parsed(role, file, parsed);
       }
       replayParsed(parsed, store, positions, onQuad?.(file));
+      out.push(parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.diagnostics);
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+  return out;
+}
+
+/**
+ * The shapes graph by what it is parsed from: the shapes files' names and bytes, in the order
+ * parsed, and the base IRI. The same key parses to the same quads in the same order (whether
+ * parsed or replayed from a parse cache), which is what warm SHACL needs to know of the shapes
+ * graph (shacl-warm.ts `parsedFrom`) without digesting its triples every run.
+ */
+function shapesSourceKey(files: string[], texts: Map<string, string>, baseIri: string | undefined): string {
+  const h = createHash('sha256');
+  const part = (s: string) => h.update(`${Buffer.byteLength(s)}:`).update(s);
+  part('ggen-shapes-source/1');
+  part(baseIri ?? '\u0000none');
+  for (const file of files) {
+    part(file);
+    part(sha256(texts.get(file) ?? ''));
+  }
+  return h.digest('hex');
 }
 
 interface Built {
@@ -186,11 +207,19 @@ async function buildGraph(
   );
   const shapes = new N3Store();
   const shapePositions = new SourceIndex();
-  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions, undefined, {
-    role: 'shapes',
-    cache: parses,
-    disk,
-  });
+  const shapesParsed = await parseAll(
+    shapes,
+    shapesTexts,
+    shapesFiles,
+    manifest.ontology.baseIri,
+    shapePositions,
+    undefined,
+    {
+      role: 'shapes',
+      cache: parses,
+      disk,
+    },
+  );
   parses?.retain();
 
   mark('parse');
@@ -234,6 +263,10 @@ async function buildGraph(
       positions,
       shapePositions,
       shapesFile: shapesFiles[0],
+      shapesSource: {
+        key: shapesSourceKey(shapesFiles, shapesTexts, manifest.ontology.baseIri),
+        quads: shapesParsed.map((p) => p.quads),
+      },
       engine,
       locateNode: (t) => {
         const at = shapePositions.subject(t);
