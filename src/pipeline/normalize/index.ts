@@ -21,6 +21,7 @@ import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
 import type { ShaclCore } from './shacl-core.js';
 import { startShacl, type ShaclOutcome } from './shacl.js';
+import { newStore } from './store.js';
 import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
@@ -172,7 +173,7 @@ async function buildGraph(
   inference: InferenceCache | undefined,
   collectMentions: boolean,
 ): Promise<Built> {
-  const { Store: N3Store } = await import('n3');
+  const N3 = await import('n3');
   const specFiles = await resolveSources(manifest);
   const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
   const [specTexts, shapesTexts] = await Promise.all([
@@ -187,7 +188,7 @@ async function buildGraph(
     phase = performance.now();
   };
   mark('read');
-  const store = new N3Store();
+  const store = newStore(N3);
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
@@ -205,7 +206,7 @@ async function buildGraph(
       disk,
     },
   );
-  const shapes = new N3Store();
+  const shapes = newStore(N3);
   const shapePositions = new SourceIndex();
   const shapesParsed = await parseAll(
     shapes,
