@@ -31,7 +31,7 @@ const FORMAT = 1;
 const require = createRequire(import.meta.url);
 export const GRAPH_CACHE_FILE = '.ggen/cache/graph.json';
 
-interface EntityIndexInternals {
+export interface EntityIndexInternals {
   _id: number;
   _ids: Record<string, number>;
   _entities: Record<number, string>;
@@ -249,6 +249,64 @@ export function subjectsOfType(graph: NormalizedGraph): Pick<Store, 'getSubjects
   return view as Pick<Store, 'getSubjects'>;
 }
 
+/** The store's quads as entity ids, four per quad, in readQuads' order; undefined if a term has no id. */
+export function readQuadIds(store: Store, internals: EntityIndexInternals): number[] | undefined {
+  const numeric = (store as unknown as { _termToNumericId(t: unknown): number | undefined })._termToNumericId.bind(
+    store,
+  );
+  const quads: number[] = [];
+  for (const x of store.readQuads(null, null, null, null)) {
+    const ids = [
+      numeric(x.subject),
+      numeric(x.predicate),
+      numeric(x.object),
+      x.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(x.graph),
+    ];
+    if (ids.some((id) => id === undefined)) return undefined;
+    quads.push(...(ids as number[]));
+  }
+  return quads;
+}
+
+type SubjectIndex = Record<string, Record<string, Record<string, unknown>>>;
+
+/**
+ * readQuadIds read off n3's graph → subject → predicate → object index, the walk readQuads itself
+ * makes (so the same quads in the same order), without making a Quad and its terms per quad and
+ * looking their ids up again. Undefined when the index is not as expected, or names an id the
+ * entity index lacks (then readQuadIds).
+ */
+export function indexQuadIds(store: Store, internals: EntityIndexInternals): number[] | undefined {
+  const graphs = (store as unknown as { _graphs?: Record<string, { subjects?: SubjectIndex } | undefined> })._graphs;
+  if (typeof graphs !== 'object' || graphs === null || typeof internals._entities !== 'object') return undefined;
+  const entities = internals._entities;
+  const id = (k: string): number | undefined => {
+    const n = Number(k);
+    return typeof entities[n] === 'string' ? n : undefined;
+  };
+  const quads: number[] = [];
+  for (const gk in graphs) {
+    const subjects = graphs[gk]?.subjects;
+    const g = id(gk);
+    if (typeof subjects !== 'object' || subjects === null || g === undefined) return undefined;
+    for (const sk in subjects) {
+      const s = id(sk);
+      if (s === undefined) return undefined;
+      const predicates = subjects[sk]!;
+      for (const pk in predicates) {
+        const p = id(pk);
+        if (p === undefined) return undefined;
+        for (const ok in predicates[pk]) {
+          const o = id(ok);
+          if (o === undefined) return undefined;
+          quads.push(s, p, o, g);
+        }
+      }
+    }
+  }
+  return quads.length === store.size * 4 ? quads : undefined;
+}
+
 /**
  * Stores a validated graph; failures to write only cost the next run its cache hit. With `memory`
  * (--watch) the entry is held there for the next run and the file is written at its flush. Written
@@ -257,20 +315,8 @@ export function subjectsOfType(graph: NormalizedGraph): Pick<Store, 'getSubjects
 export function writeGraphCache(manifest: Manifest, key: string, graph: NormalizedGraph, memory?: CacheMemory): void {
   try {
     const internals = (graph.store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
-    const numeric = (
-      graph.store as unknown as { _termToNumericId(t: unknown): number | undefined }
-    )._termToNumericId.bind(graph.store);
-    const quads: number[] = [];
-    for (const x of graph.store.readQuads(null, null, null, null)) {
-      const ids = [
-        numeric(x.subject),
-        numeric(x.predicate),
-        numeric(x.object),
-        x.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(x.graph),
-      ];
-      if (ids.some((id) => id === undefined)) return;
-      quads.push(...(ids as number[]));
-    }
+    const quads = indexQuadIds(graph.store, internals) ?? readQuadIds(graph.store, internals);
+    if (!quads) return;
     const { store: _store, ...rest } = graph;
     // A copy of the ids: the store's index may grow after this (the entry can wait in memory, see below).
     const ids = Object.assign(Object.create(null) as Record<string, number>, internals._ids);
