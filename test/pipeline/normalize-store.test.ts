@@ -14,8 +14,11 @@ import { ENTITY_ID_BASE, newStore } from '../../src/pipeline/normalize/store.js'
 const repo = path.resolve(import.meta.dirname, '../..');
 const parse = (file: string) =>
   new N3.Parser({ baseIRI: 'https://ggen.dev/' }).parse(readFileSync(path.join(repo, file), 'utf8')) as Quad[];
-const show = (qs: Iterable<Quad>) =>
-  [...qs].map((q) => `${N3.termToId(q.subject)} ${N3.termToId(q.predicate)} ${N3.termToId(q.object)}`);
+const show = (qs: Iterable<unknown>) =>
+  [...qs].map((x) => {
+    const q = x as Quad;
+    return `${N3.termToId(q.subject)} ${N3.termToId(q.predicate)} ${N3.termToId(q.object)}`;
+  });
 const ids = (s: Store) =>
   (s as unknown as { _entityIndex: { _ids: Record<string, number>; _id: number } })._entityIndex;
 
