@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as N3 from 'n3';
 import type { Quad, Store } from 'n3';
 import { describe, expect, it } from 'vitest';
-import { ENTITY_ID_BASE, newStore } from '../../src/pipeline/normalize/store.js';
+import { allQuads, ENTITY_ID_BASE, newStore } from '../../src/pipeline/normalize/store.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const parse = (file: string) =>
@@ -74,5 +74,47 @@ describe('normalize stores', () => {
     expect(Math.max(...Object.values(ids(s)._ids))).toBeLessThan(ENTITY_ID_BASE);
     const none = { ...N3, EntityIndex: undefined } as unknown as typeof N3;
     expect(newStore(none).size).toBe(0);
+  });
+  it('allQuads gives the quads readQuads gives, in its order, each term as readQuads makes it', () => {
+    const full = (qs: Iterable<unknown>) =>
+      [...qs].map((x) => {
+        const q = x as Quad;
+        return [q.subject, q.predicate, q.object, q.graph].map((t) => `${t.termType} ${N3.termToId(t)}`).join(' | ');
+      });
+    const named = N3.DataFactory.namedNode('https://example.org/g');
+    for (const store of [newStore(N3), new N3.Store()]) {
+      for (const q of quads) store.addQuad(q);
+      // A named graph, a language tag, a datatype, an IRI n3 keeps in <> (it starts with a marker).
+      const { quad, namedNode, literal } = N3.DataFactory;
+      store.addQuad(
+        quad(namedNode('https://example.org/s'), namedNode('https://example.org/p'), literal('x', 'en'), named),
+      );
+      store.addQuad(
+        quad(
+          namedNode('_:not-blank'),
+          namedNode('https://example.org/p'),
+          literal('1', namedNode('https://example.org/t')),
+        ),
+      );
+      expect(full(allQuads(store))).toEqual(full(store.readQuads(null, null, null, null)));
+      expect(allQuads(store).length).toBe(store.size);
+      expect((allQuads(store)[0] as Quad).equals([...store.readQuads(null, null, null, null)][0] as never)).toBe(true);
+    }
+    // A store read another way (no index within reach): its quads, through readQuads.
+    const store = newStore(N3);
+    for (const q of quads) store.addQuad(q);
+    const view = { size: store.size, readQuads: store.readQuads.bind(store) } as unknown as Store;
+    expect(full(allQuads(view))).toEqual(full(store.readQuads(null, null, null, null)));
+    // An index naming an entity the store lacks: the walk stops and readQuads reads it (and fails as it always has), never a quad with a hole.
+    const internals = store as unknown as { _entities: Record<string, string | undefined> };
+    const [first] = Object.keys(internals._entities).filter((k) => Number(k) > ENTITY_ID_BASE);
+    const kept = internals._entities[first!];
+    try {
+      internals._entities[first!] = undefined;
+      expect(() => [...store.readQuads(null, null, null, null)]).toThrow(TypeError);
+      expect(() => allQuads(store)).toThrow(TypeError);
+    } finally {
+      internals._entities[first!] = kept;
+    }
   });
 });

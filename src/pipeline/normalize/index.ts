@@ -21,7 +21,7 @@ import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
 import type { ShaclCore } from './shacl-core.js';
 import { startShacl, type ShaclOutcome } from './shacl.js';
-import { newStore } from './store.js';
+import { allQuads, newStore } from './store.js';
 import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
@@ -244,8 +244,7 @@ async function buildGraph(
   const inferred = indexed + ruled;
   mark('list index and inference');
 
-  const quads: Quad[] = [];
-  for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
+  const quads = allQuads(store);
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
   mentions?.relabel(blankNodeLabels);

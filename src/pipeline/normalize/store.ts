@@ -14,7 +14,7 @@
  * far below 2^32 - 1 (where keys would stop being integer keys and iterate in insertion order).
  * An n3 whose entity index is not as expected gets a plain store.
  */
-import type { Store } from 'n3';
+import type { Quad, Store } from 'n3';
 
 /** The last id n3 has handed out before the store's first entity (n3 itself starts from 1). */
 export const ENTITY_ID_BASE = 1024;
@@ -40,4 +40,63 @@ export function newStore(N3: typeof import('n3')): Store {
     }
   }
   return new N3.Store();
+}
+
+interface StoreInternals {
+  _graphs?: Record<string, { subjects?: Record<string, Record<string, Record<string, unknown>>> } | undefined>;
+  _entities?: Record<string, string | undefined>;
+  _termFromId?: (id: string) => unknown;
+}
+
+/**
+ * Every quad of `store`, in the order `readQuads(null, null, null, null)` gives them: read off
+ * n3's graph → subject → predicate → object index (the walk readQuads makes), with one term object
+ * per entity instead of a new one per place it appears. n3's terms are immutable values, so a
+ * shared one reads as a fresh one would. A store whose index is not as expected is read through
+ * readQuads.
+ */
+export function allQuads(store: Store): Quad[] {
+  const s = store as unknown as StoreInternals;
+  const graphs = s._graphs;
+  const entities = s._entities;
+  const termFromId = s._termFromId;
+  const quads: Quad[] = [];
+  walk: if (typeof graphs === 'object' && graphs !== null && typeof entities === 'object' && entities !== null) {
+    if (typeof termFromId !== 'function') break walk;
+    const terms = new Map<string, unknown>();
+    const term = (k: string): unknown => {
+      let t = terms.get(k);
+      if (t === undefined) {
+        const id = entities[k];
+        if (typeof id !== 'string') return undefined;
+        terms.set(k, (t = termFromId.call(store, id)));
+      }
+      return t;
+    };
+    const quad = (store as unknown as { _factory?: { quad?: (...t: unknown[]) => Quad } })._factory?.quad;
+    if (typeof quad !== 'function') break walk;
+    for (const gk in graphs) {
+      const subjects = graphs[gk]?.subjects;
+      const g = term(gk);
+      if (typeof subjects !== 'object' || subjects === null || g === undefined) break walk;
+      for (const sk in subjects) {
+        const subject = term(sk);
+        if (subject === undefined) break walk;
+        const predicates = subjects[sk]!;
+        for (const pk in predicates) {
+          const predicate = term(pk);
+          if (predicate === undefined) break walk;
+          for (const ok in predicates[pk]) {
+            const object = term(ok);
+            if (object === undefined) break walk;
+            quads.push(quad(subject, predicate, object, g));
+          }
+        }
+      }
+    }
+    if (quads.length === store.size) return quads;
+  }
+  quads.length = 0;
+  for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
+  return quads;
 }
