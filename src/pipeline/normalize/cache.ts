@@ -25,6 +25,7 @@ import { resolveSources } from '../manifest/index.js';
 import { packageVersions } from '../receipt/versions.js';
 import type { Manifest, NormalizedGraph } from '../types.js';
 import { writeAtomic } from '../write/atomic.js';
+import { walkQuadIds } from './store.js';
 
 const FORMAT = 1;
 /** n3 is loaded synchronously, and only when a cached graph's store is first used (see readGraphCache). */
@@ -268,43 +269,24 @@ export function readQuadIds(store: Store, internals: EntityIndexInternals): numb
   return quads;
 }
 
-type SubjectIndex = Record<string, Record<string, Record<string, unknown>>>;
-
 /**
- * readQuadIds read off n3's graph → subject → predicate → object index, the walk readQuads itself
- * makes (so the same quads in the same order), without making a Quad and its terms per quad and
- * looking their ids up again. Undefined when the index is not as expected, or names an id the
- * entity index lacks (then readQuadIds).
+ * readQuadIds read off n3's index (store.ts walkQuadIds: the same quads in the same order),
+ * without making a Quad and its terms per quad and looking their ids up again. Undefined when
+ * the index is not as expected, or names an id the entity index lacks (then readQuadIds).
  */
 export function indexQuadIds(store: Store, internals: EntityIndexInternals): number[] | undefined {
-  const graphs = (store as unknown as { _graphs?: Record<string, { subjects?: SubjectIndex } | undefined> })._graphs;
-  if (typeof graphs !== 'object' || graphs === null || typeof internals._entities !== 'object') return undefined;
   const entities = internals._entities;
-  const id = (k: string): number | undefined => {
-    const n = Number(k);
-    return typeof entities[n] === 'string' ? n : undefined;
-  };
+  if (typeof entities !== 'object' || entities === null) return undefined;
   const quads: number[] = [];
-  for (const gk in graphs) {
-    const subjects = graphs[gk]?.subjects;
-    const g = id(gk);
-    if (typeof subjects !== 'object' || subjects === null || g === undefined) return undefined;
-    for (const sk in subjects) {
-      const s = id(sk);
-      if (s === undefined) return undefined;
-      const predicates = subjects[sk]!;
-      for (const pk in predicates) {
-        const p = id(pk);
-        if (p === undefined) return undefined;
-        for (const ok in predicates[pk]) {
-          const o = id(ok);
-          if (o === undefined) return undefined;
-          quads.push(s, p, o, g);
-        }
-      }
-    }
-  }
-  return quads.length === store.size * 4 ? quads : undefined;
+  const id = (k: string): boolean => {
+    const n = Number(k);
+    if (typeof entities[n] !== 'string') return false;
+    quads.push(n);
+    return true;
+  };
+  // An entry's order: subject, predicate, object, graph.
+  const whole = walkQuadIds(store, (g, s, p, o) => id(s) && id(p) && id(o) && id(g));
+  return whole ? quads : undefined;
 }
 
 /**

@@ -46,23 +46,50 @@ interface StoreInternals {
   _graphs?: Record<string, { subjects?: Record<string, Record<string, Record<string, unknown>>> } | undefined>;
   _entities?: Record<string, string | undefined>;
   _termFromId?: (id: string) => unknown;
+  _factory?: { quad?: (...terms: unknown[]) => Quad };
 }
 
 /**
- * Every quad of `store`, in the order `readQuads(null, null, null, null)` gives them: read off
- * n3's graph → subject → predicate → object index (the walk readQuads makes), with one term object
- * per entity instead of a new one per place it appears. n3's terms are immutable values, so a
- * shared one reads as a fresh one would. A store whose index is not as expected is read through
- * readQuads.
+ * Calls `each` with the entity ids (index keys) of every quad of `store`, in the order
+ * `readQuads(null, null, null, null)` gives them: n3's graph → subject → predicate → object index,
+ * the walk readQuads itself makes. `each` returns false to stop; so does a layer of the index that
+ * is not an object. True when every quad was seen (the count is the store's size).
+ */
+export function walkQuadIds(store: Store, each: (g: string, s: string, p: string, o: string) => boolean): boolean {
+  const graphs = (store as unknown as StoreInternals)._graphs;
+  if (typeof graphs !== 'object' || graphs === null) return false;
+  let seen = 0;
+  for (const g in graphs) {
+    const subjects = graphs[g]?.subjects;
+    if (typeof subjects !== 'object' || subjects === null) return false;
+    for (const s in subjects) {
+      const predicates = subjects[s]!;
+      for (const p in predicates)
+        for (const o in predicates[p]) {
+          if (!each(g, s, p, o)) return false;
+          seen++;
+        }
+    }
+  }
+  return seen === store.size;
+}
+
+/**
+ * Every quad of `store`, in the order `readQuads(null, null, null, null)` gives them (walkQuadIds),
+ * with one term object per entity instead of a new one per place it appears. n3's terms are
+ * immutable values, so a shared one reads as a fresh one would. A store whose index is not as
+ * expected is read through readQuads.
  */
 export function allQuads(store: Store): Quad[] {
-  const s = store as unknown as StoreInternals;
-  const graphs = s._graphs;
-  const entities = s._entities;
-  const termFromId = s._termFromId;
+  const { _entities: entities, _termFromId: termFromId, _factory: factory } = store as unknown as StoreInternals;
+  const quad = factory?.quad;
   const quads: Quad[] = [];
-  walk: if (typeof graphs === 'object' && graphs !== null && typeof entities === 'object' && entities !== null) {
-    if (typeof termFromId !== 'function') break walk;
+  if (
+    typeof entities === 'object' &&
+    entities !== null &&
+    typeof termFromId === 'function' &&
+    typeof quad === 'function'
+  ) {
     const terms = new Map<string, unknown>();
     const term = (k: string): unknown => {
       let t = terms.get(k);
@@ -73,28 +100,16 @@ export function allQuads(store: Store): Quad[] {
       }
       return t;
     };
-    const quad = (store as unknown as { _factory?: { quad?: (...t: unknown[]) => Quad } })._factory?.quad;
-    if (typeof quad !== 'function') break walk;
-    for (const gk in graphs) {
-      const subjects = graphs[gk]?.subjects;
-      const g = term(gk);
-      if (typeof subjects !== 'object' || subjects === null || g === undefined) break walk;
-      for (const sk in subjects) {
-        const subject = term(sk);
-        if (subject === undefined) break walk;
-        const predicates = subjects[sk]!;
-        for (const pk in predicates) {
-          const predicate = term(pk);
-          if (predicate === undefined) break walk;
-          for (const ok in predicates[pk]) {
-            const object = term(ok);
-            if (object === undefined) break walk;
-            quads.push(quad(subject, predicate, object, g));
-          }
-        }
-      }
-    }
-    if (quads.length === store.size) return quads;
+    const whole = walkQuadIds(store, (g, s, p, o) => {
+      const graph = term(g);
+      const subject = term(s);
+      const predicate = term(p);
+      const object = term(o);
+      if (graph === undefined || subject === undefined || predicate === undefined || object === undefined) return false;
+      quads.push(quad(subject, predicate, object, graph));
+      return true;
+    });
+    if (whole) return quads;
   }
   quads.length = 0;
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
