@@ -6,9 +6,12 @@ import { InputError } from '../../src/pipeline/errors.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/engine.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
 import {
+  type EntityIndexInternals,
   GRAPH_CACHE_FILE,
   graphCacheKey,
+  indexQuadIds,
   normalizeCached,
+  readQuadIds,
   readGraphCache,
   subjectsOfType,
 } from '../../src/pipeline/normalize/cache.js';
@@ -41,6 +44,35 @@ const quadsOf = (g: NormalizedGraph) =>
 const ALL = { text: 'SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p', file: '<test>', line: 1 };
 
 describe('graph cache', () => {
+  it("writes the quads read off n3's index exactly as read through readQuads, and reads them through it when the index is not as expected", async () => {
+    const repo = path.resolve(import.meta.dirname, '../..');
+    for (const graph of [await normalize(await load(BASIC), engine), await normalize(await load(repo), engine)]) {
+      const internals = (graph.store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
+      const read = readQuadIds(graph.store, internals);
+      expect(read?.length).toBe(graph.tripleCount * 4);
+      expect(indexQuadIds(graph.store, internals)).toEqual(read);
+    }
+    const graph = await normalize(await load(BASIC), engine);
+    const internals = (graph.store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
+    const store = graph.store as unknown as { _graphs: Record<string, { subjects: Record<string, unknown> }> };
+    // An id with no entity, no index at all: never a wrong entry (the store is put back whatever happens).
+    const subjects = store._graphs['1']!.subjects;
+    const [first] = Object.keys(subjects);
+    const kept = subjects[first!];
+    const { _graphs: graphs } = store;
+    try {
+      subjects[first!] = { 999999: { 1: null } };
+      expect(indexQuadIds(graph.store, internals)).toBeUndefined();
+      subjects[first!] = kept;
+      expect(indexQuadIds(graph.store, internals)).toEqual(readQuadIds(graph.store, internals));
+      (store as { _graphs: unknown })._graphs = undefined;
+      expect(indexQuadIds(graph.store, internals)).toBeUndefined();
+    } finally {
+      subjects[first!] = kept;
+      store._graphs = graphs;
+    }
+  });
+
   it('answers an unchanged project with the same graph, in the same order, after a saved run', async () => {
     const root = copyOfBasic();
     const first = await normalizeCached(await load(root), engine);

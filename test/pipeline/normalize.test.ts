@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/engine.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
 import { normalize, validateProject } from '../../src/pipeline/normalize/index.js';
 import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
+import { MentionCollector } from '../../src/pipeline/normalize/mentions.js';
 import { BASIC, PREFIXES, manifest, removeProjects, writeProject } from '../fixtures/pipeline-front/project.js';
 
 let engine: QueryEngine;
@@ -70,6 +71,18 @@ describe('normalize on the basic fixture', () => {
     const report = await validateProject(m, engine);
     expect(report).toMatchObject({ ok: true, triples: 31, inferred: 4, rounds: 2, violations: [], warnings: [] });
     expect(report.digest).toBe((await run(BASIC)).digest);
+  });
+
+  it("validateProject collects no spec-file mentions (only sync's banners read them); normalize does", async () => {
+    const seen = vi.spyOn(MentionCollector.prototype, 'file');
+    const report = await validateProject(await loadManifest(path.join(BASIC, 'ggen.toml')), engine);
+    expect(report.ok).toBe(true);
+    expect(seen).not.toHaveBeenCalled();
+    const graph = await run(BASIC);
+    expect(seen).toHaveBeenCalled();
+    expect(Object.keys(graph.mentions?.subjects ?? {}).length).toBeGreaterThan(0);
+    expect(report.digest).toBe(graph.digest);
+    seen.mockRestore();
   });
 });
 

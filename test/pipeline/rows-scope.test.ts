@@ -195,6 +195,55 @@ describe('graph scope digests', () => {
     expect(digest(olderBob, [`${EX}name`, `${EX}age`])).not.toBe(digest(a, [`${EX}name`, `${EX}age`]));
     expect(digest(store(['ann', 'bo'], [30, 40]), [`${EX}name`])).not.toBe(digest(a, [`${EX}name`]));
   });
+
+  /** The same store with n3's index out of reach: the digests read its quads instead. */
+  const quadsOnly = (s: Store) =>
+    ({
+      size: s.size,
+      readQuads: s.readQuads.bind(s),
+      getPredicates: s.getPredicates.bind(s),
+    }) as unknown as Store;
+  const termToId = (t: { termType: string; value: string }) => `${t.termType}:${t.value}`;
+
+  it.each([
+    // n3's keys: an IRI as itself, a literal in quotes, the default graph as ''.
+    ['read off n3 index', (s: Store) => s, `x"${EX}s"y`],
+    ['read from the quads', quadsOnly, `xDefaultGraph:NamedNode:${EX}sLiteral:y`],
+  ])('tell apart triples whose terms only join alike (%s)', (_how, view, joined) => {
+    const digest = (s: Store) => new GraphScope(view(s), termToId).digest([`${EX}note`]);
+    const s = namedNode(`${EX}s`);
+    const p = namedNode(`${EX}note`);
+    // Two lines that, written one after the other, spell one line whose literal holds both.
+    const two = new Store([quad(s, p, literal('x')), quad(s, p, literal('y'))]);
+    const one = new Store([quad(s, p, literal(joined))]);
+    expect(digest(one)).not.toBe(digest(two));
+    const three = new Store([quad(s, p, literal('x')), quad(s, p, literal('y')), quad(s, p, literal('z'))]);
+    const reordered = new Store([quad(s, p, literal('z')), quad(s, p, literal('y')), quad(s, p, literal('x'))]);
+    const before = digest(three);
+    expect(digest(reordered)).toBe(before);
+    expect(before).not.toBe(digest(two));
+    // A triple of another predicate is not read.
+    three.addQuad(quad(s, namedNode(`${EX}other`), literal('w')));
+    expect(digest(three)).toBe(before);
+    // A triple moved into a named graph is another triple.
+    three.removeQuad(quad(s, p, literal('x')));
+    three.addQuad(quad(s, p, literal('x'), namedNode(`${EX}g`)));
+    expect(digest(three)).not.toBe(before);
+    three.removeQuad(quad(s, p, literal('x'), namedNode(`${EX}g`)));
+    three.addQuad(quad(s, p, literal('x')));
+    expect(digest(three)).toBe(before);
+  });
+
+  it('the two ways of reading never give one digest to two graphs: they are tagged apart', () => {
+    const s = new Store([quad(namedNode(`${EX}s`), namedNode(`${EX}note`), literal('x'))]);
+    const fromIndex = new GraphScope(s, (t) => (t.termType === 'Literal' ? `"${t.value}"` : t.value)).digest([
+      `${EX}note`,
+    ]);
+    const fromQuads = new GraphScope(quadsOnly(s), (t) => (t.termType === 'Literal' ? `"${t.value}"` : t.value)).digest(
+      [`${EX}note`],
+    );
+    expect(fromIndex).not.toBe(fromQuads);
+  });
 });
 
 describe('rows cache with a scope', () => {

@@ -77,10 +77,63 @@ export function clauseReads(
     : { predicates, fresh: false };
 }
 
+/** The parts of n3's store the digests read directly (see `indexLines`). */
+interface StoreIndex {
+  _graphs: Record<string, { predicates: Record<string, Record<string, Record<string, unknown>>> } | undefined>;
+  _entities: Record<string, string | undefined>;
+  _termToNumericId: (term: string) => number | undefined;
+}
+
+function storeIndex(store: Store): StoreIndex | undefined {
+  const s = store as unknown as Partial<StoreIndex>;
+  return typeof s._graphs === 'object' &&
+    s._graphs !== null &&
+    typeof s._entities === 'object' &&
+    s._entities !== null &&
+    typeof s._termToNumericId === 'function'
+    ? (s as StoreIndex)
+    : undefined;
+}
+
+/** `x` as a part of a line: its length, a colon, then itself (so that a line reads back one way only). */
+const part = (x: string) => `${x.length}:${x}`;
+
+/**
+ * The lines of a predicate's triples read off n3's predicate → object → subject index, with the
+ * store's own entity keys (one per term: n3's term id, an IRI that starts with one of n3's marker
+ * characters in <>), without making a term or a quad per triple. Undefined when the index is not
+ * as expected (then the quads are read).
+ */
+function indexLines(index: StoreIndex, predicate: string): string[] | undefined {
+  const lines: string[] = [];
+  const id = index._termToNumericId(predicate);
+  if (id === undefined) return lines;
+  const entities = index._entities;
+  for (const g in index._graphs) {
+    const byObject = index._graphs[g]?.predicates?.[id];
+    if (byObject === undefined) continue;
+    const graph = entities[g];
+    if (typeof graph !== 'string') return undefined;
+    for (const o in byObject) {
+      const object = entities[o];
+      if (typeof object !== 'string') return undefined;
+      const tail = `${part(object)}${part(graph)}`;
+      for (const s in byObject[o]) {
+        const subject = entities[s];
+        if (typeof subject !== 'string') return undefined;
+        lines.push(`${part(subject)}${tail}`);
+      }
+    }
+  }
+  return lines;
+}
+
 /**
  * Digests of the graph's triples by predicate, each computed at its first use: sha256 over the
- * sorted list of (subject, object) n3 term ids (unique per term, so the list is the triples),
- * independent of the order the store holds them in.
+ * sorted list of (subject, object, graph) lines, each term written once per store (unique per
+ * term, so the list is the triples) and length-prefixed (so a line reads back one way only),
+ * independent of the order the store holds them in. The lines are read off n3's index when it is
+ * as expected, else from its quads with `termToId`: the two kinds of lines are tagged apart.
  */
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
@@ -94,17 +147,19 @@ export class GraphScope {
   private predicateDigest(predicate: string): string {
     let d = this.byPredicate.get(predicate);
     if (d === undefined) {
-      const lines: string[] = [];
-      const termToId = this.termToId;
-      for (const q of this.store.readQuads(null, predicate, null, null)) {
-        lines.push(
-          JSON.stringify([termToId(q.subject as never), termToId(q.object as never), termToId(q.graph as never)]),
-        );
+      const index = storeIndex(this.store);
+      let lines = index ? indexLines(index, predicate) : undefined;
+      const kind = lines ? 'n3-index' : 'terms';
+      if (!lines) {
+        lines = [];
+        const termToId = this.termToId;
+        for (const q of this.store.readQuads(null, predicate, null, null))
+          lines.push(
+            `${part(termToId(q.subject as never))}${part(termToId(q.object as never))}${part(termToId(q.graph as never))}`,
+          );
       }
       lines.sort();
-      const h = createHash('sha256');
-      for (const line of lines) h.update(line).update('\n');
-      d = h.digest('hex');
+      d = createHash('sha256').update(`${kind}\n`).update(lines.join('')).digest('hex');
       this.byPredicate.set(predicate, d);
     }
     return d;

@@ -25,13 +25,14 @@ import { resolveSources } from '../manifest/index.js';
 import { packageVersions } from '../receipt/versions.js';
 import type { Manifest, NormalizedGraph } from '../types.js';
 import { writeAtomic } from '../write/atomic.js';
+import { walkQuadIds } from './store.js';
 
 const FORMAT = 1;
 /** n3 is loaded synchronously, and only when a cached graph's store is first used (see readGraphCache). */
 const require = createRequire(import.meta.url);
 export const GRAPH_CACHE_FILE = '.ggen/cache/graph.json';
 
-interface EntityIndexInternals {
+export interface EntityIndexInternals {
   _id: number;
   _ids: Record<string, number>;
   _entities: Record<number, string>;
@@ -249,6 +250,45 @@ export function subjectsOfType(graph: NormalizedGraph): Pick<Store, 'getSubjects
   return view as Pick<Store, 'getSubjects'>;
 }
 
+/** The store's quads as entity ids, four per quad, in readQuads' order; undefined if a term has no id. */
+export function readQuadIds(store: Store, internals: EntityIndexInternals): number[] | undefined {
+  const numeric = (store as unknown as { _termToNumericId(t: unknown): number | undefined })._termToNumericId.bind(
+    store,
+  );
+  const quads: number[] = [];
+  for (const x of store.readQuads(null, null, null, null)) {
+    const ids = [
+      numeric(x.subject),
+      numeric(x.predicate),
+      numeric(x.object),
+      x.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(x.graph),
+    ];
+    if (ids.some((id) => id === undefined)) return undefined;
+    quads.push(...(ids as number[]));
+  }
+  return quads;
+}
+
+/**
+ * readQuadIds read off n3's index (store.ts walkQuadIds: the same quads in the same order),
+ * without making a Quad and its terms per quad and looking their ids up again. Undefined when
+ * the index is not as expected, or names an id the entity index lacks (then readQuadIds).
+ */
+export function indexQuadIds(store: Store, internals: EntityIndexInternals): number[] | undefined {
+  const entities = internals._entities;
+  if (typeof entities !== 'object' || entities === null) return undefined;
+  const quads: number[] = [];
+  const id = (k: string): boolean => {
+    const n = Number(k);
+    if (typeof entities[n] !== 'string') return false;
+    quads.push(n);
+    return true;
+  };
+  // An entry's order: subject, predicate, object, graph.
+  const whole = walkQuadIds(store, (g, s, p, o) => id(s) && id(p) && id(o) && id(g));
+  return whole ? quads : undefined;
+}
+
 /**
  * Stores a validated graph; failures to write only cost the next run its cache hit. With `memory`
  * (--watch) the entry is held there for the next run and the file is written at its flush. Written
@@ -257,20 +297,8 @@ export function subjectsOfType(graph: NormalizedGraph): Pick<Store, 'getSubjects
 export function writeGraphCache(manifest: Manifest, key: string, graph: NormalizedGraph, memory?: CacheMemory): void {
   try {
     const internals = (graph.store as unknown as { _entityIndex: EntityIndexInternals })._entityIndex;
-    const numeric = (
-      graph.store as unknown as { _termToNumericId(t: unknown): number | undefined }
-    )._termToNumericId.bind(graph.store);
-    const quads: number[] = [];
-    for (const x of graph.store.readQuads(null, null, null, null)) {
-      const ids = [
-        numeric(x.subject),
-        numeric(x.predicate),
-        numeric(x.object),
-        x.graph.termType === 'DefaultGraph' ? internals._ids[''] : numeric(x.graph),
-      ];
-      if (ids.some((id) => id === undefined)) return;
-      quads.push(...(ids as number[]));
-    }
+    const quads = indexQuadIds(graph.store, internals) ?? readQuadIds(graph.store, internals);
+    if (!quads) return;
     const { store: _store, ...rest } = graph;
     // A copy of the ids: the store's index may grow after this (the entry can wait in memory, see below).
     const ids = Object.assign(Object.create(null) as Record<string, number>, internals._ids);

@@ -16,11 +16,12 @@ import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import type { InferenceCache } from './inference-cache.js';
 import { MentionCollector } from './mentions.js';
-import { parseFile, replayParsed, type ParseCache } from './parse-cache.js';
+import { parseFile, replayParsed, type ParseCache, type ParsedFile } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
 import type { ShaclCore } from './shacl-core.js';
 import { startShacl, type ShaclOutcome } from './shacl.js';
+import { allQuads, newStore } from './store.js';
 import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
@@ -83,8 +84,9 @@ async function parseAll(
    * --watch the files parsed by earlier runs (`cache`), else the disk parse cache (`disk`).
    */
   parses: { role: string; cache?: ParseCache | undefined; disk?: DiskParseCache | undefined },
-): Promise<void> {
+): Promise<ParsedFile[]> {
   const problems: Diagnostic[] = [];
+  const out: ParsedFile[] = [];
   for (const file of files) {
     try {
       const text = texts.get(file) ?? '';
@@ -95,12 +97,32 @@ async function parseAll(
         disk?.parsed(role, file, parsed);
       }
       replayParsed(parsed, store, positions, onQuad?.(file));
+      out.push(parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       problems.push(...err.diagnostics);
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+  return out;
+}
+
+/**
+ * The shapes graph by what it is parsed from: the shapes files' names and bytes, in the order
+ * parsed, and the base IRI. The same key parses to the same quads in the same order (whether
+ * parsed or replayed from a parse cache), which is what warm SHACL needs to know of the shapes
+ * graph (shacl-warm.ts `parsedFrom`) without digesting its triples every run.
+ */
+function shapesSourceKey(files: string[], texts: Map<string, string>, baseIri: string | undefined): string {
+  const h = createHash('sha256');
+  const part = (s: string) => h.update(`${Buffer.byteLength(s)}:`).update(s);
+  part('ggen-shapes-source/1');
+  part(baseIri ?? '\u0000none');
+  for (const file of files) {
+    part(file);
+    part(sha256(texts.get(file) ?? ''));
+  }
+  return h.digest('hex');
 }
 
 interface Built {
@@ -126,10 +148,12 @@ async function build(
   disk?: DiskParseCache,
   defer = false,
   inference?: InferenceCache,
+  /** false: leave the graph's `mentions` out (only sync's banners read them; validate does not). */
+  mentions = true,
 ): Promise<Built & { verdict: Promise<void> }> {
   const core = manifest.validation.shacl.length > 0 ? (await import('./shacl-core.js')).ShaclCore.start() : undefined;
   try {
-    const built = await buildGraph(manifest, engine, parses, disk, core, inference);
+    const built = await buildGraph(manifest, engine, parses, disk, core, inference, mentions);
     const verdict = built.finish().finally(() => core?.close());
     if (defer) verdict.catch(() => undefined);
     else await verdict;
@@ -146,9 +170,10 @@ async function buildGraph(
   parses: ParseCache | undefined,
   disk: DiskParseCache | undefined,
   core: ShaclCore | undefined,
-  inference?: InferenceCache,
+  inference: InferenceCache | undefined,
+  collectMentions: boolean,
 ): Promise<Built> {
-  const { Store: N3Store } = await import('n3');
+  const N3 = await import('n3');
   const specFiles = await resolveSources(manifest);
   const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
   const [specTexts, shapesTexts] = await Promise.all([
@@ -163,23 +188,39 @@ async function buildGraph(
     phase = performance.now();
   };
   mark('read');
-  const store = new N3Store();
+  const store = newStore(N3);
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
-  const mentions = new MentionCollector(specFiles);
-  await parseAll(store, specTexts, specFiles, manifest.ontology.baseIri, positions, (file) => mentions.file(file), {
-    role: 'spec',
-    cache: parses,
-    disk,
-  });
-  const shapes = new N3Store();
+  const mentions = collectMentions ? new MentionCollector(specFiles) : undefined;
+  await parseAll(
+    store,
+    specTexts,
+    specFiles,
+    manifest.ontology.baseIri,
+    positions,
+    mentions && ((file) => mentions.file(file)),
+    {
+      role: 'spec',
+      cache: parses,
+      disk,
+    },
+  );
+  const shapes = newStore(N3);
   const shapePositions = new SourceIndex();
-  await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions, undefined, {
-    role: 'shapes',
-    cache: parses,
-    disk,
-  });
+  const shapesParsed = await parseAll(
+    shapes,
+    shapesTexts,
+    shapesFiles,
+    manifest.ontology.baseIri,
+    shapePositions,
+    undefined,
+    {
+      role: 'shapes',
+      cache: parses,
+      disk,
+    },
+  );
   parses?.retain();
 
   mark('parse');
@@ -203,11 +244,10 @@ async function buildGraph(
   const inferred = indexed + ruled;
   mark('list index and inference');
 
-  const quads: Quad[] = [];
-  for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
+  const quads = allQuads(store);
   const { digest, blankNodeLabels } = await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
-  mentions.relabel(blankNodeLabels);
+  mentions?.relabel(blankNodeLabels);
   positions.relabelled(blankNodeLabels);
   if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
   mark('canonical digest');
@@ -223,6 +263,10 @@ async function buildGraph(
       positions,
       shapePositions,
       shapesFile: shapesFiles[0],
+      shapesSource: {
+        key: shapesSourceKey(shapesFiles, shapesTexts, manifest.ontology.baseIri),
+        quads: shapesParsed.map((p) => p.quads),
+      },
       engine,
       locateNode: (t) => {
         const at = shapePositions.subject(t);
@@ -272,7 +316,7 @@ async function buildGraph(
       inferredTriples: inferred,
       rounds,
       warnings,
-      mentions: mentions.result(),
+      ...(mentions ? { mentions: mentions.result() } : {}),
     },
     violations,
     warnings,
@@ -372,6 +416,7 @@ export async function validateProject(
   const inference = options.cache
     ? (await import('./inference-cache.js')).InferenceCache.open(manifest.root, manifest.ontology.prefixes)
     : undefined;
+  // Which spec file mentions what names the files in sync's banners; a report has none.
   const { graph, violations, warnings, specFiles } = await build(
     manifest,
     engine ?? (await createQueryEngine(manifest.ontology.prefixes, manifest.ontology.engine)),
@@ -379,6 +424,7 @@ export async function validateProject(
     disk,
     false,
     inference,
+    false,
   );
   return {
     ok: violations.length === 0,

@@ -22,7 +22,7 @@
  * shapes and data (see `checkEntry`); anything off is a miss, and the group validates.
  */
 import { createHash } from 'node:crypto';
-import type { Store } from 'n3';
+import type { Quad, Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import { sortedPrefixes } from '../engine/query-facts.js';
 import { clauseReads, graphScope } from '../extract/scope.js';
@@ -510,12 +510,29 @@ export class WarmShacl {
   private readonly onDisk: boolean;
   /** The shapes graph's digest and blank node numbers, worked out once per store. */
   private shapesFrame: { store: Store; size: number; digest: string; blanks: string[] } | undefined;
+  /** What the store of this run's shapes graph was parsed from (`parsedFrom`). */
+  private source: { store: Store; size: number; from: ShapesSource } | undefined;
+
+  /**
+   * Says that `shapes` holds exactly the quads of `from` (normalize parsed them into it): the
+   * shapes graph is then named by `from.key` instead of a digest of its triples (digestStore, a
+   * pass over every shapes triple each run), and its blank nodes are numbered in the order the
+   * parse first names them, which the same key always gives. A key names the bytes parsed, so
+   * the same triples in other text miss once, never the reverse.
+   */
+  parsedFrom(shapes: Store, from: ShapesSource): void {
+    this.source = { store: shapes, size: shapes.size, from };
+  }
 
   private async shapesOf(shapes: Store): Promise<{ N3: typeof import('n3'); digest: string; blanks: string[] }> {
     const N3 = await import('n3');
     let f = this.shapesFrame;
     if (!f || f.store !== shapes || f.size !== shapes.size) {
-      const { digest, blanks } = digestStore(shapes, N3.termToId);
+      const src = this.source;
+      const { digest, blanks } =
+        src && src.store === shapes && src.size === shapes.size
+          ? digestSource(src.from, N3.termToId)
+          : digestStore(shapes, N3.termToId);
       this.shapesFrame = f = { store: shapes, size: shapes.size, digest, blanks };
     }
     return { N3, digest: f.digest, blanks: f.blanks };
@@ -682,6 +699,39 @@ export class WarmShacl {
     for (const key of [...this.reads.keys()]) if (!seen.has(key)) this.reads.delete(key);
     return out;
   }
+}
+
+/** What a shapes graph was parsed from: a key of the parse's inputs, and the quads it gave, file by file in parse order. */
+export interface ShapesSource {
+  key: string;
+  quads: ReadonlyArray<readonly Quad[]>;
+}
+
+/**
+ * digestStore for a shapes graph known by what it was parsed from: a digest of the source's key
+ * (tagged, so that it is never a digestStore digest), and its blank nodes (n3 ids) in the order
+ * the parse first names them.
+ */
+function digestSource(
+  from: ShapesSource,
+  termToId: (typeof import('n3'))['termToId'],
+): { digest: string; blanks: string[] } {
+  const seen = new Set<string>();
+  const blanks: string[] = [];
+  for (const quads of from.quads)
+    for (const q of quads)
+      for (const t of [q.subject, q.predicate, q.object, q.graph])
+        if (t.termType === 'BlankNode') {
+          const label = termToId(t as never);
+          if (!seen.has(label)) {
+            seen.add(label);
+            blanks.push(label);
+          }
+        }
+  const digest = createHash('sha256')
+    .update(JSON.stringify(['parsed-from', from.key]))
+    .digest('hex');
+  return { digest, blanks };
 }
 
 /**

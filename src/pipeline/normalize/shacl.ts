@@ -6,7 +6,7 @@ import { at, type Position, type SourceIndex } from './positions.js';
 import { showTerm } from './terms.js';
 import { TRACE, trace } from '../engine/base.js';
 import { ShaclCore, encodeResult, type EncodedResult } from './shacl-core.js';
-import type { WarmShacl } from './shacl-warm.js';
+import type { ShapesSource, WarmShacl } from './shacl-warm.js';
 
 interface Term {
   termType: string;
@@ -59,6 +59,8 @@ export interface ShaclInput {
   shapePositions: SourceIndex;
   /** Shapes file named when neither the focus nor the shape has a position. */
   shapesFile: string | undefined;
+  /** What `shapes` was parsed from, when normalize parsed it (warm SHACL's name for the shapes graph: shacl-warm.ts parsedFrom). */
+  shapesSource?: ShapesSource;
   /** The run's query engine, which also answers the shapes' sh:sparql constraints and targets. */
   engine: QueryEngine;
   /** Where a shapes-graph node and a SHACL-SPARQL query sit in the shapes files. */
@@ -256,6 +258,7 @@ export async function startShaclResults(input: ShaclInput): Promise<() => Promis
     // With no split: the groups of shapes whose results an earlier run left valid (shacl-warm.ts), kept
     // in memory under --watch, in the SHACL cache file otherwise (shacl-disk.ts).
     const warm = input.split === false ? input.warm : undefined;
+    if (input.shapesSource) warm?.parsedFrom(input.shapes, input.shapesSource);
     const planStarted = TRACE ? performance.now() : 0;
     const plan = async (t: Term[]) =>
       warm ? warm.plan(input.shapes, input.data, t, shapeClosures(input.shapes, t), input.engine, input.prefixes) : [];
