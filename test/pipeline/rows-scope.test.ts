@@ -79,6 +79,54 @@ describe('what a query reads', () => {
   });
 });
 
+describe('a path that can match zero steps', () => {
+  // `?x ex:p* ?y` pairs every node of the graph with itself (SPARQL 1.1 §18.5): a triple of any
+  // predicate that brings a new node changes its rows.
+  it.each([
+    ['ex:p*', 'SELECT ?x ?y WHERE { ?x ex:p* ?y } ORDER BY ?x ?y'],
+    ['ex:p?', 'SELECT ?x ?y WHERE { ?x ex:p? ?y } ORDER BY ?x ?y'],
+    ['a sequence of optional steps', 'SELECT ?x ?y WHERE { ?x ex:p*/ex:q? ?y } ORDER BY ?x ?y'],
+    ['an alternative with an optional branch', 'SELECT ?x ?y WHERE { ?x (ex:p*|ex:q) ?y } ORDER BY ?x ?y'],
+    ['an inverse of one', 'SELECT ?x ?y WHERE { ?x ^(ex:p*) ?y } ORDER BY ?x ?y'],
+    ['one in EXISTS', 'SELECT ?x WHERE { ?x ex:name ?n FILTER EXISTS { ?x ex:p? ?y } } ORDER BY ?x'],
+  ])('reads the whole graph with %s', async (_why, text) => {
+    expect(await reads(text)).toBe('all');
+  });
+
+  it('reads its predicates when a step of it must match a triple', async () => {
+    expect(await reads('SELECT ?x ?y WHERE { ?x ex:list/ex:rest*/ex:first ?y } ORDER BY ?x ?y')).toEqual([
+      `${EX}first`,
+      `${EX}list`,
+      `${EX}rest`,
+    ]);
+    expect(await reads('SELECT ?x ?y WHERE { ?x (ex:p+|^ex:q) ?y } ORDER BY ?x ?y')).toEqual([`${EX}p`, `${EX}q`]);
+  });
+
+  it('keys the rows cache by the whole graph: a node another predicate brings runs it again', async () => {
+    const text = 'SELECT ?x ?y WHERE { ?x ex:knows* ?y } ORDER BY ?x ?y';
+    const engine = await createQueryEngine(prefixes, 'oxigraph');
+    const r = root();
+    const run = async (s: Store, digest: string) => {
+      const cache = RowsCache.open(
+        r,
+        { digest, inputs: [] },
+        prefixes,
+        {},
+        rowsScope(s, async () => engine),
+      );
+      const rows = await cache.select(q(text), async () => (await engine.select(s, q(text))).rows);
+      cache.save();
+      return { rows, fresh: (await engine.select(s, q(text))).rows };
+    };
+    const s = store(['ann'], [30]);
+    await run(s, 'g1');
+    s.addQuad(quad(namedNode(`${EX}p9`), namedNode(`${EX}name`), literal('zed')));
+    const after = await run(s, 'g2');
+    expect(after.fresh).toContainEqual(expect.objectContaining({ x: `${EX}p9`, y: `${EX}p9` }));
+    expect(after.rows).toEqual(after.fresh);
+  });
+});
+
 describe('a variable predicate restricted to an IRI prefix by a FILTER of its group', () => {
   const OTHER = 'https://other.example/#';
   it('reads the predicates with that prefix, directly in the group, an OPTIONAL or a subquery', async () => {
