@@ -771,21 +771,49 @@ function subjectsPair(read: string): [string, string] | undefined {
 
 /**
  * sha256 of the Q-triples of `data` whose subject is an object of a P-triple, in a fixed order
- * (their sorted n3 ids, as GraphScope digests a predicate's triples).
+ * (their sorted n3 ids, as GraphScope digests a predicate's triples). Worked out once per store
+ * and pair: the groups of a shapes graph share their binding predicates (rdf:type most of all).
  */
+interface SubjectMemo {
+  size: number;
+  digests: Map<string, string>;
+  /** Each P's objects, as n3 ids. */
+  objects: Map<string, Set<string>>;
+  /** Each Q's triples: subject id, and the triple as a line (length-prefixed ids, one per triple). */
+  triples: Map<string, Array<[string, string]>>;
+}
+const subjectMemos = new WeakMap<Store, SubjectMemo>();
 function subjectsDigest(data: Store, p: string, q: string, termToId: (typeof import('n3'))['termToId']): string {
-  const subjects = new Map<string, Term>();
-  for (const o of data.getObjects(null, p, null)) subjects.set(termToId(o as never), o);
-  const lines: string[] = [];
-  for (const s of subjects.values())
-    for (const t of data.readQuads(s as never, q, null, null))
-      lines.push(
-        JSON.stringify([termToId(t.subject as never), termToId(t.object as never), termToId(t.graph as never)]),
-      );
-  lines.sort();
-  const h = createHash('sha256');
-  for (const line of lines) h.update(line).update('\n');
-  return h.digest('hex');
+  let memo = subjectMemos.get(data);
+  if (!memo || memo.size !== data.size)
+    subjectMemos.set(data, (memo = { size: data.size, digests: new Map(), objects: new Map(), triples: new Map() }));
+  const key = JSON.stringify([p, q]);
+  let digest = memo.digests.get(key);
+  if (digest === undefined) {
+    let objects = memo.objects.get(p);
+    if (!objects) {
+      objects = new Set();
+      for (const o of data.getObjects(null, p, null)) objects.add(termToId(o as never));
+      memo.objects.set(p, objects);
+    }
+    let triples = memo.triples.get(q);
+    if (!triples) {
+      triples = [];
+      for (const t of data.readQuads(null, q, null, null)) {
+        const sid = termToId(t.subject as never);
+        const gid = termToId(t.graph as never);
+        triples.push([sid, `${sid.length} ${sid}${gid.length} ${gid}${termToId(t.object as never)}`]);
+      }
+      memo.triples.set(q, triples);
+    }
+    const lines: string[] = [];
+    for (const [sid, line] of triples) if (objects.has(sid)) lines.push(line);
+    lines.sort();
+    const h = createHash('sha256');
+    for (const line of lines) h.update(line).update('\n');
+    memo.digests.set(key, (digest = h.digest('hex')));
+  }
+  return digest;
 }
 
 /**
