@@ -51,6 +51,27 @@ async function report(manifestPath: string, cache: boolean): Promise<string> {
   return JSON.stringify({ ok: r.ok, violations: r.violations, warnings: r.warnings, digest: r.digest });
 }
 
+/**
+ * The fixture's shapes and a SPARQL shape whose target and constraint are one query: the
+ * services lacking a property their class requires (`ex:requires`), then `more` of its WHERE.
+ */
+function requiredShapes(message: string, projection: string, more: string): string {
+  return `${SHAPES}
+ex:RequiredShape a sh:NodeShape ;
+  sh:target ex:RequiredQuery ;
+  sh:sparql ex:RequiredQuery .
+
+ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
+  sh:message "${message}" ;
+  sh:select """SELECT DISTINCT ${projection} WHERE {
+    ?cls <https://example.org/ns#requires> ?value .
+    $this a ?cls .
+    FILTER NOT EXISTS { $this ?value ?any }
+    ${more}
+  }""" .
+`;
+}
+
 function setup(): { dir: string; manifestPath: string; spec: string; cacheFile: string } {
   const dir = project();
   dirs.push(dir);
@@ -296,22 +317,7 @@ ex:ClosedShape a sh:NodeShape ;
 
   it('a SPARQL shape whose predicate variable the data binds (otp:requiresProperty) is reused until a triple of a bound predicate changes', async () => {
     const { dir, manifestPath, spec } = setup();
-    writeFileSync(
-      path.join(dir, 'shapes.ttl'),
-      `${SHAPES}
-ex:RequiredShape a sh:NodeShape ;
-  sh:target ex:RequiredQuery ;
-  sh:sparql ex:RequiredQuery .
-
-ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
-  sh:message "lacks a required property" ;
-  sh:select """SELECT DISTINCT $this ?value WHERE {
-    ?cls <https://example.org/ns#requires> ?value .
-    $this a ?cls .
-    FILTER NOT EXISTS { $this ?value ?any }
-  }""" .
-`,
-    );
+    writeFileSync(path.join(dir, 'shapes.ttl'), requiredShapes('lacks a required property', '$this ?value', ''));
     writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Service ex:requires rdfs:label .\n`);
     expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
     expect(lastPlan()).toEqual({ groups: 4, reused: 0 });
@@ -339,21 +345,12 @@ ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
     const { dir, manifestPath, spec } = setup();
     writeFileSync(
       path.join(dir, 'shapes.ttl'),
-      `${SHAPES}
-ex:RequiredShape a sh:NodeShape ;
-  sh:target ex:RequiredQuery ;
-  sh:sparql ex:RequiredQuery .
-
-ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
-  sh:message "lacks {?value}: {?whyRaw}" ;
-  sh:select """SELECT DISTINCT $this ?value ?whyRaw WHERE {
-    ?cls <https://example.org/ns#requires> ?value .
-    $this a ?cls .
-    FILTER NOT EXISTS { $this ?value ?any }
-    OPTIONAL { ?value <http://www.w3.org/2000/01/rdf-schema#comment> ?why }
-    BIND (COALESCE(?why, "required") AS ?whyRaw)
-  }""" .
-`,
+      requiredShapes(
+        'lacks {?value}: {?whyRaw}',
+        '$this ?value ?whyRaw',
+        `OPTIONAL { ?value <http://www.w3.org/2000/01/rdf-schema#comment> ?why }
+    BIND (COALESCE(?why, "required") AS ?whyRaw)`,
+      ),
     );
     writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Service ex:requires rdfs:label .\n`);
     expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);

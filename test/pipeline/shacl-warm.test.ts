@@ -30,6 +30,24 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+/** SHACL inputs over `engine` with no source positions, validated in one run (no split). */
+function inputs(
+  engine: ShaclInput['engine'],
+  prefixes: Record<string, string>,
+): (data: Store, shapes: Store, warm?: WarmShacl) => ShaclInput {
+  return (data, shapes, warm) => ({
+    data,
+    shapes,
+    prefixes,
+    positions: new SourceIndex(),
+    shapePositions: new SourceIndex(),
+    shapesFile: 'shapes.ttl',
+    engine,
+    split: false,
+    ...(warm ? { warm } : {}),
+  });
+}
+
 describe('warm SHACL under a session', () => {
   it('reuses the results of shapes whose triples did not change, and reports what a fresh run reports', async () => {
     const dir = project();
@@ -94,17 +112,7 @@ describe('what a shape group reads (the W3C SHACL test graphs)', () => {
   it('is every triple that can change its results: with any one predicate removed, warm reports what a fresh run reports', async () => {
     const engine = await createQueryEngine({}, 'oxigraph');
     const parse = (text: string, base: string) => new Store(new Parser({ baseIRI: base }).parse(text));
-    const input = (data: Store, shapes: Store, warm?: WarmShacl): ShaclInput => ({
-      data,
-      shapes,
-      prefixes: {},
-      positions: new SourceIndex(),
-      shapePositions: new SourceIndex(),
-      shapesFile: 'shapes.ttl',
-      engine,
-      split: false,
-      ...(warm ? { warm } : {}),
-    });
+    const input = inputs(engine, {});
     // A result as data; a path step's `end` aside, which kept results (like the worker's) do not
     // carry and no diagnostic shows.
     const plain = (rs: ShaclResult[]) =>
@@ -201,17 +209,11 @@ ex:Q a sh:SPARQLTarget , sh:SPARQLConstraint ;
       const engine = await createQueryEngine({}, 'oxigraph');
       const parse = (text: string) => new Store(new Parser().parse(text));
       const shapes = parse(shape(where));
-      const input = (data: Store, warm?: WarmShacl): ShaclInput => ({
-        data,
-        shapes,
-        prefixes: { ex: 'https://example.org/ns#', rdfs: 'http://www.w3.org/2000/01/rdf-schema#' },
-        positions: new SourceIndex(),
-        shapePositions: new SourceIndex(),
-        shapesFile: 'shapes.ttl',
-        engine,
-        split: false,
-        ...(warm ? { warm } : {}),
+      const withShapes = inputs(engine, {
+        ex: 'https://example.org/ns#',
+        rdfs: 'http://www.w3.org/2000/01/rdf-schema#',
       });
+      const input = (data: Store, warm?: WarmShacl) => withShapes(data, shapes, warm);
       const plain = (rs: ShaclResult[]) => rs.map((r) => encodeResult(N3, 0, r as never));
       let reused = 0;
       for (const [full, removed] of [DATA, UNRELATED].flatMap((text) => {
