@@ -46,6 +46,33 @@ function store(names: string[], ages: number[]): Store {
   return s;
 }
 
+/**
+ * `text` through a rows cache in `r` keyed by the scope over `s` (and the graph digest `digest`):
+ * whether it ran, the rows the cache gave, and the rows of a run without the cache.
+ */
+async function cachedSelect(
+  r: string,
+  engine: Awaited<ReturnType<typeof createQueryEngine>>,
+  s: Store,
+  digest: string,
+  text: string,
+): Promise<{ ran: boolean; rows: Row[]; fresh: Row[] }> {
+  const cache = RowsCache.open(
+    r,
+    { digest, inputs: [] },
+    prefixes,
+    {},
+    rowsScope(s, async () => engine),
+  );
+  let ran = false;
+  const rows = await cache.select(q(text), async () => {
+    ran = true;
+    return (await engine.select(s, q(text))).rows;
+  });
+  cache.save();
+  return { ran, rows, fresh: (await engine.select(s, q(text))).rows };
+}
+
 describe('what a query reads', () => {
   it('names the predicates of every triple pattern and path, in every part of the query', async () => {
     expect(await reads('SELECT ?s ?n WHERE { ?s ex:name ?n } ORDER BY ?s')).toEqual([`${EX}name`]);
@@ -74,8 +101,40 @@ describe('what a query reads', () => {
     // Their value follows the order of the solutions, which other triples can change.
     ['GROUP_CONCAT', 'SELECT ?s (GROUP_CONCAT(?o) AS ?all) WHERE { ?s ex:name ?o } GROUP BY ?s ORDER BY ?s'],
     ['SAMPLE', 'SELECT ?s (SAMPLE(?o) AS ?one) WHERE { ?s ex:name ?o } GROUP BY ?s ORDER BY ?s'],
+    // `?x ex:p* ?y` pairs every node of the graph with itself (SPARQL 1.1 §18.5): a triple of any
+    // predicate that brings a new node changes its rows.
+    ['ex:p*', 'SELECT ?x ?y WHERE { ?x ex:p* ?y } ORDER BY ?x ?y'],
+    ['ex:p?', 'SELECT ?x ?y WHERE { ?x ex:p? ?y } ORDER BY ?x ?y'],
+    ['a sequence of optional steps', 'SELECT ?x ?y WHERE { ?x ex:p*/ex:q? ?y } ORDER BY ?x ?y'],
+    ['an alternative with an optional branch', 'SELECT ?x ?y WHERE { ?x (ex:p*|ex:q) ?y } ORDER BY ?x ?y'],
+    ['an inverse of one', 'SELECT ?x ?y WHERE { ?x ^(ex:p*) ?y } ORDER BY ?x ?y'],
+    ['one in EXISTS', 'SELECT ?x WHERE { ?x ex:name ?n FILTER EXISTS { ?x ex:p? ?y } } ORDER BY ?x'],
   ])('reads the whole graph with %s', async (_why, text) => {
     expect(await reads(text)).toBe('all');
+  });
+});
+
+describe('a path that can match zero steps', () => {
+  it('reads its predicates when a step of it must match a triple', async () => {
+    expect(await reads('SELECT ?x ?y WHERE { ?x ex:list/ex:rest*/ex:first ?y } ORDER BY ?x ?y')).toEqual([
+      `${EX}first`,
+      `${EX}list`,
+      `${EX}rest`,
+    ]);
+    expect(await reads('SELECT ?x ?y WHERE { ?x (ex:p+|^ex:q) ?y } ORDER BY ?x ?y')).toEqual([`${EX}p`, `${EX}q`]);
+  });
+
+  it('keys the rows cache by the whole graph: a node another predicate brings runs it again', async () => {
+    const text = 'SELECT ?x ?y WHERE { ?x ex:knows* ?y } ORDER BY ?x ?y';
+    const engine = await createQueryEngine(prefixes, 'oxigraph');
+    const r = root();
+    const run = (s: Store, digest: string) => cachedSelect(r, engine, s, digest, text);
+    const s = store(['ann'], [30]);
+    await run(s, 'g1');
+    s.addQuad(quad(namedNode(`${EX}p9`), namedNode(`${EX}name`), literal('zed')));
+    const after = await run(s, 'g2');
+    expect(after.fresh).toContainEqual(expect.objectContaining({ x: `${EX}p9`, y: `${EX}p9` }));
+    expect(after.rows).toEqual(after.fresh);
   });
 });
 
@@ -142,22 +201,7 @@ describe('a variable predicate restricted to an IRI prefix by a FILTER of its gr
     const text = `SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?p), "${EX}")) } ORDER BY ?s ?p ?o`;
     const engine = await createQueryEngine(prefixes, 'oxigraph');
     const r = root();
-    const run = async (s: Store, digest: string) => {
-      const cache = RowsCache.open(
-        r,
-        { digest, inputs: [] },
-        prefixes,
-        {},
-        rowsScope(s, async () => engine),
-      );
-      let ran = false;
-      const rows = await cache.select(q(text), async () => {
-        ran = true;
-        return (await engine.select(s, q(text))).rows;
-      });
-      cache.save();
-      return { ran, rows, fresh: (await engine.select(s, q(text))).rows };
-    };
+    const run = (s: Store, digest: string) => cachedSelect(r, engine, s, digest, text);
     const s = store(['ann'], [30]);
     expect((await run(s, 'g1')).ran).toBe(true);
     s.addQuad(quad(namedNode(`${EX}p0`), namedNode(`${OTHER}x`), literal('1')));

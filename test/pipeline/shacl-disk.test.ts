@@ -52,6 +52,27 @@ async function report(manifestPath: string, cache: boolean): Promise<string> {
   return JSON.stringify({ ok: r.ok, violations: r.violations, warnings: r.warnings, digest: r.digest });
 }
 
+/**
+ * The fixture's shapes and a SPARQL shape whose target and constraint are one query: the
+ * services lacking a property their class requires (`ex:requires`), then `more` of its WHERE.
+ */
+function requiredShapes(message: string, projection: string, more: string): string {
+  return `${SHAPES}
+ex:RequiredShape a sh:NodeShape ;
+  sh:target ex:RequiredQuery ;
+  sh:sparql ex:RequiredQuery .
+
+ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
+  sh:message "${message}" ;
+  sh:select """SELECT DISTINCT ${projection} WHERE {
+    ?cls <https://example.org/ns#requires> ?value .
+    $this a ?cls .
+    FILTER NOT EXISTS { $this ?value ?any }
+    ${more}
+  }""" .
+`;
+}
+
 function setup(): { dir: string; manifestPath: string; spec: string; cacheFile: string } {
   const dir = project();
   dirs.push(dir);
@@ -297,22 +318,7 @@ ex:ClosedShape a sh:NodeShape ;
 
   it('a SPARQL shape whose predicate variable the data binds (otp:requiresProperty) is reused until a triple of a bound predicate changes', async () => {
     const { dir, manifestPath, spec } = setup();
-    writeFileSync(
-      path.join(dir, 'shapes.ttl'),
-      `${SHAPES}
-ex:RequiredShape a sh:NodeShape ;
-  sh:target ex:RequiredQuery ;
-  sh:sparql ex:RequiredQuery .
-
-ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
-  sh:message "lacks a required property" ;
-  sh:select """SELECT DISTINCT $this ?value WHERE {
-    ?cls <https://example.org/ns#requires> ?value .
-    $this a ?cls .
-    FILTER NOT EXISTS { $this ?value ?any }
-  }""" .
-`,
-    );
+    writeFileSync(path.join(dir, 'shapes.ttl'), requiredShapes('lacks a required property', '$this ?value', ''));
     writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Service ex:requires rdfs:label .\n`);
     expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
     expect(lastPlan()).toEqual({ groups: 4, reused: 0 });
@@ -333,6 +339,41 @@ ex:RequiredQuery a sh:SPARQLTarget , sh:SPARQLConstraint ;
       expect(lastPlan(), name).toEqual({ groups: 4, reused });
       expect(warm, name).toBe(await report(manifestPath, false));
       if (name !== 'an unread triple' && name !== 'a comment') expect(warm, name).toMatch(/lacks a required property/);
+    }
+  }, 120_000);
+
+  it('a SPARQL shape that reads the comments of the bound properties only (OPTIONAL { ?value rdfs:comment ?why }) is reused after an edit of another comment', async () => {
+    const { dir, manifestPath, spec } = setup();
+    writeFileSync(
+      path.join(dir, 'shapes.ttl'),
+      requiredShapes(
+        'lacks {?value}: {?whyRaw}',
+        '$this ?value ?whyRaw',
+        `OPTIONAL { ?value <http://www.w3.org/2000/01/rdf-schema#comment> ?why }
+    BIND (COALESCE(?why, "required") AS ?whyRaw)`,
+      ),
+    );
+    writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Service ex:requires rdfs:label .\n`);
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 4, reused: 0 });
+    const base = readFileSync(spec, 'utf8');
+    const commented = `${base}\nrdfs:label rdfs:comment "a name people read" .\n`;
+    const unlabelled = (t: string) => t.replace('rdfs:label "Call router" ;', '');
+    const steps: Array<[string, string, number, RegExp]> = [
+      // A service's comment: the comment shape re-runs, the required shape's results stay.
+      ['a service comment', base.replace('Routes calls.', 'Routes all calls.'), 3, /"ok":true/],
+      // The required property's comment: read by the required shape (and the comment shape).
+      ['the required property commented', commented, 2, /"ok":true/],
+      // Its comment shows in the violation of a service without it (labels: the see-also shape reads them too).
+      ['a label removed', unlabelled(base), 1, /lacks .*label: required/],
+      ['a label removed, the property commented', unlabelled(commented), 0, /lacks .*label: a name people read/],
+    ];
+    for (const [name, text, reused, shows] of steps) {
+      writeFileSync(spec, text);
+      const warm = await report(manifestPath, true);
+      expect(lastPlan(), name).toEqual({ groups: 4, reused });
+      expect(warm, name).toBe(await report(manifestPath, false));
+      expect(warm, name).toMatch(shows);
     }
   }, 120_000);
 

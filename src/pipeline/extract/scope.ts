@@ -31,6 +31,28 @@ const ALL: StoredReads = { predicates: 'all', fresh: false };
 const ORDER_SENSITIVE = new Set(['group_concat', 'sample']);
 
 /**
+ * Whether every node a property path binds is a subject or object of a triple it matched. A `*`
+ * or `?` path also matches zero steps, from any node of the whole graph to itself (SPARQL 1.1
+ * §18.5: `?x ex:p* ?y` lists every term of every triple): its solutions then depend on triples of
+ * any predicate. A sequence with one step that must match a triple binds only nodes reached
+ * through it; an alternative, only if each branch does.
+ */
+function matchesTriples(path: Node): boolean {
+  if (path.type !== 'path') return true;
+  const items = Array.isArray(path.items) ? (path.items as Node[]) : [];
+  switch (path.subType) {
+    case '*':
+    case '?':
+      return false;
+    case '/':
+      return items.some(matchesTriples);
+    default:
+      // `|`: each branch; `^`, `+`: one step or more of what they wrap (`!` reads "all" anyway).
+      return items.length > 0 && items.every(matchesTriples);
+  }
+}
+
+/**
  * The predicates a SELECT or ASK query reads, from its parsed form: every part of the query is
  * searched (WHERE, projected expressions, GROUP BY / HAVING / ORDER BY, which may hold EXISTS).
  */
@@ -46,7 +68,8 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
 
 /**
  * The predicates any clause of a parsed query names (its prologue aside), as rule-reads.ts reads
- * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order.
+ * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order,
+ * or a `*` / `?` path can match zero steps from any node of the graph (matchesTriples).
  * Warm SHACL (normalize/shacl-warm.ts) reads its SHACL-SPARQL queries with it too.
  */
 export function clauseReads(
@@ -55,16 +78,18 @@ export function clauseReads(
   options: { prefixFilters?: boolean } = {},
 ): StoredReads {
   const root = ast as Node;
-  let orderSensitive = false;
+  let readsAll = false;
   const scan = (x: unknown): void => {
-    if (orderSensitive || x === null || typeof x !== 'object') return;
+    if (readsAll || x === null || typeof x !== 'object') return;
     if (Array.isArray(x)) return x.forEach(scan);
     const n = x as Record<string, unknown>;
-    if (typeof n.aggregation === 'string' && ORDER_SENSITIVE.has(n.aggregation.toLowerCase())) orderSensitive = true;
+    if (typeof n.aggregation === 'string' && ORDER_SENSITIVE.has(n.aggregation.toLowerCase())) readsAll = true;
+    if (n.type === 'triple' && typeof n.predicate === 'object' && n.predicate !== null)
+      if (!matchesTriples(n.predicate as Node)) readsAll = true;
     for (const [k, v] of Object.entries(n)) if (k !== 'loc') scan(v);
   };
   scan(root);
-  if (orderSensitive) return ALL;
+  if (readsAll) return ALL;
   // ruleReads walks `where`; here the whole query is its "where" (the prologue stays the prologue).
   const where: Node = { ...root };
   delete where.context;

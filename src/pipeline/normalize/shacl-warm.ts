@@ -96,6 +96,13 @@ type ReadsOf = (text: string, prefixes: Record<string, string>) => Promise<Store
  * predicate P" (P follows the prefix): see boundReads.
  */
 const BOUND = 'urn:ggen:warm:bound:';
+/**
+ * Stands, among a query's reads, for "the triples of predicate Q whose subject is an object of a
+ * triple of predicate P": SUBJECTS followed by the JSON of [P, Q] (see boundReads).
+ */
+const SUBJECTS = 'urn:ggen:warm:subjects:';
+/** What both markers start with: a query that names it is read as written. */
+const MARKERS = 'urn:ggen:warm:';
 
 interface AstNode {
   type?: string;
@@ -113,12 +120,21 @@ interface AstNode {
  * substituted by the solution's value), matches only triples whose predicate is an object of a
  * P-triple. Such a pattern reads `BOUND + P` (P's triples are read too, by the binding triple); any
  * other use of ?v (nested deeper, bound again by BIND or VALUES, in a path) leaves it "all".
+ *
+ * Likewise a triple pattern with ?v as its subject and a named predicate Q (`?v rdfs:comment ?c`)
+ * matches, in those places and in the basic graph patterns directly in an OPTIONAL of the
+ * top-level group that follows the binding triple's, only Q-triples whose subject is an object of
+ * a P-triple: ?v is bound in every solution it joins (an OPTIONAL's left side holds the binding
+ * triple; a solution of it with another subject is compatible with none). Such a pattern reads
+ * `SUBJECTS + [P, Q]` instead of every Q-triple, so an edit of a Q-triple of another subject (a
+ * comment on a server, where the query reads the comments of required properties) leaves the
+ * group's results valid.
  */
 function boundReads(ast: unknown, prefixes: Record<string, string>): StoredReads {
   const root = ast as AstNode;
   const where = root.where as AstNode | undefined;
   // A query naming the marker itself is read as written.
-  if (!where || where.subType !== 'group' || JSON.stringify(ast).includes(BOUND)) return clauseReads(ast, prefixes);
+  if (!where || where.subType !== 'group' || JSON.stringify(ast).includes(MARKERS)) return clauseReads(ast, prefixes);
   const known: Record<string, string> = { ...prefixes };
   for (const c of (root.context ?? []) as AstNode[]) {
     const v = (c.value as AstNode | undefined)?.value;
@@ -139,14 +155,28 @@ function boundReads(ast: unknown, prefixes: Record<string, string>): StoredReads
   const topTriples = top
     .filter((p) => p.type === 'pattern' && p.subType === 'bgp')
     .flatMap((p) => (p.triples ?? []) as AstNode[]);
-  // ?v -> the one named predicate binding it (a variable bound by two is left alone).
+  // ?v -> the one named predicate binding it (a variable bound by two is left alone), and the
+  // index among the top-level patterns of the first basic graph pattern that binds it.
   const binder = new Map<string, string | null>();
-  for (const t of topTriples) {
-    const p = iri(t.predicate as AstNode);
-    if (!p || !isVar(t.object)) continue;
-    const v = String(t.object.value);
-    binder.set(v, binder.has(v) && binder.get(v) !== p ? null : p);
-  }
+  const boundAt = new Map<string, number>();
+  top.forEach((pattern, at) => {
+    if (pattern.type !== 'pattern' || pattern.subType !== 'bgp') return;
+    for (const t of (pattern.triples ?? []) as AstNode[]) {
+      const p = iri(t.predicate as AstNode);
+      if (!p || !isVar(t.object)) continue;
+      const v = String(t.object.value);
+      binder.set(v, binder.has(v) && binder.get(v) !== p ? null : p);
+      if (!boundAt.has(v)) boundAt.set(v, at);
+    }
+  });
+  // The triples of the basic graph patterns directly in a top-level OPTIONAL, by its index.
+  const optionalAt = new Map<AstNode, number>();
+  top.forEach((pattern, at) => {
+    if (pattern.type !== 'pattern' || pattern.subType !== 'optional') return;
+    for (const g of (pattern.patterns ?? []) as AstNode[])
+      if (g.type === 'pattern' && g.subType === 'bgp')
+        for (const t of (g.triples ?? []) as AstNode[]) optionalAt.set(t, at);
+  });
   if (binder.size === 0) return clauseReads(ast, prefixes);
   // The triples whose variable predicate may be read as bound: in the top-level BGPs, and in the
   // BGPs of an EXISTS group directly under a FILTER of the top-level group.
@@ -184,6 +214,18 @@ function boundReads(ast: unknown, prefixes: Record<string, string>): StoredReads
         if (owner && safe.has(owner) && p) replaced.set(n, { type: 'term', subType: 'namedNode', value: BOUND + p });
         else unsafe = true;
       } else if (parentKey === 'variable' || parentKey === 'variables') unsafe = true;
+      else if (parentKey === 'subject' && owner) {
+        // A named predicate read only where its subject is one the binding triples name.
+        const p = binder.get(v);
+        const q = iri(owner.predicate as AstNode);
+        const after = optionalAt.get(owner);
+        if (p && q && (safe.has(owner) || (after !== undefined && after > boundAt.get(v)!)))
+          replaced.set(owner.predicate as AstNode, {
+            type: 'term',
+            subType: 'namedNode',
+            value: SUBJECTS + JSON.stringify([p, q]),
+          });
+      }
       return;
     }
     if (n.type === 'pattern' && n.subType === 'values') {
@@ -624,7 +666,7 @@ export class WarmShacl {
           engine.derive(
             { text, file: '<shapes>', line: 1 },
             'shacl',
-            'warm-reads/bound',
+            'warm-reads/bound-subjects',
             (ast, known) => boundReads(ast, known),
             isStoredReads,
           )
@@ -665,14 +707,44 @@ export class WarmShacl {
         out.push({ shapes: members, results: undefined, keep: undefined });
         continue;
       }
-      // A bound predicate's reads: the triples of each predicate its binding triples name now.
+      // A bound predicate's reads: the triples of each predicate its binding triples name now;
+      // a subject-bound one's, the triples of its predicate whose subject they name.
       const read = new Set<string>();
+      const bySubject: Array<[string, string]> = [];
+      let undecodable = false;
       for (const p of reads)
-        if (!p.startsWith(BOUND)) read.add(p);
-        else
+        if (p.startsWith(BOUND)) {
           for (const o of data.getObjects(null, p.slice(BOUND.length), null))
             if (o.termType === 'NamedNode') read.add(o.value);
-      const print = scope.digest([...read]);
+        } else if (p.startsWith(SUBJECTS)) {
+          const pair = subjectsPair(p);
+          if (pair) {
+            read.add(pair[0]);
+            bySubject.push(pair);
+          } else undecodable = true;
+        } else read.add(p);
+      if (undecodable) {
+        // A subject-bound read that does not decode (the query facts file is untrusted): validate.
+        this.misses++;
+        out.push({ shapes: members, results: undefined, keep: undefined });
+        continue;
+      }
+      const print =
+        bySubject.length === 0
+          ? scope.digest([...read])
+          : createHash('sha256')
+              .update(
+                JSON.stringify([
+                  scope.digest([...read]),
+                  ...[...new Set(bySubject.map((pair) => JSON.stringify(pair)))]
+                    .sort()
+                    .map((pair) => [
+                      pair,
+                      subjectsDigest(data, ...(JSON.parse(pair) as [string, string]), N3.termToId),
+                    ]),
+                ]),
+              )
+              .digest('hex');
       const closure = new Set(members.flatMap((i) => [...closures[i]!.keys()]));
       const stored = this.entries.get(key);
       const results = stored === undefined ? undefined : checkEntry(frame, stored, print, members, closure);
@@ -732,6 +804,66 @@ function digestSource(
     .update(JSON.stringify(['parsed-from', from.key]))
     .digest('hex');
   return { digest, blanks };
+}
+
+/** The [P, Q] of a SUBJECTS read, or undefined when it is not two absolute IRIs. */
+function subjectsPair(read: string): [string, string] | undefined {
+  let pair: unknown;
+  try {
+    pair = JSON.parse(read.slice(SUBJECTS.length));
+  } catch {
+    return undefined;
+  }
+  return Array.isArray(pair) && pair.length === 2 && pair.every((x) => isString(x) && IRI.test(x))
+    ? [pair[0] as string, pair[1] as string]
+    : undefined;
+}
+
+/**
+ * sha256 of the Q-triples of `data` whose subject is an object of a P-triple, in a fixed order
+ * (their sorted n3 ids, as GraphScope digests a predicate's triples). Worked out once per store
+ * and pair: the groups of a shapes graph share their binding predicates (rdf:type most of all).
+ */
+interface SubjectMemo {
+  size: number;
+  digests: Map<string, string>;
+  /** Each P's objects, as n3 ids. */
+  objects: Map<string, Set<string>>;
+  /** Each Q's triples: subject id, and the triple as a line (length-prefixed ids, one per triple). */
+  triples: Map<string, Array<[string, string]>>;
+}
+const subjectMemos = new WeakMap<Store, SubjectMemo>();
+function subjectsDigest(data: Store, p: string, q: string, termToId: (typeof import('n3'))['termToId']): string {
+  let memo = subjectMemos.get(data);
+  if (!memo || memo.size !== data.size)
+    subjectMemos.set(data, (memo = { size: data.size, digests: new Map(), objects: new Map(), triples: new Map() }));
+  const key = JSON.stringify([p, q]);
+  let digest = memo.digests.get(key);
+  if (digest === undefined) {
+    let objects = memo.objects.get(p);
+    if (!objects) {
+      objects = new Set();
+      for (const o of data.getObjects(null, p, null)) objects.add(termToId(o as never));
+      memo.objects.set(p, objects);
+    }
+    let triples = memo.triples.get(q);
+    if (!triples) {
+      triples = [];
+      for (const t of data.readQuads(null, q, null, null)) {
+        const sid = termToId(t.subject as never);
+        const gid = termToId(t.graph as never);
+        triples.push([sid, `${sid.length} ${sid}${gid.length} ${gid}${termToId(t.object as never)}`]);
+      }
+      memo.triples.set(q, triples);
+    }
+    const lines: string[] = [];
+    for (const [sid, line] of triples) if (objects.has(sid)) lines.push(line);
+    lines.sort();
+    const h = createHash('sha256');
+    for (const line of lines) h.update(line).update('\n');
+    memo.digests.set(key, (digest = h.digest('hex')));
+  }
+  return digest;
 }
 
 /**
