@@ -21,6 +21,7 @@ import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
 import type { ShaclCore } from './shacl-core.js';
 import { startShacl, type ShaclOutcome } from './shacl.js';
+import { storeWithHighIds } from './store-ids.js';
 import { checkVocabulary } from './vocabulary.js';
 
 export interface ValidationReport {
@@ -148,7 +149,7 @@ async function buildGraph(
   core: ShaclCore | undefined,
   inference?: InferenceCache,
 ): Promise<Built> {
-  const { Store: N3Store } = await import('n3');
+  const N3 = await import('n3');
   const specFiles = await resolveSources(manifest);
   const shapesFiles = [...new Set(manifest.validation.shacl)].sort(compareCodeUnits);
   const [specTexts, shapesTexts] = await Promise.all([
@@ -163,7 +164,9 @@ async function buildGraph(
     phase = performance.now();
   };
   mark('read');
-  const store = new N3Store();
+  // Under --watch, stores numbered so that their indexes stay small (store-ids.ts).
+  const newStore = parses ? () => storeWithHighIds(N3) : () => new N3.Store();
+  const store = newStore();
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
@@ -173,7 +176,7 @@ async function buildGraph(
     cache: parses,
     disk,
   });
-  const shapes = new N3Store();
+  const shapes = newStore();
   const shapePositions = new SourceIndex();
   await parseAll(shapes, shapesTexts, shapesFiles, manifest.ontology.baseIri, shapePositions, undefined, {
     role: 'shapes',
