@@ -16,7 +16,9 @@ ex:one rdfs:seeAlso ex:a , ex:b .
 `;
 
 const lines = (store: N3.Store) =>
-  [...store.readQuads(null, null, null, null)].map((q) => `${q.subject.id} ${q.predicate.id} ${q.object.id}`);
+  [...store.readQuads(null, null, null, null)].map((q) =>
+    [q.subject, q.predicate, q.object].map((t) => N3.termToId(t as never)).join(' '),
+  );
 
 describe('storeWithHighIds', () => {
   it('numbers past the gap limit V8 keeps fast elements within (1024)', () => {
