@@ -1,8 +1,9 @@
 /**
  * `ggen sync --watch` end to end, on the small fixture project: an edit shows up in the outputs,
- * bad input is reported and then recovered from, and Ctrl-C leaves no lock or temporary file.
+ * which are byte for byte (with the receipt) what a one-shot sync of the same files writes, bad
+ * input is reported and then recovered from, and Ctrl-C leaves no lock or temporary file.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +100,38 @@ describe('ggen sync --watch (end to end)', () => {
     expect(w.out()).toMatch(/^write\s+0 created, 1 updated/m);
     await sleep(1000);
     expect(runs(w)).toBe(2);
+    w.child.kill('SIGINT');
+    expect(await w.exited).toBe(0);
+  }, 300_000);
+
+  it('writes, edit after edit, the outputs and receipt a one-shot sync of the same files writes', async () => {
+    const dir = project();
+    dirs.push(dir);
+    const w = watchIn(dir);
+    await w.until(() => runs(w) === 1, 'the first run');
+    const spec = path.join(dir, 'specs/domain.ttl');
+    const edits = [
+      // A literal.
+      (t: string) => t.replace('Routes calls.', 'Routes every call.'),
+      // Blank nodes in (the graph digest runs RDFC-1.0 again)...
+      (t: string) =>
+        `${t}\nex:CallRouter rdfs:seeAlso [ rdfs:label "a note" ; rdfs:seeAlso [ rdfs:label "nested" ] ] .\n`,
+      // ...then a literal while they are there (the last run's blank node labels serve).
+      (t: string) => t.replace('Routes every call.', 'Routes each call.'),
+    ];
+    for (const [i, edit] of edits.entries()) {
+      writeFileSync(spec, edit(readFileSync(spec, 'utf8')));
+      await w.until(() => runs(w) === i + 2, `run ${i + 2}`);
+      expect(w.out()).not.toContain('nothing was written');
+      // The same files, synced once by a new process with no caches.
+      const fresh = project();
+      dirs.push(fresh);
+      writeFileSync(path.join(fresh, 'specs/domain.ttl'), readFileSync(spec));
+      const r = spawnSync(process.execPath, [cliPath, 'sync'], { cwd: fresh, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(snapshot(dir), `after edit ${i + 1}`).toEqual(snapshot(fresh));
+    }
+    expect(read(dir, 'generated/services/call-router.ts')).toContain("comment: 'Routes each call.'");
     w.child.kill('SIGINT');
     expect(await w.exited).toBe(0);
   }, 300_000);

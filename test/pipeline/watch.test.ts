@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { InputWatcher, isScratch, ownWrites, watchSetFor } from '../../src/pipeline/sync/watch.js';
+import { DEBOUNCE_MS, InputWatcher, isScratch, ownWrites, watchSetFor } from '../../src/pipeline/sync/watch.js';
 import type { Manifest } from '../../src/pipeline/types.js';
 
 const dirs: string[] = [];
@@ -96,5 +96,30 @@ describe('InputWatcher', () => {
     writeFileSync(path.join(root, 'extra/one.ttl'), 'again');
     await sleep(700);
     expect(bursts).toHaveLength(1);
+  });
+
+  it('with the default quiet time, reports one save as one change, in place or renamed over the input', async () => {
+    expect(DEBOUNCE_MS).toBeLessThanOrEqual(50);
+    const root = tree();
+    const m = manifestAt(root);
+    const bursts: string[][] = [];
+    const w = new InputWatcher((p) => bursts.push(p.map((x) => path.relative(root, x))), {
+      ignore: ownWrites(m, 'receipts/latest.dsse.json'),
+    });
+    try {
+      w.update(watchSetFor(m, ['extra/one.ttl']));
+      await sleep(100);
+      // An editor's atomic save: a temporary file written beside the input, then renamed over it.
+      writeFileSync(path.join(root, 'extra/.one.ttl.4242.tmp'), 'saved');
+      renameSync(path.join(root, 'extra/.one.ttl.4242.tmp'), path.join(root, 'extra/one.ttl'));
+      await sleep(400);
+      // A save in place: truncate, then write.
+      writeFileSync(path.join(root, 'specs/sub/a.ttl'), '');
+      writeFileSync(path.join(root, 'specs/sub/a.ttl'), 'saved');
+      await sleep(400);
+      expect(bursts).toEqual([['extra/one.ttl'], ['specs/sub/a.ttl']]);
+    } finally {
+      w.close();
+    }
   });
 });

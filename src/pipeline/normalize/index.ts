@@ -245,7 +245,8 @@ async function buildGraph(
   mark('list index and inference');
 
   const quads = allQuads(store);
-  const { digest, blankNodeLabels } = await canonicalDigest(quads);
+  // Under --watch, the last run's blank node labels when no quad naming a blank node changed (digest-warm.ts).
+  const { digest, blankNodeLabels } = parses ? await parses.digest.digest(quads) : await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
   mentions?.relabel(blankNodeLabels);
   positions.relabelled(blankNodeLabels);

@@ -12,6 +12,7 @@
  */
 import type { Quad, Store } from 'n3';
 import { SourceIndex } from './positions.js';
+import { WarmDigest } from './digest-warm.js';
 import { WarmShacl } from './shacl-warm.js';
 import { parseTurtleInto } from './turtle.js';
 
@@ -114,6 +115,8 @@ export class ParseCache {
   private entries = new Map<string, ParsedFile>();
   /** The session's SHACL results, reused for shapes whose reads an edit left alone (shacl-warm.ts). */
   readonly shacl = new WarmShacl();
+  /** The session's graph digest, reused while the quads naming blank nodes are unchanged (digest-warm.ts). */
+  readonly digest = new WarmDigest();
   private used = new Set<string>();
   /** Files answered from the cache, and files parsed, since the cache was made. */
   hits = 0;

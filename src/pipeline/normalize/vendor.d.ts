@@ -2,6 +2,8 @@
 
 declare module 'rdf-canonize' {
   export function canonize(input: unknown, options: Record<string, unknown>): Promise<string>;
+  /** The N-Quads serializer canonize writes its output with. */
+  export const NQuads: { serializeQuadComponents(s: unknown, p: unknown, o: unknown, g: unknown): string };
 }
 
 declare module 'shacl-engine' {

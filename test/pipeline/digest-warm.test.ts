@@ -1,0 +1,99 @@
+/**
+ * The watch session's graph digest (normalize/digest-warm.ts) reuses the last run's blank node
+ * labels only while the quads naming blank nodes are the same; each step here is compared with
+ * RDFC-1.0 run afresh (digest.ts): the digest, and the canonical graph the labels make.
+ */
+import { DataFactory, type Quad } from 'n3';
+import { describe, expect, it } from 'vitest';
+import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
+import { WarmDigest } from '../../src/pipeline/normalize/digest-warm.js';
+
+const { namedNode, blankNode, literal, quad } = DataFactory;
+const ex = (s: string) => namedNode(`https://example.org/${s}`);
+const label = namedNode('http://www.w3.org/2000/01/rdf-schema#label');
+const first = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#first');
+const rest = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#rest');
+const nil = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#nil');
+
+/** A graph with named nodes, a blank node with a literal, and two look-alike list cells. */
+function graph(comment: string): Quad[] {
+  return [
+    quad(ex('a'), ex('comment'), literal(comment)),
+    quad(ex('a'), ex('size'), literal('3', namedNode('http://www.w3.org/2001/XMLSchema#integer'))),
+    quad(ex('a'), ex('note'), blankNode('n1')),
+    quad(blankNode('n1'), label, literal('a "quoted"\nnote', 'en')),
+    quad(ex('a'), ex('items'), blankNode('l1')),
+    quad(blankNode('l1'), first, literal('x')),
+    quad(blankNode('l1'), rest, blankNode('l2')),
+    quad(blankNode('l2'), first, literal('x')),
+    quad(blankNode('l2'), rest, nil),
+    quad(ex('b'), ex('sees'), ex('a')),
+  ];
+}
+
+/** The graph under the labels a digest gave, one N-Quads-like line per quad, sorted. */
+function relabelled(quads: Quad[], labels: Map<string, string>): string[] {
+  const t = (x: Quad['subject'] | Quad['object']) =>
+    x.termType === 'BlankNode' ? `_:${labels.get(x.value) ?? `unlabelled ${x.value}`}` : x.id;
+  return quads.map((q) => `${t(q.subject)} ${q.predicate.value} ${t(q.object)}`).sort();
+}
+
+async function expectSame(warm: WarmDigest, quads: Quad[]): Promise<void> {
+  const fresh = await canonicalDigest(quads);
+  const got = await warm.digest(quads);
+  expect(got.digest).toBe(fresh.digest);
+  expect(relabelled(quads, got.blankNodeLabels)).toEqual(relabelled(quads, fresh.blankNodeLabels));
+}
+
+describe('WarmDigest', () => {
+  it('reuses the last labels after edits to quads without blank nodes, and digests as RDFC-1.0 does', async () => {
+    const warm = new WarmDigest();
+    await expectSame(warm, graph('one'));
+    expect([warm.hits, warm.misses]).toEqual([0, 1]);
+    // A literal edit, a quad added and one removed, none naming a blank node.
+    await expectSame(warm, graph('two'));
+    await expectSame(warm, [...graph('two'), quad(ex('c'), ex('sees'), ex('a'))]);
+    await expectSame(warm, graph('three').slice(1));
+    // The same quads in another order.
+    await expectSame(warm, graph('three').reverse());
+    expect([warm.hits, warm.misses]).toEqual([4, 1]);
+  });
+
+  it('runs RDFC-1.0 again when a quad naming a blank node is changed, added, removed or relabelled', async () => {
+    const warm = new WarmDigest();
+    const base = graph('one');
+    await expectSame(warm, base);
+    const steps: Quad[][] = [
+      // A blank node's literal.
+      base.map((q) => (q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('other')) : q)),
+      // A quad naming a blank node removed (every other one is as before).
+      base.filter((q) => !(q.subject.value === 'l2' && q.predicate.equals(first))),
+      // One added.
+      [...base, quad(blankNode('n1'), ex('seeAlso'), ex('b'))],
+      // The same graph under other input labels.
+      base.map((q) =>
+        quad(
+          q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
+          q.predicate,
+          q.object.termType === 'BlankNode' ? blankNode(`r${q.object.value}`) : q.object,
+        ),
+      ),
+    ];
+    for (const quads of steps) {
+      await expectSame(warm, base);
+      const misses = warm.misses;
+      await expectSame(warm, quads);
+      expect(warm.misses).toBe(misses + 1);
+    }
+  });
+
+  it('treats a repeated quad naming a blank node as a change, not as the one it repeats', async () => {
+    const warm = new WarmDigest();
+    const base = graph('one');
+    await expectSame(warm, base);
+    // As many lines as before, one of them twice and one missing: not the last run's quads.
+    const twice = base.map((q) => (q.subject.value === 'l2' && q.predicate.equals(first) ? base[3]! : q));
+    await warm.digest(twice);
+    expect(warm.misses).toBe(2);
+  });
+});
