@@ -130,6 +130,20 @@ describe.each(['oxigraph', 'comunica'] as const)('inference cache (%s)', (name) 
     expect(third.constructs).toBe(0);
   });
 
+  it('runs a rule with a * or ? path again on an edit of any predicate: zero steps pair every node with itself', async () => {
+    const engine = engines[name];
+    const root = tmp();
+    // `?a otp:next* ?b` also matches zero steps, from every node of the graph to itself (SPARQL 1.1
+    // §18.5), so a triple of a predicate the rule never names brings new solutions.
+    for (const path of ['otp:next*', 'otp:next?'])
+      for (const edit of ['ex:m0 otp:label "new" .', 'ex:m1 <http://www.w3.org/2000/01/rdf-schema#comment> "c" .']) {
+        const rules = [rule('self', `CONSTRUCT { ?a otp:reaches ?b } WHERE { ?a ${path} ?b }`)];
+        await compare(engine, root, parse(CHAIN_SPEC), rules);
+        const second = await compare(engine, root, parse(`${CHAIN_SPEC}${edit}\n`), rules);
+        expect(second.constructs).toBeGreaterThan(0);
+      }
+  });
+
   it('runs the rules again when an edit asserts a triple a rule writes (the inferred count changes)', async () => {
     const engine = engines[name];
     const root = tmp();

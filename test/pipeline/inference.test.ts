@@ -128,6 +128,20 @@ describe('inference fixpoint', () => {
     await expectSameAsPlain([spec], rules);
   });
 
+  it('reruns a rule with a * or ? path when another rule brings new nodes: zero steps pair every node with itself', async () => {
+    const spec =
+      '@prefix otp: <https://ggen.dev/otp#> . @prefix ex: <https://example.org/app#> .\nex:a otp:next ex:b .\n';
+    for (const path of ['otp:next*', 'otp:next?'])
+      await expectSameAsPlain(
+        [spec],
+        [
+          // Listed first, so round 1 runs it before `tag` adds ex:t; round 2 must run it again.
+          rule('self', `CONSTRUCT { ?x otp:self ?x } WHERE { ?x ${path} ?x }`),
+          rule('tag', 'CONSTRUCT { ?b otp:tagged ex:t } WHERE { ?a otp:next ?b }'),
+        ],
+      );
+  });
+
   it('still fails on a rule that mints a blank node every round', async () => {
     const rules = [rule('grow', 'CONSTRUCT { ?w otp:meta [ otp:k "x" ] } WHERE { ?w a otp:Worker }')];
     const store = storeOf('@prefix otp: <https://ggen.dev/otp#> . <https://example.org/app#w> a otp:Worker .\n');
@@ -163,6 +177,10 @@ describe('ruleReads', () => {
     expect((await reads('CONSTRUCT { ?s otp:p ?o } WHERE { ?s ?p ?o }')).predicates).toBe('all');
     expect((await reads('CONSTRUCT { ?s otp:p ?o } WHERE { ?s !otp:q ?o }')).predicates).toBe('all');
     expect((await reads('BASE <http://b/> CONSTRUCT { ?s otp:p ?o } WHERE { ?s <rel> ?o }')).predicates).toBe('all');
+    // A path that can match zero steps binds every node of the graph, whatever its predicates.
+    expect((await reads('CONSTRUCT { ?s otp:p ?o } WHERE { ?s otp:q* ?o }')).predicates).toBe('all');
+    expect((await reads('CONSTRUCT { ?s otp:p ?o } WHERE { ?s (otp:q|otp:r?) ?o }')).predicates).toBe('all');
+    expect((await reads('CONSTRUCT { ?s otp:p ?o } WHERE { ?s otp:q+/otp:r? ?o }')).predicates).not.toBe('all');
   });
 
   it('marks rules that mint terms as fresh', async () => {

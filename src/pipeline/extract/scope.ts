@@ -31,28 +31,6 @@ const ALL: StoredReads = { predicates: 'all', fresh: false };
 const ORDER_SENSITIVE = new Set(['group_concat', 'sample']);
 
 /**
- * Whether every node a property path binds is a subject or object of a triple it matched. A `*`
- * or `?` path also matches zero steps, from any node of the whole graph to itself (SPARQL 1.1
- * §18.5: `?x ex:p* ?y` lists every term of every triple): its solutions then depend on triples of
- * any predicate. A sequence with one step that must match a triple binds only nodes reached
- * through it; an alternative, only if each branch does.
- */
-function matchesTriples(path: Node): boolean {
-  if (path.type !== 'path') return true;
-  const items = Array.isArray(path.items) ? (path.items as Node[]) : [];
-  switch (path.subType) {
-    case '*':
-    case '?':
-      return false;
-    case '/':
-      return items.some(matchesTriples);
-    default:
-      // `|`: each branch; `^`, `+`: one step or more of what they wrap (`!` reads "all" anyway).
-      return items.length > 0 && items.every(matchesTriples);
-  }
-}
-
-/**
  * The predicates a SELECT or ASK query reads, from its parsed form: every part of the query is
  * searched (WHERE, projected expressions, GROUP BY / HAVING / ORDER BY, which may hold EXISTS).
  */
@@ -69,7 +47,7 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
 /**
  * The predicates any clause of a parsed query names (its prologue aside), as rule-reads.ts reads
  * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order,
- * or a `*` / `?` path can match zero steps from any node of the graph (matchesTriples).
+ * or (as ruleReads decides) a `*` / `?` path can match zero steps from any node of the graph.
  * Warm SHACL (normalize/shacl-warm.ts) reads its SHACL-SPARQL queries with it too.
  */
 export function clauseReads(
@@ -84,8 +62,6 @@ export function clauseReads(
     if (Array.isArray(x)) return x.forEach(scan);
     const n = x as Record<string, unknown>;
     if (typeof n.aggregation === 'string' && ORDER_SENSITIVE.has(n.aggregation.toLowerCase())) readsAll = true;
-    if (n.type === 'triple' && typeof n.predicate === 'object' && n.predicate !== null)
-      if (!matchesTriples(n.predicate as Node)) readsAll = true;
     for (const [k, v] of Object.entries(n)) if (k !== 'loc') scan(v);
   };
   scan(root);

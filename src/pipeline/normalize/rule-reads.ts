@@ -2,7 +2,8 @@
  * What an inference rule can read: the predicates of its WHERE clause, from the parsed query.
  * A rule whose read predicates gained no triple since it last ran would construct exactly what
  * it constructed then, so the fixpoint may skip it. Anything this cannot pin down (a variable
- * predicate, a negated property set, an unresolvable IRI, an unknown node) reads "all".
+ * predicate, a negated property set, a `*` or `?` path that can match zero steps, an unresolvable
+ * IRI, an unknown node) reads "all".
  */
 
 export interface RuleReads {
@@ -114,6 +115,28 @@ function filterPrefixes(patterns: unknown[]): Map<string, string> {
 }
 
 /**
+ * Whether every node a property path binds is a subject or object of a triple it matched. A `*`
+ * or `?` path also matches zero steps, from any node of the whole graph to itself (SPARQL 1.1
+ * §18.5: `?x ex:p* ?y` lists every term of every triple): its solutions then depend on triples of
+ * any predicate. A sequence with one step that must match a triple binds only nodes reached
+ * through it; an alternative, only if each branch does.
+ */
+function matchesTriples(path: Node): boolean {
+  if (path.type !== 'path') return true;
+  const items = Array.isArray(path.items) ? (path.items as Node[]) : [];
+  switch (path.subType) {
+    case '*':
+    case '?':
+      return false;
+    case '/':
+      return items.some(matchesTriples);
+    default:
+      // `|`: each branch; `^`, `+`: one step or more of what they wrap (`!` reads "all" anyway).
+      return items.length > 0 && items.every(matchesTriples);
+  }
+}
+
+/**
  * `ast` is traqula's AST of a CONSTRUCT query; `prefixes` are those the query was parsed with.
  *
  * With `prefixFilters`, a variable predicate ?v of a triple directly in a group (its BGP) whose
@@ -173,7 +196,10 @@ export function ruleReads(
     if (n.type === 'expression' && typeof n.operator === 'string' && VOLATILE.has(n.operator.toLowerCase()))
       fresh = true;
     if (n.type === 'pattern' && n.subType === 'service') throw new AllPredicates();
-    if (!inTemplate && n.type === 'triple') addPath(n.predicate as Node, filtered);
+    if (!inTemplate && n.type === 'triple') {
+      if (!matchesTriples(n.predicate as Node)) throw new AllPredicates();
+      addPath(n.predicate as Node, filtered);
+    }
     const group =
       options.prefixFilters && !inTemplate && n.type === 'pattern' && FILTERED_GROUPS.has(String(n.subType))
         ? filterPrefixes(Array.isArray(n.patterns) ? n.patterns : [])
