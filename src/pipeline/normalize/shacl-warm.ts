@@ -642,6 +642,7 @@ export class WarmShacl {
     engine: QueryEngine,
     prefixes: Record<string, string>,
   ): Promise<WarmGroup[]> {
+    const subjects: SubjectMemo = { digests: new Map(), objects: new Map(), triples: new Map() };
     // Union-find over shapes that share a nested shape.
     const parent = tops.map((_, i) => i);
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
@@ -740,7 +741,7 @@ export class WarmShacl {
                     .sort()
                     .map((pair) => [
                       pair,
-                      subjectsDigest(data, ...(JSON.parse(pair) as [string, string]), N3.termToId),
+                      subjectsDigest(data, ...(JSON.parse(pair) as [string, string]), N3.termToId, subjects),
                     ]),
                 ]),
               )
@@ -820,23 +821,28 @@ function subjectsPair(read: string): [string, string] | undefined {
 }
 
 /**
- * sha256 of the Q-triples of `data` whose subject is an object of a P-triple, in a fixed order
- * (their sorted n3 ids, as GraphScope digests a predicate's triples). Worked out once per store
- * and pair: the groups of a shapes graph share their binding predicates (rdf:type most of all).
+ * What subjectsDigest worked out during one plan (one store, which a plan does not change): the
+ * groups of a shapes graph share their binding predicates (rdf:type most of all).
  */
 interface SubjectMemo {
-  size: number;
   digests: Map<string, string>;
   /** Each P's objects, as n3 ids. */
   objects: Map<string, Set<string>>;
   /** Each Q's triples: subject id, and the triple as a line (length-prefixed ids, one per triple). */
   triples: Map<string, Array<[string, string]>>;
 }
-const subjectMemos = new WeakMap<Store, SubjectMemo>();
-function subjectsDigest(data: Store, p: string, q: string, termToId: (typeof import('n3'))['termToId']): string {
-  let memo = subjectMemos.get(data);
-  if (!memo || memo.size !== data.size)
-    subjectMemos.set(data, (memo = { size: data.size, digests: new Map(), objects: new Map(), triples: new Map() }));
+/**
+ * sha256 of the Q-triples of `data` whose subject is an object of a P-triple, in a fixed order
+ * (their sorted n3 ids, as GraphScope digests a predicate's triples), each pair worked out once
+ * per plan (`memo`).
+ */
+function subjectsDigest(
+  data: Store,
+  p: string,
+  q: string,
+  termToId: (typeof import('n3'))['termToId'],
+  memo: SubjectMemo,
+): string {
   const key = JSON.stringify([p, q]);
   let digest = memo.digests.get(key);
   if (digest === undefined) {
