@@ -13,6 +13,7 @@ import { PARSE_CACHE_DIR } from '../../src/pipeline/normalize/parse-disk.js';
 import { SHACL_CACHE_FILE } from '../../src/pipeline/normalize/shacl-disk.js';
 import { WarmShacl } from '../../src/pipeline/normalize/shacl-warm.js';
 import { sync } from '../../src/pipeline/sync.js';
+import { SyncSession } from '../../src/pipeline/sync/session.js';
 import { project } from '../cli/helpers.js';
 import { outcome, SHAPES } from '../support/shacl-fixture.js';
 
@@ -374,6 +375,67 @@ ex:ClosedShape a sh:NodeShape ;
       expect(lastPlan(), name).toEqual({ groups: 4, reused });
       expect(warm, name).toBe(await report(manifestPath, false));
       expect(warm, name).toMatch(shows);
+    }
+  }, 120_000);
+
+  it("a watch session's first run reuses what one-shot runs kept on disk, and its later runs what it kept itself", async () => {
+    const { manifestPath, spec } = setup();
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    expect(lastPlan()).toEqual({ groups: 3, reused: 0 });
+    const session = new SyncSession();
+    try {
+      // The first edit under watch: the comment shape's group validates, the other two come from shacl.json.
+      writeFileSync(spec, readFileSync(spec, 'utf8').replace('Routes calls.', 'Routes every call.'));
+      const first = await outcome(() => sync({ manifestPath, session }));
+      expect(lastPlan()).toEqual({ groups: 3, reused: 2 });
+      expect(first).toBe(await outcome(() => sync({ manifestPath, check: true, noFastPath: true })));
+      lastPlan();
+      // The next edit changes what the label and note shapes read: the comment group, which the
+      // session validated itself in its first run, is reused from the session's own results.
+      writeFileSync(
+        spec,
+        readFileSync(spec, 'utf8').replace('rdfs:label "Billing" ;', 'rdfs:label "Billing" , "Payments" ;'),
+      );
+      const second = await outcome(() => sync({ manifestPath, session }));
+      expect(lastPlan()).toEqual({ groups: 3, reused: 1 });
+      expect(second).toMatch(/"ok":false.*shacl\/ServiceShape\/label/);
+      expect(second).toBe(await outcome(() => sync({ manifestPath, check: true, noFastPath: true })));
+    } finally {
+      await session.close();
+    }
+  }, 120_000);
+
+  it('a watch session reads shacl.json through the same checks as a one-shot run: a damaged result is a miss', async () => {
+    const { manifestPath, spec, cacheFile } = setup();
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8').replace('rdfs:label "Billing" ;', 'rdfs:label "Billing" , "Payments" ;'),
+    );
+    const bad = await outcome(() => sync({ manifestPath }));
+    expect(bad).toMatch(/"ok":false/);
+    // A sync that fails keeps nothing: make one that succeeds, then plant "conforms" in every group.
+    writeFileSync(
+      spec,
+      readFileSync(spec, 'utf8').replace('rdfs:label "Billing" , "Payments" ;', 'rdfs:label "Billing" ;'),
+    );
+    expect(await outcome(() => sync({ manifestPath }))).toMatch(/"ok":true/);
+    const stored = JSON.parse(readFileSync(cacheFile, 'utf8')) as { salt: string; entries: Record<string, unknown> };
+    const tampered = Object.fromEntries(
+      Object.entries(stored.entries).map(([k, v]) => [k, Array.isArray(v) ? v : { ...(v as object), results: 'x' }]),
+    );
+    writeFileSync(cacheFile, JSON.stringify({ salt: stored.salt, entries: tampered }));
+    lastPlan();
+    const session = new SyncSession();
+    try {
+      writeFileSync(
+        spec,
+        readFileSync(spec, 'utf8').replace('rdfs:label "Billing" ;', 'rdfs:label "Billing" , "Payments" ;'),
+      );
+      const watched = await outcome(() => sync({ manifestPath, session }));
+      expect(lastPlan()).toEqual({ groups: 3, reused: 0 });
+      expect(watched).toBe(bad);
+    } finally {
+      await session.close();
     }
   }, 120_000);
 

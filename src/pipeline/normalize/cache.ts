@@ -345,6 +345,11 @@ export async function normalizeCached(
   const disk = options.parses
     ? undefined
     : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
+  // Under --watch, the session's first normalize also reads the SHACL results one-shot runs kept.
+  if (options.parses && options.read !== false) {
+    const { openShaclFile } = await import('./shacl-disk.js');
+    options.parses.shacl.seed(() => openShaclFile(manifest.root));
+  }
   // The closure of the inference rules, reused while the triples they read are unchanged.
   const inference = (await import('./inference-cache.js')).InferenceCache.open(
     manifest.root,

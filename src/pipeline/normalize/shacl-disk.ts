@@ -19,6 +19,11 @@ export const SHACL_CACHE_FILE = '.ggen/cache/shacl.json';
 
 /** A WarmShacl over the project's SHACL cache file, and how to write what this run kept. */
 export function openShaclCache(root: string, options: CacheOptions = {}): { warm: WarmShacl; save: () => void } {
-  const file = CacheFile.open<unknown>(root, SHACL_CACHE_FILE, cacheSalt('shacl', FORMAT), options);
+  const file = openShaclFile(root, options);
   return { warm: new WarmShacl(file), save: () => file.save() };
+}
+
+/** The project's SHACL cache file (a watch session reads it to seed its first run: WarmShacl.seed). */
+export function openShaclFile(root: string, options: CacheOptions = {}): CacheFile<unknown> {
+  return CacheFile.open<unknown>(root, SHACL_CACHE_FILE, cacheSalt('shacl', FORMAT), options);
 }

@@ -370,15 +370,24 @@ interface Entries {
 
 class MemoryEntries implements Entries {
   private readonly map = new Map<string, unknown>();
+  /** What one-shot runs kept on disk, read until the session has results of its own (seed). */
+  private seeded: CacheFile<unknown> | undefined;
+  seed(file: CacheFile<unknown>): void {
+    this.seeded = file;
+  }
   get(key: string): unknown {
-    return this.map.get(key);
+    return this.map.has(key) ? this.map.get(key) : this.seeded?.lookup(key);
   }
   set(key: string, entry: Entry | TopsEntry): void {
     this.map.set(key, entry);
   }
-  reused(): void {}
+  reused(key: string, entry: unknown): void {
+    // An entry read from the seed file (checked like any entry) is the session's from now on.
+    if (!this.map.has(key)) this.map.set(key, entry);
+  }
   retain(keys: Set<string>): void {
     for (const key of [...this.map.keys()]) if (!keys.has(key)) this.map.delete(key);
+    this.seeded = undefined;
   }
 }
 
@@ -549,6 +558,25 @@ export class WarmShacl {
     this.onDisk = file !== undefined;
   }
 
+  /**
+   * In memory (--watch): until its first plan, also reads the results one-shot runs kept in `file`
+   * (shacl-disk.ts), so that the first edit after `sync --watch` starts validates only the groups
+   * it changed, as a one-shot sync would. Every entry read from it is checked as one read from a
+   * cache file is (checkEntry); the session never writes the file.
+   */
+  seed(open: () => CacheFile<unknown>): void {
+    if (this.entries instanceof MemoryEntries && !this.planned) {
+      this.entries.seed(open());
+      this.seeded = true;
+    }
+  }
+
+  /** Whether the first plan reads the seed file: its groups' reads then come from the query facts, as on disk. */
+  private seeded = false;
+
+  /** Whether a plan ran (in memory: the session has results of its own). */
+  private planned = false;
+
   private readonly onDisk: boolean;
   /** The shapes graph's digest and blank node numbers, worked out once per store. */
   private shapesFrame: { store: Store; size: number; digest: string; blanks: string[] } | undefined;
@@ -642,6 +670,8 @@ export class WarmShacl {
     engine: QueryEngine,
     prefixes: Record<string, string>,
   ): Promise<WarmGroup[]> {
+    if (this.planned) this.seeded = false;
+    this.planned = true;
     const subjects: SubjectMemo = { digests: new Map(), objects: new Map(), triples: new Map() };
     // Union-find over shapes that share a nested shape.
     const parent = tops.map((_, i) => i);
@@ -662,16 +692,19 @@ export class WarmShacl {
     const { N3, digest: shapesDigest, blanks } = await this.shapesOf(shapes);
     const frame: Frame = { N3, data, blanks, blankNumbers: new Map(blanks.map((id, n) => [id, n])) };
     const scope = graphScope(data, N3.termToId);
-    const readsOf: ReadsOf = this.onDisk
-      ? (text) =>
-          engine.derive(
-            { text, file: '<shapes>', line: 1 },
-            'shacl',
-            'warm-reads/bound-subjects',
-            (ast, known) => boundReads(ast, known),
-            isStoredReads,
-          )
-      : async (text, known) => boundReads(await engine.parseShacl({ text, file: '<shapes>', line: 1 }), known);
+    // The first plan of a seeded session reads as a one-shot run does (the same reads make the same
+    // digests, and the query facts spare loading the SPARQL parser); a group's reads are kept for the session.
+    const readsOf: ReadsOf =
+      this.onDisk || this.seeded
+        ? (text) =>
+            engine.derive(
+              { text, file: '<shapes>', line: 1 },
+              'shacl',
+              'warm-reads/bound-subjects',
+              (ast, known) => boundReads(ast, known),
+              isStoredReads,
+            )
+        : async (text, known) => boundReads(await engine.parseShacl({ text, file: '<shapes>', line: 1 }), known);
     // The list of top-level shapes (knownTops) is kept with the groups.
     const seen = new Set<string>([WarmShacl.topsKey(shapesDigest)]);
     const out: WarmGroup[] = [];
