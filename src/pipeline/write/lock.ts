@@ -2,7 +2,7 @@
  * One sync at a time per project: `.ggen/sync.lock` created with O_EXCL holds
  * the owner's pid. A lock whose pid is gone is stale and taken over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmdirSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export class LockBusy extends Error {
@@ -22,6 +22,47 @@ function alive(pid: number): boolean {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Creates `file` holding our pid, or throws EEXIST. The pid is in place before the file is the
+ * lock: written to a file of our own, which is then linked to the lock's name (a link fails when
+ * the name exists). Creating the lock and then writing the pid would leave an empty lock for a
+ * moment, and another sync reading it then would take it for a dead holder's and take it over:
+ * two syncs at once. Where the file system has no hard links, the lock is created and written.
+ */
+function createWithPid(file: string): void {
+  const own = `${file}.${process.pid}`;
+  try {
+    unlinkSync(own);
+  } catch {
+    /* none left by an earlier attempt */
+  }
+  // Exclusive: never through a symlink planted at our own name.
+  const fd = openSync(own, 'wx');
+  try {
+    writeSync(fd, `${process.pid}\n`);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(own, file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
+    const lock = openSync(file, 'wx');
+    try {
+      writeSync(lock, `${process.pid}\n`);
+    } finally {
+      closeSync(lock);
+    }
+  } finally {
+    try {
+      unlinkSync(own);
+    } catch {
+      /* .ggen removed meanwhile */
+    }
+  }
+}
+
+/**
  * Acquires the lock or throws LockBusy after `waitMs`; returns the release function. A live holder
  * is a sync in progress (another terminal, or `--watch` reacting to the same save): waiting for it
  * is what the user wants, so the default wait is long; a dead holder is taken over at once.
@@ -34,9 +75,7 @@ export async function acquireLock(root: string, waitMs = 60_000): Promise<() => 
     try {
       // Inside the loop: a releasing holder may remove an empty .ggen between our attempts.
       mkdirSync(dir, { recursive: true });
-      const fd = openSync(file, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
+      createWithPid(file);
       let released = false;
       return () => {
         if (released) return;
