@@ -246,6 +246,7 @@ describe('graph scope digests', () => {
       size: s.size,
       readQuads: s.readQuads.bind(s),
       getPredicates: s.getPredicates.bind(s),
+      getObjects: s.getObjects.bind(s),
     }) as unknown as Store;
   const termToId = (t: { termType: string; value: string }) => `${t.termType}:${t.value}`;
 
@@ -276,6 +277,32 @@ describe('graph scope digests', () => {
     three.removeQuad(quad(s, p, literal('x'), namedNode(`${EX}g`)));
     three.addQuad(quad(s, p, literal('x')));
     expect(digest(three)).toBe(before);
+  });
+
+  it.each([
+    ['read off n3 index', (s: Store) => s],
+    ['read from the quads', quadsOnly],
+  ])("a subject-bound digest reads a predicate's triples of the binding triples' objects only (%s)", (_how, view) => {
+    const ex = (n: string) => namedNode(`${EX}${n}`);
+    const digest = (s: Store) => new GraphScope(view(s), termToId).subjectsDigest(`${EX}requires`, `${EX}note`);
+    const s = new Store([
+      quad(ex('Server'), ex('requires'), ex('timeout')),
+      quad(ex('timeout'), ex('note'), literal('how long')),
+      quad(ex('billing'), ex('note'), literal('a server')),
+    ]);
+    const before = digest(s);
+    // A note of a node no binding triple names is not read...
+    s.removeQuad(quad(ex('billing'), ex('note'), literal('a server')));
+    s.addQuad(quad(ex('billing'), ex('note'), literal('another server')));
+    expect(digest(s)).toBe(before);
+    // ...a note of a named node is...
+    s.removeQuad(quad(ex('timeout'), ex('note'), literal('how long')));
+    s.addQuad(quad(ex('timeout'), ex('note'), literal('how many ms')));
+    const edited = digest(s);
+    expect(edited).not.toBe(before);
+    // ...and so is one whose node a new binding triple names.
+    s.addQuad(quad(ex('Client'), ex('requires'), ex('billing')));
+    expect(digest(s)).not.toBe(edited);
   });
 
   it('the two ways of reading never give one digest to two graphs: they are tagged apart', () => {

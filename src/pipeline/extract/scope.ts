@@ -102,31 +102,44 @@ const part = (x: string) => `${x.length}:${x}`;
 /**
  * The lines of a predicate's triples read off n3's predicate → object → subject index, with the
  * store's own entity keys (one per term: n3's term id, an IRI that starts with one of n3's marker
- * characters in <>), without making a term or a quad per triple. Undefined when the index is not
- * as expected (then the quads are read).
+ * characters in <>), without making a term or a quad per triple, each with its subject's key.
+ * False when the index is not as expected (then the quads are read).
  */
-function indexLines(index: StoreIndex, predicate: string): string[] | undefined {
-  const lines: string[] = [];
+function indexLines(index: StoreIndex, predicate: string, each: (subject: string, line: string) => void): boolean {
   const id = index._termToNumericId(predicate);
-  if (id === undefined) return lines;
+  if (id === undefined) return true;
   const entities = index._entities;
   for (const g in index._graphs) {
     const byObject = index._graphs[g]?.predicates?.[id];
     if (byObject === undefined) continue;
     const graph = entities[g];
-    if (typeof graph !== 'string') return undefined;
+    if (typeof graph !== 'string') return false;
     for (const o in byObject) {
       const object = entities[o];
-      if (typeof object !== 'string') return undefined;
+      if (typeof object !== 'string') return false;
       const tail = `${part(object)}${part(graph)}`;
       for (const s in byObject[o]) {
         const subject = entities[s];
-        if (typeof subject !== 'string') return undefined;
-        lines.push(`${part(subject)}${tail}`);
+        if (typeof subject !== 'string') return false;
+        each(subject, `${part(subject)}${tail}`);
       }
     }
   }
-  return lines;
+  return true;
+}
+
+/** The keys (as indexLines writes them) of the objects of a predicate's triples; undefined as indexLines. */
+function indexObjects(index: StoreIndex, predicate: string): Set<string> | undefined {
+  const objects = new Set<string>();
+  const id = index._termToNumericId(predicate);
+  if (id === undefined) return objects;
+  for (const g in index._graphs)
+    for (const o in index._graphs[g]?.predicates?.[id] ?? {}) {
+      const object = index._entities[o];
+      if (typeof object !== 'string') return undefined;
+      objects.add(object);
+    }
+  return objects;
 }
 
 /**
@@ -138,6 +151,7 @@ function indexLines(index: StoreIndex, predicate: string): string[] | undefined 
  */
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
+  private readonly bySubjects = new Map<string, string>();
   private storePredicates: string[] | undefined;
 
   constructor(
@@ -145,23 +159,57 @@ export class GraphScope {
     private readonly termToId: (typeof import('n3'))['termToId'],
   ) {}
 
+  /** The lines of a predicate's triples from its quads, with `termToId` keys (indexLines' fallback). */
+  private termLines(predicate: string, each: (subject: string, line: string) => void): void {
+    const termToId = this.termToId;
+    for (const q of this.store.readQuads(null, predicate, null, null)) {
+      const subject = termToId(q.subject as never);
+      each(subject, `${part(subject)}${part(termToId(q.object as never))}${part(termToId(q.graph as never))}`);
+    }
+  }
+
   private predicateDigest(predicate: string): string {
     let d = this.byPredicate.get(predicate);
     if (d === undefined) {
       const index = storeIndex(this.store);
-      let lines = index ? indexLines(index, predicate) : undefined;
-      const kind = lines ? 'n3-index' : 'terms';
-      if (!lines) {
-        lines = [];
-        const termToId = this.termToId;
-        for (const q of this.store.readQuads(null, predicate, null, null))
-          lines.push(
-            `${part(termToId(q.subject as never))}${part(termToId(q.object as never))}${part(termToId(q.graph as never))}`,
-          );
+      const lines: string[] = [];
+      const push = (_: string, line: string) => void lines.push(line);
+      let kind = 'n3-index';
+      if (!index || !indexLines(index, predicate, push)) {
+        kind = 'terms';
+        lines.length = 0;
+        this.termLines(predicate, push);
       }
       lines.sort();
       d = createHash('sha256').update(`${kind}\n`).update(lines.join('')).digest('hex');
       this.byPredicate.set(predicate, d);
+    }
+    return d;
+  }
+
+  /**
+   * The digest of the `predicate` triples whose subject is an object of a `binder` triple (warm
+   * SHACL's subject-bound reads, shacl-warm.ts): the lines predicateDigest writes, of those
+   * subjects only, tagged apart from its digests.
+   */
+  subjectsDigest(binder: string, predicate: string): string {
+    const key = JSON.stringify([binder, predicate]);
+    let d = this.bySubjects.get(key);
+    if (d === undefined) {
+      const index = storeIndex(this.store);
+      const lines: string[] = [];
+      const objects = index && indexObjects(index, binder);
+      let kind = 'subjects/n3-index';
+      if (!objects || !indexLines(index!, predicate, (s, line) => void (objects.has(s) && lines.push(line)))) {
+        kind = 'subjects/terms';
+        lines.length = 0;
+        const termToId = this.termToId;
+        const keys = new Set(this.store.getObjects(null, binder, null).map((o) => termToId(o as never)));
+        this.termLines(predicate, (s, line) => void (keys.has(s) && lines.push(line)));
+      }
+      lines.sort();
+      d = createHash('sha256').update(`${kind}\n`).update(lines.join('')).digest('hex');
+      this.bySubjects.set(key, d);
     }
     return d;
   }

@@ -672,7 +672,6 @@ export class WarmShacl {
   ): Promise<WarmGroup[]> {
     if (this.planned) this.seeded = false;
     this.planned = true;
-    const subjects: SubjectMemo = { digests: new Map(), objects: new Map(), triples: new Map() };
     // Union-find over shapes that share a nested shape.
     const parent = tops.map((_, i) => i);
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
@@ -772,10 +771,7 @@ export class WarmShacl {
                   scope.digest([...read]),
                   ...[...new Set(bySubject.map((pair) => JSON.stringify(pair)))]
                     .sort()
-                    .map((pair) => [
-                      pair,
-                      subjectsDigest(data, ...(JSON.parse(pair) as [string, string]), N3.termToId, subjects),
-                    ]),
+                    .map((pair) => [pair, scope.subjectsDigest(...(JSON.parse(pair) as [string, string]))]),
                 ]),
               )
               .digest('hex');
@@ -851,58 +847,6 @@ function subjectsPair(read: string): [string, string] | undefined {
   return Array.isArray(pair) && pair.length === 2 && pair.every((x) => isString(x) && IRI.test(x))
     ? [pair[0] as string, pair[1] as string]
     : undefined;
-}
-
-/**
- * What subjectsDigest worked out during one plan (one store, which a plan does not change): the
- * groups of a shapes graph share their binding predicates (rdf:type most of all).
- */
-interface SubjectMemo {
-  digests: Map<string, string>;
-  /** Each P's objects, as n3 ids. */
-  objects: Map<string, Set<string>>;
-  /** Each Q's triples: subject id, and the triple as a line (length-prefixed ids, one per triple). */
-  triples: Map<string, Array<[string, string]>>;
-}
-/**
- * sha256 of the Q-triples of `data` whose subject is an object of a P-triple, in a fixed order
- * (their sorted n3 ids, as GraphScope digests a predicate's triples), each pair worked out once
- * per plan (`memo`).
- */
-function subjectsDigest(
-  data: Store,
-  p: string,
-  q: string,
-  termToId: (typeof import('n3'))['termToId'],
-  memo: SubjectMemo,
-): string {
-  const key = JSON.stringify([p, q]);
-  let digest = memo.digests.get(key);
-  if (digest === undefined) {
-    let objects = memo.objects.get(p);
-    if (!objects) {
-      objects = new Set();
-      for (const o of data.getObjects(null, p, null)) objects.add(termToId(o as never));
-      memo.objects.set(p, objects);
-    }
-    let triples = memo.triples.get(q);
-    if (!triples) {
-      triples = [];
-      for (const t of data.readQuads(null, q, null, null)) {
-        const sid = termToId(t.subject as never);
-        const gid = termToId(t.graph as never);
-        triples.push([sid, `${sid.length} ${sid}${gid.length} ${gid}${termToId(t.object as never)}`]);
-      }
-      memo.triples.set(q, triples);
-    }
-    const lines: string[] = [];
-    for (const [sid, line] of triples) if (objects.has(sid)) lines.push(line);
-    lines.sort();
-    const h = createHash('sha256');
-    for (const line of lines) h.update(line).update('\n');
-    memo.digests.set(key, (digest = h.digest('hex')));
-  }
-  return digest;
 }
 
 /**
