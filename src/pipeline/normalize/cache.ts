@@ -346,9 +346,12 @@ export async function normalizeCached(
     ? undefined
     : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
   // Under --watch, the session's first normalize also reads the SHACL results one-shot runs kept.
+  // and replays the files one-shot runs parsed instead of parsing them (parse-cache.ts `seed`).
   if (options.parses && options.read !== false) {
     const { openShaclFile } = await import('./shacl-disk.js');
     options.parses.shacl.seed(() => openShaclFile(manifest.root));
+    if (options.parses.size === 0)
+      options.parses.seed(await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { shacl: false }));
   }
   // The closure of the inference rules, reused while the triples they read are unchanged.
   const inference = (await import('./inference-cache.js')).InferenceCache.open(
