@@ -479,6 +479,19 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     return m;
   }
 
+  /** Set by a watch session: a store relabelled before any copy exists may still be the next one's base. */
+  private held = false;
+
+  override heldBySession(): void {
+    this.held = true;
+  }
+
+  /** Loads (or updates, from the last copy) the copy of `store` now. */
+  override async warm(store: Store): Promise<void> {
+    await this.ready(store);
+    this.mirror(store);
+  }
+
   changed(store: Store, added?: Quad[]): void {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
@@ -496,8 +509,9 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
     if (!m) {
-      // No copy yet: remember the labels it was parsed with, for `update` from the last copy.
-      if (this.latest && labels.size > 0) {
+      // No copy yet: remember the labels it was parsed with, for `update` from the last copy (or,
+      // in a session, for the next store's update from this one's copy).
+      if ((this.latest || this.held) && labels.size > 0) {
         const back = new Map<string, string>();
         const before = this.parsedLabels.get(store);
         for (const [from, to] of labels) back.set(to, before?.get(from) ?? from);

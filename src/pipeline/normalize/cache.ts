@@ -334,10 +334,12 @@ export async function normalizeCached(
     memory?: CacheMemory;
     /** Return before SHACL core has answered; `verdict` then holds it (index.ts normalizeDeferred). */
     defer?: boolean;
+    /** false: build the graph even when the graph cache holds it (a watch session's warm-up, sync/warm-up.ts). */
+    graphCache?: boolean;
   } = {},
 ): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void>; verdict: Promise<void> }> {
   const key = await graphCacheKey(manifest);
-  if (key && options.read !== false) {
+  if (key && options.read !== false && options.graphCache !== false) {
     const cached = readGraphCache(manifest, key, options.memory);
     if (cached) return { graph: cached, hit: true, save: async () => {}, verdict: Promise.resolve() };
   }

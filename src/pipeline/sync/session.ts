@@ -39,7 +39,7 @@ export class SyncSession {
     const key = JSON.stringify([name ?? null, sortedPrefixes(prefixes)]);
     let e = this.engines.get(key);
     if (!e) {
-      e = create();
+      e = create().then((engine) => (engine.heldBySession(), engine));
       // A failed load is not kept: the next run tries again.
       e.catch(() => this.engines.delete(key));
       this.engines.set(key, e);
