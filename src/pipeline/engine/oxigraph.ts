@@ -357,18 +357,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const last = this.latest;
     if (!last || last.store === store) return undefined;
     const m = last.mirror;
-    if (!m.content) {
-      // The copy's lines, from the store it copies while the two are in step.
-      if (this.mirrors.get(last.store) !== m || m.size !== last.store.size) return undefined;
-      const content = new Map<string, number>();
-      for (const q of last.store.readQuads(null, null, null, null) as Iterable<Quad>) {
-        const line = tripleLine(q, (label) => m.toOx.get(label), this.text);
-        if (line === undefined) return undefined;
-        content.set(line, 0);
-      }
-      m.content = content;
-    }
-    const content = m.content;
+    const content = this.contentOf(last.store, m);
+    if (!content) return undefined;
     const known = m.parsedToOx ?? m.toOx;
     // A store relabelled before this first query: its labels are matched through the ones it was parsed with.
     const parsed = this.parsedLabels.get(store);
@@ -425,6 +415,19 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     m.size = store.size;
     if (m.ox.size !== store.size || content.size !== store.size) return undefined;
     return m;
+  }
+
+  /** The copy's lines (`Mirror.content`), made from the store it copies while the two are in step. */
+  private contentOf(store: Store, m: Mirror): Map<string, number> | undefined {
+    if (m.content) return m.content;
+    if (this.mirrors.get(store) !== m || m.size !== store.size) return undefined;
+    const content = new Map<string, number>();
+    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) {
+      const line = tripleLine(q, (label) => m.toOx.get(label), this.text);
+      if (line === undefined) return undefined;
+      content.set(line, 0);
+    }
+    return (m.content = content);
   }
 
   /** One term of a `tripleLine` line back as an Oxigraph term. */
@@ -486,10 +489,14 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     this.held = true;
   }
 
-  /** Loads (or updates, from the last copy) the copy of `store` now. */
+  /**
+   * Loads (or updates, from the last copy) the copy of `store` now, and in a session also its
+   * lines, which the next store's update starts from.
+   */
   override async warm(store: Store): Promise<void> {
     await this.ready(store);
-    this.mirror(store);
+    const m = this.mirror(store);
+    if (this.held) this.contentOf(store, m);
   }
 
   changed(store: Store, added?: Quad[]): void {
