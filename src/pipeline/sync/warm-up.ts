@@ -7,9 +7,10 @@
  *
  * It builds the graph of the inputs as they are, as a run would (the session's parses, warm SHACL
  * and graph digest; the cache files read, the graph cache passed over so that the graph is built),
- * and has the engine load it (QueryEngine.warm). It writes nothing, takes no lock and saves no
- * cache: whatever it leaves in the session is what a run of the same inputs leaves there, checked
- * by the next run as that run's would be. A failure (bad input) is the next run's to report.
+ * and has the engine load it (QueryEngine.warm), while the session's formatting worker starts and
+ * loads Prettier on the other core. It writes nothing, takes no lock and saves no cache: whatever
+ * it leaves in the session is what a run of the same inputs leaves there, checked by the next run
+ * as that run's would be. A failure (bad input) is the next run's to report.
  */
 import type { SyncSession } from './session.js';
 
@@ -20,6 +21,9 @@ export async function warmUp(manifestPath: string, session: SyncSession): Promis
     import('../engine/query-facts.js'),
     import('../normalize/cache.js'),
   ]);
+  // The session's formatting worker, loading Prettier on the other core meanwhile (as sync starts it under --watch).
+  const { FormatPool, workerCount } = await import('../canonicalize/pool.js');
+  if (workerCount(Number.MAX_SAFE_INTEGER, true) > 0) session.pool ??= FormatPool.start(1);
   const manifest = await loadManifest(manifestPath);
   const { prefixes, engine: name } = manifest.ontology;
   const facts = QueryFacts.open(manifest.root, { memory: session.caches });
