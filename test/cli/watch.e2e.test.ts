@@ -4,7 +4,7 @@
  * input is reported and then recovered from, and Ctrl-C leaves no lock or temporary file.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, ensureBuilt, project, snapshot } from './helpers.js';
@@ -134,6 +134,80 @@ describe('ggen sync --watch (end to end)', () => {
     expect(read(dir, 'generated/services/call-router.ts')).toContain("comment: 'Routes each call.'");
     w.child.kill('SIGINT');
     expect(await w.exited).toBe(0);
+  }, 300_000);
+
+  it('warms up when it starts on synced files, then writes what a one-shot sync writes through every kind of edit', async () => {
+    const dir = project();
+    dirs.push(dir);
+    // Synced once: the watch's first run finds everything up to date, and warms up from the caches.
+    expect(spawnSync(process.execPath, [cliPath, 'sync'], { cwd: dir, encoding: 'utf8' }).status).toBe(0);
+    const w = watchIn(dir);
+    await w.until(() => runs(w) === 1, 'the first run');
+    expect(w.out()).toMatch(/^up to date/m);
+    expect(w.out()).toMatch(/^warmed up for the next change/m);
+    const specs = path.join(dir, 'specs');
+    const domain = path.join(specs, 'domain.ttl');
+    const extra = path.join(specs, 'extra.ttl');
+    const settled = (after: number, what: string) =>
+      w.until(() => runs(w) > after && /^watching [^\n]*\n$/m.test(w.out().slice(-200)), what);
+    const sameAsOneShot = (what: string): void => {
+      const fresh = project();
+      dirs.push(fresh);
+      rmSync(path.join(fresh, 'specs'), { recursive: true });
+      cpSync(specs, path.join(fresh, 'specs'), { recursive: true });
+      const r = spawnSync(process.execPath, [cliPath, 'sync'], { cwd: fresh, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(snapshot(dir), what).toEqual(snapshot(fresh));
+    };
+    const notes = [
+      '@prefix ex: <https://example.org/ns#> .',
+      '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+      'ex:Billing rdfs:seeAlso [ rdfs:label "a note" ] , _:kept .',
+      '_:kept rdfs:label "kept" .',
+      'ex:CallRouter rdfs:label "Router" .',
+      '',
+    ].join('\n');
+    const steps: Array<[string, () => void]> = [
+      [
+        'a literal',
+        () => writeFileSync(domain, read(dir, 'specs/domain.ttl').replace('Routes calls.', 'Routes every call.')),
+      ],
+      ['a spec file added, with blank nodes', () => writeFileSync(extra, notes)],
+      [
+        'triples removed, a blank node among them',
+        () => writeFileSync(extra, notes.replace(' , _:kept', '').replace('ex:CallRouter rdfs:label "Router" .\n', '')),
+      ],
+      [
+        'a literal again',
+        () => writeFileSync(domain, read(dir, 'specs/domain.ttl').replace('Routes every call.', 'Routes each call.')),
+      ],
+      ['the added spec file removed', () => rmSync(extra)],
+    ];
+    for (const [what, step] of steps) {
+      const before = runs(w);
+      step();
+      await settled(before, what);
+      expect(w.out()).not.toContain('nothing was written');
+      sameAsOneShot(`after ${what}`);
+    }
+    expect(read(dir, 'generated/services/call-router.ts')).toContain("comment: 'Routes each call.'");
+
+    // A bad edit: reported, nothing written; then the fix writes what a one-shot sync writes.
+    const good = read(dir, 'specs/domain.ttl');
+    const synced = snapshot(dir);
+    let before = runs(w);
+    writeFileSync(domain, `${good.replace('Routes each call.', 'Routes bad calls.')}\nex:Broken ex:p\n`);
+    await settled(before, 'the bad edit');
+    expect(w.err()).toMatch(/specs\/domain\.ttl:\d+:\d+: /);
+    expect(snapshot(dir)).toEqual(synced);
+    before = runs(w);
+    writeFileSync(domain, good.replace('Routes each call.', 'Routes fixed calls.'));
+    await settled(before, 'the fix');
+    sameAsOneShot('after the fix');
+    expect(read(dir, 'generated/services/call-router.ts')).toContain("comment: 'Routes fixed calls.'");
+    w.child.kill('SIGINT');
+    expect(await w.exited).toBe(0);
+    expect(leftovers(dir)).toEqual([]);
   }, 300_000);
 
   it('reports bad input at file:line:col, writes nothing, keeps watching and recovers', async () => {

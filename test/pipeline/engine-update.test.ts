@@ -132,6 +132,32 @@ describe('oxigraph: the next store updates the last copy in place', () => {
     expect(after).toEqual(await rows(await createQueryEngine({}, 'oxigraph'), third));
   });
 
+  it("in a session, updates the copy of a first store relabelled before it had one (a watch session's warm-up)", async () => {
+    const relabel = async (engine: Awaited<ReturnType<typeof createQueryEngine>>, store: Store) => {
+      const quads = [...store.readQuads(null, null, null, null)] as Quad[];
+      const { blankNodeLabels } = await canonicalDigest(quads);
+      await relabelBlankNodes(store, quads, blankNodeLabels);
+      engine.relabelled(store, blankNodeLabels);
+    };
+    for (const held of [true, false]) {
+      const engine = await createQueryEngine({}, 'oxigraph');
+      if (held) engine.heldBySession();
+      const loaded = loads(engine);
+      // The first store the engine ever sees is relabelled, then its copy made (QueryEngine.warm).
+      const first = new Store(parse(''));
+      await relabel(engine, first);
+      await engine.warm(first);
+      expect(loaded.count()).toBe(1);
+      // The next store comes with the parsed labels, and one triple more on a kept blank node.
+      const next = new Store(parse(''));
+      next.addQuad(quad(DataFactory.blankNode('p_k1'), namedNode(`${EX}rank`), literal('1')));
+      const got = await rows(engine, next);
+      expect(got).toEqual(await rows(await createQueryEngine({}, 'oxigraph'), next));
+      // Held by a session, the copy was updated; else the first store's parsed labels were not kept, and it loaded again.
+      expect(loaded.count()).toBe(held ? 1 : 2);
+    }
+  });
+
   it('loads afresh when the next store shares little with the last one', async () => {
     const engine = await createQueryEngine({}, 'oxigraph');
     const loaded = loads(engine);

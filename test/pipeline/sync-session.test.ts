@@ -5,7 +5,7 @@
  * what a fresh, full run in a new process computes: after each edit, `sync --check --full` on both
  * engines finds nothing to change.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sync } from '../../src/pipeline/sync.js';
@@ -60,6 +60,52 @@ describe('sync with a warm session (the watch loop)', () => {
       expect([session.parses.digest.hits, session.parses.digest.misses]).toEqual([2, 4]);
     } finally {
       await session.close();
+    }
+  }, 300_000);
+
+  it("replays the one-shot runs' parses kept on disk in its first run, and parses a damaged entry afresh", async () => {
+    const dir = project();
+    dirs.push(dir);
+    const manifestPath = path.join(dir, 'ggen.toml');
+    const spec = path.join(dir, 'specs/domain.ttl');
+    // A second spec, with blank nodes (anonymous and named), that no edit touches.
+    writeFileSync(
+      path.join(dir, 'specs/notes.ttl'),
+      [
+        '@prefix ex: <https://example.org/ns#> .',
+        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+        'ex:Billing rdfs:seeAlso [ rdfs:label "a note" ] , _:kept .',
+        '_:kept rdfs:label "kept" .',
+        '',
+      ].join('\n'),
+    );
+    expect((await sync({ manifestPath })).status).toBe('written');
+    const parseDir = path.join(dir, '.ggen/cache/parse');
+    expect(readdirSync(parseDir)).toHaveLength(2);
+    const edits = [
+      (t: string) => t.replace('Routes calls.', 'Routes every call.'),
+      (t: string) => t.replace('Routes every call.', 'Routes calls again.'),
+    ];
+    for (const [round, damage] of [false, true].entries()) {
+      if (damage) for (const f of readdirSync(parseDir)) writeFileSync(path.join(parseDir, f), '{"format":1}');
+      writeFileSync(spec, edits[round]!(readFileSync(spec, 'utf8')));
+      const session = new SyncSession();
+      try {
+        expect((await sync({ manifestPath, session })).status).toBe('written');
+        // The edited file is parsed; the other is the disk's (unless damaged), then the session's own.
+        expect([session.parses.seededHits, session.parses.misses]).toEqual(damage ? [0, 2] : [1, 1]);
+        expect((await sync({ manifestPath, check: true, noFastPath: true })).status).toBe('clean');
+        writeFileSync(spec, `${readFileSync(spec, 'utf8')}\nex:Billing rdfs:label "more" .\n`);
+        expect((await sync({ manifestPath, session })).status).toBe('written');
+        expect([session.parses.seededHits, session.parses.hits]).toEqual([damage ? 0 : 1, 1]);
+        expect((await sync({ manifestPath, check: true, noFastPath: true })).status).toBe('clean');
+      } finally {
+        await session.close();
+      }
+      // The session never writes the disk parse cache: the damaged entries are still there.
+      if (damage)
+        for (const f of readdirSync(parseDir))
+          expect(readFileSync(path.join(parseDir, f), 'utf8')).toBe('{"format":1}');
     }
   }, 300_000);
 

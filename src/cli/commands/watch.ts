@@ -24,12 +24,14 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
     { InputWatcher, ownWrites, watchSetFor },
     { loadManifest },
     { discoverInputs },
+    { warmUp },
   ] = await Promise.all([
     import('../../pipeline/sync.js'),
     import('../../pipeline/sync/session.js'),
     import('../../pipeline/sync/watch.js'),
     import('../../pipeline/manifest/index.js'),
     import('../../pipeline/sync/inputs.js'),
+    import('../../pipeline/sync/warm-up.js'),
   ]);
   const session = new SyncSession();
   let root = path.resolve(path.dirname(flags.manifest));
@@ -64,8 +66,30 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
     }
   };
 
+  /** Whether the last run left the session cold: it found everything up to date (the fast path). */
+  let cold = false;
+
+  /**
+   * After a first run that found everything up to date, the session warms up (sync/warm-up.ts)
+   * before the loop says it is watching, so that the first edit's run starts warm instead of
+   * parsing, digesting and loading the whole graph. The inputs are watched already: a change saved
+   * meanwhile waits for it, then runs as usual. A warm-up that fails leaves it to that run to
+   * report the error. Once per session: a session that built a graph is warm.
+   */
+  const warm = async (): Promise<void> => {
+    if (!cold || stopping || session.parses.size > 0) return;
+    const started = performance.now();
+    try {
+      await warmUp(flags.manifest, session);
+      out(dim(`warmed up for the next change (${Math.round(performance.now() - started)} ms)`));
+    } catch {
+      /* the next run meets the same input and reports it */
+    }
+  };
+
   const runOnce = async (why: string): Promise<void> => {
     out(`${cyan('watch'.padEnd(13))}${why}`);
+    cold = false;
     try {
       const result: SyncResult = await sync({
         manifestPath: flags.manifest,
@@ -76,6 +100,7 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
         onStage: (s) => out(stageLine(s.stage, s.summary, s.ms)),
       });
       fullOnce = false;
+      cold = result.status === 'up_to_date';
       // The cache files this run saved are written once the loop is idle (sync/session.ts).
       session.flushCachesWhenIdle(2000);
       for (const w of result.warnings) process.stderr.write(`${yellow('warning', process.stderr)}: ${w}\n`);
@@ -92,6 +117,7 @@ export async function watchCommand(flags: SyncFlags): Promise<void> {
       out(dim('nothing was written; fix the input and save again'));
     }
     await refreshWatchSet();
+    await warm();
     out(
       dim(
         `watching ${watcher.watchedDirs} director${watcher.watchedDirs === 1 ? 'y' : 'ies'} for changes; Ctrl-C to stop`,

@@ -238,6 +238,11 @@ export abstract class BaseQueryEngine implements QueryEngine {
     this.changed(store);
   }
 
+  /** Nothing to load ahead for an engine that reads the store itself (Comunica). */
+  async warm(_store: Store): Promise<void> {}
+
+  heldBySession(): void {}
+
   async select(store: Store, query: QueryText): Promise<SelectResult> {
     const p = await this.prepare(query, 'select');
     return this.run(query, async () => {

@@ -357,18 +357,8 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const last = this.latest;
     if (!last || last.store === store) return undefined;
     const m = last.mirror;
-    if (!m.content) {
-      // The copy's lines, from the store it copies while the two are in step.
-      if (this.mirrors.get(last.store) !== m || m.size !== last.store.size) return undefined;
-      const content = new Map<string, number>();
-      for (const q of last.store.readQuads(null, null, null, null) as Iterable<Quad>) {
-        const line = tripleLine(q, (label) => m.toOx.get(label), this.text);
-        if (line === undefined) return undefined;
-        content.set(line, 0);
-      }
-      m.content = content;
-    }
-    const content = m.content;
+    const content = this.contentOf(last.store, m);
+    if (!content) return undefined;
     const known = m.parsedToOx ?? m.toOx;
     // A store relabelled before this first query: its labels are matched through the ones it was parsed with.
     const parsed = this.parsedLabels.get(store);
@@ -427,6 +417,19 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     return m;
   }
 
+  /** The copy's lines (`Mirror.content`), made from the store it copies while the two are in step. */
+  private contentOf(store: Store, m: Mirror): Map<string, number> | undefined {
+    if (m.content) return m.content;
+    if (this.mirrors.get(store) !== m || m.size !== store.size) return undefined;
+    const content = new Map<string, number>();
+    for (const q of store.readQuads(null, null, null, null) as Iterable<Quad>) {
+      const line = tripleLine(q, (label) => m.toOx.get(label), this.text);
+      if (line === undefined) return undefined;
+      content.set(line, 0);
+    }
+    return (m.content = content);
+  }
+
   /** One term of a `tripleLine` line back as an Oxigraph term. */
   private parseTerm(text: string): unknown {
     const ox = this.ox;
@@ -479,6 +482,23 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     return m;
   }
 
+  /** Set by a watch session: a store relabelled before any copy exists may still be the next one's base. */
+  private held = false;
+
+  override heldBySession(): void {
+    this.held = true;
+  }
+
+  /**
+   * Loads (or updates, from the last copy) the copy of `store` now, and in a session also its
+   * lines, which the next store's update starts from.
+   */
+  override async warm(store: Store): Promise<void> {
+    await this.ready(store);
+    const m = this.mirror(store);
+    if (this.held) this.contentOf(store, m);
+  }
+
   changed(store: Store, added?: Quad[]): void {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
@@ -496,8 +516,9 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
     if (!m) {
-      // No copy yet: remember the labels it was parsed with, for `update` from the last copy.
-      if (this.latest && labels.size > 0) {
+      // No copy yet: remember the labels it was parsed with, for `update` from the last copy (or,
+      // in a session, for the next store's update from this one's copy).
+      if ((this.latest || this.held) && labels.size > 0) {
         const back = new Map<string, string>();
         const before = this.parsedLabels.get(store);
         for (const [from, to] of labels) back.set(to, before?.get(from) ?? from);

@@ -75,4 +75,16 @@ export interface QueryEngine {
    * an engine that mirrors it may rename its copy's labels instead of reloading it.
    */
   relabelled(store: Store, labels: ReadonlyMap<string, string>): void;
+  /**
+   * Makes the engine ready to query `store` now rather than at its first query: an engine that
+   * mirrors stores loads its copy (a watch session's warm-up, sync/warm-up.ts, so that its first
+   * edit's queries update that copy instead of loading the graph).
+   */
+  warm(store: Store): Promise<void>;
+  /**
+   * The engine will answer about one store after another in one process (a watch session holds
+   * it): an engine that mirrors stores keeps, from the first store on, what bringing its copy in
+   * step with the next store needs, instead of only from the second.
+   */
+  heldBySession(): void;
 }

@@ -334,10 +334,12 @@ export async function normalizeCached(
     memory?: CacheMemory;
     /** Return before SHACL core has answered; `verdict` then holds it (index.ts normalizeDeferred). */
     defer?: boolean;
+    /** false: build the graph even when the graph cache holds it (a watch session's warm-up, sync/warm-up.ts). */
+    graphCache?: boolean;
   } = {},
 ): Promise<{ graph: NormalizedGraph; hit: boolean; save: () => Promise<void>; verdict: Promise<void> }> {
   const key = await graphCacheKey(manifest);
-  if (key && options.read !== false) {
+  if (key && options.read !== false && options.graphCache !== false) {
     const cached = readGraphCache(manifest, key, options.memory);
     if (cached) return { graph: cached, hit: true, save: async () => {}, verdict: Promise.resolve() };
   }
@@ -346,9 +348,12 @@ export async function normalizeCached(
     ? undefined
     : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
   // Under --watch, the session's first normalize also reads the SHACL results one-shot runs kept.
+  // and replays the files one-shot runs parsed instead of parsing them (parse-cache.ts `seed`).
   if (options.parses && options.read !== false) {
     const { openShaclFile } = await import('./shacl-disk.js');
     options.parses.shacl.seed(() => openShaclFile(manifest.root));
+    if (options.parses.size === 0)
+      options.parses.seed(await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { shacl: false }));
   }
   // The closure of the inference rules, reused while the triples they read are unchanged.
   const inference = (await import('./inference-cache.js')).InferenceCache.open(

@@ -8,7 +8,8 @@
  * file alone.
  *
  * Entries live in memory only, one per file of the last run (`retain`), and a failed parse stores
- * nothing.
+ * nothing. The session's first run takes the files it has no entry of from the disk parse cache
+ * one-shot runs keep (`seed`, parse-disk.ts), checked as they check it, and never writes it.
  */
 import type { Quad, Store } from 'n3';
 import { SourceIndex } from './positions.js';
@@ -111,8 +112,15 @@ async function sameBlankNodes(fresh: ParsedFile, previous: ParsedFile): Promise<
   };
 }
 
+/** Where a file's parse can come from when this process has none of it yet (the disk parse cache). */
+export interface ParseSeed {
+  get(role: string, file: string, text: string, baseIri: string | undefined): ParsedFile | undefined;
+}
+
 export class ParseCache {
   private entries = new Map<string, ParsedFile>();
+  /** Read for a file this cache has no entry of (set by `seed`; the session's first run). */
+  private seeded: ParseSeed | undefined;
   /** The session's SHACL results, reused for shapes whose reads an edit left alone (shacl-warm.ts). */
   readonly shacl = new WarmShacl();
   /** The session's graph digest, reused while the quads naming blank nodes are unchanged (digest-warm.ts). */
@@ -121,6 +129,18 @@ export class ParseCache {
   /** Files answered from the cache, and files parsed, since the cache was made. */
   hits = 0;
   misses = 0;
+  /** Files answered from the seed (disk) instead of parsed. */
+  seededHits = 0;
+
+  /**
+   * Parses one-shot runs kept on disk (parse-disk.ts), read for files this cache holds no parse
+   * of: the watch session's first run replays the unchanged files instead of parsing every one.
+   * The disk entries are checked as one-shot runs check them (a damaged entry is a miss, parsed
+   * afresh); a replay draws n3's blank node labels as the parse would, so the run is the same.
+   */
+  seed(from: ParseSeed | undefined): void {
+    this.seeded = from;
+  }
 
   /** The parse of `text` as `file`, from the cache when this exact text was parsed before. */
   async parse(role: string, file: string, text: string, baseIri: string | undefined): Promise<ParsedFile> {
@@ -130,6 +150,14 @@ export class ParseCache {
     if (hit && hit.text === text && hit.baseIri === baseIri) {
       this.hits++;
       return hit;
+    }
+    if (!hit) {
+      const stored = this.seeded?.get(role, file, text, baseIri);
+      if (stored) {
+        this.seededHits++;
+        this.entries.set(key, stored);
+        return stored;
+      }
     }
     this.misses++;
     this.entries.delete(key);
@@ -143,6 +171,8 @@ export class ParseCache {
   retain(): void {
     for (const key of [...this.entries.keys()]) if (!this.used.has(key)) this.entries.delete(key);
     this.used = new Set();
+    // The seed serves the first run; later runs hold every file they read.
+    this.seeded = undefined;
   }
 
   get size(): number {

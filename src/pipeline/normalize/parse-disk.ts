@@ -295,9 +295,17 @@ export class DiskParseCache {
     private readonly saveShacl: () => void,
   ) {}
 
-  static async open(root: string, options: { read?: boolean } = {}): Promise<DiskParseCache> {
-    const [N3, { openShaclCache }] = await Promise.all([import('n3'), import('./shacl-disk.js')]);
-    const shacl = openShaclCache(root, { read: options.read !== false });
+  /** `shacl: false`: the parses alone (a watch session seeds its parses from them, its SHACL results elsewhere). */
+  static async open(root: string, options: { read?: boolean; shacl?: boolean } = {}): Promise<DiskParseCache> {
+    const [N3, { openShaclCache }, { WarmShacl: Warm }] = await Promise.all([
+      import('n3'),
+      import('./shacl-disk.js'),
+      import('./shacl-warm.js'),
+    ]);
+    const shacl =
+      options.shacl === false
+        ? { warm: new Warm(), save: () => {} }
+        : openShaclCache(root, { read: options.read !== false });
     return new DiskParseCache(root, N3, options.read !== false, shacl.warm, shacl.save);
   }
 

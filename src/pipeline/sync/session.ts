@@ -8,6 +8,8 @@
  * compiled template is reused only for the same text, partials and manifest. The parsed triples
  * of each spec and shapes file are kept too, so an edit to one file re-parses that file, and the
  * SHACL results of shapes whose triples an edit left alone are reused (normalize/shacl-warm.ts).
+ * A session whose first run found everything up to date is warmed before the first edit
+ * (sync/warm-up.ts); its first graph's parses come from the disk parse cache where they can.
  * test/pipeline/sync-session.test.ts checks that warm runs write what fresh full runs compute.
  */
 import type { QueryEngine } from '../extract/engine.js';
@@ -39,7 +41,7 @@ export class SyncSession {
     const key = JSON.stringify([name ?? null, sortedPrefixes(prefixes)]);
     let e = this.engines.get(key);
     if (!e) {
-      e = create();
+      e = create().then((engine) => (engine.heldBySession(), engine));
       // A failed load is not kept: the next run tries again.
       e.catch(() => this.engines.delete(key));
       this.engines.set(key, e);
