@@ -1,14 +1,24 @@
 /**
  * `node dist/src/pipeline/engine/query-facts-seed.js`, run by `npm run build`: the query facts
  * (query-facts.ts) of the pack that ships with ggen, so that a project's first run on it does not
- * load the SPARQL parser (traqula: building its grammar and parsing the pack's ~60 queries is
+ * load the SPARQL parser (traqula: building its grammar and parsing the pack's queries is
  * ~0.4 s of the main thread on a cold sync of this repository). It syncs this repository's own
  * project (ggen.toml: every domain spec through the `otp` pack) in a temporary copy and writes the
  * facts that run kept, under their salt, to query-facts.seed.json beside query-facts.js. A seed
  * made by the same code (its salt) from the same inputs is left as it is.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -55,7 +65,10 @@ export async function writeSeed(repo: string, out = QUERY_FACTS_SEED, files = IN
       entries: Record<string, unknown>;
     };
     if (facts.salt !== salt) throw new Error('the seed run saved its query facts under another salt');
-    writeFileSync(out, `${JSON.stringify({ salt, inputs, entries: facts.entries })}\n`);
+    // Renamed into place: a build running beside a sync never shows it half a file.
+    const tmp = `${out}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify({ salt, inputs, entries: facts.entries })}\n`);
+    renameSync(tmp, out);
     return true;
   } finally {
     rmSync(dir, { recursive: true, force: true });
