@@ -285,11 +285,16 @@ describe("the build's seed of query facts (query-facts-seed.ts)", () => {
     expect(parserLoaded(next)).toBe(false);
   });
 
-  it('no seed, a seed of other code (another salt), a corrupt one or one of wrong shapes: parsed, same answers', async () => {
+  it('no seed, --full, a seed of other code (another salt), a corrupt one or one of wrong shapes: parsed, same answers', async () => {
     const { seed, expected } = await seeded();
     const noSeed = await engineSeeded(root(), false);
     expect(await answers(noSeed)).toEqual(expected);
     expect(parserLoaded(noSeed)).toBe(true);
+    // sync --full (read: false) computes every fact afresh: neither the file nor the seed is read.
+    const full = await createQueryEngine(prefixes, 'oxigraph');
+    full.useQueryFacts(QueryFacts.open(root(), { read: false }, seed));
+    expect(await answers(full)).toEqual(expected);
+    expect(parserLoaded(full)).toBe(true);
 
     const doc = JSON.parse(readFileSync(seed, 'utf8')) as { salt: string; entries: Record<string, unknown> };
     const other = path.join(root(), 'other.json');

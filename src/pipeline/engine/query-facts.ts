@@ -93,13 +93,14 @@ export class QueryFacts {
   }
 
   /**
-   * The project's facts file; `read: false` (sync --full) starts empty and still saves. `seed`:
-   * the build's facts file to fall back on (tests name another; false: none).
+   * The project's facts file; `read: false` (sync --full) starts empty and still saves, and parses
+   * every query afresh (the build's facts are not read either). `seed`: the build's facts file to
+   * fall back on (tests name another; false: none).
    */
   static open(root: string, options: CacheOptions = {}, seed: string | false = QUERY_FACTS_SEED): QueryFacts {
     return new QueryFacts(
       CacheFile.open<unknown>(root, QUERY_FACTS_FILE, factsSalt(), options),
-      seed === false ? undefined : seed,
+      seed === false || options.read === false ? undefined : seed,
     );
   }
 
