@@ -4,13 +4,14 @@
  * must be those of a parse, and the file is untrusted: a corrupt file, or entries of the wrong
  * shape, are misses (the query is parsed again), never a different answer.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataFactory, Parser, Store } from 'n3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQueryEngine, type QueryEngine, type RdfTerm } from '../../src/pipeline/engine/index.js';
-import { QUERY_FACTS_FILE, QueryFacts } from '../../src/pipeline/engine/query-facts.js';
+import { factsSalt, QUERY_FACTS_FILE, QueryFacts } from '../../src/pipeline/engine/query-facts.js';
+import { writeSeed } from '../../src/pipeline/engine/query-facts-seed.js';
 import {
   isSubstitutionPlanFor,
   isTieBreakersFor,
@@ -24,6 +25,7 @@ import { runInference } from '../../src/pipeline/normalize/inference.js';
 import { isStoredReads } from '../../src/pipeline/normalize/rule-reads.js';
 import { checkShapesSparql } from '../../src/pipeline/normalize/shacl-sparql.js';
 import type { InferenceRule, QueryText } from '../../src/pipeline/types.js';
+import { ensureBuilt, fixture, repoRoot } from '../cli/helpers.js';
 
 const roots: string[] = [];
 const root = () => {
@@ -250,5 +252,105 @@ describe('query facts', () => {
     expect(isStoredReads({ predicates: ['https://example.org/next'], fresh: true })).toBe(true);
     expect(isStoredReads({ predicates: ['next'], fresh: true })).toBe(false);
     expect(isStoredReads({ predicates: ['https://example.org/next'] })).toBe(false);
+  });
+});
+
+describe("the build's seed of query facts (query-facts-seed.ts)", () => {
+  /** A seed holding what one run learnt, as the build writes it (the run's facts file, plus `inputs`). */
+  async function seeded(): Promise<{ seed: string; expected: Awaited<ReturnType<typeof answers>> }> {
+    const { r, expected } = await learnt();
+    const seed = path.join(root(), 'seed.json');
+    const doc = JSON.parse(readFileSync(path.join(r, QUERY_FACTS_FILE), 'utf8')) as object;
+    writeFileSync(seed, JSON.stringify({ ...doc, inputs: 'x' }));
+    return { seed, expected };
+  }
+  async function engineSeeded(r: string, seed: string | false): Promise<QueryEngine> {
+    const engine = await createQueryEngine(prefixes, 'oxigraph');
+    engine.useQueryFacts(QueryFacts.open(r, {}, seed));
+    return engine;
+  }
+
+  it('a first run (no facts file) answers from the seed without loading the parser, and keeps the facts in its file', async () => {
+    const { seed, expected } = await seeded();
+    const r = root();
+    const facts = QueryFacts.open(r, {}, seed);
+    const engine = await createQueryEngine(prefixes, 'oxigraph');
+    engine.useQueryFacts(facts);
+    expect(await answers(engine)).toEqual(expected);
+    expect(parserLoaded(engine)).toBe(false);
+    facts.save();
+    // The next run has them from its own file.
+    const next = await engineSeeded(r, false);
+    expect(await answers(next)).toEqual(expected);
+    expect(parserLoaded(next)).toBe(false);
+  });
+
+  it('no seed, --full, a seed of other code (another salt), a corrupt one or one of wrong shapes: parsed, same answers', async () => {
+    const { seed, expected } = await seeded();
+    const noSeed = await engineSeeded(root(), false);
+    expect(await answers(noSeed)).toEqual(expected);
+    expect(parserLoaded(noSeed)).toBe(true);
+    // sync --full (read: false) computes every fact afresh: neither the file nor the seed is read.
+    const full = await createQueryEngine(prefixes, 'oxigraph');
+    full.useQueryFacts(QueryFacts.open(root(), { read: false }, seed));
+    expect(await answers(full)).toEqual(expected);
+    expect(parserLoaded(full)).toBe(true);
+
+    const doc = JSON.parse(readFileSync(seed, 'utf8')) as { salt: string; entries: Record<string, unknown> };
+    const other = path.join(root(), 'other.json');
+    writeFileSync(other, JSON.stringify({ ...doc, salt: `${doc.salt}0` }));
+    const corrupt = path.join(root(), 'corrupt.json');
+    writeFileSync(corrupt, '{"salt": tru');
+    const wrong = path.join(root(), 'wrong.json');
+    writeFileSync(
+      wrong,
+      JSON.stringify({ ...doc, entries: Object.fromEntries(Object.keys(doc.entries).map((k) => [k, 42])) }),
+    );
+    for (const s of [other, corrupt, wrong, path.join(root(), 'missing.json')]) {
+      const engine = await engineSeeded(root(), s);
+      expect(await answers(engine)).toEqual(expected);
+      expect(parserLoaded(engine)).toBe(true);
+    }
+  });
+
+  it("the project's own file comes first: the seed is not read while the file answers", async () => {
+    const { r, expected } = await learnt();
+    const engine = await engineSeeded(r, path.join(root(), 'missing.json'));
+    const facts = (engine as unknown as { facts: { seedFile?: unknown } }).facts;
+    expect(await answers(engine)).toEqual(expected);
+    expect(facts.seedFile).toBeUndefined();
+  });
+
+  it('writeSeed syncs a copy of the project and keeps its facts; it rewrites only when the inputs or the code changed', async () => {
+    const repo = root();
+    cpSync(fixture('basic'), repo, { recursive: true });
+    const out = path.join(root(), 'seed.json');
+    const inputs = ['ggen.toml', 'specs', 'queries', 'rules', 'schemas', 'templates'];
+    expect(await writeSeed(repo, out, inputs)).toBe(true);
+    const doc = JSON.parse(readFileSync(out, 'utf8')) as { salt: string; inputs: string; entries: object };
+    expect(doc.salt).toBe(factsSalt());
+    expect(Object.keys(doc.entries).length).toBeGreaterThan(0);
+    // The project itself is left as it was (the sync ran in a copy).
+    expect(() => readFileSync(path.join(repo, QUERY_FACTS_FILE))).toThrow();
+    expect(await writeSeed(repo, out, inputs)).toBe(false);
+    appendFileSync(path.join(repo, 'queries/services.rq'), '\n# edited\n');
+    expect(await writeSeed(repo, out, inputs)).toBe(true);
+    writeFileSync(out, JSON.stringify({ ...doc, salt: 'other code' }));
+    expect(await writeSeed(repo, out, inputs)).toBe(true);
+    expect(await writeSeed(repo, out, inputs)).toBe(false);
+  }, 120_000);
+
+  it("the compiled build's seed is current: made by the compiled code (its salt), for the shipped pack", async () => {
+    ensureBuilt();
+    const compiled = (await import(
+      new URL('dist/src/pipeline/engine/query-facts.js', `file://${repoRoot}/`).href
+    )) as typeof import('../../src/pipeline/engine/query-facts.js');
+    const doc = JSON.parse(readFileSync(compiled.QUERY_FACTS_SEED, 'utf8')) as {
+      salt: string;
+      entries: Record<string, unknown>;
+    };
+    expect(doc.salt).toBe(compiled.factsSalt());
+    // Every template query, inference rule and SHACL-SPARQL check of the pack: dozens of facts.
+    expect(Object.keys(doc.entries).length).toBeGreaterThan(50);
   });
 });

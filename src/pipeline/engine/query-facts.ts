@@ -10,6 +10,13 @@
  * is parsed again every run, to report it). The file is untrusted: every entry is shape-checked
  * by its reader, and a wrong shape is a miss. Facts are keyed by sha256 of (kind, prefixes, text)
  * and salted with ggen's code and parser versions, so an edited query or a rebuilt ggen misses.
+ *
+ * A first run (no facts file yet) of a project on a pack that ships with ggen need not load the
+ * parser either: `npm run build` syncs this repository's own project (query-facts-seed.ts) and
+ * keeps the facts its run computed in `query-facts.seed.json` beside this module, under the same
+ * salt. A fact the project's file lacks is looked up there before it is computed: same key (kind,
+ * prefixes, text), same code, same answer, and the same shape checks as the file's entries. A seed
+ * of other code (another salt) or an unreadable one is ignored.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -23,6 +30,8 @@ import { packageVersions } from '../receipt/versions.js';
 
 const FORMAT = 1;
 export const QUERY_FACTS_FILE = '.ggen/cache/queries.json';
+/** The build's facts of the shipped packs' queries (only in dist/: written by query-facts-seed.ts). */
+export const QUERY_FACTS_SEED = fileURLToPath(new URL('./query-facts.seed.json', import.meta.url));
 
 let salt: string | undefined;
 
@@ -44,7 +53,7 @@ function parserVersion(): string {
   return 'unknown';
 }
 
-function factsSalt(): string {
+export function factsSalt(): string {
   if (salt === undefined) {
     const here = path.dirname(fileURLToPath(import.meta.url));
     const code = digestModules([
@@ -69,16 +78,40 @@ export class QueryFacts {
   /** Facts computed or read in this process (a watch session's later runs hit here). */
   private readonly memory = new Map<string, unknown>();
 
-  private constructor(private readonly file: CacheFile<unknown> | undefined) {}
+  /** The build's facts (read at the first fact the project's file lacks), or null once found unusable. */
+  private seedFile: CacheFile<unknown> | null | undefined;
+
+  private constructor(
+    private readonly file: CacheFile<unknown> | undefined,
+    /** Where the build's facts are, if this project's facts may come from there. */
+    private readonly seed?: string,
+  ) {}
 
   /** Facts in memory only (no project directory: tests, explain). */
   static inMemory(): QueryFacts {
     return new QueryFacts(undefined);
   }
 
-  /** The project's facts file; `read: false` (sync --full) starts empty and still saves. */
-  static open(root: string, options: CacheOptions = {}): QueryFacts {
-    return new QueryFacts(CacheFile.open<unknown>(root, QUERY_FACTS_FILE, factsSalt(), options));
+  /**
+   * The project's facts file; `read: false` (sync --full) starts empty and still saves, and parses
+   * every query afresh (the build's facts are not read either). `seed`: the build's facts file to
+   * fall back on (tests name another; false: none).
+   */
+  static open(root: string, options: CacheOptions = {}, seed: string | false = QUERY_FACTS_SEED): QueryFacts {
+    return new QueryFacts(
+      CacheFile.open<unknown>(root, QUERY_FACTS_FILE, factsSalt(), options),
+      seed === false || options.read === false ? undefined : seed,
+    );
+  }
+
+  /** The build's fact under `key`, if there is a usable seed (read once, at the first miss). */
+  private seeded(key: string): unknown {
+    if (this.seed === undefined) return undefined;
+    if (this.seedFile === undefined) {
+      const file = CacheFile.open<unknown>(path.dirname(this.seed), path.basename(this.seed), factsSalt());
+      this.seedFile = file.empty ? null : file;
+    }
+    return this.seedFile?.lookup(key);
   }
 
   /** Takes over what an earlier run of this process knew (a watch session's engine outlives runs). */
@@ -107,7 +140,12 @@ export class QueryFacts {
       return value;
     }
     const stored = this.file?.lookup(key);
-    const value = stored !== undefined && valid(stored) ? stored : await compute();
+    let value: T;
+    if (stored !== undefined && valid(stored)) value = stored;
+    else {
+      const seeded = this.seeded(key);
+      value = seeded !== undefined && valid(seeded) ? seeded : await compute();
+    }
     this.memory.set(key, value);
     this.file?.keep(key, value);
     return value;
