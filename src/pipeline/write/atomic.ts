@@ -22,7 +22,7 @@ import path from 'node:path';
 import { refuseSymlinks } from './paths.js';
 
 /** O_CREAT|O_EXCL: the file is new (an existing file or symlink fails with EEXIST); O_NOFOLLOW besides. */
-const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+export const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /** The names of ggen's temporary files: `.<target name>.<16 hex digits>.tmp`, next to the target. */
 export const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
