@@ -3,7 +3,7 @@
  * every file the previous receipt listed. Hand edits are detected by comparing
  * the disk with the PREVIOUS receipt's digests.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { CheckFailed } from '../errors.js';
 import type { ReceiptView } from '../receipt/statement.js';
@@ -209,10 +209,22 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
     (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
   );
   const changed = new Set<string>();
-  for (const dir of new Set(writes.map((e) => path.dirname(e.abs))))
-    for (const d of directoriesChanged(dir, mkdirSync(dir, { recursive: true }))) changed.add(d);
+  /** The directories made here, each after its parent: removed again (when empty) if the run fails. */
+  const made: string[] = [];
+  for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) {
+    const first = mkdirSync(dir, { recursive: true });
+    const dirs = directoriesChanged(dir, first);
+    dirs.forEach((d) => changed.add(d));
+    if (first !== undefined) made.push(...dirs.slice(0, -1).reverse());
+  }
   // Each temporary file is set to null once linked and removed, or renamed into place.
-  const temps: Array<string | null> = await stageFiles(writes.map((e) => ({ abs: e.abs, content: e.content! })));
+  let temps: Array<string | null>;
+  try {
+    temps = await stageFiles(writes.map((e) => ({ abs: e.abs, content: e.content! })));
+  } catch (err) {
+    removeEmpty(made);
+    throw err;
+  }
   try {
     const created: PlanEntry[] = [];
     const taken = new Set<PlanEntry>();
@@ -245,6 +257,7 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
     } catch (err) {
       // Fail closed: the outputs this run created are taken back; nothing is updated or deleted.
       for (const e of created) removeFile(e.abs, outputDirAbs);
+      removeEmpty(made);
       throw err;
     }
     writes.forEach((e, i) => {
@@ -263,4 +276,15 @@ export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void>
     }
   await syncDirectories(changed);
   removeLeftoverTemps(outputDirAbs);
+}
+
+/** Removes each of `dirs` that is empty, the last first (each comes after its parent). */
+function removeEmpty(dirs: readonly string[]): void {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not empty, or gone */
+    }
+  }
 }
