@@ -84,9 +84,7 @@ const WARM: Array<[string, string]> = [
  * come and another core is there for it (the main thread is normalizing and extracting on its
  * own). Prettier's first few hundred files cost two to three times what later ones do, until V8
  * has compiled its hot paths: ~0.6 s more CPU in each worker of a cold sync of 10,000 modules.
- * These rounds pay for that on a core that would idle, and stop at the first file that comes to
- * this worker or that any worker has formatted: a spare started once work is queued (pool.ts),
- * on standby or not, would take the core from the worker that is formatting.
+ * These rounds pay for that on a core that would idle, and stop at the first file that comes.
  */
 const WARM_ROUNDS = 200;
 
@@ -98,8 +96,7 @@ loadPrettier()
     reply({ kind: 'ready' });
     if (availableParallelism() < 2) return;
     const [file, text] = WARM[0]!;
-    const idle = (): boolean => !running && waiting.length === 0 && Atomics.load(formatted, 0) === 0;
-    for (let round = 0; round < WARM_ROUNDS && idle(); round++) {
+    for (let round = 0; round < WARM_ROUNDS && !running && waiting.length === 0; round++) {
       await formatOne(file, text);
       // A request is let in between rounds (see the loop's condition).
       await new Promise((resolve) => setImmediate(resolve));
