@@ -2,7 +2,6 @@
  * Worker thread for canonicalize: formats files with the same fixed options. Every worker is sent
  * every request (pool.ts); each takes, one at a time, the largest file no worker has claimed yet.
  */
-import { availableParallelism } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { formatOne, loadPrettier } from './format.js';
 import type { FormatJob, FormatResult, WorkerData, WorkerReply, WorkerRequest } from './pool.js';
@@ -79,27 +78,10 @@ const WARM: Array<[string, string]> = [
   ['warm.md', '# Title\n\nText with `code` and a [link](#x).\n\n| a | b |\n| - | - |\n| 1 | 2 |\n\n- one\n- two\n'],
 ];
 
-/**
- * Rounds of the small module a warm worker goes on formatting after `ready`, while no file has
- * come and another core is there for it (the main thread is normalizing and extracting on its
- * own). Prettier's first few hundred files cost two to three times what later ones do, until V8
- * has compiled its hot paths: ~0.6 s more CPU in each worker of a cold sync of 10,000 modules.
- * These rounds pay for that on a core that would idle, and stop at the first file that comes.
- */
-const WARM_ROUNDS = 200;
-
 // Load Prettier now, while the main thread is still busy with normalize and extract.
 loadPrettier()
   .then(async () => {
-    if (!data.warm) return reply({ kind: 'ready' });
-    for (const [file, text] of WARM) await formatOne(file, text);
+    if (data.warm) for (const [file, text] of WARM) await formatOne(file, text);
     reply({ kind: 'ready' });
-    if (availableParallelism() < 2) return;
-    const [file, text] = WARM[0]!;
-    for (let round = 0; round < WARM_ROUNDS && !running && waiting.length === 0; round++) {
-      await formatOne(file, text);
-      // A request is let in between rounds (see the loop's condition).
-      await new Promise((resolve) => setImmediate(resolve));
-    }
   })
   .catch(() => undefined);
