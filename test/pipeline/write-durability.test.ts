@@ -15,8 +15,9 @@ import type { RenderedFile } from '../../src/pipeline/types.js';
 
 const events: string[] = [];
 const fdPath = new Map<number, string>();
-/** Makes the next fsync of a file whose path matches fail with EIO. */
+/** Makes the next fsync of a file whose path matches fail, with `failCode`. */
 let failSyncOf: RegExp | undefined;
+let failCode = 'EIO';
 
 vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
@@ -39,7 +40,8 @@ vi.mock('node:fs', async (importOriginal) => {
       const name = fdPath.get(fd);
       if (name !== undefined && failSyncOf?.test(name)) {
         failSyncOf = undefined;
-        setImmediate(() => cb(Object.assign(new Error('EIO: simulated'), { code: 'EIO' })));
+        const code = failCode;
+        setImmediate(() => cb(Object.assign(new Error(`${code}: simulated`), { code })));
         return;
       }
       fs.fsync(fd, (err) => {
@@ -84,6 +86,7 @@ function syncedBeforeRename(target: string): { renamed: boolean; synced: boolean
 beforeEach(() => {
   events.length = 0;
   failSyncOf = undefined;
+  failCode = 'EIO';
 });
 
 describe('atomic writes are synced before they replace the old file', () => {
@@ -190,5 +193,22 @@ describe('applyPlan syncs every output before putting any in place', () => {
     // the folders made for the new outputs are removed again
     expect(readdirSync(gen, { recursive: true }).sort()).toEqual(['changed.ts']);
     expect(readFileSync(at('changed.ts'), 'utf8')).toBe('old output');
+  });
+});
+
+describe('a directory that cannot be synced', () => {
+  it('where the file system refuses to sync directories (EINVAL), the run goes on: the outputs are written', async () => {
+    const { plan, gen, at } = await planned();
+    failSyncOf = /\/gen$/;
+    failCode = 'EINVAL';
+    await applyPlan(plan, gen);
+    expect(readFileSync(at('a/b/one.ts'), 'utf8')).toBe('one');
+    expect(failSyncOf).toBeUndefined(); // the directory's sync was asked for, and failed
+  });
+
+  it('any other failure (EIO) is thrown: the run fails before its receipt is written', async () => {
+    const { plan, gen } = await planned();
+    failSyncOf = /\/gen$/;
+    await expect(applyPlan(plan, gen)).rejects.toMatchObject({ code: 'EIO' });
   });
 });
