@@ -1,77 +1,106 @@
 /**
- * createExclusiveAsync when the file system fails under it (#16, mutants the per-file run left):
- * a link failure other than EEXIST (EPERM on a file system without hard links, EIO) is an error,
- * never taken for "something is already there", and the temporary file is removed; the temporary
- * file's handle is closed whether its write succeeds or fails (a sync of thousands of files would
- * otherwise run out of descriptors), and a failed write (ENOSPC, say) removes the temporary file
- * (it was left behind: this test failed first). node:fs/promises is wrapped, passing through to the real
- * module unless a test makes one call fail.
+ * applyPlan's exclusive creates when the file system fails under them (#16, mutants the per-file
+ * run left): a link failure other than EEXIST (EPERM on a file system without hard links, EIO,
+ * ENOSPC) is an error, never taken for "something is already there"; the outputs already created
+ * are taken back, the folders made for them removed, and no temporary file is left. Every
+ * temporary file's descriptor is closed, whether its write succeeds or fails (a sync of thousands
+ * of files would otherwise run out of descriptors). node:fs is wrapped, passing through to the
+ * real module unless a test makes one call fail.
  */
+import * as fs from 'node:fs';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createExclusiveAsync } from '../../src/pipeline/write/atomic.js';
+import { applyPlan, type Plan } from '../../src/pipeline/write/plan.js';
 
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  return { ...real, link: vi.fn(real.link), open: vi.fn(real.open) };
+vi.mock('node:fs', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs')>();
+  const wrapped = { linkSync: vi.fn(real.linkSync), openSync: vi.fn(real.openSync), closeSync: vi.fn(real.closeSync) };
+  return { ...real, ...wrapped, default: { ...real, ...wrapped } };
 });
 
 const fail = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: simulated`), { code });
+
+const real = await vi.importActual<typeof import('node:fs')>('node:fs');
 
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ggen-exclusive-errors-'));
 });
 afterEach(() => {
-  vi.mocked(fsp.link).mockClear();
-  vi.mocked(fsp.open).mockClear();
+  vi.mocked(fs.linkSync).mockReset();
+  vi.mocked(fs.linkSync).mockImplementation(real.linkSync);
+  vi.mocked(fs.openSync).mockClear();
+  vi.mocked(fs.closeSync).mockClear();
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Opens for real, spying on the handle's close. */
-const spyOpen = (): { closed: () => number } => {
-  let close: ReturnType<typeof vi.spyOn> | undefined;
-  vi.mocked(fsp.open).mockImplementationOnce(async (...args: Parameters<typeof fsp.open>) => {
-    const real = await vi.importActual<typeof import('node:fs/promises')>('node:fs/promises');
-    const fh: FileHandle = await real.open(...args);
-    close = vi.spyOn(fh, 'close');
-    return fh;
-  });
-  return { closed: () => close?.mock.calls.length ?? -1 };
+/** A plan that creates each of `names` (paths relative to `dir`). */
+const creates = (names: string[], content = 'stub\n', mode: 'overwrite' | 'create_once' = 'overwrite'): Plan => ({
+  entries: names.map((name) => ({
+    path: name,
+    abs: join(dir, name),
+    action: 'create',
+    reason: '',
+    mode,
+    content,
+    old: null,
+  })),
+  outputs: [],
+  conflicts: [],
+});
+
+/** Descriptors opened for temporary files and not closed. */
+const leftOpen = (): number => {
+  const opened = vi
+    .mocked(fs.openSync)
+    .mock.calls.map((c, i) => [String(c[0]), vi.mocked(fs.openSync).mock.results[i]!.value as number] as const)
+    .filter(([p]) => p.endsWith('.tmp'))
+    .map(([, fd]) => fd);
+  const closed = new Set(vi.mocked(fs.closeSync).mock.calls.map((c) => c[0]));
+  return opened.filter((fd) => !closed.has(fd)).length;
 };
 
-describe('createExclusiveAsync when the file system fails', () => {
+describe('applyPlan when a link fails', () => {
   it.each(['EPERM', 'EIO', 'ENOSPC'])(
-    'a link failing with %s is thrown, not answered false, and leaves nothing',
+    'a link failing with %s is thrown; the outputs created before it are taken back, nothing is left',
     async (code) => {
-      vi.mocked(fsp.link).mockRejectedValueOnce(fail(code));
-      await expect(createExclusiveAsync(join(dir, 'user.ts'), 'stub\n')).rejects.toMatchObject({ code });
-      expect(existsSync(join(dir, 'user.ts'))).toBe(false);
+      // in plan order: a/first.ts is linked, then b/second.ts fails
+      vi.mocked(fs.linkSync).mockImplementation((src, dst) => {
+        if (String(dst).endsWith('second.ts')) throw fail(code);
+        real.linkSync(src, dst);
+      });
+      await expect(applyPlan(creates(['a/first.ts', 'b/second.ts']), dir)).rejects.toMatchObject({ code });
+      expect(vi.mocked(fs.linkSync).mock.calls.map((c) => String(c[1]))).toEqual([
+        join(dir, 'a/first.ts'),
+        join(dir, 'b/second.ts'),
+      ]);
+      expect(existsSync(join(dir, 'a/first.ts'))).toBe(false);
       expect(readdirSync(dir)).toEqual([]);
+      expect(leftOpen()).toBe(0);
     },
   );
 
-  it('EEXIST alone means something is already there: false, nothing left', async () => {
-    vi.mocked(fsp.link).mockRejectedValueOnce(fail('EEXIST'));
-    await expect(createExclusiveAsync(join(dir, 'user.ts'), 'stub\n')).resolves.toBe(false);
+  it('EEXIST alone means something is already there: a create_once file is kept, nothing left', async () => {
+    vi.mocked(fs.linkSync).mockImplementationOnce(() => {
+      throw fail('EEXIST');
+    });
+    await applyPlan(creates(['user.ts'], 'stub\n', 'create_once'), dir);
     expect(readdirSync(dir)).toEqual([]);
   });
+});
 
-  it('closes the temporary file handle once after writing it', async () => {
-    const h = spyOpen();
-    expect(await createExclusiveAsync(join(dir, 'user.ts'), 'stub\n')).toBe(true);
-    expect(h.closed()).toBe(1);
+describe('temporary files are closed', () => {
+  it('after their writes, however many', async () => {
+    await applyPlan(creates(Array.from({ length: 300 }, (_, i) => `m/${i}.ts`)), dir);
+    expect(readdirSync(join(dir, 'm'))).toHaveLength(300);
+    expect(leftOpen()).toBe(0);
   });
 
-  it('closes and removes the temporary file when the write fails, and the error reaches the caller', async () => {
-    const h = spyOpen();
-    await expect(createExclusiveAsync(join(dir, 'user.ts'), 42 as unknown as string)).rejects.toThrow(TypeError);
-    expect(h.closed()).toBe(1);
-    expect(existsSync(join(dir, 'user.ts'))).toBe(false);
+  it('when a write fails, and the error reaches the caller', async () => {
+    await expect(applyPlan(creates(['ok.ts', 'bad.ts'], 42 as unknown as string), dir)).rejects.toThrow(TypeError);
+    expect(leftOpen()).toBe(0);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

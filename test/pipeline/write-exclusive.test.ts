@@ -1,15 +1,16 @@
 /**
- * createExclusiveAsync (create_once files) and writeAtomic's `within` and text handling, at the
- * points the mutation run found untested (#16): it answers true when it created the file and false,
- * writing nothing, when something is already there (a file or a symlink), and leaves no temporary
- * file either way; writeAtomic refuses a symlinked folder between `within` and the file, and writes
- * non-ASCII text as UTF-8 bytes.
+ * applyPlan's exclusive creates (create_once files) and writeAtomic's `within` and text handling, at
+ * the points the mutation run found untested (#16): a create makes a missing file, and writes
+ * nothing where something is already there (a file or a symlink, even a dangling one), leaving no
+ * temporary file either way; writeAtomic refuses a symlinked folder between `within` and the file,
+ * and writes non-ASCII text as UTF-8 bytes.
  */
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createExclusiveAsync, writeAtomic } from '../../src/pipeline/write/atomic.js';
+import { writeAtomic } from '../../src/pipeline/write/atomic.js';
+import { applyPlan, type Plan } from '../../src/pipeline/write/plan.js';
 import { PathEscape, refuseSymlinks } from '../../src/pipeline/write/paths.js';
 
 let dir: string;
@@ -18,18 +19,32 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('createExclusiveAsync', () => {
-  it('creates a missing file and says so, leaving no temporary file', async () => {
-    expect(await createExclusiveAsync(join(dir, 'user.ts'), 'stub ✓\n')).toBe(true);
+/** A plan that creates each of `names` in `dir` (create_once, so a taken path is kept, not an error). */
+const creates = (names: string[], content: string): Plan => ({
+  entries: names.map((name) => ({
+    path: name,
+    abs: join(dir, name),
+    action: 'create' as const,
+    reason: '',
+    mode: 'create_once' as const,
+    content,
+    old: null,
+  })),
+  outputs: [],
+  conflicts: [],
+});
+
+describe('applyPlan creates exclusively', () => {
+  it('creates a missing file, leaving no temporary file', async () => {
+    await applyPlan(creates(['user.ts'], 'stub ✓\n'), dir);
     expect(readFileSync(join(dir, 'user.ts'), 'utf8')).toBe('stub ✓\n');
     expect(readdirSync(dir)).toEqual(['user.ts']);
   });
 
-  it('writes nothing where a file or a symlink already is, and says so', async () => {
+  it('writes nothing where a file or a symlink already is', async () => {
     writeFileSync(join(dir, 'user.ts'), 'mine\n');
     symlinkSync(join(dir, 'nowhere'), join(dir, 'link.ts'));
-    expect(await createExclusiveAsync(join(dir, 'user.ts'), 'stub\n')).toBe(false);
-    expect(await createExclusiveAsync(join(dir, 'link.ts'), 'stub\n')).toBe(false);
+    await applyPlan(creates(['link.ts', 'user.ts'], 'stub\n'), dir);
     expect(readFileSync(join(dir, 'user.ts'), 'utf8')).toBe('mine\n');
     expect(readdirSync(dir).sort()).toEqual(['link.ts', 'user.ts']);
   });

@@ -22,7 +22,7 @@ import path from 'node:path';
 import { refuseSymlinks } from './paths.js';
 
 /** O_CREAT|O_EXCL: the file is new (an existing file or symlink fails with EEXIST); O_NOFOLLOW besides. */
-const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+export const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 /** The names of ggen's temporary files: `.<target name>.<16 hex digits>.tmp`, next to the target. */
 export const TEMP_FILE = /^\..+\.[0-9a-f]{16}\.tmp$/;
@@ -132,56 +132,5 @@ export function removeFile(abs: string, stopAt: string): void {
     } catch {
       break;
     }
-  }
-}
-
-/**
- * Creates `abs` only if nothing is there, atomically: the content is written to a temporary file,
- * then hard-linked to the target, which fails if any file (or symlink) appeared there meanwhile.
- * Returns false, writing nothing, in that case. For create_once files: never overwritten.
- */
-export async function createExclusiveAsync(abs: string, content: string): Promise<boolean> {
-  const { open, link, unlink } = await import('node:fs/promises');
-  const tmp = tempPathFor(abs);
-  const fh = await open(tmp, TEMP_FLAGS, 0o644);
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  } finally {
-    await fh.close();
-  }
-  try {
-    await link(tmp, abs);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-}
-
-/** Same protocol as writeAtomic, asynchronous, so many files can be fsynced concurrently. */
-export async function writeAtomicAsync(abs: string, content: string): Promise<void> {
-  const { open, rename, unlink } = await import('node:fs/promises');
-  const tmp = tempPathFor(abs);
-  const fh = await open(tmp, TEMP_FLAGS, 0o644);
-  try {
-    await fh.writeFile(content, 'utf8');
-    await fh.sync();
-  } catch (err) {
-    await fh.close();
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
-  try {
-    await rename(tmp, abs);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
   }
 }

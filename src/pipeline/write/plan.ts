@@ -3,7 +3,7 @@
  * every file the previous receipt listed. Hand edits are detected by comparing
  * the disk with the PREVIOUS receipt's digests.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, rmdirSync } from 'node:fs';
 import path from 'node:path';
 import { CheckFailed } from '../errors.js';
 import type { ReceiptView } from '../receipt/statement.js';
@@ -193,52 +193,98 @@ function planHandwritten(f: RenderedFile, input: PlanInput, hw: OutputRoot | und
  * Writes creates/updates atomically, deletes orphans, then removes temporary files a killed sync
  * left in the output directory. Call only after the whole plan is known to be sound.
  *
- * Every create (its path was empty at plan time) is made first, exclusively: a file that appeared
- * there since planning was not written by ggen and is never replaced. A create_once file is then
- * simply kept; for any other output the run fails closed: the outputs it created are removed
- * again, nothing is updated or deleted, and the error names every path taken meanwhile.
+ * Every file's bytes are first written beside it and synced, all of them before any is put in
+ * place (batch.ts: what a crash leaves). Every create (its path was empty at plan time) is then
+ * linked into place, which fails where a file appeared since planning: that file was not written
+ * by ggen and is never replaced. A create_once file is then simply kept; for any other output the
+ * run fails closed: the outputs it created are removed again, nothing is updated or deleted, and
+ * the error names every path taken meanwhile. Updates are renamed over their outputs last, and the
+ * directories that changed are synced once.
  */
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
-  const { writeAtomicAsync, createExclusiveAsync, removeFile, removeLeftoverTemps } = await import('./atomic.js');
-  const { mkdirSync } = await import('node:fs');
+  const { removeFile, removeLeftoverTemps } = await import('./atomic.js');
+  const { stageFiles, syncDirectories, directoriesChanged, unlinkQuietly } = await import('./batch.js');
+  const { linkSync, mkdirSync, renameSync } = await import('node:fs');
   const writes = plan.entries.filter(
     (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
   );
-  for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) mkdirSync(dir, { recursive: true });
-  const creates = writes.filter((e) => e.action === 'create');
-  const created: PlanEntry[] = [];
-  const taken = new Set<PlanEntry>();
-  await inParallel(creates, async (e) => {
-    if (await createExclusiveAsync(e.abs, e.content!)) created.push(e);
-    else if (e.mode !== 'create_once') taken.add(e);
-  });
-  if (taken.size > 0) {
-    for (const e of created) removeFile(e.abs, outputDirAbs);
-    // named in plan order (by path), not in the order the writes happened to finish
-    const named = creates.filter((e) => taken.has(e));
-    throw new CheckFailed(
-      [
-        'sync stopped; nothing was written:',
-        ...named.map(
-          (e) =>
-            `  ${e.path}: appeared after planning (not written by ggen); kept. Run sync again to see it as a conflict`,
-        ),
-      ].join('\n'),
-    );
+  const changed = new Set<string>();
+  /** The directories made here, each after its parent: removed again (when empty) if the run fails. */
+  const made: string[] = [];
+  for (const dir of new Set(writes.map((e) => path.dirname(e.abs)))) {
+    const first = mkdirSync(dir, { recursive: true });
+    const dirs = directoriesChanged(dir, first);
+    dirs.forEach((d) => changed.add(d));
+    if (first !== undefined) made.push(...dirs.slice(0, -1).reverse());
   }
-  await inParallel(
-    writes.filter((e) => e.action === 'update'),
-    (e) => writeAtomicAsync(e.abs, e.content!),
-  );
-  for (const e of plan.entries) if (e.action === 'delete') removeFile(e.abs, outputDirAbs);
+  // Each temporary file is set to null once linked and removed, or renamed into place.
+  let temps: Array<string | null>;
+  try {
+    temps = await stageFiles(writes.map((e) => ({ abs: e.abs, content: e.content! })));
+  } catch (err) {
+    removeEmpty(made);
+    throw err;
+  }
+  try {
+    const created: PlanEntry[] = [];
+    const taken = new Set<PlanEntry>();
+    try {
+      writes.forEach((e, i) => {
+        if (e.action !== 'create') return;
+        try {
+          linkSync(temps[i]!, e.abs);
+          created.push(e);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          if (e.mode !== 'create_once') taken.add(e);
+        } finally {
+          unlinkQuietly(temps[i]!);
+          temps[i] = null;
+        }
+      });
+      if (taken.size > 0)
+        throw new CheckFailed(
+          [
+            'sync stopped; nothing was written:',
+            ...writes
+              .filter((e) => taken.has(e))
+              .map(
+                (e) =>
+                  `  ${e.path}: appeared after planning (not written by ggen); kept. Run sync again to see it as a conflict`,
+              ),
+          ].join('\n'),
+        );
+    } catch (err) {
+      // Fail closed: the outputs this run created are taken back; nothing is updated or deleted.
+      for (const e of created) removeFile(e.abs, outputDirAbs);
+      removeEmpty(made);
+      throw err;
+    }
+    writes.forEach((e, i) => {
+      if (e.action !== 'update') return;
+      renameSync(temps[i]!, e.abs);
+      temps[i] = null;
+    });
+  } finally {
+    // What a failure left: an update's temporary file not yet renamed, a create's not yet linked.
+    for (const tmp of temps) if (tmp !== null) unlinkQuietly(tmp);
+  }
+  for (const e of plan.entries)
+    if (e.action === 'delete') {
+      removeFile(e.abs, outputDirAbs);
+      changed.add(path.dirname(e.abs));
+    }
+  await syncDirectories(changed);
   removeLeftoverTemps(outputDirAbs);
 }
 
-/** fsync dominates for thousands of files; a bounded number in flight overlaps them. */
-async function inParallel(items: PlanEntry[], work: (e: PlanEntry) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(16, items.length) }, worker));
+/** Removes each of `dirs` that is empty, the last first (each comes after its parent). */
+function removeEmpty(dirs: readonly string[]): void {
+  for (const dir of [...dirs].reverse()) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      /* not empty, or gone */
+    }
+  }
 }
