@@ -114,19 +114,23 @@ describe('a query reading the triples of the nodes its variables are bound to', 
       const engine = await createQueryEngine(prefixes, 'oxigraph');
       const full = parse(DATA);
       let n = 0;
-      /** The query through a rows cache in `r` keyed by the scope over `s`: whether it ran, its rows, a fresh run's. */
+      /**
+       * The query through a rows cache in `r` keyed by the scope over `s`, run (on a miss) on the
+       * triples it reads alone: whether it ran, on how many triples, its rows, a fresh run's.
+       */
       const cached = async (r: string, s: Store) => {
         const cache = RowsCache.open(
           r,
           { digest: `g${n++}`, inputs: [] },
           prefixes,
           {},
-          rowsScope(s, async () => engine),
+          rowsScope(s, async () => engine, { subgraphs: true }),
         );
         let ran = false;
-        const rows = await cache.select(q(text), async () => {
+        const rows = await cache.select(q(text), async (part) => {
           ran = true;
-          return (await engine.select(s, q(text))).rows;
+          if (part) expect(part.size).toBeLessThan(s.size);
+          return (await engine.select(part ?? s, q(text))).rows;
         });
         cache.save();
         return { ran, rows, fresh: (await engine.select(s, q(text))).rows };
@@ -151,6 +155,31 @@ describe('a query reading the triples of the nodes its variables are bound to', 
     },
     120_000,
   );
+
+  it('runs a missed query on the triples it reads while they stay a small share of the graph', async () => {
+    const engine = await createQueryEngine(prefixes, 'oxigraph');
+    const big = parse(DATA);
+    // Many triples no query here reads: the machine's comment and the operations' are a small share of the graph.
+    for (let i = 0; i < 200; i++)
+      big.addQuad(quad(namedNode(`${EX}n${i}`), namedNode(`${EX}other`), literal(String(i))));
+    const scope = rowsScope(big, async () => engine, { subgraphs: true });
+    const parts: Array<number | undefined> = [];
+    for (const text of [CASES[1]![1], CASES[0]![1], CASES[7]![1]]) {
+      const part = (await scope('select', q(text)))!.subgraph!();
+      parts.push(part?.size);
+      if (part) expect((await engine.select(part, q(text))).rows).toEqual((await engine.select(big, q(text))).rows);
+    }
+    // The third reads the named things' comments, the blank node's among them: the whole graph.
+    expect(parts).toEqual([4, 3, undefined]);
+    // Once a query ran on the whole graph, so do the later ones (it is loaded already)...
+    expect((await scope('select', q(CASES[1]![1])))!.subgraph!()).toBeUndefined();
+    // ...and within a run the parts stay under a quarter of the graph in all.
+    const small = rowsScope(parse(DATA), async () => engine, { subgraphs: true });
+    expect((await small('select', q(CASES[1]![1])))!.subgraph!()?.size).toBe(4);
+    expect((await small('select', q(CASES[0]![1])))!.subgraph!()).toBeUndefined();
+    // Without `subgraphs` (a watch session keeps the whole graph loaded), never.
+    expect((await rowsScope(big, async () => engine)('select', q(CASES[1]![1])))!.subgraph!()).toBeUndefined();
+  });
 
   it('names the subject-bound reads as markers, and none where the variable is not bound', async () => {
     const engine = await createQueryEngine(prefixes, 'oxigraph');

@@ -13,7 +13,7 @@
  * every predicate of the graph with that prefix.
  */
 import { createHash } from 'node:crypto';
-import type { Store } from 'n3';
+import type { Quad, Store } from 'n3';
 import { isScopedReads, ruleReads, type StoredReads } from '../normalize/rule-reads.js';
 import { projectedVariables } from '../engine/rewrite.js';
 
@@ -329,6 +329,25 @@ export class GraphScope {
    * facts file is untrusted): then the reads are not known.
    */
   readsDigest(predicates: readonly string[], prefixes: readonly string[] = []): string | undefined {
+    const reads = this.decodeReads(predicates);
+    if (!reads) return undefined;
+    const { read, bound } = reads;
+    const whole = this.digest([...read], prefixes);
+    if (bound.size === 0) return whole;
+    return createHash('sha256')
+      .update(
+        JSON.stringify([
+          whole,
+          ...[...bound.keys()].sort().map((k) => [k, this.boundDigest(bound.get(k)!.predicate, bound.get(k)!.of)]),
+        ]),
+      )
+      .digest('hex');
+  }
+
+  /** The predicates read whole and the subject-bound reads of `predicates` (readsDigest); undefined when a marker does not decode. */
+  private decodeReads(
+    predicates: readonly string[],
+  ): { read: Set<string>; bound: Map<string, { predicate: string; of: SubjectsConstraint[] }> } | undefined {
     const read = new Set<string>();
     const bound = new Map<string, { predicate: string; of: SubjectsConstraint[] }>();
     for (const p of predicates)
@@ -342,16 +361,38 @@ export class GraphScope {
         if (!decoded) return undefined;
         bound.set(JSON.stringify([decoded.predicate, ...decoded.of]), decoded);
       } else read.add(p);
-    const whole = this.digest([...read], prefixes);
-    if (bound.size === 0) return whole;
-    return createHash('sha256')
-      .update(
-        JSON.stringify([
-          whole,
-          ...[...bound.keys()].sort().map((k) => [k, this.boundDigest(bound.get(k)!.predicate, bound.get(k)!.of)]),
-        ]),
-      )
-      .digest('hex');
+    return { read, bound };
+  }
+
+  /**
+   * The triples readsDigest digests for these reads: a query that reads only these answers over
+   * them as over the whole graph (a match outside a subject-bound read only makes solutions its
+   * group drops, whatever else of the graph is there; bound-reads.ts). Undefined when a marker
+   * does not decode, or when one of them has a blank node (an engine orders and labels those by
+   * how it loaded them: the rows are then a whole-graph run's only).
+   */
+  readQuads(predicates: readonly string[], prefixes: readonly string[] = []): Quad[] | undefined {
+    const reads = this.decodeReads(predicates);
+    if (!reads) return undefined;
+    const whole = new Set(reads.read);
+    if (prefixes.length > 0) {
+      this.storePredicates ??= this.store.getPredicates(null, null, null).map((t) => t.value);
+      for (const p of this.storePredicates) if (prefixes.some((x) => p.startsWith(x))) whole.add(p);
+    }
+    const out: Quad[] = [];
+    for (const p of whole) for (const q of this.store.readQuads(null, p, null, null)) out.push(q as Quad);
+    const termToId = this.termToId;
+    for (const { predicate, of } of reads.bound.values()) {
+      if (whole.has(predicate)) continue;
+      const sets = of.map((c) => this.constraintNodes(c, 'terms'));
+      const prefixed = of.flatMap((c) => (c[0] === 'prefix' ? [c[1]] : []));
+      for (const q of this.store.readQuads(null, predicate, null, null)) {
+        const s = termToId(q.subject as never);
+        if (sets.every((set) => set === null || set!.has(s)) && prefixed.every((x) => s.startsWith(x)))
+          out.push(q as Quad);
+      }
+    }
+    return out.some((q) => q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode') ? undefined : out;
   }
 
   /**
@@ -384,13 +425,24 @@ export function graphScope(store: Store, termToId: (typeof import('n3'))['termTo
 }
 
 /**
+ * The share of the graph's triples the queries of one run may load as subgraphs of their own
+ * before the rest run on the whole graph (loaded once): a spec edit's few missed queries that
+ * read a small part of it load that part only, while many (or one reading much) load it all.
+ */
+const SUBGRAPH_SHARE = 0.25;
+
+/**
  * The rows cache's scope over `store` (rows-cache.ts): what each query reads, narrowed by what its
- * variables are bound to (bound-reads.ts), is a query fact.
+ * variables are bound to (bound-reads.ts), is a query fact. With `subgraphs` (a one-shot run: a
+ * watch session keeps the whole graph loaded between runs), a query that runs gets the triples it
+ * reads as a store of their own while they stay within SUBGRAPH_SHARE of the graph in all.
  */
 export function rowsScope(
   store: Store,
   engine: () => Promise<import('../engine/index.js').QueryEngine>,
+  options: { subgraphs?: boolean } = {},
 ): import('./rows-cache.js').RowsScope {
+  let budget = options.subgraphs ? Math.floor(store.size * SUBGRAPH_SHARE) : 0;
   return async (form, query) => {
     const { boundReads } = await import('./bound-reads.js');
     const reads = await (
@@ -406,6 +458,24 @@ export function rowsScope(
       isScopedReads,
     );
     if (reads.predicates === 'all' || reads.fresh) return undefined;
-    return graphScope(store, (await import('n3')).termToId).readsDigest(reads.predicates, reads.prefixes);
+    const N3 = await import('n3');
+    const scope = graphScope(store, N3.termToId);
+    const key = scope.readsDigest(reads.predicates, reads.prefixes);
+    if (key === undefined) return undefined;
+    const predicates = reads.predicates;
+    return {
+      key,
+      subgraph: () => {
+        if (budget <= 0) return undefined;
+        const quads = scope.readQuads(predicates, reads.prefixes);
+        if (quads === undefined || quads.length > budget) {
+          // From here on the whole graph: it is loaded once for all.
+          budget = 0;
+          return undefined;
+        }
+        budget -= quads.length;
+        return new N3.Store(quads);
+      },
+    };
   };
 }
