@@ -10,7 +10,9 @@
  * identical rows tie; a `SELECT *` gets no such tie-breakers and reads "all". Anything else reads
  * "all", and is keyed by the whole graph, as before. A variable predicate that a FILTER of its
  * group restricts to an IRI prefix (STRSTARTS(STR(?p), "…#"), see normalize/rule-reads.ts) reads
- * every predicate of the graph with that prefix.
+ * every predicate of the graph with that prefix. A pattern whose subject the query's top-level
+ * patterns bind reads only the triples of the nodes they can bind (bound-reads.ts, the markers
+ * below); a query that misses the cache may then run on just the triples it reads (readQuads).
  */
 import { createHash } from 'node:crypto';
 import type { Quad, Store } from 'n3';
@@ -48,7 +50,7 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
  * The predicates any clause of a parsed query names (its prologue aside), as rule-reads.ts reads
  * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order,
  * or (as ruleReads decides) a `*` / `?` path can match zero steps from any node of the graph.
- * Warm SHACL (normalize/shacl-warm.ts) reads its SHACL-SPARQL queries with it too.
+ * bound-reads.ts narrows what it gives for warm SHACL and the rows cache.
  */
 export function clauseReads(
   ast: unknown,
