@@ -251,8 +251,8 @@ export class GraphScope {
   }
 
   /**
-   * A predicate's lines with their subjects' keys, read once per scope (every subject-bound read
-   * of the predicate filters them): off n3's index when `terms` is false and the index is as
+   * A predicate's lines with their subjects' keys, sorted, read once per scope (every
+   * subject-bound read of the predicate filters them): off n3's index when `terms` is false and the index is as
    * expected, else from the quads (`kind` says which).
    */
   private subjectLines(
@@ -271,6 +271,8 @@ export class GraphScope {
         lines.length = 0;
         this.termLines(predicate, push);
       }
+      // In the order the digests take them (each line once: no two compare equal), so each subject-bound digest only filters.
+      lines.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
       this.linesMemo.set(key, (memo = { kind, lines }));
     }
     return memo;
@@ -316,8 +318,7 @@ export class GraphScope {
       const prefixes = of.flatMap((c) => (c[0] === 'prefix' ? [c[1]] : []));
       const kept = lines
         .filter(([s]) => sets.every((set) => set === null || set!.has(s)) && prefixes.every((x) => s.startsWith(x)))
-        .map(([, line]) => line)
-        .sort();
+        .map(([, line]) => line);
       d = createHash('sha256').update(`subjects/${kind}\n`).update(kept.join('')).digest('hex');
       this.bySubjects.set(key, d);
     }
