@@ -213,7 +213,10 @@ function indexNodes(index: StoreIndex, c: SubjectsConstraint): Set<string> | nul
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
   private readonly bySubjects = new Map<string, string>();
-  private readonly linesMemo = new Map<string, { kind: 'n3-index' | 'terms'; lines: Array<[string, string]> }>();
+  private readonly linesMemo = new Map<
+    string,
+    { kind: 'n3-index' | 'terms'; lines: string[]; subjects: string[]; bySubject: Map<string, number[]> }
+  >();
   private readonly nodesMemo = new Map<string, Set<string> | null | undefined>();
   private storePredicates: string[] | undefined;
 
@@ -251,19 +254,19 @@ export class GraphScope {
   }
 
   /**
-   * A predicate's lines with their subjects' keys, sorted, read once per scope (every
-   * subject-bound read of the predicate filters them): off n3's index when `terms` is false and the index is as
-   * expected, else from the quads (`kind` says which).
+   * A predicate's lines (each starts with its subject's key), sorted, read once per scope (every
+   * subject-bound read of the predicate filters them): off n3's index when `terms` is false and
+   * the index is as expected, else from the quads (`kind` says which).
    */
   private subjectLines(
     predicate: string,
     terms: boolean,
-  ): { kind: 'n3-index' | 'terms'; lines: Array<[string, string]> } {
+  ): { kind: 'n3-index' | 'terms'; lines: string[]; subjects: string[]; bySubject: Map<string, number[]> } {
     const key = `${terms ? 'terms' : 'index'}\0${predicate}`;
     let memo = this.linesMemo.get(key);
     if (memo === undefined) {
-      const lines: Array<[string, string]> = [];
-      const push = (subject: string, line: string) => void lines.push([subject, line]);
+      const lines: string[] = [];
+      const push = (_: string, line: string) => void lines.push(line);
       const index = terms ? undefined : storeIndex(this.store);
       let kind: 'n3-index' | 'terms' = 'n3-index';
       if (!index || !indexLines(index, predicate, push)) {
@@ -271,9 +274,20 @@ export class GraphScope {
         lines.length = 0;
         this.termLines(predicate, push);
       }
-      // In the order the digests take them (each line once: no two compare equal), so each subject-bound digest only filters.
-      lines.sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-      this.linesMemo.set(key, (memo = { kind, lines }));
+      // In the order the digests take them, so that each subject-bound digest only filters; each
+      // line's subject key read back once (a line starts with it, length-prefixed: `part`).
+      lines.sort();
+      const subjects = lines.map((line) => {
+        const colon = line.indexOf(':');
+        return line.slice(colon + 1, colon + 1 + Number(line.slice(0, colon)));
+      });
+      const bySubject = new Map<string, number[]>();
+      subjects.forEach((subject, i) => {
+        const at = bySubject.get(subject);
+        if (at) at.push(i);
+        else bySubject.set(subject, [i]);
+      });
+      this.linesMemo.set(key, (memo = { kind, lines, subjects, bySubject }));
     }
     return memo;
   }
@@ -309,16 +323,24 @@ export class GraphScope {
     const key = JSON.stringify([predicate, ...of]);
     let d = this.bySubjects.get(key);
     if (d === undefined) {
-      let { kind, lines } = this.subjectLines(predicate, false);
+      let { kind, lines, subjects, bySubject } = this.subjectLines(predicate, false);
       let sets = of.map((c) => this.constraintNodes(c, kind));
       if (sets.includes(undefined)) {
-        ({ kind, lines } = this.subjectLines(predicate, true));
+        ({ kind, lines, subjects, bySubject } = this.subjectLines(predicate, true));
         sets = of.map((c) => this.constraintNodes(c, kind));
       }
       const prefixes = of.flatMap((c) => (c[0] === 'prefix' ? [c[1]] : []));
-      const kept = lines
-        .filter(([s]) => sets.every((set) => set === null || set!.has(s)) && prefixes.every((x) => s.startsWith(x)))
-        .map(([, line]) => line);
+      const among = sets.filter((set): set is Set<string> => set !== null && set !== undefined);
+      const meets = (subject: string) =>
+        among.every((set) => set.has(subject)) && prefixes.every((x) => subject.startsWith(x));
+      // The lines of the nodes the smallest set names, when that is fewer than the lines, else every line.
+      const smallest = among.reduce<Set<string> | undefined>((a, b) => (a && a.size <= b.size ? a : b), undefined);
+      let kept: string[];
+      if (smallest && smallest.size < lines.length) {
+        const at: number[] = [];
+        for (const subject of smallest) if (meets(subject)) at.push(...(bySubject.get(subject) ?? []));
+        kept = at.sort((a, b) => a - b).map((i) => lines[i]!);
+      } else kept = lines.filter((_, i) => meets(subjects[i]!));
       d = createHash('sha256').update(`subjects/${kind}\n`).update(kept.join('')).digest('hex');
       this.bySubjects.set(key, d);
     }
