@@ -287,17 +287,23 @@ async function run(
       ]);
       const { renderOrder, inTemplateOrder } = await import('./canonicalize/order.js');
       // A graph built this run (not from the graph cache) keys each query by the triples it can read (extract/scope.ts).
-      const scope = hit ? undefined : (await import('./extract/scope.js')).rowsScope(graph.store, getEngine);
+      // A one-shot run's missed queries run on the triples they read (the whole graph stays loaded under --watch).
+      const scope = hit
+        ? undefined
+        : (await import('./extract/scope.js')).rowsScope(graph.store, getEngine, { subgraphs: !session });
       const rowsCache = RowsCache.open(manifest.root, graph, manifest.ontology.prefixes, cacheOptions, scope);
       // Queries answer about `graph.store`, read only here, at the first query the rows cache
       // misses: a graph from the graph cache builds its store then (normalize/cache.ts), not before.
       const queries = {
         select: async (_: unknown, q: import('./types.js').QueryText) => ({
           variables: [],
-          rows: await rowsCache.select(q, async () => (await (await getEngine()).select(graph.store, q)).rows),
+          rows: await rowsCache.select(
+            q,
+            async (part) => (await (await getEngine()).select(part ?? graph.store, q)).rows,
+          ),
         }),
         ask: (_: unknown, q: import('./types.js').QueryText) =>
-          rowsCache.ask(q, async () => (await getEngine()).ask(graph.store, q)),
+          rowsCache.ask(q, async (part) => (await getEngine()).ask(part ?? graph.store, q)),
       };
       const frontmatterCache = FrontmatterCache.open(manifest.root, cacheOptions);
       const templates = await emit.loadTemplates(manifest, frontmatterCache);

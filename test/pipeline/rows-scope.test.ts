@@ -284,7 +284,8 @@ describe('graph scope digests', () => {
     ['read from the quads', quadsOnly],
   ])("a subject-bound digest reads a predicate's triples of the binding triples' objects only (%s)", (_how, view) => {
     const ex = (n: string) => namedNode(`${EX}${n}`);
-    const digest = (s: Store) => new GraphScope(view(s), termToId).subjectsDigest(`${EX}requires`, `${EX}note`);
+    const digest = (s: Store) =>
+      new GraphScope(view(s), termToId).boundDigest(`${EX}note`, [['objects', `${EX}requires`]]);
     const s = new Store([
       quad(ex('Server'), ex('requires'), ex('timeout')),
       quad(ex('timeout'), ex('note'), literal('how long')),

@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { installFastTransform, type Nodes } from './fast-transform.js';
 import { FILTERS } from './filters.js';
+import { precompiledProps, type CompileEnv } from './precompiled.js';
 import { ReadLog, scoped, withLog } from './reads.js';
 import { mentionsDigest, RenderCache, type CachedOutput, type CachedTemplate } from './render-cache.js';
 import type { TemplateOutcome } from './outcome.js';
@@ -237,43 +238,43 @@ export async function createRenderer(
 
   // Nunjucks is loaded at the first compile (~30 ms): a run whose every template is answered by
   // the render cache never loads it. `add` is synchronous, hence require.
-  type Nunjucks = typeof import('nunjucks');
   type Template = InstanceType<Nunjucks['Template']>;
   let loaded: { nunjucks: Nunjucks; env: InstanceType<Nunjucks['Environment']> } | undefined;
   const load = (): NonNullable<typeof loaded> => {
     if (loaded) return loaded;
-    const require = createRequire(import.meta.url);
-    const nunjucks = require('nunjucks') as Nunjucks;
+    const nunjucks = instrumentedNunjucks();
     class PartialLoader extends nunjucks.Loader {
       getSource(name: string): { src: string; path: string; noCache: boolean } {
-        let abs: string | undefined;
-        let src: string | undefined;
-        for (const templatesDir of templatesDirs) {
-          const candidate = path.resolve(templatesDir, name);
-          if (path.relative(templatesDir, candidate).startsWith('..'))
-            throw new Error(`include "${name}" is outside the templates directory`);
-          try {
-            src = readFileSync(candidate, 'utf8');
-            abs = candidate;
-            break;
-          } catch {
-            /* the next directory */
-          }
-        }
-        if (abs === undefined || src === undefined)
-          throw new Error(`template "${name}" not found in ${dirs.join(', ')}`);
-        const rel = toPosix(path.relative(manifest.root, abs));
-        const fm = splitFrontmatter(src);
-        if (fm) offsets.set(rel, fm.offset);
-        return { src: fm ? fm.body : src, path: rel, noCache: false };
+        const { src, path: rel } = partialSource(name);
+        // The build's compiled code of this text (precompiled.ts), if any, as Nunjucks takes it from a loader.
+        const props = precompiledProps(src, rel, env as unknown as CompileEnv);
+        return { src: props ? ({ type: 'code', obj: props } as unknown as string) : src, path: rel, noCache: false };
       }
     }
+    const partialSource = (name: string): { src: string; path: string } => {
+      let abs: string | undefined;
+      let src: string | undefined;
+      for (const templatesDir of templatesDirs) {
+        const candidate = path.resolve(templatesDir, name);
+        if (path.relative(templatesDir, candidate).startsWith('..'))
+          throw new Error(`include "${name}" is outside the templates directory`);
+        try {
+          src = readFileSync(candidate, 'utf8');
+          abs = candidate;
+          break;
+        } catch {
+          /* the next directory */
+        }
+      }
+      if (abs === undefined || src === undefined) throw new Error(`template "${name}" not found in ${dirs.join(', ')}`);
+      const rel = toPosix(path.relative(manifest.root, abs));
+      const fm = splitFrontmatter(src);
+      if (fm) offsets.set(rel, fm.offset);
+      return { src: fm ? fm.body : src, path: rel };
+    };
     let env = cache?.env as InstanceType<Nunjucks['Environment']> | undefined;
     if (!env) {
-      env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, {
-        autoescape: false,
-        throwOnUndefined: true,
-      });
+      env = new nunjucks.Environment(new PartialLoader() as unknown as ILoader, ENVIRONMENT_OPTIONS);
       for (const [name, fn] of Object.entries(FILTERS))
         env.addFilter(name, SCOPING_FILTERS.has(name) ? scoped(fn) : fn);
       strictFilters(env as unknown as { filters: Record<string, (...a: unknown[]) => unknown> });
@@ -282,8 +283,6 @@ export async function createRenderer(
         cache.offsets = offsets;
       }
     }
-    instrument(nunjucks as unknown as NunjucksInternals);
-    installFastTransform(require('nunjucks/src/transformer'), (nunjucks as unknown as NunjucksInternals).nodes);
     return (loaded = { nunjucks, env });
   };
   const compile = (src: string, name: string): Template => {
@@ -291,7 +290,8 @@ export async function createRenderer(
     const hit = cache?.compiled.get(k) as Template | undefined;
     if (hit) return hit;
     const { nunjucks, env } = load();
-    const t = new nunjucks.Template(src, env, name, true);
+    const props = precompiledProps(src, name, env as unknown as CompileEnv);
+    const t = new nunjucks.Template(props ? ({ type: 'code', obj: props } as unknown as string) : src, env, name, true);
     cache?.compiled.set(k, t);
     return t;
   };
@@ -692,6 +692,30 @@ function strictFilters(env: { filters: Record<string, (...a: unknown[]) => unkno
     (wrapped as { strict?: boolean }).strict = true;
     env.filters[name] = wrapped;
   }
+}
+
+type Nunjucks = typeof import('nunjucks');
+
+/** The options of the environment every template is compiled and rendered in. */
+const ENVIRONMENT_OPTIONS = { autoescape: false, throwOnUndefined: true };
+
+/** Nunjucks with ggen's instrumented compiler and fast transform (once per loaded Nunjucks). */
+function instrumentedNunjucks(): Nunjucks {
+  const require = createRequire(import.meta.url);
+  const nunjucks = require('nunjucks') as Nunjucks;
+  instrument(nunjucks as unknown as NunjucksInternals);
+  installFastTransform(require('nunjucks/src/transformer'), (nunjucks as unknown as NunjucksInternals).nodes);
+  return nunjucks;
+}
+
+/** The compiler as createRenderer compiles a template with it, for precompiled.ts's build step. */
+export function compileEnvironment(): { env: CompileEnv; compile: (src: string, name: string) => string } {
+  const nunjucks = instrumentedNunjucks();
+  const env = new nunjucks.Environment([], ENVIRONMENT_OPTIONS) as unknown as CompileEnv;
+  const { compiler } = nunjucks as unknown as {
+    compiler: { compile(src: string, asyncFilters: unknown, extensions: unknown, name: string, opts: object): string };
+  };
+  return { env, compile: (src, name) => compiler.compile(src, env.asyncFilters, env.extensionsList, name, env.opts) };
 }
 
 type CompileFn = (this: CompilerProto, node: unknown, frame: unknown) => void;

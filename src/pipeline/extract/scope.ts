@@ -10,10 +10,12 @@
  * identical rows tie; a `SELECT *` gets no such tie-breakers and reads "all". Anything else reads
  * "all", and is keyed by the whole graph, as before. A variable predicate that a FILTER of its
  * group restricts to an IRI prefix (STRSTARTS(STR(?p), "…#"), see normalize/rule-reads.ts) reads
- * every predicate of the graph with that prefix.
+ * every predicate of the graph with that prefix. A pattern whose subject the query's top-level
+ * patterns bind reads only the triples of the nodes they can bind (bound-reads.ts, the markers
+ * below); a query that misses the cache may then run on just the triples it reads (readQuads).
  */
 import { createHash } from 'node:crypto';
-import type { Store } from 'n3';
+import type { Quad, Store } from 'n3';
 import { isScopedReads, ruleReads, type StoredReads } from '../normalize/rule-reads.js';
 import { projectedVariables } from '../engine/rewrite.js';
 
@@ -48,7 +50,7 @@ export function queryReads(ast: unknown, prefixes: Record<string, string>, form:
  * The predicates any clause of a parsed query names (its prologue aside), as rule-reads.ts reads
  * a WHERE clause; "all" when a GROUP_CONCAT or SAMPLE makes a value follow the solutions' order,
  * or (as ruleReads decides) a `*` / `?` path can match zero steps from any node of the graph.
- * Warm SHACL (normalize/shacl-warm.ts) reads its SHACL-SPARQL queries with it too.
+ * bound-reads.ts narrows what it gives for warm SHACL and the rows cache.
  */
 export function clauseReads(
   ast: unknown,
@@ -76,6 +78,50 @@ export function clauseReads(
   return reads.prefixes
     ? { predicates, fresh: false, prefixes: [...reads.prefixes].sort() }
     : { predicates, fresh: false };
+}
+
+/**
+ * Stands, among a query's reads, for "the triples whose predicate is an object of a triple of
+ * predicate P" (P follows the prefix): see bound-reads.ts.
+ */
+export const BOUND = 'urn:ggen:reads:bound:';
+/**
+ * Stands, among a query's reads, for "the triples of predicate Q whose subject meets every one of
+ * these constraints": SUBJECTS followed by the JSON of [Q, ...constraints] (see bound-reads.ts).
+ */
+export const SUBJECTS = 'urn:ggen:reads:subjects:';
+/** What both markers start with: a query that names it is read as written. */
+export const MARKERS = 'urn:ggen:reads:';
+
+/**
+ * A set of nodes a bound variable is among: the objects of P's triples, the subjects of P's
+ * triples (with object O), or the IRIs that start with X.
+ */
+export type SubjectsConstraint =
+  ['objects', string] | ['subjects', string] | ['subjects', string, string] | ['prefix', string];
+
+const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+
+/** The [Q, constraints] of a SUBJECTS read, or undefined when it does not decode to absolute IRIs. */
+function decodeSubjects(read: string): { predicate: string; of: SubjectsConstraint[] } | undefined {
+  let x: unknown;
+  try {
+    x = JSON.parse(read.slice(SUBJECTS.length));
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(x) || x.length < 2 || typeof x[0] !== 'string' || !IRI.test(x[0])) return undefined;
+  const iris = (c: unknown[]) => c.every((t) => typeof t === 'string' && IRI.test(t));
+  const of = x.slice(1) as unknown[][];
+  for (const c of of) {
+    if (!Array.isArray(c) || !iris(c.slice(1))) return undefined;
+    const ok =
+      (c[0] === 'objects' && c.length === 2) ||
+      (c[0] === 'subjects' && (c.length === 2 || c.length === 3)) ||
+      (c[0] === 'prefix' && c.length === 2);
+    if (!ok) return undefined;
+  }
+  return { predicate: x[0], of: of as SubjectsConstraint[] };
 }
 
 /** The parts of n3's store the digests read directly (see `indexLines`). */
@@ -128,18 +174,33 @@ function indexLines(index: StoreIndex, predicate: string, each: (subject: string
   return true;
 }
 
-/** The keys (as indexLines writes them) of the objects of a predicate's triples; undefined as indexLines. */
-function indexObjects(index: StoreIndex, predicate: string): Set<string> | undefined {
-  const objects = new Set<string>();
-  const id = index._termToNumericId(predicate);
-  if (id === undefined) return objects;
-  for (const g in index._graphs)
-    for (const o in index._graphs[g]?.predicates?.[id] ?? {}) {
-      const object = index._entities[o];
-      if (typeof object !== 'string') return undefined;
-      objects.add(object);
-    }
-  return objects;
+/**
+ * The keys (as indexLines writes them) of the nodes a constraint names (a prefix names no set:
+ * null); undefined as indexLines.
+ */
+function indexNodes(index: StoreIndex, c: SubjectsConstraint): Set<string> | null | undefined {
+  if (c[0] === 'prefix') return null;
+  const nodes = new Set<string>();
+  const id = index._termToNumericId(c[1]);
+  if (id === undefined) return nodes;
+  const object = c[0] === 'subjects' && c.length === 3 ? index._termToNumericId(c[2]) : null;
+  if (object === undefined) return nodes;
+  const add = (key: string) => {
+    const node = index._entities[key];
+    if (typeof node !== 'string') return false;
+    nodes.add(node);
+    return true;
+  };
+  for (const g in index._graphs) {
+    const byObject = index._graphs[g]?.predicates?.[id];
+    if (byObject === undefined) continue;
+    if (c[0] === 'objects') {
+      for (const o in byObject) if (!add(o)) return undefined;
+    } else if (object !== null) {
+      for (const s in byObject[object] ?? {}) if (!add(s)) return undefined;
+    } else for (const o in byObject) for (const s in byObject[o]) if (!add(s)) return undefined;
+  }
+  return nodes;
 }
 
 /**
@@ -152,6 +213,11 @@ function indexObjects(index: StoreIndex, predicate: string): Set<string> | undef
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
   private readonly bySubjects = new Map<string, string>();
+  private readonly linesMemo = new Map<
+    string,
+    { kind: 'n3-index' | 'terms'; lines: string[]; subjects: string[]; bySubject: Map<string, number[]> }
+  >();
+  private readonly nodesMemo = new Map<string, Set<string> | null | undefined>();
   private storePredicates: string[] | undefined;
 
   constructor(
@@ -188,30 +254,170 @@ export class GraphScope {
   }
 
   /**
-   * The digest of the `predicate` triples whose subject is an object of a `binder` triple (warm
-   * SHACL's subject-bound reads, shacl-warm.ts): the lines predicateDigest writes, of those
-   * subjects only, tagged apart from its digests.
+   * A predicate's lines (each starts with its subject's key), sorted, read once per scope (every
+   * subject-bound read of the predicate filters them): off n3's index when `terms` is false and
+   * the index is as expected, else from the quads (`kind` says which).
    */
-  subjectsDigest(binder: string, predicate: string): string {
-    const key = JSON.stringify([binder, predicate]);
+  private subjectLines(
+    predicate: string,
+    terms: boolean,
+  ): { kind: 'n3-index' | 'terms'; lines: string[]; subjects: string[]; bySubject: Map<string, number[]> } {
+    const key = `${terms ? 'terms' : 'index'}\0${predicate}`;
+    let memo = this.linesMemo.get(key);
+    if (memo === undefined) {
+      const lines: string[] = [];
+      const push = (_: string, line: string) => void lines.push(line);
+      const index = terms ? undefined : storeIndex(this.store);
+      let kind: 'n3-index' | 'terms' = 'n3-index';
+      if (!index || !indexLines(index, predicate, push)) {
+        kind = 'terms';
+        lines.length = 0;
+        this.termLines(predicate, push);
+      }
+      // In the order the digests take them, so that each subject-bound digest only filters; each
+      // line's subject key read back once (a line starts with it, length-prefixed: `part`).
+      lines.sort();
+      const subjects = lines.map((line) => {
+        const colon = line.indexOf(':');
+        return line.slice(colon + 1, colon + 1 + Number(line.slice(0, colon)));
+      });
+      const bySubject = new Map<string, number[]>();
+      subjects.forEach((subject, i) => {
+        const at = bySubject.get(subject);
+        if (at) at.push(i);
+        else bySubject.set(subject, [i]);
+      });
+      this.linesMemo.set(key, (memo = { kind, lines, subjects, bySubject }));
+    }
+    return memo;
+  }
+
+  /** The keys of the nodes a constraint names, as `kind` lines write them (null: a prefix; undefined: the index is not as expected). */
+  private constraintNodes(c: SubjectsConstraint, kind: 'n3-index' | 'terms'): Set<string> | null | undefined {
+    const key = JSON.stringify([kind, ...c]);
+    if (this.nodesMemo.has(key)) return this.nodesMemo.get(key);
+    let nodes: Set<string> | null | undefined;
+    if (c[0] === 'prefix') nodes = null;
+    else if (kind === 'n3-index') {
+      const index = storeIndex(this.store);
+      nodes = index ? indexNodes(index, c) : undefined;
+    } else {
+      const termToId = this.termToId;
+      const terms =
+        c[0] === 'objects'
+          ? this.store.getObjects(null, c[1], null)
+          : this.store.getSubjects(c[1], c.length === 3 ? c[2] : null, null);
+      nodes = new Set(terms.map((t) => termToId(t as never)));
+    }
+    this.nodesMemo.set(key, nodes);
+    return nodes;
+  }
+
+  /**
+   * The digest of the `predicate` triples whose subject meets every constraint of `of` (the
+   * subject-bound reads of bound-reads.ts): the lines predicateDigest writes, of those subjects
+   * only, tagged apart from its digests. (termToId writes an IRI as itself, as n3's keys do: a
+   * prefix reads the same either way.)
+   */
+  boundDigest(predicate: string, of: readonly SubjectsConstraint[]): string {
+    const key = JSON.stringify([predicate, ...of]);
     let d = this.bySubjects.get(key);
     if (d === undefined) {
-      const index = storeIndex(this.store);
-      const lines: string[] = [];
-      const objects = index && indexObjects(index, binder);
-      let kind = 'subjects/n3-index';
-      if (!objects || !indexLines(index!, predicate, (s, line) => void (objects.has(s) && lines.push(line)))) {
-        kind = 'subjects/terms';
-        lines.length = 0;
-        const termToId = this.termToId;
-        const keys = new Set(this.store.getObjects(null, binder, null).map((o) => termToId(o as never)));
-        this.termLines(predicate, (s, line) => void (keys.has(s) && lines.push(line)));
+      let { kind, lines, subjects, bySubject } = this.subjectLines(predicate, false);
+      let sets = of.map((c) => this.constraintNodes(c, kind));
+      if (sets.includes(undefined)) {
+        ({ kind, lines, subjects, bySubject } = this.subjectLines(predicate, true));
+        sets = of.map((c) => this.constraintNodes(c, kind));
       }
-      lines.sort();
-      d = createHash('sha256').update(`${kind}\n`).update(lines.join('')).digest('hex');
+      const prefixes = of.flatMap((c) => (c[0] === 'prefix' ? [c[1]] : []));
+      const among = sets.filter((set): set is Set<string> => set !== null && set !== undefined);
+      const meets = (subject: string) =>
+        among.every((set) => set.has(subject)) && prefixes.every((x) => subject.startsWith(x));
+      // The lines of the nodes the smallest set names, when that is fewer than the lines, else every line.
+      const smallest = among.reduce<Set<string> | undefined>((a, b) => (a && a.size <= b.size ? a : b), undefined);
+      let kept: string[];
+      if (smallest && smallest.size < lines.length) {
+        const at: number[] = [];
+        for (const subject of smallest) if (meets(subject)) at.push(...(bySubject.get(subject) ?? []));
+        kept = at.sort((a, b) => a - b).map((i) => lines[i]!);
+      } else kept = lines.filter((_, i) => meets(subjects[i]!));
+      d = createHash('sha256').update(`subjects/${kind}\n`).update(kept.join('')).digest('hex');
       this.bySubjects.set(key, d);
     }
     return d;
+  }
+
+  /**
+   * The digest of what a query reads (`predicates` as bound-reads.ts writes them, `prefixes` as
+   * clauseReads does): a BOUND read stands for the triples of every predicate its binding triples
+   * name now, a SUBJECTS read for boundDigest's. Undefined when a marker does not decode (the query
+   * facts file is untrusted): then the reads are not known.
+   */
+  readsDigest(predicates: readonly string[], prefixes: readonly string[] = []): string | undefined {
+    const reads = this.decodeReads(predicates);
+    if (!reads) return undefined;
+    const { read, bound } = reads;
+    const whole = this.digest([...read], prefixes);
+    if (bound.size === 0) return whole;
+    return createHash('sha256')
+      .update(
+        JSON.stringify([
+          whole,
+          ...[...bound.keys()].sort().map((k) => [k, this.boundDigest(bound.get(k)!.predicate, bound.get(k)!.of)]),
+        ]),
+      )
+      .digest('hex');
+  }
+
+  /** The predicates read whole and the subject-bound reads of `predicates` (readsDigest); undefined when a marker does not decode. */
+  private decodeReads(
+    predicates: readonly string[],
+  ): { read: Set<string>; bound: Map<string, { predicate: string; of: SubjectsConstraint[] }> } | undefined {
+    const read = new Set<string>();
+    const bound = new Map<string, { predicate: string; of: SubjectsConstraint[] }>();
+    for (const p of predicates)
+      if (p.startsWith(BOUND)) {
+        const binder = p.slice(BOUND.length);
+        if (!IRI.test(binder)) return undefined;
+        read.add(binder);
+        for (const o of this.store.getObjects(null, binder, null)) if (o.termType === 'NamedNode') read.add(o.value);
+      } else if (p.startsWith(SUBJECTS)) {
+        const decoded = decodeSubjects(p);
+        if (!decoded) return undefined;
+        bound.set(JSON.stringify([decoded.predicate, ...decoded.of]), decoded);
+      } else read.add(p);
+    return { read, bound };
+  }
+
+  /**
+   * The triples readsDigest digests for these reads: a query that reads only these answers over
+   * them as over the whole graph (a match outside a subject-bound read only makes solutions its
+   * group drops, whatever else of the graph is there; bound-reads.ts). Undefined when a marker
+   * does not decode, or when one of them has a blank node (an engine orders and labels those by
+   * how it loaded them: the rows are then a whole-graph run's only).
+   */
+  readQuads(predicates: readonly string[], prefixes: readonly string[] = []): Quad[] | undefined {
+    const reads = this.decodeReads(predicates);
+    if (!reads) return undefined;
+    const whole = new Set(reads.read);
+    if (prefixes.length > 0) {
+      this.storePredicates ??= this.store.getPredicates(null, null, null).map((t) => t.value);
+      for (const p of this.storePredicates) if (prefixes.some((x) => p.startsWith(x))) whole.add(p);
+    }
+    const out: Quad[] = [];
+    for (const p of whole) for (const q of this.store.readQuads(null, p, null, null)) out.push(q as Quad);
+    const termToId = this.termToId;
+    for (const { predicate, of } of reads.bound.values()) {
+      if (whole.has(predicate)) continue;
+      const sets = of.map((c) => this.constraintNodes(c, 'terms'));
+      const prefixed = of.flatMap((c) => (c[0] === 'prefix' ? [c[1]] : []));
+      for (const q of this.store.readQuads(null, predicate, null, null)) {
+        const s = termToId(q.subject as never);
+        if (sets.every((set) => set === null || set!.has(s)) && prefixed.every((x) => s.startsWith(x)))
+          out.push(q as Quad);
+      }
+    }
+    return out.some((q) => q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode') ? undefined : out;
   }
 
   /**
@@ -243,16 +449,58 @@ export function graphScope(store: Store, termToId: (typeof import('n3'))['termTo
   return s.scope;
 }
 
-/** The rows cache's scope over `store` (rows-cache.ts): what each query reads is a query fact. */
+/**
+ * The share of the graph's triples the queries of one run may load as subgraphs of their own
+ * before the rest run on the whole graph (loaded once): a spec edit's few missed queries that
+ * read a small part of it load that part only, while many (or one reading much) load it all.
+ */
+const SUBGRAPH_SHARE = 0.25;
+
+/**
+ * The rows cache's scope over `store` (rows-cache.ts): what each query reads, narrowed by what its
+ * variables are bound to (bound-reads.ts), is a query fact. With `subgraphs` (a one-shot run: a
+ * watch session keeps the whole graph loaded between runs), a query that runs gets the triples it
+ * reads as a store of their own while they stay within SUBGRAPH_SHARE of the graph in all.
+ */
 export function rowsScope(
   store: Store,
   engine: () => Promise<import('../engine/index.js').QueryEngine>,
+  options: { subgraphs?: boolean } = {},
 ): import('./rows-cache.js').RowsScope {
+  let budget = options.subgraphs ? Math.floor(store.size * SUBGRAPH_SHARE) : 0;
   return async (form, query) => {
+    const { boundReads } = await import('./bound-reads.js');
     const reads = await (
       await engine()
-    ).derive(query, form, 'reads', (ast, prefixes) => queryReads(ast, prefixes, form), isScopedReads);
+    ).derive(
+      query,
+      form,
+      'reads/bound-subjects',
+      (ast, prefixes) => {
+        const plain = queryReads(ast, prefixes, form);
+        return plain.predicates === 'all' || plain.fresh ? plain : boundReads(ast, prefixes, { prefixFilters: true });
+      },
+      isScopedReads,
+    );
     if (reads.predicates === 'all' || reads.fresh) return undefined;
-    return graphScope(store, (await import('n3')).termToId).digest(reads.predicates, reads.prefixes);
+    const N3 = await import('n3');
+    const scope = graphScope(store, N3.termToId);
+    const key = scope.readsDigest(reads.predicates, reads.prefixes);
+    if (key === undefined) return undefined;
+    const predicates = reads.predicates;
+    return {
+      key,
+      subgraph: () => {
+        if (budget <= 0) return undefined;
+        const quads = scope.readQuads(predicates, reads.prefixes);
+        if (quads === undefined || quads.length > budget) {
+          // From here on the whole graph: it is loaded once for all.
+          budget = 0;
+          return undefined;
+        }
+        budget -= quads.length;
+        return new N3.Store(quads);
+      },
+    };
   };
 }

@@ -83,9 +83,9 @@ const FILTERED_GROUPS = new Set(['group', 'optional', 'minus']);
 
 /**
  * The prefix each variable must start with by the FILTERs of a group: a FILTER that is, or has
- * as a top-level `&&` conjunct, STRSTARTS(STR(?v), "simple literal").
+ * as a top-level `&&` conjunct, STRSTARTS(STR(?v), "simple literal"). (Also extract/bound-reads.ts.)
  */
-function filterPrefixes(patterns: unknown[]): Map<string, string> {
+export function filterPrefixes(patterns: unknown[]): Map<string, string> {
   const out = new Map<string, string>();
   const conjunct = (e: Node & { args?: Node[] }): void => {
     if (e?.type !== 'expression' || typeof e.operator !== 'string' || !Array.isArray(e.args)) return;

@@ -25,7 +25,8 @@ import { createHash } from 'node:crypto';
 import type { Quad, Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import { sortedPrefixes } from '../engine/query-facts.js';
-import { clauseReads, graphScope } from '../extract/scope.js';
+import { boundReads } from '../extract/bound-reads.js';
+import { graphScope } from '../extract/scope.js';
 import type { CacheFile } from '../fs/cache-file.js';
 import { isStoredReads, type StoredReads } from './rule-reads.js';
 import type { EncodedResult } from './shacl-core.js';
@@ -90,161 +91,6 @@ class All extends Error {}
 
 /** What a SHACL-SPARQL query (its text with every prefix it uses declared) reads of the data. */
 type ReadsOf = (text: string, prefixes: Record<string, string>) => Promise<StoredReads>;
-
-/**
- * Stands, among a query's reads, for "the triples whose predicate is an object of a triple of
- * predicate P" (P follows the prefix): see boundReads.
- */
-const BOUND = 'urn:ggen:warm:bound:';
-/**
- * Stands, among a query's reads, for "the triples of predicate Q whose subject is an object of a
- * triple of predicate P": SUBJECTS followed by the JSON of [P, Q] (see boundReads).
- */
-const SUBJECTS = 'urn:ggen:warm:subjects:';
-/** What both markers start with: a query that names it is read as written. */
-const MARKERS = 'urn:ggen:warm:';
-
-interface AstNode {
-  type?: string;
-  subType?: string;
-  value?: unknown;
-  prefix?: string;
-  [k: string]: unknown;
-}
-
-/**
- * What a SHACL-SPARQL query reads (clauseReads), where a variable predicate ?v reads "all" unless
- * the query's top-level group binds ?v, in a triple of its own basic graph patterns, as the object
- * of a named predicate P (`?cls otp:requiresProperty ?v`): then a triple pattern with predicate ?v
- * in those same basic graph patterns, or in a FILTER (NOT) EXISTS of that group (evaluated with ?v
- * substituted by the solution's value), matches only triples whose predicate is an object of a
- * P-triple. Such a pattern reads `BOUND + P` (P's triples are read too, by the binding triple); any
- * other use of ?v (nested deeper, bound again by BIND or VALUES, in a path) leaves it "all".
- *
- * Likewise a triple pattern with ?v as its subject and a named predicate Q (`?v rdfs:comment ?c`)
- * matches, in those places and in the basic graph patterns directly in an OPTIONAL of the
- * top-level group that follows the binding triple's, only Q-triples whose subject is an object of
- * a P-triple: ?v is bound in every solution it joins (an OPTIONAL's left side holds the binding
- * triple; a solution of it with another subject is compatible with none). Such a pattern reads
- * `SUBJECTS + [P, Q]` instead of every Q-triple, so an edit of a Q-triple of another subject (a
- * comment on a server, where the query reads the comments of required properties) leaves the
- * group's results valid.
- */
-function boundReads(ast: unknown, prefixes: Record<string, string>): StoredReads {
-  const root = ast as AstNode;
-  const where = root.where as AstNode | undefined;
-  // A query naming the marker itself is read as written.
-  if (!where || where.subType !== 'group' || JSON.stringify(ast).includes(MARKERS)) return clauseReads(ast, prefixes);
-  const known: Record<string, string> = { ...prefixes };
-  for (const c of (root.context ?? []) as AstNode[]) {
-    const v = (c.value as AstNode | undefined)?.value;
-    if (c.type === 'contextDef' && c.subType === 'prefix' && typeof c.key === 'string' && typeof v === 'string')
-      known[c.key] = v;
-  }
-  const iri = (t: AstNode): string | undefined => {
-    if (t.type !== 'term' || t.subType !== 'namedNode' || typeof t.value !== 'string') return undefined;
-    const full =
-      t.prefix !== undefined ? (known[t.prefix] === undefined ? undefined : known[t.prefix] + t.value) : t.value;
-    return full !== undefined && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(full) ? full : undefined;
-  };
-  const isVar = (t: unknown): t is AstNode =>
-    (t as AstNode)?.type === 'term' &&
-    (t as AstNode).subType === 'variable' &&
-    typeof (t as AstNode).value === 'string';
-  const top = (where.patterns ?? []) as AstNode[];
-  const topTriples = top
-    .filter((p) => p.type === 'pattern' && p.subType === 'bgp')
-    .flatMap((p) => (p.triples ?? []) as AstNode[]);
-  // ?v -> the one named predicate binding it (a variable bound by two is left alone), and the
-  // index among the top-level patterns of the first basic graph pattern that binds it.
-  const binder = new Map<string, string | null>();
-  const boundAt = new Map<string, number>();
-  top.forEach((pattern, at) => {
-    if (pattern.type !== 'pattern' || pattern.subType !== 'bgp') return;
-    for (const t of (pattern.triples ?? []) as AstNode[]) {
-      const p = iri(t.predicate as AstNode);
-      if (!p || !isVar(t.object)) continue;
-      const v = String(t.object.value);
-      binder.set(v, binder.has(v) && binder.get(v) !== p ? null : p);
-      if (!boundAt.has(v)) boundAt.set(v, at);
-    }
-  });
-  // The triples of the basic graph patterns directly in a top-level OPTIONAL, by its index.
-  const optionalAt = new Map<AstNode, number>();
-  top.forEach((pattern, at) => {
-    if (pattern.type !== 'pattern' || pattern.subType !== 'optional') return;
-    for (const g of (pattern.patterns ?? []) as AstNode[])
-      if (g.type === 'pattern' && g.subType === 'bgp')
-        for (const t of (g.triples ?? []) as AstNode[]) optionalAt.set(t, at);
-  });
-  if (binder.size === 0) return clauseReads(ast, prefixes);
-  // The triples whose variable predicate may be read as bound: in the top-level BGPs, and in the
-  // BGPs of an EXISTS group directly under a FILTER of the top-level group.
-  const safe = new Set<AstNode>(topTriples);
-  const existsGroups = (e: unknown): void => {
-    const x = e as AstNode;
-    if (!x || typeof x !== 'object') return;
-    if (Array.isArray(x)) return void (x as unknown[]).forEach(existsGroups);
-    if (x.type === 'expression' && x.subType === 'patternOperation') {
-      const g = x.args as AstNode;
-      if (g?.type === 'pattern' && g.subType === 'group')
-        for (const p of (g.patterns ?? []) as AstNode[])
-          if (p.type === 'pattern' && p.subType === 'bgp') for (const t of (p.triples ?? []) as AstNode[]) safe.add(t);
-      return;
-    }
-    if (x.type === 'expression') existsGroups(x.args);
-  };
-  for (const p of top) if (p.type === 'pattern' && p.subType === 'filter') existsGroups(p.expression);
-  // Every other mention of a bound variable (but as a plain term in a safe triple or an expression
-  // reading it) makes it unbound here: it could be bound again, or read where it is not yet bound.
-  const replaced = new Map<AstNode, AstNode>();
-  let unsafe = false;
-  const visit = (x: unknown, parentKey: string, owner: AstNode | undefined): void => {
-    if (!x || typeof x !== 'object') return;
-    if (Array.isArray(x)) return void (x as unknown[]).forEach((y) => visit(y, parentKey, owner));
-    const n = x as AstNode;
-    if (n.type === 'triple') {
-      for (const k of ['subject', 'predicate', 'object']) visit(n[k], k, n);
-      return;
-    }
-    if (isVar(n) && binder.has(String(n.value))) {
-      const v = String(n.value);
-      if (parentKey === 'predicate') {
-        const p = binder.get(v);
-        if (owner && safe.has(owner) && p) replaced.set(n, { type: 'term', subType: 'namedNode', value: BOUND + p });
-        else unsafe = true;
-      } else if (parentKey === 'variable' || parentKey === 'variables') unsafe = true;
-      else if (parentKey === 'subject' && owner) {
-        // A named predicate read only where its subject is one the binding triples name.
-        const p = binder.get(v);
-        const q = iri(owner.predicate as AstNode);
-        const after = optionalAt.get(owner);
-        if (p && q && (safe.has(owner) || (after !== undefined && after > boundAt.get(v)!)))
-          replaced.set(owner.predicate as AstNode, {
-            type: 'term',
-            subType: 'namedNode',
-            value: SUBJECTS + JSON.stringify([p, q]),
-          });
-      }
-      return;
-    }
-    if (n.type === 'pattern' && n.subType === 'values') {
-      const text = JSON.stringify(n);
-      for (const v of binder.keys()) if (text.includes(JSON.stringify(v))) unsafe = true;
-    }
-    for (const [k, v] of Object.entries(n)) if (k !== 'loc') visit(v, k === 'variable' ? 'variable' : k, owner);
-  };
-  visit(where, 'where', undefined);
-  if (unsafe || replaced.size === 0) return clauseReads(ast, prefixes);
-  const copy = (x: unknown): unknown => {
-    if (!x || typeof x !== 'object') return x;
-    const r = replaced.get(x as AstNode);
-    if (r) return r;
-    if (Array.isArray(x)) return x.map(copy);
-    return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)]));
-  };
-  return clauseReads(copy(ast), prefixes);
-}
 
 /** The data predicates a group of shapes (every shape of its closures) can read; throws All when unknown. */
 async function groupReads(
@@ -740,41 +586,15 @@ export class WarmShacl {
         out.push({ shapes: members, results: undefined, keep: undefined });
         continue;
       }
-      // A bound predicate's reads: the triples of each predicate its binding triples name now;
-      // a subject-bound one's, the triples of its predicate whose subject they name.
-      const read = new Set<string>();
-      const bySubject: Array<[string, string]> = [];
-      let undecodable = false;
-      for (const p of reads)
-        if (p.startsWith(BOUND)) {
-          for (const o of data.getObjects(null, p.slice(BOUND.length), null))
-            if (o.termType === 'NamedNode') read.add(o.value);
-        } else if (p.startsWith(SUBJECTS)) {
-          const pair = subjectsPair(p);
-          if (pair) {
-            read.add(pair[0]);
-            bySubject.push(pair);
-          } else undecodable = true;
-        } else read.add(p);
-      if (undecodable) {
-        // A subject-bound read that does not decode (the query facts file is untrusted): validate.
+      // A bound predicate's reads: the triples of each predicate its binding triples name now; a
+      // subject-bound one's, the triples of its predicate whose subjects it names (bound-reads.ts).
+      const print = scope.readsDigest([...reads]);
+      if (print === undefined) {
+        // A marker that does not decode (the query facts file is untrusted): validate.
         this.misses++;
         out.push({ shapes: members, results: undefined, keep: undefined });
         continue;
       }
-      const print =
-        bySubject.length === 0
-          ? scope.digest([...read])
-          : createHash('sha256')
-              .update(
-                JSON.stringify([
-                  scope.digest([...read]),
-                  ...[...new Set(bySubject.map((pair) => JSON.stringify(pair)))]
-                    .sort()
-                    .map((pair) => [pair, scope.subjectsDigest(...(JSON.parse(pair) as [string, string]))]),
-                ]),
-              )
-              .digest('hex');
       const closure = new Set(members.flatMap((i) => [...closures[i]!.keys()]));
       const stored = this.entries.get(key);
       const results = stored === undefined ? undefined : checkEntry(frame, stored, print, members, closure);
@@ -834,19 +654,6 @@ function digestSource(
     .update(JSON.stringify(['parsed-from', from.key]))
     .digest('hex');
   return { digest, blanks };
-}
-
-/** The [P, Q] of a SUBJECTS read, or undefined when it is not two absolute IRIs. */
-function subjectsPair(read: string): [string, string] | undefined {
-  let pair: unknown;
-  try {
-    pair = JSON.parse(read.slice(SUBJECTS.length));
-  } catch {
-    return undefined;
-  }
-  return Array.isArray(pair) && pair.length === 2 && pair.every((x) => isString(x) && IRI.test(x))
-    ? [pair[0] as string, pair[1] as string]
-    : undefined;
 }
 
 /**
