@@ -55,11 +55,21 @@ vi.mock('node:fs', async (importOriginal) => {
       if (syncMode === 'now') queueMicrotask(() => cb(null));
       else fs.fsync(fd, cb);
     },
+    fsyncSync: (fd: number) => {
+      const name = open.get(fd);
+      if (name !== undefined && failSyncOf?.test(name)) {
+        failSyncOf = undefined;
+        throw Object.assign(new Error(`${failCode}: simulated`), { code: failCode });
+      }
+      return fs.fsyncSync(fd);
+    },
   };
   return { ...wrapped, default: { ...fs, ...wrapped } };
 });
 
-const { stageFiles, syncDirectories, directoriesChanged } = await import('../../src/pipeline/write/batch.js');
+const { stageFiles } = await import('../../src/pipeline/write/batch.js');
+const { syncDirectories, syncDirectoriesSync, directoriesChanged } =
+  await import('../../src/pipeline/write/dir-sync.js');
 const { writeAtomic } = await import('../../src/pipeline/write/atomic.js');
 
 const tmp = (): string => mkdtempSync(path.join(tmpdir(), 'ggen-batch-'));
@@ -135,7 +145,13 @@ describe('short writes', () => {
   });
 });
 
-describe('syncDirectories', () => {
+// The async form (applyPlan) and the synchronous one (a durable writeAtomic) promise the same.
+const syncForms = [
+  ['syncDirectories', syncDirectories],
+  ['syncDirectoriesSync', async (dirs: string[]) => syncDirectoriesSync(dirs)],
+] as const;
+
+describe.each(syncForms)('%s', (_name, syncDirectories) => {
   for (const code of ['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP']) {
     it(`a directory the file system will not sync (${code}) is passed over, and closed`, async () => {
       const dir = tmp();

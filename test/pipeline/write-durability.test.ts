@@ -110,6 +110,34 @@ describe('atomic writes are synced before they replace the old file', () => {
   }
 });
 
+describe('a durable writeAtomic (the receipt) syncs the directories its name changed', () => {
+  it('the target folder is synced after the rename, and each folder it made after its own entry was made', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ggen-durable-'));
+    const receipt = path.join(root, 'receipts/nested/latest.json');
+    writeAtomic(receipt, '{}\n', root);
+    const rename = events.findIndex((e) => e.endsWith(` -> ${receipt}`));
+    expect(rename).toBeGreaterThanOrEqual(0);
+    // receipts/nested gained the name, receipts/ gained nested/, the root gained receipts/.
+    expect(events.slice(rename + 1)).toEqual([
+      `sync ${path.join(root, 'receipts/nested')}`,
+      `sync ${path.join(root, 'receipts')}`,
+      `sync ${root}`,
+    ]);
+    // A second write into folders that exist syncs only the target's folder, after the rename.
+    events.length = 0;
+    writeAtomic(receipt, '{"b":1}\n', root);
+    const again = events.findIndex((e) => e.endsWith(` -> ${receipt}`));
+    expect(events.slice(again + 1)).toEqual([`sync ${path.join(root, 'receipts/nested')}`]);
+    expect(readFileSync(receipt, 'utf8')).toBe('{"b":1}\n');
+  });
+
+  it('durable: false (a cache file) syncs no directory', () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ggen-durable-'));
+    writeAtomic(path.join(root, '.ggen/cache/x.json'), '{}', root, { durable: false });
+    expect(events.filter((e) => e.startsWith('sync '))).toEqual([]);
+  });
+});
+
 describe('cache files are written atomically, without the fsync', () => {
   it('writeAtomic with durable: false renames a complete temporary file and never syncs it', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'ggen-durable-'));

@@ -19,6 +19,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { directoriesChanged, syncDirectoriesSync } from './dir-sync.js';
 import { refuseSymlinks } from './paths.js';
 
 /** O_CREAT|O_EXCL: the file is new (an existing file or symlink fails with EEXIST); O_NOFOLLOW besides. */
@@ -77,9 +78,11 @@ export const tempPathFor = (abs: string): string =>
 /**
  * Writes `abs` atomically. With `within` (a directory above it), every directory between the two
  * must be a real directory, not a symlink (receipts/, .ggen/, .ggen/cache are refused as output
- * folders are). `durable: false` skips the fsync before the rename: for a cache file, which a
- * crash may leave empty or partial, and whose reader takes anything unreadable for a miss. The
- * rename stays atomic for running processes; only outputs and receipts need to survive a crash.
+ * folders are). A durable write then syncs the directory it renamed into, and each one above it that
+ * gained a folder it made (dir-sync.ts), so the name itself survives a crash too. `durable: false`
+ * skips both fsyncs: for a cache file, which a crash may leave empty or partial, and whose reader
+ * takes anything unreadable for a miss. The rename stays atomic for running processes; only
+ * outputs and receipts need to survive a crash.
  */
 export function writeAtomic(
   abs: string,
@@ -89,7 +92,7 @@ export function writeAtomic(
 ): void {
   const dir = path.dirname(abs);
   if (within !== undefined) refuseSymlinks(within, path.relative(within, dir));
-  mkdirSync(dir, { recursive: true });
+  const made = mkdirSync(dir, { recursive: true });
   const tmp = tempPathFor(abs);
   const fd = openSync(tmp, TEMP_FLAGS, 0o644);
   try {
@@ -117,6 +120,8 @@ export function writeAtomic(
     }
     throw err;
   }
+  // The new name, and the folders made for it, are on disk once their directories are.
+  if (options.durable !== false) syncDirectoriesSync(directoriesChanged(dir, made));
 }
 
 /** Deletes a file, then any directories it leaves empty, up to (not including) `stopAt`. */

@@ -3,7 +3,7 @@
  * bytes go to a temporary file beside it (created exclusively, never through a symlink, as
  * atomic.ts does), then all of them are fsynced, many at a time, and only then does the caller
  * link or rename them into place (plan.ts applyPlan); at the end each directory that gained or
- * lost a name is fsynced once.
+ * lost a name is fsynced once (dir-sync.ts).
  *
  * Crash semantics: an output's name never points at bytes that are not on disk (every temporary
  * file is synced before any is put in place), so after a crash each output holds its old bytes or
@@ -23,15 +23,12 @@
  * create skips over every inode freed in the last minute, so right after the previous 10,000
  * outputs were deleted it is the larger part of the stage) and the fsyncs.
  */
-import { closeSync, fsync, openSync, unlinkSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { closeSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { TEMP_FLAGS, tempPathFor } from './atomic.js';
+import { fsyncAsync } from './dir-sync.js';
 
 /** Temporary files open at once: their descriptors are held until their fsync returns. */
 const OPEN_AT_ONCE = 256;
-
-const fsyncAsync = (fd: number): Promise<void> =>
-  new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 
 /** Removes a file, ignoring that it is gone already. */
 export function unlinkQuietly(abs: string): void {
@@ -78,43 +75,4 @@ export async function stageFiles(files: ReadonlyArray<{ abs: string; content: st
     throw err;
   }
   return temps;
-}
-
-/**
- * Fsyncs each directory once, so that the names linked, renamed or removed in it are on disk.
- * Where directories cannot be opened or synced (some platforms and file systems refuse), and for
- * one removed meanwhile, there is nothing more to do.
- */
-export async function syncDirectories(dirs: Iterable<string>): Promise<void> {
-  await Promise.all(
-    [...new Set(dirs)].map(async (dir) => {
-      let fd: number;
-      try {
-        fd = openSync(dir, 'r');
-      } catch {
-        return;
-      }
-      try {
-        await fsyncAsync(fd);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM' && code !== 'ENOTSUP') throw err;
-      } finally {
-        closeSync(fd);
-      }
-    }),
-  );
-}
-
-/**
- * The directories whose entries change when files are made in `dir` after `mkdirSync(dir,
- * { recursive: true })` returned `firstMade` (the top directory it made, or undefined): `dir`
- * itself, and each one above it that gained a directory it made.
- */
-export function directoriesChanged(dir: string, firstMade: string | undefined): string[] {
-  const dirs = [dir];
-  if (firstMade === undefined) return dirs;
-  const top = path.dirname(firstMade);
-  for (let d = dir; d !== top && d !== path.dirname(d); d = path.dirname(d)) dirs.push(path.dirname(d));
-  return dirs;
 }

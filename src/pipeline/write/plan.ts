@@ -203,7 +203,10 @@ function planHandwritten(f: RenderedFile, input: PlanInput, hw: OutputRoot | und
  */
 export async function applyPlan(plan: Plan, outputDirAbs: string): Promise<void> {
   const { removeFile, removeLeftoverTemps } = await import('./atomic.js');
-  const { stageFiles, syncDirectories, directoriesChanged, unlinkQuietly } = await import('./batch.js');
+  const [{ stageFiles, unlinkQuietly }, { syncDirectories, directoriesChanged }] = await Promise.all([
+    import('./batch.js'),
+    import('./dir-sync.js'),
+  ]);
   const { linkSync, mkdirSync, renameSync } = await import('node:fs');
   const writes = plan.entries.filter(
     (e) => (e.action === 'create' || e.action === 'update') && e.content !== undefined,
