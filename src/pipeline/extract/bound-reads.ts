@@ -9,7 +9,7 @@
  * The reads say so with markers (scope.ts BOUND and SUBJECTS), which GraphScope.readsDigest
  * turns into digests of exactly those triples.
  */
-import { filterPrefixes, type StoredReads } from '../normalize/rule-reads.js';
+import { filterPrefixes, queryPrefixes, type StoredReads } from '../normalize/rule-reads.js';
 import { BOUND, clauseReads, MARKERS, SUBJECTS, type SubjectsConstraint } from './scope.js';
 
 interface AstNode {
@@ -55,12 +55,7 @@ export function boundReads(
   // A query naming a marker itself is read as written.
   if (!where || where.subType !== 'group' || JSON.stringify(ast).includes(MARKERS))
     return clauseReads(ast, prefixes, options);
-  const known: Record<string, string> = { ...prefixes };
-  for (const c of (root.context ?? []) as AstNode[]) {
-    const v = (c.value as AstNode | undefined)?.value;
-    if (c.type === 'contextDef' && c.subType === 'prefix' && typeof c.key === 'string' && typeof v === 'string')
-      known[c.key] = v;
-  }
+  const known = queryPrefixes(root, prefixes);
   const iri = (t: AstNode | undefined): string | undefined => {
     if (t?.type !== 'term' || t.subType !== 'namedNode' || typeof t.value !== 'string') return undefined;
     const full =

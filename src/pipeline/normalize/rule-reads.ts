@@ -136,6 +136,18 @@ function matchesTriples(path: Node): boolean {
   }
 }
 
+/** The prefixes a parsed query's terms resolve against: `prefixes`, then its own PREFIX declarations. */
+export function queryPrefixes(ast: unknown, prefixes: Record<string, string>): Record<string, string> {
+  const known: Record<string, string> = { ...prefixes };
+  for (const c of ((ast as Node).context ?? []) as Node[]) {
+    if (c.type === 'contextDef' && c.subType === 'prefix' && typeof c.key === 'string') {
+      const v = (c.value as Node | undefined)?.value;
+      if (typeof v === 'string') known[c.key] = v;
+    }
+  }
+  return known;
+}
+
 /**
  * `ast` is traqula's AST of a CONSTRUCT query; `prefixes` are those the query was parsed with.
  *
@@ -151,14 +163,8 @@ export function ruleReads(
   options: { prefixFilters?: boolean } = {},
 ): RuleReads {
   const root = ast as Node;
-  const known: Record<string, string> = { ...prefixes };
-  for (const c of (root.context ?? []) as Node[]) {
-    if (c.type === 'contextDef' && c.subType === 'prefix' && typeof c.key === 'string') {
-      const v = (c.value as Node | undefined)?.value;
-      if (typeof v === 'string') known[c.key] = v;
-    }
-    // A BASE changes what relative IRIs mean; relative IRIs already read "all" below.
-  }
+  // A BASE changes what relative IRIs mean; relative IRIs already read "all" below.
+  const known = queryPrefixes(root, prefixes);
 
   const iri = (term: Node): string => {
     if (term.type !== 'term' || term.subType !== 'namedNode' || typeof term.value !== 'string')
@@ -261,13 +267,7 @@ export function ruleWrites(ast: unknown, prefixes: Record<string, string>): Rule
     for (const [k, v] of Object.entries(n)) if (k !== 'loc') scan(v);
   };
   scan(root.where);
-  const known: Record<string, string> = { ...prefixes };
-  for (const c of (root.context ?? []) as Node[]) {
-    if (c.type === 'contextDef' && c.subType === 'prefix' && typeof c.key === 'string') {
-      const v = (c.value as Node | undefined)?.value;
-      if (typeof v === 'string') known[c.key] = v;
-    }
-  }
+  const known = queryPrefixes(root, prefixes);
   const predicates = new Set<string>();
   let all = root.template === null || typeof root.template !== 'object';
   const walk = (x: unknown): void => {
