@@ -15,14 +15,8 @@
  *
  * test/pipeline/digest-warm.test.ts compares it with canonicalDigest edit after edit.
  */
-import { createHash } from 'node:crypto';
 import type { Quad } from 'n3';
-import { canonicalDigest, type CanonicalGraph } from './digest.js';
-
-type Serialize = (s: unknown, p: unknown, o: unknown, g: unknown) => string;
-
-const namesBlank = (q: Quad): boolean =>
-  q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode';
+import { canonicalDigest, digestOfLines, namesBlank, nquadSerializer, type CanonicalGraph } from './digest.js';
 
 export class WarmDigest {
   /**
@@ -35,7 +29,7 @@ export class WarmDigest {
   misses = 0;
 
   async digest(quads: readonly Quad[]): Promise<CanonicalGraph> {
-    const serialize = await serializer();
+    const serialize = await nquadSerializer();
     const last = this.last;
     if (last) {
       const lines: string[] = [];
@@ -58,10 +52,7 @@ export class WarmDigest {
       // Every one of the last run's quads, each once (a repeated line counts once in `seen`).
       if (same && seen.size === last.blank.size) {
         this.hits++;
-        // rdf-canonize's own order and join (RDFC10.js main, step 7-8).
-        lines.sort();
-        const digest = createHash('sha256').update(lines.join(''), 'utf8').digest('hex');
-        return { digest, blankNodeLabels: new Map(last.labels) };
+        return { digest: digestOfLines(lines), blankNodeLabels: new Map(last.labels) };
       }
     }
     this.misses++;
@@ -81,16 +72,4 @@ export class WarmDigest {
     this.last = { blank, labels: new Map(labels) };
     return result;
   }
-}
-
-let serializeQuad: Serialize | undefined;
-
-/** rdf-canonize's N-Quads line for a quad (the text its canonical output is made of). */
-async function serializer(): Promise<Serialize> {
-  if (!serializeQuad) {
-    const mod = await import('rdf-canonize');
-    const nquads = mod.NQuads;
-    serializeQuad = (s, p, o, g) => nquads.serializeQuadComponents(s, p, o, g);
-  }
-  return serializeQuad;
 }

@@ -1,0 +1,247 @@
+/**
+ * normalize/digest-disk.ts: one-shot runs reuse the blank node labels RDFC-1.0 gave the last run
+ * (`.ggen/cache/digest.json`) while the quads naming blank nodes are the same, in the same order.
+ * Every answer is compared with RDFC-1.0 run afresh (digest.ts): the digest, and the exact label
+ * map. The file is untrusted: anything wrong in it is a miss, never a wrong digest.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DataFactory, type Quad } from 'n3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
+import { DIGEST_CACHE_FILE, DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
+import { ggen, project } from '../cli/helpers.js';
+
+const { namedNode, blankNode, literal, quad } = DataFactory;
+const ex = (s: string) => namedNode(`https://example.org/${s}`);
+const label = namedNode('http://www.w3.org/2000/01/rdf-schema#label');
+const first = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#first');
+const rest = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#rest');
+const nil = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#nil');
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tempRoot(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ggen-digest-disk-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Named nodes, a blank node with a literal, two look-alike list cells and a blank node in a named graph. */
+function graph(comment: string): Quad[] {
+  return [
+    quad(ex('a'), ex('comment'), literal(comment)),
+    quad(ex('a'), ex('size'), literal('3', namedNode('http://www.w3.org/2001/XMLSchema#integer'))),
+    quad(ex('a'), ex('note'), blankNode('n1')),
+    quad(blankNode('n1'), label, literal('a "quoted"\nnote', 'en')),
+    quad(ex('a'), ex('items'), blankNode('l1')),
+    quad(blankNode('l1'), first, literal('x')),
+    quad(blankNode('l1'), rest, blankNode('l2')),
+    quad(blankNode('l2'), first, literal('x')),
+    quad(blankNode('l2'), rest, nil),
+    quad(ex('b'), ex('sees'), ex('a'), blankNode('g1')),
+    quad(ex('b'), ex('sees'), ex('a')),
+  ];
+}
+
+/** One run: a DiskDigest opened on `root` as sync opens it, its answer, and the file saved as sync saves it. */
+async function run(
+  root: string,
+  quads: Quad[],
+  read = true,
+): Promise<{ hit: boolean; digest: string; labels: Map<string, string> }> {
+  const disk = DiskDigest.open(root, { read });
+  const got = await disk.digest(quads);
+  disk.save();
+  expect(disk.hits + disk.misses).toBe(1);
+  return { hit: disk.hits === 1, digest: got.digest, labels: got.blankNodeLabels };
+}
+
+/** A run compared with RDFC-1.0 afresh: same digest, same labels (each blank node's, and their order). */
+async function expectSame(root: string, quads: Quad[], hit: boolean, read = true): Promise<void> {
+  const fresh = await canonicalDigest([...quads]);
+  const got = await run(root, quads, read);
+  expect(got.digest).toBe(fresh.digest);
+  expect([...got.labels]).toEqual([...fresh.blankNodeLabels]);
+  expect(got.hit).toBe(hit);
+}
+
+const cacheFile = (root: string) => path.join(root, DIGEST_CACHE_FILE);
+
+/** The stored entry's labels rewritten by `edit` (the file keeps its salt and key). */
+function tamper(root: string, edit: (labels: unknown[]) => unknown): void {
+  const stored = JSON.parse(readFileSync(cacheFile(root), 'utf8')) as {
+    salt: string;
+    entries: Record<string, { labels: unknown[] }>;
+  };
+  const [key] = Object.keys(stored.entries);
+  stored.entries[key!] = edit([...stored.entries[key!]!.labels]) as { labels: unknown[] };
+  writeFileSync(cacheFile(root), JSON.stringify(stored));
+}
+
+describe('DiskDigest', () => {
+  it('reuses the stored labels across processes after edits to quads without blank nodes', async () => {
+    const root = tempRoot();
+    await expectSame(root, graph('one'), false);
+    // A literal edit, a quad added and one removed, none naming a blank node.
+    await expectSame(root, graph('two'), true);
+    await expectSame(root, [...graph('two'), quad(ex('c'), ex('sees'), ex('a'))], true);
+    await expectSame(root, graph('three').slice(1), true);
+    // The same graph with the quads without blank nodes moved: their order is not read.
+    const g = graph('three');
+    await expectSame(root, [...g.slice(2), g[0]!, g[1]!], true);
+  });
+
+  it('runs RDFC-1.0 again when the quads naming blank nodes change, in content, labels or order', async () => {
+    const base = graph('one');
+    const steps: Quad[][] = [
+      // A blank node's literal.
+      base.map((q) => (q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('other')) : q)),
+      // A quad naming a blank node removed, one added.
+      base.filter((q) => !(q.subject.value === 'l2' && q.predicate.equals(first))),
+      [...base, quad(blankNode('n1'), ex('seeAlso'), ex('b'))],
+      // The same graph under other input labels.
+      base.map((q) =>
+        quad(
+          q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
+          q.predicate,
+          q.object.termType === 'BlankNode' ? blankNode(`r${q.object.value}`) : q.object,
+          q.graph,
+        ),
+      ),
+      // The same quads naming blank nodes in another order (RDFC-1.0 may label look-alikes by it).
+      [...base].reverse(),
+      // A repeated quad naming a blank node in place of another.
+      base.map((q) => (q.subject.value === 'l2' && q.predicate.equals(first) ? base[3]! : q)),
+      // No blank node at all.
+      base.filter(
+        (q) =>
+          q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode' && q.graph.termType !== 'BlankNode',
+      ),
+    ];
+    for (const quads of steps) {
+      const root = tempRoot();
+      await expectSame(root, base, false);
+      await expectSame(root, quads, false);
+      // What the miss stored answers the next run.
+      await expectSame(root, quads, true);
+    }
+  });
+
+  it('starts empty with read: false (sync --full), and still saves what the run computed', async () => {
+    const root = tempRoot();
+    await expectSame(root, graph('one'), false);
+    await expectSame(root, graph('two'), false, false);
+    await expectSame(root, graph('three'), true);
+  });
+
+  it('keeps the file as it is when the run hit (nothing to rewrite)', async () => {
+    const root = tempRoot();
+    await expectSame(root, graph('one'), false);
+    const before = readFileSync(cacheFile(root), 'utf8');
+    writeFileSync(cacheFile(root), before.replace(/^\{/, '{ '));
+    await expectSame(root, graph('two'), true);
+    expect(readFileSync(cacheFile(root), 'utf8')).toBe(before.replace(/^\{/, '{ '));
+  });
+
+  it('is a miss, with the right digest, for every damaged or planted entry', async () => {
+    const cases: Array<[string, (l: unknown[]) => unknown]> = [
+      ['no labels', () => ({})],
+      ['labels not an array', () => ({ labels: 'c14n0' })],
+      ['null entry', () => null],
+      ['one pair missing', (l) => ({ labels: l.slice(2) })],
+      ['one pair too many', (l) => ({ labels: [...l, 'extra', `c14n${l.length / 2}`] })],
+      ['a label not in the graph', (l) => ({ labels: ['nope', ...l.slice(1)] })],
+      ['an input label twice', (l) => ({ labels: [...l.slice(0, 2), l[0], ...l.slice(3)] })],
+      ['a canonical label twice', (l) => ({ labels: [...l.slice(0, 3), l[1], ...l.slice(4)] })],
+      ['a canonical label out of range', (l) => ({ labels: [...l.slice(0, 1), `c14n${l.length}`, ...l.slice(2)] })],
+      ['a canonical label not c14n', (l) => ({ labels: [...l.slice(0, 1), 'b0', ...l.slice(2)] })],
+      ['a leading zero', (l) => ({ labels: [...l.slice(0, 1), 'c14n00', ...l.slice(2)] })],
+      ['a number for a label', (l) => ({ labels: [...l.slice(0, 1), 0, ...l.slice(2)] })],
+    ];
+    for (const [, edit] of cases) {
+      const root = tempRoot();
+      await expectSame(root, graph('one'), false);
+      tamper(root, edit);
+      await expectSame(root, graph('two'), false);
+    }
+    // A file that is not JSON, or under another salt, is empty.
+    for (const damage of [
+      (s: string) => s.slice(0, s.length / 2),
+      (s: string) => s.replace(/"salt":"[0-9a-f]/, '"salt":"x'),
+    ]) {
+      const root = tempRoot();
+      await expectSame(root, graph('one'), false);
+      writeFileSync(cacheFile(root), damage(readFileSync(cacheFile(root), 'utf8')));
+      await expectSame(root, graph('two'), false);
+    }
+    // The entry of another graph (the key is the blank-node quads') answers nothing here.
+    const root = tempRoot();
+    await expectSame(root, graph('one'), false);
+    const other = graph('one').filter((q) => q.subject.value !== 'n1' && q.object.value !== 'n1');
+    const stored = readFileSync(cacheFile(root), 'utf8');
+    await expectSame(root, other, false);
+    const otherEntry = Object.values(
+      (JSON.parse(readFileSync(cacheFile(root), 'utf8')) as { entries: object }).entries,
+    )[0];
+    const planted = JSON.parse(stored) as { entries: Record<string, unknown> };
+    planted.entries = Object.fromEntries(Object.keys(planted.entries).map((k) => [k, otherEntry]));
+    writeFileSync(cacheFile(root), JSON.stringify(planted));
+    await expectSame(root, graph('two'), false);
+  });
+
+  it('canonicalizes every run when opened without a file (a watch session seeding its parses)', async () => {
+    const root = tempRoot();
+    for (const comment of ['one', 'two']) {
+      const disk = DiskDigest.open(root, { file: false });
+      const got = await disk.digest(graph(comment));
+      disk.save();
+      expect(got.digest).toBe((await canonicalDigest(graph(comment))).digest);
+      expect([disk.hits, disk.misses]).toEqual([0, 0]);
+    }
+    expect(() => readFileSync(cacheFile(root))).toThrow();
+  });
+
+  it('gives sync and validate (one process each, as the CLI runs) the digest and outputs of a run without caches', () => {
+    const dir = project();
+    dirs.push(dir);
+    const spec = path.join(dir, 'specs/domain.ttl');
+    const file = cacheFile(dir);
+    const edit = (change: (t: string) => string) => writeFileSync(spec, change(readFileSync(spec, 'utf8')));
+    const json = (args: string[]) => {
+      const r = ggen(dir, [...args, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { status: string; digest?: string; graph?: { digest: string } };
+    };
+    edit((t) => `${t}\nex:Billing rdfs:seeAlso [ rdfs:label "note" ] , ( "a" "a" [ rdfs:label "b" ] ) .\n`);
+    expect(json(['sync']).status).toBe('written');
+    // [edit, whether the stored labels answer the run after it]
+    const steps: Array<[(t: string) => string, boolean]> = [
+      [(t) => t.replace('Routes calls.', 'Routes all calls.'), true],
+      [(t) => `${t}\nex:CallRouter rdfs:seeAlso ex:Billing .\n`, true],
+      [(t) => t.replace('rdfs:label "note"', 'rdfs:label "a note"'), false],
+      [(t) => t.replace('Charges', 'Bills'), true],
+      [(t) => `${t}\nex:CallRouter rdfs:seeAlso [ rdfs:label "more" ] .\n`, false],
+    ];
+    for (const [i, [change, hit]] of steps.entries()) {
+      edit(change);
+      const before = statSync(file).ino;
+      // validate reads the file (sync wrote it), never writes it.
+      const validated = json(['validate']).digest;
+      expect(statSync(file).ino).toBe(before);
+      const warm = json(['sync']);
+      expect(warm.status, `step ${i}`).toBe('written');
+      // A hit leaves the file as it was; a miss stores the new labels.
+      expect(statSync(file).ino === before, `step ${i}`).toBe(hit);
+      // --full reads no cache: the same outputs and receipt, the same digest.
+      const fresh = json(['sync', '--check', '--full']);
+      expect(fresh.status, `step ${i}`).toBe('clean');
+      expect(warm.graph?.digest, `step ${i}`).toBe(fresh.graph?.digest);
+      expect(validated, `step ${i}`).toBe(fresh.graph?.digest);
+    }
+  });
+});
