@@ -101,6 +101,15 @@ describe('DiskDigest', () => {
     const steps: Quad[][] = [
       // A blank node's literal.
       base.map((q) => (q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('other')) : q)),
+      // A blank node's literal in another language, or of another datatype (the same text).
+      base.map((q) =>
+        q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('a "quoted"\nnote', 'fr')) : q,
+      ),
+      base.map((q) =>
+        q.object.value === 'a "quoted"\nnote'
+          ? quad(q.subject, q.predicate, literal('a "quoted"\nnote', namedNode('https://example.org/text')))
+          : q,
+      ),
       // A quad naming a blank node removed, one added.
       base.filter((q) => !(q.subject.value === 'l2' && q.predicate.equals(first))),
       [...base, quad(blankNode('n1'), ex('seeAlso'), ex('b'))],
@@ -129,6 +138,21 @@ describe('DiskDigest', () => {
       await expectSame(root, quads, false);
       // What the miss stored answers the next run.
       await expectSame(root, quads, true);
+    }
+  });
+
+  it('tells a blank node from an IRI of the same name, and a literal from an IRI of the same text', async () => {
+    const base = graph('one');
+    const object = (o: Quad['object']) =>
+      base.map((q) => (q.subject.value === 'l2' && q.predicate.equals(rest) ? quad(q.subject, rest, o) : q));
+    for (const [a, b] of [
+      [blankNode('l1'), namedNode('l1')],
+      [namedNode('l1'), blankNode('l1')],
+      [literal('https://example.org/a'), ex('a')],
+    ] as const) {
+      const root = tempRoot();
+      await expectSame(root, object(a), false);
+      await expectSame(root, object(b), false);
     }
   });
 

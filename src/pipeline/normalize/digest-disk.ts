@@ -13,7 +13,7 @@
  * and a sort instead of the canonicalization. Anything else runs RDFC-1.0 afresh and stores its
  * labels.
  *
- * The entry is keyed by the sha256 of the blank-node quads' N-Quads lines in order, and the file is
+ * The entry is keyed by the sha256 of the blank-node quads' terms in order, and the file is
  * a CacheFile (fs/cache-file.ts) salted with ggen's code and the library versions (rdf-canonize's
  * among them). It is untrusted input: a hit needs the labels to map exactly the blank nodes of this
  * run's quads, one to one, onto `c14n0` … `c14n<n-1>`; anything else is a miss. sync saves it with
@@ -35,7 +35,26 @@ interface Entry {
   labels: string[];
 }
 
-type Term = Quad['subject'] | Quad['object'] | Quad['graph'];
+type Term = Quad['subject'] | Quad['predicate'] | Quad['object'] | Quad['graph'];
+
+/**
+ * A term as one string, unique per term (a literal with its language or datatype, a blank node
+ * apart from an IRI), as n3 writes its ids (`termToId`), without loading n3 here.
+ */
+function termId(t: Term): string {
+  switch (t.termType) {
+    case 'NamedNode':
+      return `<${t.value}`;
+    case 'BlankNode':
+      return `_:${t.value}`;
+    case 'DefaultGraph':
+      return '';
+    case 'Literal':
+      return `"${t.value}"${t.language ? `@${t.language}` : `^^${t.datatype.value}`}`;
+    default:
+      return `?${t.termType}:${t.value}`;
+  }
+}
 
 export class DiskDigest {
   /** Runs answered from the stored labels, and runs that canonicalized. */
@@ -52,32 +71,37 @@ export class DiskDigest {
 
   async digest(quads: readonly Quad[]): Promise<CanonicalGraph> {
     if (!this.file) return canonicalDigest([...quads]);
-    const serialize = await nquadSerializer();
-    const key = createHash('sha256').update(`ggen-digest/${FORMAT}\n`);
-    const plain: string[] = [];
+    // The key: the blank-node quads in order, each term by its n3 id (one per term), length-prefixed.
+    const parts: string[] = [`ggen-digest/${FORMAT}`];
+    const plain: Quad[] = [];
     const blank: Quad[] = [];
     const inputLabels = new Set<string>();
     for (const q of quads) {
-      const line = serialize(q.subject, q.predicate, q.object, q.graph);
       if (!namesBlank(q)) {
-        plain.push(line);
+        plain.push(q);
         continue;
       }
-      key.update(line);
       blank.push(q);
-      for (const t of [q.subject, q.object, q.graph]) if (t.termType === 'BlankNode') inputLabels.add(t.value);
+      for (const t of [q.subject, q.predicate, q.object, q.graph]) {
+        const id = termId(t);
+        parts.push(`${id.length}:${id}`);
+        if (t.termType === 'BlankNode') inputLabels.add(t.value);
+      }
     }
-    const id = key.digest('hex');
+    const id = createHash('sha256').update(parts.join('\n')).digest('hex');
     const stored = this.file.lookup(id);
     const labels = stored === undefined ? undefined : checkEntry(stored, inputLabels);
     if (labels) {
       this.hits++;
       this.file.keep(id, stored);
+      const serialize = await nquadSerializer();
       const relabel = <T extends Term>(t: T): T | { termType: string; value: string } =>
         t.termType === 'BlankNode' ? { termType: 'BlankNode', value: labels.get(t.value)! } : t;
+      const lines: string[] = [];
+      for (const q of plain) lines.push(serialize(q.subject, q.predicate, q.object, q.graph));
       for (const q of blank)
-        plain.push(serialize(relabel(q.subject), q.predicate, relabel(q.object), relabel(q.graph)));
-      return { digest: digestOfLines(plain), blankNodeLabels: labels };
+        lines.push(serialize(relabel(q.subject), q.predicate, relabel(q.object), relabel(q.graph)));
+      return { digest: digestOfLines(lines), blankNodeLabels: labels };
     }
     this.misses++;
     const result = await canonicalDigest([...quads]);
