@@ -2,16 +2,16 @@
  * normalize/digest-disk.ts: one-shot runs reuse the blank node labels RDFC-1.0 gave the last run
  * (`.ggen/cache/digest.json`) while the quads naming blank nodes are the same, in the same order.
  * Every answer is compared with RDFC-1.0 run afresh (digest.ts): the digest, and the exact label
- * map. The file is untrusted: anything wrong in it is a miss, never a wrong digest.
+ * map. The file is untrusted: anything wrong in it is a miss, never a wrong digest. Through the CLI:
+ * test/cli/digest-cache.e2e.test.ts.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataFactory, type Quad } from 'n3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
 import { DIGEST_CACHE_FILE, DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
-import { ggen, project } from '../cli/helpers.js';
 
 const { namedNode, blankNode, literal, quad } = DataFactory;
 const ex = (s: string) => namedNode(`https://example.org/${s}`);
@@ -216,56 +216,5 @@ describe('DiskDigest', () => {
     planted.entries = Object.fromEntries(Object.keys(planted.entries).map((k) => [k, otherEntry]));
     writeFileSync(cacheFile(root), JSON.stringify(planted));
     await expectSame(root, graph('two'), false);
-  });
-
-  it('canonicalizes every run when opened without a file (a watch session seeding its parses)', async () => {
-    const root = tempRoot();
-    for (const comment of ['one', 'two']) {
-      const disk = DiskDigest.open(root, { file: false });
-      const got = await disk.digest(graph(comment));
-      disk.save();
-      expect(got.digest).toBe((await canonicalDigest(graph(comment))).digest);
-      expect([disk.hits, disk.misses]).toEqual([0, 0]);
-    }
-    expect(() => readFileSync(cacheFile(root))).toThrow();
-  });
-
-  it('gives sync and validate (one process each, as the CLI runs) the digest and outputs of a run without caches', () => {
-    const dir = project();
-    dirs.push(dir);
-    const spec = path.join(dir, 'specs/domain.ttl');
-    const file = cacheFile(dir);
-    const edit = (change: (t: string) => string) => writeFileSync(spec, change(readFileSync(spec, 'utf8')));
-    const json = (args: string[]) => {
-      const r = ggen(dir, [...args, '--json']);
-      expect(r.code, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as { status: string; digest?: string; graph?: { digest: string } };
-    };
-    edit((t) => `${t}\nex:Billing rdfs:seeAlso [ rdfs:label "note" ] , ( "a" "a" [ rdfs:label "b" ] ) .\n`);
-    expect(json(['sync']).status).toBe('written');
-    // [edit, whether the stored labels answer the run after it]
-    const steps: Array<[(t: string) => string, boolean]> = [
-      [(t) => t.replace('Routes calls.', 'Routes all calls.'), true],
-      [(t) => `${t}\nex:CallRouter rdfs:seeAlso ex:Billing .\n`, true],
-      [(t) => t.replace('rdfs:label "note"', 'rdfs:label "a note"'), false],
-      [(t) => t.replace('Charges', 'Bills'), true],
-      [(t) => `${t}\nex:CallRouter rdfs:seeAlso [ rdfs:label "more" ] .\n`, false],
-    ];
-    for (const [i, [change, hit]] of steps.entries()) {
-      edit(change);
-      const before = statSync(file).ino;
-      // validate reads the file (sync wrote it), never writes it.
-      const validated = json(['validate']).digest;
-      expect(statSync(file).ino).toBe(before);
-      const warm = json(['sync']);
-      expect(warm.status, `step ${i}`).toBe('written');
-      // A hit leaves the file as it was; a miss stores the new labels.
-      expect(statSync(file).ino === before, `step ${i}`).toBe(hit);
-      // --full reads no cache: the same outputs and receipt, the same digest.
-      const fresh = json(['sync', '--check', '--full']);
-      expect(fresh.status, `step ${i}`).toBe('clean');
-      expect(warm.graph?.digest, `step ${i}`).toBe(fresh.graph?.digest);
-      expect(validated, `step ${i}`).toBe(fresh.graph?.digest);
-    }
   });
 });

@@ -4,8 +4,12 @@
  * RDFC-1.0 run afresh (digest.ts): the digest, and the canonical graph the labels make.
  */
 import { DataFactory, type Quad } from 'n3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
 import { WarmDigest } from '../../src/pipeline/normalize/digest-warm.js';
 
 const { namedNode, blankNode, literal, quad } = DataFactory;
@@ -96,4 +100,43 @@ describe('WarmDigest', () => {
     await warm.digest(twice);
     expect(warm.misses).toBe(2);
   });
+
+  it("asks the one-shot runs' digest cache on its first run only, and answers as RDFC-1.0 does", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ggen-digest-seed-'));
+    roots.push(root);
+    const kept = DiskDigest.open(root);
+    await kept.digest(graph('one'));
+    kept.save();
+    for (const [comment, answers] of [
+      ['two', 1],
+      // Another graph's blank nodes: the seed misses and RDFC-1.0 runs (in it).
+      ['renamed', 0],
+    ] as const) {
+      const warm = new WarmDigest();
+      const disk = DiskDigest.open(root, { read: true });
+      warm.seed(disk);
+      const quads =
+        comment === 'renamed'
+          ? graph('two').map((q) =>
+              quad(
+                q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
+                q.predicate,
+                q.object,
+              ),
+            )
+          : graph(comment);
+      await expectSame(warm, quads);
+      expect([disk.hits, disk.misses]).toEqual([answers, 1 - answers]);
+      // Later runs are the session's own: the seed is not asked again.
+      await expectSame(warm, quads);
+      await expectSame(warm, [...quads, quad(blankNode('x'), label, literal('new'))]);
+      expect([disk.hits, disk.misses]).toEqual([answers, 1 - answers]);
+      expect([warm.hits, warm.misses]).toEqual([1, 2]);
+    }
+  });
+});
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const d of roots) rmSync(d, { recursive: true, force: true });
 });

@@ -17,7 +17,8 @@
  * a CacheFile (fs/cache-file.ts) salted with ggen's code and the library versions (rdf-canonize's
  * among them). It is untrusted input: a hit needs the labels to map exactly the blank nodes of this
  * run's quads, one to one, onto `c14n0` … `c14n<n-1>`; anything else is a miss. sync saves it with
- * the parse cache once the run succeeded; validate only reads it; `--full` starts it empty.
+ * the parse cache once the run succeeded; validate and a watch session's first run (digest-warm.ts
+ * `seed`) only read it; `--full` starts it empty.
  *
  * test/pipeline/digest-disk.test.ts compares it with canonicalDigest run afresh.
  */
@@ -61,16 +62,13 @@ export class DiskDigest {
   hits = 0;
   misses = 0;
 
-  private constructor(private readonly file: CacheFile<unknown> | undefined) {}
+  private constructor(private readonly file: CacheFile<unknown>) {}
 
-  /** `file: false`: nothing read or kept (every run canonicalizes). */
-  static open(root: string, options: CacheOptions & { file?: boolean } = {}): DiskDigest {
-    if (options.file === false) return new DiskDigest(undefined);
+  static open(root: string, options: CacheOptions = {}): DiskDigest {
     return new DiskDigest(CacheFile.open<unknown>(root, DIGEST_CACHE_FILE, cacheSalt('digest', FORMAT), options));
   }
 
   async digest(quads: readonly Quad[]): Promise<CanonicalGraph> {
-    if (!this.file) return canonicalDigest([...quads]);
     // The key: the blank-node quads in order, each term by its n3 id (one per term), length-prefixed.
     const parts: string[] = [`ggen-digest/${FORMAT}`];
     const plain: Quad[] = [];
@@ -112,7 +110,7 @@ export class DiskDigest {
 
   /** Writes the entry this run used (sync, once the run succeeded); a failed write only costs a later run its hit. */
   save(): void {
-    this.file?.save();
+    this.file.save();
   }
 }
 

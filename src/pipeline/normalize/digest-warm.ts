@@ -16,6 +16,7 @@
  * test/pipeline/digest-warm.test.ts compares it with canonicalDigest edit after edit.
  */
 import type { Quad } from 'n3';
+import type { DiskDigest } from './digest-disk.js';
 import { canonicalDigest, digestOfLines, namesBlank, nquadSerializer, type CanonicalGraph } from './digest.js';
 
 export class WarmDigest {
@@ -27,6 +28,16 @@ export class WarmDigest {
   /** Runs answered from the last run's labels, and runs that canonicalized. */
   hits = 0;
   misses = 0;
+  /** The labels one-shot runs kept (digest-disk.ts), asked instead of RDFC-1.0 by the session's first run. */
+  private seeded: Pick<DiskDigest, 'digest'> | undefined;
+
+  /**
+   * The session's first run asks the one-shot runs' digest cache (read only) instead of running
+   * RDFC-1.0: it answers when that run's quads naming blank nodes are the ones it stored.
+   */
+  seed(from: Pick<DiskDigest, 'digest'> | undefined): void {
+    this.seeded = from;
+  }
 
   async digest(quads: readonly Quad[]): Promise<CanonicalGraph> {
     const serialize = await nquadSerializer();
@@ -57,7 +68,9 @@ export class WarmDigest {
     }
     this.misses++;
     this.last = undefined;
-    const result = await canonicalDigest([...quads]);
+    const seeded = this.seeded;
+    this.seeded = undefined;
+    const result = seeded ? await seeded.digest(quads) : await canonicalDigest([...quads]);
     const labels = result.blankNodeLabels;
     const relabel = <T extends { termType: string; value: string }>(t: T): T | { termType: string; value: string } =>
       t.termType === 'BlankNode' ? { termType: 'BlankNode', value: labels.get(t.value) ?? t.value } : t;

@@ -298,10 +298,7 @@ export class DiskParseCache {
     readonly digest: DiskDigest,
   ) {}
 
-  /**
-   * `shacl: false`: the parses alone (a watch session seeds its parses from them, its SHACL results
-   * and graph digest elsewhere).
-   */
+  /** `shacl: false`: the parses alone (a watch session seeds its parses from them, its SHACL results elsewhere). */
   static async open(root: string, options: { read?: boolean; shacl?: boolean } = {}): Promise<DiskParseCache> {
     const [N3, { openShaclCache }, { WarmShacl: Warm }] = await Promise.all([
       import('n3'),
@@ -312,7 +309,7 @@ export class DiskParseCache {
       options.shacl === false
         ? { warm: new Warm(), save: () => {} }
         : openShaclCache(root, { read: options.read !== false });
-    const digest = DiskDigest.open(root, { read: options.read !== false, file: options.shacl !== false });
+    const digest = DiskDigest.open(root, { read: options.read !== false });
     return new DiskParseCache(root, N3, options.read !== false, shacl.warm, shacl.save, digest);
   }
 
