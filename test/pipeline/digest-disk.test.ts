@@ -12,13 +12,11 @@ import { DataFactory, type Quad } from 'n3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
 import { DIGEST_CACHE_FILE, DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
+import { blankNodeEdits, graph as digestGraph, ex, first, rest } from '../support/digest-graph.js';
 
 const { namedNode, blankNode, literal, quad } = DataFactory;
-const ex = (s: string) => namedNode(`https://example.org/${s}`);
-const label = namedNode('http://www.w3.org/2000/01/rdf-schema#label');
-const first = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#first');
-const rest = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#rest');
-const nil = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#nil');
+/** The fixture's graph, with a blank node as a quad's graph too. */
+const graph = (comment: string) => digestGraph(comment, true);
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -29,23 +27,6 @@ function tempRoot(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ggen-digest-disk-'));
   dirs.push(dir);
   return dir;
-}
-
-/** Named nodes, a blank node with a literal, two look-alike list cells and a blank node in a named graph. */
-function graph(comment: string): Quad[] {
-  return [
-    quad(ex('a'), ex('comment'), literal(comment)),
-    quad(ex('a'), ex('size'), literal('3', namedNode('http://www.w3.org/2001/XMLSchema#integer'))),
-    quad(ex('a'), ex('note'), blankNode('n1')),
-    quad(blankNode('n1'), label, literal('a "quoted"\nnote', 'en')),
-    quad(ex('a'), ex('items'), blankNode('l1')),
-    quad(blankNode('l1'), first, literal('x')),
-    quad(blankNode('l1'), rest, blankNode('l2')),
-    quad(blankNode('l2'), first, literal('x')),
-    quad(blankNode('l2'), rest, nil),
-    quad(ex('b'), ex('sees'), ex('a'), blankNode('g1')),
-    quad(ex('b'), ex('sees'), ex('a')),
-  ];
 }
 
 /** One run: a DiskDigest opened on `root` as sync opens it, its answer, and the file saved as sync saves it. */
@@ -99,8 +80,8 @@ describe('DiskDigest', () => {
   it('runs RDFC-1.0 again when the quads naming blank nodes change, in content, labels or order', async () => {
     const base = graph('one');
     const steps: Quad[][] = [
-      // A blank node's literal.
-      base.map((q) => (q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('other')) : q)),
+      // A blank node's literal changed, a quad naming one removed, one added, other input labels.
+      ...blankNodeEdits(base),
       // A blank node's literal in another language, or of another datatype (the same text).
       base.map((q) =>
         q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('a "quoted"\nnote', 'fr')) : q,
@@ -109,18 +90,6 @@ describe('DiskDigest', () => {
         q.object.value === 'a "quoted"\nnote'
           ? quad(q.subject, q.predicate, literal('a "quoted"\nnote', namedNode('https://example.org/text')))
           : q,
-      ),
-      // A quad naming a blank node removed, one added.
-      base.filter((q) => !(q.subject.value === 'l2' && q.predicate.equals(first))),
-      [...base, quad(blankNode('n1'), ex('seeAlso'), ex('b'))],
-      // The same graph under other input labels.
-      base.map((q) =>
-        quad(
-          q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
-          q.predicate,
-          q.object.termType === 'BlankNode' ? blankNode(`r${q.object.value}`) : q.object,
-          q.graph,
-        ),
       ),
       // The same quads naming blank nodes in another order (RDFC-1.0 may label look-alikes by it).
       [...base].reverse(),

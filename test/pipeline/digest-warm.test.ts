@@ -3,37 +3,17 @@
  * labels only while the quads naming blank nodes are the same; each step here is compared with
  * RDFC-1.0 run afresh (digest.ts): the digest, and the canonical graph the labels make.
  */
-import { DataFactory, type Quad } from 'n3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DataFactory, type Quad } from 'n3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
 import { DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
 import { WarmDigest } from '../../src/pipeline/normalize/digest-warm.js';
+import { blankNodeEdits, ex, first, graph, label } from '../support/digest-graph.js';
 
-const { namedNode, blankNode, literal, quad } = DataFactory;
-const ex = (s: string) => namedNode(`https://example.org/${s}`);
-const label = namedNode('http://www.w3.org/2000/01/rdf-schema#label');
-const first = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#first');
-const rest = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#rest');
-const nil = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#nil');
-
-/** A graph with named nodes, a blank node with a literal, and two look-alike list cells. */
-function graph(comment: string): Quad[] {
-  return [
-    quad(ex('a'), ex('comment'), literal(comment)),
-    quad(ex('a'), ex('size'), literal('3', namedNode('http://www.w3.org/2001/XMLSchema#integer'))),
-    quad(ex('a'), ex('note'), blankNode('n1')),
-    quad(blankNode('n1'), label, literal('a "quoted"\nnote', 'en')),
-    quad(ex('a'), ex('items'), blankNode('l1')),
-    quad(blankNode('l1'), first, literal('x')),
-    quad(blankNode('l1'), rest, blankNode('l2')),
-    quad(blankNode('l2'), first, literal('x')),
-    quad(blankNode('l2'), rest, nil),
-    quad(ex('b'), ex('sees'), ex('a')),
-  ];
-}
+const { blankNode, literal, quad } = DataFactory;
 
 /** The graph under the labels a digest gave, one N-Quads-like line per quad, sorted. */
 function relabelled(quads: Quad[], labels: Map<string, string>): string[] {
@@ -67,22 +47,8 @@ describe('WarmDigest', () => {
     const warm = new WarmDigest();
     const base = graph('one');
     await expectSame(warm, base);
-    const steps: Quad[][] = [
-      // A blank node's literal.
-      base.map((q) => (q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('other')) : q)),
-      // A quad naming a blank node removed (every other one is as before).
-      base.filter((q) => !(q.subject.value === 'l2' && q.predicate.equals(first))),
-      // One added.
-      [...base, quad(blankNode('n1'), ex('seeAlso'), ex('b'))],
-      // The same graph under other input labels.
-      base.map((q) =>
-        quad(
-          q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
-          q.predicate,
-          q.object.termType === 'BlankNode' ? blankNode(`r${q.object.value}`) : q.object,
-        ),
-      ),
-    ];
+    // A blank node's literal changed, a quad naming one removed, one added, other input labels.
+    const steps = blankNodeEdits(base);
     for (const quads of steps) {
       await expectSame(warm, base);
       const misses = warm.misses;
