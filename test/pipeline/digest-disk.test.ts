@@ -125,6 +125,12 @@ describe('DiskDigest', () => {
     }
   });
 
+  it('serializes with the class rdf-canonize writes its canonical N-Quads with', async () => {
+    // nquadSerializer loads rdf-canonize's serializer module alone: it must be the one its index exports.
+    const own = (await import('rdf-canonize/lib/NQuads.js')).default;
+    expect(own).toBe((await import('rdf-canonize')).NQuads);
+  });
+
   it('starts empty with read: false (sync --full), and still saves what the run computed', async () => {
     const root = tempRoot();
     await expectSame(root, graph('one'), false);
