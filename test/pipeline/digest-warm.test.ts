@@ -3,33 +3,17 @@
  * labels only while the quads naming blank nodes are the same; each step here is compared with
  * RDFC-1.0 run afresh (digest.ts): the digest, and the canonical graph the labels make.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { DataFactory, type Quad } from 'n3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
+import { DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
 import { WarmDigest } from '../../src/pipeline/normalize/digest-warm.js';
+import { blankNodeEdits, ex, first, graph, label } from '../support/digest-graph.js';
 
-const { namedNode, blankNode, literal, quad } = DataFactory;
-const ex = (s: string) => namedNode(`https://example.org/${s}`);
-const label = namedNode('http://www.w3.org/2000/01/rdf-schema#label');
-const first = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#first');
-const rest = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#rest');
-const nil = namedNode('http://www.w3.org/1999/02/22-rdf-syntax-ns#nil');
-
-/** A graph with named nodes, a blank node with a literal, and two look-alike list cells. */
-function graph(comment: string): Quad[] {
-  return [
-    quad(ex('a'), ex('comment'), literal(comment)),
-    quad(ex('a'), ex('size'), literal('3', namedNode('http://www.w3.org/2001/XMLSchema#integer'))),
-    quad(ex('a'), ex('note'), blankNode('n1')),
-    quad(blankNode('n1'), label, literal('a "quoted"\nnote', 'en')),
-    quad(ex('a'), ex('items'), blankNode('l1')),
-    quad(blankNode('l1'), first, literal('x')),
-    quad(blankNode('l1'), rest, blankNode('l2')),
-    quad(blankNode('l2'), first, literal('x')),
-    quad(blankNode('l2'), rest, nil),
-    quad(ex('b'), ex('sees'), ex('a')),
-  ];
-}
+const { blankNode, literal, quad } = DataFactory;
 
 /** The graph under the labels a digest gave, one N-Quads-like line per quad, sorted. */
 function relabelled(quads: Quad[], labels: Map<string, string>): string[] {
@@ -63,22 +47,8 @@ describe('WarmDigest', () => {
     const warm = new WarmDigest();
     const base = graph('one');
     await expectSame(warm, base);
-    const steps: Quad[][] = [
-      // A blank node's literal.
-      base.map((q) => (q.object.value === 'a "quoted"\nnote' ? quad(q.subject, q.predicate, literal('other')) : q)),
-      // A quad naming a blank node removed (every other one is as before).
-      base.filter((q) => !(q.subject.value === 'l2' && q.predicate.equals(first))),
-      // One added.
-      [...base, quad(blankNode('n1'), ex('seeAlso'), ex('b'))],
-      // The same graph under other input labels.
-      base.map((q) =>
-        quad(
-          q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
-          q.predicate,
-          q.object.termType === 'BlankNode' ? blankNode(`r${q.object.value}`) : q.object,
-        ),
-      ),
-    ];
+    // A blank node's literal changed, a quad naming one removed, one added, other input labels.
+    const steps = blankNodeEdits(base);
     for (const quads of steps) {
       await expectSame(warm, base);
       const misses = warm.misses;
@@ -96,4 +66,43 @@ describe('WarmDigest', () => {
     await warm.digest(twice);
     expect(warm.misses).toBe(2);
   });
+
+  it("asks the one-shot runs' digest cache on its first run only, and answers as RDFC-1.0 does", async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'ggen-digest-seed-'));
+    roots.push(root);
+    const kept = DiskDigest.open(root);
+    await kept.digest(graph('one'));
+    kept.save();
+    for (const [comment, answers] of [
+      ['two', 1],
+      // Another graph's blank nodes: the seed misses and RDFC-1.0 runs (in it).
+      ['renamed', 0],
+    ] as const) {
+      const warm = new WarmDigest();
+      const disk = DiskDigest.open(root, { read: true });
+      warm.seed(disk);
+      const quads =
+        comment === 'renamed'
+          ? graph('two').map((q) =>
+              quad(
+                q.subject.termType === 'BlankNode' ? blankNode(`r${q.subject.value}`) : q.subject,
+                q.predicate,
+                q.object,
+              ),
+            )
+          : graph(comment);
+      await expectSame(warm, quads);
+      expect([disk.hits, disk.misses]).toEqual([answers, 1 - answers]);
+      // Later runs are the session's own: the seed is not asked again.
+      await expectSame(warm, quads);
+      await expectSame(warm, [...quads, quad(blankNode('x'), label, literal('new'))]);
+      expect([disk.hits, disk.misses]).toEqual([answers, 1 - answers]);
+      expect([warm.hits, warm.misses]).toEqual([1, 2]);
+    }
+  });
+});
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const d of roots) rmSync(d, { recursive: true, force: true });
 });

@@ -15,14 +15,9 @@
  *
  * test/pipeline/digest-warm.test.ts compares it with canonicalDigest edit after edit.
  */
-import { createHash } from 'node:crypto';
 import type { Quad } from 'n3';
-import { canonicalDigest, type CanonicalGraph } from './digest.js';
-
-type Serialize = (s: unknown, p: unknown, o: unknown, g: unknown) => string;
-
-const namesBlank = (q: Quad): boolean =>
-  q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode';
+import type { DiskDigest } from './digest-disk.js';
+import { canonicalDigest, digestOfLines, namesBlank, nquadSerializer, type CanonicalGraph } from './digest.js';
 
 export class WarmDigest {
   /**
@@ -33,9 +28,19 @@ export class WarmDigest {
   /** Runs answered from the last run's labels, and runs that canonicalized. */
   hits = 0;
   misses = 0;
+  /** The labels one-shot runs kept (digest-disk.ts), asked instead of RDFC-1.0 by the session's first run. */
+  private seeded: Pick<DiskDigest, 'digest'> | undefined;
+
+  /**
+   * The session's first run asks the one-shot runs' digest cache (read only) instead of running
+   * RDFC-1.0: it answers when that run's quads naming blank nodes are the ones it stored.
+   */
+  seed(from: Pick<DiskDigest, 'digest'> | undefined): void {
+    this.seeded = from;
+  }
 
   async digest(quads: readonly Quad[]): Promise<CanonicalGraph> {
-    const serialize = await serializer();
+    const serialize = await nquadSerializer();
     const last = this.last;
     if (last) {
       const lines: string[] = [];
@@ -58,15 +63,14 @@ export class WarmDigest {
       // Every one of the last run's quads, each once (a repeated line counts once in `seen`).
       if (same && seen.size === last.blank.size) {
         this.hits++;
-        // rdf-canonize's own order and join (RDFC10.js main, step 7-8).
-        lines.sort();
-        const digest = createHash('sha256').update(lines.join(''), 'utf8').digest('hex');
-        return { digest, blankNodeLabels: new Map(last.labels) };
+        return { digest: digestOfLines(lines), blankNodeLabels: new Map(last.labels) };
       }
     }
     this.misses++;
     this.last = undefined;
-    const result = await canonicalDigest([...quads]);
+    const seeded = this.seeded;
+    this.seeded = undefined;
+    const result = seeded ? await seeded.digest(quads) : await canonicalDigest([...quads]);
     const labels = result.blankNodeLabels;
     const relabel = <T extends { termType: string; value: string }>(t: T): T | { termType: string; value: string } =>
       t.termType === 'BlankNode' ? { termType: 'BlankNode', value: labels.get(t.value) ?? t.value } : t;
@@ -81,16 +85,4 @@ export class WarmDigest {
     this.last = { blank, labels: new Map(labels) };
     return result;
   }
-}
-
-let serializeQuad: Serialize | undefined;
-
-/** rdf-canonize's N-Quads line for a quad (the text its canonical output is made of). */
-async function serializer(): Promise<Serialize> {
-  if (!serializeQuad) {
-    const mod = await import('rdf-canonize');
-    const nquads = mod.NQuads;
-    serializeQuad = (s, p, o, g) => nquads.serializeQuadComponents(s, p, o, g);
-  }
-  return serializeQuad;
 }

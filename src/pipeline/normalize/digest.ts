@@ -38,6 +38,36 @@ export async function canonicalDigest(quads: Quad[]): Promise<CanonicalGraph> {
   return { digest: createHash('sha256').update(nquads, 'utf8').digest('hex'), blankNodeLabels: canonicalIdMap };
 }
 
+/** Whether a quad names a blank node (only those quads decide RDFC-1.0's labels). */
+export const namesBlank = (q: Quad): boolean =>
+  q.subject.termType === 'BlankNode' || q.object.termType === 'BlankNode' || q.graph.termType === 'BlankNode';
+
+type Serialize = (s: unknown, p: unknown, o: unknown, g: unknown) => string;
+let serializeQuad: Serialize | undefined;
+
+/**
+ * rdf-canonize's N-Quads line for a quad (the text its canonical output is made of), from its
+ * serializer's module alone: the same class its index exports as `NQuads`, without loading the
+ * canonicalization (about half of rdf-canonize's load time).
+ */
+export async function nquadSerializer(): Promise<Serialize> {
+  if (!serializeQuad) {
+    const nquads = (await import('rdf-canonize/lib/NQuads.js')).default;
+    serializeQuad = (s, p, o, g) => nquads.serializeQuadComponents(s, p, o, g);
+  }
+  return serializeQuad;
+}
+
+/**
+ * The digest of a graph's canonical N-Quads lines, one per quad under the canonical labels, in any
+ * order: sorted and joined as rdf-canonize does (RDFC10.js main, steps 7-8), then sha256. The
+ * array is sorted in place.
+ */
+export function digestOfLines(lines: string[]): string {
+  lines.sort();
+  return createHash('sha256').update(lines.join(''), 'utf8').digest('hex');
+}
+
 /**
  * Renames blank nodes in `store` (whose quads are `quads`) to their canonical labels, so that
  * everything downstream (rows, templates) sees the same labels whatever the parse order or the

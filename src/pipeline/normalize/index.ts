@@ -245,8 +245,13 @@ async function buildGraph(
   mark('list index and inference');
 
   const quads = allQuads(store);
-  // Under --watch, the last run's blank node labels when no quad naming a blank node changed (digest-warm.ts).
-  const { digest, blankNodeLabels } = parses ? await parses.digest.digest(quads) : await canonicalDigest(quads);
+  // The last run's blank node labels when no quad naming a blank node changed: under --watch the
+  // session's (digest-warm.ts), else those one-shot runs keep on disk (digest-disk.ts).
+  const { digest, blankNodeLabels } = parses
+    ? await parses.digest.digest(quads)
+    : disk
+      ? await disk.digest.digest(quads)
+      : await canonicalDigest(quads);
   await relabelBlankNodes(store, quads, blankNodeLabels);
   mentions?.relabel(blankNodeLabels);
   positions.relabelled(blankNodeLabels);

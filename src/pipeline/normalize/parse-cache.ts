@@ -115,6 +115,8 @@ async function sameBlankNodes(fresh: ParsedFile, previous: ParsedFile): Promise<
 /** Where a file's parse can come from when this process has none of it yet (the disk parse cache). */
 export interface ParseSeed {
   get(role: string, file: string, text: string, baseIri: string | undefined): ParsedFile | undefined;
+  /** The one-shot runs' graph digest (digest-disk.ts), for the first run's digest. */
+  readonly digest?: Pick<import('./digest-disk.js').DiskDigest, 'digest'>;
 }
 
 export class ParseCache {
@@ -140,6 +142,7 @@ export class ParseCache {
    */
   seed(from: ParseSeed | undefined): void {
     this.seeded = from;
+    this.digest.seed(from?.digest);
   }
 
   /** The parse of `text` as `file`, from the cache when this exact text was parsed before. */

@@ -25,6 +25,7 @@ import type { Quad } from 'n3';
 import { packageVersions } from '../receipt/versions.js';
 import { writeAtomic } from '../write/atomic.js';
 import { codeDigest } from './cache.js';
+import { DiskDigest } from './digest-disk.js';
 import type { ParsedFile } from './parse-cache.js';
 import type { WarmShacl } from './shacl-warm.js';
 import { SourceIndex, type Position } from './positions.js';
@@ -293,6 +294,8 @@ export class DiskParseCache {
     /** The one-shot runs' SHACL results (shacl-disk.ts), read and saved along with the parses. */
     readonly shacl: WarmShacl,
     private readonly saveShacl: () => void,
+    /** The one-shot runs' graph digest (digest-disk.ts), read and saved along with the parses. */
+    readonly digest: DiskDigest,
   ) {}
 
   /** `shacl: false`: the parses alone (a watch session seeds its parses from them, its SHACL results elsewhere). */
@@ -306,7 +309,8 @@ export class DiskParseCache {
       options.shacl === false
         ? { warm: new Warm(), save: () => {} }
         : openShaclCache(root, { read: options.read !== false });
-    return new DiskParseCache(root, N3, options.read !== false, shacl.warm, shacl.save);
+    const digest = DiskDigest.open(root, { read: options.read !== false });
+    return new DiskParseCache(root, N3, options.read !== false, shacl.warm, shacl.save, digest);
   }
 
   private file(role: string, file: string): string {
@@ -335,9 +339,10 @@ export class DiskParseCache {
     this.pending.set(this.file(role, file), { key: entryKey(role, file, parsed.text, parsed.baseIri), parsed });
   }
 
-  /** Writes the entries of this run's fresh parses and its SHACL results; a failed write only costs a later run its hit. */
+  /** Writes the entries of this run's fresh parses, its SHACL results and graph digest; a failed write only costs a later run its hit. */
   save(): void {
     this.saveShacl();
+    this.digest.save();
     for (const [target, { key, parsed }] of this.pending) {
       try {
         const entry = toEntry(key, parsed, this.N3);

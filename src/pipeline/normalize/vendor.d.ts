@@ -6,6 +6,12 @@ declare module 'rdf-canonize' {
   export const NQuads: { serializeQuadComponents(s: unknown, p: unknown, o: unknown, g: unknown): string };
 }
 
+/** rdf-canonize's serializer on its own (a digest-disk.ts hit needs nothing else of it). */
+declare module 'rdf-canonize/lib/NQuads.js' {
+  const NQuads: { serializeQuadComponents(s: unknown, p: unknown, o: unknown, g: unknown): string };
+  export default NQuads;
+}
+
 declare module 'shacl-engine' {
   export class Validator {
     constructor(shapes: unknown, options: { factory: unknown; [k: string]: unknown });
