@@ -112,10 +112,13 @@ export async function sync(opts: SyncOptions = {}): Promise<SyncResult> {
   const timings: Record<string, number> = {};
   const started = performance.now();
   let t = started;
-  /** `spent`: for stages that ran interleaved (extract, emit), their own share of the time since the last stage. */
-  const stage = (name: Stage, summary: string, spent?: number): void => {
+  /**
+   * `spent`: for stages that ran interleaved (extract, emit), their own share of the time since the
+   * last stage (a number, or made from that time: normalize's less what it ran of extract's).
+   */
+  const stage = (name: Stage, summary: string, spent?: number | ((sinceLast: number) => number)): void => {
     const now = performance.now();
-    const ms = Math.round(spent ?? now - t);
+    const ms = Math.round(typeof spent === 'function' ? spent(now - t) : (spent ?? now - t));
     timings[name] = ms;
     t = now;
     opts.onStage?.({ stage: name, summary, ms });
@@ -159,7 +162,7 @@ async function run(
   manifest: Manifest,
   opts: SyncOptions,
   privateKey: import('node:crypto').KeyObject | undefined,
-  stage: (name: Stage, summary: string, spent?: number) => void,
+  stage: (name: Stage, summary: string, spent?: number | ((sinceLast: number) => number)) => void,
   timings: Record<string, number>,
   started: number,
 ): Promise<SyncResult> {
@@ -255,6 +258,7 @@ async function run(
       // The templates depend on the manifest alone: read before normalize, so that the queries
       // whose facts are unknown (a first run's own queries) are parsed in a worker meanwhile
       // (engine/parse-ahead.ts). A template's error is still reported where it was, after normalize's.
+      const templatesFrom = performance.now();
       const [{ loadTemplates }, { FrontmatterCache }] = await Promise.all([
         import('./emit/templates.js'),
         import('./emit/frontmatter-cache.js'),
@@ -284,6 +288,8 @@ async function run(
           );
         }
       }
+      // Reading the templates (and starting the parse-ahead) is extract's time, as it was before.
+      const templatesMs = performance.now() - templatesFrom;
       const getEngine = () =>
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e.useParseAhead(ahead), e),
@@ -298,6 +304,7 @@ async function run(
       stage(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
+        (sinceLast) => sinceLast - templatesMs,
       );
       // The npm packages the spec's patterns need (pack.toml npm_packages): warned, never installed.
       const { appPackages, missingAppPackages } = await import('./app-packages.js');
@@ -350,7 +357,7 @@ async function run(
         onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
       });
       // Loading templates and caches counts as extract, so that the stage lines add up to the total.
-      let extractMs = performance.now() - setupStarted;
+      let extractMs = performance.now() - setupStarted + templatesMs;
       let emitMs = 0;
       let rowCount = 0;
       for (const template of renderOrder(templates.templates)) {
