@@ -112,13 +112,10 @@ export async function sync(opts: SyncOptions = {}): Promise<SyncResult> {
   const timings: Record<string, number> = {};
   const started = performance.now();
   let t = started;
-  /**
-   * `spent`: for stages that ran interleaved (extract, emit), their own share of the time since the
-   * last stage (a number, or made from that time: normalize's less what it ran of extract's).
-   */
-  const stage = (name: Stage, summary: string, spent?: number | ((sinceLast: number) => number)): void => {
+  /** `spent`: for stages that ran interleaved (extract, emit), their own share of the time since the last stage. */
+  const stage = (name: Stage, summary: string, spent?: number): void => {
     const now = performance.now();
-    const ms = Math.round(typeof spent === 'function' ? spent(now - t) : (spent ?? now - t));
+    const ms = Math.round(spent ?? now - t);
     timings[name] = ms;
     t = now;
     opts.onStage?.({ stage: name, summary, ms });
@@ -162,7 +159,7 @@ async function run(
   manifest: Manifest,
   opts: SyncOptions,
   privateKey: import('node:crypto').KeyObject | undefined,
-  stage: (name: Stage, summary: string, spent?: number | ((sinceLast: number) => number)) => void,
+  stage: (name: Stage, summary: string, spent?: number) => void,
   timings: Record<string, number>,
   started: number,
 ): Promise<SyncResult> {
@@ -258,7 +255,6 @@ async function run(
       // The templates depend on the manifest alone: read before normalize, so that the queries
       // whose facts are unknown (a first run's own queries) are parsed in a worker meanwhile
       // (engine/parse-ahead.ts). A template's error is still reported where it was, after normalize's.
-      const templatesFrom = performance.now();
       const [{ loadTemplates }, { FrontmatterCache }] = await Promise.all([
         import('./emit/templates.js'),
         import('./emit/frontmatter-cache.js'),
@@ -288,8 +284,6 @@ async function run(
           );
         }
       }
-      // Reading the templates (and starting the parse-ahead) is extract's time, as it was before.
-      const templatesMs = performance.now() - templatesFrom;
       const getEngine = () =>
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
           (e) => (e.useQueryFacts(queryFacts), e.useParseAhead(ahead), e),
@@ -304,7 +298,6 @@ async function run(
       stage(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
-        (sinceLast) => sinceLast - templatesMs,
       );
       // The npm packages the spec's patterns need (pack.toml npm_packages): warned, never installed.
       const { appPackages, missingAppPackages } = await import('./app-packages.js');
@@ -357,7 +350,7 @@ async function run(
         onProgress: opts.onProgress ? (d, n) => opts.onProgress!('canonicalize', d, n) : undefined,
       });
       // Loading templates and caches counts as extract, so that the stage lines add up to the total.
-      let extractMs = performance.now() - setupStarted + templatesMs;
+      let extractMs = performance.now() - setupStarted;
       let emitMs = 0;
       let rowCount = 0;
       for (const template of renderOrder(templates.templates)) {
