@@ -239,7 +239,6 @@ async function run(
   }
   // SHACL's verdict (its core-only shapes validate in a worker meanwhile with GGEN_SHACL_WORKER=1).
   let verdict: Promise<void> | undefined;
-  let ahead: import('./engine/parse-ahead.js').ParseAhead | undefined;
   let heavy;
   try {
     heavy = await (async () => {
@@ -252,41 +251,9 @@ async function run(
       // What the queries' parses told (query-facts.ts): a run whose queries are unchanged skips the parser.
       const { QueryFacts } = await import('./engine/query-facts.js');
       const queryFacts = QueryFacts.open(manifest.root, cacheOptions);
-      // The templates depend on the manifest alone: read before normalize, so that the queries
-      // whose facts are unknown (a first run's own queries) are parsed in a worker meanwhile
-      // (engine/parse-ahead.ts). A template's error is still reported where it was, after normalize's.
-      const [{ loadTemplates }, { FrontmatterCache }] = await Promise.all([
-        import('./emit/templates.js'),
-        import('./emit/frontmatter-cache.js'),
-      ]);
-      const frontmatterCache = FrontmatterCache.open(manifest.root, cacheOptions);
-      const loading = loadTemplates(manifest, frontmatterCache).then(
-        (set) => ({ set }),
-        (error: unknown) => ({ error }),
-      );
-      // Not under --watch (its engine outlives the run), nor for --full (its inference rules load
-      // the parser here anyway), nor on Comunica (which parses with its own).
-      if (!session && !opts.noFastPath && engineName !== 'comunica') {
-        const loaded = await loading;
-        if ('set' in loaded) {
-          const { ParseAhead } = await import('./engine/parse-ahead.js');
-          ahead = ParseAhead.start(
-            queryFacts,
-            manifest.ontology.prefixes,
-            loaded.set.templates.flatMap((t) => [
-              ...t.queries.map((q) => ({ form: 'select' as const, text: q.query.text })),
-              ...(t.when ? [{ form: 'ask' as const, text: t.when.text }] : []),
-            ]),
-            [
-              ...manifest.inference.rules.map((r) => ({ form: 'construct' as const, text: r.construct.text })),
-              ...manifest.validation.ask.map((g) => ({ form: 'ask' as const, text: g.ask.text })),
-            ],
-          );
-        }
-      }
       const getEngine = () =>
         (engine ??= (session ? session.engine(engineName, manifest.ontology.prefixes, create) : create()).then(
-          (e) => (e.useQueryFacts(queryFacts), e.useParseAhead(ahead), e),
+          (e) => (e.useQueryFacts(queryFacts), e),
         ));
       const normalized = await normalizeCached(manifest, getEngine, {
         read: !opts.noFastPath,
@@ -311,11 +278,12 @@ async function run(
       // Template by template: extract, render, and hand the files to the formatting workers, which
       // format them on another core while the next template is queried.
       const setupStarted = performance.now();
-      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }] = await Promise.all([
+      const [emit, { Canonicalizer }, { RowsCache }, { RenderCache }, { FrontmatterCache }] = await Promise.all([
         import('./emit/index.js'),
         import('./canonicalize/index.js'),
         import('./extract/rows-cache.js'),
         import('./emit/render-cache.js'),
+        import('./emit/frontmatter-cache.js'),
       ]);
       const { renderOrder, inTemplateOrder } = await import('./canonicalize/order.js');
       // A graph built this run (not from the graph cache) keys each query by the triples it can read (extract/scope.ts).
@@ -337,9 +305,8 @@ async function run(
         ask: (_: unknown, q: import('./types.js').QueryText) =>
           rowsCache.ask(q, async (part) => (await getEngine()).ask(part ?? graph.store, q)),
       };
-      const loaded = await loading;
-      if ('error' in loaded) throw loaded.error;
-      const templates = loaded.set;
+      const frontmatterCache = FrontmatterCache.open(manifest.root, cacheOptions);
+      const templates = await emit.loadTemplates(manifest, frontmatterCache);
       const extract = emit.createExtractor({ store: undefined as never }, queries, validateRows);
       const renderCache = RenderCache.open(manifest.root, cacheOptions);
       const renderer = await emit.createRenderer(manifest, graph, templates.dirs, session?.renderer, renderCache);
@@ -393,7 +360,7 @@ async function run(
     await verdict;
     throw err;
   } finally {
-    await Promise.all([pool?.close(), ahead?.close()]);
+    await pool?.close();
   }
   const {
     graph,

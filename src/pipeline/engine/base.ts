@@ -15,8 +15,7 @@ import {
 } from '../extract/sparql-syntax.js';
 import type { QueryText, Row } from '../types.js';
 import { BUILTIN_PREFIXES } from './prefixes.js';
-import type { ParseAhead } from './parse-ahead.js';
-import { checkedKind, QueryFacts } from './query-facts.js';
+import { QueryFacts } from './query-facts.js';
 import { applyTieBreakers, isTieBreakersFor, locatingContext, tieBreakers, withTieBreakers } from './rewrite.js';
 import type { EngineName, QueryEngine, RdfTerm, SelectResult } from './types.js';
 
@@ -84,13 +83,6 @@ export abstract class BaseQueryEngine implements QueryEngine {
     this.facts = facts;
   }
 
-  /** Queries being parsed in a worker (parse-ahead.ts), taken by check instead of parsing here. */
-  private ahead: ParseAhead | undefined;
-
-  useParseAhead(ahead: ParseAhead | undefined): void {
-    this.ahead = ahead;
-  }
-
   /** The parser, loading it (traqula, ~0.5 s) on first need. */
   protected async loadParser(): Promise<SparqlParser> {
     return (this.parserValue ??= await standaloneParser());
@@ -102,34 +94,16 @@ export abstract class BaseQueryEngine implements QueryEngine {
     return this.parserValue;
   }
 
-  /** Checks by (form, text), kept from their start: concurrent checks of one query (its facts) share one parse. */
-  private readonly asts = new Map<string, Promise<unknown>>();
+  private readonly asts = new Map<string, unknown>();
 
   /** The checked AST of `query` (syntax, form, a SELECT's ORDER BY): parsed once per (form, text). */
-  private check(query: QueryText, form: Form): Promise<unknown> {
+  private async check(query: QueryText, form: Form): Promise<unknown> {
     const key = `${form}\n${query.text}`;
-    let checked = this.asts.get(key);
-    if (checked === undefined) {
-      checked = this.checkNow(query, form);
-      this.asts.set(key, checked);
-      // A query that fails its check is checked again when asked again (and fails the same way).
-      checked.catch(() => this.asts.delete(key));
-    }
-    return checked;
-  }
-
-  private async checkNow(query: QueryText, form: Form): Promise<unknown> {
-    const ahead = await this.ahead?.take(query.text, this.checkPrefixes);
-    // The worker's outcome stands for the parse; checkQuery checks it as it would a parse here.
-    const parser: SparqlParser = ahead
-      ? {
-          parse: () => {
-            if ('error' in ahead) throw new Error(ahead.error);
-            return ahead.ast;
-          },
-        }
-      : await this.loadParser();
-    return checkQuery(query, this.checkPrefixes, form, parser, ahead ? {} : locatingContext(parser));
+    if (this.asts.has(key)) return this.asts.get(key);
+    const parser = await this.loadParser();
+    const ast = await checkQuery(query, this.checkPrefixes, form, parser, locatingContext(parser));
+    this.asts.set(key, ast);
+    return ast;
   }
 
   /**
@@ -145,7 +119,11 @@ export abstract class BaseQueryEngine implements QueryEngine {
       if (!this.needsAst) this.facts.touch(hit.factKey);
       return hit.prepared;
     }
-    const factKey = QueryFacts.key(checkedKind(form), this.checkPrefixes, query.text);
+    const factKey = QueryFacts.key(
+      form === 'select' ? 'tie-breakers/select' : `checked/${form}`,
+      this.checkPrefixes,
+      query.text,
+    );
     let ast: unknown;
     let body: string;
     if (this.needsAst || form !== 'select') {

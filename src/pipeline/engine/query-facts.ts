@@ -74,10 +74,6 @@ export function sortedPrefixes(prefixes: Record<string, string>): Array<[string,
   return Object.entries(prefixes).sort(([a], [b]) => compareCodeUnits(a, b));
 }
 
-/** The kind of the fact a query's check leaves (base.ts prepare): a SELECT's tie-breakers, else that it passed. */
-export const checkedKind = (form: 'select' | 'ask' | 'construct'): string =>
-  form === 'select' ? 'tie-breakers/select' : `checked/${form}`;
-
 export class QueryFacts {
   /** Facts computed or read in this process (a watch session's later runs hit here). */
   private readonly memory = new Map<string, unknown>();
@@ -153,14 +149,6 @@ export class QueryFacts {
     this.memory.set(key, value);
     this.file?.keep(key, value);
     return value;
-  }
-
-  /**
-   * Whether a fact is held under `key` (memory, the file or the seed), its shape unchecked: a
-   * guess of whether `get` will compute it, for parse-ahead.ts. Not a use (nothing is kept).
-   */
-  knows(key: string): boolean {
-    return this.memory.has(key) || this.file?.lookup(key) !== undefined || this.seeded(key) !== undefined;
   }
 
   /** Whether this run asked for any fact (a run that ran no query keeps the file as it is). */

@@ -53,8 +53,6 @@ export interface QueryEngine {
   ): Promise<T>;
   /** Reads and keeps query facts in this run's file (`.ggen/cache/queries.json`). */
   useQueryFacts(facts: import('./query-facts.js').QueryFacts): void;
-  /** Takes the ASTs of queries parsed ahead in a worker (parse-ahead.ts) instead of parsing them again. */
-  useParseAhead(ahead: import('./parse-ahead.js').ParseAhead | undefined): void;
   /**
    * For SHACL-SPARQL constraints and targets: a SELECT over a dataset (an n3 Store) with variables
    * pre-bound (SHACL's `$this`), rows as raw n3 terms. Not for extraction: no ORDER BY is
