@@ -357,6 +357,11 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     const last = this.latest;
     if (!last || last.store === store) return undefined;
     const m = last.mirror;
+    // Sizes this far apart differ by more than the share however the triples match (removed + added
+    // is at least the difference): loaded afresh, without listing the last copy's lines first (a
+    // one-shot sync's first query on the part of the graph it reads, after inference or SHACL
+    // queried the whole graph, would list every triple of it for nothing).
+    if (Math.abs(m.size - store.size) > UPDATE_SHARE * Math.max(store.size, m.size)) return undefined;
     const content = this.contentOf(last.store, m);
     if (!content) return undefined;
     const known = m.parsedToOx ?? m.toOx;
