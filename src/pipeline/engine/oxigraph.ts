@@ -499,16 +499,36 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     if (this.held) this.contentOf(store, m);
   }
 
-  changed(store: Store, added?: Quad[]): void {
+  changed(store: Store, added?: Quad[], removed: Quad[] = []): void {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
     if (!m) return;
-    if (added && m.size + added.length === store.size) {
+    const plain = (q: Quad) => q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode';
+    if (added && m.size + added.length - removed.length === store.size && removed.every(plain)) {
+      // A watch session's delta (normalize/held-graph.ts): its removed quads name no blank node.
+      for (const q of removed) {
+        m.ox.delete(
+          this.ox.quad(
+            this.toOx(q.subject, m) as never,
+            this.toOx(q.predicate, m) as never,
+            this.toOx(q.object, m) as never,
+            this.ox.defaultGraph(),
+          ),
+        );
+        m.content?.delete(tripleLine(q, () => undefined, this.text)!);
+      }
       this.addAll(m, added);
       m.size = store.size;
+      if (m.ox.size !== store.size || (m.content !== undefined && m.content.size !== store.size)) this.drop(store, m);
     } else {
       this.mirrors.delete(store);
     }
+  }
+
+  /** Forgets the copy of `store`, and that the next store's copy may start from it (it is out of step). */
+  private drop(store: Store, m: Mirror): void {
+    this.mirrors.delete(store);
+    if (this.latest?.mirror === m) this.latest = undefined;
   }
 
   /** The copy keeps its blank nodes; only the n3 labels they answer to change. */
