@@ -56,12 +56,126 @@ describe('sync with a warm session (the watch loop)', () => {
       expect(readFileSync(path.join(dir, 'generated/services/call-router.ts'), 'utf8')).toContain('Routes every call.');
       // The warm state was used: one file, so each edit re-parsed it and nothing else.
       expect(session.parses.misses).toBe(1 + edits.length);
-      // RDFC-1.0 ran for the first run and the three edits to blank nodes; the literal edits reused its labels.
-      expect([session.parses.digest.hits, session.parses.digest.misses]).toEqual([2, 4]);
+      // The literal edits changed the held graph by their delta (held-graph.ts); the graph was built
+      // for the first run and the three edits to blank nodes, and RDFC-1.0 ran for each of those.
+      expect([session.parses.held.hits, session.parses.held.misses]).toEqual([2, 4]);
+      expect([session.parses.digest.hits, session.parses.digest.misses]).toEqual([0, 4]);
     } finally {
       await session.close();
     }
   }, 300_000);
+
+  for (const engine of ['oxigraph', 'comunica'] as const)
+    it(`applies each edit's triples to the held graph as a fresh build makes it (${engine} session)`, async () => {
+      const dir = project();
+      dirs.push(dir);
+      const manifestPath = path.join(dir, 'ggen.toml');
+      const domain = path.join(dir, 'specs/domain.ttl');
+      const extra = path.join(dir, 'specs/extra.ttl');
+      // A second spec that asserts one of domain.ttl's triples again, has a blank node, and names
+      // an IRI through a prefix of its own.
+      writeFileSync(
+        extra,
+        [
+          '@prefix ex: <https://example.org/ns#> .',
+          '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+          '@prefix doc: <https://example.org/docs/> .',
+          'ex:Billing rdfs:comment "Charges \\"accounts\\" </script> once." .',
+          'ex:Billing rdfs:seeAlso [ rdfs:label "a note" ] .',
+          'ex:CallRouter rdfs:seeAlso doc:routing .',
+          '',
+        ].join('\n'),
+      );
+      const session = new SyncSession();
+      const fresh = async (): Promise<void> => {
+        for (const e of ['oxigraph', 'comunica'] as const) {
+          const r = await sync({ manifestPath, check: true, noFastPath: true, engine: e });
+          expect(r.status, `${e}: ${JSON.stringify(r.entries.filter((x) => x.diff))}`).toBe('clean');
+        }
+      };
+      const edit = (file: string, change: (t: string) => string) =>
+        writeFileSync(file, change(readFileSync(file, 'utf8')));
+      const billing = path.join(dir, 'generated/services/billing.ts');
+      // Each step: its edits (one run), and whether the held graph took its delta.
+      const steps: Array<{ what: string; edits: Array<() => void>; held: boolean }> = [
+        {
+          what: 'a triple two files assert, removed from one: it stays',
+          edits: [() => edit(domain, (t) => t.replace(/ ;\n {2}rdfs:comment "Charges[^\n]*/, ' .'))],
+          held: true,
+        },
+        {
+          what: 'removed from the other too (it goes), another one added there',
+          edits: [
+            () =>
+              edit(
+                extra,
+                (t) => `${t.replace(/^ex:Billing rdfs:comment .*\n/m, '')}ex:Billing rdfs:comment "Charges twice." .\n`,
+              ),
+          ],
+          held: true,
+        },
+        {
+          what: 'a literal of each file in one run',
+          edits: [
+            () => edit(extra, (t) => t.replace('Charges twice.', 'Charges once more.')),
+            () => edit(domain, (t) => t.replace('Routes calls.', 'Routes every call.')),
+          ],
+          held: true,
+        },
+        {
+          what: 'a triple moved from one file to the other',
+          edits: [
+            () => edit(domain, (t) => t.replace(/ ;\n {2}rdfs:label "Call router"/, '')),
+            () => edit(extra, (t) => `${t}ex:CallRouter rdfs:label "Call router" .\n`),
+          ],
+          held: true,
+        },
+        {
+          what: 'a prefix that rewrites an IRI',
+          edits: [() => edit(extra, (t) => t.replace('<https://example.org/docs/>', '<https://example.org/manual/>'))],
+          held: true,
+        },
+        {
+          what: 'a literal of a blank node: built afresh',
+          edits: [() => edit(extra, (t) => t.replace('"a note"', '"another note"'))],
+          held: false,
+        },
+        {
+          what: 'a triple the rule reads (a new service, a new inferred component): built afresh',
+          edits: [
+            () =>
+              edit(
+                domain,
+                (t) => `${t}\nex:Paging a ex:Service ;\n  rdfs:label "Paging" ;\n  rdfs:comment "Pages." .\n`,
+              ),
+          ],
+          held: false,
+        },
+        {
+          what: 'a literal after that build',
+          edits: [() => edit(domain, (t) => t.replace('"Pages."', '"Pages on call."'))],
+          held: true,
+        },
+      ];
+      try {
+        expect((await sync({ manifestPath, session, engine })).status).toBe('written');
+        let hits = 0;
+        let misses = 1;
+        for (const step of steps) {
+          for (const e of step.edits) e();
+          const r = await sync({ manifestPath, session, engine });
+          expect(r.status, step.what).toBe('written');
+          if (step.held) hits++;
+          else misses++;
+          expect([session.parses.held.hits, session.parses.held.misses], step.what).toEqual([hits, misses]);
+          await fresh();
+        }
+        expect(readFileSync(billing, 'utf8')).toContain('Charges once more.');
+        expect(readFileSync(path.join(dir, 'generated/services/paging.ts'), 'utf8')).toContain('Pages on call.');
+      } finally {
+        await session.close();
+      }
+    }, 300_000);
 
   it("replays the one-shot runs' parses kept on disk in its first run, and parses a damaged entry afresh", async () => {
     const dir = project();

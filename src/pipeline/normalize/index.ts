@@ -15,6 +15,7 @@ import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import type { InferenceCache } from './inference-cache.js';
+import { derivationOf } from './held-graph.js';
 import { MentionCollector } from './mentions.js';
 import { parseFile, replayParsed, type ParseCache, type ParsedFile } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
@@ -71,14 +72,11 @@ async function readInputs(manifest: Manifest, files: string[], key: string): Pro
   return texts;
 }
 
-/** Parses every file into `store`, reporting the syntax errors of all files at once. */
+/** Parses every file, reporting the syntax errors of all files at once. */
 async function parseAll(
-  store: Store,
   texts: Map<string, string>,
   files: string[],
   baseIri: string | undefined,
-  positions: SourceIndex,
-  onQuad: ((file: string) => (q: Quad) => void) | undefined,
   /**
    * The role ('spec', 'shapes') the files are parsed for, and where earlier parses are kept: under
    * --watch the files parsed by earlier runs (`cache`), else the disk parse cache (`disk`).
@@ -96,7 +94,6 @@ async function parseAll(
         parsed = await parseFile(text, file, baseIri);
         disk?.parsed(role, file, parsed);
       }
-      replayParsed(parsed, store, positions, onQuad?.(file));
       out.push(parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
@@ -105,6 +102,24 @@ async function parseAll(
   }
   if (problems.length > 0) throw new InputError(problems);
   return out;
+}
+
+/** Adds parsed files to a run: their quads to `store` (none with `store` undefined), their positions, each quad to `onQuad`. */
+function replayAll(
+  store: Store | undefined,
+  parsed: readonly ParsedFile[],
+  files: string[],
+  positions: SourceIndex,
+  onQuad: ((file: string) => (q: Quad) => void) | undefined,
+): void {
+  for (const [i, p] of parsed.entries()) {
+    const each = onQuad?.(files[i]!);
+    if (store) replayParsed(p, store, positions, each);
+    else {
+      if (each) for (const q of p.quads) each(q);
+      positions.merge(p.index);
+    }
+  }
 }
 
 /**
@@ -188,42 +203,30 @@ async function buildGraph(
     phase = performance.now();
   };
   mark('read');
-  const store = newStore(N3);
+  const specParsed = await parseAll(specTexts, specFiles, manifest.ontology.baseIri, {
+    role: 'spec',
+    cache: parses,
+    disk,
+  });
+  const shapesParsed = await parseAll(shapesTexts, shapesFiles, manifest.ontology.baseIri, {
+    role: 'shapes',
+    cache: parses,
+    disk,
+  });
+  parses?.retain();
+  // Under --watch, the last run's graph with this run's delta applied, when that is exact (held-graph.ts).
+  const held = parses ? await parses.held.apply(manifest, specFiles, specParsed, shapesParsed, engine) : undefined;
+  const store = held ? held.store : newStore(N3);
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
   const mentions = collectMentions ? new MentionCollector(specFiles) : undefined;
-  await parseAll(
-    store,
-    specTexts,
-    specFiles,
-    manifest.ontology.baseIri,
-    positions,
-    mentions && ((file) => mentions.file(file)),
-    {
-      role: 'spec',
-      cache: parses,
-      disk,
-    },
-  );
+  replayAll(held ? undefined : store, specParsed, specFiles, positions, mentions && ((file) => mentions.file(file)));
   const shapes = newStore(N3);
   const shapePositions = new SourceIndex();
-  const shapesParsed = await parseAll(
-    shapes,
-    shapesTexts,
-    shapesFiles,
-    manifest.ontology.baseIri,
-    shapePositions,
-    undefined,
-    {
-      role: 'shapes',
-      cache: parses,
-      disk,
-    },
-  );
-  parses?.retain();
+  replayAll(shapes, shapesParsed, shapesFiles, shapePositions, undefined);
 
-  mark('parse');
+  mark(held ? 'parse (held graph, delta applied)' : 'parse');
   // A term the vocabulary does not declare fails here, before a shape can misread it.
   const unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
   if (unknown.length > 0) {
@@ -232,25 +235,43 @@ async function buildGraph(
   }
 
   mark('vocabulary');
-  const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
-  const { inferred: ruled, rounds } = await runInference(
-    store,
-    manifest.inference.rules,
-    manifest.inference.maxRounds,
-    engine,
-    manifest.path,
-    inference,
-  );
-  const inferred = indexed + ruled;
-  mark('list index and inference');
+  let inferred: number;
+  let rounds: number;
+  let digest: string;
+  let blankNodeLabels: Map<string, string>;
+  if (held) {
+    // The list index and inference closure are the held run's: the delta touched nothing they read.
+    ({ inferred, rounds, digest, labels: blankNodeLabels } = held);
+    if (held.inferenceKept) inference?.keep(held.inferenceKept.key, held.inferenceKept.entry);
+    mentions?.relabel(blankNodeLabels);
+    positions.relabelled(blankNodeLabels);
+  } else {
+    const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
+    const ran = await runInference(
+      store,
+      manifest.inference.rules,
+      manifest.inference.maxRounds,
+      engine,
+      manifest.path,
+      inference,
+    );
+    inferred = indexed + ran.inferred;
+    rounds = ran.rounds;
+    mark('list index and inference');
 
-  const quads = allQuads(store);
-  // Under --watch, the last run's blank node labels when no quad naming a blank node changed (digest-warm.ts).
-  const { digest, blankNodeLabels } = parses ? await parses.digest.digest(quads) : await canonicalDigest(quads);
-  await relabelBlankNodes(store, quads, blankNodeLabels);
-  mentions?.relabel(blankNodeLabels);
-  positions.relabelled(blankNodeLabels);
-  if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
+    const quads = allQuads(store);
+    // Under --watch, the last run's blank node labels when no quad naming a blank node changed (digest-warm.ts).
+    ({ digest, blankNodeLabels } = parses ? await parses.digest.digest(quads) : await canonicalDigest(quads));
+    await relabelBlankNodes(store, quads, blankNodeLabels);
+    mentions?.relabel(blankNodeLabels);
+    positions.relabelled(blankNodeLabels);
+    if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
+    if (parses) {
+      const derivation = await derivationOf(manifest.inference.rules, manifest.inference.listIndex, engine);
+      const run = { store, inferred, rounds, digest, labels: blankNodeLabels, inferenceKept: inference?.kept };
+      parses.held.hold(run, manifest, specFiles, specParsed, shapesParsed, derivation);
+    }
+  }
   mark('canonical digest');
 
   const violations: Diagnostic[] = [];
