@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors.js';
 import { sync } from '../../src/pipeline/sync.js';
 import { SyncSession } from '../../src/pipeline/sync/session.js';
 import { project } from '../cli/helpers.js';
@@ -176,6 +177,61 @@ describe('sync with a warm session (the watch loop)', () => {
         await session.close();
       }
     }, 300_000);
+
+  it('reports an unknown term of a held run as a graph built afresh does (its derived triples left out)', async () => {
+    const dir = project();
+    dirs.push(dir);
+    const manifestPath = path.join(dir, 'ggen.toml');
+    const domain = path.join(dir, 'specs/domain.ttl');
+    // A closed vocabulary whose one property is typed only by a rule: a fresh build checks the
+    // terms before inference, so its hint names no property; the held graph has the derived type.
+    writeFileSync(
+      path.join(dir, 'specs/voc.ttl'),
+      [
+        '@prefix voc: <https://example.org/voc#> .',
+        '@prefix owl: <http://www.w3.org/2002/07/owl#> .',
+        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+        '@prefix vann: <http://purl.org/vocab/vann/> .',
+        '<https://example.org/voc> a owl:Ontology ; vann:preferredNamespaceUri "https://example.org/voc#" .',
+        'voc:related rdfs:domain <https://example.org/ns#Service> .',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(dir, 'rules/properties.rq'),
+      'PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nCONSTRUCT { ?p a rdf:Property } WHERE { ?p rdfs:domain ?d }\n',
+    );
+    writeFileSync(
+      manifestPath,
+      `${readFileSync(manifestPath, 'utf8')}\n[[inference.rules]]\nname = "properties"\nconstruct = "rules/properties.rq"\n`,
+    );
+    const session = new SyncSession();
+    try {
+      expect((await sync({ manifestPath, session })).status).toBe('written');
+      writeFileSync(
+        domain,
+        `${readFileSync(domain, 'utf8')}\nex:Billing <https://example.org/voc#relatd> ex:CallRouter .\n`,
+      );
+      const held = await sync({ manifestPath, session }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const fresh = await sync({ manifestPath, noFastPath: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(session.parses.held.hits).toBe(1);
+      expect(fresh).toBeInstanceOf(InputError);
+      expect((fresh as InputError).diagnostics[0]!.rule).toBe('vocabulary/unknown-property');
+      expect((held as InputError).diagnostics).toEqual((fresh as InputError).diagnostics);
+      // Fixed: the session writes what a fresh run computes.
+      writeFileSync(domain, readFileSync(domain, 'utf8').replace('#relatd>', '#related>'));
+      expect((await sync({ manifestPath, session })).status).toBe('written');
+      expect((await sync({ manifestPath, check: true, noFastPath: true })).status).toBe('clean');
+    } finally {
+      await session.close();
+    }
+  }, 300_000);
 
   it("replays the one-shot runs' parses kept on disk in its first run, and parses a damaged entry afresh", async () => {
     const dir = project();

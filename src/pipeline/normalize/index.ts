@@ -227,8 +227,15 @@ async function buildGraph(
   replayAll(shapes, shapesParsed, shapesFiles, shapePositions, undefined);
 
   mark(held ? 'parse (held graph, delta applied)' : 'parse');
-  // A term the vocabulary does not declare fails here, before a shape can misread it.
-  const unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
+  // A term the vocabulary does not declare fails here, before a shape can misread it. (The held
+  // graph has its derived triples too: an unknown term is looked for again in the asserted ones
+  // alone, as a graph built afresh is checked, so that the diagnostics are that graph's.)
+  let unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
+  if (held && unknown.length > 0) {
+    const asserted = newStore(N3);
+    for (const p of specParsed) replayParsed(p, asserted, new SourceIndex());
+    unknown = checkVocabulary(asserted, positions, manifest.ontology.prefixes);
+  }
   if (unknown.length > 0) {
     const finish = async () => {};
     return { graph: undefined, violations: unknown.sort(byLocation), warnings: [], specFiles, positions, finish };
