@@ -34,6 +34,7 @@ import type { QueryEngine } from '../engine/index.js';
 import type { Manifest } from '../types.js';
 import type { InferenceEntry } from './inference-cache.js';
 import type { ParsedFile } from './parse-cache.js';
+import type { SourceIndex } from './positions.js';
 import { allQuads } from './store.js';
 
 /** Added plus removed triples above which the graph is built afresh. */
@@ -103,9 +104,22 @@ const plain = (q: Quad): boolean =>
 
 export class HeldGraph {
   private held: Held | undefined;
+  /** The shapes graph of the last run and the parses it was replayed from (nothing writes to it). */
+  private shapesGraph: { parsed: readonly ParsedFile[]; store: Store; positions: SourceIndex } | undefined;
   /** Runs that applied a delta to the held graph, and runs that built the graph. */
   hits = 0;
   misses = 0;
+
+  /** The shapes graph of these parses: the last run's when they are the same, else `build`'s. */
+  shapes(
+    parsed: readonly ParsedFile[],
+    build: () => { store: Store; positions: SourceIndex },
+  ): { store: Store; positions: SourceIndex } {
+    const last = this.shapesGraph;
+    if (last && last.parsed.length === parsed.length && last.parsed.every((p, i) => p === parsed[i])) return last;
+    this.shapesGraph = { parsed, ...build() };
+    return this.shapesGraph;
+  }
 
   /** Forgets the held graph: the next run builds it. */
   drop(): void {

@@ -222,9 +222,15 @@ async function buildGraph(
   const positions = new SourceIndex();
   const mentions = collectMentions ? new MentionCollector(specFiles) : undefined;
   replayAll(held ? undefined : store, specParsed, specFiles, positions, mentions && ((file) => mentions.file(file)));
-  const shapes = newStore(N3);
-  const shapePositions = new SourceIndex();
-  replayAll(shapes, shapesParsed, shapesFiles, shapePositions, undefined);
+  const replayShapes = () => {
+    const built = { store: newStore(N3), positions: new SourceIndex() };
+    replayAll(built.store, shapesParsed, shapesFiles, built.positions, undefined);
+    return built;
+  };
+  // Under --watch, the last run's shapes graph while its files are unchanged (nothing writes to it).
+  const { store: shapes, positions: shapePositions } = parses
+    ? parses.held.shapes(shapesParsed, replayShapes)
+    : replayShapes();
 
   mark(held ? 'parse (held graph, delta applied)' : 'parse');
   // A term the vocabulary does not declare fails here, before a shape can misread it. (The held
