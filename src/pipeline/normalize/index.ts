@@ -122,6 +122,13 @@ function replayAll(
   }
 }
 
+/** The offsets of every newline of `text`, in order. */
+function newlines(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) out.push(i);
+  return out;
+}
+
 /**
  * The shapes graph by what it is parsed from: the shapes files' names and bytes, in the order
  * parsed, and the base IRI. The same key parses to the same quads in the same order (whether
@@ -291,6 +298,7 @@ async function buildGraph(
   const warnings: Diagnostic[] = [];
   let shacl: (() => Promise<ShaclOutcome>) | undefined;
   if (shapesFiles.length > 0) {
+    const lineStarts = new Map<string, number[]>();
     shacl = await startShacl({
       data: store,
       shapes,
@@ -312,8 +320,18 @@ async function buildGraph(
         const text = shapesTexts.get(file) ?? '';
         const at = text.indexOf(query);
         if (at < 0) return { file, line: 1, column: 1 };
-        const before = text.slice(0, at);
-        return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
+        // Each SPARQL constraint is located (every run): the file's line starts are found once.
+        let starts = lineStarts.get(file);
+        if (!starts) lineStarts.set(file, (starts = newlines(text)));
+        let lo = 0;
+        let hi = starts.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (starts[mid]! < at) lo = mid + 1;
+          else hi = mid;
+        }
+        // `lo` newlines come before `at`: it is on line lo + 1, after the newline at starts[lo - 1].
+        return { file, line: lo + 1, column: at - (lo > 0 ? starts[lo - 1]! : -1) };
       },
       ...(core ? { core, split: core.inWorker } : { split: false }),
       ...(parses ? { warm: parses.shacl } : disk ? { warm: disk.shacl } : {}),
