@@ -441,16 +441,19 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     return ox.literal(unescapeNt(typed[1]!), ox.namedNode(unescapeNt(typed[2]!)));
   }
 
+  /** `q` as a quad of the copy `m` (in its default graph). */
+  private oxQuad(q: Quad, m: Mirror): unknown {
+    return this.ox.quad(
+      this.toOx(q.subject, m) as never,
+      this.toOx(q.predicate, m) as never,
+      this.toOx(q.object, m) as never,
+      this.ox.defaultGraph(),
+    );
+  }
+
   private addAll(m: Mirror, quads: Iterable<Quad>): void {
     for (const q of quads) {
-      m.ox.add(
-        this.ox.quad(
-          this.toOx(q.subject, m) as never,
-          this.toOx(q.predicate, m) as never,
-          this.toOx(q.object, m) as never,
-          this.ox.defaultGraph(),
-        ),
-      );
+      m.ox.add(this.oxQuad(q, m) as never);
       m.content?.set(
         tripleLine(q, (label) => m.toOx.get(label), this.text)!,
         this.updates,
@@ -507,14 +510,7 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     if (added && m.size + added.length - removed.length === store.size && removed.every(plain)) {
       // A watch session's delta (normalize/held-graph.ts): its removed quads name no blank node.
       for (const q of removed) {
-        m.ox.delete(
-          this.ox.quad(
-            this.toOx(q.subject, m) as never,
-            this.toOx(q.predicate, m) as never,
-            this.toOx(q.object, m) as never,
-            this.ox.defaultGraph(),
-          ),
-        );
+        m.ox.delete(this.oxQuad(q, m) as never);
         m.content?.delete(tripleLine(q, () => undefined, this.text)!);
       }
       this.addAll(m, added);

@@ -35,6 +35,7 @@ import type { Manifest } from '../types.js';
 import type { InferenceEntry } from './inference-cache.js';
 import type { ParsedFile } from './parse-cache.js';
 import type { SourceIndex } from './positions.js';
+import { insertSorted, removeSorted } from './sorted.js';
 import { allQuads } from './store.js';
 
 /** Added plus removed triples above which the graph is built afresh. */
@@ -48,14 +49,10 @@ export interface Derivation {
   prefixes: readonly string[];
 }
 
-interface Held {
+/** What normalize made of a held graph, which a held run reports again (but the digest, made anew). */
+export interface HeldRun {
+  /** The final store: asserted, list-indexed, inferred, canonically labelled. */
   store: Store;
-  /** The manifest sections normalize reads, as JSON. */
-  manifestKey: string;
-  specFiles: readonly string[];
-  spec: readonly ParsedFile[];
-  shapes: readonly ParsedFile[];
-  derivation: Derivation;
   inferred: number;
   rounds: number;
   digest: string;
@@ -63,17 +60,17 @@ interface Held {
   labels: Map<string, string>;
   /** The inference cache entry the held run kept (saved again by each run that reuses it). */
   inferenceKept: { key: string; entry: InferenceEntry } | undefined;
-  /** The store's canonical N-Quads lines, sorted (made at the first delta). */
-  lines: string[] | undefined;
 }
 
-export interface HeldRun {
-  store: Store;
-  inferred: number;
-  rounds: number;
-  digest: string;
-  labels: Map<string, string>;
-  inferenceKept: { key: string; entry: InferenceEntry } | undefined;
+interface Held extends HeldRun {
+  /** The manifest sections normalize reads, as JSON. */
+  manifestKey: string;
+  specFiles: readonly string[];
+  spec: readonly ParsedFile[];
+  shapes: readonly ParsedFile[];
+  derivation: Derivation;
+  /** The store's canonical N-Quads lines, sorted (made at the first delta). */
+  lines: string[] | undefined;
 }
 
 /** The manifest sections a graph is built from (sources are the resolved spec files, compared apart). */
@@ -243,27 +240,6 @@ async function canonicalLines(store: Store): Promise<string[]> {
   return lines.sort();
 }
 
-/** Where `line` is or would go in sorted `lines` (code unit order, as Array.prototype.sort). */
-function search(lines: readonly string[], line: string): number {
-  let lo = 0;
-  let hi = lines.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (lines[mid]! < line) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function removeSorted(lines: string[], line: string): void {
-  const at = search(lines, line);
-  if (lines[at] === line) lines.splice(at, 1);
-}
-
-function insertSorted(lines: string[], line: string): void {
-  lines.splice(search(lines, line), 0, line);
-}
-
 /**
  * The predicates that derived triples depend on or may be: what the rules read and write (query
  * facts, as the inference cache reads them) and the list index's. Undefined when a rule reads
@@ -274,7 +250,7 @@ export async function derivationOf(
   listIndex: boolean,
   engine: QueryEngine,
 ): Promise<Derivation | undefined> {
-  const { isRuleWrites, isStoredReads, ruleReads, ruleWrites, storedReads } = await import('./rule-reads.js');
+  const { storedRuleReads, storedRuleWrites } = await import('./rule-reads.js');
   const { GGEN } = await import('./lists.js');
   // What indexLists (lists.ts) reads and writes.
   const predicates = new Set<string>(
@@ -282,17 +258,11 @@ export async function derivationOf(
   );
   const prefixes: string[] = [];
   for (const rule of rules) {
-    const r = await engine.derive(
-      rule.construct,
-      'construct',
-      'reads',
-      (ast, p) => storedReads(ruleReads(ast, p)),
-      isStoredReads,
-    );
+    const r = await storedRuleReads(engine, rule);
     if (r.predicates === 'all') return undefined;
     for (const p of r.predicates) predicates.add(p);
     for (const p of r.prefixes ?? []) prefixes.push(p);
-    const w = await engine.derive(rule.construct, 'construct', 'writes', ruleWrites, isRuleWrites);
+    const w = await storedRuleWrites(engine, rule);
     if (w.volatile || w.predicates === 'all') return undefined;
     for (const p of w.predicates) predicates.add(p);
   }

@@ -20,6 +20,7 @@ import { MentionCollector } from './mentions.js';
 import { parseFile, replayParsed, type ParseCache, type ParsedFile } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
+import { lowerBound } from './sorted.js';
 import type { ShaclCore } from './shacl-core.js';
 import { startShacl, type ShaclOutcome } from './shacl.js';
 import { allQuads, newStore } from './store.js';
@@ -323,15 +324,9 @@ async function buildGraph(
         // Each SPARQL constraint is located (every run): the file's line starts are found once.
         let starts = lineStarts.get(file);
         if (!starts) lineStarts.set(file, (starts = newlines(text)));
-        let lo = 0;
-        let hi = starts.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (starts[mid]! < at) lo = mid + 1;
-          else hi = mid;
-        }
-        // `lo` newlines come before `at`: it is on line lo + 1, after the newline at starts[lo - 1].
-        return { file, line: lo + 1, column: at - (lo > 0 ? starts[lo - 1]! : -1) };
+        // `n` newlines come before `at`: it is on line n + 1, after the newline at starts[n - 1].
+        const n = lowerBound(starts, at);
+        return { file, line: n + 1, column: at - (n > 0 ? starts[n - 1]! : -1) };
       },
       ...(core ? { core, split: core.inWorker } : { split: false }),
       ...(parses ? { warm: parses.shacl } : disk ? { warm: disk.shacl } : {}),
