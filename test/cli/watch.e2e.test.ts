@@ -167,19 +167,37 @@ describe('ggen sync --watch (end to end)', () => {
       'ex:CallRouter rdfs:label "Router" .',
       '',
     ].join('\n');
+    const trimmed = notes.replace(' , _:kept', '').replace('ex:CallRouter rdfs:label "Router" .\n', '');
+    const linked = `${trimmed}ex:CallRouter rdfs:seeAlso doc:routing .\n`;
     const steps: Array<[string, () => void]> = [
       [
         'a literal',
         () => writeFileSync(domain, read(dir, 'specs/domain.ttl').replace('Routes calls.', 'Routes every call.')),
       ],
       ['a spec file added, with blank nodes', () => writeFileSync(extra, notes)],
-      [
-        'triples removed, a blank node among them',
-        () => writeFileSync(extra, notes.replace(' , _:kept', '').replace('ex:CallRouter rdfs:label "Router" .\n', '')),
-      ],
+      ['triples removed, a blank node among them', () => writeFileSync(extra, trimmed)],
       [
         'a literal again',
         () => writeFileSync(domain, read(dir, 'specs/domain.ttl').replace('Routes every call.', 'Routes each call.')),
+      ],
+      // The session applies these to its last graph (normalize/held-graph.ts), but the new service.
+      [
+        'a triple the other spec file asserts too',
+        () => writeFileSync(extra, `${trimmed}ex:CallRouter rdfs:comment "Routes each call." .\n`),
+      ],
+      ['that triple removed from one of the two files', () => writeFileSync(extra, trimmed)],
+      ['an IRI through a prefix', () => writeFileSync(extra, `@prefix doc: <https://example.org/docs/> .\n${linked}`)],
+      [
+        'the prefix changed (the IRI with it)',
+        () => writeFileSync(extra, `@prefix doc: <https://example.org/manual/> .\n${linked}`),
+      ],
+      [
+        'a new service (a rule reads it: the inferred triples change)',
+        () =>
+          writeFileSync(
+            extra,
+            `${trimmed}ex:Paging a ex:Service ;\n  rdfs:label "Paging" ;\n  rdfs:comment "Pages on call." .\n`,
+          ),
       ],
       ['the added spec file removed', () => rmSync(extra)],
     ];
@@ -191,6 +209,7 @@ describe('ggen sync --watch (end to end)', () => {
       sameAsOneShot(`after ${what}`);
     }
     expect(read(dir, 'generated/services/call-router.ts')).toContain("comment: 'Routes each call.'");
+    expect(existsSync(path.join(dir, 'generated/services/paging.ts'))).toBe(false);
 
     // A bad edit: reported, nothing written; then the fix writes what a one-shot sync writes.
     const good = read(dir, 'specs/domain.ttl');

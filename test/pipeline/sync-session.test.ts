@@ -8,6 +8,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../../src/pipeline/errors.js';
 import { sync } from '../../src/pipeline/sync.js';
 import { SyncSession } from '../../src/pipeline/sync/session.js';
 import { project } from '../cli/helpers.js';
@@ -56,8 +57,177 @@ describe('sync with a warm session (the watch loop)', () => {
       expect(readFileSync(path.join(dir, 'generated/services/call-router.ts'), 'utf8')).toContain('Routes every call.');
       // The warm state was used: one file, so each edit re-parsed it and nothing else.
       expect(session.parses.misses).toBe(1 + edits.length);
-      // RDFC-1.0 ran for the first run and the three edits to blank nodes; the literal edits reused its labels.
-      expect([session.parses.digest.hits, session.parses.digest.misses]).toEqual([2, 4]);
+      // The literal edits changed the held graph by their delta (held-graph.ts); the graph was built
+      // for the first run and the three edits to blank nodes, and RDFC-1.0 ran for each of those.
+      expect([session.parses.held.hits, session.parses.held.misses]).toEqual([2, 4]);
+      expect([session.parses.digest.hits, session.parses.digest.misses]).toEqual([0, 4]);
+    } finally {
+      await session.close();
+    }
+  }, 300_000);
+
+  for (const engine of ['oxigraph', 'comunica'] as const)
+    it(`applies each edit's triples to the held graph as a fresh build makes it (${engine} session)`, async () => {
+      const dir = project();
+      dirs.push(dir);
+      const manifestPath = path.join(dir, 'ggen.toml');
+      const domain = path.join(dir, 'specs/domain.ttl');
+      const extra = path.join(dir, 'specs/extra.ttl');
+      // A second spec that asserts one of domain.ttl's triples again, has a blank node, and names
+      // an IRI through a prefix of its own.
+      writeFileSync(
+        extra,
+        [
+          '@prefix ex: <https://example.org/ns#> .',
+          '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+          '@prefix doc: <https://example.org/docs/> .',
+          'ex:Billing rdfs:comment "Charges \\"accounts\\" </script> once." .',
+          'ex:Billing rdfs:seeAlso [ rdfs:label "a note" ] .',
+          'ex:CallRouter rdfs:seeAlso doc:routing .',
+          '',
+        ].join('\n'),
+      );
+      const session = new SyncSession();
+      const fresh = async (): Promise<void> => {
+        for (const e of ['oxigraph', 'comunica'] as const) {
+          const r = await sync({ manifestPath, check: true, noFastPath: true, engine: e });
+          expect(r.status, `${e}: ${JSON.stringify(r.entries.filter((x) => x.diff))}`).toBe('clean');
+        }
+      };
+      const edit = (file: string, change: (t: string) => string) =>
+        writeFileSync(file, change(readFileSync(file, 'utf8')));
+      const billing = path.join(dir, 'generated/services/billing.ts');
+      // Each step: its edits (one run), and whether the held graph took its delta.
+      const steps: Array<{ what: string; edits: Array<() => void>; held: boolean }> = [
+        {
+          what: 'a triple two files assert, removed from one: it stays',
+          edits: [() => edit(domain, (t) => t.replace(/ ;\n {2}rdfs:comment "Charges[^\n]*/, ' .'))],
+          held: true,
+        },
+        {
+          what: 'removed from the other too (it goes), another one added there',
+          edits: [
+            () =>
+              edit(
+                extra,
+                (t) => `${t.replace(/^ex:Billing rdfs:comment .*\n/m, '')}ex:Billing rdfs:comment "Charges twice." .\n`,
+              ),
+          ],
+          held: true,
+        },
+        {
+          what: 'a literal of each file in one run',
+          edits: [
+            () => edit(extra, (t) => t.replace('Charges twice.', 'Charges once more.')),
+            () => edit(domain, (t) => t.replace('Routes calls.', 'Routes every call.')),
+          ],
+          held: true,
+        },
+        {
+          what: 'a triple moved from one file to the other',
+          edits: [
+            () => edit(domain, (t) => t.replace(/ ;\n {2}rdfs:label "Call router"/, '')),
+            () => edit(extra, (t) => `${t}ex:CallRouter rdfs:label "Call router" .\n`),
+          ],
+          held: true,
+        },
+        {
+          what: 'a prefix that rewrites an IRI',
+          edits: [() => edit(extra, (t) => t.replace('<https://example.org/docs/>', '<https://example.org/manual/>'))],
+          held: true,
+        },
+        {
+          what: 'a literal of a blank node: built afresh',
+          edits: [() => edit(extra, (t) => t.replace('"a note"', '"another note"'))],
+          held: false,
+        },
+        {
+          what: 'a triple the rule reads (a new service, a new inferred component): built afresh',
+          edits: [
+            () =>
+              edit(
+                domain,
+                (t) => `${t}\nex:Paging a ex:Service ;\n  rdfs:label "Paging" ;\n  rdfs:comment "Pages." .\n`,
+              ),
+          ],
+          held: false,
+        },
+        {
+          what: 'a literal after that build',
+          edits: [() => edit(domain, (t) => t.replace('"Pages."', '"Pages on call."'))],
+          held: true,
+        },
+      ];
+      try {
+        expect((await sync({ manifestPath, session, engine })).status).toBe('written');
+        let hits = 0;
+        let misses = 1;
+        for (const step of steps) {
+          for (const e of step.edits) e();
+          const r = await sync({ manifestPath, session, engine });
+          expect(r.status, step.what).toBe('written');
+          if (step.held) hits++;
+          else misses++;
+          expect([session.parses.held.hits, session.parses.held.misses], step.what).toEqual([hits, misses]);
+          await fresh();
+        }
+        expect(readFileSync(billing, 'utf8')).toContain('Charges once more.');
+        expect(readFileSync(path.join(dir, 'generated/services/paging.ts'), 'utf8')).toContain('Pages on call.');
+      } finally {
+        await session.close();
+      }
+    }, 300_000);
+
+  it('reports an unknown term of a held run as a graph built afresh does (its derived triples left out)', async () => {
+    const dir = project();
+    dirs.push(dir);
+    const manifestPath = path.join(dir, 'ggen.toml');
+    const domain = path.join(dir, 'specs/domain.ttl');
+    // A closed vocabulary whose one property is typed only by a rule: a fresh build checks the
+    // terms before inference, so its hint names no property; the held graph has the derived type.
+    writeFileSync(
+      path.join(dir, 'specs/voc.ttl'),
+      [
+        '@prefix voc: <https://example.org/voc#> .',
+        '@prefix owl: <http://www.w3.org/2002/07/owl#> .',
+        '@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .',
+        '@prefix vann: <http://purl.org/vocab/vann/> .',
+        '<https://example.org/voc> a owl:Ontology ; vann:preferredNamespaceUri "https://example.org/voc#" .',
+        'voc:related rdfs:domain <https://example.org/ns#Service> .',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(dir, 'rules/properties.rq'),
+      'PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\nPREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\nCONSTRUCT { ?p a rdf:Property } WHERE { ?p rdfs:domain ?d }\n',
+    );
+    writeFileSync(
+      manifestPath,
+      `${readFileSync(manifestPath, 'utf8')}\n[[inference.rules]]\nname = "properties"\nconstruct = "rules/properties.rq"\n`,
+    );
+    const session = new SyncSession();
+    try {
+      expect((await sync({ manifestPath, session })).status).toBe('written');
+      writeFileSync(
+        domain,
+        `${readFileSync(domain, 'utf8')}\nex:Billing <https://example.org/voc#relatd> ex:CallRouter .\n`,
+      );
+      const held = await sync({ manifestPath, session }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      const fresh = await sync({ manifestPath, noFastPath: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(session.parses.held.hits).toBe(1);
+      expect(fresh).toBeInstanceOf(InputError);
+      expect((fresh as InputError).diagnostics[0]!.rule).toBe('vocabulary/unknown-property');
+      expect((held as InputError).diagnostics).toEqual((fresh as InputError).diagnostics);
+      // Fixed: the session writes what a fresh run computes.
+      writeFileSync(domain, readFileSync(domain, 'utf8').replace('#relatd>', '#related>'));
+      expect((await sync({ manifestPath, session })).status).toBe('written');
+      expect((await sync({ manifestPath, check: true, noFastPath: true })).status).toBe('clean');
     } finally {
       await session.close();
     }

@@ -232,7 +232,7 @@ export abstract class BaseQueryEngine implements QueryEngine {
     query: string,
     preBound?: Record<string, RdfTerm>,
   ): Promise<Array<Map<string, RdfTerm>>>;
-  abstract changed(store: Store, added?: Quad[]): void;
+  abstract changed(store: Store, added?: Quad[], removed?: Quad[]): void;
 
   relabelled(store: Store, _labels: ReadonlyMap<string, string>): void {
     this.changed(store);

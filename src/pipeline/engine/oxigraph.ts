@@ -446,16 +446,19 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     return ox.literal(unescapeNt(typed[1]!), ox.namedNode(unescapeNt(typed[2]!)));
   }
 
+  /** `q` as a quad of the copy `m` (in its default graph). */
+  private oxQuad(q: Quad, m: Mirror): unknown {
+    return this.ox.quad(
+      this.toOx(q.subject, m) as never,
+      this.toOx(q.predicate, m) as never,
+      this.toOx(q.object, m) as never,
+      this.ox.defaultGraph(),
+    );
+  }
+
   private addAll(m: Mirror, quads: Iterable<Quad>): void {
     for (const q of quads) {
-      m.ox.add(
-        this.ox.quad(
-          this.toOx(q.subject, m) as never,
-          this.toOx(q.predicate, m) as never,
-          this.toOx(q.object, m) as never,
-          this.ox.defaultGraph(),
-        ),
-      );
+      m.ox.add(this.oxQuad(q, m) as never);
       m.content?.set(
         tripleLine(q, (label) => m.toOx.get(label), this.text)!,
         this.updates,
@@ -504,16 +507,29 @@ class OxigraphQueryEngine extends BaseQueryEngine {
     if (this.held) this.contentOf(store, m);
   }
 
-  changed(store: Store, added?: Quad[]): void {
+  changed(store: Store, added?: Quad[], removed: Quad[] = []): void {
     const m = this.mirrors.get(store);
     this.fallbacks.clear();
     if (!m) return;
-    if (added && m.size + added.length === store.size) {
+    const plain = (q: Quad) => q.subject.termType !== 'BlankNode' && q.object.termType !== 'BlankNode';
+    if (added && m.size + added.length - removed.length === store.size && removed.every(plain)) {
+      // A watch session's delta (normalize/held-graph.ts): its removed quads name no blank node.
+      for (const q of removed) {
+        m.ox.delete(this.oxQuad(q, m) as never);
+        m.content?.delete(tripleLine(q, () => undefined, this.text)!);
+      }
       this.addAll(m, added);
       m.size = store.size;
+      if (m.ox.size !== store.size || (m.content !== undefined && m.content.size !== store.size)) this.drop(store, m);
     } else {
       this.mirrors.delete(store);
     }
+  }
+
+  /** Forgets the copy of `store`, and that the next store's copy may start from it (it is out of step). */
+  private drop(store: Store, m: Mirror): void {
+    this.mirrors.delete(store);
+    if (this.latest?.mirror === m) this.latest = undefined;
   }
 
   /** The copy keeps its blank nodes; only the n3 labels they answer to change. */

@@ -67,9 +67,10 @@ export interface QueryEngine {
   /**
    * `store` was changed in place without going through the engine (blank nodes relabelled, quads
    * added by list indexing or inference): an engine that mirrors it must refresh its copy.
-   * `added`, when given, are the only change: the mirror may just add them.
+   * `added`, when given, are the only change (with `removed`, the quads taken out): the mirror may
+   * just add (and delete) them.
    */
-  changed(store: Store, added?: Quad[]): void;
+  changed(store: Store, added?: Quad[], removed?: Quad[]): void;
   /**
    * `store`'s blank nodes were renamed in place (old label → new label) and nothing else changed:
    * an engine that mirrors it may rename its copy's labels instead of reloading it.

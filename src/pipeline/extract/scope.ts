@@ -225,6 +225,29 @@ export class GraphScope {
     private readonly termToId: (typeof import('n3'))['termToId'],
   ) {}
 
+  /**
+   * Drops what was read of the triples of `predicates`, which changed in the store: their digests
+   * and lines, the nodes of constraints on them, the subject-bound digests that read either, and
+   * the store's predicate list. What is kept read other predicates' triples only.
+   */
+  forget(predicates: ReadonlySet<string>): void {
+    for (const p of predicates) {
+      this.byPredicate.delete(p);
+      this.linesMemo.delete(`terms\0${p}`);
+      this.linesMemo.delete(`index\0${p}`);
+    }
+    const reads = (c: SubjectsConstraint) => c[0] !== 'prefix' && predicates.has(c[1]);
+    for (const key of [...this.nodesMemo.keys()]) {
+      const [, ...c] = JSON.parse(key) as string[];
+      if (reads(c as SubjectsConstraint)) this.nodesMemo.delete(key);
+    }
+    for (const key of [...this.bySubjects.keys()]) {
+      const [predicate, ...of] = JSON.parse(key) as [string, ...SubjectsConstraint[]];
+      if (predicates.has(predicate) || of.some(reads)) this.bySubjects.delete(key);
+    }
+    this.storePredicates = undefined;
+  }
+
   /** The lines of a predicate's triples from its quads, with `termToId` keys (indexLines' fallback). */
   private termLines(predicate: string, each: (subject: string, line: string) => void): void {
     const termToId = this.termToId;
@@ -447,6 +470,17 @@ export function graphScope(store: Store, termToId: (typeof import('n3'))['termTo
   if (!s || s.size !== store.size)
     scopes.set(store, (s = { size: store.size, scope: new GraphScope(store, termToId) }));
   return s.scope;
+}
+
+/**
+ * `store` was changed in place by triples of these predicates only (a watch session's held graph,
+ * normalize/held-graph.ts): its scope forgets what it digested of them and stays.
+ */
+export function graphScopeChanged(store: Store, predicates: ReadonlySet<string>): void {
+  const s = scopes.get(store);
+  if (!s) return;
+  s.scope.forget(predicates);
+  s.size = store.size;
 }
 
 /**

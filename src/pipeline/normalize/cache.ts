@@ -349,6 +349,8 @@ export async function normalizeCached(
     : await (await import('./parse-disk.js')).DiskParseCache.open(manifest.root, { read: options.read !== false });
   // Under --watch, the session's first normalize also reads the SHACL results one-shot runs kept.
   // and replays the files one-shot runs parsed instead of parsing them (parse-cache.ts `seed`).
+  // `--full` builds the graph afresh, not from the session's held one (held-graph.ts).
+  if (options.parses && options.read === false) options.parses.held.drop();
   if (options.parses && options.read !== false) {
     const { openShaclFile } = await import('./shacl-disk.js');
     options.parses.shacl.seed(() => openShaclFile(manifest.root));

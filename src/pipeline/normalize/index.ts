@@ -15,10 +15,12 @@ import type { InputFile, Manifest, NormalizedGraph } from '../types.js';
 import { canonicalDigest, relabelBlankNodes } from './digest.js';
 import { runInference } from './inference.js';
 import type { InferenceCache } from './inference-cache.js';
+import { derivationOf } from './held-graph.js';
 import { MentionCollector } from './mentions.js';
 import { parseFile, replayParsed, type ParseCache, type ParsedFile } from './parse-cache.js';
 import type { DiskParseCache } from './parse-disk.js';
 import { SourceIndex } from './positions.js';
+import { lowerBound } from './sorted.js';
 import type { ShaclCore } from './shacl-core.js';
 import { startShacl, type ShaclOutcome } from './shacl.js';
 import { allQuads, newStore } from './store.js';
@@ -71,14 +73,11 @@ async function readInputs(manifest: Manifest, files: string[], key: string): Pro
   return texts;
 }
 
-/** Parses every file into `store`, reporting the syntax errors of all files at once. */
+/** Parses every file, reporting the syntax errors of all files at once. */
 async function parseAll(
-  store: Store,
   texts: Map<string, string>,
   files: string[],
   baseIri: string | undefined,
-  positions: SourceIndex,
-  onQuad: ((file: string) => (q: Quad) => void) | undefined,
   /**
    * The role ('spec', 'shapes') the files are parsed for, and where earlier parses are kept: under
    * --watch the files parsed by earlier runs (`cache`), else the disk parse cache (`disk`).
@@ -96,7 +95,6 @@ async function parseAll(
         parsed = await parseFile(text, file, baseIri);
         disk?.parsed(role, file, parsed);
       }
-      replayParsed(parsed, store, positions, onQuad?.(file));
       out.push(parsed);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
@@ -104,6 +102,31 @@ async function parseAll(
     }
   }
   if (problems.length > 0) throw new InputError(problems);
+  return out;
+}
+
+/** Adds parsed files to a run: their quads to `store` (none with `store` undefined), their positions, each quad to `onQuad`. */
+function replayAll(
+  store: Store | undefined,
+  parsed: readonly ParsedFile[],
+  files: string[],
+  positions: SourceIndex,
+  onQuad: ((file: string) => (q: Quad) => void) | undefined,
+): void {
+  for (const [i, p] of parsed.entries()) {
+    const each = onQuad?.(files[i]!);
+    if (store) replayParsed(p, store, positions, each);
+    else {
+      if (each) for (const q of p.quads) each(q);
+      positions.merge(p.index);
+    }
+  }
+}
+
+/** The offsets of every newline of `text`, in order. */
+function newlines(text: string): number[] {
+  const out: number[] = [];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) out.push(i);
   return out;
 }
 
@@ -188,80 +211,100 @@ async function buildGraph(
     phase = performance.now();
   };
   mark('read');
-  const store = newStore(N3);
+  const specParsed = await parseAll(specTexts, specFiles, manifest.ontology.baseIri, {
+    role: 'spec',
+    cache: parses,
+    disk,
+  });
+  const shapesParsed = await parseAll(shapesTexts, shapesFiles, manifest.ontology.baseIri, {
+    role: 'shapes',
+    cache: parses,
+    disk,
+  });
+  parses?.retain();
+  // Under --watch, the last run's graph with this run's delta applied, when that is exact (held-graph.ts).
+  const held = parses ? await parses.held.apply(manifest, specFiles, specParsed, shapesParsed, engine) : undefined;
+  const store = held ? held.store : newStore(N3);
   // Where every triple was written: where diagnostics point, in the file's own prefixes; and
   // which files mention which terms: the spec files an output's banner names.
   const positions = new SourceIndex();
   const mentions = collectMentions ? new MentionCollector(specFiles) : undefined;
-  await parseAll(
-    store,
-    specTexts,
-    specFiles,
-    manifest.ontology.baseIri,
-    positions,
-    mentions && ((file) => mentions.file(file)),
-    {
-      role: 'spec',
-      cache: parses,
-      disk,
-    },
-  );
-  const shapes = newStore(N3);
-  const shapePositions = new SourceIndex();
-  const shapesParsed = await parseAll(
-    shapes,
-    shapesTexts,
-    shapesFiles,
-    manifest.ontology.baseIri,
-    shapePositions,
-    undefined,
-    {
-      role: 'shapes',
-      cache: parses,
-      disk,
-    },
-  );
-  parses?.retain();
+  replayAll(held ? undefined : store, specParsed, specFiles, positions, mentions && ((file) => mentions.file(file)));
+  const replayShapes = () => {
+    const built = { store: newStore(N3), positions: new SourceIndex() };
+    replayAll(built.store, shapesParsed, shapesFiles, built.positions, undefined);
+    return built;
+  };
+  // Under --watch, the last run's shapes graph while its files are unchanged (nothing writes to it).
+  const { store: shapes, positions: shapePositions } = parses
+    ? parses.held.shapes(shapesParsed, replayShapes)
+    : replayShapes();
 
-  mark('parse');
-  // A term the vocabulary does not declare fails here, before a shape can misread it.
-  const unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
+  mark(held ? 'parse (held graph, delta applied)' : 'parse');
+  // A term the vocabulary does not declare fails here, before a shape can misread it. (The held
+  // graph has its derived triples too: an unknown term is looked for again in the asserted ones
+  // alone, as a graph built afresh is checked, so that the diagnostics are that graph's.)
+  let unknown = checkVocabulary(store, positions, manifest.ontology.prefixes);
+  if (held && unknown.length > 0) {
+    const asserted = newStore(N3);
+    for (const p of specParsed) replayParsed(p, asserted, new SourceIndex());
+    unknown = checkVocabulary(asserted, positions, manifest.ontology.prefixes);
+  }
   if (unknown.length > 0) {
     const finish = async () => {};
     return { graph: undefined, violations: unknown.sort(byLocation), warnings: [], specFiles, positions, finish };
   }
 
   mark('vocabulary');
-  const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
-  const { inferred: ruled, rounds } = await runInference(
-    store,
-    manifest.inference.rules,
-    manifest.inference.maxRounds,
-    engine,
-    manifest.path,
-    inference,
-  );
-  const inferred = indexed + ruled;
-  mark('list index and inference');
+  let inferred: number;
+  let rounds: number;
+  let digest: string;
+  let blankNodeLabels: Map<string, string>;
+  if (held) {
+    // The list index and inference closure are the held run's: the delta touched nothing they read.
+    ({ inferred, rounds, digest, labels: blankNodeLabels } = held);
+    if (held.inferenceKept) inference?.keep(held.inferenceKept.key, held.inferenceKept.entry);
+    mentions?.relabel(blankNodeLabels);
+    positions.relabelled(blankNodeLabels);
+  } else {
+    const indexed = manifest.inference.listIndex ? (await import('./lists.js')).indexLists(store) : 0;
+    const ran = await runInference(
+      store,
+      manifest.inference.rules,
+      manifest.inference.maxRounds,
+      engine,
+      manifest.path,
+      inference,
+    );
+    inferred = indexed + ran.inferred;
+    rounds = ran.rounds;
+    mark('list index and inference');
 
-  const quads = allQuads(store);
-  // The last run's blank node labels when no quad naming a blank node changed: under --watch the
-  // session's (digest-warm.ts), else those one-shot runs keep on disk (digest-disk.ts).
-  const { digest, blankNodeLabels } = parses
-    ? await parses.digest.digest(quads)
-    : disk
-      ? await disk.digest.digest(quads)
-      : await canonicalDigest(quads);
-  await relabelBlankNodes(store, quads, blankNodeLabels);
-  mentions?.relabel(blankNodeLabels);
-  positions.relabelled(blankNodeLabels);
-  if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
+    const quads = allQuads(store);
+    // The last run's blank node labels when no quad naming a blank node changed: under --watch the
+    // session's (digest-warm.ts), else those one-shot runs keep on disk (digest-disk.ts).
+    ({ digest, blankNodeLabels } = parses
+      ? await parses.digest.digest(quads)
+      : disk
+        ? await disk.digest.digest(quads)
+        : await canonicalDigest(quads));
+    await relabelBlankNodes(store, quads, blankNodeLabels);
+    mentions?.relabel(blankNodeLabels);
+    positions.relabelled(blankNodeLabels);
+    if (blankNodeLabels.size > 0) engine.relabelled(store, blankNodeLabels);
+    if (parses) {
+      const derivation = await derivationOf(manifest.inference.rules, manifest.inference.listIndex, engine);
+      const run = { store, inferred, rounds, digest, labels: blankNodeLabels, inferenceKept: inference?.kept };
+      parses.held.hold(run, manifest, specFiles, specParsed, shapesParsed, derivation);
+    }
+  }
   mark('canonical digest');
 
   const violations: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   let shacl: (() => Promise<ShaclOutcome>) | undefined;
   if (shapesFiles.length > 0) {
+    const lineStarts = new Map<string, number[]>();
     shacl = await startShacl({
       data: store,
       shapes,
@@ -283,8 +326,12 @@ async function buildGraph(
         const text = shapesTexts.get(file) ?? '';
         const at = text.indexOf(query);
         if (at < 0) return { file, line: 1, column: 1 };
-        const before = text.slice(0, at);
-        return { file, line: before.split('\n').length, column: at - before.lastIndexOf('\n') };
+        // Each SPARQL constraint is located (every run): the file's line starts are found once.
+        let starts = lineStarts.get(file);
+        if (!starts) lineStarts.set(file, (starts = newlines(text)));
+        // `n` newlines come before `at`: it is on line n + 1, after the newline at starts[n - 1].
+        const n = lowerBound(starts, at);
+        return { file, line: n + 1, column: at - (n > 0 ? starts[n - 1]! : -1) };
       },
       ...(core ? { core, split: core.inWorker } : { split: false }),
       ...(parses ? { warm: parses.shacl } : disk ? { warm: disk.shacl } : {}),

@@ -195,9 +195,13 @@ export class InferenceCache {
     return answer;
   }
 
+  /** The inference run this cache kept last, and its key (a watch session keeps it again, held-graph.ts). */
+  kept: { key: string; entry: InferenceEntry } | undefined;
+
   /** Keeps `entry` (the one read, or a fresh run's) for `key`; saved by `save`. */
   keep(key: string, entry: InferenceEntry): void {
     this.file.keep(key, entry);
+    this.kept = { key, entry };
   }
 
   /** Writes what this run kept; call only once the whole run has succeeded. */

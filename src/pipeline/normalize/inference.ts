@@ -13,7 +13,7 @@ import { TRACE, trace } from '../engine/base.js';
 import type { QueryEngine } from '../engine/index.js';
 import type { InferenceRule } from '../types.js';
 import { entryOf, type InferenceCache } from './inference-cache.js';
-import { isRuleWrites, isStoredReads, ruleReads, ruleWrites, storedReads, type RuleReads } from './rule-reads.js';
+import { storedRuleReads, storedRuleWrites, type RuleReads } from './rule-reads.js';
 
 export interface InferenceResult {
   /** Triples added by all rules together. */
@@ -35,13 +35,7 @@ export async function runInference(
   const reads: RuleReads[] = [];
   for (const rule of rules) {
     // What a rule reads is a query fact (engine/query-facts.ts): known, the rule is not parsed.
-    const stored = await engine.derive(
-      rule.construct,
-      'construct',
-      'reads',
-      (ast, prefixes) => storedReads(ruleReads(ast, prefixes)),
-      isStoredReads,
-    );
+    const stored = await storedRuleReads(engine, rule);
     reads.push({ predicates: stored.predicates === 'all' ? 'all' : new Set(stored.predicates), fresh: stored.fresh });
   }
   const started = TRACE ? performance.now() : 0;
@@ -151,7 +145,7 @@ async function cacheKey(
   }
   const writes = new Set<string>();
   for (const rule of rules) {
-    const w = await engine.derive(rule.construct, 'construct', 'writes', ruleWrites, isRuleWrites);
+    const w = await storedRuleWrites(engine, rule);
     if (w.volatile || w.predicates === 'all') return undefined;
     for (const p of w.predicates) {
       writes.add(p);

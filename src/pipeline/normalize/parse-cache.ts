@@ -14,6 +14,7 @@
 import type { Quad, Store } from 'n3';
 import { SourceIndex } from './positions.js';
 import { WarmDigest } from './digest-warm.js';
+import { HeldGraph } from './held-graph.js';
 import { WarmShacl } from './shacl-warm.js';
 import { parseTurtleInto } from './turtle.js';
 
@@ -127,6 +128,8 @@ export class ParseCache {
   readonly shacl = new WarmShacl();
   /** The session's graph digest, reused while the quads naming blank nodes are unchanged (digest-warm.ts). */
   readonly digest = new WarmDigest();
+  /** The session's last graph, brought in step with an edit that only changes plain triples (held-graph.ts). */
+  readonly held = new HeldGraph();
   private used = new Set<string>();
   /** Files answered from the cache, and files parsed, since the cache was made. */
   hits = 0;

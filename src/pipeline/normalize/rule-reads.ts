@@ -5,6 +5,8 @@
  * predicate, a negated property set, a `*` or `?` path that can match zero steps, an unresolvable
  * IRI, an unknown node) reads "all".
  */
+import type { QueryEngine } from '../engine/index.js';
+import type { InferenceRule } from '../types.js';
 
 export interface RuleReads {
   /** Predicate IRIs the WHERE clause matches on, or 'all' when any triple may matter. */
@@ -303,4 +305,20 @@ export function isRuleWrites(x: unknown): x is RuleWrites {
       (Array.isArray(w.predicates) &&
         w.predicates.every((p) => typeof p === 'string' && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(p))))
   );
+}
+
+/** What `rule` reads, as a query fact (engine/query-facts.ts): the rule is parsed only when the fact is not known. */
+export function storedRuleReads(engine: QueryEngine, rule: InferenceRule): Promise<StoredReads> {
+  return engine.derive(
+    rule.construct,
+    'construct',
+    'reads',
+    (ast, prefixes) => storedReads(ruleReads(ast, prefixes)),
+    isStoredReads,
+  );
+}
+
+/** What `rule`'s template writes, as a query fact. */
+export function storedRuleWrites(engine: QueryEngine, rule: InferenceRule): Promise<RuleWrites> {
+  return engine.derive(rule.construct, 'construct', 'writes', ruleWrites, isRuleWrites);
 }
