@@ -16,6 +16,7 @@ import { SourceIndex } from './positions.js';
 import { WarmDigest } from './digest-warm.js';
 import { HeldGraph } from './held-graph.js';
 import { WarmShacl } from './shacl-warm.js';
+import { addQuads } from './store.js';
 import { parseTurtleInto } from './turtle.js';
 
 export interface ParsedFile {
@@ -62,10 +63,7 @@ export function replayParsed(
   positions: SourceIndex,
   onQuad?: (q: Quad) => void,
 ): void {
-  for (const q of parsed.quads) {
-    store.addQuad(q);
-    onQuad?.(q);
-  }
+  addQuads(store, parsed.quads, onQuad);
   positions.merge(parsed.index);
 }
 

@@ -115,3 +115,41 @@ export function allQuads(store: Store): Quad[] {
   for (const q of store.readQuads(null, null, null, null)) quads.push(q as Quad);
   return quads;
 }
+
+interface AddInternals {
+  _termToNewNumericId?: (term: unknown) => number;
+  _addQuad?: (s: number, p: number, o: number, g: number) => boolean;
+}
+
+/**
+ * Adds `quads` to `store` in order, as `store.addQuad(q)` for each would: the same entity ids,
+ * handed out in the same order (each term's on its first place, subject, predicate, object), and
+ * the same index. A term object met again (a parse replayed from disk shares one object per term,
+ * parse-disk.ts) is not looked up again: its id is remembered by identity, which n3's terms
+ * (immutable values) allow. A quad in a named graph, or a store whose internals are not as
+ * expected, takes n3's own addQuad.
+ */
+export function addQuads(store: Store, quads: readonly Quad[], each?: (q: Quad) => void): void {
+  const { _termToNewNumericId: toId, _addQuad: add } = store as unknown as AddInternals;
+  if (typeof toId !== 'function' || typeof add !== 'function') {
+    for (const q of quads) {
+      store.addQuad(q);
+      each?.(q);
+    }
+    return;
+  }
+  const ids = new Map<unknown, number>();
+  const id = (t: unknown): number => {
+    let n = ids.get(t);
+    if (n === undefined) ids.set(t, (n = toId(t)));
+    return n;
+  };
+  for (const q of quads) {
+    if (q.graph.termType === 'DefaultGraph') {
+      const s = id(q.subject);
+      const p = id(q.predicate);
+      add.call(store, s, p, id(q.object), 1);
+    } else store.addQuad(q);
+    each?.(q);
+  }
+}
