@@ -9,7 +9,7 @@ import path from 'node:path';
 import * as N3 from 'n3';
 import type { Quad, Store } from 'n3';
 import { describe, expect, it } from 'vitest';
-import { addQuads, allQuads, ENTITY_ID_BASE, newStore } from '../../src/pipeline/normalize/store.js';
+import { allQuads, ENTITY_ID_BASE, newStore } from '../../src/pipeline/normalize/store.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const parse = (file: string) =>
@@ -116,45 +116,5 @@ describe('normalize stores', () => {
     } finally {
       internals._entities[first!] = kept;
     }
-  });
-  it('addQuads builds the store addQuad builds, quad by quad: the same ids in the same order, the same index', () => {
-    const { quad, namedNode, literal, blankNode } = N3.DataFactory;
-    const p = namedNode('https://example.org/p');
-    const s = namedNode('https://example.org/s');
-    // Shared term objects (as a replayed parse has), a term met again as a fresh object, a quad
-    // added twice, a blank node, an IRI n3 keeps in <>, a quad in a named graph, a quoted triple.
-    const shared = literal('x', 'en');
-    const extra = [
-      quad(s, p, shared),
-      quad(namedNode('https://example.org/s'), namedNode('https://example.org/p'), literal('x', 'en')),
-      quad(s, p, shared),
-      quad(blankNode('b1'), p, s),
-      quad(namedNode('_:not-blank'), p, literal('1', namedNode('https://example.org/t'))),
-      quad(s, p, literal('g'), namedNode('https://example.org/g')),
-      quad(quad(s, p, shared) as never, p, literal('quoted')),
-      quad(s, namedNode('https://example.org/q'), s),
-    ];
-    const all = [...quads.slice(0, 3000), ...extra, ...quads.slice(3000), ...extra];
-    for (const make of [() => newStore(N3), () => new N3.Store()]) {
-      const one = make();
-      for (const q of all) one.addQuad(q);
-      const seen: Quad[] = [];
-      const bulk = make();
-      // Two calls, as files are replayed one after another.
-      addQuads(bulk, all.slice(0, 1234), (q) => seen.push(q));
-      addQuads(bulk, all.slice(1234), (q) => seen.push(q));
-      expect(seen).toEqual(all);
-      expect(bulk.size).toBe(one.size);
-      expect(ids(bulk)._ids).toEqual(ids(one)._ids);
-      expect(ids(bulk)._id).toBe(ids(one)._id);
-      const graphs = (x: Store) => (x as unknown as { _graphs: unknown })._graphs;
-      expect(graphs(bulk)).toEqual(graphs(one));
-      expect(show(bulk.readQuads(null, null, null, null))).toEqual(show(one.readQuads(null, null, null, null)));
-    }
-    // A store without the internals addQuads uses: n3's addQuad, quad by quad.
-    const plain = new N3.Store();
-    const view = { addQuad: (q: Quad) => plain.addQuad(q) } as unknown as Store;
-    addQuads(view, all);
-    expect(plain.size).toBe(new N3.Store(all).size);
   });
 });

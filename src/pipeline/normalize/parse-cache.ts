@@ -16,7 +16,6 @@ import { SourceIndex } from './positions.js';
 import { WarmDigest } from './digest-warm.js';
 import { HeldGraph } from './held-graph.js';
 import { WarmShacl } from './shacl-warm.js';
-import { addQuads } from './store.js';
 import { parseTurtleInto } from './turtle.js';
 
 export interface ParsedFile {
@@ -63,7 +62,10 @@ export function replayParsed(
   positions: SourceIndex,
   onQuad?: (q: Quad) => void,
 ): void {
-  addQuads(store, parsed.quads, onQuad);
+  for (const q of parsed.quads) {
+    store.addQuad(q);
+    onQuad?.(q);
+  }
   positions.merge(parsed.index);
 }
 
