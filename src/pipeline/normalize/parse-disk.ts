@@ -28,7 +28,7 @@ import { codeDigest } from './cache.js';
 import { DiskDigest } from './digest-disk.js';
 import type { ParsedFile } from './parse-cache.js';
 import type { WarmShacl } from './shacl-warm.js';
-import { SourceIndex, type Position } from './positions.js';
+import { SourceIndex, termKey, type Position } from './positions.js';
 
 const FORMAT = 1;
 export const PARSE_CACHE_DIR = '.ggen/cache/parse';
@@ -264,15 +264,28 @@ export function fromEntry(
   const term = (c: number) => made[c < 0 ? terms.length + (-1 - c) : c]!;
   const out: Quad[] = [];
   const index = new SourceIndex();
-  const positionOf = (i: number): Position => ({ file, line: pos[i]!, col: pos[i + 1]! });
+  // Each subject's index key once per term, and one Position per place: a subject or predicate
+  // written once stands for every triple of its `;` / `,` run (nothing changes a Position).
+  const subjectKeys = new Map<number, string>();
+  const last: Array<Position | undefined> = [undefined, undefined, undefined];
+  const positionOf = (i: number, role: 0 | 1 | 2): Position => {
+    const line = pos[i]!;
+    const col = pos[i + 1]!;
+    const prev = last[role];
+    if (prev !== undefined && prev.line === line && prev.col === col) return prev;
+    return (last[role] = { file, line, col });
+  };
   for (let i = 0, j = 0; i < quads.length; i += 3, j += 6) {
+    const s = quads[i]!;
     const q = N3.DataFactory.quad(
-      term(quads[i]!) as Quad['subject'],
+      term(s) as Quad['subject'],
       term(quads[i + 1]!) as Quad['predicate'],
       term(quads[i + 2]!),
     ) as Quad;
     out.push(q);
-    index.add(q, { subject: positionOf(j), predicate: positionOf(j + 2), object: positionOf(j + 4) });
+    let key = subjectKeys.get(s);
+    if (key === undefined) subjectKeys.set(s, (key = termKey(q.subject)));
+    index.add(q, { subject: positionOf(j, 0), predicate: positionOf(j + 2, 1), object: positionOf(j + 4, 2) }, key);
   }
   if (prefixes !== null && prefixes !== undefined) index.prefixes.set(file, prefixMap);
   return { text, baseIri, quads: out, index, anon, anonFirst };

@@ -62,8 +62,9 @@ export class SourceIndex {
     this.inOrder = options.inOrder ? [] : undefined;
   }
 
-  add(q: Quad, pos: TriplePosition): void {
-    const k = termKey(q.subject);
+  /** `subjectKey`: termKey(q.subject), when the caller has it already (parse-disk.ts, once per term). */
+  add(q: Quad, pos: TriplePosition, subjectKey?: string): void {
+    const k = subjectKey ?? termKey(q.subject);
     const list = this.bySubject.get(k);
     const w = { s: q.subject, p: q.predicate, o: q.object, pos };
     if (list) list.push(w);
