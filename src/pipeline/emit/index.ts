@@ -714,22 +714,37 @@ export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): str
 function mentionedFilesOf(valueLists: Iterable<readonly unknown[]>, graph: EmitGraph): string[] {
   const m: SpecMentions | undefined = graph.mentions;
   if (!m) return [...graph.specFiles];
+  let memo = filesOfValues.get(m);
+  if (!memo) filesOfValues.set(m, (memo = new Map()));
   const found = new Set<number>();
-  const votes = new Map<number, number>();
   for (const values of valueLists) {
-    votes.clear();
-    for (const v of values) {
-      if (typeof v !== 'string') continue;
-      if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
-      if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
-    }
-    const most = Math.max(0, ...votes.values());
-    for (const [i, n] of votes) if (n === most) found.add(i);
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    // Outputs read the same rows over and over (a server row: its server, client and test).
+    const key = JSON.stringify(strings);
+    let files = memo.get(key);
+    if (!files) memo.set(key, (files = filesOfOne(strings, m)));
+    for (const i of files) found.add(i);
   }
   return [...found]
     .sort((a, b) => a - b)
     .map((i) => graph.specFiles[i]!)
     .filter((f) => f !== undefined);
+}
+
+/** Per mentions index, the files each list of string values (one object read) names, by the list as JSON. */
+const filesOfValues = new WeakMap<SpecMentions, Map<string, number[]>>();
+
+/** The files that mention one object read: every file with a triple about one of its values, and the literals' majority. */
+function filesOfOne(values: readonly string[], m: SpecMentions): number[] {
+  const found = new Set<number>();
+  const votes = new Map<number, number>();
+  for (const v of values) {
+    if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
+    if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
+  }
+  const most = Math.max(0, ...votes.values());
+  for (const [i, n] of votes) if (n === most) found.add(i);
+  return [...found];
 }
 
 /** Per object read (arrays aside: mentionedFiles passes over them), its string values; objects with none are left out. */
