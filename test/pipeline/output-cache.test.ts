@@ -7,12 +7,12 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createRenderer, extractTemplateData, loadTemplates, type EmitEngine } from '../../src/pipeline/emit/index.js';
 import { outputFingerprint } from '../../src/pipeline/emit/output-key.js';
-import { RENDER_CACHE_FILE, RenderCache } from '../../src/pipeline/emit/render-cache.js';
+import { RENDER_CACHE_FILE } from '../../src/pipeline/emit/render-cache.js';
 import { VIEW_ROWS } from '../../src/pipeline/emit/views.js';
-import type { Manifest, PackInfo, Row, SpecMentions } from '../../src/pipeline/types.js';
+import type { Manifest, Row, SpecMentions } from '../../src/pipeline/types.js';
 import { tempProject } from '../support/project.js';
+import { expectSameAsFresh as sameAsFresh, renderRun, twoApps, viewPack } from '../support/render-runs.js';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -49,17 +49,7 @@ const FILES = {
   'templates-of-v/README.md': 'the pack has no templates of its own',
 };
 
-const PACK: PackInfo = {
-  name: 'v',
-  version: '1.0.0',
-  ggen: '*',
-  dir: '.',
-  manifestFile: 'pack.toml',
-  templates: 'templates-of-v',
-  sources: [],
-  view: 'v/index.mjs',
-  viewFiles: ['v/index.mjs'],
-};
+const PACK = viewPack(['v/index.mjs']);
 
 function project(): Manifest {
   const m = tempProject('ggen-output-cache-', FILES, {});
@@ -68,40 +58,16 @@ function project(): Manifest {
   return m;
 }
 
-const base = (): Record<string, Row[]> => ({
-  APPS: [
-    { app: 'alpha', name: 'one', it: 'https://x/a1' },
-    { app: 'beta', name: 'two', it: 'https://x/b1' },
-  ],
-  OPS: [
-    { app: 'alpha', op: 'f', doc: 'first' },
-    { app: 'beta', op: 'g', doc: 'second' },
-  ],
-});
+const base = twoApps;
 
 const mentions: SpecMentions = { subjects: { 'https://x/a1': [0], 'https://x/b1': [1] }, literals: { second: 1 } };
 const GRAPH = { store: {} as never, digest: 'g1', specFiles: ['specs/a.ttl', 'specs/b.ttl'], mentions };
 
-async function run(m: Manifest, rows = base(), opts: { cache?: boolean; graph?: typeof GRAPH } = {}) {
-  const graph = opts.graph ?? GRAPH;
-  const engine: EmitEngine = {
-    select: async (_s, q) => ({ variables: [], rows: structuredClone(rows[q.text.trim()] ?? []) }),
-    ask: async () => true,
-  };
-  const set = await loadTemplates(m);
-  const cache = opts.cache === false ? undefined : RenderCache.open(m.root);
-  const renderer = await createRenderer(m, graph, set.dirs, undefined, cache);
-  for (const x of await extractTemplateData(set, graph, engine, () => {})) renderer.add(x);
-  cache?.save();
-  return renderer.result();
-}
-
-async function expectSameAsFresh(m: Manifest, got: Awaited<ReturnType<typeof run>>, rows = base(), graph = GRAPH) {
-  const fresh = await run(m, rows, { cache: false, graph });
-  expect(got.files).toEqual(fresh.files);
-  expect(got.outcomes).toEqual(fresh.outcomes);
-  expect(got.skipped).toEqual(fresh.skipped);
-}
+/** One render of the project; `cache: false` renders without a cache (the reference output). */
+const run = (m: Manifest, rows: Record<string, Row[]> = base(), opts: { cache?: boolean; graph?: typeof GRAPH } = {}) =>
+  renderRun(m, rows, opts.graph ?? GRAPH, opts.cache !== false);
+const expectSameAsFresh = (m: Manifest, got: Awaited<ReturnType<typeof run>>, rows = base(), graph = GRAPH) =>
+  sameAsFresh(m, got, rows, graph);
 
 /** The base rows with beta's app row (its `it`) changed. */
 const betaRowEdited = (): Record<string, Row[]> => {
