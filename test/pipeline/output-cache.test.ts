@@ -147,6 +147,27 @@ describe("an output's own render cache entry", () => {
     await expectSameAsFresh(m, r, edited);
   });
 
+  it("keeps each text once: a template's entry names its outputs' own entries, and is a miss without them", async () => {
+    type Stored = { entries: Record<string, { data?: unknown; outputs: Array<{ content: string; own?: string }> }> };
+    const m = project();
+    await run(m);
+    const file = path.join(m.root, RENDER_CACHE_FILE);
+    const stored = JSON.parse(readFileSync(file, 'utf8')) as Stored;
+    const templates = Object.values(stored.entries).filter((e) => e.data === undefined);
+    expect(templates).toHaveLength(4);
+    for (const o of templates.flatMap((e) => e.outputs)) {
+      expect(o.content).toBe('');
+      expect(stored.entries[o.own!]!.outputs[0]!.content).not.toBe('');
+    }
+    expect((await run(m)).reused).toHaveLength(4);
+    // Without the entries holding the text, no template's entry answers.
+    for (const [k, e] of Object.entries(stored.entries)) if (e.data !== undefined) delete stored.entries[k];
+    writeFileSync(file, JSON.stringify(stored));
+    const r = await run(m);
+    expect(r.reused).toEqual([]);
+    await expectSameAsFresh(m, r);
+  });
+
   describe('a damaged output entry is a miss', () => {
     type Stored = { salt: string; entries: Record<string, Record<string, unknown>> };
     const damage = async (edit: (e: Record<string, unknown>) => void): Promise<void> => {

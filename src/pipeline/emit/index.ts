@@ -481,6 +481,7 @@ export async function createRenderer(
         hit?.data &&
         hit.outputs.length === 1 &&
         hit.outputs[0]!.index === null &&
+        hit.outputs[0]!.own === undefined &&
         dataDigest(x.data, hit.data.reads) === hit.data.digest
           ? hit.outputs[0]!
           : undefined;
@@ -488,7 +489,7 @@ export async function createRenderer(
         const specFiles = namedFiles(cachedOutput);
         const entry = { ...cachedOutput, named: { mentions: mentionsDigest(graph), specFiles: [...specFiles] } };
         if (specFiles !== cachedOutput.named?.specFiles) renderCache!.set(outputKey!, { ...hit!, outputs: [entry] });
-        toCache.push({ ...entry, index });
+        toCache.push({ ...entry, index, content: '', own: outputKey! });
         readGraph ||= hit!.graph !== null;
         outputKeys.push(outputKey!);
         const out = claim(cachedOutput.path, t);
@@ -550,7 +551,9 @@ export async function createRenderer(
           reads: stringsOf(read),
           named: { mentions: mentionsDigest(graph), specFiles: [...specFiles] },
         };
-        toCache.push({ ...entry, index: t.forEach ? index : null });
+        toCache.push(
+          outputKey ? { ...entry, index, content: '', own: outputKey } : { ...entry, index: t.forEach ? index : null },
+        );
         // Alone too, with the rows it read through `data`: a hit needs those rows unchanged.
         if (outputKey) {
           outputKeys.push(outputKey);
@@ -658,6 +661,17 @@ export async function createRenderer(
     if (cached.length !== each.length) return false;
     if (!cached.every((o, i) => o.index === (t.forEach ? i : null))) return false;
     if (!cached.every((o) => pathFits(o.path, t))) return false;
+    // An output's text kept in its own entry: that entry must be there, for this path and digest.
+    const contents: string[] = [];
+    for (const o of cached) {
+      if (o.own === undefined) {
+        contents.push(o.content);
+        continue;
+      }
+      const own = renderCache!.get(o.own, graphJson)?.outputs;
+      if (own?.length !== 1 || own[0]!.path !== o.path || own[0]!.digest !== o.digest) return false;
+      contents.push(own[0]!.content);
+    }
     const mentions = mentionsDigest(graph);
     let renamed = false;
     const named = cached.map((o) => {
@@ -670,7 +684,7 @@ export async function createRenderer(
         t,
         x,
         claim(o.path, t),
-        o.content,
+        contents[index]!,
         { digest: o.digest, specFiles: named[index]! },
         each[index],
         index,

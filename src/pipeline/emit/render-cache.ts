@@ -48,6 +48,11 @@ export interface CachedOutput {
    * out again from `reads` (~26K lookups for this repo).
    */
   named?: { mentions: string; specFiles: string[] };
+  /**
+   * In a template's entry: the key of this output's own entry, which holds its content (`content`
+   * is then empty, so the render cache file keeps each text once). A hit needs that entry.
+   */
+  own?: string;
 }
 
 export interface CachedTemplate {
@@ -102,7 +107,8 @@ function validOutput(v: unknown): v is CachedOutput {
     (o.index === null || (Number.isSafeInteger(o.index) && o.index! >= 0)) &&
     Array.isArray(o.reads) &&
     o.reads.every((r) => Array.isArray(r) && r.every(isString)) &&
-    (o.named === undefined || validNamed(o.named))
+    (o.named === undefined || validNamed(o.named)) &&
+    (o.own === undefined || (isString(o.own) && HEX64.test(o.own)))
   );
 }
 
