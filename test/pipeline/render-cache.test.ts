@@ -10,8 +10,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRenderer, extractTemplateData, loadTemplates, type EmitEngine } from '../../src/pipeline/emit/index.js';
 import { RENDER_CACHE_FILE, RenderCache } from '../../src/pipeline/emit/render-cache.js';
-import type { Manifest, PackInfo, Row, SpecMentions } from '../../src/pipeline/types.js';
+import type { Manifest, Row, SpecMentions } from '../../src/pipeline/types.js';
 import { tempProject } from '../support/project.js';
+import { expectSameAsFresh as sameAsFresh, renderRun, twoApps, viewPack } from '../support/render-runs.js';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => rmSync(r, { recursive: true, force: true })));
@@ -45,51 +46,17 @@ function project(files: Record<string, string> = FILES, vars: Record<string, unk
   return m;
 }
 
-const base = (): Record<string, Row[]> => ({
-  APPS: [
-    { app: 'alpha', name: 'one', it: 'https://x/a1' },
-    { app: 'beta', name: 'two', it: 'https://x/b1' },
-  ],
-  OPS: [
-    { app: 'alpha', op: 'f', doc: 'first' },
-    { app: 'beta', op: 'g', doc: 'second' },
-  ],
-});
+const base = twoApps;
 
 const SPECS = ['specs/a.ttl', 'specs/b.ttl'];
 const mentions: SpecMentions = { subjects: { 'https://x/a1': [0], 'https://x/b1': [1] }, literals: {} };
 const GRAPH = { store: {} as never, digest: 'g1', specFiles: SPECS, mentions };
 
 /** One render of the project; `cache: false` renders without a cache (the reference output). */
-async function run(
-  m: Manifest,
-  rows: Record<string, Row[]> = base(),
-  opts: { cache?: boolean; graph?: typeof GRAPH } = {},
-) {
-  const graph = opts.graph ?? GRAPH;
-  const engine: EmitEngine = {
-    async select(_s, q) {
-      return { variables: [], rows: structuredClone(rows[q.text.trim()] ?? []) };
-    },
-    async ask() {
-      return true;
-    },
-  };
-  const set = await loadTemplates(m);
-  const cache = opts.cache === false ? undefined : RenderCache.open(m.root);
-  const renderer = await createRenderer(m, graph, set.dirs, undefined, cache);
-  for (const x of await extractTemplateData(set, graph, engine, () => {})) renderer.add(x);
-  cache?.save();
-  return renderer.result();
-}
-
-/** What a fresh render gives, compared with a (possibly reused) result: files and outcomes alike. */
-async function expectSameAsFresh(m: Manifest, got: Awaited<ReturnType<typeof run>>, rows = base(), graph = GRAPH) {
-  const fresh = await run(m, rows, { cache: false, graph });
-  expect(got.files).toEqual(fresh.files);
-  expect(got.outcomes).toEqual(fresh.outcomes);
-  expect(got.skipped).toEqual(fresh.skipped);
-}
+const run = (m: Manifest, rows: Record<string, Row[]> = base(), opts: { cache?: boolean; graph?: typeof GRAPH } = {}) =>
+  renderRun(m, rows, opts.graph ?? GRAPH, opts.cache !== false);
+const expectSameAsFresh = (m: Manifest, got: Awaited<ReturnType<typeof run>>, rows = base(), graph = GRAPH) =>
+  sameAsFresh(m, got, rows, graph);
 
 const ALL = ['templates/digest.ts.njk', 'templates/index.ts.njk', 'templates/t.ts.njk'];
 
@@ -166,12 +133,19 @@ describe('render cache', () => {
 
   it('names spec files as recorded while the mentions are the same, else works them out from the reads again', async () => {
     type Stored = {
-      entries: Record<string, { outputs: Array<{ path: string; named: { mentions: string; specFiles: string[] } }> }>;
+      entries: Record<
+        string,
+        { data?: unknown; outputs: Array<{ path: string; named: { mentions: string; specFiles: string[] } }> }
+      >;
     };
     const m = project();
     const first = await run(m);
     const file = path.join(m.root, RENDER_CACHE_FILE);
-    const outputs = (st: Stored) => Object.values(st.entries).flatMap((e) => e.outputs);
+    // The templates' entries (an output's own entry, with `data`, is tested in output-cache.test.ts).
+    const outputs = (st: Stored) =>
+      Object.values(st.entries)
+        .filter((e) => e.data === undefined)
+        .flatMap((e) => e.outputs);
     const recorded = outputs(JSON.parse(readFileSync(file, 'utf8')) as Stored);
     // A fresh render records what it named, under the graph's mentions digest.
     for (const o of recorded)
@@ -205,17 +179,7 @@ describe('render cache', () => {
       'v/n.mjs': 'export const n = (data) => ({ n: data.rows.length });\n',
       'templates-of-v/README.md': 'the pack has no templates of its own',
     });
-    const pack: PackInfo = {
-      name: 'v',
-      version: '1.0.0',
-      ggen: '*',
-      dir: '.',
-      manifestFile: 'pack.toml',
-      templates: 'templates-of-v',
-      sources: [],
-      view: 'v/index.mjs',
-      viewFiles: ['v/index.mjs', 'v/n.mjs'],
-    };
+    const pack = viewPack(['v/index.mjs', 'v/n.mjs']);
     m.packs = [pack];
     await run(m);
     expect((await run(m)).reused).toEqual(ALL);

@@ -8,13 +8,15 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Store } from 'n3';
 import type { ILoader } from 'nunjucks';
+import { TRACE, trace } from '../engine/base.js';
 import { InputError } from '../errors.js';
 import type { Manifest, NormalizedGraph, QueryText, RenderedFile, Row, SpecMentions } from '../types.js';
 import { installFastTransform, type Nodes } from './fast-transform.js';
 import { FILTERS } from './filters.js';
 import { precompiledProps, type CompileEnv } from './precompiled.js';
+import { outputFingerprint } from './output-key.js';
 import { ReadLog, scoped, withLog } from './reads.js';
-import { mentionsDigest, RenderCache, type CachedOutput, type CachedTemplate } from './render-cache.js';
+import { dataDigest, mentionsDigest, RenderCache, type CachedOutput, type CachedTemplate } from './render-cache.js';
 import type { TemplateOutcome } from './outcome.js';
 import { splitFrontmatter, toPosix, type TemplateSet, type TemplateSpec } from './templates.js';
 import { loadViews, rowsBehind } from './views.js';
@@ -51,6 +53,8 @@ export interface EmitResult {
   outcomes: TemplateOutcome[];
   /** Templates whose outputs came from the render cache (render-cache.ts) instead of a render, in template order. */
   reused: string[];
+  /** Outputs of the other templates that came from their own render cache entry (output-key.ts), sorted. */
+  reusedOutputs: string[];
 }
 
 export async function extractTemplateData(
@@ -315,8 +319,12 @@ export async function createRenderer(
   };
   /** The context's `graph` as a render cache entry records it (render-cache.ts). */
   const graphJson = JSON.stringify(base.graph);
+  /** The context besides the rows and `graph`, as a render cache key covers it. */
+  const context = { vars: base.vars, project: base.project, paths: base.paths };
+  const contextJson = JSON.stringify(context);
   const files: RenderedFile[] = [];
   const reused: string[] = [];
+  const reusedOutputs: string[] = [];
   const skipped: SkippedTemplate[] = [];
   const outcomes: TemplateOutcome[] = [];
   const owner = new Map<string, string>();
@@ -381,6 +389,18 @@ export async function createRenderer(
   };
 
   const add = (x: ExtractedTemplate): RenderedFile[] => {
+    const started = TRACE ? performance.now() : 0;
+    const mine = addTemplate(x);
+    if (TRACE) {
+      const own = mine.filter((f) => reusedOutputs.includes(f.path)).length;
+      const how =
+        reused.at(-1) === x.template.file ? ', render cache' : own > 0 ? `, ${own} from the render cache` : '';
+      trace(started, `emit ${x.template.file}: ${mine.length} output(s)${how}`);
+    }
+    return mine;
+  };
+
+  const addTemplate = (x: ExtractedTemplate): RenderedFile[] => {
     const t = x.template;
     const mine: RenderedFile[] = [];
     const outcome: TemplateOutcome = {
@@ -404,37 +424,41 @@ export async function createRenderer(
       outcome.reason = x.reason;
     }
     const closure = closureDigest(t);
-    const cacheKey = renderCache
-      ? RenderCache.key(closure, x, { vars: base.vars, project: base.project, paths: base.paths })
-      : undefined;
+    const cacheKey = renderCache ? RenderCache.key(closure, x, context) : undefined;
     if (renderCache && cacheKey) {
       const hit = renderCache.get(cacheKey, graphJson);
       if (hit && reuse(t, x, hit, cacheKey, mine, outcome)) {
+        for (const k of hit.outputKeys ?? []) renderCache.retain(k);
         reused.push(t.file);
         files.push(...mine);
         return mine;
       }
     }
     offsets.set(t.file, t.bodyOffset);
-    let body: Template;
-    let to: Template;
-    try {
-      body = compile(t.body, t.file);
-    } catch (err) {
-      throw mapNunjucksError(err, { file: t.file }, offsets);
-    }
-    try {
-      to = compile(t.to, `${t.file}#to`);
-    } catch (err) {
-      throw new InputError({
-        file: t.file,
-        line: t.toLine,
-        message: `to: ${String((err as Error).message)
-          .split('\n')
-          .pop()!
-          .trim()}`,
-      });
-    }
+    // Compiled at the first output rendered: when every output is reused (per-output entries, below),
+    // Nunjucks need not load. Such a hit means this very closure compiled and rendered before.
+    let templates: { body: Template; to: Template } | undefined;
+    const compiled = (): { body: Template; to: Template } => {
+      if (templates) return templates;
+      let body: Template;
+      try {
+        body = compile(t.body, t.file);
+      } catch (err) {
+        throw mapNunjucksError(err, { file: t.file }, offsets);
+      }
+      try {
+        return (templates = { body, to: compile(t.to, `${t.file}#to`) });
+      } catch (err) {
+        throw new InputError({
+          file: t.file,
+          line: t.toLine,
+          message: `to: ${String((err as Error).message)
+            .split('\n')
+            .pop()!
+            .trim()}`,
+        });
+      }
+    };
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     const view = t.name !== undefined ? views.views.get(t.name) : undefined;
     // With a view, the banner's spec files are those of the rows behind what the output read (not of
@@ -442,9 +466,50 @@ export async function createRenderer(
     const rowSet = view ? new Set<object>(Object.values(x.data).flat()) : undefined;
     const toCache: CachedOutput[] = [];
     let readGraph = false;
+    const outputKeys: string[] = [];
     for (const [index, row] of each.entries()) {
+      // Built from the unwrapped rows: what the output reads of the view is what it depends on.
+      const viewValue = view ? view(x.data, row) : undefined;
+      // One output's own key (output-key.ts): only for a for_each output, whose render may not read `data`.
+      const fingerprint =
+        renderCache && t.forEach && !t.single ? outputFingerprint(row, viewValue, view !== undefined) : undefined;
+      const outputKey =
+        fingerprint &&
+        createHash('sha256').update(`ggen-output/1\0${closure}\0${contextJson}\0${fingerprint}`).digest('hex');
+      const hit = outputKey ? renderCache!.get(outputKey, graphJson) : undefined;
+      const cachedOutput =
+        hit?.data &&
+        hit.outputs.length === 1 &&
+        hit.outputs[0]!.index === null &&
+        hit.outputs[0]!.own === undefined &&
+        dataDigest(x.data, hit.data.reads) === hit.data.digest
+          ? hit.outputs[0]!
+          : undefined;
+      if (cachedOutput && pathFits(cachedOutput.path, t)) {
+        const specFiles = namedFiles(cachedOutput);
+        const entry = { ...cachedOutput, named: { mentions: mentionsDigest(graph), specFiles: [...specFiles] } };
+        if (specFiles !== cachedOutput.named?.specFiles) renderCache!.set(outputKey!, { ...hit!, outputs: [entry] });
+        toCache.push({ ...entry, index, content: '', own: outputKey! });
+        readGraph ||= hit!.graph !== null;
+        outputKeys.push(outputKey!);
+        const out = claim(cachedOutput.path, t);
+        reusedOutputs.push(out);
+        push(
+          t,
+          x,
+          out,
+          cachedOutput.content,
+          { digest: cachedOutput.digest, specFiles: [...specFiles] },
+          row,
+          index,
+          mine,
+          outcome,
+        );
+        continue;
+      }
+      const { body, to } = compiled();
       // Each output reads through its own log: its digest and spec files are its own (reads.ts).
-      const log = new ReadLog();
+      const log = new ReadLog(x.data);
       const c: Record<string, unknown> = {
         vars: log.wrap(base.vars),
         project: log.wrap(base.project),
@@ -454,8 +519,7 @@ export async function createRenderer(
       if (t.single) c.rows = log.wrap(x.data.rows);
       else c.data = log.wrap(x.data);
       if (row) c.row = log.wrap(row);
-      // Built from the unwrapped rows: what the output reads of the view is what it depends on.
-      if (view) c.view = log.wrap(view(x.data, row));
+      if (view) c.view = log.wrap(viewValue);
       let rel: string;
       firstFailure = undefined;
       try {
@@ -475,20 +539,42 @@ export async function createRenderer(
       }
       const digest = createHash('sha256').update(`${closure}\0${log.digest()}`).digest('hex');
       const read = rowSet ? rowsBehind(log.touched, rowSet) : log.touched;
-      readGraph ||= log.touched.has(base.graph);
+      const outputReadGraph = log.touched.has(base.graph);
+      readGraph ||= outputReadGraph;
       const specFiles = mentionedFiles(read, graph);
-      if (renderCache)
-        toCache.push({
+      if (renderCache) {
+        const entry: CachedOutput = {
           path: checked,
-          index: t.forEach ? index : null,
+          index: null,
           content,
           digest,
           reads: stringsOf(read),
           named: { mentions: mentionsDigest(graph), specFiles: [...specFiles] },
-        });
+        };
+        toCache.push(
+          outputKey ? { ...entry, index, content: '', own: outputKey } : { ...entry, index: t.forEach ? index : null },
+        );
+        // Alone too, with the rows it read through `data`: a hit needs those rows unchanged.
+        if (outputKey) {
+          outputKeys.push(outputKey);
+          const reads = [...log.keysRead].sort();
+          renderCache.set(outputKey, {
+            graph: outputReadGraph ? graphJson : null,
+            outputs: [entry],
+            data: { reads, digest: dataDigest(x.data, reads) },
+          });
+        }
+      }
       push(t, x, out, content, { digest, specFiles }, row, index, mine, outcome);
     }
-    if (renderCache && cacheKey) renderCache.set(cacheKey, { graph: readGraph ? graphJson : null, outputs: toCache });
+    // No output rendered and none reused (no rows): compiled all the same, so a broken template fails as before.
+    if (each.length === 0) compiled();
+    if (renderCache && cacheKey)
+      renderCache.set(cacheKey, {
+        graph: readGraph ? graphJson : null,
+        outputs: toCache,
+        ...(outputKeys.length > 0 ? { outputKeys } : {}),
+      });
     files.push(...mine);
     return mine;
   };
@@ -537,6 +623,26 @@ export async function createRenderer(
     );
   };
 
+  /** Whether a cached output's path is one a fresh render could give (the file is untrusted: else a miss, not an error). */
+  const pathFits = (p: string, t: TemplateSpec): boolean => {
+    try {
+      return checkOutputPath(p, t) === p;
+    } catch {
+      return false;
+    }
+  };
+
+  /**
+   * The spec files a cached output names: as the entry recorded them (that very array) while the
+   * graph's mentions are the same and the list is one mentionedFiles could give, else worked out
+   * again from its reads (a new array).
+   */
+  const namedFiles = (o: CachedOutput): string[] => {
+    if (o.named && o.named.mentions === mentionsDigest(graph) && namesSpecFiles(o.named.specFiles))
+      return o.named.specFiles;
+    return mentionedFilesOf(o.reads, graph);
+  };
+
   /**
    * A cached render's outputs, as a fresh render would give them: one per `for_each` row in order
    * (or exactly one), each path checked and claimed again, the spec files named from the current
@@ -554,29 +660,31 @@ export async function createRenderer(
     const each: Array<Row | undefined> = t.forEach ? x.data[t.forEach]! : [undefined];
     if (cached.length !== each.length) return false;
     if (!cached.every((o, i) => o.index === (t.forEach ? i : null))) return false;
-    // A path a fresh render could not have given (the file is untrusted) is a miss, not an error.
+    if (!cached.every((o) => pathFits(o.path, t))) return false;
+    // An output's text kept in its own entry: that entry must be there, for this path and digest.
+    const contents: string[] = [];
     for (const o of cached) {
-      try {
-        if (checkOutputPath(o.path, t) !== o.path) return false;
-      } catch {
-        return false;
+      if (o.own === undefined) {
+        contents.push(o.content);
+        continue;
       }
+      const own = renderCache!.get(o.own, graphJson)?.outputs;
+      if (own?.length !== 1 || own[0]!.path !== o.path || own[0]!.digest !== o.digest) return false;
+      contents.push(own[0]!.content);
     }
-    // The spec files each output names: as the entry recorded them while the graph's mentions are
-    // the same (and the list is one mentionedFiles could give), else worked out from its reads.
     const mentions = mentionsDigest(graph);
     let renamed = false;
     const named = cached.map((o) => {
-      if (o.named && o.named.mentions === mentions && namesSpecFiles(o.named.specFiles)) return [...o.named.specFiles];
-      renamed = true;
-      return mentionedFilesOf(o.reads, graph);
+      const files = namedFiles(o);
+      if (files !== o.named?.specFiles) renamed = true;
+      return [...files];
     });
     for (const [index, o] of cached.entries()) {
       push(
         t,
         x,
         claim(o.path, t),
-        o.content,
+        contents[index]!,
         { digest: o.digest, specFiles: named[index]! },
         each[index],
         index,
@@ -598,6 +706,7 @@ export async function createRenderer(
       skipped: [...skipped],
       outcomes: [...outcomes],
       reused: [...reused],
+      reusedOutputs: [...reusedOutputs].sort(),
     }),
   };
 }
@@ -619,22 +728,37 @@ export function mentionedFiles(touched: Iterable<object>, graph: EmitGraph): str
 function mentionedFilesOf(valueLists: Iterable<readonly unknown[]>, graph: EmitGraph): string[] {
   const m: SpecMentions | undefined = graph.mentions;
   if (!m) return [...graph.specFiles];
+  let memo = filesOfValues.get(m);
+  if (!memo) filesOfValues.set(m, (memo = new Map()));
   const found = new Set<number>();
-  const votes = new Map<number, number>();
   for (const values of valueLists) {
-    votes.clear();
-    for (const v of values) {
-      if (typeof v !== 'string') continue;
-      if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
-      if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
-    }
-    const most = Math.max(0, ...votes.values());
-    for (const [i, n] of votes) if (n === most) found.add(i);
+    const strings = values.filter((v): v is string => typeof v === 'string');
+    // Outputs read the same rows over and over (a server row: its server, client and test).
+    const key = JSON.stringify(strings);
+    let files = memo.get(key);
+    if (!files) memo.set(key, (files = filesOfOne(strings, m)));
+    for (const i of files) found.add(i);
   }
   return [...found]
     .sort((a, b) => a - b)
     .map((i) => graph.specFiles[i]!)
     .filter((f) => f !== undefined);
+}
+
+/** Per mentions index, the files each list of string values (one object read) names, by the list as JSON. */
+const filesOfValues = new WeakMap<SpecMentions, Map<string, number[]>>();
+
+/** The files that mention one object read: every file with a triple about one of its values, and the literals' majority. */
+function filesOfOne(values: readonly string[], m: SpecMentions): number[] {
+  const found = new Set<number>();
+  const votes = new Map<number, number>();
+  for (const v of values) {
+    if (Object.hasOwn(m.subjects, v)) for (const i of m.subjects[v]!) found.add(i);
+    if (Object.hasOwn(m.literals, v)) votes.set(m.literals[v]!, (votes.get(m.literals[v]!) ?? 0) + 1);
+  }
+  const most = Math.max(0, ...votes.values());
+  for (const [i, n] of votes) if (n === most) found.add(i);
+  return [...found];
 }
 
 /** Per object read (arrays aside: mentionedFiles passes over them), its string values; objects with none are left out. */

@@ -20,6 +20,10 @@ export class ReadLog {
   private readonly proxies = new WeakMap<object, object>();
   /** Objects (rows) at least one of whose properties was read. */
   readonly touched = new Set<object>();
+  /** The names read (`get` or `in`) on the object given to the constructor, if any (emit/index.ts: the template's `data`). */
+  readonly keysRead = new Set<string>();
+
+  constructor(private readonly keysOf?: object) {}
 
   /** `value` wrapped so that reads through it are logged. Primitives are returned as they are. */
   wrap<T>(value: T): T {
@@ -38,6 +42,7 @@ export class ReadLog {
 
   private note(target: object, kind: string, key: string, seen: string): void {
     this.touched.add(target);
+    if (target === this.keysOf && kind !== 'keys') this.keysRead.add(key);
     // Hashing the concatenation gives the digest of hashing each piece in turn (every piece is a
     // whole string, so no UTF-16 pair is split between two updates).
     this.pending += `${kind}\0${key}\0${seen}\n`;

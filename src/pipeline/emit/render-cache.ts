@@ -48,12 +48,27 @@ export interface CachedOutput {
    * out again from `reads` (~26K lookups for this repo).
    */
   named?: { mentions: string; specFiles: string[] };
+  /**
+   * In a template's entry: the key of this output's own entry, which holds its content (`content`
+   * is then empty, so the render cache file keeps each text once). A hit needs that entry.
+   */
+  own?: string;
 }
 
 export interface CachedTemplate {
   /** The context's `graph`, as JSON, if the render read it; null if it never did. */
   graph: string | null;
   outputs: CachedOutput[];
+  /**
+   * One output's entry (emit/output-key.ts): the queries' rows it read through `data` (by name)
+   * and the digest of those rows and of the query names (dataDigest) when it was rendered.
+   */
+  data?: { reads: string[]; digest: string };
+  /**
+   * A template's entry: the keys of its outputs' own entries, kept while the template's entry is
+   * used (so a later edit that changes one of its rows still finds the others).
+   */
+  outputKeys?: string[];
 }
 
 let ownCode: string | undefined;
@@ -68,7 +83,7 @@ export function emitCodeDigest(): string {
  * rows (emit/index.ts createExtractor), and the rows are not changed after extract.
  */
 const rowsDigests = new WeakMap<readonly unknown[], string>();
-function rowsDigest(rows: readonly unknown[]): string {
+export function rowsDigest(rows: readonly unknown[]): string {
   let d = rowsDigests.get(rows);
   if (d === undefined) {
     d = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
@@ -92,7 +107,8 @@ function validOutput(v: unknown): v is CachedOutput {
     (o.index === null || (Number.isSafeInteger(o.index) && o.index! >= 0)) &&
     Array.isArray(o.reads) &&
     o.reads.every((r) => Array.isArray(r) && r.every(isString)) &&
-    (o.named === undefined || validNamed(o.named))
+    (o.named === undefined || validNamed(o.named)) &&
+    (o.own === undefined || (isString(o.own) && HEX64.test(o.own)))
   );
 }
 
@@ -118,11 +134,34 @@ export function mentionsDigest(graph: { specFiles: readonly string[]; mentions?:
   return d;
 }
 
+/**
+ * sha256 of a template's rows as one output read them through `data`: the query names, in order,
+ * and the rows of each name in `reads` (the output's `where` and the like scan a query's rows whole).
+ */
+export function dataDigest(data: Readonly<Record<string, readonly unknown[]>>, reads: readonly string[]): string {
+  const h = createHash('sha256').update(JSON.stringify(Object.keys(data)));
+  for (const name of reads)
+    h.update(`\0${JSON.stringify(name)}:${Object.hasOwn(data, name) ? rowsDigest(data[name]!) : '-'}`);
+  return h.digest('hex');
+}
+
+function validData(v: unknown): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  const { reads, digest } = v as { reads?: unknown; digest?: unknown };
+  return Array.isArray(reads) && reads.every(isString) && isString(digest) && HEX64.test(digest);
+}
+
 /** The entry's shape (the file is not trusted). */
 function valid(e: unknown): e is CachedTemplate {
   if (typeof e !== 'object' || e === null) return false;
-  const { graph, outputs } = e as Partial<CachedTemplate>;
-  return (graph === null || isString(graph)) && Array.isArray(outputs) && outputs.every(validOutput);
+  const { graph, outputs, data, outputKeys } = e as Partial<CachedTemplate>;
+  return (
+    (graph === null || isString(graph)) &&
+    Array.isArray(outputs) &&
+    outputs.every(validOutput) &&
+    (data === undefined || validData(data)) &&
+    (outputKeys === undefined || (Array.isArray(outputKeys) && outputKeys.every((k) => isString(k) && HEX64.test(k))))
+  );
 }
 
 export class RenderCache {
@@ -156,6 +195,12 @@ export class RenderCache {
     if (!valid(hit) || (hit.graph !== null && hit.graph !== graph)) return undefined;
     this.file.keep(key, hit);
     return hit;
+  }
+
+  /** Keeps the entry under `key` for the next run, if there is a well-formed one (its use is up to that run). */
+  retain(key: string): void {
+    const hit = this.file.lookup(key);
+    if (valid(hit)) this.file.keep(key, hit);
   }
 
   set(key: string, entry: CachedTemplate): void {
