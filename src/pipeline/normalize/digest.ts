@@ -64,7 +64,11 @@ export async function nquadSerializer(): Promise<Serialize> {
  * array is sorted in place.
  */
 export function digestOfLines(lines: string[]): string {
-  lines.sort();
+  return digestOfSortedLines(lines.sort());
+}
+
+/** The digest of canonical N-Quads lines already in rdf-canonize's order (held-graph.ts keeps them so). */
+export function digestOfSortedLines(lines: readonly string[]): string {
   return createHash('sha256').update(lines.join(''), 'utf8').digest('hex');
 }
 

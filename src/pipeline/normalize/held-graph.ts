@@ -28,12 +28,12 @@
  * with the store, so a run that fails after the delta (a SHACL violation) leaves them in step.
  * test/pipeline/sync-session.test.ts and the watch e2e test compare such runs with fresh ones.
  */
-import { createHash } from 'node:crypto';
 import type { Quad, Store } from 'n3';
 import type { QueryEngine } from '../engine/index.js';
 import type { Manifest } from '../types.js';
 import type { InferenceEntry } from './inference-cache.js';
 import type { ParsedFile } from './parse-cache.js';
+import { digestOfSortedLines, nquadSerializer } from './digest.js';
 import type { SourceIndex } from './positions.js';
 import { insertSorted, removeSorted } from './sorted.js';
 import { allQuads } from './store.js';
@@ -187,7 +187,7 @@ export class HeldGraph {
 
     const store = h.store;
     const lines = h.lines ?? (await canonicalLines(store));
-    const serialize = await serializer();
+    const serialize = await nquadSerializer();
     const gone: Quad[] = [];
     const fresh: Quad[] = [];
     for (const q of removed.values()) {
@@ -207,7 +207,7 @@ export class HeldGraph {
     engine.changed(store, fresh, gone);
     const touched = new Set([...gone, ...fresh].map((q) => q.predicate.value));
     (await import('../extract/scope.js')).graphScopeChanged(store, touched);
-    const digest = createHash('sha256').update(lines.join(''), 'utf8').digest('hex');
+    const digest = digestOfSortedLines(lines);
     this.held = { ...h, spec, digest, lines };
     this.hits++;
     return {
@@ -221,21 +221,9 @@ export class HeldGraph {
   }
 }
 
-type Serialize = (s: unknown, p: unknown, o: unknown, g: unknown) => string;
-let serializeQuad: Serialize | undefined;
-
-/** rdf-canonize's N-Quads line for a quad (as digest-warm.ts serializes). */
-async function serializer(): Promise<Serialize> {
-  if (!serializeQuad) {
-    const nquads = (await import('rdf-canonize')).NQuads;
-    serializeQuad = (s, p, o, g) => nquads.serializeQuadComponents(s, p, o, g);
-  }
-  return serializeQuad;
-}
-
 /** A canonically labelled store's canonical lines, sorted as rdf-canonize sorts them. */
 async function canonicalLines(store: Store): Promise<string[]> {
-  const serialize = await serializer();
+  const serialize = await nquadSerializer();
   const lines = allQuads(store).map((q) => serialize(q.subject, q.predicate, q.object, q.graph));
   return lines.sort();
 }
