@@ -213,6 +213,8 @@ function indexNodes(index: StoreIndex, c: SubjectsConstraint): Set<string> | nul
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
   private readonly bySubjects = new Map<string, string>();
+  /** A predicate's lines, sorted, by `index\0P` / `terms\0P` (what predicateDigest and subjectLines both read). */
+  private readonly sortedMemo = new Map<string, { kind: 'n3-index' | 'terms'; lines: string[] }>();
   private readonly linesMemo = new Map<
     string,
     { kind: 'n3-index' | 'terms'; lines: string[]; subjects: string[]; bySubject: Map<string, number[]> }
@@ -233,8 +235,10 @@ export class GraphScope {
   forget(predicates: ReadonlySet<string>): void {
     for (const p of predicates) {
       this.byPredicate.delete(p);
-      this.linesMemo.delete(`terms\0${p}`);
-      this.linesMemo.delete(`index\0${p}`);
+      for (const key of [`terms\0${p}`, `index\0${p}`]) {
+        this.sortedMemo.delete(key);
+        this.linesMemo.delete(key);
+      }
     }
     const reads = (c: SubjectsConstraint) => c[0] !== 'prefix' && predicates.has(c[1]);
     for (const key of [...this.nodesMemo.keys()]) {
@@ -257,19 +261,33 @@ export class GraphScope {
     }
   }
 
-  private predicateDigest(predicate: string): string {
-    let d = this.byPredicate.get(predicate);
-    if (d === undefined) {
-      const index = storeIndex(this.store);
+  /**
+   * A predicate's lines, sorted, read once per scope: off n3's index when `terms` is false and the
+   * index is as expected, else from the quads (`kind` says which).
+   */
+  private sortedLines(predicate: string, terms: boolean): { kind: 'n3-index' | 'terms'; lines: string[] } {
+    const key = `${terms ? 'terms' : 'index'}\0${predicate}`;
+    let memo = this.sortedMemo.get(key);
+    if (memo === undefined) {
       const lines: string[] = [];
       const push = (_: string, line: string) => void lines.push(line);
-      let kind = 'n3-index';
+      const index = terms ? undefined : storeIndex(this.store);
+      let kind: 'n3-index' | 'terms' = 'n3-index';
       if (!index || !indexLines(index, predicate, push)) {
         kind = 'terms';
         lines.length = 0;
         this.termLines(predicate, push);
       }
       lines.sort();
+      this.sortedMemo.set(key, (memo = { kind, lines }));
+    }
+    return memo;
+  }
+
+  private predicateDigest(predicate: string): string {
+    let d = this.byPredicate.get(predicate);
+    if (d === undefined) {
+      const { kind, lines } = this.sortedLines(predicate, false);
       d = createHash('sha256').update(`${kind}\n`).update(lines.join('')).digest('hex');
       this.byPredicate.set(predicate, d);
     }
@@ -288,18 +306,9 @@ export class GraphScope {
     const key = `${terms ? 'terms' : 'index'}\0${predicate}`;
     let memo = this.linesMemo.get(key);
     if (memo === undefined) {
-      const lines: string[] = [];
-      const push = (_: string, line: string) => void lines.push(line);
-      const index = terms ? undefined : storeIndex(this.store);
-      let kind: 'n3-index' | 'terms' = 'n3-index';
-      if (!index || !indexLines(index, predicate, push)) {
-        kind = 'terms';
-        lines.length = 0;
-        this.termLines(predicate, push);
-      }
       // In the order the digests take them, so that each subject-bound digest only filters; each
       // line's subject key read back once (a line starts with it, length-prefixed: `part`).
-      lines.sort();
+      const { kind, lines } = this.sortedLines(predicate, terms);
       const subjects = lines.map((line) => {
         const colon = line.indexOf(':');
         return line.slice(colon + 1, colon + 1 + Number(line.slice(0, colon)));
