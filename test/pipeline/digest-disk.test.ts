@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DataFactory, type Quad } from 'n3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalDigest } from '../../src/pipeline/normalize/digest.js';
+import { canonicalDigest, canonicalLineMaker } from '../../src/pipeline/normalize/digest.js';
 import { DIGEST_CACHE_FILE, DiskDigest } from '../../src/pipeline/normalize/digest-disk.js';
 import { blankNodeEdits, graph as digestGraph, ex, first, rest } from '../support/digest-graph.js';
 
@@ -191,5 +191,49 @@ describe('DiskDigest', () => {
     planted.entries = Object.fromEntries(Object.keys(planted.entries).map((k) => [k, otherEntry]));
     writeFileSync(cacheFile(root), JSON.stringify(planted));
     await expectSame(root, graph('two'), false);
+  });
+});
+
+describe('canonicalLineMaker', () => {
+  it("writes every quad's line as rdf-canonize's serializer does, each term's text kept per term", async () => {
+    const { default: NQuads } = await import('rdf-canonize/lib/NQuads.js');
+    const line = await canonicalLineMaker();
+    const odd = namedNode('https://ex.org/a b<c>"d{e}|f^g`h\\i\u0001j\u00e9');
+    const terms = {
+      subjects: [ex('s'), odd, blankNode('b0'), blankNode('c14n3')],
+      predicates: [ex('p'), odd],
+      objects: [
+        ex('o'),
+        odd,
+        blankNode('b1'),
+        literal('plain'),
+        literal('quote " back \\ nl \n cr \r tab \t \u0001 é'),
+        literal('hello', 'en-GB'),
+        literal('7', namedNode('http://www.w3.org/2001/XMLSchema#integer')),
+        literal('x', namedNode('http://www.w3.org/2001/XMLSchema#string')),
+        literal('y', namedNode('https://ex.org/dt>"')),
+      ],
+      graphs: [DataFactory.defaultGraph(), ex('g'), odd, blankNode('g1')],
+    };
+    let n = 0;
+    // Twice over, so that the second round reads every term's kept text.
+    for (let round = 0; round < 2; round++)
+      for (const s of terms.subjects)
+        for (const p of terms.predicates)
+          for (const o of terms.objects)
+            for (const g of terms.graphs) {
+              expect(line(s, p, o, g)).toBe(NQuads.serializeQuadComponents(s, p, o, g));
+              n++;
+            }
+    expect(n).toBe(2 * 4 * 2 * 9 * 4);
+    // Generalized quads (a literal subject, a blank node predicate) are serialized whole, as rdf-canonize writes them.
+    const lit = literal('s') as unknown as Quad['subject'];
+    expect(line(lit, ex('p'), ex('o'), DataFactory.defaultGraph())).toBe(
+      NQuads.serializeQuadComponents(lit, ex('p'), ex('o'), DataFactory.defaultGraph()),
+    );
+    const bp = blankNode('p') as unknown as Quad['predicate'];
+    expect(line(ex('s'), bp, ex('o'), DataFactory.defaultGraph())).toBe(
+      NQuads.serializeQuadComponents(ex('s'), bp, ex('o'), DataFactory.defaultGraph()),
+    );
   });
 });

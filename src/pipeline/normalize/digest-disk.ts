@@ -26,7 +26,7 @@ import { createHash } from 'node:crypto';
 import type { Quad } from 'n3';
 import { CacheFile, type CacheOptions } from '../fs/cache-file.js';
 import { cacheSalt } from './cache.js';
-import { canonicalDigest, digestOfLines, namesBlank, nquadSerializer, type CanonicalGraph } from './digest.js';
+import { canonicalDigest, canonicalLineMaker, digestOfLines, namesBlank, type CanonicalGraph } from './digest.js';
 
 const FORMAT = 1;
 export const DIGEST_CACHE_FILE = '.ggen/cache/digest.json';
@@ -92,13 +92,18 @@ export class DiskDigest {
     if (labels) {
       this.hits++;
       this.file.keep(id, stored);
-      const serialize = await nquadSerializer();
-      const relabel = <T extends Term>(t: T): T | { termType: string; value: string } =>
-        t.termType === 'BlankNode' ? { termType: 'BlankNode', value: labels.get(t.value)! } : t;
+      const line = await canonicalLineMaker();
+      // One term per canonical label, so that each is written once (canonicalLineMaker).
+      const renamed = new Map<string, Term>();
+      const relabel = <T extends Term>(t: T): T | Term => {
+        if (t.termType !== 'BlankNode') return t;
+        let to = renamed.get(t.value);
+        if (!to) renamed.set(t.value, (to = { termType: 'BlankNode', value: labels.get(t.value)! } as Term));
+        return to;
+      };
       const lines: string[] = [];
-      for (const q of plain) lines.push(serialize(q.subject, q.predicate, q.object, q.graph));
-      for (const q of blank)
-        lines.push(serialize(relabel(q.subject), q.predicate, relabel(q.object), relabel(q.graph)));
+      for (const q of plain) lines.push(line(q.subject, q.predicate, q.object, q.graph));
+      for (const q of blank) lines.push(line(relabel(q.subject), q.predicate, relabel(q.object), relabel(q.graph)));
       return { digest: digestOfLines(lines), blankNodeLabels: labels };
     }
     this.misses++;

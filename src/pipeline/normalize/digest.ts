@@ -58,6 +58,42 @@ export async function nquadSerializer(): Promise<Serialize> {
   return serializeQuad;
 }
 
+/** Makes a quad's N-Quads line (what nquadSerializer's function returns for it). */
+export type LineMaker = (s: Term, p: Term, o: Term, g: Term) => string;
+type Term = Quad['subject'] | Quad['predicate'] | Quad['object'] | Quad['graph'];
+
+/**
+ * nquadSerializer's lines made from each term's text, written once per term object: a graph's
+ * quads share their terms (store.ts allQuads gives one object per entity), so each IRI is escaped
+ * once rather than once per place it appears. A term's text is what the serializer writes for it
+ * as an object (cut out of the line of `<x> <x> term`): a subject, predicate or named graph IRI or
+ * blank node is written the same way there. A quad with a literal subject, a non-IRI predicate or
+ * a graph other than an IRI, a blank node or the default graph is serialized whole. Terms are
+ * immutable, so a text kept for an object stays its text.
+ */
+export async function canonicalLineMaker(): Promise<LineMaker> {
+  const serialize = await nquadSerializer();
+  const x = { termType: 'NamedNode', value: 'x' };
+  const none = { termType: 'DefaultGraph', value: '' };
+  const head = serialize(x, x, x, none).length - ' .\n'.length - '<x>'.length;
+  const texts = new Map<Term, string>();
+  const text = (t: Term): string => {
+    let out = texts.get(t);
+    if (out === undefined) {
+      out = serialize(x, x, t, none);
+      texts.set(t, (out = out.slice(head, out.length - ' .\n'.length)));
+    }
+    return out;
+  };
+  const node = (t: Term) => t.termType === 'NamedNode' || t.termType === 'BlankNode';
+  return (s, p, o, g) => {
+    if (!node(s) || p.termType !== 'NamedNode' || !(node(g) || g.termType === 'DefaultGraph'))
+      return serialize(s, p, o, g);
+    const line = `${text(s)} ${text(p)} ${text(o)}`;
+    return g.termType === 'DefaultGraph' ? `${line} .\n` : `${line} ${text(g)} .\n`;
+  };
+}
+
 /**
  * The digest of a graph's canonical N-Quads lines, one per quad under the canonical labels, in any
  * order: sorted and joined as rdf-canonize does (RDFC10.js main, steps 7-8), then sha256. The
