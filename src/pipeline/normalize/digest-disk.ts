@@ -70,21 +70,28 @@ export class DiskDigest {
 
   async digest(quads: readonly Quad[]): Promise<CanonicalGraph> {
     // The key: the blank-node quads in order, each term by its n3 id (one per term), length-prefixed.
+    // Each term's part is written once per term object (allQuads gives one per entity).
     const parts: string[] = [`ggen-digest/${FORMAT}`];
     const plain: Quad[] = [];
     const blank: Quad[] = [];
     const inputLabels = new Set<string>();
+    const written = new Map<Term, string>();
+    const part = (t: Term): string => {
+      let out = written.get(t);
+      if (out === undefined) {
+        const id = termId(t);
+        written.set(t, (out = `${id.length}:${id}`));
+        if (t.termType === 'BlankNode') inputLabels.add(t.value);
+      }
+      return out;
+    };
     for (const q of quads) {
       if (!namesBlank(q)) {
         plain.push(q);
         continue;
       }
       blank.push(q);
-      for (const t of [q.subject, q.predicate, q.object, q.graph]) {
-        const id = termId(t);
-        parts.push(`${id.length}:${id}`);
-        if (t.termType === 'BlankNode') inputLabels.add(t.value);
-      }
+      parts.push(part(q.subject), part(q.predicate), part(q.object), part(q.graph));
     }
     const id = createHash('sha256').update(parts.join('\n')).digest('hex');
     const stored = this.file.lookup(id);
