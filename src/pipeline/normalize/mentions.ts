@@ -7,8 +7,10 @@ import type { Quad } from 'n3';
 import type { SpecMentions } from '../types.js';
 
 export class MentionCollector {
-  private readonly subjects = new Map<string, Set<number>>();
-  private readonly literals = new Map<string, Set<number>>();
+  /** Subject key → the files that state something about it, ascending, each once. */
+  private readonly subjects = new Map<string, number[]>();
+  /** String literal → the one file that uses it, or MANY. */
+  private readonly literals = new Map<string, number>();
 
   constructor(private readonly files: string[]) {}
 
@@ -17,18 +19,24 @@ export class MentionCollector {
     const i = this.files.indexOf(file);
     return (q) => {
       if (i < 0) return;
-      const s = q.subject.termType === 'BlankNode' ? `_:${q.subject.value}` : q.subject.value;
-      add(this.subjects, s, i);
-      if (q.object.termType === 'Literal') add(this.literals, q.object.value, i);
+      addFile(this.subjects, q.subject.termType === 'BlankNode' ? `_:${q.subject.value}` : q.subject.value, i);
+      if (q.object.termType === 'Literal') {
+        const seen = this.literals.get(q.object.value);
+        if (seen === undefined) this.literals.set(q.object.value, i);
+        else if (seen !== i) this.literals.set(q.object.value, MANY);
+      }
     };
   }
 
   /** Blank node labels as normalize renamed them (original → canonical). */
   relabel(labels: Map<string, string>): void {
-    const renamed = new Map<string, Set<number>>();
+    const renamed = new Map<string, number[]>();
     for (const [key, files] of this.subjects) {
       const to = key.startsWith('_:') ? labels.get(key.slice(2)) : undefined;
-      for (const i of files) add(renamed, to === undefined ? key : `_:${to}`, i);
+      const k = to === undefined ? key : `_:${to}`;
+      const there = renamed.get(k);
+      if (there === undefined) renamed.set(k, files);
+      else for (const i of files) addFile(renamed, k, i);
     }
     this.subjects.clear();
     for (const [k, v] of renamed) this.subjects.set(k, v);
@@ -38,18 +46,31 @@ export class MentionCollector {
     const sorted = <T>(m: Map<string, T>): Array<[string, T]> =>
       [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return {
-      subjects: Object.fromEntries(sorted(this.subjects).map(([k, v]) => [k, [...v].sort((a, b) => a - b)])),
-      literals: Object.fromEntries(
-        sorted(this.literals)
-          .filter(([, v]) => v.size === 1)
-          .map(([k, v]) => [k, [...v][0]!]),
-      ),
+      subjects: Object.fromEntries(sorted(this.subjects).map(([k, v]) => [k, [...v]])),
+      literals: Object.fromEntries(sorted(this.literals).filter(([, i]) => i !== MANY)),
     };
   }
 }
 
-function add(m: Map<string, Set<number>>, key: string, i: number): void {
-  let s = m.get(key);
-  if (!s) m.set(key, (s = new Set()));
-  s.add(i);
+/** A literal more than one file uses. */
+const MANY = -1;
+
+/**
+ * Adds file `i` to `key`'s files, kept ascending without repeats: files are replayed in order, so
+ * `i` is nearly always the last one or a new last one (no Set per key: thousands a run).
+ */
+function addFile(m: Map<string, number[]>, key: string, i: number): void {
+  const files = m.get(key);
+  if (files === undefined) {
+    m.set(key, [i]);
+    return;
+  }
+  const last = files[files.length - 1]!;
+  if (last === i) return;
+  if (last < i) {
+    files.push(i);
+    return;
+  }
+  const at = files.findIndex((f) => f >= i);
+  if (files[at] !== i) files.splice(at, 0, i);
 }
