@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { InputError } from '../../src/pipeline/errors.js';
 import { createQueryEngine, type QueryEngine } from '../../src/pipeline/extract/engine.js';
 import { loadManifest } from '../../src/pipeline/manifest/index.js';
@@ -275,5 +275,34 @@ describe('graph cache: the store is built on first use', () => {
     }
     writeFileSync(file, good);
     expect((await normalizeCached(manifest, engine)).hit).toBe(true);
+  });
+
+  it('misses an entry of another key without parsing its graph, and an entry not laid out as it writes them', async () => {
+    const root = copyOfBasic();
+    await (await normalizeCached(await load(root), engine)).save();
+    const manifest = await load(root);
+    const key = (await graphCacheKey(manifest))!;
+    const file = path.join(root, GRAPH_CACHE_FILE);
+    const good = readFileSync(file, 'utf8');
+    expect(good.startsWith(`{"format":1,"key":"${key}",`)).toBe(true);
+    // The last run's entry (a spec edit since): a miss, and the file's text is never parsed.
+    const other = good.replace(key, 'f'.repeat(64));
+    writeFileSync(file, other);
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(readGraphCache(manifest, key)).toBeUndefined();
+      expect(parse.mock.calls.filter(([text]) => text === other)).toEqual([]);
+    } finally {
+      parse.mockRestore();
+    }
+    // This key's entry, with the key elsewhere than first after the format, or spaced out: a miss.
+    const entry = JSON.parse(good) as Record<string, unknown>;
+    const { format, key: own, ...rest } = entry;
+    for (const moved of [JSON.stringify({ key: own, format, ...rest }), JSON.stringify(entry, null, 1)]) {
+      writeFileSync(file, moved);
+      expect(readGraphCache(manifest, key)).toBeUndefined();
+    }
+    writeFileSync(file, good);
+    expect(readGraphCache(manifest, key)).toBeDefined();
   });
 });

@@ -118,7 +118,11 @@ export function readGraphCache(
   if (memory?.value(file) !== undefined) entry = memory.value(file) as Entry;
   else
     try {
-      entry = JSON.parse(readFileSync(file, 'utf8')) as Entry;
+      const text = readFileSync(file, 'utf8');
+      // writeGraphCache's entry (JSON.stringify of an Entry) starts with its format and key: a file
+      // that does not (another key: every spec edit's run) is a miss before the graph is parsed.
+      if (!text.startsWith(`{"format":${FORMAT},"key":${JSON.stringify(key)},`)) return undefined;
+      entry = JSON.parse(text) as Entry;
     } catch {
       return undefined;
     }
