@@ -102,8 +102,22 @@ export type SubjectsConstraint =
 
 const IRI = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
+/** decodeSubjects' answers by marker (a pure function of it: each SHACL plan and rows key asks again). */
+const decodedMarkers = new Map<string, { predicate: string; of: SubjectsConstraint[] } | undefined>();
+
 /** The [Q, constraints] of a SUBJECTS read, or undefined when it does not decode to absolute IRIs. */
 function decodeSubjects(read: string): { predicate: string; of: SubjectsConstraint[] } | undefined {
+  if (decodedMarkers.has(read)) return decodedMarkers.get(read);
+  const out = decodeSubjectsOnce(read);
+  if (decodedMarkers.size >= MAX_DECODED) decodedMarkers.clear();
+  decodedMarkers.set(read, out);
+  return out;
+}
+
+/** Markers decodeSubjects keeps at most (a watch session meets new ones as queries change). */
+const MAX_DECODED = 10_000;
+
+function decodeSubjectsOnce(read: string): { predicate: string; of: SubjectsConstraint[] } | undefined {
   let x: unknown;
   try {
     x = JSON.parse(read.slice(SUBJECTS.length));
