@@ -43,6 +43,16 @@ const quadsOf = (g: NormalizedGraph) =>
 // No ORDER BY key separates the rows: their order is the store's iteration order.
 const ALL = { text: 'SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p', file: '<test>', line: 1 };
 
+/** A copy of the basic project after one saved run: its manifest, graph cache key, file and the file's text. */
+async function savedEntry() {
+  const root = copyOfBasic();
+  await (await normalizeCached(await load(root), engine)).save();
+  const manifest = await load(root);
+  const key = (await graphCacheKey(manifest))!;
+  const file = path.join(root, GRAPH_CACHE_FILE);
+  return { manifest, key, file, good: readFileSync(file, 'utf8') };
+}
+
 describe('graph cache', () => {
   it("writes the quads read off n3's index exactly as read through readQuads, and reads them through it when the index is not as expected", async () => {
     const repo = path.resolve(import.meta.dirname, '../..');
@@ -238,12 +248,7 @@ describe('graph cache: the store is built on first use', () => {
   });
 
   it('treats a malformed entry as a miss: duplicate or dangling quads, a wrong count, bad metadata', async () => {
-    const root = copyOfBasic();
-    await (await normalizeCached(await load(root), engine)).save();
-    const manifest = await load(root);
-    const key = (await graphCacheKey(manifest))!;
-    const file = path.join(root, GRAPH_CACHE_FILE);
-    const good = readFileSync(file, 'utf8');
+    const { manifest, key, file, good } = await savedEntry();
     const entry = JSON.parse(good) as {
       nextId: number;
       quads: number[];
@@ -278,12 +283,7 @@ describe('graph cache: the store is built on first use', () => {
   });
 
   it('misses an entry of another key without parsing its graph, and an entry not laid out as it writes them', async () => {
-    const root = copyOfBasic();
-    await (await normalizeCached(await load(root), engine)).save();
-    const manifest = await load(root);
-    const key = (await graphCacheKey(manifest))!;
-    const file = path.join(root, GRAPH_CACHE_FILE);
-    const good = readFileSync(file, 'utf8');
+    const { manifest, key, file, good } = await savedEntry();
     expect(good.startsWith(`{"format":1,"key":"${key}",`)).toBe(true);
     // The last run's entry (a spec edit since): a miss, and the file's text is never parsed.
     const other = good.replace(key, 'f'.repeat(64));
