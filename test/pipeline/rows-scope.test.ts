@@ -11,7 +11,7 @@ import { DataFactory, Store } from 'n3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQueryEngine } from '../../src/pipeline/engine/index.js';
 import { ROWS_CACHE_FILE, RowsCache } from '../../src/pipeline/extract/rows-cache.js';
-import { GraphScope, queryReads, rowsScope } from '../../src/pipeline/extract/scope.js';
+import { GraphScope, queryReads, rowsScope, SUBJECTS } from '../../src/pipeline/extract/scope.js';
 import type { QueryText, Row } from '../../src/pipeline/types.js';
 import { isScopedReads, isStoredReads } from '../../src/pipeline/normalize/rule-reads.js';
 
@@ -305,6 +305,41 @@ describe('graph scope digests', () => {
     s.addQuad(quad(ex('Client'), ex('requires'), ex('billing')));
     expect(digest(s)).not.toBe(edited);
   });
+
+  it.each([
+    ['read off n3 index', (s: Store) => s],
+    ['read from the quads', quadsOnly],
+  ])(
+    'a predicate read whole and through a subject binding digests alike, its sorted lines kept or made again (%s)',
+    (_how, view) => {
+      const ex = (n: string) => namedNode(`${EX}${n}`);
+      const s = new Store([
+        quad(ex('Server'), ex('requires'), ex('timeout')),
+        quad(ex('timeout'), ex('note'), literal('how long')),
+        quad(ex('billing'), ex('note'), literal('a server')),
+        quad(ex('billing'), ex('name'), literal('billing')),
+      ]);
+      const bound = `${SUBJECTS}${JSON.stringify([`${EX}note`, ['objects', `${EX}requires`]])}`;
+      const reads = [`${EX}note`, `${EX}name`, bound];
+      const kept = new GraphScope(view(s), termToId);
+      const none = new GraphScope(view(s), termToId, 0);
+      const both = kept.readsDigest(reads);
+      expect(both).toBeDefined();
+      expect(none.readsDigest(reads)).toBe(both);
+      // Asked again (from what each kept) and in the other order (the bound read first), the same.
+      expect(kept.readsDigest(reads)).toBe(both);
+      expect(none.readsDigest(reads)).toBe(both);
+      const boundFirst = new GraphScope(view(s), termToId);
+      const of: Parameters<GraphScope['boundDigest']>[1] = [['objects', `${EX}requires`]];
+      expect(boundFirst.boundDigest(`${EX}note`, of)).toBe(none.boundDigest(`${EX}note`, of));
+      expect(boundFirst.readsDigest(reads)).toBe(both);
+      // And both see a change of the predicate read both ways.
+      s.addQuad(quad(ex('timeout'), ex('note'), literal('in ms')));
+      const after = new GraphScope(view(s), termToId, 0).readsDigest(reads);
+      expect(after).not.toBe(both);
+      expect(new GraphScope(view(s), termToId).readsDigest(reads)).toBe(after);
+    },
+  );
 
   it('the two ways of reading never give one digest to two graphs: they are tagged apart', () => {
     const s = new Store([quad(namedNode(`${EX}s`), namedNode(`${EX}note`), literal('x'))]);

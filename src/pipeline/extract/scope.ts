@@ -217,6 +217,9 @@ function indexNodes(index: StoreIndex, c: SubjectsConstraint): Set<string> | nul
   return nodes;
 }
 
+/** Sorted lines a GraphScope keeps for reuse, at most (this repo's whole graph is ~10.5K). */
+const MAX_KEPT_LINES = 200_000;
+
 /**
  * Digests of the graph's triples by predicate, each computed at its first use: sha256 over the
  * sorted list of (subject, object, graph) lines, each term written once per store (unique per
@@ -227,8 +230,12 @@ function indexNodes(index: StoreIndex, c: SubjectsConstraint): Set<string> | nul
 export class GraphScope {
   private readonly byPredicate = new Map<string, string>();
   private readonly bySubjects = new Map<string, string>();
-  /** A predicate's lines, sorted, by `index\0P` / `terms\0P` (what predicateDigest and subjectLines both read). */
+  /**
+   * A predicate's lines, sorted, by `index\0P` / `terms\0P` (what predicateDigest and subjectLines
+   * both read), while they add up to at most MAX_KEPT_LINES (a large graph's are made again instead).
+   */
   private readonly sortedMemo = new Map<string, { kind: 'n3-index' | 'terms'; lines: string[] }>();
+  private keptLines = 0;
   private readonly linesMemo = new Map<
     string,
     { kind: 'n3-index' | 'terms'; lines: string[]; subjects: string[]; bySubject: Map<string, number[]> }
@@ -239,6 +246,8 @@ export class GraphScope {
   constructor(
     private readonly store: Store,
     private readonly termToId: (typeof import('n3'))['termToId'],
+    /** How many sorted lines to keep for reuse, at most (tests read with none kept). */
+    private readonly maxKeptLines = MAX_KEPT_LINES,
   ) {}
 
   /**
@@ -250,6 +259,7 @@ export class GraphScope {
     for (const p of predicates) {
       this.byPredicate.delete(p);
       for (const key of [`terms\0${p}`, `index\0${p}`]) {
+        this.keptLines -= this.sortedMemo.get(key)?.lines.length ?? 0;
         this.sortedMemo.delete(key);
         this.linesMemo.delete(key);
       }
@@ -293,7 +303,11 @@ export class GraphScope {
         this.termLines(predicate, push);
       }
       lines.sort();
-      this.sortedMemo.set(key, (memo = { kind, lines }));
+      memo = { kind, lines };
+      if (this.keptLines + lines.length <= this.maxKeptLines) {
+        this.sortedMemo.set(key, memo);
+        this.keptLines += lines.length;
+      }
     }
     return memo;
   }
