@@ -12,7 +12,6 @@ import type { Manifest } from './types.js';
 import type { SkippedTemplate } from './emit/index.js';
 import type { Action } from './write/plan.js';
 import { readIfExists } from './write/hash.js';
-import { DEFAULT_ENGINE } from './engine/types.js';
 
 export type Stage =
   'manifest' | 'up-to-date' | 'normalize' | 'extract' | 'emit' | 'canonicalize' | 'plan' | 'write' | 'receipt';
@@ -270,7 +269,11 @@ async function run(
       // A first run (no format cache: nor any other) or --full queries the graph it built: Oxigraph's
       // module compiles on a background thread meanwhile (engine/oxigraph.ts), not at the first
       // query. Only for a graph small enough that any part of it picks the same compile tiers.
-      if (!hit && formatCache.empty && (engineName ?? DEFAULT_ENGINE) === 'oxigraph') {
+      if (
+        !hit &&
+        formatCache.empty &&
+        (engineName ?? (await import('./engine/types.js')).DEFAULT_ENGINE) === 'oxigraph'
+      ) {
         const { loadOxigraph, LIFTOFF_ONLY_MAX_TRIPLES } = await import('./engine/oxigraph.js');
         if (graph.tripleCount <= LIFTOFF_ONLY_MAX_TRIPLES) void loadOxigraph(graph.tripleCount).catch(() => {});
       }
