@@ -266,6 +266,17 @@ async function run(
         'normalize',
         `${graph.tripleCount} triples (${graph.inferredTriples} inferred), ${graph.rounds} round${graph.rounds === 1 ? '' : 's'}${hit ? `; inputs unchanged, graph from ${GRAPH_CACHE_FILE}` : ''}`,
       );
+      // A first run (no format cache: nor any other) or --full queries the graph it built: Oxigraph's
+      // module compiles on a background thread meanwhile (engine/oxigraph.ts), not at the first
+      // query. Only for a graph small enough that any part of it picks the same compile tiers.
+      if (
+        !hit &&
+        formatCache.empty &&
+        (engineName ?? (await import('./engine/types.js')).DEFAULT_ENGINE) === 'oxigraph'
+      ) {
+        const { loadOxigraph, LIFTOFF_ONLY_MAX_TRIPLES } = await import('./engine/oxigraph.js');
+        if (graph.tripleCount <= LIFTOFF_ONLY_MAX_TRIPLES) void loadOxigraph(graph.tripleCount).catch(() => {});
+      }
       // The npm packages the spec's patterns need (pack.toml npm_packages): warned, never installed.
       const { appPackages, missingAppPackages } = await import('./app-packages.js');
       warnings.push(

@@ -174,6 +174,12 @@ let oxigraphModule: Promise<Ox> | undefined;
  * `triples` calls for. V8 reads its tier-up flags while the code runs, not only when the module
  * is compiled (measured: turning them back on after the load tiered Oxigraph up again), so the
  * baseline-only choice holds for the rest of the process. Oxigraph is the only WASM ggen runs.
+ *
+ * It is the package's `web` build (wasm-bindgen's other target of the same Rust: the same API,
+ * the same 58 imports), given its module compiled asynchronously: the package's Node entry
+ * (node.js) compiles the 4 MB module synchronously on this thread as it is required, and comes
+ * through Node's CommonJS loader. Measured (1.5K-triple graph: load, then one SELECT, in a fresh
+ * process, alternated): ready 26-52 ms instead of 52-71, and ~30 ms less CPU in all (60-78 vs 91-124).
  */
 export function loadOxigraph(triples: number): Promise<Ox> {
   if (!oxigraphModule) {
@@ -185,11 +191,35 @@ export function loadOxigraph(triples: number): Promise<Ox> {
       !process.execArgv.some((a) => /liftoff|tier/.test(a));
     oxigraphModule = (async () => {
       if (baselineOnly) (await import('node:v8')).setFlagsFromString('--liftoff-only');
+      const [web, module] = await Promise.all([
+        // A Node that does not load ES module syntax from a package without "type": "module"
+        // (before 20.19) fails here: the Node entry then loads as before.
+        (import('oxigraph/web.js') as Promise<unknown> as Promise<Ox & OxWeb>).catch(() => undefined),
+        compileOxigraph().catch(() => undefined),
+      ]);
+      if (web && module && typeof web.initSync === 'function') {
+        web.initSync({ module });
+        return web;
+      }
       const ox = await import('oxigraph');
       return (ox as unknown as { default?: Ox }).default ?? (ox as Ox);
     })();
   }
   return oxigraphModule;
+}
+
+/** What the `web` build adds to the API: instantiating a module given to it. */
+interface OxWeb {
+  initSync(input: { module: object }): unknown;
+}
+
+/** The WebAssembly global (the compiler's libs here do not declare it). */
+const { WebAssembly: wasm } = globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<object> } };
+
+/** Oxigraph's WASM module (its `web` build's), compiled off this thread (V8 decodes and validates it in the background). */
+async function compileOxigraph(): Promise<object> {
+  const [{ readFile }, { createRequire }] = await Promise.all([import('node:fs/promises'), import('node:module')]);
+  return wasm.compile(await readFile(createRequire(import.meta.url).resolve('oxigraph/web_bg.wasm')));
 }
 
 class OxigraphQueryEngine extends BaseQueryEngine {
