@@ -1,6 +1,6 @@
 /**
  * Same-run comparison of two built checkouts on a noisy machine: runs bench/sync.ts's selected
- * workloads once per checkout, alternating (A B A B ...), BENCH_PAIRS times, so both see the same
+ * workloads once per checkout, alternating (A B, B A, A B ...), BENCH_PAIRS times, so both see the same
  * load, and prints one JSON line per workload and checkout with the median and min wall time, the
  * median CPU time, the median of each stage, and how many pairs each checkout's run was the faster.
  *
@@ -54,7 +54,10 @@ function runOnce(repo: string): Map<string, Line> {
 }
 
 const samples: Array<Array<Map<string, Line>>> = [[], []];
-for (let p = 0; p < pairs; p++) for (const k of [0, 1]) samples[k]!.push(runOnce(repos[k]!));
+// A B, then B A: the run that goes first in a pair meets the machine as the last pair left it
+// (page cache, write-back of the files it deleted), which favoured one checkout when the order was
+// always A B.
+for (let p = 0; p < pairs; p++) for (const k of p % 2 ? [1, 0] : [0, 1]) samples[k]!.push(runOnce(repos[k]!));
 
 const workloads = [...new Set(samples.flat().flatMap((m) => [...m.keys()]))];
 for (const workload of workloads) {
