@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DataFactory, Store } from 'n3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createQueryEngine } from '../../src/pipeline/engine/index.js';
 import { ROWS_CACHE_FILE, RowsCache } from '../../src/pipeline/extract/rows-cache.js';
 import { GraphScope, queryReads, rowsScope, SUBJECTS } from '../../src/pipeline/extract/scope.js';
@@ -249,6 +249,30 @@ describe('graph scope digests', () => {
       getObjects: s.getObjects.bind(s),
     }) as unknown as Store;
   const termToId = (t: { termType: string; value: string }) => `${t.termType}:${t.value}`;
+
+  it('readQuads gives the triples a query reads up to a limit, and past it gives up before it makes a quad', () => {
+    const s = store(['ann', 'bob', 'cy'], [30, 40, 50]);
+    s.addQuad(quad(namedNode(`${EX}p0`), namedNode(`${EX}knows`), namedNode(`${EX}p1`)));
+    const scope = new GraphScope(s, termToId);
+    const both = [`${EX}name`, `${EX}age`];
+    const made = vi.spyOn(s, 'readQuads');
+    expect(scope.readQuads(both)).toHaveLength(6);
+    expect(scope.readQuads(both, [], 6)).toHaveLength(6);
+    made.mockClear();
+    // One more than the limit: counted in n3's indexes, no quad is made.
+    expect(scope.readQuads(both, [], 5)).toBeUndefined();
+    expect(made).not.toHaveBeenCalled();
+    // A subject-bound read: the ages of the people p0 knows (one triple), besides the names (three).
+    const bound = `${SUBJECTS}${JSON.stringify([`${EX}age`, ['objects', `${EX}knows`]])}`;
+    expect(scope.readQuads([`${EX}name`, bound], [], 4)?.map((x) => x.object.value)).toEqual([
+      'ann',
+      'bob',
+      'cy',
+      '40',
+    ]);
+    expect(scope.readQuads([`${EX}name`, bound], [], 3)).toBeUndefined();
+    made.mockRestore();
+  });
 
   it.each([
     // n3's keys: an IRI as itself, a literal in quotes, the default graph as ''.
